@@ -1,0 +1,56 @@
+"""Time as the gateway sees it: an injectable clock, UTC inside, Europe/Paris for people and rules."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+__all__ = ["PARIS", "Clock", "FixedClock", "SystemClock", "to_paris"]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class Clock(Protocol):
+    """Anything that tells the current instant as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that tests set and move by hand; thread-safe."""
+
+    def __init__(self, start: datetime) -> None:
+        self._lock = threading.Lock()
+        self._now = _aware_utc(start)
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, instant: datetime) -> None:
+        with self._lock:
+            self._now = _aware_utc(instant)
+
+    def advance(self, delta: timedelta) -> None:
+        with self._lock:
+            self._now += delta
+
+
+def to_paris(instant: datetime) -> datetime:
+    """The same instant in Paris local time."""
+    return instant.astimezone(PARIS)
+
+
+def _aware_utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError("a clock needs an aware datetime (with tzinfo)")
+    return instant.astimezone(UTC)
