@@ -1,0 +1,20 @@
+"""The wire layer: SOAP services per version, typed faults, hardened request parsing."""
+
+from ._base import CLIENT_FINGERPRINT, Guard, form_payload, make_service_base
+from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
+from ._hardening import check_request_xml
+from ._protocol import EsavSoap11
+
+__all__ = [
+    "CLIENT_FINGERPRINT",
+    "EsavSoap11",
+    "FaultTypes",
+    "Guard",
+    "check_request_xml",
+    "error_detail",
+    "fault_envelope",
+    "form_payload",
+    "make_fault_types",
+    "make_service_base",
+    "to_fault",
+]

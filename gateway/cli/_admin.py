@@ -1,0 +1,174 @@
+"""``esav operators``, ``esav certs``, ``esav prestations``: the provider's administration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gateway.security import pki
+from gateway.services import DOMAINS
+
+from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+
+__all__ = ["certs", "operators", "prestations"]
+
+
+@click.group()
+def operators() -> None:
+    """Opérateurs clients : création, liste."""
+
+
+@operators.command("add")
+@data_option
+@click.argument("code")
+@click.argument("name")
+@click.option("--en-ligne/--sans-en-ligne", default=True, help="Abonné à e-SAV en ligne (pages web).")
+@click.option("--integre/--sans-integre", default=True, help="Abonné à e-SAV intégré (web services).")
+@click.option("--domain", "domains", multiple=True, type=click.Choice(DOMAINS), help="Domaine validé (répétable).")
+@esav_errors
+def operators_add(
+    config_file: Path | None,
+    data_dir: Path | None,
+    code: str,
+    name: str,
+    en_ligne: bool,
+    integre: bool,
+    domains: tuple[str, ...],
+) -> None:
+    """Créer ou mettre à jour l'opérateur CODE nommé NAME."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        operator = gateway.admin.add_operator(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains)
+    click.echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
+
+
+@operators.command("list")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@esav_errors
+def operators_list(config_file: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """Lister les opérateurs."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        rows = gateway.admin.list_operators()
+    if as_json:
+        echo_json([{**vars(o), "domains": sorted(o.domains)} for o in rows])
+        return
+    for o in rows:
+        access = ", ".join(a for a, on in (("en ligne", o.esav_en_ligne), ("intégré", o.esav_integre)) if on)
+        click.echo(
+            f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}"
+        )
+
+
+@click.group()
+def certs() -> None:
+    """Certificats clients des opérateurs : émission, enregistrement, révocation."""
+
+
+@certs.command("issue")
+@data_option
+@click.argument("operator_code")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier où écrire CODE.pem et CODE.key (défaut : le dossier pki).",
+)
+@click.option("--days", type=int, default=730, show_default=True, help="Durée de validité en jours.")
+@esav_errors
+def certs_issue(
+    config_file: Path | None, data_dir: Path | None, operator_code: str, out_dir: Path | None, days: int
+) -> None:
+    """Émettre un certificat client pour OPERATOR_CODE avec l'AC du fournisseur et l'enregistrer."""
+    settings = settings_from(config_file, data_dir)
+    ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
+    if not ca_key.exists():
+        raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
+    ca = pki.load_issued(ca_cert, ca_key)
+    with open_gateway(settings) as gateway:
+        issued = gateway.admin.issue_certificate(operator_code, ca, valid_days=days)
+    out = out_dir or settings.pki_dir
+    out.mkdir(parents=True, exist_ok=True)
+    stem = (
+        f"{operator_code}-{issued.info.fingerprint[:8]}" if (out / f"{operator_code}.pem").exists() else operator_code
+    )
+    pki.write_pem_files(issued, out / f"{stem}.pem", out / f"{stem}.key")
+    click.echo(
+        f"Certificat émis : {out / f'{stem}.pem'} (empreinte {issued.info.fingerprint}, "
+        f"valide jusqu'au {issued.info.not_after:%d/%m/%Y})."
+    )
+
+
+@certs.command("register")
+@data_option
+@click.argument("operator_code")
+@click.argument("cert_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@esav_errors
+def certs_register(config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path) -> None:
+    """Enregistrer pour OPERATOR_CODE un certificat émis par une AC reconnue (chaîne vérifiée)."""
+    settings = settings_from(config_file, data_dir)
+    trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]
+    with open_gateway(settings) as gateway:
+        record = gateway.admin.register_certificate(operator_code, cert_file.read_bytes(), trusted)
+    click.echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
+
+
+@certs.command("revoke")
+@data_option
+@click.argument("fingerprint")
+@esav_errors
+def certs_revoke(config_file: Path | None, data_dir: Path | None, fingerprint: str) -> None:
+    """Révoquer un certificat (effet immédiat) par son empreinte SHA-256."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        record = gateway.admin.revoke_certificate(fingerprint)
+    click.echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
+
+
+@certs.command("list")
+@data_option
+@click.option("--operator", "operator_code", default=None, help="Seulement cet opérateur.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@esav_errors
+def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: str | None, as_json: bool) -> None:
+    """Lister les certificats enregistrés et leur expiration."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        rows = gateway.admin.list_certificates(operator_code)
+    if as_json:
+        echo_json([vars(r) for r in rows])
+        return
+    for r in rows:
+        state = f"révoqué le {r.revoked_at:%d/%m/%Y}" if r.revoked_at else "actif"
+        click.echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
+
+
+@click.group()
+def prestations() -> None:
+    """Prestations (lignes, liens) des opérateurs."""
+
+
+@prestations.command("import")
+@data_option
+@click.argument("csv_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@esav_errors
+def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file: Path) -> None:
+    """Importer des prestations d'un CSV séparé par « ; » (tout ou rien)."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        count = gateway.admin.import_prestations(csv_file)
+    click.echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
+
+
+@prestations.command("list")
+@data_option
+@click.option("--operator", "operator_code", default=None, help="Seulement cet opérateur.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@esav_errors
+def prestations_list(config_file: Path | None, data_dir: Path | None, operator_code: str | None, as_json: bool) -> None:
+    """Lister les prestations."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        rows = gateway.admin.list_prestations(operator_code)
+    if as_json:
+        echo_json([vars(r) for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r.identifiant:14} {r.operator_code:8} {r.code_offre:18} {r.gtr:9} {r.extremite_a}")

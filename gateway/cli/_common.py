@@ -1,0 +1,68 @@
+"""What every ``esav`` subcommand shares: settings, opening the gateway, turning errors into messages."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gateway.config import Settings, load_settings
+from gateway.errors import EsavError
+from gateway.services import Gateway
+
+__all__ = ["data_option", "echo_json", "esav_errors", "open_gateway", "settings_from"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_option(f: F) -> F:
+    """``--data DIR`` and ``--config FILE``, shared by every command that opens the store."""
+    f = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="ESAV_CONFIG",
+        help="Fichier de configuration (section [esav]).",
+    )(f)
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Dossier des données (base SQLite, PKI). Défaut : ./var/demo.",
+    )(f)
+
+
+def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
+    return load_settings(config_file, data_dir=data_dir, **overrides)
+
+
+@contextmanager
+def open_gateway(settings: Settings) -> Iterator[Gateway]:
+    gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    try:
+        yield gateway
+    finally:
+        gateway.close()
+
+
+def esav_errors(f: F) -> F:
+    """Errors of the gateway become a message on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except EsavError as error:
+            raise click.ClickException(f"[{error.code}] {error}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,49 @@
+"""The ``esav`` click group and ``main(argv)``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from ._admin import certs, operators, prestations
+from ._sav import sav
+from ._serve import demo, pki_init, serve
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="esav-gateway")
+def cli() -> None:
+    """e-SAV : la passerelle SAV du fournisseur (web services, back office, démonstration)."""
+
+
+@click.group()
+def pki() -> None:
+    """PKI du fournisseur : autorité de certification et certificat du serveur."""
+
+
+pki.add_command(pki_init)
+for command in (serve, demo, pki, certs, operators, prestations, sav):
+    cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``esav`` with ``argv``; returns the exit status instead of exiting."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="esav", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrompu.", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except SystemExit as exit_:  # --help, --version
+        return int(exit_.code or 0)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""``esav serve`` and ``esav demo``: run the gateway, build the demo data set."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.config import Settings
+from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
+from gateway.services import Gateway
+
+from ._common import data_option, esav_errors, open_gateway, settings_from
+
+__all__ = ["demo", "serve"]
+
+
+def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
+    url = f"https://{settings.public_host}:{port}/esav/v2/signalisation"
+    lines = [
+        "Passerelle e-SAV démarrée (TLS mutuel).",
+        f"  Point d'accès : {url}",
+        f"  WSDL          : {url}?wsdl",
+        f"  Base          : {settings.database}",
+    ]
+    if info is not None:
+        cert, key = info.operator_certs["OPE001"]
+        lines += [
+            f"  CA            : {info.ca.resolve()}",
+            *(f"  {code:13} : {c.resolve()} / {k.resolve()}" for code, (c, k) in info.operator_certs.items()),
+            "",
+            "Déposer une signalisation avec zeep (Python), en tant qu'OPE001 :",
+            "",
+            "  import requests, zeep",
+            "  from lxml import etree",
+            "  s = requests.Session(); s.trust_env = False",
+            f"  s.verify = {str(info.ca.resolve())!r}",
+            f"  s.cert = ({str(cert.resolve())!r}, {str(key.resolve())!r})",
+            f"  client = zeep.Client({url + '?wsdl'!r}, transport=zeep.Transport(session=s))",
+            "  form = etree.parse('catalogue/forms/SIG_CUIVRE/1.0.example.xml').getroot()",
+            "  r = client.service.deposerSignalisation(identifiantPrestation='0140000001',",
+            "        codeOffre='CUIVRE_DEGROUPAGE', gravite='MAJEURE',",
+            "        formulaire={'code': 'SIG_CUIVRE', 'version': '1.0', '_value_1': form})",
+            "  print(r.referenceSignalisation, r.etat)",
+        ]
+    lines += ["", "Ctrl-C pour arrêter."]
+    return "\n".join(lines)
+
+
+@click.command()
+@data_option
+@click.option("--demo", "with_demo", is_flag=True, help="Construire les données de démonstration si absentes.")
+@click.option(
+    "--port", type=int, default=None, help="Port HTTPS des web services (défaut 8443, 0 : choisi par le système)."
+)
+@click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@esav_errors
+def serve(config_file: Path | None, data_dir: Path | None, with_demo: bool, port: int | None, host: str | None) -> None:
+    """Servir les web services e-SAV en HTTPS avec TLS mutuel."""
+    from twisted.internet import reactor
+
+    from gateway.server import PkiFiles, start
+
+    settings = settings_from(config_file, data_dir, port=port, host=host)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    info = build_demo(gateway, settings.pki_dir) if with_demo else None
+    pki = PkiFiles.in_dir(settings.pki_dir)
+    if not pki.server_cert.exists():
+        raise click.ClickException(
+            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki init » ou « esav serve --demo »."
+        )
+    running = start(gateway, settings, pki)
+    click.echo(_banner(settings, running.port_number, info))
+    # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
+    signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
+    reactor.run()
+    gateway.close()
+
+
+@click.command()
+@data_option
+@esav_errors
+def demo(config_file: Path | None, data_dir: Path | None) -> None:
+    """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        info = build_demo(gateway, settings.pki_dir)
+    click.echo(f"Démonstration prête dans {settings.data_dir}.")
+    click.echo(f"  CA : {info.ca}")
+    for code, (cert, key) in info.operator_certs.items():
+        click.echo(f"  {code} : {cert} / {key}")
+
+
+@click.command("init")
+@data_option
+@click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
+@esav_errors
+def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
+    """Créer l'autorité de certification du fournisseur et le certificat du serveur (une fois)."""
+    settings = settings_from(config_file, data_dir)
+    ensure_provider_pki(settings.pki_dir, hostnames)
+    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem).")

@@ -1,0 +1,78 @@
+"""The demo data set of shared/spec/DEMO.md, built by the project's own command, identical each run.
+
+Only keys and certificates differ between runs (they are generated). Building is idempotent: what
+is there is kept, what is missing is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.security import pki
+from gateway.services import Gateway
+
+__all__ = ["DEMO_OPERATORS", "DEMO_PRESTATIONS_CSV", "DemoInfo", "build_demo", "ensure_provider_pki"]
+
+# code, name, e-SAV en ligne, e-SAV intégré, validated domains
+DEMO_OPERATORS = (
+    ("OPE001", "Opérateur Alpha", True, True, ("signalisation", "test")),
+    ("OPE002", "Opérateur Beta", False, True, ("signalisation",)),
+    ("OPE003", "Opérateur Gamma", True, True, ()),
+)
+
+DEMO_PRESTATIONS_CSV = """\
+identifiantPrestation;operateur;codeOffre;gtr;extremiteA;extremiteB;codeCommune;informationsComplementaires
+FI-0001-0001;OPE001;FTTH_ACCES;STANDARD;PTO 12 rue des Lilas 75011 Paris;PM 75011-04;75111;
+FI-0001-0002;OPE001;FTTH_ACCES;GTR_10HO;PTO 3 avenue Foch 69006 Lyon;PM 69006-01;69386;
+0140000001;OPE001;CUIVRE_DEGROUPAGE;GTR_10HO;NRA 75111;client 8 rue Oberkampf 75011 Paris;75111;
+DSL0000001;OPE001;DSL_BITSTREAM;STANDARD;DSLAM 75111-2;client 8 rue Oberkampf 75011 Paris;75111;
+LFO-000001;OPE001;FIBRE_LFO;GTR_4H;site A 1 place de la Bourse 33000 Bordeaux;site B 20 quai de Bacalan 33300 Bordeaux;33063;
+ETH-000001;OPE001;ETHERNET_CE2O;GTR_4H;POP Lille-1;site 5 rue Nationale 59000 Lille;59350;
+FI-0002-0001;OPE002;FTTH_ACCES;STANDARD;PTO 7 rue Paradis 13001 Marseille;PM 13001-02;13201;
+0140000002;OPE002;CUIVRE_DEGROUPAGE;GTR_10HO;NRA 13201;client 7 rue Paradis 13001 Marseille;13201;
+FI-0003-0001;OPE003;FTTH_ACCES;STANDARD;PTO 1 rue Sainte-Catherine 33000 Bordeaux;PM 33063-01;33063;
+"""
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    pki_dir: Path
+    ca: Path
+    operator_certs: dict[str, tuple[Path, Path]]
+
+
+def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> pki.IssuedCertificate:
+    """The provider CA and the server certificate, created once in ``pki_dir``."""
+    pki_dir.mkdir(parents=True, exist_ok=True)
+    ca_cert, ca_key = pki_dir / "ca.pem", pki_dir / "ca.key"
+    if ca_cert.exists() and ca_key.exists():
+        ca = pki.load_issued(ca_cert, ca_key)
+    else:
+        ca = pki.create_ca("e-SAV Demo Provider CA")
+        pki.write_pem_files(ca, ca_cert, ca_key)
+    if not (pki_dir / "server.pem").exists() or not (pki_dir / "server.key").exists():
+        server = pki.issue_server_certificate(ca, hostnames)
+        pki.write_pem_files(server, pki_dir / "server.pem", pki_dir / "server.key")
+    return ca
+
+
+def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
+    """Create whatever of the demo is missing: PKI, operators, prestations, operators' certificates."""
+    ca = ensure_provider_pki(pki_dir)
+    for code, name, en_ligne, integre, domains in DEMO_OPERATORS:
+        if gateway.store.get_operator(code) is None:
+            gateway.admin.add_operator(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains)
+    gateway.admin.import_prestations("prestations de démonstration", DEMO_PRESTATIONS_CSV)
+    certs: dict[str, tuple[Path, Path]] = {}
+    for code, *_ in DEMO_OPERATORS:
+        cert_path, key_path = pki_dir / f"{code}.pem", pki_dir / f"{code}.key"
+        if cert_path.exists() and key_path.exists():
+            issued = pki.load_issued(cert_path, key_path)
+            if gateway.store.get_certificate(issued.info.fingerprint) is None:
+                gateway.admin.register_certificate(code, issued.cert_pem, [ca.cert_pem])
+        else:
+            issued = gateway.admin.issue_certificate(code, ca)
+            pki.write_pem_files(issued, cert_path, key_path)
+        certs[code] = (cert_path, key_path)
+    return DemoInfo(pki_dir, pki_dir / "ca.pem", certs)

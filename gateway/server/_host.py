@@ -1,0 +1,144 @@
+"""The seam between Twisted and spyne: one resource that serves a spyne WsgiApplication.
+
+spyne's WSGI application is called synchronously in the reactor thread (no thread-pool hand-off,
+which costs more than the work itself: DESIGN.md). Everything a request needs is read here, once:
+its body (bounded), its hardened parse, and the verified client certificate. This is the one
+place to change to host spyne differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from twisted.web.http import Request
+from twisted.web.resource import Resource
+from twisted.web.server import Request as ServerRequest
+
+from gateway.errors import EsavError, InternalError, InvalidRequestError
+from gateway.ws import CLIENT_FINGERPRINT, check_request_xml, fault_envelope
+
+from .tls import peer_certificate_der
+
+__all__ = ["BoundedRequest", "SoapResource"]
+
+log = logging.getLogger("gateway.server")
+
+
+class BoundedRequest(ServerRequest):
+    """A request that stops storing its body past ``max_body`` bytes and remembers it did."""
+
+    max_body = 8 * 1024 * 1024
+    body_too_large = False
+    _received = 0
+
+    def gotLength(self, length: int | None) -> None:  # noqa: N802 - Twisted's interface
+        if length is not None and length > self.max_body:
+            self.body_too_large = True
+            length = 0  # keep an in-memory buffer; the bytes are read and dropped
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
+        if self.body_too_large:
+            return
+        self._received += len(data)
+        if self._received > self.max_body:
+            self.body_too_large = True
+            self.content = io.BytesIO()
+            return
+        super().handleContentChunk(data)
+
+
+def bounded_request_factory(max_body: int) -> Callable[..., Request]:
+    return type("BoundedRequestWithLimit", (BoundedRequest,), {"max_body": max_body})
+
+
+class SoapResource(Resource):
+    """Serves one SOAP endpoint (``/esav/{version}/{service}``) and its WSDL."""
+
+    isLeaf = True  # noqa: N815 - Twisted's attribute name
+
+    def __init__(self, wsgi_app: Any, namespace: str, *, max_depth: int, public_url: str | None = None) -> None:
+        super().__init__()
+        self._app = wsgi_app
+        self._namespace = namespace
+        self._max_depth = max_depth
+        self._public_url = public_url
+
+    def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
+        return self._call(request, b"")
+
+    def render_POST(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
+        try:
+            if getattr(request, "body_too_large", False):
+                limit = getattr(request, "max_body", 0)
+                raise InvalidRequestError(f"Requête trop volumineuse : au plus {limit // (1024 * 1024)} Mo.")
+            request.content.seek(0)
+            body = request.content.read()
+            check_request_xml(body, max_depth=self._max_depth)
+        except EsavError as error:
+            return self._fault(request, error)
+        return self._call(request, body)
+
+    def _call(self, request: Request, body: bytes) -> bytes:
+        try:
+            environ = self._environ(request, body)
+            response: dict[str, Any] = {}
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+                response["status"], response["headers"] = status, headers
+
+            chunks = self._app(environ, start_response)
+            payload = b"".join(chunks)
+            code, _, message = response["status"].partition(" ")
+            request.setResponseCode(int(code), message.encode())
+            for name, value in response["headers"]:
+                if name.lower() != "content-length":
+                    request.setHeader(name, value)
+            return payload
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            log.exception("incident %s: failure while serving %s", incident, request.uri)
+            return self._fault(request, InternalError(incident))
+
+    def _fault(self, request: Request, error: EsavError) -> bytes:
+        request.setResponseCode(500)
+        request.setHeader("Content-Type", "text/xml; charset=utf-8")
+        return fault_envelope(error, self._namespace)
+
+    def _environ(self, request: Request, body: bytes) -> dict[str, Any]:
+        host = request.getHost()
+        path, _, query = request.uri.decode("latin-1").partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": request.method.decode("ascii"),
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": getattr(host, "host", "localhost"),
+            "SERVER_PORT": str(getattr(host, "port", 0)),
+            "SERVER_PROTOCOL": request.clientproto.decode("ascii"),
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if request.isSecure() else "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, values in request.requestHeaders.getAllRawHeaders():
+            key = name.decode("latin-1").upper().replace("-", "_")
+            value = ",".join(v.decode("latin-1") for v in values)
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key != "CONTENT_LENGTH":
+                environ[f"HTTP_{key}"] = value
+        # The identity comes from the TLS layer only; no header can reach this key (they are HTTP_*).
+        der = peer_certificate_der(request.channel.transport)
+        environ[CLIENT_FINGERPRINT] = hashlib.sha256(der).hexdigest() if der else None
+        return environ

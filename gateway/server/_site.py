@@ -1,0 +1,108 @@
+"""Assembling the gateway's HTTPS site and listening on its port."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spyne.server.wsgi import WsgiApplication
+from twisted.internet import reactor as default_reactor
+from twisted.internet.task import LoopingCall
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from gateway.config import Settings
+from gateway.services import Gateway
+from gateway.ws.v2 import signalisation as v2_signalisation
+
+from ._host import SoapResource, bounded_request_factory
+from .tls import server_tls_options
+
+__all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "start"]
+
+log = logging.getLogger("gateway.server")
+
+# (version, service) → module building its spyne Application; the URL is /esav/{version}/{service}.
+ENDPOINTS = {
+    ("v2", "signalisation"): v2_signalisation,
+}
+
+
+@dataclass(frozen=True)
+class PkiFiles:
+    """The files the server's TLS needs."""
+
+    ca: Path
+    server_cert: Path
+    server_key: Path
+
+    @classmethod
+    def in_dir(cls, pki_dir: Path) -> PkiFiles:
+        return cls(pki_dir / "ca.pem", pki_dir / "server.pem", pki_dir / "server.key")
+
+
+class _Quiet(Site):
+    """Twisted's per-request access log is replaced by the gateway's own logs."""
+
+    def log(self, request: Any) -> None:
+        pass
+
+
+def build_site(gateway: Gateway, settings: Settings) -> Site:
+    root = Resource()
+    esav = Resource()
+    root.putChild(b"esav", esav)
+    versions: dict[str, Resource] = {}
+    for (version, service), module in ENDPOINTS.items():
+        if version not in versions:
+            versions[version] = Resource()
+            esav.putChild(version.encode(), versions[version])
+        app = WsgiApplication(module.build_application(gateway))
+        versions[version].putChild(
+            service.encode(), SoapResource(app, module.NAMESPACE, max_depth=settings.max_xml_depth)
+        )
+    site = _Quiet(root)
+    site.requestFactory = bounded_request_factory(settings.max_body_bytes)
+    site.displayTracebacks = False
+    return site
+
+
+@dataclass
+class RunningGateway:
+    """A gateway listening on its port; ``stop()`` closes the port and the automatic sweep."""
+
+    port: Any
+    sweep: LoopingCall
+    gateway: Gateway
+
+    @property
+    def port_number(self) -> int:
+        return int(self.port.getHost().port)
+
+    def stop(self) -> Any:
+        if self.sweep.running:
+            self.sweep.stop()
+        return self.port.stopListening()
+
+
+def _run_automatic(gateway: Gateway) -> None:
+    try:
+        done = gateway.sav.run_automatic()
+        if done:
+            log.info("automatic transitions: %s", ", ".join(f"{ref} {action}" for ref, action in done))
+    except Exception:  # the sweep must never stop the server; it tries again next interval
+        log.exception("automatic transitions failed")
+
+
+def start(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = default_reactor) -> RunningGateway:
+    """Listen with mutual TLS and start the automatic-transition sweep (call in the reactor thread)."""
+    trusted = [pki.ca.read_bytes(), *(path.read_bytes() for path in settings.recognised_cas)]
+    options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
+    site = build_site(gateway, settings)
+    port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+    sweep = LoopingCall(_run_automatic, gateway)
+    sweep.clock = reactor
+    sweep.start(settings.sweep_interval_s, now=True)
+    return RunningGateway(port, sweep, gateway)

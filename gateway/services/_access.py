@@ -1,0 +1,58 @@
+"""Who may call: certificates mapped to operators, subscriptions and validated domains (ESAV-WS §8)."""
+
+from __future__ import annotations
+
+from gateway.domain.clock import Clock, to_paris
+from gateway.errors import AuthenticationError, NotEntitledError
+from gateway.store import Store
+
+from ._views import Caller
+
+__all__ = ["DOMAINS", "AccessService"]
+
+# The domains an operator is validated for on the integration platform.
+DOMAINS = ("signalisation", "test")
+
+
+class AccessService:
+    """Turns a verified TLS client certificate into an operator, and checks its rights."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def authenticate_certificate(self, fingerprint: str | None) -> Caller:
+        """The operator behind a client certificate; the identity never comes from the message."""
+        if not fingerprint:
+            raise AuthenticationError("Certificat client absent : l'accès aux web services exige TLS mutuel.")
+        cert = self._store.get_certificate(fingerprint)
+        if cert is None:
+            raise AuthenticationError("Certificat client non enregistré auprès du fournisseur.")
+        now = self._clock.now()
+        if cert.revoked_at is not None and cert.revoked_at <= now:
+            raise AuthenticationError(
+                f"Certificat client révoqué le {to_paris(cert.revoked_at).strftime('%d/%m/%Y %H:%M')}."
+            )
+        if not cert.not_before <= now <= cert.not_after:
+            raise AuthenticationError(
+                f"Certificat client hors de sa période de validité (du {to_paris(cert.not_before):%d/%m/%Y} "
+                f"au {to_paris(cert.not_after):%d/%m/%Y})."
+            )
+        operator = self._store.get_operator(cert.operator_code)
+        if operator is None:  # pragma: no cover - a foreign key guarantees it
+            raise AuthenticationError("Opérateur inconnu.")
+        return Caller(operator.code, operator.name, operator.domains, channel="WS", author=f"{operator.code}/ws")
+
+    def require_ws_domain(self, caller: Caller, domain: str) -> None:
+        """Web services need e-SAV intégré and a validation for the domain (NON_HABILITE otherwise)."""
+        operator = self._store.get_operator(caller.operator_code)
+        if operator is None or not operator.esav_integre:
+            raise NotEntitledError(
+                f"L'opérateur {caller.operator_code} n'est pas abonné à e-SAV intégré (web services)."
+            )
+        if domain not in operator.domains:
+            raise NotEntitledError(
+                f"L'opérateur {caller.operator_code} n'est pas encore validé pour le domaine « {domain} » : "
+                "la validation se fait sur la plateforme d'intégration.",
+                valeur=domain,
+            )

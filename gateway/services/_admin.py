@@ -1,0 +1,196 @@
+"""The provider's administration: operators, their certificates, their prestations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from gateway.domain.clock import Clock
+from gateway.domain.gtr import GtrOption
+from gateway.errors import ErrorDetail, InvalidRequestError
+from gateway.security import pki
+from gateway.store import CertificateRecord, OperatorRecord, PrestationRecord, Store
+
+from ._access import DOMAINS
+
+__all__ = ["PRESTATION_CSV_COLUMNS", "AdminService"]
+
+PRESTATION_CSV_COLUMNS = (
+    "identifiantPrestation",
+    "operateur",
+    "codeOffre",
+    "gtr",
+    "extremiteA",
+    "extremiteB",
+    "codeCommune",
+    "informationsComplementaires",
+)
+_REQUIRED = ("identifiantPrestation", "operateur", "codeOffre", "gtr", "extremiteA", "extremiteB")
+
+
+class AdminService:
+    """Operators, certificates and prestations, as the provider manages them."""
+
+    def __init__(self, store: Store, clock: Clock, offers: Iterable[str]) -> None:
+        self._store = store
+        self._clock = clock
+        self._offers = frozenset(offers)
+
+    # Operators ---------------------------------------------------------------------------------
+
+    def add_operator(
+        self,
+        code: str,
+        name: str,
+        *,
+        esav_en_ligne: bool = True,
+        esav_integre: bool = True,
+        domains: Sequence[str] = (),
+    ) -> OperatorRecord:
+        if not code or not code.isalnum() or not code.isupper() or len(code) > 10:
+            raise InvalidRequestError(
+                f"Code opérateur « {code} » invalide : lettres majuscules et chiffres, 10 au plus.", chemin="code"
+            )
+        unknown = set(domains) - set(DOMAINS)
+        if unknown:
+            raise InvalidRequestError(
+                f"Domaine(s) inconnu(s) : {', '.join(sorted(unknown))} (connus : {', '.join(DOMAINS)}).",
+                chemin="domaines",
+            )
+        self._store.upsert_operator(
+            code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=self._clock.now()
+        )
+        operator = self._store.get_operator(code)
+        assert operator is not None
+        return operator
+
+    def list_operators(self) -> list[OperatorRecord]:
+        return self._store.list_operators()
+
+    def operator(self, code: str) -> OperatorRecord:
+        operator = self._store.get_operator(code)
+        if operator is None:
+            raise InvalidRequestError(f"Opérateur {code} inconnu.", chemin="operateur", valeur=code)
+        return operator
+
+    # Certificates ------------------------------------------------------------------------------
+
+    def issue_certificate(
+        self, operator_code: str, ca: pki.IssuedCertificate, *, valid_days: int = 730
+    ) -> pki.IssuedCertificate:
+        """Issue a client certificate from the provider's CA and register it to the operator."""
+        operator = self.operator(operator_code)
+        issued = pki.issue_client_certificate(
+            ca, operator.code, operator.name, valid_days=valid_days, now=self._clock.now()
+        )
+        self._register(operator.code, issued.cert_pem)
+        return issued
+
+    def register_certificate(
+        self, operator_code: str, cert_pem: bytes, trusted_ca_pems: Sequence[bytes]
+    ) -> CertificateRecord:
+        """Register a certificate (ours or from a recognised CA) after checking its chain and dates."""
+        operator = self.operator(operator_code)
+        pki.verify_issued_by(cert_pem, trusted_ca_pems, now=self._clock.now())
+        return self._register(operator.code, cert_pem)
+
+    def _register(self, operator_code: str, cert_pem: bytes) -> CertificateRecord:
+        leaf_pem = pki.load_certificates(cert_pem)[0]
+        info = pki.certificate_info(cert_pem)
+        self._store.add_certificate(
+            fingerprint=info.fingerprint,
+            operator_code=operator_code,
+            subject_cn=info.subject_cn,
+            issuer_cn=info.issuer_cn,
+            serial=str(info.serial),
+            not_before=info.not_before,
+            not_after=info.not_after,
+            pem=leaf_pem.public_bytes(Encoding.PEM).decode(),
+            at=self._clock.now(),
+        )
+        record = self._store.get_certificate(info.fingerprint)
+        assert record is not None
+        return record
+
+    def revoke_certificate(self, fingerprint: str) -> CertificateRecord:
+        """Revoke at once: the next request with it is refused."""
+        fingerprint = fingerprint.replace(":", "").lower()
+        record = self._store.get_certificate(fingerprint)
+        if record is None:
+            raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
+        self._store.revoke_certificate(fingerprint, self._clock.now())
+        revoked = self._store.get_certificate(fingerprint)
+        assert revoked is not None
+        return revoked
+
+    def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
+        return self._store.list_certificates(operator_code)
+
+    # Prestations -------------------------------------------------------------------------------
+
+    def import_prestations(self, source: Path | str, text: str | None = None) -> int:
+        """Import (create or update) prestations from a ``;``-separated CSV with a header line.
+
+        Every bad line is reported with its number; nothing is imported unless all lines are good.
+        """
+        name = str(source)
+        if text is None:
+            try:
+                text = Path(source).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InvalidRequestError(f"{name} : illisible ({exc}).") from None
+        reader = csv.DictReader(io.StringIO(text), delimiter=";")
+        missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidRequestError(
+                f"{name}, ligne 1 : colonnes manquantes : {', '.join(missing)} "
+                f"(attendu : {';'.join(PRESTATION_CSV_COLUMNS)}).",
+                details=[ErrorDetail(f"{name}:1", f"colonne manquante {c}", 1) for c in missing],
+            )
+        operators = {o.code for o in self._store.list_operators()}
+        problems: list[ErrorDetail] = []
+        records: list[PrestationRecord] = []
+        for line_number, row in enumerate(reader, start=2):
+            line_problems = _check_row(row, operators, self._offers)
+            problems += [ErrorDetail(f"{name}:{line_number}", p, line_number) for p in line_problems]
+            if not line_problems:
+                records.append(
+                    PrestationRecord(
+                        identifiant=row["identifiantPrestation"].strip(),
+                        operator_code=row["operateur"].strip(),
+                        code_offre=row["codeOffre"].strip(),
+                        gtr=row["gtr"].strip(),
+                        extremite_a=row["extremiteA"].strip(),
+                        extremite_b=row["extremiteB"].strip(),
+                        code_commune=(row.get("codeCommune") or "").strip() or None,
+                        informations=(row.get("informationsComplementaires") or "").strip() or None,
+                    )
+                )
+        if problems:
+            raise InvalidRequestError(
+                f"{name} : {len(problems)} ligne(s) invalide(s), rien n'a été importé.", details=problems
+            )
+        return self._store.upsert_prestations(records)
+
+    def list_prestations(self, operator_code: str | None = None) -> list[PrestationRecord]:
+        return self._store.list_prestations(operator_code)
+
+
+def _check_row(row: dict[str, str | None], operators: set[str], offers: frozenset[str]) -> list[str]:
+    problems = [f"{c} est vide" for c in _REQUIRED if not (row.get(c) or "").strip()]
+    if problems:
+        return problems
+    if row["operateur"].strip() not in operators:  # type: ignore[union-attr]
+        problems.append(f"opérateur {row['operateur']} inconnu")
+    if row["codeOffre"].strip() not in offers:  # type: ignore[union-attr]
+        problems.append(f"offre {row['codeOffre']} inconnue (connues : {', '.join(sorted(offers))})")
+    if row["gtr"].strip() not in {g.value for g in GtrOption}:  # type: ignore[union-attr]
+        problems.append(f"GTR {row['gtr']} inconnue (connues : {', '.join(g.value for g in GtrOption)})")
+    commune = (row.get("codeCommune") or "").strip()
+    if commune and not (len(commune) == 5 and commune[:2].isalnum() and commune[2:].isdigit()):
+        problems.append(f"code commune INSEE {commune} invalide (5 caractères)")
+    return problems

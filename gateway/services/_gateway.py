@@ -1,0 +1,40 @@
+"""The composition root: one object that owns the store, the catalogue, the clock and the use cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.catalogue import Catalogue, default_catalogue_root
+from gateway.domain.clock import Clock, SystemClock
+from gateway.store import Store
+
+from ._access import AccessService
+from ._admin import AdminService
+from ._lifecycle import Lifecycle
+from ._sav import SavService
+from ._tickets import SignalisationService
+
+__all__ = ["Gateway"]
+
+
+class Gateway:
+    """Everything behind the doors (wire, web, CLI), built once per process."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, clock: Clock | None = None) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.clock: Clock = clock or SystemClock()
+        lifecycle = Lifecycle(store, catalogue, self.clock)
+        self.access = AccessService(store, self.clock)
+        self.tickets = SignalisationService(store, catalogue, self.clock, lifecycle)
+        self.sav = SavService(store, self.clock, lifecycle, self.tickets)
+        offers = {offer for form in catalogue.forms() for offer in form.offres}
+        self.admin = AdminService(store, self.clock, offers)
+
+    @classmethod
+    def open(cls, database: Path, *, catalogue_dir: Path | None = None, clock: Clock | None = None) -> Gateway:
+        catalogue = Catalogue.load(catalogue_dir or default_catalogue_root())
+        return cls(Store(database), catalogue, clock)
+
+    def close(self) -> None:
+        self.store.close()

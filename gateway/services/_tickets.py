@@ -1,0 +1,387 @@
+"""Use cases of the operator's side of e-SAV Signalisation (ESAV-WS §3), whatever the door."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from lxml import etree
+
+from gateway.catalogue import Catalogue
+from gateway.domain.clock import Clock, to_paris
+from gateway.domain.gtr import GtrOption, gtr_deadline, gtr_met
+from gateway.domain.states import (
+    CLOSED_STATES,
+    HISTORY_WINDOW,
+    OPEN_STATES,
+    Action,
+    Actor,
+    TicketState,
+    check_closure_refusal,
+)
+from gateway.errors import (
+    DuplicateError,
+    HistoryOutOfRangeError,
+    InvalidRequestError,
+    TransitionForbiddenError,
+    UnknownPrestationError,
+    UnknownTicketError,
+)
+from gateway.store import AttachmentRecord, Page, Store, TicketRecord
+
+from ._lifecycle import Lifecycle
+from ._views import (
+    AttachmentIn,
+    Caller,
+    DepositReceipt,
+    DepositRequest,
+    GtrView,
+    HistoryQuery,
+    SearchQuery,
+    StateView,
+    TicketDetail,
+)
+
+__all__ = ["ATTACHMENT_TYPES", "MAX_ATTACHMENTS", "MAX_ATTACHMENT_BYTES", "SignalisationService"]
+
+GRAVITES = ("MINEURE", "MAJEURE", "CRITIQUE")
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv"})
+MAX_PAGE_SIZE = 100
+REFERENCE_PREFIX = "SIG"
+
+
+class SignalisationService:
+    """Deposit, follow, complete, cancel and refuse closure of an operator's own tickets."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, clock: Clock, lifecycle: Lifecycle) -> None:
+        self._store = store
+        self._catalogue = catalogue
+        self._clock = clock
+        self._lifecycle = lifecycle
+
+    # Deposit ------------------------------------------------------------------------------------
+
+    def deposit(self, caller: Caller, request: DepositRequest) -> DepositReceipt:
+        """Store a new ticket durably and return its reference (the acknowledgement of receipt)."""
+        now = self._clock.now()
+        if request.gravite not in GRAVITES:
+            raise InvalidRequestError(
+                f"Gravité « {request.gravite} » inconnue : attendu {', '.join(GRAVITES)}.",
+                chemin="gravite",
+                valeur=request.gravite,
+            )
+        prestation = self._store.get_prestation(request.identifiant_prestation)
+        if (
+            prestation is None
+            or prestation.operator_code != caller.operator_code
+            or prestation.code_offre != request.code_offre
+        ):
+            # Same answer whether it does not exist or belongs to someone else: never reveal.
+            raise UnknownPrestationError(
+                f"Prestation {request.identifiant_prestation} inconnue pour l'offre {request.code_offre}.",
+                chemin="identifiantPrestation",
+                valeur=request.identifiant_prestation,
+            )
+        self._catalogue.check_deposit(request.code_offre, request.form_code, request.form_version, request.form, now)
+        _check_attachments(request.attachments, already=0)
+        form_xml = etree.tostring(request.form, encoding="unicode")
+        content_hash = _content_hash(request)
+
+        with self._store.write() as db:
+            if request.reference_operateur:
+                existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
+                if existing is not None:
+                    if existing.content_hash != content_hash:
+                        raise DuplicateError(
+                            f"La référence opérateur {request.reference_operateur} a déjà servi pour la "
+                            f"signalisation {existing.reference}, avec un autre contenu.",
+                            chemin="referenceOperateur",
+                            valeur=existing.reference,
+                        )
+                    return _receipt(existing)
+            ticket = self._store.insert_ticket(
+                db,
+                {
+                    "operator_code": caller.operator_code,
+                    "reference_operateur": request.reference_operateur,
+                    "content_hash": content_hash,
+                    "prestation": prestation.identifiant,
+                    "code_offre": request.code_offre,
+                    "gravite": request.gravite,
+                    "form_code": request.form_code,
+                    "form_version": request.form_version,
+                    "form_xml": form_xml,
+                    "commentaire": request.commentaire,
+                    "gtr": prestation.gtr,
+                    "state": TicketState.EN_DEPOT.value,
+                    "state_at": now,
+                    "deposited_at": now,
+                    "api_version": request.api_version,
+                },
+                REFERENCE_PREFIX,
+            )
+            self._store.add_transition(
+                db,
+                ticket.id,
+                action="DEPOSER",
+                from_state=None,
+                to_state=TicketState.EN_DEPOT.value,
+                actor=Actor.OPERATEUR.value,
+                author=caller.who,
+                at=now,
+            )
+            if request.commentaire:
+                self._store.add_comment(
+                    db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
+                )
+            for attachment in request.attachments:
+                self._store.add_attachment(
+                    db,
+                    ticket.id,
+                    side="OPERATEUR",
+                    name=attachment.name,
+                    mime_type=attachment.mime_type,
+                    content=attachment.content,
+                    sha256=hashlib.sha256(attachment.content).hexdigest(),
+                    at=now,
+                )
+        # The write block has committed (synchronous=FULL): only now is the reference a receipt.
+        return _receipt(ticket)
+
+    # Follow -------------------------------------------------------------------------------------
+
+    def state(self, caller: Caller, reference: str) -> StateView:
+        ticket = self._own_ticket(caller, reference)
+        state = TicketState(ticket.state)
+        return StateView(ticket.reference, state.value, ticket.state_at, state.libelle)
+
+    def detail(self, caller: Caller, reference: str) -> TicketDetail:
+        return self.detail_of(self._own_ticket(caller, reference))
+
+    def detail_of(self, ticket: TicketRecord) -> TicketDetail:
+        """Everything known about a ticket (also used by the provider's back office)."""
+        prestation = self._store.get_prestation(ticket.prestation)
+        assert prestation is not None  # a ticket's prestation is a foreign key
+        transitions = self._store.transitions(ticket.id)
+        return TicketDetail(
+            ticket=ticket,
+            state_libelle=TicketState(ticket.state).libelle,
+            prestation=prestation,
+            transitions=transitions,
+            comments=self._store.comments(ticket.id),
+            attachments=self._store.attachments(ticket.id),
+            gtr=self._gtr(ticket, transitions),
+            rejection_libelle=self._label("MOTIFS_REJET", ticket.rejection_code),
+            closure_libelle=self._label("CODES_CLOTURE", ticket.closure_code),
+            freeze_libelle=self._label("MOTIFS_GEL", ticket.freeze_code),
+        )
+
+    def history(self, caller: Caller, query: HistoryQuery) -> Page[TicketRecord]:
+        """Closed tickets closed within the period, which may reach at most 90 days back."""
+        now = self._clock.now()
+        oldest = now - HISTORY_WINDOW
+        if query.start < oldest:
+            raise HistoryOutOfRangeError(
+                "L'historique ne remonte qu'à 90 jours : la période doit commencer après "
+                f"le {to_paris(oldest).strftime('%d/%m/%Y %H:%M')}.",
+                chemin="dateDebut",
+                valeur=query.start.isoformat(),
+            )
+        end = min(query.end or now, now)
+        if end < query.start:
+            raise InvalidRequestError("La fin de la période précède son début.", chemin="dateFin")
+        if query.state is not None and query.state not in {s.value for s in CLOSED_STATES}:
+            raise InvalidRequestError(
+                f"L'historique ne contient que les états clos ({', '.join(sorted(CLOSED_STATES))}).",
+                chemin="etat",
+                valeur=query.state,
+            )
+        states = [query.state] if query.state else [s.value for s in CLOSED_STATES]
+        page, size = _paging(query.page, query.size)
+        return self._store.closed_tickets(
+            caller.operator_code,
+            closed_from=query.start,
+            closed_to=end,
+            states=states,
+            prestation=query.prestation,
+            page=page,
+            size=size,
+        )
+
+    def search(self, caller: Caller, query: SearchQuery) -> Page[TicketRecord]:
+        """The operator's open tickets, filtered by state, prestation and deposit period."""
+        open_values = {s.value for s in OPEN_STATES}
+        for state in query.states:
+            if state not in open_values:
+                raise InvalidRequestError(
+                    f"État « {state} » : la recherche porte sur les signalisations ouvertes "
+                    f"({', '.join(sorted(open_values))}) ; les closes sont dans l'historique.",
+                    chemin="etats",
+                    valeur=state,
+                )
+        page, size = _paging(query.page, query.size)
+        return self._store.open_tickets(
+            caller.operator_code,
+            states=list(query.states) or sorted(open_values),
+            prestation=query.prestation,
+            deposited_from=query.deposited_from,
+            deposited_to=query.deposited_to,
+            page=page,
+            size=size,
+        )
+
+    def attachment(self, caller: Caller, reference: str, attachment_id: int) -> AttachmentRecord:
+        ticket = self._own_ticket(caller, reference)
+        found = self._store.attachment(ticket.id, attachment_id)
+        if found is None:
+            raise InvalidRequestError(
+                f"Pièce jointe {attachment_id} inconnue sur la signalisation {reference}.",
+                chemin="idPieceJointe",
+                valeur=str(attachment_id),
+            )
+        return found
+
+    # Act ----------------------------------------------------------------------------------------
+
+    def complete(
+        self, caller: Caller, reference: str, commentaire: str, attachments: tuple[AttachmentIn, ...] = ()
+    ) -> StateView:
+        """Add the operator's note (and files); on a ticket frozen for it, resume handling."""
+        ticket = self._own_ticket(caller, reference)
+        state = TicketState(ticket.state)
+        if state in CLOSED_STATES:
+            raise TransitionForbiddenError(
+                f"La signalisation {reference} est {state.value} : elle ne peut plus être complétée.",
+                valeur=state.value,
+            )
+        if not commentaire or not commentaire.strip():
+            raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
+        _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.add_comment(db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
+            for attachment in attachments:
+                self._store.add_attachment(
+                    db,
+                    ticket.id,
+                    side="OPERATEUR",
+                    name=attachment.name,
+                    mime_type=attachment.mime_type,
+                    content=attachment.content,
+                    sha256=hashlib.sha256(attachment.content).hexdigest(),
+                    at=now,
+                )
+            if state is TicketState.GELE and ticket.freeze_code != "ATTENTE_RENDEZ_VOUS":
+                # The completion is the awaited action; an appointment freeze waits for a booking instead.
+                self._lifecycle.transition(
+                    reference,
+                    Action.REPRENDRE,
+                    Actor.OPERATEUR,
+                    author=caller.who,
+                    reason="Complément de l'opérateur",
+                    at=now,
+                )
+        return self.state(caller, reference)
+
+    def cancel(self, caller: Caller, reference: str, motif: str) -> StateView:
+        self._own_ticket(caller, reference)
+        self._lifecycle.transition(reference, Action.ANNULER, Actor.OPERATEUR, author=caller.who, reason=motif)
+        return self.state(caller, reference)
+
+    def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
+        ticket = self._own_ticket(caller, reference)
+        if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
+            check_closure_refusal(ticket.closed_at, self._clock.now())
+        self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
+        return self.state(caller, reference)
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def _own_ticket(self, caller: Caller, reference: str) -> TicketRecord:
+        ticket = self._store.get_ticket(reference)
+        if ticket is None or ticket.operator_code != caller.operator_code:
+            raise UnknownTicketError(
+                f"Signalisation {reference} inconnue.", chemin="referenceSignalisation", valeur=reference
+            )
+        return ticket
+
+    def _gtr(self, ticket: TicketRecord, transitions: list) -> GtrView:
+        option = GtrOption(ticket.gtr)
+        freezes: list[tuple[datetime, datetime | None]] = []
+        for row in transitions:
+            if row.to_state == TicketState.GELE.value:
+                freezes.append((row.at, None))
+            elif row.from_state == TicketState.GELE.value and freezes and freezes[-1][1] is None:
+                freezes[-1] = (freezes[-1][0], row.at)
+        now = self._clock.now()
+        deadline = gtr_deadline(option, ticket.deposited_at, freezes, now=now)
+        restored = ticket.closed_at if ticket.state in {s.value for s in CLOSED_STATES} else None
+        met = (
+            gtr_met(deadline, restored) if restored is not None and ticket.state != TicketState.EN_REJET.value else None
+        )
+        return GtrView(option.value, option.libelle, deadline, met)
+
+    def _label(self, list_code: str, code: str | None) -> str | None:
+        if not code:
+            return None
+        return self._catalogue.nomenclature(list_code).libelle_of(code) or code
+
+
+def _receipt(ticket: TicketRecord) -> DepositReceipt:
+    return DepositReceipt(ticket.reference, ticket.deposited_at, TicketState.EN_DEPOT.value, ticket.reference_operateur)
+
+
+def _paging(page: int, size: int) -> tuple[int, int]:
+    if page < 1:
+        raise InvalidRequestError("Le numéro de page commence à 1.", chemin="numeroPage", valeur=str(page))
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidRequestError(
+            f"La taille de page va de 1 à {MAX_PAGE_SIZE}.", chemin="taillePage", valeur=str(size)
+        )
+    return page, size
+
+
+def _check_attachments(attachments: tuple[AttachmentIn, ...], *, already: int) -> None:
+    if already + len(attachments) > MAX_ATTACHMENTS:
+        raise InvalidRequestError(
+            f"Au plus {MAX_ATTACHMENTS} pièces jointes par signalisation ({already} déjà présentes).",
+            chemin="piecesJointes",
+        )
+    for index, attachment in enumerate(attachments, start=1):
+        path = f"piecesJointes[{index}]"
+        if attachment.mime_type not in ATTACHMENT_TYPES:
+            raise InvalidRequestError(
+                f"Type « {attachment.mime_type} » refusé pour {attachment.name} : acceptés "
+                "PDF, PNG, JPEG, texte et CSV.",
+                chemin=f"{path}/typeMime",
+                valeur=attachment.mime_type,
+            )
+        if len(attachment.content) > MAX_ATTACHMENT_BYTES:
+            raise InvalidRequestError(
+                f"La pièce jointe {attachment.name} dépasse 5 Mo.", chemin=f"{path}/contenu", valeur=attachment.name
+            )
+        if not attachment.name.strip():
+            raise InvalidRequestError("Une pièce jointe doit avoir un nom.", chemin=f"{path}/nom")
+
+
+def _content_hash(request: DepositRequest) -> str:
+    """What makes two deposits "the same" for idempotency: everything the operator sent."""
+    digest = hashlib.sha256()
+    digest.update(
+        json.dumps(
+            [
+                request.identifiant_prestation,
+                request.code_offre,
+                request.gravite,
+                request.form_code,
+                request.form_version,
+                request.commentaire,
+                [[a.name, a.mime_type, hashlib.sha256(a.content).hexdigest()] for a in request.attachments],
+            ]
+        ).encode()
+    )
+    digest.update(etree.tostring(request.form, method="c14n"))
+    return digest.hexdigest()

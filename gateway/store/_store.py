@@ -1,0 +1,381 @@
+"""The store: every read and write the gateway makes, in SQL, behind named methods.
+
+Writes happen inside ``with store.write():`` blocks opened by the services, so that a use case
+(a deposit and its first transition, a state change and its record) commits as one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ._db import Connections, from_ts, to_ts
+from ._records import (
+    AttachmentRecord,
+    CertificateRecord,
+    CommentRecord,
+    OperatorRecord,
+    Page,
+    PrestationRecord,
+    TicketRecord,
+    TransitionRow,
+)
+from ._schema import migrate
+
+__all__ = ["Store"]
+
+
+def _ticket(row: dict[str, Any]) -> TicketRecord:
+    return TicketRecord(
+        **{
+            **row,
+            "state_at": from_ts(row["state_at"]),
+            "deposited_at": from_ts(row["deposited_at"]),
+            "closed_at": from_ts(row["closed_at"]),
+        }
+    )
+
+
+def _certificate(row: dict[str, Any]) -> CertificateRecord:
+    row = {k: v for k, v in row.items() if k != "pem"}
+    for key in ("not_before", "not_after", "registered_at", "revoked_at"):
+        row[key] = from_ts(row[key])
+    return CertificateRecord(**row)
+
+
+def _operator(row: dict[str, Any]) -> OperatorRecord:
+    return OperatorRecord(
+        code=row["code"],
+        name=row["name"],
+        esav_en_ligne=bool(row["esav_en_ligne"]),
+        esav_integre=bool(row["esav_integre"]),
+        domains=frozenset(json.loads(row["domains"] or "[]")),
+    )
+
+
+class Store:
+    """The gateway's database (SQLite file in WAL mode, durable commits)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._connections = Connections(Path(path))
+        migrate(self._connections.db)
+
+    @property
+    def path(self) -> Path:
+        return self._connections.path
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One durable write transaction (``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL)."""
+        with self._connections.write() as db:
+            yield db
+
+    def close(self) -> None:
+        self._connections.close()
+
+    @property
+    def _db(self) -> Database:
+        return self._connections.db
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self._db.query(sql, list(params)))
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def integrity_check(self) -> str:
+        return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # Operators ---------------------------------------------------------------------------------
+
+    def upsert_operator(
+        self, code: str, name: str, *, esav_en_ligne: bool, esav_integre: bool, domains: Iterable[str], at: datetime
+    ) -> None:
+        with self.write() as db:
+            db["operators"].upsert(
+                {
+                    "code": code,
+                    "name": name,
+                    "esav_en_ligne": int(esav_en_ligne),
+                    "esav_integre": int(esav_integre),
+                    "domains": json.dumps(sorted(set(domains))),
+                    "created_at": to_ts(at),
+                },
+                pk="code",
+            )
+
+    def get_operator(self, code: str) -> OperatorRecord | None:
+        row = self._one("SELECT * FROM operators WHERE code = ?", [code])
+        return _operator(row) if row else None
+
+    def list_operators(self) -> list[OperatorRecord]:
+        return [_operator(r) for r in self._rows("SELECT * FROM operators ORDER BY code")]
+
+    def set_operator_domains(self, code: str, domains: Iterable[str]) -> None:
+        with self.write() as db:
+            db.conn.execute("UPDATE operators SET domains = ? WHERE code = ?", [json.dumps(sorted(set(domains))), code])
+
+    # Certificates ------------------------------------------------------------------------------
+
+    def add_certificate(
+        self,
+        *,
+        fingerprint: str,
+        operator_code: str,
+        subject_cn: str,
+        issuer_cn: str,
+        serial: str,
+        not_before: datetime,
+        not_after: datetime,
+        pem: str,
+        at: datetime,
+    ) -> None:
+        with self.write() as db:
+            db["certificates"].upsert(
+                {
+                    "fingerprint": fingerprint,
+                    "operator_code": operator_code,
+                    "subject_cn": subject_cn,
+                    "issuer_cn": issuer_cn,
+                    "serial": serial,
+                    "not_before": to_ts(not_before),
+                    "not_after": to_ts(not_after),
+                    "pem": pem,
+                    "registered_at": to_ts(at),
+                    "revoked_at": None,
+                },
+                pk="fingerprint",
+            )
+
+    def get_certificate(self, fingerprint: str) -> CertificateRecord | None:
+        row = self._one("SELECT * FROM certificates WHERE fingerprint = ?", [fingerprint])
+        return _certificate(row) if row else None
+
+    def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
+        if operator_code:
+            rows = self._rows("SELECT * FROM certificates WHERE operator_code = ? ORDER BY not_after", [operator_code])
+        else:
+            rows = self._rows("SELECT * FROM certificates ORDER BY operator_code, not_after")
+        return [_certificate(r) for r in rows]
+
+    def revoke_certificate(self, fingerprint: str, at: datetime) -> bool:
+        with self.write() as db:
+            cur = db.conn.execute(
+                "UPDATE certificates SET revoked_at = ? WHERE fingerprint = ? AND revoked_at IS NULL",
+                [to_ts(at), fingerprint],
+            )
+            return cur.rowcount == 1
+
+    # Prestations -------------------------------------------------------------------------------
+
+    def upsert_prestations(self, prestations: Iterable[PrestationRecord]) -> int:
+        rows = [vars(p) for p in prestations]
+        with self.write() as db:
+            if rows:
+                db["prestations"].upsert_all(rows, pk="identifiant")
+        return len(rows)
+
+    def get_prestation(self, identifiant: str) -> PrestationRecord | None:
+        row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
+        return PrestationRecord(**row) if row else None
+
+    def list_prestations(self, operator_code: str | None = None) -> list[PrestationRecord]:
+        if operator_code:
+            rows = self._rows("SELECT * FROM prestations WHERE operator_code = ? ORDER BY identifiant", [operator_code])
+        else:
+            rows = self._rows("SELECT * FROM prestations ORDER BY operator_code, identifiant")
+        return [PrestationRecord(**r) for r in rows]
+
+    # Tickets -----------------------------------------------------------------------------------
+
+    def insert_ticket(self, db: Database, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
+        """Insert a ticket inside the caller's write transaction; its reference derives from its id."""
+        (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        row = {
+            **fields,
+            "id": next_id,
+            "reference": f"{reference_prefix}{next_id:08d}",
+            "state_at": to_ts(fields["state_at"]),
+            "deposited_at": to_ts(fields["deposited_at"]),
+            "closed_at": None,
+        }
+        db["tickets"].insert(row)
+        inserted = self._one("SELECT * FROM tickets WHERE id = ?", [next_id])
+        assert inserted is not None
+        return _ticket(inserted)
+
+    def get_ticket(self, reference: str) -> TicketRecord | None:
+        row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
+        return _ticket(row) if row else None
+
+    def ticket_by_operator_reference(self, operator_code: str, reference_operateur: str) -> TicketRecord | None:
+        row = self._one(
+            "SELECT * FROM tickets WHERE operator_code = ? AND reference_operateur = ?",
+            [operator_code, reference_operateur],
+        )
+        return _ticket(row) if row else None
+
+    def update_ticket(self, db: Database, ticket_id: int, **changes: Any) -> None:
+        """Change a ticket's columns inside the caller's write transaction."""
+        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        db.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*values.values(), ticket_id])
+
+    def add_transition(
+        self,
+        db: Database,
+        ticket_id: int,
+        *,
+        action: str,
+        from_state: str | None,
+        to_state: str,
+        actor: str,
+        author: str,
+        at: datetime,
+        reason: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        db["transitions"].insert(
+            {
+                "ticket_id": ticket_id,
+                "action": action,
+                "from_state": from_state,
+                "to_state": to_state,
+                "actor": actor,
+                "author": author,
+                "at": to_ts(at),
+                "reason": reason,
+                "code": code,
+            }
+        )
+
+    def transitions(self, ticket_id: int) -> list[TransitionRow]:
+        rows = self._rows(
+            "SELECT id, action, from_state, to_state, actor, author, at, reason, code "
+            "FROM transitions WHERE ticket_id = ? ORDER BY id",
+            [ticket_id],
+        )
+        return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
+
+    def add_comment(self, db: Database, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
+        db["comments"].insert({"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text})
+
+    def comments(self, ticket_id: int) -> list[CommentRecord]:
+        rows = self._rows(
+            "SELECT id, side, author, at, text FROM comments WHERE ticket_id = ? ORDER BY id", [ticket_id]
+        )
+        return [CommentRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
+
+    def add_attachment(
+        self,
+        db: Database,
+        ticket_id: int,
+        *,
+        side: str,
+        name: str,
+        mime_type: str,
+        content: bytes,
+        sha256: str,
+        at: datetime,
+    ) -> int:
+        table = db["attachments"].insert(
+            {
+                "ticket_id": ticket_id,
+                "side": side,
+                "name": name,
+                "mime_type": mime_type,
+                "size": len(content),
+                "sha256": sha256,
+                "content": content,
+                "at": to_ts(at),
+            }
+        )
+        return int(table.last_pk)
+
+    def count_attachments(self, ticket_id: int) -> int:
+        return int(
+            self._db.conn.execute("SELECT COUNT(*) FROM attachments WHERE ticket_id = ?", [ticket_id]).fetchone()[0]
+        )
+
+    def attachments(self, ticket_id: int) -> list[AttachmentRecord]:
+        rows = self._rows(
+            "SELECT id, side, name, mime_type, size, sha256, at FROM attachments WHERE ticket_id = ? ORDER BY id",
+            [ticket_id],
+        )
+        return [AttachmentRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
+
+    def attachment(self, ticket_id: int, attachment_id: int) -> AttachmentRecord | None:
+        row = self._one(
+            "SELECT id, side, name, mime_type, size, sha256, at, content FROM attachments "
+            "WHERE ticket_id = ? AND id = ?",
+            [ticket_id, attachment_id],
+        )
+        return AttachmentRecord(**{**row, "at": from_ts(row["at"])}) if row else None
+
+    def closed_tickets(
+        self,
+        operator_code: str,
+        *,
+        closed_from: datetime,
+        closed_to: datetime,
+        states: Iterable[str],
+        prestation: str | None,
+        page: int,
+        size: int,
+    ) -> Page[TicketRecord]:
+        """Tickets of one operator closed within a period, newest closure first."""
+        states = list(states)
+        where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
+        params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
+        if prestation:
+            where += " AND prestation = ?"
+            params.append(prestation)
+        return self._page(where, params, "closed_at DESC, id DESC", page, size)
+
+    def open_tickets(
+        self,
+        operator_code: str,
+        *,
+        states: Iterable[str],
+        prestation: str | None,
+        deposited_from: datetime | None,
+        deposited_to: datetime | None,
+        page: int,
+        size: int,
+    ) -> Page[TicketRecord]:
+        """Tickets of one operator in the given states, newest deposit first."""
+        states = list(states)
+        where = f"operator_code = ? AND state IN ({','.join('?' * len(states))})"
+        params: list[Any] = [operator_code, *states]
+        if prestation:
+            where += " AND prestation = ?"
+            params.append(prestation)
+        if deposited_from:
+            where += " AND deposited_at >= ?"
+            params.append(to_ts(deposited_from))
+        if deposited_to:
+            where += " AND deposited_at <= ?"
+            params.append(to_ts(deposited_to))
+        return self._page(where, params, "deposited_at DESC, id DESC", page, size)
+
+    def _page(self, where: str, params: list[Any], order: str, page: int, size: int) -> Page[TicketRecord]:
+        (total,) = self._db.conn.execute(f"SELECT COUNT(*) FROM tickets WHERE {where}", params).fetchone()
+        rows = self._rows(
+            f"SELECT * FROM tickets WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
+        return Page(items=[_ticket(r) for r in rows], total=int(total), number=page, size=size)
+
+    def tickets_in_state_since(self, state: str, entered_before: datetime) -> list[TicketRecord]:
+        """Tickets that entered ``state`` at or before an instant (for automatic transitions)."""
+        rows = self._rows(
+            "SELECT * FROM tickets WHERE state = ? AND state_at <= ? ORDER BY id", [state, to_ts(entered_before)]
+        )
+        return [_ticket(r) for r in rows]

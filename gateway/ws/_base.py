@@ -1,0 +1,64 @@
+"""What every version's services share: who is calling, and errors turned into typed faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+from spyne import ServiceBase
+from spyne.model.fault import Fault
+
+from gateway.errors import InvalidRequestError
+from gateway.services import Caller, Gateway
+
+from ._faults import FaultTypes, to_fault
+
+__all__ = ["CLIENT_FINGERPRINT", "Guard", "form_payload", "make_service_base"]
+
+#: WSGI environ key under which the host puts the verified client certificate's fingerprint.
+CLIENT_FINGERPRINT = "esav.client_fingerprint"
+
+#: A check run before every operation (maintenance window, version retirement, quotas...).
+Guard = Callable[[Caller | None, str], None]
+
+
+def make_service_base(
+    gateway: Gateway, domain: str | None, faults: FaultTypes, guards: tuple[Guard, ...] = ()
+) -> type[ServiceBase]:
+    """A fresh ServiceBase for one Application: authenticates, checks rights, translates errors.
+
+    ``domain`` is what the operator must be validated for (``signalisation``, ``test``), or None
+    for services every e-SAV intégré subscriber may call (the catalogue).
+    """
+
+    class EsavServiceBase(ServiceBase):
+        @classmethod
+        def call_wrapper(cls, ctx: Any, args: Any = None) -> Any:
+            try:
+                for guard in guards:
+                    guard(None, ctx.method_request_string)
+                caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
+                if domain is not None:
+                    gateway.access.require_ws_domain(caller, domain)
+                ctx.udc = caller
+                return super().call_wrapper(ctx, args)
+            except Fault:
+                raise
+            except Exception as error:
+                raise to_fault(error, faults) from None
+
+    return EsavServiceBase
+
+
+def form_payload(ctx: Any, namespace: str, wrapper: str = "formulaire") -> etree._Element:
+    """The form element carried by the ``xs:any`` of the wrapper (spyne leaves the argument empty)."""
+    body = ctx.in_body_doc
+    holder = body.find(f"{{{namespace}}}{wrapper}") if body is not None else None
+    children = [c for c in holder if isinstance(c.tag, str)] if holder is not None else []
+    if len(children) != 1:
+        raise InvalidRequestError(
+            "Le formulaire doit contenir exactement un élément XML, celui du schéma du formulaire.",
+            chemin=wrapper,
+        )
+    return children[0]

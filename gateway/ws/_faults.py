@@ -1,0 +1,131 @@
+"""The typed ``erreurEsav`` fault (ESAV-WS §9): declared in every WSDL, raised from every error.
+
+Each version's Application gets its own classes (spyne keeps the first namespace a class was
+used with), hence the factory.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from lxml import etree
+from spyne import ComplexModel, Integer, Unicode
+from spyne.model.complex import Array
+from spyne.model.fault import Fault
+
+from gateway.errors import EsavError, InternalError
+
+__all__ = ["FaultTypes", "error_detail", "fault_envelope", "make_fault_types", "to_fault"]
+
+log = logging.getLogger("gateway.ws")
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+FAULT_ELEMENT = "erreurEsav"
+_FAULTSTRINGS = {
+    "AUTHENTIFICATION": "Authentification refusée",
+    "NON_HABILITE": "Opérateur non habilité",
+    "PRESTATION_INCONNUE": "Prestation inconnue",
+    "FORMULAIRE_INVALIDE": "Formulaire invalide",
+    "FORMULAIRE_VERSION_RETIREE": "Version de formulaire retirée",
+    "SIGNALISATION_INCONNUE": "Signalisation inconnue",
+    "TRANSITION_INTERDITE": "Transition interdite",
+    "DOUBLON": "Doublon",
+    "HISTORIQUE_HORS_DELAI": "Historique hors délai",
+    "LIMITE_REQUETES": "Limite de requêtes atteinte",
+    "MAINTENANCE": "Service en maintenance",
+    "CRENEAUX_INDISPONIBLES": "Recherche de créneaux indisponible",
+    "CRENEAU_NON_DISPONIBLE": "Créneau non disponible",
+    "TEST_NON_DISPONIBLE": "Test non disponible",
+    "VERSION_RETIREE": "Version du service retirée",
+    "REQUETE_INVALIDE": "Requête invalide",
+    "ERREUR_INTERNE": "Erreur interne",
+}
+
+
+@dataclass(frozen=True)
+class FaultTypes:
+    namespace: str
+    fault: type[Fault]
+    detail: type[ComplexModel]
+
+
+def make_fault_types(namespace: str) -> FaultTypes:
+    """The ``erreurEsav`` fault type of one version's namespace."""
+
+    class DetailErreur(ComplexModel):
+        __namespace__ = namespace
+        __type_name__ = "detailErreur"
+        _type_info = [  # noqa: RUF012 - spyne reads a plain list
+            ("chemin", Unicode(min_occurs=1, nillable=False)),
+            ("libelle", Unicode(min_occurs=1, nillable=False)),
+        ]
+
+    class ErreurEsav(Fault):
+        __namespace__ = namespace
+        __type_name__ = FAULT_ELEMENT
+        _type_info = [  # noqa: RUF012 - spyne reads a plain list
+            ("code", Unicode(min_occurs=1, nillable=False)),
+            ("libelle", Unicode(min_occurs=1, nillable=False)),
+            ("chemin", Unicode(nillable=False)),
+            ("valeur", Unicode(nillable=False)),
+            ("reessayerDans", Integer(nillable=False)),
+            ("idErreur", Unicode(nillable=False)),
+            ("details", Array(DetailErreur, wrapped=False, nillable=False)),
+        ]
+
+    return FaultTypes(namespace, ErreurEsav, DetailErreur)
+
+
+def error_detail(error: EsavError, namespace: str) -> etree._Element:
+    """The ``erreurEsav`` element, namespace-qualified as the WSDL declares it."""
+
+    def sub(parent: etree._Element, name: str, text: object) -> etree._Element:
+        child = etree.SubElement(parent, f"{{{namespace}}}{name}")
+        child.text = str(text)
+        return child
+
+    root = etree.Element(f"{{{namespace}}}{FAULT_ELEMENT}", nsmap={"tns": namespace})
+    sub(root, "code", error.code)
+    sub(root, "libelle", error.libelle)
+    if error.chemin:
+        sub(root, "chemin", error.chemin)
+    if error.valeur is not None:
+        sub(root, "valeur", error.valeur)
+    if error.reessayer_dans is not None:
+        sub(root, "reessayerDans", error.reessayer_dans)
+    if isinstance(error, InternalError):
+        sub(root, "idErreur", error.incident_id)
+    for detail in error.details:
+        item = etree.SubElement(root, f"{{{namespace}}}details")
+        sub(item, "chemin", detail.chemin)
+        sub(item, "libelle", detail.libelle)
+    return root
+
+
+def to_fault(error: BaseException, types: FaultTypes) -> Fault:
+    """Any exception as the typed fault; the unexpected ones are logged with an incident id."""
+    if not isinstance(error, EsavError):
+        incident = uuid.uuid4().hex[:12]
+        log.error("incident %s: unexpected error", incident, exc_info=error)
+        error = InternalError(incident)
+    fault = types.fault(
+        faultcode="Server" if error.server_side else "Client",
+        faultstring=_FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle,
+        detail=error_detail(error, types.namespace),
+    )
+    fault.esav_error = error  # type: ignore[attr-defined]  # for the host: Retry-After, logs
+    return fault
+
+
+def fault_envelope(error: EsavError, namespace: str) -> bytes:
+    """A complete SOAP 1.1 fault response, for refusals made before spyne sees the request."""
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap11env": SOAP_ENV})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    fault = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(fault, "faultcode").text = f"soap11env:{'Server' if error.server_side else 'Client'}"
+    etree.SubElement(fault, "faultstring").text = _FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle
+    detail = etree.SubElement(fault, "detail")
+    detail.append(error_detail(error, namespace))
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

@@ -1,0 +1,48 @@
+"""Reading a request body safely, before spyne sees a byte (ESAV-WS §8: hostile XML).
+
+No DTD (hence no entity, internal or external), no network, bounded size and depth.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from lxml import etree
+
+from gateway.errors import InvalidRequestError
+
+__all__ = ["check_request_xml"]
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # lxml parsers are not shared across threads.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+        )
+    return parser
+
+
+def check_request_xml(body: bytes, *, max_depth: int) -> etree._Element:
+    """Parse a SOAP request, refusing DTDs, entities, bad encodings and excessive nesting."""
+    if not body.strip():
+        raise InvalidRequestError("Requête vide : une enveloppe SOAP est attendue.")
+    try:
+        root = etree.fromstring(body, _parser())
+    except etree.XMLSyntaxError as exc:
+        message = str(exc)
+        if "Excessive depth" in message:
+            raise InvalidRequestError(f"Document XML trop imbriqué (plus de {max_depth} niveaux).") from None
+        raise InvalidRequestError(f"XML mal formé : {message}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise InvalidRequestError("Les DTD et les entités sont interdites dans les requêtes (DOCTYPE refusé).")
+    depth = 0
+    for event, _element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > max_depth:
+            raise InvalidRequestError(f"Document XML trop imbriqué (plus de {max_depth} niveaux).")
+    return root

@@ -1,0 +1,152 @@
+"""Wire models of the v2 ``signalisation`` service (namespace ``urn:esav:signalisation:v2``).
+
+Built in a factory so that no class is shared with another Application (see DESIGN.md).
+Dates are ``xs:dateTime`` with their offset, given in Paris local time.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from spyne import AnyXml, ByteArray, ComplexModel, DateTime, Enum, Integer, Unicode, XmlAttribute
+from spyne.const.xml import XSD
+from spyne.model.complex import Array
+
+__all__ = ["make_types"]
+
+
+def _req(model, **kw):
+    """A mandatory, non-nillable element."""
+    return model.customize(min_occurs=1, nillable=False, **kw)
+
+
+def _opt(model, **kw):
+    """An optional, non-nillable element."""
+    return model.customize(min_occurs=0, nillable=False, **kw)
+
+
+def make_types(ns: str) -> SimpleNamespace:
+    """Every complex type of the v2 signalisation service, in namespace ``ns``."""
+
+    def model(name: str, fields: list) -> type[ComplexModel]:
+        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+
+    gravite = Enum("MINEURE", "MAJEURE", "CRITIQUE", type_name="gravite", __namespace__=ns)
+    formulaire = model(
+        "formulaire",
+        [
+            ("code", XmlAttribute(Unicode(min_occurs=1))),
+            ("version", XmlAttribute(Unicode(min_occurs=1))),
+            ("contenu", AnyXml(schema_tag=XSD("any"), namespace="##other", process_contents="lax", nillable=False)),
+        ],
+    )
+    piece_jointe = model(
+        "pieceJointe",
+        [("nom", _req(Unicode(max_len=255))), ("typeMime", _req(Unicode)), ("contenu", _req(ByteArray))],
+    )
+    description_piece_jointe = model(
+        "descriptionPieceJointe",
+        [
+            ("idPieceJointe", _req(Integer)),
+            ("nom", _req(Unicode)),
+            ("typeMime", _req(Unicode)),
+            ("taille", _req(Integer)),
+            ("empreinteSha256", _req(Unicode)),
+            ("origine", _req(Unicode)),
+            ("date", _req(DateTime)),
+        ],
+    )
+    prestation = model(
+        "prestation",
+        [
+            ("numero", _req(Unicode)),
+            ("codeOffre", _req(Unicode)),
+            ("extremiteA", _req(Unicode)),
+            ("extremiteB", _req(Unicode)),
+            ("codeCommune", _opt(Unicode)),
+            ("informationsComplementaires", _opt(Unicode)),
+        ],
+    )
+    defaut = model(
+        "defautDeclare",
+        [("gravite", _req(gravite)), ("commentaire", _opt(Unicode)), ("formulaire", _req(formulaire))],
+    )
+    gtr = model(
+        "gtr",
+        [
+            ("type", _req(Unicode)),
+            ("libelle", _req(Unicode)),
+            ("echeance", _req(DateTime)),
+            ("respectee", _opt(Unicode(values=["OUI", "NON"]))),
+        ],
+    )
+    code_libelle = model("codeLibelle", [("code", _req(Unicode)), ("libelle", _req(Unicode))])
+    changement_etat = model(
+        "changementEtat",
+        [
+            ("etatPrecedent", _opt(Unicode)),
+            ("etat", _req(Unicode)),
+            ("date", _req(DateTime)),
+            ("action", _req(Unicode)),
+            ("acteur", _req(Unicode)),
+            ("auteur", _req(Unicode)),
+            ("motif", _opt(Unicode)),
+            ("code", _opt(Unicode)),
+        ],
+    )
+    commentaire = model(
+        "commentaire",
+        [("origine", _req(Unicode)), ("auteur", _req(Unicode)), ("date", _req(DateTime)), ("texte", _req(Unicode))],
+    )
+    resume = model(
+        "resumeSignalisation",
+        [
+            ("referenceSignalisation", _req(Unicode)),
+            ("referenceOperateur", _opt(Unicode)),
+            ("identifiantPrestation", _req(Unicode)),
+            ("codeOffre", _req(Unicode)),
+            ("gravite", _req(gravite)),
+            ("etat", _req(Unicode)),
+            ("libelleEtat", _req(Unicode)),
+            ("dateDepot", _req(DateTime)),
+            ("dateEtat", _req(DateTime)),
+            ("dateCloture", _opt(DateTime)),
+        ],
+    )
+    detail = model(
+        "detailSignalisation",
+        [
+            ("referenceSignalisation", _req(Unicode)),
+            ("referenceOperateur", _opt(Unicode)),
+            ("etat", _req(Unicode)),
+            ("libelleEtat", _req(Unicode)),
+            ("dateDepot", _req(DateTime)),
+            ("dateEtat", _req(DateTime)),
+            ("dateCloture", _opt(DateTime)),
+            ("prestation", _req(prestation)),
+            ("defautDeclare", _req(defaut)),
+            ("gtr", _req(gtr)),
+            ("historique", _req(Array(changement_etat, wrapped=True, nillable=False))),
+            ("commentaires", _req(Array(commentaire, wrapped=True, nillable=False))),
+            ("piecesJointes", _req(Array(description_piece_jointe, wrapped=True, nillable=False))),
+            ("motifGel", _opt(code_libelle)),
+            ("motifRejet", _opt(code_libelle)),
+            ("codeCloture", _opt(code_libelle)),
+        ],
+    )
+    return SimpleNamespace(
+        gravite=gravite,
+        formulaire=formulaire,
+        piece_jointe=piece_jointe,
+        description_piece_jointe=description_piece_jointe,
+        prestation=prestation,
+        defaut=defaut,
+        gtr=gtr,
+        code_libelle=code_libelle,
+        changement_etat=changement_etat,
+        commentaire=commentaire,
+        resume=resume,
+        detail=detail,
+        req=_req,
+        opt=_opt,
+    )

@@ -1,0 +1,277 @@
+"""Service ``signalisation`` v2 (ESAV-WS §3): a thin skin over ``gateway.services``.
+
+Each operation translates wire values into a use-case call and the result back; no rule lives here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from spyne import Application, ByteArray, DateTime, Integer, Unicode, rpc
+from spyne.model.complex import Array
+
+from gateway.domain.clock import to_paris
+from gateway.domain.states import TicketState
+from gateway.services import AttachmentIn, DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
+from gateway.store import Page, TicketRecord
+
+from .._base import Guard, form_payload, make_service_base
+from .._faults import make_fault_types
+from .._protocol import EsavSoap11
+from ._types import make_types
+
+__all__ = ["NAMESPACE", "build_application"]
+
+NAMESPACE = "urn:esav:signalisation:v2"
+
+
+def _paris(instant: datetime | None) -> datetime | None:
+    return None if instant is None else to_paris(instant)
+
+
+def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Application:
+    """The spyne Application of ``/esav/v2/signalisation``."""
+    faults = make_fault_types(NAMESPACE)
+    t = make_types(NAMESPACE)
+    req, opt = t.req, t.opt
+    base = make_service_base(gateway, "signalisation", faults, guards)
+    throws = [faults.fault]
+
+    def attachments_in(items: Any) -> tuple[AttachmentIn, ...]:
+        return tuple(
+            AttachmentIn(p.nom, p.typeMime, b"".join(p.contenu) if isinstance(p.contenu, list) else bytes(p.contenu))
+            for p in (items or [])
+        )
+
+    def state_out(view: Any) -> tuple[str, str, datetime, str]:
+        return view.reference, view.state, _paris(view.state_at), view.libelle
+
+    def resume(ticket: TicketRecord) -> Any:
+        return t.resume(
+            referenceSignalisation=ticket.reference,
+            referenceOperateur=ticket.reference_operateur,
+            identifiantPrestation=ticket.prestation,
+            codeOffre=ticket.code_offre,
+            gravite=ticket.gravite,
+            etat=ticket.state,
+            libelleEtat=TicketState(ticket.state).libelle,
+            dateDepot=_paris(ticket.deposited_at),
+            dateEtat=_paris(ticket.state_at),
+            dateCloture=_paris(ticket.closed_at),
+        )
+
+    def page_out(page: Page[TicketRecord]) -> tuple[int, int, int, list[Any]]:
+        return page.total, page.number, page.size, [resume(x) for x in page.items]
+
+    def detail_out(d: TicketDetail) -> Any:
+        ticket, p = d.ticket, d.prestation
+
+        def code_libelle(code: str | None, libelle: str | None) -> Any:
+            return t.code_libelle(code=code, libelle=libelle or code) if code else None
+
+        return t.detail(
+            referenceSignalisation=ticket.reference,
+            referenceOperateur=ticket.reference_operateur,
+            etat=ticket.state,
+            libelleEtat=d.state_libelle,
+            dateDepot=_paris(ticket.deposited_at),
+            dateEtat=_paris(ticket.state_at),
+            dateCloture=_paris(ticket.closed_at),
+            prestation=t.prestation(
+                numero=p.identifiant,
+                codeOffre=p.code_offre,
+                extremiteA=p.extremite_a,
+                extremiteB=p.extremite_b,
+                codeCommune=p.code_commune,
+                informationsComplementaires=p.informations,
+            ),
+            defautDeclare=t.defaut(
+                gravite=ticket.gravite,
+                commentaire=ticket.commentaire,
+                formulaire=t.formulaire(
+                    code=ticket.form_code, version=ticket.form_version, contenu=etree.fromstring(ticket.form_xml)
+                ),
+            ),
+            gtr=t.gtr(
+                type=d.gtr.option,
+                libelle=d.gtr.libelle,
+                echeance=_paris(d.gtr.deadline),
+                respectee=None if d.gtr.met is None else ("OUI" if d.gtr.met else "NON"),
+            ),
+            historique=[
+                t.changement_etat(
+                    etatPrecedent=r.from_state,
+                    etat=r.to_state,
+                    date=_paris(r.at),
+                    action=r.action,
+                    acteur=r.actor,
+                    auteur=r.author,
+                    motif=r.reason,
+                    code=r.code,
+                )
+                for r in d.transitions
+            ],
+            commentaires=[
+                t.commentaire(origine=c.side, auteur=c.author, date=_paris(c.at), texte=c.text) for c in d.comments
+            ],
+            piecesJointes=[
+                t.description_piece_jointe(
+                    idPieceJointe=a.id,
+                    nom=a.name,
+                    typeMime=a.mime_type,
+                    taille=a.size,
+                    empreinteSha256=a.sha256,
+                    origine=a.side,
+                    date=_paris(a.at),
+                )
+                for a in d.attachments
+            ],
+            motifGel=code_libelle(ticket.freeze_code, d.freeze_libelle),
+            motifRejet=code_libelle(ticket.rejection_code, d.rejection_libelle),
+            codeCloture=code_libelle(ticket.closure_code, d.closure_libelle),
+        )
+
+    etat_out = dict(
+        _returns=(req(Unicode), req(Unicode), req(DateTime), req(Unicode)),
+        _out_variable_names=("referenceSignalisation", "etat", "dateEtat", "libelleEtat"),
+    )
+    page_returns = dict(
+        _returns=(req(Integer), req(Integer), req(Integer), req(Array(t.resume, wrapped=True, nillable=False))),
+        _out_variable_names=("nombreTotal", "numeroPage", "taillePage", "signalisations"),
+    )
+
+    class SignalisationService(base):  # type: ignore[misc, valid-type]
+        @rpc(
+            opt(Unicode(max_len=64)),
+            req(Unicode(max_len=64)),
+            req(Unicode(max_len=32)),
+            req(t.gravite),
+            req(t.formulaire),
+            opt(Unicode(max_len=4000)),
+            opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
+            _returns=(req(Unicode), req(DateTime), req(Unicode)),
+            _out_variable_names=("referenceSignalisation", "dateDepot", "etat"),
+            _throws=throws,
+        )
+        def deposerSignalisation(
+            ctx, referenceOperateur, identifiantPrestation, codeOffre, gravite, formulaire, commentaire, piecesJointes
+        ):
+            receipt = gateway.tickets.deposit(
+                ctx.udc,
+                DepositRequest(
+                    identifiant_prestation=identifiantPrestation,
+                    code_offre=codeOffre,
+                    gravite=str(gravite),
+                    form_code=formulaire.code,
+                    form_version=formulaire.version,
+                    form=form_payload(ctx, NAMESPACE),
+                    commentaire=commentaire,
+                    reference_operateur=referenceOperateur,
+                    attachments=attachments_in(piecesJointes),
+                    api_version="v2",
+                ),
+            )
+            return receipt.reference, _paris(receipt.deposited_at), receipt.state
+
+        @rpc(req(Unicode), **etat_out, _throws=throws)
+        def consulterEtatSignalisation(ctx, referenceSignalisation):
+            return state_out(gateway.tickets.state(ctx.udc, referenceSignalisation))
+
+        @rpc(
+            req(Unicode),
+            _returns=req(t.detail),
+            _out_variable_name="signalisation",
+            _throws=throws,
+        )
+        def consulterDetailSignalisation(ctx, referenceSignalisation):
+            return detail_out(gateway.tickets.detail(ctx.udc, referenceSignalisation))
+
+        @rpc(
+            req(DateTime),
+            opt(DateTime),
+            opt(Unicode),
+            opt(Unicode),
+            opt(Integer),
+            opt(Integer),
+            **page_returns,
+            _throws=throws,
+        )
+        def consulterHistorique(ctx, dateDebut, dateFin, etat, identifiantPrestation, numeroPage, taillePage):
+            page = gateway.tickets.history(
+                ctx.udc,
+                HistoryQuery(
+                    start=dateDebut,
+                    end=dateFin,
+                    state=etat,
+                    prestation=identifiantPrestation,
+                    page=numeroPage or 1,
+                    size=taillePage or 50,
+                ),
+            )
+            return page_out(page)
+
+        @rpc(
+            opt(Array(Unicode, wrapped=True, nillable=False)),
+            opt(Unicode),
+            opt(DateTime),
+            opt(DateTime),
+            opt(Integer),
+            opt(Integer),
+            **page_returns,
+            _throws=throws,
+        )
+        def rechercherSignalisations(
+            ctx, etats, identifiantPrestation, dateDepotDebut, dateDepotFin, numeroPage, taillePage
+        ):
+            page = gateway.tickets.search(
+                ctx.udc,
+                SearchQuery(
+                    states=tuple(etats or ()),
+                    prestation=identifiantPrestation,
+                    deposited_from=dateDepotDebut,
+                    deposited_to=dateDepotFin,
+                    page=numeroPage or 1,
+                    size=taillePage or 50,
+                ),
+            )
+            return page_out(page)
+
+        @rpc(
+            req(Unicode),
+            req(Unicode(max_len=4000)),
+            opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
+            **etat_out,
+            _throws=throws,
+        )
+        def completerSignalisation(ctx, referenceSignalisation, commentaire, piecesJointes):
+            view = gateway.tickets.complete(ctx.udc, referenceSignalisation, commentaire, attachments_in(piecesJointes))
+            return state_out(view)
+
+        @rpc(req(Unicode), req(Unicode(max_len=4000)), **etat_out, _throws=throws)
+        def annulerSignalisation(ctx, referenceSignalisation, motif):
+            return state_out(gateway.tickets.cancel(ctx.udc, referenceSignalisation, motif))
+
+        @rpc(req(Unicode), req(Unicode(max_len=4000)), **etat_out, _throws=throws)
+        def refuserCloture(ctx, referenceSignalisation, motif):
+            return state_out(gateway.tickets.refuse_closure(ctx.udc, referenceSignalisation, motif))
+
+        @rpc(
+            req(Unicode),
+            req(Integer),
+            _returns=(req(Integer), req(Unicode), req(Unicode), req(Integer), req(ByteArray)),
+            _out_variable_names=("idPieceJointe", "nom", "typeMime", "taille", "contenu"),
+            _throws=throws,
+        )
+        def obtenirPieceJointe(ctx, referenceSignalisation, idPieceJointe):
+            found = gateway.tickets.attachment(ctx.udc, referenceSignalisation, idPieceJointe)
+            return found.id, found.name, found.mime_type, found.size, [found.content]
+
+    return Application(
+        [SignalisationService],
+        tns=NAMESPACE,
+        name="signalisation",
+        in_protocol=EsavSoap11(validator="lxml"),
+        out_protocol=EsavSoap11(),
+    )
