@@ -41,7 +41,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
     def attachments_in(items: Any) -> tuple[AttachmentIn, ...]:
         return tuple(
-            AttachmentIn(p.nom, p.typeMime, b"".join(p.contenu) if isinstance(p.contenu, list) else bytes(p.contenu))
+            AttachmentIn(p.nom, p.typeMime, p.contenu if isinstance(p.contenu, bytes) else b"".join(p.contenu))
             for p in (items or [])
         )
 

@@ -1,0 +1,184 @@
+"""Test support shared by the suite: the reactor thread, the session PKI, a running gateway, clients.
+
+Twisted's reactor runs once per process: it is started on first use in a daemon thread and left
+running; tests talk to it with ``in_reactor``. Each test gets its own gateway (own SQLite file,
+own clock, own port chosen by the OS) on that one reactor.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+import zeep
+from lxml import etree
+from twisted.internet import reactor as _reactor
+from twisted.internet.threads import blockingCallFromThread
+
+from gateway.config import Settings
+from gateway.demo import build_demo
+from gateway.domain.clock import PARIS, FixedClock
+from gateway.security import pki as pki_mod
+from gateway.server import PkiFiles, RunningGateway, start
+from gateway.services import Gateway
+
+reactor: Any = _reactor
+T = TypeVar("T")
+_reactor_lock = threading.Lock()
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOGUE = REPO / "catalogue"
+#: A Wednesday in the demo's world, well inside SIG_FTTH 1.0/2.0 cohabitation.
+DEFAULT_NOW = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+#: Certificates are made valid from this date so that any test clock after it accepts them.
+PKI_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def in_reactor(f: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``f`` in the reactor thread (starting the reactor if needed) and return its result."""
+    with _reactor_lock:
+        if not reactor.running:
+            started = threading.Event()
+            reactor.callWhenRunning(started.set)
+            threading.Thread(
+                target=reactor.run, kwargs={"installSignalHandlers": False}, name="reactor", daemon=True
+            ).start()
+            if not started.wait(10):
+                raise RuntimeError("the Twisted reactor did not start")
+    return blockingCallFromThread(reactor, f, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class SessionPki:
+    """Demo-shaped PKI files made once per test session, plus hostile certificates."""
+
+    directory: Path  # ca.pem, ca.key, server.pem, server.key, OPE00n.pem/.key
+    ca: pki_mod.IssuedCertificate
+    extra: dict[str, tuple[Path, Path]]  # foreign, expired, unregistered
+
+
+def make_session_pki(directory: Path) -> SessionPki:
+    ca = pki_mod.create_ca(now=PKI_EPOCH, valid_days=3650)
+    pki_mod.write_pem_files(ca, directory / "ca.pem", directory / "ca.key")
+    server = pki_mod.issue_server_certificate(ca, now=PKI_EPOCH, valid_days=3650)
+    pki_mod.write_pem_files(server, directory / "server.pem", directory / "server.key")
+    for code, name in (("OPE001", "Opérateur Alpha"), ("OPE002", "Opérateur Beta"), ("OPE003", "Opérateur Gamma")):
+        issued = pki_mod.issue_client_certificate(ca, code, name, now=PKI_EPOCH, valid_days=3650)
+        pki_mod.write_pem_files(issued, directory / f"{code}.pem", directory / f"{code}.key")
+    other_ca = pki_mod.create_ca("AC étrangère", now=PKI_EPOCH)
+    real_now = datetime.now(UTC)
+    hostile = {
+        "foreign": pki_mod.issue_client_certificate(other_ca, "OPE001", "Opérateur Alpha", now=PKI_EPOCH),
+        "expired": pki_mod.issue_client_certificate(
+            ca, "OPE001", "Opérateur Alpha", not_before=PKI_EPOCH, not_after=real_now - timedelta(days=1)
+        ),
+        "unregistered": pki_mod.issue_client_certificate(ca, "OPE001", "Opérateur Alpha", now=PKI_EPOCH),
+    }
+    extra = {}
+    for name, issued in hostile.items():
+        extra[name] = (directory / f"{name}.pem", directory / f"{name}.key")
+        pki_mod.write_pem_files(issued, *extra[name])
+    return SessionPki(directory, ca, extra)
+
+
+@dataclass
+class LiveGateway:
+    """A gateway serving on loopback for one test, with its clock, data and client factory."""
+
+    running: RunningGateway
+    clock: FixedClock
+    data_dir: Path
+    pki: SessionPki
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.running.gateway
+
+    @property
+    def port(self) -> int:
+        return self.running.port_number
+
+    def url(self, service: str = "signalisation", version: str = "v2") -> str:
+        return f"https://localhost:{self.port}/esav/{version}/{service}"
+
+    def cert_files(self, name: str) -> tuple[str, str]:
+        if name in self.pki.extra:
+            cert, key = self.pki.extra[name]
+        else:
+            cert, key = self.pki.directory / f"{name}.pem", self.pki.directory / f"{name}.key"
+        return str(cert), str(key)
+
+    def session(self, operator: str | None = "OPE001") -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # an environment CA bundle would override verify
+        session.verify = str(self.pki.directory / "ca.pem")
+        if operator is not None:
+            session.cert = self.cert_files(operator)
+        return session
+
+    def client(self, operator: str = "OPE001", service: str = "signalisation", version: str = "v2") -> zeep.Client:
+        transport = zeep.Transport(session=self.session(operator), timeout=30, operation_timeout=30)
+        return zeep.Client(self.url(service, version) + "?wsdl", transport=transport)
+
+    def stop(self) -> None:
+        in_reactor(self.running.stop)
+        self.gateway.close()
+
+
+def start_gateway(data_dir: Path, session_pki: SessionPki, now: datetime = DEFAULT_NOW) -> LiveGateway:
+    """Copy the session PKI in, build the demo data, and listen on an OS-chosen loopback port."""
+    pki_dir = data_dir / "pki"
+    shutil.copytree(session_pki.directory, pki_dir)
+    clock = FixedClock(now)
+    settings = Settings(data_dir=data_dir, port=0, catalogue_dir=CATALOGUE, sweep_interval_s=3600)
+    gateway = Gateway.open(settings.database, catalogue_dir=CATALOGUE, clock=clock)
+    build_demo(gateway, pki_dir)
+    running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor)
+    return LiveGateway(running, clock, data_dir, session_pki)
+
+
+def example_form(code: str, version: str = "1.0") -> etree._Element:
+    return etree.parse(str(CATALOGUE / "forms" / code / f"{version}.example.xml")).getroot()
+
+
+#: A valid deposit for each demo offer of OPE001: (prestation, offer, form code).
+OPE001_DEPOSITS = {
+    "CUIVRE_DEGROUPAGE": ("0140000001", "SIG_CUIVRE"),
+    "FTTH_ACCES": ("FI-0001-0001", "SIG_FTTH"),
+    "DSL_BITSTREAM": ("DSL0000001", "SIG_DSL"),
+    "FIBRE_LFO": ("LFO-000001", "SIG_LFO"),
+    "ETHERNET_CE2O": ("ETH-000001", "SIG_ETHERNET"),
+}
+
+
+def deposit(client: zeep.Client, offer: str = "CUIVRE_DEGROUPAGE", *, version: str = "1.0", **overrides: Any) -> Any:
+    """Deposit OPE001's standard ticket for ``offer`` (arguments overridable)."""
+    prestation, form_code = OPE001_DEPOSITS[offer]
+    form = overrides.pop("form", None)
+    arguments = {
+        "identifiantPrestation": prestation,
+        "codeOffre": offer,
+        "gravite": "MAJEURE",
+        "formulaire": {"code": form_code, "version": version, "_value_1": form if form is not None else example_form(form_code, version)},
+        **overrides,
+    }
+    return client.service.deposerSignalisation(**arguments)
+
+
+def fault_code(fault: zeep.exceptions.Fault) -> str:
+    """The ``erreurEsav/code`` of a SOAP fault, read from its typed detail."""
+    ns = {"e": "urn:esav:signalisation:v2"}
+    codes = fault.detail.xpath(".//*[local-name()='erreurEsav']/*[local-name()='code']/text()", namespaces=ns)
+    assert codes, f"no erreurEsav/code in fault detail: {etree.tostring(fault.detail)!r}"
+    return str(codes[0])
+
+
+def fault_details(fault: zeep.exceptions.Fault) -> list[str]:
+    """The ``chemin`` of every ``details`` entry of a fault."""
+    return [str(p) for p in fault.detail.xpath(".//*[local-name()='details']/*[local-name()='chemin']/text()")]
