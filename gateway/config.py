@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from gateway.errors import ConfigError
 
@@ -65,7 +66,7 @@ class Settings:
         return self
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[str, Any] = {
     "data_dir": Path,
     "catalogue_dir": Path,
     "host": str,
@@ -92,7 +93,7 @@ def _apply(settings: Settings, values: Mapping[str, str], origin: str) -> Settin
 
 
 def load_settings(
-    config_file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: object
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
 ) -> Settings:
     """Defaults, then the file, then ``ESAV_*`` variables, then explicit overrides (CLI options)."""
     settings = Settings()

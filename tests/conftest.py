@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-
 from support import LiveGateway, SessionPki, make_session_pki, start_gateway
 
 # spyne logs every client fault with a traceback; the gateway logs what matters itself.

@@ -165,7 +165,11 @@ def deposit(client: zeep.Client, offer: str = "CUIVRE_DEGROUPAGE", *, version: s
         "identifiantPrestation": prestation,
         "codeOffre": offer,
         "gravite": "MAJEURE",
-        "formulaire": {"code": form_code, "version": version, "_value_1": form if form is not None else example_form(form_code, version)},
+        "formulaire": {
+            "code": form_code,
+            "version": version,
+            "_value_1": form if form is not None else example_form(form_code, version),
+        },
         **overrides,
     }
     return client.service.deposerSignalisation(**arguments)

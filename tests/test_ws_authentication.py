@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import requests
 import zeep
-
 from support import fault_code
 
 

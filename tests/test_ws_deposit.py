@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import zeep
 from lxml import etree
-
 from support import deposit, example_form, fault_code, fault_details
 
 
@@ -95,9 +94,13 @@ def test_unknown_gravite_is_refused_by_the_contract(live):
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:s="urn:esav:signalisation:v2">
 <soap:Body><s:deposerSignalisation><s:identifiantPrestation>0140000001</s:identifiantPrestation>
 <s:codeOffre>CUIVRE_DEGROUPAGE</s:codeOffre><s:gravite>ENORME</s:gravite>
-<s:formulaire code="SIG_CUIVRE" version="1.0">{body}</s:formulaire></s:deposerSignalisation></soap:Body></soap:Envelope>"""
+<s:formulaire code="SIG_CUIVRE" version="1.0">{body}</s:formulaire>
+</s:deposerSignalisation></soap:Body></soap:Envelope>"""
     response = session.post(live.url(), data=envelope.encode(), headers={"Content-Type": "text/xml; charset=utf-8"})
     assert response.status_code == 500
-    assert b"Fault" in response.content
+    fault = etree.fromstring(response.content)
+    code = fault.findtext(".//{urn:esav:signalisation:v2}erreurEsav/{urn:esav:signalisation:v2}code")
+    assert code == "REQUETE_INVALIDE"
+    assert fault.findtext(".//{urn:esav:signalisation:v2}chemin").endswith("gravite")
     assert live.gateway.store.list_prestations("OPE001")  # the store is untouched and still readable
     assert live.gateway.store.get_ticket("SIG00000001") is None

@@ -6,14 +6,18 @@ from datetime import datetime, timedelta
 
 import pytest
 import zeep
+from support import deposit, fault_code
 
 from gateway.domain.clock import PARIS
 from gateway.domain.states import Action
-from support import deposit, fault_code
 
 
 def _close(live, reference):
-    for action, code in ((Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")):
+    for action, code in (
+        (Action.QUALIFIER, None),
+        (Action.DEMARRER, None),
+        (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"),
+    ):
         live.gateway.sav.act(reference, action, author="sav/test", code=code)
 
 

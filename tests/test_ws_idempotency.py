@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import zeep
-
 from support import deposit, fault_code
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import zeep
-
 from support import deposit, example_form, fault_code
 
 

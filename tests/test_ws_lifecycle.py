@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 import zeep
+from support import deposit, fault_code
 
 from gateway.domain.states import Action
-from support import deposit, fault_code
 
 
 def _sav(live, reference, *steps):
@@ -49,7 +49,9 @@ def test_illegal_transition_is_transition_interdite(live):
     """Cancelling a closed ticket is refused with TRANSITION_INTERDITE and changes nothing."""
     client = live.client()
     reference = deposit(client).referenceSignalisation
-    _sav(live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
+    _sav(
+        live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")
+    )
     with pytest.raises(zeep.exceptions.Fault) as caught:
         client.service.annulerSignalisation(reference, "plus besoin")
     assert fault_code(caught.value) == "TRANSITION_INTERDITE"
@@ -98,7 +100,9 @@ def test_refused_closure_within_72_hours_reopens(live):
     """refuserCloture within 72 hours of closure sends the ticket back to EN_COURS."""
     client = live.client()
     reference = deposit(client).referenceSignalisation
-    _sav(live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
+    _sav(
+        live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")
+    )
     live.clock.advance(timedelta(hours=71, minutes=59))
     assert client.service.refuserCloture(reference, "Toujours pas de synchro").etat == "EN_COURS"
     detail = client.service.consulterDetailSignalisation(reference)
@@ -109,7 +113,9 @@ def test_refused_closure_after_72_hours_is_refused(live):
     """refuserCloture past 72 hours is TRANSITION_INTERDITE."""
     client = live.client()
     reference = deposit(client).referenceSignalisation
-    _sav(live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
+    _sav(
+        live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")
+    )
     live.clock.advance(timedelta(hours=72, minutes=1))
     with pytest.raises(zeep.exceptions.Fault) as caught:
         client.service.refuserCloture(reference, "trop tard")
@@ -120,7 +126,9 @@ def test_closed_ticket_becomes_valide_after_72_hours(live):
     """The automatic sweep validates a closure the operator has not refused within 72 hours."""
     client = live.client()
     reference = deposit(client).referenceSignalisation
-    _sav(live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
+    _sav(
+        live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")
+    )
     live.clock.advance(timedelta(hours=71))
     assert live.gateway.sav.run_automatic() == []
     live.clock.advance(timedelta(hours=2))

@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,7 +61,9 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 @esav_errors
 def serve(config_file: Path | None, data_dir: Path | None, with_demo: bool, port: int | None, host: str | None) -> None:
     """Servir les web services e-SAV en HTTPS avec TLS mutuel."""
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
+
+    reactor: Any = _reactor
 
     from gateway.server import PkiFiles, start
 

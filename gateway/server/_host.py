@@ -78,8 +78,11 @@ class SoapResource(Resource):
             if getattr(request, "body_too_large", False):
                 limit = getattr(request, "max_body", 0)
                 raise InvalidRequestError(f"Requête trop volumineuse : au plus {limit // (1024 * 1024)} Mo.")
-            request.content.seek(0)
-            body = request.content.read()
+            content = request.content
+            body = b""
+            if content is not None:
+                content.seek(0)
+                body = content.read()
             check_request_xml(body, max_depth=self._max_depth)
         except EsavError as error:
             return self._fault(request, error)

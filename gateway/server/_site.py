@@ -51,10 +51,10 @@ class _Quiet(Site):
 
 
 def build_site(gateway: Gateway, settings: Settings) -> Site:
-    root = Resource()
-    esav = Resource()
+    root: Any = Resource()
+    esav: Any = Resource()
     root.putChild(b"esav", esav)
-    versions: dict[str, Resource] = {}
+    versions: dict[str, Any] = {}
     for (version, service), module in ENDPOINTS.items():
         if version not in versions:
             versions[version] = Resource()
@@ -64,7 +64,7 @@ def build_site(gateway: Gateway, settings: Settings) -> Site:
             service.encode(), SoapResource(app, module.NAMESPACE, max_depth=settings.max_xml_depth)
         )
     site = _Quiet(root)
-    site.requestFactory = bounded_request_factory(settings.max_body_bytes)
+    site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
     return site
 

@@ -95,9 +95,7 @@ class _TrustedClientCAs:
 
 
 def _spki(public_key: Any) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def peer_certificate_der(transport: Any) -> bytes | None:

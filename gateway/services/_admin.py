@@ -104,8 +104,8 @@ class AdminService:
         self._store.add_certificate(
             fingerprint=info.fingerprint,
             operator_code=operator_code,
-            subject_cn=info.subject_cn,
-            issuer_cn=info.issuer_cn,
+            subject_cn=info.subject_cn or "",
+            issuer_cn=info.issuer_cn or "",
             serial=str(info.serial),
             not_before=info.not_before,
             not_after=info.not_after,

@@ -11,12 +11,12 @@ __all__ = ["MIGRATIONS", "migrate"]
 
 
 def _initial(db: Database) -> None:
-    db["operators"].create(
+    db.table("operators").create(
         {"code": str, "name": str, "esav_en_ligne": int, "esav_integre": int, "domains": str, "created_at": str},
         pk="code",
         not_null={"name"},
     )
-    db["certificates"].create(
+    db.table("certificates").create(
         {
             "fingerprint": str,
             "operator_code": str,
@@ -33,7 +33,7 @@ def _initial(db: Database) -> None:
         foreign_keys=[("operator_code", "operators", "code")],
         not_null={"operator_code", "not_before", "not_after", "pem"},
     )
-    db["prestations"].create(
+    db.table("prestations").create(
         {
             "identifiant": str,
             "operator_code": str,
@@ -48,7 +48,7 @@ def _initial(db: Database) -> None:
         foreign_keys=[("operator_code", "operators", "code")],
         not_null={"operator_code", "code_offre", "gtr"},
     )
-    db["tickets"].create(
+    db.table("tickets").create(
         {
             "id": int,
             "reference": str,
@@ -78,12 +78,12 @@ def _initial(db: Database) -> None:
     )
     # AUTOINCREMENT semantics are not needed: references derive from the rowid, never reused
     # because tickets are never deleted.
-    db["tickets"].create_index(["reference"], unique=True)
-    db["tickets"].create_index(["operator_code", "reference_operateur"], unique=True)
-    db["tickets"].create_index(["operator_code", "state", "deposited_at"])
-    db["tickets"].create_index(["operator_code", "closed_at"])
-    db["tickets"].create_index(["prestation"])
-    db["transitions"].create(
+    db.table("tickets").create_index(["reference"], unique=True)
+    db.table("tickets").create_index(["operator_code", "reference_operateur"], unique=True)
+    db.table("tickets").create_index(["operator_code", "state", "deposited_at"])
+    db.table("tickets").create_index(["operator_code", "closed_at"])
+    db.table("tickets").create_index(["prestation"])
+    db.table("transitions").create(
         {
             "id": int,
             "ticket_id": int,
@@ -100,15 +100,15 @@ def _initial(db: Database) -> None:
         foreign_keys=[("ticket_id", "tickets", "id")],
         not_null={"ticket_id", "action", "to_state", "actor", "at"},
     )
-    db["transitions"].create_index(["ticket_id", "id"])
-    db["comments"].create(
+    db.table("transitions").create_index(["ticket_id", "id"])
+    db.table("comments").create(
         {"id": int, "ticket_id": int, "side": str, "author": str, "at": str, "text": str},
         pk="id",
         foreign_keys=[("ticket_id", "tickets", "id")],
         not_null={"ticket_id", "side", "at", "text"},
     )
-    db["comments"].create_index(["ticket_id", "id"])
-    db["attachments"].create(
+    db.table("comments").create_index(["ticket_id", "id"])
+    db.table("attachments").create(
         {
             "id": int,
             "ticket_id": int,
@@ -124,7 +124,7 @@ def _initial(db: Database) -> None:
         foreign_keys=[("ticket_id", "tickets", "id")],
         not_null={"ticket_id", "name", "mime_type", "content", "at"},
     )
-    db["attachments"].create_index(["ticket_id", "id"])
+    db.table("attachments").create_index(["ticket_id", "id"])
 
 
 # Append only: a migration that has shipped is never edited.

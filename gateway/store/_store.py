@@ -99,7 +99,7 @@ class Store:
         self, code: str, name: str, *, esav_en_ligne: bool, esav_integre: bool, domains: Iterable[str], at: datetime
     ) -> None:
         with self.write() as db:
-            db["operators"].upsert(
+            db.table("operators").upsert(
                 {
                     "code": code,
                     "name": name,
@@ -138,7 +138,7 @@ class Store:
         at: datetime,
     ) -> None:
         with self.write() as db:
-            db["certificates"].upsert(
+            db.table("certificates").upsert(
                 {
                     "fingerprint": fingerprint,
                     "operator_code": operator_code,
@@ -179,7 +179,7 @@ class Store:
         rows = [vars(p) for p in prestations]
         with self.write() as db:
             if rows:
-                db["prestations"].upsert_all(rows, pk="identifiant")
+                db.table("prestations").upsert_all(rows, pk="identifiant")
         return len(rows)
 
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
@@ -206,7 +206,7 @@ class Store:
             "deposited_at": to_ts(fields["deposited_at"]),
             "closed_at": None,
         }
-        db["tickets"].insert(row)
+        db.table("tickets").insert(row)
         inserted = self._one("SELECT * FROM tickets WHERE id = ?", [next_id])
         assert inserted is not None
         return _ticket(inserted)
@@ -242,7 +242,7 @@ class Store:
         reason: str | None = None,
         code: str | None = None,
     ) -> None:
-        db["transitions"].insert(
+        db.table("transitions").insert(
             {
                 "ticket_id": ticket_id,
                 "action": action,
@@ -265,7 +265,9 @@ class Store:
         return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
 
     def add_comment(self, db: Database, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
-        db["comments"].insert({"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text})
+        db.table("comments").insert(
+            {"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text}
+        )
 
     def comments(self, ticket_id: int) -> list[CommentRecord]:
         rows = self._rows(
@@ -285,7 +287,7 @@ class Store:
         sha256: str,
         at: datetime,
     ) -> int:
-        table = db["attachments"].insert(
+        table = db.table("attachments").insert(
             {
                 "ticket_id": ticket_id,
                 "side": side,
@@ -297,6 +299,7 @@ class Store:
                 "at": to_ts(at),
             }
         )
+        assert table.last_pk is not None
         return int(table.last_pk)
 
     def count_attachments(self, ticket_id: int) -> int:

@@ -115,7 +115,7 @@ def to_fault(error: BaseException, types: FaultTypes) -> Fault:
         faultstring=_FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle,
         detail=error_detail(error, types.namespace),
     )
-    fault.esav_error = error  # type: ignore[attr-defined]  # for the host: Retry-After, logs
+    fault.esav_error = error  # for the host: Retry-After, logs
     return fault
 
 

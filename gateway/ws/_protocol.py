@@ -1,31 +1,75 @@
-"""SOAP 1.1 as the gateway speaks it: spyne's protocol with a true ``xs:any`` on the way out."""
+"""SOAP 1.1 as the gateway speaks it: spyne's protocol with a true ``xs:any`` on the way out, and
+every fault, spyne's own included, sent as the typed ``erreurEsav`` fault of the WSDL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
 from spyne import AnyXml
 from spyne.const.xml import XSD
+from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
+from spyne.protocol.xml import SchemaValidationError
+
+from gateway.errors import EsavError, InvalidRequestError
+
+from ._faults import FaultTypes, to_fault
 
 __all__ = ["EsavSoap11"]
 
 _XS_ANY = XSD("any")
+_LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
+_QNAME = re.compile(r"\{[^}]*\}")
 
 
 class EsavSoap11(Soap11):
-    """spyne wraps an ``AnyXml`` value in an element named after the field; for a field declared as
-    an ``xs:any`` wildcard the WSDL promises the element itself, so append it as it is."""
+    """Soap11 that (1) appends an ``xs:any`` value as the element itself, where spyne would wrap it
+    in an element named after the field, and (2) never lets an untyped fault out."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, faults: FaultTypes | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._faults = faults
         self.serialization_handlers[AnyXml] = self._any_xml_to_parent
+        self.serialization_handlers[Fault] = self._typed_fault_to_parent
+        self.serialization_handlers[SchemaValidationError] = self._typed_fault_to_parent
 
     def _any_xml_to_parent(self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, name: str, **kw: Any) -> None:
         if cls.Attributes.schema_tag != _XS_ANY:
             return self.any_xml_to_parent(ctx, cls, inst, parent, ns, name, **kw)
-        if isinstance(inst, (str, bytes)):
+        if isinstance(inst, str | bytes):
             inst = etree.fromstring(inst)
         parent.append(inst)
         return None
+
+    def validate_body(self, ctx: Any, message: Any) -> None:
+        try:
+            super().validate_body(ctx, message)
+        except SchemaValidationError:
+            last = self.validation_schema.error_log.last_error
+            text = _QNAME.sub("", last.message) if last is not None else "document non conforme"
+            path = _QNAME.sub("", last.path or "") if last is not None else None
+            error = InvalidRequestError(f"Requête non conforme au contrat (WSDL) : {text}", chemin=path or None)
+            if self._faults is None:
+                raise
+            raise to_fault(error, self._faults) from None
+
+    def _typed_fault_to_parent(self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, *args: Any, **kw: Any) -> Any:
+        if self._faults is not None and not isinstance(inst, self._faults.fault):
+            inst = to_fault(_as_error(inst), self._faults)
+            cls = self._faults.fault
+        return self.fault_to_parent(ctx, cls, inst, parent, ns, *args, **kw)
+
+
+def _as_error(fault: Fault) -> BaseException:
+    """What one of spyne's own faults means in the gateway's terms."""
+    code = str(fault.faultcode or "")
+    text = _LIBXML_PREFIX.sub("", str(fault.faultstring or ""))
+    if code.startswith("Client"):
+        if "ResourceNotFound" in code or "MethodNotFound" in code:
+            return InvalidRequestError(f"Opération inconnue : {_QNAME.sub('', text)}")
+        return InvalidRequestError(f"Requête invalide : {_QNAME.sub('', text)}")
+    if isinstance(fault, EsavError):  # pragma: no cover - our errors are never spyne faults
+        return fault
+    return RuntimeError(f"spyne fault {code}: {text}")  # logged with an incident id by to_fault

@@ -45,7 +45,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             for p in (items or [])
         )
 
-    def state_out(view: Any) -> tuple[str, str, datetime, str]:
+    def state_out(view: Any) -> tuple[str, str, datetime | None, str]:
         return view.reference, view.state, _paris(view.state_at), view.libelle
 
     def resume(ticket: TicketRecord) -> Any:
@@ -272,6 +272,6 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         [SignalisationService],
         tns=NAMESPACE,
         name="signalisation",
-        in_protocol=EsavSoap11(validator="lxml"),
-        out_protocol=EsavSoap11(),
+        in_protocol=EsavSoap11(validator="lxml", faults=faults),
+        out_protocol=EsavSoap11(faults=faults),
     )
