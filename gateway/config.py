@@ -38,6 +38,8 @@ class Settings:
     max_xml_depth: int = 64
     #: Seconds between two runs of the automatic transitions (72 h validation, 30-day freeze).
     sweep_interval_s: float = 60.0
+    #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``).
+    catalogue_poll_s: float = 1.0
     #: Extra CA certificates (PEM files) trusted for operators' client certificates.
     recognised_cas: tuple[Path, ...] = ()
 
@@ -56,6 +58,8 @@ class Settings:
             raise ConfigError(f"max_body_bytes : {self.max_body_bytes} est trop petit (au moins 4096).")
         if not 8 <= self.max_xml_depth <= 1000:
             raise ConfigError(f"max_xml_depth : {self.max_xml_depth} hors de 8 à 1000.")
+        if self.catalogue_poll_s <= 0:
+            raise ConfigError("catalogue_poll_s : doit être positif.")
         if self.sweep_interval_s <= 0:
             raise ConfigError("sweep_interval_s : doit être positif.")
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
@@ -75,6 +79,7 @@ _CONVERTERS: dict[str, Any] = {
     "max_body_bytes": int,
     "max_xml_depth": int,
     "sweep_interval_s": float,
+    "catalogue_poll_s": float,
     "recognised_cas": lambda text: tuple(Path(p) for p in text.split(",") if p.strip()),
 }
 

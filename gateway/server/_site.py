@@ -71,19 +71,21 @@ def build_site(gateway: Gateway, settings: Settings) -> Site:
 
 @dataclass
 class RunningGateway:
-    """A gateway listening on its port; ``stop()`` closes the port and the automatic sweep."""
+    """A gateway listening on its port; ``stop()`` closes the port and its periodic tasks."""
 
     port: Any
     sweep: LoopingCall
     gateway: Gateway
+    catalogue_poll: LoopingCall | None = None
 
     @property
     def port_number(self) -> int:
         return int(self.port.getHost().port)
 
     def stop(self) -> Any:
-        if self.sweep.running:
-            self.sweep.stop()
+        for task in (self.sweep, self.catalogue_poll):
+            if task is not None and task.running:
+                task.stop()
         return self.port.stopListening()
 
 
@@ -96,6 +98,13 @@ def _run_automatic(gateway: Gateway) -> None:
         log.exception("automatic transitions failed")
 
 
+def _refresh_catalogue(gateway: Gateway) -> None:
+    try:
+        gateway.refresh_catalogue()
+    except Exception:  # a store hiccup must not stop the polling
+        log.exception("catalogue refresh failed")
+
+
 def start(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = default_reactor) -> RunningGateway:
     """Listen with mutual TLS and start the automatic-transition sweep (call in the reactor thread)."""
     trusted = [pki.ca.read_bytes(), *(path.read_bytes() for path in settings.recognised_cas)]
@@ -105,4 +114,7 @@ def start(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = de
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor
     sweep.start(settings.sweep_interval_s, now=True)
-    return RunningGateway(port, sweep, gateway)
+    poll = LoopingCall(_refresh_catalogue, gateway)
+    poll.clock = reactor
+    poll.start(settings.catalogue_poll_s, now=False)
+    return RunningGateway(port, sweep, gateway, poll)

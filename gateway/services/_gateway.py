@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.domain.clock import Clock, SystemClock
@@ -11,6 +12,7 @@ from gateway.store import Store
 from ._access import AccessService
 from ._admin import AdminService
 from ._lifecycle import Lifecycle
+from ._live_catalogue import LiveCatalogue
 from ._sav import SavService
 from ._tickets import SignalisationService
 
@@ -20,21 +22,30 @@ __all__ = ["Gateway"]
 class Gateway:
     """Everything behind the doors (wire, web, CLI), built once per process."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: Store, catalogue: Catalogue, clock: Clock | None = None, *, catalogue_root: Path | None = None
+    ) -> None:
         self.store = store
-        self.catalogue = catalogue
+        live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        # Services hold the live catalogue, so a publication reaches them all at once.
+        self.live_catalogue = live
+        self.catalogue = cast(Catalogue, live)
         self.clock: Clock = clock or SystemClock()
-        lifecycle = Lifecycle(store, catalogue, self.clock)
+        lifecycle = Lifecycle(store, self.catalogue, self.clock)
         self.access = AccessService(store, self.clock)
-        self.tickets = SignalisationService(store, catalogue, self.clock, lifecycle)
+        self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         offers = {offer for form in catalogue.forms() for offer in form.offres}
         self.admin = AdminService(store, self.clock, offers)
 
     @classmethod
     def open(cls, database: Path, *, catalogue_dir: Path | None = None, clock: Clock | None = None) -> Gateway:
-        catalogue = Catalogue.load(catalogue_dir or default_catalogue_root())
-        return cls(Store(database), catalogue, clock)
+        root = catalogue_dir or default_catalogue_root()
+        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root)
+
+    def refresh_catalogue(self) -> bool:
+        """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""
+        return self.live_catalogue.refresh()
 
     def close(self) -> None:
         self.store.close()

@@ -127,9 +127,18 @@ def _initial(db: Database) -> None:
     db.table("attachments").create_index(["ticket_id", "id"])
 
 
+def _catalogue_publications(db: Database) -> None:
+    db.table("catalogue_publications").create(
+        {"id": int, "published_at": str, "author": str, "fingerprint": str},
+        pk="id",
+        not_null={"published_at", "author", "fingerprint"},
+    )
+
+
 # Append only: a migration that has shipped is never edited.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
+    (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
 ]
 
 

@@ -193,6 +193,21 @@ class Store:
             rows = self._rows("SELECT * FROM prestations ORDER BY operator_code, identifiant")
         return [PrestationRecord(**r) for r in rows]
 
+    # Catalogue publications -------------------------------------------------------------------
+
+    def record_catalogue_publication(self, *, author: str, fingerprint: str, at: datetime) -> int:
+        with self.write() as db:
+            cur = db.conn.execute(
+                "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
+                [to_ts(at), author, fingerprint],
+            )
+            return int(cur.lastrowid or 0)
+
+    def latest_catalogue_publication(self) -> int:
+        """The id of the latest publication (0 when none): gateways reload when it grows."""
+        (latest,) = self._db.conn.execute("SELECT COALESCE(MAX(id), 0) FROM catalogue_publications").fetchone()
+        return int(latest)
+
     # Tickets -----------------------------------------------------------------------------------
 
     def insert_ticket(self, db: Database, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
