@@ -16,6 +16,13 @@ from gateway.domain.calendar import (
 )
 from gateway.domain.clock import PARIS, Clock, FixedClock, SystemClock, to_paris
 from gateway.domain.gtr import GtrOption, gtr_deadline, gtr_met
+from gateway.domain.maintenance import (
+    INTERRUPTION_NOTICE_BUSINESS_DAYS,
+    Downtime,
+    NightlyWindow,
+    current_downtime,
+    earliest_interruption_start,
+)
 from gateway.domain.states import (
     CLOSED_STATES,
     CONFIRMATION_WINDOW,
@@ -43,6 +50,7 @@ __all__ = [
     "CONFIRMATION_WINDOW",
     "FREEZE_TIMEOUT",
     "HISTORY_WINDOW",
+    "INTERRUPTION_NOTICE_BUSINESS_DAYS",
     "OPEN_STATES",
     "PARIS",
     "RULES",
@@ -50,8 +58,10 @@ __all__ = [
     "ActionRule",
     "Actor",
     "Clock",
+    "Downtime",
     "FixedClock",
     "GtrOption",
+    "NightlyWindow",
     "SystemClock",
     "TicketState",
     "TransitionRecord",
@@ -63,7 +73,9 @@ __all__ = [
     "business_seconds_between",
     "check_closure_refusal",
     "closure_refusal_deadline",
+    "current_downtime",
     "due_automatic_action",
+    "earliest_interruption_start",
     "freeze_expiry",
     "gtr_deadline",
     "gtr_met",
