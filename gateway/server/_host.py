@@ -49,6 +49,8 @@ class BoundedRequest(ServerRequest):
         self._received += len(data)
         if self._received > self.max_body:
             self.body_too_large = True
+            if self.content is not None:
+                self.content.close()  # Twisted's temporary file for a body of unknown length
             self.content = io.BytesIO()
             return
         super().handleContentChunk(data)

@@ -1,0 +1,196 @@
+"""A reference number is a receipt: it survives the server being killed (SIGKILL) at any moment.
+
+A real ``python -m gateway serve`` process is killed repeatedly while a client deposits; after each
+kill the SQLite file must hold every reference the client received and pass ``integrity_check``,
+and after each restart a retried deposit must give back the same reference, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+import zeep
+from support import REPO, deposit
+
+ROUNDS = 4
+MIN_ACKNOWLEDGED = 20
+START_TIMEOUT_S = 20.0
+
+
+@dataclass
+class ClientLog:
+    """What the depositing client saw: references received, and the deposit in flight when the line died."""
+
+    acknowledged: dict[str, str] = field(default_factory=dict)  # referenceOperateur → referenceSignalisation
+    in_flight: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without ESAV_* settings that would redirect the gateway elsewhere."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def tls_context(pki: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    context.load_cert_chain(str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
+    return context
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, pki: Path, log: Path) -> None:
+    """Return once the server completes a mutual-TLS handshake on ``port``; fail if it dies or hangs."""
+    context = tls_context(pki)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=1) as raw,
+                context.wrap_socket(raw, server_hostname="localhost"),
+            ):
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"the server did not accept TLS on port {port} within {START_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def client_for(port: int, pki: Path) -> zeep.Client:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(pki / "ca.pem")
+    session.cert = (str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
+    transport = zeep.Transport(session=session, timeout=10, operation_timeout=10)
+    return zeep.Client(f"https://localhost:{port}/esav/v2/signalisation?wsdl", transport=transport)
+
+
+def deposit_until_cut(client: zeep.Client, prefix: str, log: ClientLog, started: threading.Event) -> None:
+    """Deposit with unique referenceOperateur values until the connection fails."""
+    started.set()
+    number = 0
+    while True:
+        reference_operateur = f"{prefix}-{number:04d}"
+        try:
+            answer = deposit(client, referenceOperateur=reference_operateur)
+        except (requests.exceptions.RequestException, zeep.exceptions.TransportError, OSError):
+            log.in_flight.append(reference_operateur)
+            return
+        except Exception as error:  # a fault or a garbled answer is a failure, not a cut line
+            log.unexpected.append(f"{reference_operateur}: {error!r}")
+            return
+        log.acknowledged[reference_operateur] = answer.referenceSignalisation
+        number += 1
+
+
+def stored_tickets(database: Path) -> tuple[dict[str, str], str]:
+    """``referenceOperateur → reference`` of OPE001's tickets, and ``PRAGMA integrity_check``, read-only."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = db.execute(
+            "SELECT reference_operateur, reference FROM tickets WHERE operator_code = 'OPE001' "
+            "AND reference_operateur IS NOT NULL"
+        ).fetchall()
+    db.close()
+    stored: dict[str, str] = {}
+    for reference_operateur, reference in rows:
+        assert reference_operateur not in stored, f"{reference_operateur} stored twice"
+        stored[reference_operateur] = reference
+    return stored, integrity
+
+
+@pytest.mark.slow
+def test_acknowledged_deposits_survive_sigkill(tmp_path):
+    """After each SIGKILL every received reference is stored, the file is sound, and retries are idempotent."""
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    data = tmp_path / "data"
+    pki = data / "pki"
+    database = data / "esav.db"
+    subprocess.run(
+        [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
+        cwd=REPO,
+        env=clean_env(),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    log = ClientLog()
+    processes: list[subprocess.Popen] = []
+    try:
+        for round_number in range(ROUNDS + 1):
+            last_round = round_number == ROUNDS
+            port = free_port()
+            server_log = tmp_path / f"server-{round_number}.log"
+            with server_log.open("wb") as output:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port)],
+                    cwd=REPO,
+                    env=clean_env(),
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            processes.append(process)
+            wait_until_serving(process, port, pki, server_log)
+            client = client_for(port, pki)
+            try:
+                # After a restart: what was acknowledged is given back as it was; what was cut is
+                # either given back (it had been committed) or created once.
+                for reference_operateur, reference in list(log.acknowledged.items())[-3:]:
+                    again = deposit(client, referenceOperateur=reference_operateur)
+                    assert again.referenceSignalisation == reference, f"seed {seed}: {reference_operateur}"
+                for reference_operateur in log.in_flight:
+                    log.acknowledged[reference_operateur] = deposit(
+                        client, referenceOperateur=reference_operateur
+                    ).referenceSignalisation
+                log.in_flight.clear()
+                if last_round:
+                    break
+                started = threading.Event()
+                worker = threading.Thread(
+                    target=deposit_until_cut, args=(client, f"R{round_number}", log, started), daemon=True
+                )
+                worker.start()
+                assert started.wait(5)
+                time.sleep(rng.uniform(0.3, 1.0))
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+                worker.join(timeout=15)
+                assert not worker.is_alive(), "the client did not notice the server's death"
+            finally:
+                client.transport.session.close()
+            assert not log.unexpected, f"seed {seed}: {log.unexpected}"
+            stored, integrity = stored_tickets(database)
+            assert integrity == "ok", f"seed {seed}, round {round_number}: {integrity}"
+            lost = {op: ref for op, ref in log.acknowledged.items() if stored.get(op) != ref}
+            assert not lost, f"seed {seed}, round {round_number}: acknowledged but not stored: {lost}"
+        assert len(log.acknowledged) >= MIN_ACKNOWLEDGED, f"only {len(log.acknowledged)} deposits acknowledged"
+        stored, _ = stored_tickets(database)
+        assert stored == log.acknowledged, f"seed {seed}: every retried deposit exists once, as acknowledged"
+    except BaseException:
+        for server_log in sorted(tmp_path.glob("server-*.log")):  # shown by pytest with the failure
+            print(f"--- {server_log.name} (seed {seed})\n{server_log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
