@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion, check_registry, parse_versions
 from gateway.errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
@@ -40,8 +41,16 @@ class Settings:
     sweep_interval_s: float = 60.0
     #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``).
     catalogue_poll_s: float = 1.0
+    #: Seconds a remote line test takes on the embedded network-element simulator.
+    line_test_delay_s: float = 20.0
+    #: Seconds between two looks for the results of the line tests still running.
+    line_test_poll_s: float = 1.0
     #: Extra CA certificates (PEM files) trusted for operators' client certificates.
     recognised_cas: tuple[Path, ...] = ()
+    #: Web-service versions in production, ``name:production[:end_of_life]`` comma-separated, ISO dates
+    #: (``versions = v1:2024-03-04:2027-02-28, v2:2026-09-01``). At most two; the old one's end of life
+    #: (last day served) falls one to six months after the new one's production (``gateway.domain.versions``).
+    versions: tuple[ApiVersion, ...] = DEFAULT_VERSIONS
 
     @property
     def database(self) -> Path:
@@ -62,11 +71,19 @@ class Settings:
             raise ConfigError("catalogue_poll_s : doit être positif.")
         if self.sweep_interval_s <= 0:
             raise ConfigError("sweep_interval_s : doit être positif.")
+        if self.line_test_poll_s <= 0:
+            raise ConfigError("line_test_poll_s : doit être positif.")
+        if self.line_test_delay_s < 0:
+            raise ConfigError("line_test_delay_s : ne peut être négatif.")
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
             raise ConfigError(f"catalogue_dir : {self.catalogue_dir} n'est pas un dossier.")
         for path in self.recognised_cas:
             if not path.is_file():
                 raise ConfigError(f"recognised_cas : {path} n'existe pas.")
+        try:
+            check_registry(self.versions)
+        except ValueError as exc:
+            raise ConfigError(f"versions : {exc}") from None
         return self
 
 
@@ -80,7 +97,10 @@ _CONVERTERS: dict[str, Any] = {
     "max_xml_depth": int,
     "sweep_interval_s": float,
     "catalogue_poll_s": float,
+    "line_test_delay_s": float,
+    "line_test_poll_s": float,
     "recognised_cas": lambda text: tuple(Path(p) for p in text.split(",") if p.strip()),
+    "versions": parse_versions,
 }
 
 

@@ -7,8 +7,11 @@ is there is kept, what is missing is added.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from gateway.domain.clock import PARIS, to_paris
+from gateway.domain.network_events import EventKind
 from gateway.security import pki
 from gateway.services import Gateway
 
@@ -75,4 +78,49 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
             issued = gateway.admin.issue_certificate(code, ca)
             pki.write_pem_files(issued, cert_path, key_path)
         certs[code] = (cert_path, key_path)
+    _build_demo_appointments_and_works(gateway)
     return DemoInfo(pki_dir, pki_dir / "ca.pem", certs)
+
+
+# Technicians per slot of the day, per zone and intervention type (``esav capacity set`` changes them).
+DEMO_CAPACITIES = {"SAV": 4, "SAV_PLUS": 2, "EXPERTISE": 1}
+DEMO_ZONES = ("75", "69", "33", "59", "13")
+
+# Planned works and incidents, dated relative to the day the demo is built (Paris midnight): the same
+# data for every build of a day, and "current" whenever it is built. Days, hours from that midnight.
+# reference, kind, commune, start (day, hour), end (day, hour) or None, impact, description
+# fmt: off
+DEMO_NETWORK_EVENTS = (
+    ("TP-DEMO-0001", "TRAVAUX", "75111", (-2, 8), (12, 18), "INTERMITTENT", "Remplacement du PM 75011-04 (rue des Lilas) : coupures de 30 minutes au plus entre 9 h et 17 h."),
+    ("TP-DEMO-0002", "TRAVAUX", "33063", (7, 22), (8, 5), "COUPURE", "Migration du cœur de réseau de Bordeaux : coupure de nuit."),
+    ("INC-DEMO-0001", "INCIDENT", "75111", (-1, 18), None, "DEGRADATION", "Câble de transport endommagé rue Oberkampf par des travaux de voirie : débits réduits."),
+)
+# fmt: on
+
+
+def _build_demo_appointments_and_works(gateway: Gateway) -> None:
+    """Capacities of the demo zones, and planned works and incidents in Paris 11e and Bordeaux, not Lyon."""
+    have = {(c.zone, c.intervention_type) for c in gateway.capacities.capacities()}
+    for zone in DEMO_ZONES:
+        for kind, technicians in DEMO_CAPACITIES.items():
+            if (zone, kind) not in have:
+                gateway.capacities.set_capacity(zone, kind, technicians, author="démonstration")
+    midnight = datetime.combine(to_paris(gateway.clock.now()).date(), time(0), tzinfo=PARIS)
+
+    def at(day_hour: tuple[int, int]) -> datetime:
+        day, hour = day_hour
+        return datetime.combine(midnight.date() + timedelta(days=day), time(hour), tzinfo=PARIS)
+
+    for reference, kind, commune, start, end, impact, description in DEMO_NETWORK_EVENTS:
+        if gateway.store.get_network_event(reference) is None:
+            gateway.network_events.declare(
+                EventKind(kind),
+                code_commune=commune,
+                start=at(start),
+                end=at(end) if end else None,
+                impact=impact,
+                description=description,
+                author="démonstration",
+                declared_at=midnight - timedelta(days=10) if kind == "TRAVAUX" else at(start),
+                reference=reference,
+            )

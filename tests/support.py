@@ -131,13 +131,15 @@ class LiveGateway:
         self.gateway.close()
 
 
-def start_gateway(data_dir: Path, session_pki: SessionPki, now: datetime = DEFAULT_NOW) -> LiveGateway:
+def start_gateway(
+    data_dir: Path, session_pki: SessionPki, now: datetime = DEFAULT_NOW, *, catalogue_dir: Path = CATALOGUE
+) -> LiveGateway:
     """Copy the session PKI in, build the demo data, and listen on an OS-chosen loopback port."""
     pki_dir = data_dir / "pki"
     shutil.copytree(session_pki.directory, pki_dir)
     clock = FixedClock(now)
-    settings = Settings(data_dir=data_dir, port=0, catalogue_dir=CATALOGUE, sweep_interval_s=3600)
-    gateway = Gateway.open(settings.database, catalogue_dir=CATALOGUE, clock=clock)
+    settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     build_demo(gateway, pki_dir)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor)
     return LiveGateway(running, clock, data_dir, session_pki)

@@ -7,8 +7,12 @@ from collections.abc import Sequence
 import click
 
 from ._admin import certs, operators, prestations
+from ._bench import bench
+from ._catalogue import catalogue
+from ._network import capacity, incidents, travaux
 from ._sav import sav
 from ._serve import demo, pki_init, serve
+from ._wsdl import wsdl
 
 __all__ = ["cli", "main"]
 
@@ -26,6 +30,11 @@ def pki() -> None:
 
 pki.add_command(pki_init)
 for command in (serve, demo, pki, certs, operators, prestations, sav):
+    cli.add_command(command)
+cli.add_command(catalogue)
+cli.add_command(wsdl)
+cli.add_command(bench)
+for command in (capacity, travaux, incidents):
     cli.add_command(command)
 
 

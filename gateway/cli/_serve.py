@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from gateway.adapters import NetworkSimulator
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
 from gateway.services import Gateway
@@ -70,7 +71,11 @@ def serve(config_file: Path | None, data_dir: Path | None, with_demo: bool, port
     settings = settings_from(config_file, data_dir, port=port, host=host)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
-    gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    gateway = Gateway.open(
+        settings.database,
+        catalogue_dir=settings.catalogue_dir,
+        network=NetworkSimulator(delay_s=settings.line_test_delay_s),
+    )
     info = build_demo(gateway, settings.pki_dir) if with_demo else None
     pki = PkiFiles.in_dir(settings.pki_dir)
     if not pki.server_cert.exists():

@@ -15,9 +15,15 @@ from twisted.web.server import Site
 
 from gateway.config import Settings
 from gateway.services import Gateway
+from gateway.ws import published_versions
+from gateway.ws.v1 import signalisation as v1_signalisation
+from gateway.ws.v2 import catalogue as v2_catalogue
+from gateway.ws.v2 import rendezvous as v2_rendezvous
 from gateway.ws.v2 import signalisation as v2_signalisation
+from gateway.ws.v2 import test as v2_test
 
 from ._host import SoapResource, bounded_request_factory
+from ._line_tests import LineTestPoller
 from .tls import server_tls_options
 
 __all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "start"]
@@ -26,7 +32,11 @@ log = logging.getLogger("gateway.server")
 
 # (version, service) → module building its spyne Application; the URL is /esav/{version}/{service}.
 ENDPOINTS = {
+    ("v1", "signalisation"): v1_signalisation,
     ("v2", "signalisation"): v2_signalisation,
+    ("v2", "catalogue"): v2_catalogue,
+    ("v2", "rendezvous"): v2_rendezvous,
+    ("v2", "test"): v2_test,
 }
 
 
@@ -55,11 +65,15 @@ def build_site(gateway: Gateway, settings: Settings) -> Site:
     esav: Any = Resource()
     root.putChild(b"esav", esav)
     versions: dict[str, Any] = {}
+    # The settings' version registry says which versions are published and guards the retiring one.
+    published = published_versions(settings.versions, {v for v, _ in ENDPOINTS}, gateway.clock)
     for (version, service), module in ENDPOINTS.items():
+        if version not in published:
+            continue
         if version not in versions:
             versions[version] = Resource()
             esav.putChild(version.encode(), versions[version])
-        app = WsgiApplication(module.build_application(gateway))
+        app = WsgiApplication(module.build_application(gateway, published[version]))
         versions[version].putChild(
             service.encode(), SoapResource(app, module.NAMESPACE, max_depth=settings.max_xml_depth)
         )
@@ -77,6 +91,7 @@ class RunningGateway:
     sweep: LoopingCall
     gateway: Gateway
     catalogue_poll: LoopingCall | None = None
+    line_tests: LineTestPoller | None = None
 
     @property
     def port_number(self) -> int:
@@ -86,6 +101,8 @@ class RunningGateway:
         for task in (self.sweep, self.catalogue_poll):
             if task is not None and task.running:
                 task.stop()
+        if self.line_tests is not None:
+            self.line_tests.stop()
         return self.port.stopListening()
 
 
@@ -117,4 +134,7 @@ def start(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = de
     poll = LoopingCall(_refresh_catalogue, gateway)
     poll.clock = reactor
     poll.start(settings.catalogue_poll_s, now=False)
-    return RunningGateway(port, sweep, gateway, poll)
+    # Remote line tests: finish those a previous process left running, then poll for results.
+    line_tests = LineTestPoller(gateway.line_tests, reactor, settings.line_test_poll_s)
+    line_tests.start()
+    return RunningGateway(port, sweep, gateway, poll, line_tests)

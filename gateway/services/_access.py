@@ -56,3 +56,11 @@ class AccessService:
                 "la validation se fait sur la plateforme d'intégration.",
                 valeur=domain,
             )
+
+    def require_ws_subscription(self, caller: Caller) -> None:
+        """Services open to every e-SAV intégré subscriber (the catalogue): NON_HABILITE otherwise."""
+        operator = self._store.get_operator(caller.operator_code)
+        if operator is None or not operator.esav_integre:
+            raise NotEntitledError(
+                f"L'opérateur {caller.operator_code} n'est pas abonné à e-SAV intégré (web services)."
+            )

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from gateway.adapters import NetworkElements, NetworkSimulator
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.domain.clock import Clock, SystemClock
 from gateway.store import Store
 
 from ._access import AccessService
 from ._admin import AdminService
+from ._appointments import AppointmentService, CapacityService
+from ._catalogue_service import CatalogueService
 from ._lifecycle import Lifecycle
+from ._line_tests import LineTestService
 from ._live_catalogue import LiveCatalogue
+from ._network_events import NetworkEventService
 from ._sav import SavService
 from ._tickets import SignalisationService
 
@@ -23,7 +28,13 @@ class Gateway:
     """Everything behind the doors (wire, web, CLI), built once per process."""
 
     def __init__(
-        self, store: Store, catalogue: Catalogue, clock: Clock | None = None, *, catalogue_root: Path | None = None
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        clock: Clock | None = None,
+        *,
+        catalogue_root: Path | None = None,
+        network: NetworkElements | None = None,
     ) -> None:
         self.store = store
         live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
@@ -37,11 +48,25 @@ class Gateway:
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         offers = {offer for form in catalogue.forms() for offer in form.offres}
         self.admin = AdminService(store, self.clock, offers)
+        self.catalogue_service = CatalogueService(self.catalogue, self.clock)
+        # e-SAV Test and appointments (issue 5); the network elements are simulated by default.
+        self.network: NetworkElements = network or NetworkSimulator()
+        self.appointments = AppointmentService(store, self.catalogue, self.clock, lifecycle)
+        self.capacities = CapacityService(store, self.catalogue, self.clock)
+        self.line_tests = LineTestService(store, self.catalogue, self.clock, self.network)
+        self.network_events = NetworkEventService(store, self.catalogue, self.clock)
 
     @classmethod
-    def open(cls, database: Path, *, catalogue_dir: Path | None = None, clock: Clock | None = None) -> Gateway:
+    def open(
+        cls,
+        database: Path,
+        *,
+        catalogue_dir: Path | None = None,
+        clock: Clock | None = None,
+        network: NetworkElements | None = None,
+    ) -> Gateway:
         root = catalogue_dir or default_catalogue_root()
-        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root)
+        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root, network=network)
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""

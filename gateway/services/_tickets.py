@@ -91,6 +91,7 @@ class SignalisationService:
         content_hash = _content_hash(request)
 
         with self._store.write() as db:
+            self._store.count_request(caller.operator_code, "deposerSignalisation", now)  # volumetry (§8)
             if request.reference_operateur:
                 existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
                 if existing is not None:
@@ -154,6 +155,12 @@ class SignalisationService:
     # Follow -------------------------------------------------------------------------------------
 
     def state(self, caller: Caller, reference: str) -> StateView:
+        """The ticket's state (a counted request, §8)."""
+        view = self._state_view(caller, reference)
+        self._store.count_request(caller.operator_code, "consulterEtatSignalisation", self._clock.now())
+        return view
+
+    def _state_view(self, caller: Caller, reference: str) -> StateView:
         ticket = self._own_ticket(caller, reference)
         state = TicketState(ticket.state)
         return StateView(ticket.reference, state.value, ticket.state_at, state.libelle)
@@ -177,6 +184,7 @@ class SignalisationService:
             rejection_libelle=self._label("MOTIFS_REJET", ticket.rejection_code),
             closure_libelle=self._label("CODES_CLOTURE", ticket.closure_code),
             freeze_libelle=self._label("MOTIFS_GEL", ticket.freeze_code),
+            appointments=self._store.appointments_of_ticket(ticket.id),
         )
 
     def history(self, caller: Caller, query: HistoryQuery) -> Page[TicketRecord]:
@@ -201,6 +209,7 @@ class SignalisationService:
             )
         states = [query.state] if query.state else [s.value for s in CLOSED_STATES]
         page, size = _paging(query.page, query.size)
+        self._store.count_request(caller.operator_code, "consulterHistorique", now)  # volumetry (§8)
         return self._store.closed_tickets(
             caller.operator_code,
             closed_from=query.start,
@@ -284,19 +293,19 @@ class SignalisationService:
                     reason="Complément de l'opérateur",
                     at=now,
                 )
-        return self.state(caller, reference)
+        return self._state_view(caller, reference)
 
     def cancel(self, caller: Caller, reference: str, motif: str) -> StateView:
         self._own_ticket(caller, reference)
         self._lifecycle.transition(reference, Action.ANNULER, Actor.OPERATEUR, author=caller.who, reason=motif)
-        return self.state(caller, reference)
+        return self._state_view(caller, reference)
 
     def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
         ticket = self._own_ticket(caller, reference)
         if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
             check_closure_refusal(ticket.closed_at, self._clock.now())
         self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
-        return self.state(caller, reference)
+        return self._state_view(caller, reference)
 
     # Helpers ------------------------------------------------------------------------------------
 

@@ -7,7 +7,14 @@ from datetime import datetime
 
 from lxml import etree
 
-from gateway.store import AttachmentRecord, CommentRecord, PrestationRecord, TicketRecord, TransitionRow
+from gateway.store import (
+    AppointmentRecord,
+    AttachmentRecord,
+    CommentRecord,
+    PrestationRecord,
+    TicketRecord,
+    TransitionRow,
+)
 
 __all__ = [
     "AttachmentIn",
@@ -96,7 +103,7 @@ class TicketDetail:
     rejection_libelle: str | None = None
     closure_libelle: str | None = None
     freeze_libelle: str | None = None
-    appointments: list[object] = field(default_factory=list)
+    appointments: list[AppointmentRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from ._appointments import create_appointment_tables
+from ._line_tests import create_line_test_tables
+from ._network_events import create_network_event_tables
+from ._request_counts import create_request_count_tables
+
 __all__ = ["MIGRATIONS", "migrate"]
 
 
@@ -139,6 +144,10 @@ def _catalogue_publications(db: Database) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
     (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
+    (3, "technicians' capacities and appointments", create_appointment_tables),
+    (4, "remote line tests", create_line_test_tables),
+    (5, "planned works and network incidents", create_network_event_tables),
+    (6, "counted requests per operator and minute (volumetry, first form)", create_request_count_tables),
 ]
 
 

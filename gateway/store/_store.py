@@ -15,7 +15,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ._appointments import AppointmentStore
 from ._db import Connections, from_ts, to_ts
+from ._line_tests import LineTestStore
+from ._network_events import NetworkEventStore
 from ._records import (
     AttachmentRecord,
     CertificateRecord,
@@ -26,6 +29,7 @@ from ._records import (
     TicketRecord,
     TransitionRow,
 )
+from ._request_counts import RequestCountStore
 from ._schema import migrate
 
 __all__ = ["Store"]
@@ -59,8 +63,11 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store:
-    """The gateway's database (SQLite file in WAL mode, durable commits)."""
+class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStore):
+    """The gateway's database (SQLite file in WAL mode, durable commits).
+
+    Appointments, line tests, planned works and incidents, request counts: in their own modules.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self._connections = Connections(Path(path))

@@ -4,6 +4,7 @@ from ._base import CLIENT_FINGERPRINT, Guard, form_payload, make_service_base
 from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
 from ._hardening import check_request_xml
 from ._protocol import EsavSoap11
+from ._versions import published_versions, retirement_guard
 
 __all__ = [
     "CLIENT_FINGERPRINT",
@@ -16,5 +17,7 @@ __all__ = [
     "form_payload",
     "make_fault_types",
     "make_service_base",
+    "published_versions",
+    "retirement_guard",
     "to_fault",
 ]

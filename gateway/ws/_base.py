@@ -41,6 +41,8 @@ def make_service_base(
                 caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
                 if domain is not None:
                     gateway.access.require_ws_domain(caller, domain)
+                else:
+                    gateway.access.require_ws_subscription(caller)
                 ctx.udc = caller
                 return super().call_wrapper(ctx, args)
             except Fault:

@@ -21,7 +21,7 @@ __all__ = ["EsavSoap11"]
 
 _XS_ANY = XSD("any")
 _LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
-_QNAME = re.compile(r"\{[^}]*\}")
+_QNAME = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^}]*\}")  # {namespace-uri}, not a {n,m} quantifier
 
 
 class EsavSoap11(Soap11):

@@ -113,6 +113,18 @@ def make_types(ns: str) -> SimpleNamespace:
             ("dateCloture", _opt(DateTime)),
         ],
     )
+    # An appointment as the ticket's detail shows it (the rendezvous service gives the full one).
+    rendez_vous = model(
+        "rendezVous",
+        [
+            ("idRendezVous", _req(Unicode)),
+            ("typeIntervention", _req(Unicode)),
+            ("idCreneau", _req(Unicode)),
+            ("debut", _req(DateTime)),
+            ("fin", _req(DateTime)),
+            ("statut", _req(Unicode)),
+        ],
+    )
     detail = model(
         "detailSignalisation",
         [
@@ -129,6 +141,7 @@ def make_types(ns: str) -> SimpleNamespace:
             ("historique", _req(Array(changement_etat, wrapped=True, nillable=False))),
             ("commentaires", _req(Array(commentaire, wrapped=True, nillable=False))),
             ("piecesJointes", _req(Array(description_piece_jointe, wrapped=True, nillable=False))),
+            ("rendezVous", _req(Array(rendez_vous, wrapped=True, nillable=False))),
             ("motifGel", _opt(code_libelle)),
             ("motifRejet", _opt(code_libelle)),
             ("codeCloture", _opt(code_libelle)),
@@ -146,6 +159,7 @@ def make_types(ns: str) -> SimpleNamespace:
         changement_etat=changement_etat,
         commentaire=commentaire,
         resume=resume,
+        rendez_vous=rendez_vous,
         detail=detail,
         req=_req,
         opt=_opt,

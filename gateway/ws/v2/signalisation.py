@@ -128,6 +128,17 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
                 )
                 for a in d.attachments
             ],
+            rendezVous=[
+                t.rendez_vous(
+                    idRendezVous=r.reference,
+                    typeIntervention=r.intervention_type,
+                    idCreneau=r.slot_id,
+                    debut=_paris(r.slot_start),
+                    fin=_paris(r.slot_end),
+                    statut=r.status,
+                )
+                for r in d.appointments
+            ],
             motifGel=code_libelle(ticket.freeze_code, d.freeze_libelle),
             motifRejet=code_libelle(ticket.rejection_code, d.rejection_libelle),
             codeCloture=code_libelle(ticket.closure_code, d.closure_libelle),

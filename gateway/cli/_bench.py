@@ -1,0 +1,106 @@
+"""``esav bench``: the benchmark harness of ``bench/`` (HTTP load, data scale), run from the source tree.
+
+The benchmark code lives in ``bench/`` beside the package, not in ``gateway``: this command only
+finds it and prints its figures (a table, or JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import echo_json
+
+__all__ = ["bench"]
+
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+
+def _bench_module(name: str) -> Any:
+    if not (_SOURCE_TREE / "bench" / "harness.py").exists():
+        raise click.ClickException(
+            f"Le banc d'essai (bench/) est introuvable à côté du paquet ({_SOURCE_TREE}) : "
+            "lancez « esav bench » depuis une copie des sources installée en mode éditable."
+        )
+    if str(_SOURCE_TREE) not in sys.path:
+        sys.path.insert(0, str(_SOURCE_TREE))
+    return importlib.import_module(f"bench.{name}")
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="Mesures courtes (moins d'une minute ; 100 000 tickets avec --scale).")
+@click.option("--json", "as_json", is_flag=True, help="Imprimer les mesures en JSON.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Transmis à « esav serve --workers » s'il existe."
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0.5),
+    default=None,
+    help="Secondes par point de mesure (défaut 10, 2,5 avec --quick).",
+)
+@click.option(
+    "--concurrency",
+    "concurrencies",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Concurrence à mesurer (répétable ; défaut 1, 8 et 32).",
+)
+@click.option("--form", type=click.Choice(["SIG_CUIVRE", "SIG_FTTH"]), default="SIG_CUIVRE", help="Formulaire déposé.")
+@click.option("--client-processes", type=click.IntRange(min=1), default=1, help="Processus du générateur de charge.")
+@click.option(
+    "--scale",
+    is_flag=True,
+    help="Volumétrie : remplir une base (1 million de tickets) et chronométrer historique et recherche.",
+)
+@click.option("--tickets", type=click.IntRange(min=1000), default=None, help="Nombre de tickets avec --scale.")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Avec --scale : garder la base ici (ou la réutiliser si elle existe).",
+)
+def bench(
+    quick: bool,
+    as_json: bool,
+    workers: int | None,
+    duration: float | None,
+    concurrencies: tuple[int, ...],
+    form: str,
+    client_processes: int,
+    scale: bool,
+    tickets: int | None,
+    store: Path | None,
+) -> None:
+    """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        if scale:
+            fill = _bench_module("fill")
+            count = tickets or (fill.QUICK_TICKETS if quick else fill.FULL_TICKETS)
+            result = fill.run_scale(count, store, progress=progress)
+            report = _bench_module("report").scale_table
+        else:
+            harness = _bench_module("harness")
+            options = harness.QUICK if quick else harness.HttpOptions()
+            changes: dict[str, Any] = {"workers": workers, "form": form, "client_processes": client_processes}
+            if duration is not None:
+                changes["duration_s"] = duration
+            if concurrencies:
+                changes["concurrencies"] = tuple(concurrencies)
+            result = harness.run_http(dataclasses.replace(options, **changes), progress=progress)
+            report = _bench_module("report").http_table
+    except RuntimeError as error:  # a server that would not start, a request the gateway refuses
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(report(result))

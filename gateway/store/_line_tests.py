@@ -1,0 +1,115 @@
+"""Remote line tests: launched at once, finished later by the poller (possibly in another process)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from ._db import from_ts, to_ts
+from ._parts import StorePart
+
+__all__ = ["LineTestRecord", "LineTestStore", "create_line_test_tables"]
+
+RUNNING = "EN_COURS"
+
+
+@dataclass(frozen=True)
+class LineTestRecord:
+    id: int
+    reference: str
+    operator_code: str
+    prestation: str
+    code_offre: str
+    test_type: str
+    status: str  # EN_COURS, TERMINE, ECHEC
+    handle: str | None  # the network element's job handle
+    diagnostic: str | None
+    measurements: tuple[tuple[str, str, str], ...]  # (name, value, unit)
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def create_line_test_tables(db: Database) -> None:
+    db.table("line_tests").create(
+        {
+            "id": int,
+            "reference": str,
+            "operator_code": str,
+            "prestation": str,
+            "code_offre": str,
+            "test_type": str,
+            "status": str,
+            "handle": str,
+            "diagnostic": str,
+            "measurements": str,
+            "started_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        foreign_keys=[("operator_code", "operators", "code"), ("prestation", "prestations", "identifiant")],
+        not_null={"reference", "operator_code", "prestation", "test_type", "status", "started_at"},
+    )
+    db.table("line_tests").create_index(["reference"], unique=True)
+    db.table("line_tests").create_index(["status"])
+
+
+def _line_test(row: dict[str, Any]) -> LineTestRecord:
+    return LineTestRecord(
+        **{
+            **row,
+            "measurements": tuple(tuple(m) for m in json.loads(row["measurements"] or "[]")),
+            "started_at": from_ts(row["started_at"]),
+            "ended_at": from_ts(row["ended_at"]),
+        }
+    )
+
+
+class LineTestStore(StorePart):
+    """Line tests and their results."""
+
+    def insert_line_test(self, fields: dict[str, Any], reference_prefix: str) -> LineTestRecord:
+        """Store a test just launched (EN_COURS) and give it its reference, durably."""
+        with self.write() as db:
+            (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM line_tests").fetchone()
+            db.table("line_tests").insert(
+                {
+                    **fields,
+                    "id": next_id,
+                    "reference": f"{reference_prefix}{next_id:08d}",
+                    "status": RUNNING,
+                    "measurements": "[]",
+                    "started_at": to_ts(fields["started_at"]),
+                }
+            )
+        found = self._one("SELECT * FROM line_tests WHERE id = ?", [next_id])
+        assert found is not None
+        return _line_test(found)
+
+    def get_line_test(self, reference: str) -> LineTestRecord | None:
+        row = self._one("SELECT * FROM line_tests WHERE reference = ?", [reference])
+        return _line_test(row) if row else None
+
+    def running_line_tests(self) -> list[LineTestRecord]:
+        return [_line_test(r) for r in self._rows("SELECT * FROM line_tests WHERE status = ? ORDER BY id", [RUNNING])]
+
+    def finish_line_test(
+        self,
+        reference: str,
+        *,
+        status: str,
+        diagnostic: str,
+        measurements: list[tuple[str, str, str]],
+        at: datetime,
+    ) -> bool:
+        """Record a final result; False if the test was no longer running (another poller got there)."""
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "UPDATE line_tests SET status = ?, diagnostic = ?, measurements = ?, ended_at = ? "
+                "WHERE reference = ? AND status = ?",
+                [status, diagnostic, json.dumps(measurements, ensure_ascii=False), to_ts(at), reference, RUNNING],
+            )
+            return cursor.rowcount == 1

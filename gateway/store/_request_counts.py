@@ -1,0 +1,55 @@
+"""Counted requests (ESAV-WS §8): one counter per operator, minute and operation.
+
+A first, small form of the volumetry (issue 8 builds the real one on it): each counted request
+adds one to its row, in a durable write of its own or inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from ._parts import StorePart
+
+__all__ = ["RequestCount", "RequestCountStore", "create_request_count_tables", "minute_of"]
+
+
+@dataclass(frozen=True)
+class RequestCount:
+    operator_code: str
+    minute: str  # UTC, "2026-11-18T09:00Z"
+    operation: str
+    count: int
+
+
+def minute_of(instant: datetime) -> str:
+    """The UTC minute an instant falls in, as stored (sortable text)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def create_request_count_tables(db: Database) -> None:
+    db.table("request_counts").create(
+        {"operator_code": str, "minute": str, "operation": str, "count": int},
+        pk=("operator_code", "minute", "operation"),
+        not_null={"count"},
+    )
+
+
+class RequestCountStore(StorePart):
+    """Counters of the requests the volumetry counts."""
+
+    def count_request(self, operator_code: str, operation: str, at: datetime) -> None:
+        """Add one request of ``operation`` by ``operator_code`` in the minute of ``at``."""
+        with self.write() as db:
+            db.conn.execute(
+                "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + 1",
+                [operator_code, minute_of(at), operation],
+            )
+
+    def request_counts(self, operator_code: str | None = None) -> list[RequestCount]:
+        where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
+        rows = self._rows(f"SELECT * FROM request_counts {where} ORDER BY minute, operator_code, operation", params)
+        return [RequestCount(**r) for r in rows]

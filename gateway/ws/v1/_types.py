@@ -1,0 +1,157 @@
+"""Wire models of the v1 ``signalisation`` service (namespace ``urn:esav:signalisation:v1``).
+
+v1 is a frozen, published contract: these classes are v1's own (never shared with v2, whose models
+keep evolving), built in a factory so that no class is shared between Applications (DESIGN.md).
+Dates are strings ``JJ/MM/AAAA HH:MM`` in Europe/Paris local time (type ``dateHeureParis``); there
+is no ``referenceOperateur`` and no appointment.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from spyne import AnyXml, ByteArray, ComplexModel, Enum, Integer, Unicode, XmlAttribute
+from spyne.const.xml import XSD
+from spyne.model.complex import Array
+
+__all__ = ["DATE_PATTERN", "make_types"]
+
+#: What the XSD says a v1 date looks like; ``gateway.ws.v1._dates`` checks the calendar.
+DATE_PATTERN = "[0-9][0-9]/[0-9][0-9]/[0-9][0-9][0-9][0-9] [0-9][0-9]:[0-9][0-9]"
+
+
+def _req(model, **kw):
+    """A mandatory, non-nillable element."""
+    return model.customize(min_occurs=1, nillable=False, **kw)
+
+
+def _opt(model, **kw):
+    """An optional, non-nillable element."""
+    return model.customize(min_occurs=0, nillable=False, **kw)
+
+
+def make_types(ns: str) -> SimpleNamespace:
+    """Every type of the v1 signalisation service, in namespace ``ns``."""
+
+    def model(name: str, fields: list) -> type[ComplexModel]:
+        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+
+    date = Unicode(pattern=DATE_PATTERN, type_name="dateHeureParis", __namespace__=ns)
+    gravite = Enum("MINEURE", "MAJEURE", "CRITIQUE", type_name="gravite", __namespace__=ns)
+    formulaire = model(
+        "formulaire",
+        [
+            ("code", XmlAttribute(Unicode(min_occurs=1))),
+            ("version", XmlAttribute(Unicode(min_occurs=1))),
+            ("contenu", AnyXml(schema_tag=XSD("any"), namespace="##other", process_contents="lax", nillable=False)),
+        ],
+    )
+    piece_jointe = model(
+        "pieceJointe",
+        [("nom", _req(Unicode(max_len=255))), ("typeMime", _req(Unicode)), ("contenu", _req(ByteArray))],
+    )
+    description_piece_jointe = model(
+        "descriptionPieceJointe",
+        [
+            ("idPieceJointe", _req(Integer)),
+            ("nom", _req(Unicode)),
+            ("typeMime", _req(Unicode)),
+            ("taille", _req(Integer)),
+            ("empreinteSha256", _req(Unicode)),
+            ("origine", _req(Unicode)),
+            ("date", _req(date)),
+        ],
+    )
+    prestation = model(
+        "prestation",
+        [
+            ("numero", _req(Unicode)),
+            ("codeOffre", _req(Unicode)),
+            ("extremiteA", _req(Unicode)),
+            ("extremiteB", _req(Unicode)),
+            ("codeCommune", _opt(Unicode)),
+            ("informationsComplementaires", _opt(Unicode)),
+        ],
+    )
+    defaut = model(
+        "defautDeclare",
+        [("gravite", _req(gravite)), ("commentaire", _opt(Unicode)), ("formulaire", _req(formulaire))],
+    )
+    gtr = model(
+        "gtr",
+        [
+            ("type", _req(Unicode)),
+            ("libelle", _req(Unicode)),
+            ("echeance", _req(date)),
+            ("respectee", _opt(Unicode(values=["OUI", "NON"]))),
+        ],
+    )
+    code_libelle = model("codeLibelle", [("code", _req(Unicode)), ("libelle", _req(Unicode))])
+    changement_etat = model(
+        "changementEtat",
+        [
+            ("etatPrecedent", _opt(Unicode)),
+            ("etat", _req(Unicode)),
+            ("date", _req(date)),
+            ("action", _req(Unicode)),
+            ("acteur", _req(Unicode)),
+            ("auteur", _req(Unicode)),
+            ("motif", _opt(Unicode)),
+            ("code", _opt(Unicode)),
+        ],
+    )
+    commentaire = model(
+        "commentaire",
+        [("origine", _req(Unicode)), ("auteur", _req(Unicode)), ("date", _req(date)), ("texte", _req(Unicode))],
+    )
+    resume = model(
+        "resumeSignalisation",
+        [
+            ("referenceSignalisation", _req(Unicode)),
+            ("identifiantPrestation", _req(Unicode)),
+            ("codeOffre", _req(Unicode)),
+            ("gravite", _req(gravite)),
+            ("etat", _req(Unicode)),
+            ("libelleEtat", _req(Unicode)),
+            ("dateDepot", _req(date)),
+            ("dateEtat", _req(date)),
+            ("dateCloture", _opt(date)),
+        ],
+    )
+    detail = model(
+        "detailSignalisation",
+        [
+            ("referenceSignalisation", _req(Unicode)),
+            ("etat", _req(Unicode)),
+            ("libelleEtat", _req(Unicode)),
+            ("dateDepot", _req(date)),
+            ("dateEtat", _req(date)),
+            ("dateCloture", _opt(date)),
+            ("prestation", _req(prestation)),
+            ("defautDeclare", _req(defaut)),
+            ("gtr", _req(gtr)),
+            ("historique", _req(Array(changement_etat, wrapped=True, nillable=False))),
+            ("commentaires", _req(Array(commentaire, wrapped=True, nillable=False))),
+            ("piecesJointes", _req(Array(description_piece_jointe, wrapped=True, nillable=False))),
+            ("motifGel", _opt(code_libelle)),
+            ("motifRejet", _opt(code_libelle)),
+            ("codeCloture", _opt(code_libelle)),
+        ],
+    )
+    return SimpleNamespace(
+        date=date,
+        gravite=gravite,
+        formulaire=formulaire,
+        piece_jointe=piece_jointe,
+        description_piece_jointe=description_piece_jointe,
+        prestation=prestation,
+        defaut=defaut,
+        gtr=gtr,
+        code_libelle=code_libelle,
+        changement_etat=changement_etat,
+        commentaire=commentaire,
+        resume=resume,
+        detail=detail,
+        req=_req,
+        opt=_opt,
+    )

@@ -1,0 +1,236 @@
+"""Service ``signalisation`` v1 (ESAV-WS §2, §3): the previous contract, a thin skin over ``gateway.services``.
+
+Same use cases as v2; what differs is only the wire: no ``referenceOperateur``, dates as
+``JJ/MM/AAAA HH:MM`` Paris-time strings, history and search unpaged and capped at 100 items (newest
+first), and none of v2's later operations (annulerSignalisation, refuserCloture, obtenirPieceJointe,
+consulterEvenements). Tickets are shared: a v1 ticket is followed in v2 and the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from spyne import Application, Unicode, rpc
+from spyne.model.complex import Array
+
+from gateway.domain.states import TicketState
+from gateway.services import AttachmentIn, DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
+from gateway.store import TicketRecord
+
+from .._base import Guard, form_payload, make_service_base
+from .._faults import make_fault_types
+from .._protocol import EsavSoap11
+from ._dates import format_paris, parse_paris
+from ._types import make_types
+
+__all__ = ["LIST_LIMIT", "NAMESPACE", "build_application"]
+
+NAMESPACE = "urn:esav:signalisation:v1"
+#: v1 lists (history, search) are not paged: the newest 100 items at most.
+LIST_LIMIT = 100
+
+
+def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Application:
+    """The spyne Application of ``/esav/v1/signalisation``."""
+    faults = make_fault_types(NAMESPACE)
+    t = make_types(NAMESPACE)
+    req, opt = t.req, t.opt
+    base = make_service_base(gateway, "signalisation", faults, guards)
+    throws = [faults.fault]
+
+    def attachments_in(items: Any) -> tuple[AttachmentIn, ...]:
+        return tuple(
+            AttachmentIn(p.nom, p.typeMime, p.contenu if isinstance(p.contenu, bytes) else b"".join(p.contenu))
+            for p in (items or [])
+        )
+
+    def state_out(view: Any) -> tuple[str, str, str | None, str]:
+        return view.reference, view.state, format_paris(view.state_at), view.libelle
+
+    def resume(ticket: TicketRecord) -> Any:
+        return t.resume(
+            referenceSignalisation=ticket.reference,
+            identifiantPrestation=ticket.prestation,
+            codeOffre=ticket.code_offre,
+            gravite=ticket.gravite,
+            etat=ticket.state,
+            libelleEtat=TicketState(ticket.state).libelle,
+            dateDepot=format_paris(ticket.deposited_at),
+            dateEtat=format_paris(ticket.state_at),
+            dateCloture=format_paris(ticket.closed_at),
+        )
+
+    def detail_out(d: TicketDetail) -> Any:
+        ticket, p = d.ticket, d.prestation
+
+        def code_libelle(code: str | None, libelle: str | None) -> Any:
+            return t.code_libelle(code=code, libelle=libelle or code) if code else None
+
+        return t.detail(
+            referenceSignalisation=ticket.reference,
+            etat=ticket.state,
+            libelleEtat=d.state_libelle,
+            dateDepot=format_paris(ticket.deposited_at),
+            dateEtat=format_paris(ticket.state_at),
+            dateCloture=format_paris(ticket.closed_at),
+            prestation=t.prestation(
+                numero=p.identifiant,
+                codeOffre=p.code_offre,
+                extremiteA=p.extremite_a,
+                extremiteB=p.extremite_b,
+                codeCommune=p.code_commune,
+                informationsComplementaires=p.informations,
+            ),
+            defautDeclare=t.defaut(
+                gravite=ticket.gravite,
+                commentaire=ticket.commentaire,
+                formulaire=t.formulaire(
+                    code=ticket.form_code, version=ticket.form_version, contenu=etree.fromstring(ticket.form_xml)
+                ),
+            ),
+            gtr=t.gtr(
+                type=d.gtr.option,
+                libelle=d.gtr.libelle,
+                echeance=format_paris(d.gtr.deadline),
+                respectee=None if d.gtr.met is None else ("OUI" if d.gtr.met else "NON"),
+            ),
+            historique=[
+                t.changement_etat(
+                    etatPrecedent=r.from_state,
+                    etat=r.to_state,
+                    date=format_paris(r.at),
+                    action=r.action,
+                    acteur=r.actor,
+                    auteur=r.author,
+                    motif=r.reason,
+                    code=r.code,
+                )
+                for r in d.transitions
+            ],
+            commentaires=[
+                t.commentaire(origine=c.side, auteur=c.author, date=format_paris(c.at), texte=c.text)
+                for c in d.comments
+            ],
+            piecesJointes=[
+                t.description_piece_jointe(
+                    idPieceJointe=a.id,
+                    nom=a.name,
+                    typeMime=a.mime_type,
+                    taille=a.size,
+                    empreinteSha256=a.sha256,
+                    origine=a.side,
+                    date=format_paris(a.at),
+                )
+                for a in d.attachments
+            ],
+            motifGel=code_libelle(ticket.freeze_code, d.freeze_libelle),
+            motifRejet=code_libelle(ticket.rejection_code, d.rejection_libelle),
+            codeCloture=code_libelle(ticket.closure_code, d.closure_libelle),
+        )
+
+    etat_out = dict(
+        _returns=(req(Unicode), req(Unicode), req(t.date), req(Unicode)),
+        _out_variable_names=("referenceSignalisation", "etat", "dateEtat", "libelleEtat"),
+    )
+    list_returns = dict(
+        _returns=req(Array(t.resume, wrapped=True, nillable=False)),
+        _out_variable_name="signalisations",
+    )
+
+    class SignalisationService(base):  # type: ignore[misc, valid-type]
+        @rpc(
+            req(Unicode(max_len=64)),
+            req(Unicode(max_len=32)),
+            req(t.gravite),
+            req(t.formulaire),
+            opt(Unicode(max_len=4000)),
+            opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
+            _returns=(req(Unicode), req(t.date), req(Unicode)),
+            _out_variable_names=("referenceSignalisation", "dateDepot", "etat"),
+            _throws=throws,
+        )
+        def deposerSignalisation(
+            ctx, identifiantPrestation, codeOffre, gravite, formulaire, commentaire, piecesJointes
+        ):
+            receipt = gateway.tickets.deposit(
+                ctx.udc,
+                DepositRequest(
+                    identifiant_prestation=identifiantPrestation,
+                    code_offre=codeOffre,
+                    gravite=str(gravite),
+                    form_code=formulaire.code,
+                    form_version=formulaire.version,
+                    form=form_payload(ctx, NAMESPACE),
+                    commentaire=commentaire,
+                    attachments=attachments_in(piecesJointes),
+                    api_version="v1",
+                ),
+            )
+            return receipt.reference, format_paris(receipt.deposited_at), receipt.state
+
+        @rpc(req(Unicode), **etat_out, _throws=throws)
+        def consulterEtatSignalisation(ctx, referenceSignalisation):
+            return state_out(gateway.tickets.state(ctx.udc, referenceSignalisation))
+
+        @rpc(req(Unicode), _returns=req(t.detail), _out_variable_name="signalisation", _throws=throws)
+        def consulterDetailSignalisation(ctx, referenceSignalisation):
+            return detail_out(gateway.tickets.detail(ctx.udc, referenceSignalisation))
+
+        @rpc(req(t.date), opt(t.date), opt(Unicode), opt(Unicode), **list_returns, _throws=throws)
+        def consulterHistorique(ctx, dateDebut, dateFin, etat, identifiantPrestation):
+            start = parse_paris(dateDebut, "dateDebut")
+            assert start is not None  # mandatory in the WSDL, so validated as present
+            page = gateway.tickets.history(
+                ctx.udc,
+                HistoryQuery(
+                    start=start,
+                    end=parse_paris(dateFin, "dateFin"),
+                    state=etat,
+                    prestation=identifiantPrestation,
+                    page=1,
+                    size=LIST_LIMIT,
+                ),
+            )
+            return [resume(x) for x in page.items]
+
+        @rpc(
+            opt(Array(Unicode, wrapped=True, nillable=False)),
+            opt(Unicode),
+            opt(t.date),
+            opt(t.date),
+            **list_returns,
+            _throws=throws,
+        )
+        def rechercherSignalisations(ctx, etats, identifiantPrestation, dateDepotDebut, dateDepotFin):
+            page = gateway.tickets.search(
+                ctx.udc,
+                SearchQuery(
+                    states=tuple(etats or ()),
+                    prestation=identifiantPrestation,
+                    deposited_from=parse_paris(dateDepotDebut, "dateDepotDebut"),
+                    deposited_to=parse_paris(dateDepotFin, "dateDepotFin"),
+                    page=1,
+                    size=LIST_LIMIT,
+                ),
+            )
+            return [resume(x) for x in page.items]
+
+        @rpc(
+            req(Unicode),
+            req(Unicode(max_len=4000)),
+            opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
+            **etat_out,
+            _throws=throws,
+        )
+        def completerSignalisation(ctx, referenceSignalisation, commentaire, piecesJointes):
+            view = gateway.tickets.complete(ctx.udc, referenceSignalisation, commentaire, attachments_in(piecesJointes))
+            return state_out(view)
+
+    return Application(
+        [SignalisationService],
+        tns=NAMESPACE,
+        name="signalisation",
+        in_protocol=EsavSoap11(validator="lxml", faults=faults),
+        out_protocol=EsavSoap11(faults=faults),
+    )

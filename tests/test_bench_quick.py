@@ -1,0 +1,100 @@
+"""The benchmark harness (bench/) works end to end in a tiny mode; no assertion ever bears on speed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support import REPO, LiveGateway
+
+# bench/ is not part of the installed package: it is imported from the source tree.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import _soap, fill, harness, loadgen, report
+from gateway.cli import main
+
+POINT_KEYS = {"operation", "concurrency", "requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms", "vs_echo"}
+
+
+def _spec(live: LiveGateway, operation: _soap.Operation, requests: int) -> loadgen.LoadSpec:
+    pki = live.data_dir / "pki"
+    return loadgen.LoadSpec(
+        port=live.port,
+        path=operation.path,
+        body=operation.body,
+        soap_action=operation.soap_action,
+        marker=operation.marker,
+        connections=2,
+        max_requests=requests,
+        duration_s=30.0,
+        start_at=time.time(),
+        cert=str(pki / "OPE001.pem"),
+        key=str(pki / "OPE001.key"),
+        ca=str(pki / "ca.pem"),
+    )
+
+
+def test_loadgen_deposits_are_real_tickets(live: LiveGateway) -> None:
+    """Every deposit the load generator counts as a success is a ticket the gateway stored."""
+    before = live.gateway.store.open_tickets(
+        "OPE001", states=["EN_DEPOT"], prestation=None, deposited_from=None, deposited_to=None, page=1, size=1
+    ).total
+    result = loadgen.run(_spec(live, _soap.deposit(), 6))
+    after = live.gateway.store.open_tickets(
+        "OPE001", states=["EN_DEPOT"], prestation=None, deposited_from=None, deposited_to=None, page=1, size=1
+    ).total
+    assert (result["ok"], result["errors"], result["reconnects"]) == (6, 0, 0)
+    assert after - before == 6
+
+
+def test_loadgen_counts_a_fault_as_an_error(live: LiveGateway) -> None:
+    """A deposit answered by a SOAP fault (HTTP 500) is an error, never a success."""
+    result = loadgen.run(_spec(live, _soap.deposit(prestation="9999999999"), 4))
+    assert (result["ok"], result["errors"]) == (0, 4)
+    assert "erreurEsav" in result["error_samples"][0]
+
+
+def test_state_query_body_is_answered(live: LiveGateway) -> None:
+    """The state query the harness sends reads back the ticket zeep deposited."""
+    from support import deposit
+
+    reference = deposit(live.client()).referenceSignalisation
+    status, answer = _soap.one_call(live.port, _soap.state_query(reference), live.data_dir / "pki")
+    assert status == 200 and "EN_DEPOT" in answer
+
+
+@pytest.mark.slow
+def test_http_harness_tiny_run_produces_every_figure() -> None:
+    """A run at concurrency 2 with a few requests starts both servers and reports every key."""
+    result = harness.run_http(harness.tiny_options())
+    assert {"environment", "points", "memory", "targets", "notes"} <= result.keys()
+    assert [(p["operation"], p["concurrency"]) for p in result["points"]] == [
+        ("echo", 2),
+        ("deposit", 2),
+        ("state", 2),
+    ]
+    for point in result["points"]:
+        assert point.keys() >= POINT_KEYS
+        assert point["requests"] > 0 and point["errors"] == 0
+        assert set(point["vs_echo"]) == {"rps", "p50_ms", "p95_ms", "p99_ms"}
+    assert result["memory"]["gateway"]["hwm_mb_per_process"] and result["memory"]["echo"]["peak_rss_mb"] > 0
+    assert "deposit" in report.http_table(result)
+
+
+def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -> None:
+    """A small store is filled through the schema, and every query is timed and explained."""
+    result = fill.run_scale(2000, tmp_path / "esav.db")
+    assert result["fill"]["tickets"] == 2000
+    names = [q["query"] for q in result["queries"]]
+    assert any(n.startswith("history") for n in names) and any(n.startswith("search") for n in names)
+    for query in result["queries"]:
+        assert query["plan"] and {"first_ms", "median_ms", "p95_ms", "uses_index"} <= query.keys()
+    assert "query plans" in report.scale_table(result)
+
+
+def test_bench_command_is_registered_with_help() -> None:
+    """``esav bench --help`` exists and documents its options."""
+    assert main(["bench", "--help"]) == 0

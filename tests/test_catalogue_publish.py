@@ -1,0 +1,132 @@
+"""``esav catalogue publish`` against a running gateway: new versions without a restart, and a broken
+catalogue that never replaces the one being served."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zeep
+from lxml import etree
+from support import CATALOGUE, LiveGateway, SessionPki, deposit, fault_code, start_gateway
+from test_catalogue_tools import break_compile, edit
+
+from gateway.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
+    for name in [n for n in os.environ if n.startswith("ESAV_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Path:
+    """A copy of the catalogue that the gateway under test serves and the maintainer edits."""
+    target = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, target)
+    return target
+
+
+@pytest.fixture
+def live_copy(tmp_path: Path, session_pki: SessionPki, served: Path) -> Iterator[LiveGateway]:
+    """A demo gateway on loopback serving the ``served`` copy (clock at 18/11/2026 10:00 Paris)."""
+    server = start_gateway(tmp_path / "data", session_pki, catalogue_dir=served)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def add_cuivre_1_1(root: Path) -> None:
+    """Declare SIG_CUIVRE 1.1, in production since 16/11/2026, with its schema and example."""
+    edit(
+        root / "catalogue.xml",
+        '<offre code="CUIVRE_DEGROUPAGE"/>\n    <version numero="1.0" dateProduction="2025-01-01"/>',
+        '<offre code="CUIVRE_DEGROUPAGE"/>\n    <version numero="1.0" dateProduction="2025-01-01"/>\n'
+        '    <version numero="1.1" dateProduction="2026-11-16"/>',
+    )
+    forms = root / "forms" / "SIG_CUIVRE"
+    shutil.copy(forms / "1.0.xsd", forms / "1.1.xsd")
+    shutil.copy(forms / "1.0.example.xml", forms / "1.1.example.xml")
+
+
+def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, live: LiveGateway) -> tuple[int, str]:
+    """Run ``esav catalogue publish`` on the live gateway's data and served folder; (status, stderr)."""
+    monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(live.gateway.live_catalogue.root))
+    capsys.readouterr()
+    status = main(["catalogue", "publish", "--data", str(live.data_dir), "--author", "mainteneur"])
+    return status, capsys.readouterr().err
+
+
+def cuivre_versions(live: LiveGateway) -> dict[str, str]:
+    """SIG_CUIVRE's versions and statuses as the catalogue service lists them now."""
+    [form] = live.client(service="catalogue").service.listerFormulaires(codeOffre="CUIVRE_DEGROUPAGE")
+    return {v.version: v.statut for v in form.versions.versionFormulaire}
+
+
+def deposit_from(root: Path, live: LiveGateway, offer: str, version: str) -> Any:
+    """Deposit OPE001's ticket for ``offer`` with the example of ``version`` found under ``root``."""
+    code = {"CUIVRE_DEGROUPAGE": "SIG_CUIVRE", "FTTH_ACCES": "SIG_FTTH"}[offer]
+    form = etree.parse(str(root / "forms" / code / f"{version}.example.xml")).getroot()
+    return deposit(live.client(), offer, version=version, form=form)
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until true or ``timeout`` seconds have passed; its last value."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_published_version_is_served_without_restart(capsys, monkeypatch, live_copy, served):
+    """After publish, the gateway's own polling serves SIG_CUIVRE 1.1: listed, fetched and accepted in deposits."""
+    add_cuivre_1_1(served)
+    with pytest.raises(zeep.exceptions.Fault) as caught:
+        deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.1")
+    assert fault_code(caught.value) == "FORMULAIRE_INVALIDE"  # edited on disk, not yet published
+
+    status, err = publish(capsys, monkeypatch, live_copy)
+    assert status == 0, err
+    assert wait_for(lambda: "1.1" in cuivre_versions(live_copy)), "the poll never loaded the publication"
+
+    assert cuivre_versions(live_copy) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
+    xsd = live_copy.client(service="catalogue").service.obtenirFormulaire("SIG_CUIVRE", "1.1").xsd
+    assert xsd.encode("utf-8") == (served / "forms" / "SIG_CUIVRE" / "1.1.xsd").read_bytes()
+    assert deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.1").etat == "EN_DEPOT"
+    assert deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.0").etat == "EN_DEPOT"  # cohabitation
+
+
+def test_broken_catalogue_is_refused_and_the_good_one_keeps_serving(capsys, monkeypatch, live_copy, served):
+    """A broken XSD: publish refuses and records nothing; even a forced publication leaves the served catalogue."""
+    add_cuivre_1_1(served)
+    assert publish(capsys, monkeypatch, live_copy)[0] == 0
+    live_copy.gateway.refresh_catalogue()
+    assert "1.1" in cuivre_versions(live_copy)
+    good = live_copy.gateway.live_catalogue.current
+    published = live_copy.gateway.store.latest_catalogue_publication()
+
+    file, _, line = break_compile(served)
+    status, err = publish(capsys, monkeypatch, live_copy)
+    assert status != 0
+    assert f"{file}:{line}: " in err
+    assert live_copy.gateway.store.latest_catalogue_publication() == published
+
+    # Someone bypasses the CLI: the gateway tries the folder, fails, and keeps what it had.
+    live_copy.gateway.store.record_catalogue_publication(author="forcé", fingerprint="0" * 64, at=live_copy.clock.now())
+    assert live_copy.gateway.refresh_catalogue() is False
+    assert live_copy.gateway.live_catalogue.current is good
+    assert cuivre_versions(live_copy) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
+    xsd = live_copy.client(service="catalogue").service.obtenirFormulaire("SIG_FTTH", "1.0").xsd
+    assert xsd.encode("utf-8") == (CATALOGUE / "forms" / "SIG_FTTH" / "1.0.xsd").read_bytes()  # not the broken file
+    assert deposit_from(CATALOGUE, live_copy, "FTTH_ACCES", "1.0").etat == "EN_DEPOT"
+    assert deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.1").etat == "EN_DEPOT"
