@@ -26,7 +26,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 
 # The seam being measured; gateway.server exports only start()/build_site(), which need a Gateway.
-from gateway.server._host import SoapResource, bounded_request_factory
+from gateway.server import SoapResource, bounded_request_factory
 from gateway.server.tls import server_tls_options
 
 __all__ = ["ECHO_NAMESPACE", "ECHO_PATH", "build_echo_site", "echo_application"]

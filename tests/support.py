@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,7 +132,12 @@ class LiveGateway:
 
 
 def start_gateway(
-    data_dir: Path, session_pki: SessionPki, now: datetime = DEFAULT_NOW, *, catalogue_dir: Path = CATALOGUE
+    data_dir: Path,
+    session_pki: SessionPki,
+    now: datetime = DEFAULT_NOW,
+    *,
+    catalogue_dir: Path = CATALOGUE,
+    observers: Sequence[Any] = (),
 ) -> LiveGateway:
     """Copy the session PKI in, build the demo data, and listen on an OS-chosen loopback port."""
     pki_dir = data_dir / "pki"
@@ -141,7 +146,7 @@ def start_gateway(
     settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     build_demo(gateway, pki_dir)
-    running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor)
+    running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     return LiveGateway(running, clock, data_dir, session_pki)
 
 

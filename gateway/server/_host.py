@@ -12,8 +12,10 @@ import hashlib
 import io
 import logging
 import sys
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from twisted.web.http import Request
@@ -21,11 +23,21 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request as ServerRequest
 
 from gateway.errors import EsavError, InternalError, InvalidRequestError
-from gateway.ws import CLIENT_FINGERPRINT, check_request_xml, fault_envelope
+from gateway.ws import (
+    CALL_FAULT,
+    CALL_INFO,
+    CALL_OPERATION,
+    CALL_OPERATOR,
+    CALL_REQUEST_ID,
+    CALL_RETRY_AFTER,
+    CLIENT_FINGERPRINT,
+    check_request_xml,
+    fault_envelope,
+)
 
 from .tls import peer_certificate_der
 
-__all__ = ["BoundedRequest", "SoapResource"]
+__all__ = ["BoundedRequest", "CallObserver", "CallRecord", "SoapResource", "bounded_request_factory"]
 
 log = logging.getLogger("gateway.server")
 
@@ -60,39 +72,116 @@ def bounded_request_factory(max_body: int) -> Callable[..., Request]:
     return type("BoundedRequestWithLimit", (BoundedRequest,), {"max_body": max_body})
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One SOAP call as the host saw it, handed to every observer once its answer is ready.
+
+    ``operator`` is None when the caller was not authenticated; ``fault_code`` is the
+    ``erreurEsav/code`` of a fault answer (None for a success).
+    """
+
+    request_id: str
+    version: str
+    service: str
+    operation: str | None
+    operator: str | None
+    fingerprint: str | None
+    started_at: float  # time.time()
+    duration_s: float
+    http_status: int
+    fault_code: str | None
+    request: bytes
+    response: bytes
+
+
+#: Observers see every POSTed call (logs, volumetry, metrics, the integration platform's journal).
+#: They run after the answer is built; an observer that fails is logged and never changes the answer.
+CallObserver = Callable[[CallRecord], None]
+
+
 class SoapResource(Resource):
     """Serves one SOAP endpoint (``/esav/{version}/{service}``) and its WSDL."""
 
     isLeaf = True  # noqa: N815 - Twisted's attribute name
 
-    def __init__(self, wsgi_app: Any, namespace: str, *, max_depth: int, public_url: str | None = None) -> None:
+    def __init__(
+        self,
+        wsgi_app: Any,
+        namespace: str,
+        *,
+        max_depth: int,
+        public_url: str | None = None,
+        version: str = "",
+        service: str = "",
+        observers: Sequence[CallObserver] = (),
+    ) -> None:
         super().__init__()
         self._app = wsgi_app
         self._namespace = namespace
         self._max_depth = max_depth
         self._public_url = public_url
+        self._version = version
+        self._service = service
+        self.observers: list[CallObserver] = list(observers)
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
-        return self._call(request, b"")
+        return self._call(request, b"", {})
 
     def render_POST(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
+        started, clock = time.time(), time.perf_counter()
+        call: dict[str, Any] = {CALL_REQUEST_ID: uuid.uuid4().hex[:16]}
+        body = b""
         try:
             if getattr(request, "body_too_large", False):
                 limit = getattr(request, "max_body", 0)
                 raise InvalidRequestError(f"Requête trop volumineuse : au plus {limit // (1024 * 1024)} Mo.")
             content = request.content
-            body = b""
             if content is not None:
                 content.seek(0)
                 body = content.read()
             check_request_xml(body, max_depth=self._max_depth)
         except EsavError as error:
-            return self._fault(request, error)
-        return self._call(request, body)
+            call[CALL_FAULT] = error.code
+            answer = self._fault(request, error)
+        else:
+            answer = self._call(request, body, call)
+        if self.observers:
+            self._notify(request, call, body, answer, started, time.perf_counter() - clock)
+        return answer
 
-    def _call(self, request: Request, body: bytes) -> bytes:
+    def _notify(
+        self, request: Request, call: dict[str, Any], body: bytes, answer: bytes, started: float, duration: float
+    ) -> None:
+        status = int(getattr(request, "code", 200) or 200)
+        fault = call.get(CALL_FAULT)
+        if fault is None and status >= 400:
+            fault = "REQUETE_INVALIDE"  # a fault spyne raised before reaching our services
+        record = CallRecord(
+            request_id=call[CALL_REQUEST_ID],
+            version=self._version,
+            service=self._service,
+            operation=call.get(CALL_OPERATION),
+            operator=call.get(CALL_OPERATOR),
+            fingerprint=call.get(CLIENT_FINGERPRINT),
+            started_at=started,
+            duration_s=duration,
+            http_status=status,
+            fault_code=fault,
+            request=body,
+            response=answer,
+        )
+        for observer in self.observers:
+            try:
+                observer(record)
+            except Exception:
+                log.exception("call observer %r failed", observer)
+
+    def _call(self, request: Request, body: bytes, call: dict[str, Any]) -> bytes:
         try:
             environ = self._environ(request, body)
+            # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
+            environ[CALL_INFO] = call
+            call[CLIENT_FINGERPRINT] = environ[CLIENT_FINGERPRINT]
             response: dict[str, Any] = {}
 
             def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -105,15 +194,20 @@ class SoapResource(Resource):
             for name, value in response["headers"]:
                 if name.lower() != "content-length":
                     request.setHeader(name, value)
+            if call.get(CALL_RETRY_AFTER) is not None:
+                request.setHeader("Retry-After", str(call[CALL_RETRY_AFTER]))
             return payload
         except Exception:
             incident = uuid.uuid4().hex[:12]
             log.exception("incident %s: failure while serving %s", incident, request.uri)
+            call[CALL_FAULT] = "ERREUR_INTERNE"
             return self._fault(request, InternalError(incident))
 
     def _fault(self, request: Request, error: EsavError) -> bytes:
         request.setResponseCode(500)
         request.setHeader("Content-Type", "text/xml; charset=utf-8")
+        if error.reessayer_dans is not None:
+            request.setHeader("Retry-After", str(error.reessayer_dans))
         return fault_envelope(error, self._namespace)
 
     def _environ(self, request: Request, body: bytes) -> dict[str, Any]:

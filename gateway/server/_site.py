@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from spyne.server.wsgi import WsgiApplication
 from twisted.internet import reactor as default_reactor
 from twisted.internet.task import LoopingCall
+from twisted.web import pages
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
@@ -22,7 +24,7 @@ from gateway.ws.v2 import rendezvous as v2_rendezvous
 from gateway.ws.v2 import signalisation as v2_signalisation
 from gateway.ws.v2 import test as v2_test
 
-from ._host import SoapResource, bounded_request_factory
+from ._host import CallObserver, SoapResource, bounded_request_factory
 from ._line_tests import LineTestPoller
 from .tls import server_tls_options
 
@@ -60,9 +62,17 @@ class _Quiet(Site):
         pass
 
 
-def build_site(gateway: Gateway, settings: Settings) -> Site:
-    root: Any = Resource()
-    esav: Any = Resource()
+class _Folder(Resource):
+    """A path segment of the site; anything below it that is not a known child is a plain 404."""
+
+    def getChild(self, path: bytes, request: Any) -> Any:  # noqa: N802 - Twisted's interface
+        return pages.notFound("Ressource inconnue", "Les web services e-SAV sont sous /esav/{version}/{service}.")
+
+
+def build_site(gateway: Gateway, settings: Settings, observers: Sequence[CallObserver] = ()) -> Site:
+    """The HTTPS site; ``observers`` see every SOAP call (logs, volumetry, journal)."""
+    root: Any = _Folder()
+    esav: Any = _Folder()
     root.putChild(b"esav", esav)
     versions: dict[str, Any] = {}
     # The settings' version registry says which versions are published and guards the retiring one.
@@ -71,11 +81,19 @@ def build_site(gateway: Gateway, settings: Settings) -> Site:
         if version not in published:
             continue
         if version not in versions:
-            versions[version] = Resource()
+            versions[version] = _Folder()
             esav.putChild(version.encode(), versions[version])
         app = WsgiApplication(module.build_application(gateway, published[version]))
         versions[version].putChild(
-            service.encode(), SoapResource(app, module.NAMESPACE, max_depth=settings.max_xml_depth)
+            service.encode(),
+            SoapResource(
+                app,
+                module.NAMESPACE,
+                max_depth=settings.max_xml_depth,
+                version=version,
+                service=service,
+                observers=observers,
+            ),
         )
     site = _Quiet(root)
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
@@ -122,11 +140,17 @@ def _refresh_catalogue(gateway: Gateway) -> None:
         log.exception("catalogue refresh failed")
 
 
-def start(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = default_reactor) -> RunningGateway:
+def start(
+    gateway: Gateway,
+    settings: Settings,
+    pki: PkiFiles,
+    reactor: Any = default_reactor,
+    observers: Sequence[CallObserver] = (),
+) -> RunningGateway:
     """Listen with mutual TLS and start the automatic-transition sweep (call in the reactor thread)."""
     trusted = [pki.ca.read_bytes(), *(path.read_bytes() for path in settings.recognised_cas)]
     options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
-    site = build_site(gateway, settings)
+    site = build_site(gateway, settings, observers)
     port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor

@@ -1,12 +1,29 @@
 """The wire layer: SOAP services per version, typed faults, hardened request parsing."""
 
-from ._base import CLIENT_FINGERPRINT, Guard, form_payload, make_service_base
+from ._base import (
+    CALL_FAULT,
+    CALL_INFO,
+    CALL_OPERATION,
+    CALL_OPERATOR,
+    CALL_REQUEST_ID,
+    CALL_RETRY_AFTER,
+    CLIENT_FINGERPRINT,
+    Guard,
+    form_payload,
+    make_service_base,
+)
 from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
 from ._hardening import check_request_xml
 from ._protocol import EsavSoap11
 from ._versions import published_versions, retirement_guard
 
 __all__ = [
+    "CALL_FAULT",
+    "CALL_INFO",
+    "CALL_OPERATION",
+    "CALL_OPERATOR",
+    "CALL_REQUEST_ID",
+    "CALL_RETRY_AFTER",
     "CLIENT_FINGERPRINT",
     "EsavSoap11",
     "FaultTypes",

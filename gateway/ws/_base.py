@@ -14,10 +14,29 @@ from gateway.services import Caller, Gateway
 
 from ._faults import FaultTypes, to_fault
 
-__all__ = ["CLIENT_FINGERPRINT", "Guard", "form_payload", "make_service_base"]
+__all__ = [
+    "CALL_FAULT",
+    "CALL_INFO",
+    "CALL_OPERATION",
+    "CALL_OPERATOR",
+    "CALL_REQUEST_ID",
+    "CALL_RETRY_AFTER",
+    "CLIENT_FINGERPRINT",
+    "Guard",
+    "form_payload",
+    "make_service_base",
+]
 
 #: WSGI environ key under which the host puts the verified client certificate's fingerprint.
 CLIENT_FINGERPRINT = "esav.client_fingerprint"
+#: WSGI environ key of a dict the host reads back after the call (see ``gateway.server.CallRecord``),
+#: with these keys:
+CALL_INFO = "esav.call"
+CALL_REQUEST_ID = "request_id"
+CALL_OPERATION = "operation"
+CALL_OPERATOR = "operator"
+CALL_FAULT = "fault_code"
+CALL_RETRY_AFTER = "retry_after"
 
 #: A check run before every operation (maintenance window, version retirement, quotas...).
 Guard = Callable[[Caller | None, str], None]
@@ -35,20 +54,30 @@ def make_service_base(
     class EsavServiceBase(ServiceBase):
         @classmethod
         def call_wrapper(cls, ctx: Any, args: Any = None) -> Any:
+            call = ctx.transport.req_env.get(CALL_INFO, {})
+            call[CALL_OPERATION] = ctx.descriptor.name if ctx.descriptor is not None else None
             try:
                 for guard in guards:
                     guard(None, ctx.method_request_string)
                 caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
+                call[CALL_OPERATOR] = caller.operator_code
                 if domain is not None:
                     gateway.access.require_ws_domain(caller, domain)
                 else:
                     gateway.access.require_ws_subscription(caller)
                 ctx.udc = caller
                 return super().call_wrapper(ctx, args)
-            except Fault:
+            except Fault as fault:
+                error = getattr(fault, "esav_error", None)
+                call[CALL_FAULT] = error.code if error is not None else "REQUETE_INVALIDE"
                 raise
             except Exception as error:
-                raise to_fault(error, faults) from None
+                typed = to_fault(error, faults)
+                reported = typed.esav_error
+                call[CALL_FAULT] = reported.code
+                if reported.reessayer_dans is not None:
+                    call[CALL_RETRY_AFTER] = reported.reessayer_dans
+                raise typed from None
 
     return EsavServiceBase
 
