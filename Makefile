@@ -1,13 +1,14 @@
 # Two commands on a fresh machine (see README):
 #   make demo   installs the gateway in .venv and serves the demo on https://localhost:8443
-#   make test   installs the gateway and its test tools in .venv and runs the whole test suite
+#   make test   installs the gateway, its test tools and the interoperability clients and browser
+#               (when the machine allows: missing ones make their tests skip) and runs the whole suite
 PYTHON ?= python3.11
 VENV   ?= .venv
 DATA   ?= var/demo
 PORT   ?= 8443
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean toolchains
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (spyne 2.14): set PYTHON=/path/to/python3.11"'
@@ -23,7 +24,13 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/esav serve --demo --data $(DATA) --port $(PORT)
 
-test: $(VENV)/.installed
+# PHP SoapClient, Java JAX-WS, node-soap for tests/interop; Chromium for the portal's browser tests.
+# Idempotent and never failing: what cannot be installed makes its tests skip with the reason.
+toolchains:
+	@bash tests/interop/install-toolchains.sh
+	@bash tests/web/install-browser.sh
+
+test: $(VENV)/.installed toolchains
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

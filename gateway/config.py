@@ -10,6 +10,7 @@ import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ class Settings:
     host: str = "127.0.0.1"
     #: Port of the web services (mutual TLS). 0 lets the OS choose.
     port: int = 8443
+    #: Port of the operators' portal (Espace Opérateurs, HTTPS without client certificate). 0 lets the OS choose.
+    web_port: int = 8444
+    #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core.
+    workers: int = 1
+    #: Commit the writes of one reactor tick together, answering only after the commit (DESIGN.md).
+    group_commit: bool = True
     #: Name the server certificate is issued for, and that WSDLs and the README show.
     public_host: str = "localhost"
     #: The form catalogue folder (manifest, forms, nomenclature).
@@ -45,12 +52,38 @@ class Settings:
     line_test_delay_s: float = 20.0
     #: Seconds between two looks for the results of the line tests still running.
     line_test_poll_s: float = 1.0
+    #: Notifications (ESAV-WS §12): seconds between two looks for events to push to operators' endpoints.
+    notification_poll_s: float = 1.0
+    #: Seconds allowed for one push (connect, TLS, answer) before it counts as failed.
+    notification_timeout_s: float = 10.0
+    #: Pushes in flight at once (one per operator at most): threads of the delivery pool.
+    notification_workers: int = 4
+    #: The provider's client certificate and key (PEM) presented to operators' endpoints;
+    #: default ``{data_dir}/pki/notifier.pem`` and ``.key`` (the demo issues them).
+    notification_cert: Path | None = None
+    notification_key: Path | None = None
     #: Extra CA certificates (PEM files) trusted for operators' client certificates.
     recognised_cas: tuple[Path, ...] = ()
     #: Web-service versions in production, ``name:production[:end_of_life]`` comma-separated, ISO dates
     #: (``versions = v1:2024-03-04:2027-02-28, v2:2026-09-01``). At most two; the old one's end of life
     #: (last day served) falls one to six months after the new one's production (``gateway.domain.versions``).
     versions: tuple[ApiVersion, ...] = DEFAULT_VERSIONS
+    #: Integration platform only: seconds between two steps of the scenario robot (``esav integration serve``).
+    robot_step_s: float = 1.0
+    #: Production: the integration platform's public key (PEM) that signs the attestations
+    #: ``esav operators validate --attestation FILE`` imports.
+    integration_platform_key: Path | None = None
+    #: Nightly maintenance (ESAV-WS §8): start, Paris local time (``HH:MM``), and length in minutes
+    #: (0: no nightly window). Every operation then answers MAINTENANCE.
+    maintenance_start: time = time(4, 0)
+    maintenance_minutes: int = 15
+    #: Seconds between two flushes of the in-memory volumetry (call counts, faults, latencies) to the store.
+    volumetry_flush_s: float = 1.0
+    #: Port of the Prometheus ``/metrics`` endpoint: plain HTTP on 127.0.0.1 only, never the operators'
+    #: TLS port. Empty (the default): not served; 0: chosen by the system.
+    metrics_port: int | None = None
+    #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
+    log_format: str = "text"
 
     @property
     def database(self) -> Path:
@@ -61,8 +94,12 @@ class Settings:
         return self.data_dir / "pki"
 
     def validate(self) -> Settings:
+        if not 0 <= self.workers <= 64:
+            raise ConfigError(f"workers : {self.workers} hors de 0 à 64 (0 : un par cœur).")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port : {self.port} n'est pas un port TCP (0 à 65535).")
+        if not 0 <= self.web_port <= 65535:
+            raise ConfigError(f"web_port : {self.web_port} n'est pas un port TCP (0 à 65535).")
         if self.max_body_bytes < 4096:
             raise ConfigError(f"max_body_bytes : {self.max_body_bytes} est trop petit (au moins 4096).")
         if not 8 <= self.max_xml_depth <= 1000:
@@ -75,8 +112,16 @@ class Settings:
             raise ConfigError("line_test_poll_s : doit être positif.")
         if self.line_test_delay_s < 0:
             raise ConfigError("line_test_delay_s : ne peut être négatif.")
+        if self.notification_poll_s <= 0 or self.notification_timeout_s <= 0:
+            raise ConfigError("notification_poll_s, notification_timeout_s : doivent être positifs.")
+        if not 1 <= self.notification_workers <= 64:
+            raise ConfigError(f"notification_workers : {self.notification_workers} hors de 1 à 64.")
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
             raise ConfigError(f"catalogue_dir : {self.catalogue_dir} n'est pas un dossier.")
+        if self.robot_step_s <= 0:
+            raise ConfigError("robot_step_s : doit être positif.")
+        if self.integration_platform_key is not None and not self.integration_platform_key.is_file():
+            raise ConfigError(f"integration_platform_key : {self.integration_platform_key} n'existe pas.")
         for path in self.recognised_cas:
             if not path.is_file():
                 raise ConfigError(f"recognised_cas : {path} n'existe pas.")
@@ -84,6 +129,14 @@ class Settings:
             check_registry(self.versions)
         except ValueError as exc:
             raise ConfigError(f"versions : {exc}") from None
+        if not 0 <= self.maintenance_minutes <= 240:
+            raise ConfigError(f"maintenance_minutes : {self.maintenance_minutes} hors de 0 à 240.")
+        if self.volumetry_flush_s <= 0:
+            raise ConfigError("volumetry_flush_s : doit être positif.")
+        if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
+            raise ConfigError(f"metrics_port : {self.metrics_port} n'est pas un port TCP (0 à 65535).")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format : {self.log_format!r} n'est ni « text » ni « json ».")
         return self
 
 
@@ -93,15 +146,39 @@ _CONVERTERS: dict[str, Any] = {
     "host": str,
     "public_host": str,
     "port": int,
+    "web_port": int,
+    "workers": int,
+    "group_commit": lambda text: _boolean("group_commit", text),
     "max_body_bytes": int,
     "max_xml_depth": int,
     "sweep_interval_s": float,
     "catalogue_poll_s": float,
     "line_test_delay_s": float,
     "line_test_poll_s": float,
+    "notification_poll_s": float,
+    "notification_timeout_s": float,
+    "notification_workers": int,
+    "notification_cert": Path,
+    "notification_key": Path,
     "recognised_cas": lambda text: tuple(Path(p) for p in text.split(",") if p.strip()),
     "versions": parse_versions,
+    "robot_step_s": float,
+    "integration_platform_key": Path,
+    "maintenance_start": lambda text: time.fromisoformat(text.strip()),
+    "maintenance_minutes": int,
+    "volumetry_flush_s": float,
+    "metrics_port": lambda text: int(text) if text.strip() else None,
+    "log_format": lambda text: text.strip().lower(),
 }
+
+
+def _boolean(key: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on", "oui"}:
+        return True
+    if value in {"0", "false", "no", "off", "non"}:
+        return False
+    raise ValueError(f"{key} attend true ou false")
 
 
 def _apply(settings: Settings, values: Mapping[str, str], origin: str) -> Settings:

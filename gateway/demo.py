@@ -6,7 +6,7 @@ is there is kept, what is missing is added.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from gateway.domain.network_events import EventKind
 from gateway.security import pki
 from gateway.services import Gateway
 
-__all__ = ["DEMO_OPERATORS", "DEMO_PRESTATIONS_CSV", "DemoInfo", "build_demo", "ensure_provider_pki"]
+__all__ = ["DEMO_OPERATORS", "DEMO_PRESTATIONS_CSV", "DEMO_USERS", "DemoInfo", "build_demo", "ensure_provider_pki"]
 
 # code, name, e-SAV en ligne, e-SAV intégré, validated domains
 DEMO_OPERATORS = (
@@ -43,6 +43,8 @@ class DemoInfo:
     pki_dir: Path
     ca: Path
     operator_certs: dict[str, tuple[Path, Path]]
+    #: Portal users of the demo: login → password (documented, printed by the demo command).
+    web_users: dict[str, str] = field(default_factory=dict)
 
 
 def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> pki.IssuedCertificate:
@@ -57,6 +59,10 @@ def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost"
     if not (pki_dir / "server.pem").exists() or not (pki_dir / "server.key").exists():
         server = pki.issue_server_certificate(ca, hostnames)
         pki.write_pem_files(server, pki_dir / "server.pem", pki_dir / "server.key")
+    if not (pki_dir / "notifier.pem").exists() or not (pki_dir / "notifier.key").exists():
+        # The provider's client certificate for pushing notifications to operators' endpoints (§12).
+        notifier = pki.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur")
+        pki.write_pem_files(notifier, pki_dir / "notifier.pem", pki_dir / "notifier.key")
     return ca
 
 
@@ -79,7 +85,9 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
             pki.write_pem_files(issued, cert_path, key_path)
         certs[code] = (cert_path, key_path)
     _build_demo_appointments_and_works(gateway)
-    return DemoInfo(pki_dir, pki_dir / "ca.pem", certs)
+    _build_demo_users(gateway)
+    _build_demo_portal(gateway)
+    return DemoInfo(pki_dir, pki_dir / "ca.pem", certs, {login: pw for login, _, pw, *_ in DEMO_USERS})
 
 
 # Technicians per slot of the day, per zone and intervention type (``esav capacity set`` changes them).
@@ -124,3 +132,98 @@ def _build_demo_appointments_and_works(gateway: Gateway) -> None:
                 declared_at=midnight - timedelta(days=10) if kind == "TRAVAUX" else at(start),
                 reference=reference,
             )
+
+
+# Portal users of OPE001 (DEMO.md): login, name, password (fixed and documented: a demo, not a secret),
+# role, e-services, offers → LECTURE/ECRITURE. tech.alpha reads and writes copper, DSL and Ethernet
+# tickets, reads FTTH ones, does not see dedicated fibre (LFO) at all, nor the invoice duplicates.
+DEMO_USERS: tuple[tuple[str, str, str, str, tuple[str, ...], dict[str, str]], ...] = (
+    ("admin.alpha", "Alice Admin (Alpha)", "Alpha-Admin-2026!", "ADMINISTRATEUR", (), {}),
+    (
+        "tech.alpha",
+        "Thomas Tech (Alpha)",
+        "Alpha-Tech-2026!",
+        "UTILISATEUR",
+        ("ESAV", "DOCUMENTS", "ACTUALITES", "CONTRATS", "FICHIERS"),
+        {
+            "CUIVRE_DEGROUPAGE": "ECRITURE",
+            "DSL_BITSTREAM": "ECRITURE",
+            "ETHERNET_CE2O": "ECRITURE",
+            "FTTH_ACCES": "LECTURE",
+        },
+    ),
+)
+
+
+def _build_demo_users(gateway: Gateway) -> None:
+    for login, name, password, role, eservices, offers in DEMO_USERS:
+        if gateway.store.user_by_login(login) is None:
+            gateway.accounts.create_user(
+                None, "OPE001", login, name, password, role=role, eservices=frozenset(eservices), offers=dict(offers)
+            )
+
+
+# Portal content (Espace Opérateurs): kind, title, body, offer (None: all), days from the build day to
+# the announced event (None: no event).
+DEMO_NEWS = (
+    (
+        "ACTUALITE",
+        "Ouverture d'e-SAV en ligne",
+        "Les signalisations cuivre, DSL, LFO et Ethernet se déposent "
+        "désormais depuis l'Espace Opérateurs ; les signalisations FTTH restent réservées aux web services.",
+        None,
+        None,
+    ),
+    (
+        "OFFRE_REFERENCE",
+        "Offre de référence FTTH : nouvelle version",
+        "La version 2.0 du formulaire SIG_FTTH est en production ; la version 1.0 reste acceptée un mois.",
+        "FTTH_ACCES",
+        None,
+    ),
+    ("MAINTENANCE_PORTAIL", "Maintenance du portail", "Le portail sera indisponible de 22 h à 23 h.", None, 3),
+)
+DEMO_FAQ = (
+    (None, "Comment obtenir un compte sur le portail ?", "L'administrateur de votre opérateur crée les comptes."),
+    (
+        "FTTH_ACCES",
+        "Pourquoi ne puis-je pas déposer une signalisation FTTH sur le portail ?",
+        "Les signalisations FTTH se déposent par web services uniquement (e-SAV intégré).",
+    ),
+    ("CUIVRE_DEGROUPAGE", "Quel identifiant de prestation pour une ligne dégroupée ?", "Le NDI à dix chiffres."),
+    ("FIBRE_LFO", "Quelle GTR pour une liaison fibre dédiée ?", "GTR 4 heures, 24 heures sur 24."),
+)
+DEMO_INVOICE_MONTHS = 40  # monthly invoices of OPE001 back to 40 months: the oldest fall outside 3 years
+
+
+def _build_demo_portal(gateway: Gateway) -> None:
+    portal = gateway.portal
+    today = to_paris(gateway.clock.now()).date()
+    for kind, title, body, offer, days in DEMO_NEWS:
+        if not gateway.store.has_news(title):
+            starts = datetime.combine(today + timedelta(days=days), time(22), tzinfo=PARIS) if days else None
+            portal.publish_news(kind, title, body, offer=offer, starts_at=starts)
+    if not gateway.store.faq():
+        for offer, question, answer in DEMO_FAQ:
+            portal.publish_faq(question, answer, offer)
+    for code, *_ in DEMO_OPERATORS:
+        for index, offer in enumerate(gateway.accounts.offers_held(code), start=1):
+            gateway.store.upsert_contract(
+                code, offer, f"CT-{code}-{index:02d}", "2025-01-01", f"Contrat d'accès à l'offre {offer} et à e-SAV."
+            )
+    if not [f for f in gateway.store.files("OPE001") if f.direction == "FOURNISSEUR"]:
+        portal.publish_file(
+            "OPE001",
+            "planning-interventions.csv",
+            "text/csv",
+            b"semaine;interventions\n47;12\n48;9\n",
+            "démonstration",
+        )
+    for code, months, amount in (("OPE001", DEMO_INVOICE_MONTHS, 1_234_56), ("OPE002", 3, 98_700)):
+        first = today.replace(day=1)
+        for back in range(months):
+            year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
+            issued = first.replace(year=year, month=month + 1)
+            number = f"F{code[-3:]}-{issued:%Y%m}"
+            if not gateway.store.has_invoice(number):
+                portal.issue_invoice(code, number, issued, f"{issued:%m/%Y}", amount + back * 100)

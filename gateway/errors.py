@@ -86,6 +86,8 @@ class EsavError(Exception):
 
     code = "ERREUR_INTERNE"
     server_side = False
+    #: The id of the SOAP call that met this error (set by the wire layer; faults carry it as ``idErreur``).
+    request_id: str | None = None
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ own clock, own port chosen by the OS) on that one reactor.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -71,6 +72,9 @@ def make_session_pki(directory: Path) -> SessionPki:
     for code, name in (("OPE001", "Opérateur Alpha"), ("OPE002", "Opérateur Beta"), ("OPE003", "Opérateur Gamma")):
         issued = pki_mod.issue_client_certificate(ca, code, name, now=PKI_EPOCH, valid_days=3650)
         pki_mod.write_pem_files(issued, directory / f"{code}.pem", directory / f"{code}.key")
+    # The provider's client certificate for pushing notifications (issue 9), as the demo issues it.
+    notifier = pki_mod.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur", now=PKI_EPOCH)
+    pki_mod.write_pem_files(notifier, directory / "notifier.pem", directory / "notifier.key")
     other_ca = pki_mod.create_ca("AC étrangère", now=PKI_EPOCH)
     real_now = datetime.now(UTC)
     hostile = {
@@ -95,6 +99,12 @@ class LiveGateway:
     clock: FixedClock
     data_dir: Path
     pki: SessionPki
+    web: Any = None  # the portal (gateway.web.RunningWeb) when started with web=True
+
+    @property
+    def web_url(self) -> str:
+        """The portal's base URL (``start_gateway(..., web=True)``)."""
+        return f"https://localhost:{self.web.port_number}"
 
     @property
     def gateway(self) -> Gateway:
@@ -127,6 +137,8 @@ class LiveGateway:
         return zeep.Client(self.url(service, version) + "?wsdl", transport=transport)
 
     def stop(self) -> None:
+        if self.web is not None:
+            in_reactor(self.web.stop)
         in_reactor(self.running.stop)
         self.gateway.close()
 
@@ -138,16 +150,25 @@ def start_gateway(
     *,
     catalogue_dir: Path = CATALOGUE,
     observers: Sequence[Any] = (),
+    settings_overrides: dict[str, Any] | None = None,
+    web: bool = False,
 ) -> LiveGateway:
     """Copy the session PKI in, build the demo data, and listen on an OS-chosen loopback port."""
     pki_dir = data_dir / "pki"
     shutil.copytree(session_pki.directory, pki_dir)
     clock = FixedClock(now)
     settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    settings = dataclasses.replace(settings, **(settings_overrides or {}))
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     build_demo(gateway, pki_dir)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
-    return LiveGateway(running, clock, data_dir, session_pki)
+    portal = None
+    if web:  # the portal (issue 10) on its own OS-chosen port
+        from gateway.web import start_web
+
+        web_settings = dataclasses.replace(settings, web_port=0)
+        portal = in_reactor(start_web, gateway, web_settings, PkiFiles.in_dir(pki_dir), reactor)
+    return LiveGateway(running, clock, data_dir, session_pki, portal)
 
 
 def example_form(code: str, version: str = "1.0") -> etree._Element:

@@ -152,7 +152,7 @@ def test_demo_builds_operators_prestations_and_certificates(tmp_path, capsys):
     ]
     assert {p["identifiant"] for p in esav_json(capsys, "prestations", "list", "--data", data)} == DEMO_PRESTATIONS
     pki = data / "pki"
-    expected_files = {"ca.pem", "ca.key", "server.pem", "server.key"} | {
+    expected_files = {"ca.pem", "ca.key", "server.pem", "server.key", "notifier.pem", "notifier.key"} | {
         f"{code}.{ext}" for code, *_ in DEMO_OPERATORS for ext in ("pem", "key")
     }
     assert {f.name for f in pki.iterdir()} == expected_files

@@ -60,13 +60,13 @@ def test_committed_contracts_are_what_the_code_generates(generated):
     """``esav wsdl check`` passes: every service of ENDPOINTS has its frozen WSDL, identical in C14N."""
     differences = check_contracts(FROZEN, generated)
     assert not differences, "\n".join(d.explain() for d in differences)
-    assert set(generated) == set(ENDPOINTS)
+    assert set(generated) == set(ENDPOINTS) | {("v2", "notification")}  # + the callback operators implement (§12)
 
 
 def test_check_command_passes_on_the_checkout(capsys):
     """``esav wsdl check`` exits 0 and says how many contracts it compared."""
     assert main(["wsdl", "check"]) == 0
-    assert f"{len(ENDPOINTS)} contrats conformes" in capsys.readouterr().out
+    assert f"{len(ENDPOINTS) + 1} contrats conformes" in capsys.readouterr().out  # + v2/notification
 
 
 def test_renamed_field_fails_the_check_with_a_readable_diff(monkeypatch, tmp_path, capsys):
@@ -74,6 +74,8 @@ def test_renamed_field_fails_the_check_with_a_readable_diff(monkeypatch, tmp_pat
     contract = contract_path(tmp_path, "v1", "signalisation")
     contract.parent.mkdir()
     shutil.copy(contract_path(FROZEN, "v1", "signalisation"), contract)
+    (tmp_path / "v2").mkdir()  # the callback contract (§12) is always generated: keep it frozen here too
+    shutil.copy(contract_path(FROZEN, "v2", "notification"), contract_path(tmp_path, "v2", "notification"))
     monkeypatch.setattr(gateway.server, "ENDPOINTS", {("v1", "signalisation"): v1_signalisation})
     assert main(["wsdl", "check", "--dir", str(tmp_path)]) == 0
     capsys.readouterr()

@@ -9,9 +9,14 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._exploitation import audit, certs_expiring, maintenance, quota, stats
+from ._integration import integration, operators_validate
 from ._network import capacity, incidents, travaux
+from ._notifications import notifications
+from ._portal import portail
 from ._sav import sav
 from ._serve import demo, pki_init, serve
+from ._testset import testset
 from ._wsdl import wsdl
 
 __all__ = ["cli", "main"]
@@ -34,8 +39,17 @@ for command in (serve, demo, pki, certs, operators, prestations, sav):
 cli.add_command(catalogue)
 cli.add_command(wsdl)
 cli.add_command(bench)
+cli.add_command(notifications)
+operators.add_command(operators_validate)
+cli.add_command(integration)
+cli.add_command(testset)
+# Running the service (issue 8).
+for command in (maintenance, quota, stats, audit):
+    cli.add_command(command)
+certs.add_command(certs_expiring)
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
+cli.add_command(portail)  # the operators' portal (issue 10)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

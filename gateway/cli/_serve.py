@@ -59,17 +59,39 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
     "--port", type=int, default=None, help="Port HTTPS des web services (défaut 8443, 0 : choisi par le système)."
 )
 @click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option("--workers", type=int, default=None, help="Nombre de processus serveurs (défaut 1 ; 0 : un par cœur).")
+@click.option("--worker-index", type=int, default=None, hidden=True, help="Usage interne : rang du processus serveur.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Journaux sur stderr : texte, ou JSON (un objet par ligne ; un par appel SOAP). Défaut : text.",
+)
 @esav_errors
-def serve(config_file: Path | None, data_dir: Path | None, with_demo: bool, port: int | None, host: str | None) -> None:
+def serve(
+    config_file: Path | None,
+    data_dir: Path | None,
+    with_demo: bool,
+    port: int | None,
+    host: str | None,
+    workers: int | None,
+    worker_index: int | None,
+    log_format: str | None = None,
+) -> None:
     """Servir les web services e-SAV en HTTPS avec TLS mutuel."""
     from twisted.internet import reactor as _reactor
 
     reactor: Any = _reactor
 
-    from gateway.server import PkiFiles, start
+    from gateway.server import PkiFiles, reuse_port_socket, start, supervise_workers, worker_count
 
-    settings = settings_from(config_file, data_dir, port=port, host=host)
+    settings = settings_from(config_file, data_dir, port=port, host=host, workers=workers, log_format=log_format)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
+        from gateway.server import JsonLogFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
     gateway = Gateway.open(
         settings.database,
@@ -82,12 +104,46 @@ def serve(config_file: Path | None, data_dir: Path | None, with_demo: bool, port
         raise click.ClickException(
             f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki init » ou « esav serve --demo »."
         )
-    running = start(gateway, settings, pki)
-    click.echo(_banner(settings, running.port_number, info))
+    count = worker_count(settings.workers)
+    if worker_index is None and count > 1:
+        # Parent: the data is ready (migrations, demo); the workers serve, this process supervises.
+        gateway.close()
+        worker_argv = ["serve", "--data", str(settings.data_dir), "--host", settings.host, "--workers", "1"]
+        if config_file is not None:
+            worker_argv += ["--config", str(config_file)]
+        raise SystemExit(
+            supervise_workers(
+                worker_argv,
+                count,
+                settings.host,
+                settings.port,
+                announce=lambda port: click.echo(
+                    _banner(settings, port, info).replace("Ctrl-C", f"{count} processus serveurs. Ctrl-C")
+                ),
+            )
+        )
+    if worker_index is not None:
+        sock = reuse_port_socket(settings.host, settings.port)
+        running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+    else:
+        running = start(gateway, settings, pki)
+        click.echo(_banner(settings, running.port_number, info))
+    if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
+        from gateway.web import start_web
+
+        portal = start_web(gateway, settings, pki)
+        click.echo(_portal_banner(settings, portal.port_number, info))
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     gateway.close()
+
+
+def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
+    lines = [f"Espace Opérateurs (portail web) : https://{settings.public_host}:{port}/"]
+    if info is not None:
+        lines += [f"  utilisateur {login} / mot de passe {password}" for login, password in info.web_users.items()]
+    return "\n".join(lines)
 
 
 @click.command()
@@ -102,6 +158,8 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
     click.echo(f"  CA : {info.ca}")
     for code, (cert, key) in info.operator_certs.items():
         click.echo(f"  {code} : {cert} / {key}")
+    for login, password in info.web_users.items():
+        click.echo(f"  portail : {login} / {password}")
 
 
 @click.command("init")

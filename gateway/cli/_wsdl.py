@@ -62,8 +62,9 @@ def generate_wsdls(endpoints: Mapping[Endpoint, object] | None = None) -> dict[E
     """The WSDL of every endpoint (default: ``ENDPOINTS``), generated in-process by spyne."""
     if endpoints is None:
         from gateway.server import ENDPOINTS  # the server's list, imported late: it pulls in Twisted
+        from gateway.ws.v2 import notification  # published for operators' endpoints, not served (§12)
 
-        endpoints = ENDPOINTS
+        endpoints = {**ENDPOINTS, ("v2", "notification"): notification}
     documents = {}
     with tempfile.TemporaryDirectory(prefix="esav-wsdl-") as scratch:
         # Applications close over a gateway but never call it to describe themselves: a throwaway one.

@@ -1,17 +1,27 @@
 """The network server: Twisted over mutual TLS, hosting the wire layer."""
 
 from ._host import BoundedRequest, CallObserver, CallRecord, SoapResource, bounded_request_factory
+from ._operations import JsonLogFormatter, Operations
+from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, start
+from ._workers import reuse_port_socket, supervise_workers, worker_count
 
 __all__ = [
     "ENDPOINTS",
     "BoundedRequest",
     "CallObserver",
     "CallRecord",
+    "EventLog",
+    "JsonLogFormatter",
+    "Operations",
     "PkiFiles",
     "RunningGateway",
     "SoapResource",
     "bounded_request_factory",
     "build_site",
+    "reuse_port_socket",
     "start",
+    "start_receiver",
+    "supervise_workers",
+    "worker_count",
 ]

@@ -16,10 +16,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from twisted.web.http import Request
 from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import Request as ServerRequest
 
 from gateway.errors import EsavError, InternalError, InvalidRequestError
@@ -37,7 +38,7 @@ from gateway.ws import (
 
 from .tls import peer_certificate_der
 
-__all__ = ["BoundedRequest", "CallObserver", "CallRecord", "SoapResource", "bounded_request_factory"]
+__all__ = ["BoundedRequest", "CallObserver", "CallRecord", "CommitGate", "SoapResource", "bounded_request_factory"]
 
 log = logging.getLogger("gateway.server")
 
@@ -94,6 +95,14 @@ class CallRecord:
     response: bytes
 
 
+class CommitGate(Protocol):
+    """What the host needs of the store to hold answers until their writes are durable."""
+
+    def commit_pending(self) -> bool: ...
+
+    def after_commit(self, waiter: Callable[[BaseException | None], None]) -> None: ...
+
+
 #: Observers see every POSTed call (logs, volumetry, metrics, the integration platform's journal).
 #: They run after the answer is built; an observer that fails is logged and never changes the answer.
 CallObserver = Callable[[CallRecord], None]
@@ -114,6 +123,7 @@ class SoapResource(Resource):
         version: str = "",
         service: str = "",
         observers: Sequence[CallObserver] = (),
+        commit_gate: CommitGate | None = None,
     ) -> None:
         super().__init__()
         self._app = wsgi_app
@@ -123,11 +133,12 @@ class SoapResource(Resource):
         self._version = version
         self._service = service
         self.observers: list[CallObserver] = list(observers)
+        self._gate = commit_gate
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
         return self._call(request, b"", {})
 
-    def render_POST(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
+    def render_POST(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted interface; int is NOT_DONE_YET
         started, clock = time.time(), time.perf_counter()
         call: dict[str, Any] = {CALL_REQUEST_ID: uuid.uuid4().hex[:16]}
         body = b""
@@ -142,12 +153,42 @@ class SoapResource(Resource):
             check_request_xml(body, max_depth=self._max_depth)
         except EsavError as error:
             call[CALL_FAULT] = error.code
+            error.request_id = call[CALL_REQUEST_ID]
             answer = self._fault(request, error)
         else:
             answer = self._call(request, body, call)
+            if self._gate is not None and self._gate.commit_pending():
+                # Group commit: what this call wrote (or read uncommitted) is durable only once the
+                # tick's transaction commits; the answer leaves after that, never before.
+                self._gate.after_commit(
+                    lambda failure: self._finish(request, call, body, answer, failure, started, clock)
+                )
+                return NOT_DONE_YET
         if self.observers:
             self._notify(request, call, body, answer, started, time.perf_counter() - clock)
         return answer
+
+    def _finish(
+        self,
+        request: Request,
+        call: dict[str, Any],
+        body: bytes,
+        answer: bytes,
+        failure: BaseException | None,
+        started: float,
+        clock: float,
+    ) -> None:
+        if failure is not None:
+            incident = uuid.uuid4().hex[:12]
+            log.error("incident %s: group commit failed", incident, exc_info=failure)
+            call[CALL_FAULT] = "ERREUR_INTERNE"
+            answer = self._fault(request, InternalError(incident))
+        if not request.finished and not getattr(request, "_disconnected", False):
+            request.setHeader("Content-Length", str(len(answer)))
+            request.write(answer)
+            request.finish()
+        if self.observers:
+            self._notify(request, call, body, answer, started, time.perf_counter() - clock)
 
     def _notify(
         self, request: Request, call: dict[str, Any], body: bytes, answer: bytes, started: float, duration: float
@@ -198,7 +239,7 @@ class SoapResource(Resource):
                 request.setHeader("Retry-After", str(call[CALL_RETRY_AFTER]))
             return payload
         except Exception:
-            incident = uuid.uuid4().hex[:12]
+            incident = call.get(CALL_REQUEST_ID) or uuid.uuid4().hex[:12]
             log.exception("incident %s: failure while serving %s", incident, request.uri)
             call[CALL_FAULT] = "ERREUR_INTERNE"
             return self._fault(request, InternalError(incident))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 from twisted.internet import reactor as default_reactor
 from twisted.internet.task import LoopingCall
+from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web import pages
 from twisted.web.resource import Resource
 from twisted.web.server import Site
@@ -26,6 +30,8 @@ from gateway.ws.v2 import test as v2_test
 
 from ._host import CallObserver, SoapResource, bounded_request_factory
 from ._line_tests import LineTestPoller
+from ._notifications import NotificationDispatcher, start_notifications
+from ._operations import Operations, operation_guards, start_operations
 from .tls import server_tls_options
 
 __all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "start"]
@@ -69,21 +75,32 @@ class _Folder(Resource):
         return pages.notFound("Ressource inconnue", "Les web services e-SAV sont sous /esav/{version}/{service}.")
 
 
-def build_site(gateway: Gateway, settings: Settings, observers: Sequence[CallObserver] = ()) -> Site:
-    """The HTTPS site; ``observers`` see every SOAP call (logs, volumetry, journal)."""
+def build_site(
+    gateway: Gateway,
+    settings: Settings,
+    observers: Sequence[CallObserver] = (),
+    extra_endpoints: dict[tuple[str, str], Any] | None = None,
+) -> Site:
+    """The HTTPS site; ``observers`` see every SOAP call (logs, volumetry, journal).
+
+    ``extra_endpoints``: services only this instance serves, shaped like ``ENDPOINTS`` (the
+    integration platform's ``integration`` service); never part of the published WSDLs.
+    """
     root: Any = _Folder()
     esav: Any = _Folder()
     root.putChild(b"esav", esav)
     versions: dict[str, Any] = {}
     # The settings' version registry says which versions are published and guards the retiring one.
     published = published_versions(settings.versions, {v for v, _ in ENDPOINTS}, gateway.clock)
-    for (version, service), module in ENDPOINTS.items():
+    # Every version: maintenance first (before authentication), rate limits last (issue 8).
+    first, last = operation_guards(gateway, settings)
+    for (version, service), module in {**ENDPOINTS, **(extra_endpoints or {})}.items():
         if version not in published:
             continue
         if version not in versions:
             versions[version] = _Folder()
             esav.putChild(version.encode(), versions[version])
-        app = WsgiApplication(module.build_application(gateway, published[version]))
+        app = WsgiApplication(module.build_application(gateway, first + published[version] + last))
         versions[version].putChild(
             service.encode(),
             SoapResource(
@@ -93,6 +110,7 @@ def build_site(gateway: Gateway, settings: Settings, observers: Sequence[CallObs
                 version=version,
                 service=service,
                 observers=observers,
+                commit_gate=gateway.store if settings.group_commit else None,
             ),
         )
     site = _Quiet(root)
@@ -110,6 +128,8 @@ class RunningGateway:
     gateway: Gateway
     catalogue_poll: LoopingCall | None = None
     line_tests: LineTestPoller | None = None
+    notifications: NotificationDispatcher | None = None
+    operations: Operations | None = None
 
     @property
     def port_number(self) -> int:
@@ -121,6 +141,10 @@ class RunningGateway:
                 task.stop()
         if self.line_tests is not None:
             self.line_tests.stop()
+        if self.notifications is not None:
+            self.notifications.stop()
+        if self.operations is not None:
+            self.operations.stop()  # flushes the last counts
         return self.port.stopListening()
 
 
@@ -140,25 +164,60 @@ def _refresh_catalogue(gateway: Gateway) -> None:
         log.exception("catalogue refresh failed")
 
 
+def _tame_garbage_collection() -> None:
+    """spyne runs a full ``gc.collect()`` up to once a second in the serving thread (100-200 ms with
+    the gateway loaded: every connection stalls). Leave collection to Python's generational GC, and
+    freeze what start-up allocated so the collector stops rescanning it."""
+    spyne_const.MIN_GC_INTERVAL = float("inf")
+    gc.collect()
+    gc.freeze()
+
+
 def start(
     gateway: Gateway,
     settings: Settings,
     pki: PkiFiles,
     reactor: Any = default_reactor,
     observers: Sequence[CallObserver] = (),
+    *,
+    listen_socket: socket.socket | None = None,
+    leader: bool = True,
+    extra_endpoints: dict[tuple[str, str], Any] | None = None,
 ) -> RunningGateway:
-    """Listen with mutual TLS and start the automatic-transition sweep (call in the reactor thread)."""
+    """Listen with mutual TLS and start the periodic tasks (call in the reactor thread).
+
+    ``listen_socket``: an already listening socket to serve on (one per worker process, see
+    ``_workers``) instead of ``settings.port``. ``leader``: this process runs the jobs that must
+    run once per instance (automatic transitions, line-test results...); every process serves.
+    """
     trusted = [pki.ca.read_bytes(), *(path.read_bytes() for path in settings.recognised_cas)]
     options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
-    site = build_site(gateway, settings, observers)
-    port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+    _tame_garbage_collection()
+    if settings.group_commit:
+        gateway.store.enable_group_commit(lambda commit: reactor.callLater(0, commit))
+    # Volumetry and call logs observe every call; flush, certificate reminders, /metrics (issue 8).
+    operations = start_operations(gateway, settings, reactor, observers, leader=leader)
+    site = build_site(gateway, settings, operations.observers, extra_endpoints)
+    if listen_socket is None:
+        port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+    else:
+        port = reactor.adoptStreamPort(
+            listen_socket.fileno(),
+            listen_socket.family,
+            TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
+        )
+        listen_socket.close()  # the reactor holds its own duplicate
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor
-    sweep.start(settings.sweep_interval_s, now=True)
+    if leader:
+        sweep.start(settings.sweep_interval_s, now=True)
     poll = LoopingCall(_refresh_catalogue, gateway)
     poll.clock = reactor
     poll.start(settings.catalogue_poll_s, now=False)
     # Remote line tests: finish those a previous process left running, then poll for results.
     line_tests = LineTestPoller(gateway.line_tests, reactor, settings.line_test_poll_s)
-    line_tests.start()
-    return RunningGateway(port, sweep, gateway, poll, line_tests)
+    if leader:
+        line_tests.start()
+    # Push events to operators' callback endpoints (issue 9), off the reactor thread; one process does it.
+    notifications = start_notifications(gateway.notifications, settings, reactor) if leader else None
+    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations)

@@ -1,6 +1,7 @@
 """Use cases of e-SAV, transport-agnostic: the wire layer, the web pages and the CLI all call these."""
 
 from ._access import DOMAINS, AccessService
+from ._accounts import ADMINISTRATOR, ESERVICES, READ, USER, WRITE, AccountService, PortalUser, WebSession
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import (
@@ -12,12 +13,23 @@ from ._catalogue_service import (
     catalogue_fingerprint,
     publish_catalogue,
 )
+from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService
+from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._network_events import NetworkEventService
+from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
+from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
 from ._sav import SavService
-from ._tickets import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, SignalisationService
+from ._subscriptions import SubscriptionService
+from ._tickets import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    WEB_SERVICES_ONLY_OFFERS,
+    SignalisationService,
+)
 from ._views import (
     AttachmentIn,
     Caller,
@@ -29,22 +41,40 @@ from ._views import (
     StateView,
     TicketDetail,
 )
+from ._volumetry import OperationStats, Volumetry
 
 __all__ = [
+    "ADMINISTRATOR",
     "ATTACHMENT_TYPES",
+    "DELIVERY_WINDOW",
     "DOMAINS",
+    "ESERVICES",
+    "EVENT_KINDS",
+    "FILE_TYPES",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_EVENTS_PAGE",
+    "NEWS_KINDS",
     "PRESTATION_CSV_COLUMNS",
+    "READ",
+    "RETRY_DELAYS",
+    "USER",
+    "WEB_SERVICES_ONLY_OFFERS",
+    "WRITE",
     "AccessService",
+    "AccountService",
     "AdminService",
     "AppointmentService",
     "AttachmentIn",
     "Caller",
     "CapacityService",
     "CatalogueService",
+    "CertificateWatch",
+    "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
+    "EventPage",
+    "EventService",
     "FormSchema",
     "FormVersionView",
     "FormView",
@@ -54,13 +84,26 @@ __all__ = [
     "Lifecycle",
     "LineTestResult",
     "LineTestService",
+    "MaintenanceService",
     "NetworkEventService",
+    "NotificationService",
+    "OperationStats",
+    "PortalService",
+    "PortalUser",
     "Publication",
+    "RateLimitService",
     "SavService",
     "SearchQuery",
+    "Sender",
     "SignalisationService",
     "StateView",
+    "SubscriptionService",
     "TicketDetail",
+    "UploadedFile",
+    "Volumetry",
+    "WebSession",
+    "audit",
     "catalogue_fingerprint",
     "publish_catalogue",
+    "retry_delay",
 ]

@@ -22,6 +22,7 @@ from gateway.domain.states import OPEN_STATES, Action, Actor, TicketState
 from gateway.errors import InvalidRequestError, SlotTakenError, TransitionForbiddenError, UnknownTicketError
 from gateway.store import AppointmentRecord, CapacityRecord, Store, TicketRecord
 
+from ._events import record_appointment
 from ._lifecycle import Lifecycle
 from ._views import Caller
 
@@ -112,6 +113,7 @@ class AppointmentService:
                 },
                 REFERENCE_PREFIX,
             )
+            record_appointment(self._store, db, appointment, operation="RESERVE", at=now)
             self._resume_if_waiting(caller, ticket, appointment, now)
         return appointment
 
@@ -138,6 +140,7 @@ class AppointmentService:
             )
             updated = self._store.get_appointment(appointment.reference)
             assert updated is not None
+            record_appointment(self._store, db, updated, operation="MODIFIE", at=now)
             self._resume_if_waiting(caller, ticket, updated, now)
         return updated
 
@@ -150,8 +153,9 @@ class AppointmentService:
                 return appointment
             appointment = self._changeable(caller, appointment_reference, now)
             self._store.update_appointment(db, appointment.id, status=CANCELLED, updated_at=now)
-        cancelled = self._store.get_appointment(appointment.reference)
-        assert cancelled is not None
+            cancelled = self._store.get_appointment(appointment.reference)
+            assert cancelled is not None
+            record_appointment(self._store, db, cancelled, operation="ANNULE", at=now)
         return cancelled
 
     def get(self, caller: Caller, appointment_reference: str) -> AppointmentRecord:

@@ -11,15 +11,22 @@ from gateway.domain.clock import Clock, SystemClock
 from gateway.store import Store
 
 from ._access import AccessService
+from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import CatalogueService
+from ._events import EventService
+from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import LiveCatalogue
 from ._network_events import NetworkEventService
+from ._notifications import NotificationService
+from ._portal import PortalService
 from ._sav import SavService
+from ._subscriptions import SubscriptionService
 from ._tickets import SignalisationService
+from ._volumetry import Volumetry
 
 __all__ = ["Gateway"]
 
@@ -44,6 +51,9 @@ class Gateway:
         self.clock: Clock = clock or SystemClock()
         lifecycle = Lifecycle(store, self.catalogue, self.clock)
         self.access = AccessService(store, self.clock)
+        self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
+        self.portal = PortalService(store, self.clock)  # portal content: news, files, invoices...
+        self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         offers = {offer for form in catalogue.forms() for offer in form.offres}
@@ -55,6 +65,14 @@ class Gateway:
         self.capacities = CapacityService(store, self.catalogue, self.clock)
         self.line_tests = LineTestService(store, self.catalogue, self.clock, self.network)
         self.network_events = NetworkEventService(store, self.catalogue, self.clock)
+        # Running the service (issue 8): volumetry, maintenance, rate limits, certificate expiry.
+        self.volumetry = Volumetry(store, self.clock)
+        self.maintenance = MaintenanceService(store, self.clock)
+        self.rate_limits = RateLimitService(store, self.clock)
+        self.certificate_watch = CertificateWatch(store, self.clock)
+        # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
+        self.events = EventService(store, self.clock)
+        self.notifications = NotificationService(store, self.clock)
 
     @classmethod
     def open(

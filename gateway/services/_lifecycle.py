@@ -19,6 +19,8 @@ from gateway.domain.states import (
 from gateway.errors import InvalidRequestError, TransitionForbiddenError, UnknownTicketError
 from gateway.store import Store, TicketRecord
 
+from ._events import record_state_change
+
 __all__ = ["CODE_LISTS", "Lifecycle"]
 
 # Which code list a transition's code must come from.
@@ -87,6 +89,11 @@ class Lifecycle:
                 reason=reason,
                 code=record.code,
             )
+            # The operator's event feed (outbox): committed with the transition or not at all.
+            record_state_change(
+                self._store, db, ticket, from_state=record.from_state.value, to_state=record.to_state.value,
+                action=action.value, at=at, code=record.code, reason=reason,
+            )  # fmt: skip
         updated = self._store.get_ticket(reference)
         assert updated is not None
         return updated

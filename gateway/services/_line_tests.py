@@ -19,6 +19,7 @@ from gateway.domain.clock import Clock
 from gateway.errors import InvalidRequestError, TestUnavailableError, UnknownPrestationError
 from gateway.store import LineTestRecord, PrestationRecord, Store
 
+from ._events import record_test_result
 from ._views import Caller
 
 __all__ = ["FINAL_STATUSES", "LineTestResult", "LineTestService"]
@@ -89,7 +90,6 @@ class LineTestService:
             },
             REFERENCE_PREFIX,
         )
-        self._store.count_request(caller.operator_code, "lancerTest", now)
         if self.schedule is not None:
             self.schedule(test.reference, self.network.delay_s)
         return test
@@ -99,7 +99,6 @@ class LineTestService:
         test = self._store.get_line_test(reference)
         if test is None or test.operator_code != caller.operator_code:
             raise InvalidRequestError(f"Test {reference} inconnu.", chemin="idTest", valeur=reference)
-        self._store.count_request(caller.operator_code, "consulterResultatTest", self._clock.now())
         label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(test.diagnostic) if test.diagnostic else None
         return LineTestResult(test, label or test.diagnostic)
 
@@ -132,16 +131,20 @@ class LineTestService:
             if outcome is None:
                 continue
             measurements = [(m.name, m.value, m.unit) for m in outcome.measurements]
-            if self._store.finish_line_test(
-                test.reference,
-                status=outcome.status,
-                diagnostic=outcome.diagnostic,
-                measurements=measurements,
-                at=now,
-            ):
+            with self._store.write() as db:  # the result and its event (outbox) in one transaction
+                if not self._store.finish_line_test(
+                    test.reference,
+                    status=outcome.status,
+                    diagnostic=outcome.diagnostic,
+                    measurements=measurements,
+                    at=now,
+                ):
+                    continue
                 done = self._store.get_line_test(test.reference)
                 assert done is not None
-                finished.append(done)
+                label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
+                record_test_result(self._store, db, done, libelle=label or done.diagnostic, at=now)
+            finished.append(done)
         return finished
 
     # Helpers ------------------------------------------------------------------------------------

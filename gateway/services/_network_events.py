@@ -152,7 +152,6 @@ class NetworkEventService:
             raise InvalidRequestError("La fin de la période précède son début.", chemin="dateFin")
         if finish - begin > MAX_QUERY_PERIOD:
             raise InvalidRequestError(f"La période couvre au plus {MAX_QUERY_PERIOD.days} jours.", chemin="dateFin")
-        self._store.count_request(caller.operator_code, "consulterTravauxProgrammes", now)
         return self._store.network_events(kind=EventKind.TRAVAUX.value, communes=[commune], overlapping=(begin, finish))
 
     def incidents(
@@ -161,7 +160,6 @@ class NetworkEventService:
         """Current incidents (started, not ended, not closed or cancelled) of the prestation's commune."""
         now = self._clock.now()
         commune = self._commune(caller, identifiant_prestation, code_commune)
-        self._store.count_request(caller.operator_code, "consulterIncidentsReseau", now)
         return self._store.network_events(
             kind=EventKind.INCIDENT.value,
             communes=[commune],

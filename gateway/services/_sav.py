@@ -7,6 +7,7 @@ from gateway.domain.states import OPEN_STATES, Action, Actor
 from gateway.errors import InvalidRequestError, UnknownTicketError
 from gateway.store import Page, Store, TicketRecord
 
+from ._events import record_sav_comment
 from ._lifecycle import Lifecycle
 from ._tickets import SignalisationService
 from ._views import TicketDetail
@@ -37,7 +38,9 @@ class SavService:
             raise InvalidRequestError("Le commentaire est vide.", chemin="commentaire")
         ticket = self._ticket(reference)
         with self._store.write() as db:
-            self._store.add_comment(db, ticket.id, side="FOURNISSEUR", author=author, at=self._clock.now(), text=text)
+            now = self._clock.now()
+            self._store.add_comment(db, ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
+            record_sav_comment(self._store, db, ticket, author=author, text=text, at=now)
 
     def detail(self, reference: str) -> TicketDetail:
         return self._tickets.detail_of(self._ticket(reference))

@@ -30,6 +30,7 @@ from gateway.errors import (
 )
 from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
+from ._events import record_state_change
 from ._lifecycle import Lifecycle
 from ._views import (
     AttachmentIn,
@@ -43,7 +44,13 @@ from ._views import (
     TicketDetail,
 )
 
-__all__ = ["ATTACHMENT_TYPES", "MAX_ATTACHMENTS", "MAX_ATTACHMENT_BYTES", "SignalisationService"]
+__all__ = [
+    "ATTACHMENT_TYPES",
+    "MAX_ATTACHMENTS",
+    "MAX_ATTACHMENT_BYTES",
+    "WEB_SERVICES_ONLY_OFFERS",
+    "SignalisationService",
+]
 
 GRAVITES = ("MINEURE", "MAJEURE", "CRITIQUE")
 MAX_ATTACHMENTS = 10
@@ -51,6 +58,8 @@ MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv"})
 MAX_PAGE_SIZE = 100
 REFERENCE_PREFIX = "SIG"
+#: Offers whose tickets are deposited through the web services only, never from the portal's pages.
+WEB_SERVICES_ONLY_OFFERS = frozenset({"FTTH_ACCES"})
 
 
 class SignalisationService:
@@ -67,6 +76,13 @@ class SignalisationService:
     def deposit(self, caller: Caller, request: DepositRequest) -> DepositReceipt:
         """Store a new ticket durably and return its reference (the acknowledgement of receipt)."""
         now = self._clock.now()
+        if caller.channel == "WEB" and request.code_offre in WEB_SERVICES_ONLY_OFFERS:
+            raise InvalidRequestError(
+                f"Offre {request.code_offre} : dépôt par web services uniquement (e-SAV intégré), "
+                "pas par le portail.",
+                chemin="codeOffre",
+                valeur=request.code_offre,
+            )
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
                 f"Gravité « {request.gravite} » inconnue : attendu {', '.join(GRAVITES)}.",
@@ -91,7 +107,6 @@ class SignalisationService:
         content_hash = _content_hash(request)
 
         with self._store.write() as db:
-            self._store.count_request(caller.operator_code, "deposerSignalisation", now)  # volumetry (§8)
             if request.reference_operateur:
                 existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
                 if existing is not None:
@@ -134,6 +149,9 @@ class SignalisationService:
                 author=caller.who,
                 at=now,
             )
+            record_state_change(
+                self._store, db, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
+            )
             if request.commentaire:
                 self._store.add_comment(
                     db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
@@ -157,7 +175,6 @@ class SignalisationService:
     def state(self, caller: Caller, reference: str) -> StateView:
         """The ticket's state (a counted request, §8)."""
         view = self._state_view(caller, reference)
-        self._store.count_request(caller.operator_code, "consulterEtatSignalisation", self._clock.now())
         return view
 
     def _state_view(self, caller: Caller, reference: str) -> StateView:
@@ -209,7 +226,6 @@ class SignalisationService:
             )
         states = [query.state] if query.state else [s.value for s in CLOSED_STATES]
         page, size = _paging(query.page, query.size)
-        self._store.count_request(caller.operator_code, "consulterHistorique", now)  # volumetry (§8)
         return self._store.closed_tickets(
             caller.operator_code,
             closed_from=query.start,

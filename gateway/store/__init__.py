@@ -1,9 +1,16 @@
 """The gateway's persistence: the only package that speaks SQL (SQLite today, see DESIGN.md)."""
 
+from ._accounts import SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
+from ._audit import AuditRecord
+from ._call_stats import CallAggregate, CallKey, CallStatsRow
 from ._db import from_ts, to_ts
+from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
+from ._exploitation import InterruptionRecord, RateLimitRecord
+from ._integration import JournalEntry, RobotTicket
 from ._line_tests import LineTestRecord
 from ._network_events import NetworkEventRecord
+from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
 from ._records import (
     AttachmentRecord,
     CertificateRecord,
@@ -17,23 +24,45 @@ from ._records import (
 from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
+from ._subscriptions import SubscriptionRecord
 
 __all__ = [
     "MIGRATIONS",
     "AppointmentRecord",
     "AttachmentRecord",
+    "AuditRecord",
+    "BacklogRow",
+    "CallAggregate",
+    "CallKey",
+    "CallStatsRow",
     "CapacityRecord",
     "CertificateRecord",
     "CommentRecord",
+    "ContractRecord",
+    "DeliveryRecord",
+    "EndpointRecord",
+    "EventRecord",
+    "FaqRecord",
+    "FileRecord",
+    "InterruptionRecord",
+    "InvoiceRecord",
+    "JournalEntry",
     "LineTestRecord",
     "NetworkEventRecord",
+    "NewsRecord",
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "RateLimitRecord",
     "RequestCount",
+    "RobotTicket",
+    "SessionRecord",
     "Store",
+    "SubscriptionRecord",
+    "SupportRecord",
     "TicketRecord",
     "TransitionRow",
+    "UserRecord",
     "from_ts",
     "minute_of",
     "to_ts",

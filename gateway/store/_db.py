@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import itertools
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-__all__ = ["Connections", "from_ts", "to_ts"]
+__all__ = ["CommitWaiter", "Connections", "from_ts", "to_ts"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -37,6 +41,55 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+#: Called once the group transaction is over, with None after a durable commit or the error.
+CommitWaiter = Callable[[BaseException | None], None]
+
+
+class _WriterLock:
+    """One writer at a time on the database file: across threads (a lock) and across processes
+    (``flock`` on a side file). Writers queue in the kernel instead of sleeping and retrying in
+    SQLite's busy handler, which is what sends p99 up when several processes write (DESIGN.md)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class _Group:
+    """The group transaction of one thread (the reactor's): every write block of one reactor tick
+    runs in a savepoint of one transaction, committed once at the end of the tick."""
+
+    def __init__(self, thread_id: int, schedule: Callable[[Callable[[], None]], None]) -> None:
+        self.thread_id = thread_id
+        self.schedule = schedule
+        self.open = False
+        self.waiters: list[CommitWaiter] = []
+        self.savepoints = itertools.count()
+
+
 class Connections:
     """One SQLite connection per thread on one database file."""
 
@@ -46,6 +99,78 @@ class Connections:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = _WriterLock(self.path.parent / (self.path.name + ".lock"))
+        self._group: _Group | None = None
+
+    # Group commit ------------------------------------------------------------------------------
+
+    def enable_group_commit(self, schedule: Callable[[Callable[[], None]], None]) -> None:
+        """From now on, writes made by the calling thread are grouped per tick of its event loop.
+
+        ``schedule(fn)`` must run ``fn`` once the current batch of events is handled (for Twisted,
+        ``lambda fn: reactor.callLater(0, fn)``). Answers that depend on those writes must wait for
+        ``after_commit``: nothing written is acknowledged before it is durable.
+        """
+        self._group = _Group(threading.get_ident(), schedule)
+
+    def _grouping(self) -> _Group | None:
+        group = self._group
+        return group if group is not None and group.thread_id == threading.get_ident() else None
+
+    def commit_pending(self) -> bool:
+        """True when the calling thread has written (or read) inside a group not yet committed."""
+        group = self._grouping()
+        return group is not None and group.open
+
+    def after_commit(self, waiter: CommitWaiter) -> None:
+        """Call ``waiter`` once the pending group is committed (or failed)."""
+        group = self._grouping()
+        if group is None or not group.open:
+            waiter(None)
+            return
+        group.waiters.append(waiter)
+
+    def _commit_group(self) -> None:
+        group = self._group
+        if group is None or not group.open:
+            return
+        conn = self.conn
+        failure: BaseException | None = None
+        try:
+            conn.execute("COMMIT")
+        except Exception as error:  # a failed commit fails its whole batch, never half of it
+            failure = error
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+        finally:
+            group.open = False
+            self._writer.release()
+        waiters, group.waiters = group.waiters, []
+        for waiter in waiters:
+            waiter(failure)
+
+    @contextmanager
+    def _grouped_write(self, group: _Group) -> Iterator[Database]:
+        db = self.db
+        if not group.open:
+            self._writer.acquire()
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._writer.release()
+                raise
+            group.open = True
+            group.schedule(self._commit_group)
+        # Each write block is a savepoint: one request's error undoes only its own writes.
+        name = f"w{next(group.savepoints)}"
+        db.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute(f"ROLLBACK TO {name}")
+            db.conn.execute(f"RELEASE {name}")
+            raise
+        db.conn.execute(f"RELEASE {name}")
 
     @property
     def db(self) -> Database:
@@ -63,22 +188,38 @@ class Connections:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A write transaction: committed (durably) on exit, rolled back on any exception."""
+        """A write transaction: committed (durably) on exit, rolled back on any exception.
+
+        In a thread with group commit enabled, the block is a savepoint of the tick's transaction
+        instead, committed by the group (see ``enable_group_commit``).
+        """
+        group = self._grouping()
+        if group is not None:
+            with self._grouped_write(group) as db:
+                yield db
+            return
         db = self.db
         if db.conn.in_transaction:  # nested use joins the outer transaction
             yield db
             return
-        db.conn.execute("BEGIN IMMEDIATE")
+        self._writer.acquire()
         try:
-            yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
+        finally:
+            self._writer.release()
 
     def close(self) -> None:
+        if self.commit_pending():
+            self._commit_group()
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+        self._writer.close()

@@ -1,7 +1,8 @@
 """Counted requests (ESAV-WS §8): one counter per operator, minute and operation.
 
-A first, small form of the volumetry (issue 8 builds the real one on it): each counted request
-adds one to its row, in a durable write of its own or inside the caller's transaction.
+Which calls are counted requests is ``gateway.domain.volumetry``'s rule; the server counts them in
+memory (``gateway.services.Volumetry``, an observer of every SOAP call) and adds them here about
+once a second (``CallStatsStore.flush_volumetry``), so that no request waits on a write of its own.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class RequestCountStore(StorePart):
     """Counters of the requests the volumetry counts."""
 
     def count_request(self, operator_code: str, operation: str, at: datetime) -> None:
-        """Add one request of ``operation`` by ``operator_code`` in the minute of ``at``."""
+        """Add one request of ``operation`` by ``operator_code`` in the minute of ``at`` (a durable write
+        of its own: for tools and tests; the server counts through ``Volumetry``)."""
         with self.write() as db:
             db.conn.execute(
                 "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "

@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from ._accounts import create_account_tables
 from ._appointments import create_appointment_tables
+from ._audit import create_audit_tables
+from ._call_stats import create_call_stats_tables
+from ._events import create_delivery_tables, create_event_tables
+from ._exploitation import create_exploitation_tables
+from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
 from ._line_tests import create_line_test_tables
 from ._network_events import create_network_event_tables
+from ._portal import create_portal_tables
 from ._request_counts import create_request_count_tables
+from ._subscriptions import create_subscription_tables
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -140,7 +148,16 @@ def _catalogue_publications(db: Database) -> None:
     )
 
 
-# Append only: a migration that has shipped is never edited.
+def _history_and_search_indexes(db: Database) -> None:
+    # History counts every ticket of the 90-day window: a covering index answers the count and the
+    # state filter without reading the (large) rows. A prestation's history walks its own index,
+    # already in closing order (the store names it in the query: see Store.closed_tickets).
+    db.conn.execute("CREATE INDEX idx_tickets_history ON tickets (operator_code, closed_at, state, prestation)")
+    db.conn.execute("CREATE INDEX idx_tickets_prestation_history ON tickets (operator_code, prestation, closed_at)")
+
+
+# Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
+# (12, 19, 20) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
     (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
@@ -148,6 +165,18 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (4, "remote line tests", create_line_test_tables),
     (5, "planned works and network incidents", create_network_event_tables),
     (6, "counted requests per operator and minute (volumetry, first form)", create_request_count_tables),
+    (7, "call statistics per minute and cumulative (volumetry, metrics)", create_call_stats_tables),
+    (8, "planned interruptions, operators' rate limits and their shared counters", create_exploitation_tables),
+    (9, "audit of provider actions, certificate-expiry reminders", create_audit_tables),
+    (10, "operators' event feed (outbox of consulterEvenements and notifications)", create_event_tables),
+    (11, "operators' callback endpoints and push deliveries", create_delivery_tables),
+    (13, "integration platform: call journal per operator", create_journal_tables),
+    (14, "integration platform: attestations issued", create_attestation_tables),
+    (15, "production: validations imported from attestations", create_validation_tables),
+    (16, "portal users, web sessions and failed logins", create_account_tables),
+    (17, "portal content: news, FAQ, contracts, exchanged files, invoices, e-soutien", create_portal_tables),
+    (18, "e-SAV subscriptions (order form, activation, termination)", create_subscription_tables),
+    (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
 ]
 
 

@@ -7,18 +7,26 @@ Writes happen inside ``with store.write():`` blocks opened by the services, so t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from ._accounts import AccountStore
 from ._appointments import AppointmentStore
-from ._db import Connections, from_ts, to_ts
+from ._audit import AuditStore
+from ._call_stats import CallStatsStore
+from ._db import CommitWaiter, Connections, from_ts, to_ts
+from ._events import EventStore
+from ._exploitation import ExploitationStore
+from ._integration import IntegrationStore
 from ._line_tests import LineTestStore
 from ._network_events import NetworkEventStore
+from ._portal import PortalStore
 from ._records import (
     AttachmentRecord,
     CertificateRecord,
@@ -31,8 +39,13 @@ from ._records import (
 )
 from ._request_counts import RequestCountStore
 from ._schema import migrate
+from ._subscriptions import SubscriptionStore
 
 __all__ = ["Store"]
+
+
+# Every column of a ticket, for building the record of a row just inserted without reading it back.
+_EMPTY_TICKET: dict[str, Any] = {f.name: None for f in fields(TicketRecord)}
 
 
 def _ticket(row: dict[str, Any]) -> TicketRecord:
@@ -63,7 +76,9 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStore):
+class Store(AccountStore, PortalStore, SubscriptionStore,
+            AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
+            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -86,12 +101,34 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
     def close(self) -> None:
         self._connections.close()
 
+    # Group commit (the server's reactor thread; see Connections.enable_group_commit) ----------------
+
+    def enable_group_commit(self, schedule: Callable[[Callable[[], None]], None]) -> None:
+        self._connections.enable_group_commit(schedule)
+
+    def commit_pending(self) -> bool:
+        return self._connections.commit_pending()
+
+    def after_commit(self, waiter: CommitWaiter) -> None:
+        self._connections.after_commit(waiter)
+
     @property
     def _db(self) -> Database:
         return self._connections.db
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        return list(self._db.query(sql, list(params)))
+        # Plain sqlite3 on the hot path: sqlite-utils' query() costs more than the query itself.
+        cursor = self._connections.conn.execute(sql, list(params))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+        """INSERT one row with plain SQL (sqlite-utils' insert() re-reads the table schema each time)."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        cursor = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+        return int(cursor.lastrowid or 0)
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
@@ -228,10 +265,8 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
             "deposited_at": to_ts(fields["deposited_at"]),
             "closed_at": None,
         }
-        db.table("tickets").insert(row)
-        inserted = self._one("SELECT * FROM tickets WHERE id = ?", [next_id])
-        assert inserted is not None
-        return _ticket(inserted)
+        self._insert(db, "tickets", row)
+        return _ticket({**_EMPTY_TICKET, **row})
 
     def get_ticket(self, reference: str) -> TicketRecord | None:
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
@@ -264,7 +299,9 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
         reason: str | None = None,
         code: str | None = None,
     ) -> None:
-        db.table("transitions").insert(
+        self._insert(
+            db,
+            "transitions",
             {
                 "ticket_id": ticket_id,
                 "action": action,
@@ -275,7 +312,7 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
                 "at": to_ts(at),
                 "reason": reason,
                 "code": code,
-            }
+            },
         )
 
     def transitions(self, ticket_id: int) -> list[TransitionRow]:
@@ -359,10 +396,14 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
         states = list(states)
         where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
+        source = "tickets"
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)
-        return self._page(where, params, "closed_at DESC, id DESC", page, size)
+            # A prestation has few tickets: walk its own index (already in closing order) rather
+            # than the operator's whole window, which SQLite's planner would otherwise prefer.
+            source = "tickets INDEXED BY idx_tickets_prestation_history"
+        return self._page(where, params, "closed_at DESC, id DESC", page, size, source)
 
     def open_tickets(
         self,
@@ -379,21 +420,25 @@ class Store(AppointmentStore, LineTestStore, NetworkEventStore, RequestCountStor
         states = list(states)
         where = f"operator_code = ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, *states]
+        source = "tickets"
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)
+            source = "tickets INDEXED BY idx_tickets_prestation"  # few tickets per prestation
         if deposited_from:
             where += " AND deposited_at >= ?"
             params.append(to_ts(deposited_from))
         if deposited_to:
             where += " AND deposited_at <= ?"
             params.append(to_ts(deposited_to))
-        return self._page(where, params, "deposited_at DESC, id DESC", page, size)
+        return self._page(where, params, "deposited_at DESC, id DESC", page, size, source)
 
-    def _page(self, where: str, params: list[Any], order: str, page: int, size: int) -> Page[TicketRecord]:
-        (total,) = self._db.conn.execute(f"SELECT COUNT(*) FROM tickets WHERE {where}", params).fetchone()
+    def _page(
+        self, where: str, params: list[Any], order: str, page: int, size: int, source: str = "tickets"
+    ) -> Page[TicketRecord]:
+        (total,) = self._db.conn.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()
         rows = self._rows(
-            f"SELECT * FROM tickets WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, size, (page - 1) * size],
         )
         return Page(items=[_ticket(r) for r in rows], total=int(total), number=page, size=size)

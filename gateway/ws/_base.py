@@ -38,7 +38,9 @@ CALL_OPERATOR = "operator"
 CALL_FAULT = "fault_code"
 CALL_RETRY_AFTER = "retry_after"
 
-#: A check run before every operation (maintenance window, version retirement, quotas...).
+#: A check run before every operation (maintenance window, version retirement, quotas...). Each guard
+#: is called twice: before authentication with caller None (maintenance, retirement act then), and
+#: once the certificate names the operator, with that caller (rate limits act then).
 Guard = Callable[[Caller | None, str], None]
 
 
@@ -61,6 +63,8 @@ def make_service_base(
                     guard(None, ctx.method_request_string)
                 caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
                 call[CALL_OPERATOR] = caller.operator_code
+                for guard in guards:  # again with the caller known (rate limits); see ``Guard``
+                    guard(caller, ctx.method_request_string)
                 if domain is not None:
                     gateway.access.require_ws_domain(caller, domain)
                 else:
@@ -72,7 +76,7 @@ def make_service_base(
                 call[CALL_FAULT] = error.code if error is not None else "REQUETE_INVALIDE"
                 raise
             except Exception as error:
-                typed = to_fault(error, faults)
+                typed = to_fault(error, faults, call.get(CALL_REQUEST_ID))
                 reported = typed.esav_error
                 call[CALL_FAULT] = reported.code
                 if reported.reessayer_dans is not None:

@@ -95,8 +95,10 @@ def error_detail(error: EsavError, namespace: str) -> etree._Element:
         sub(root, "valeur", error.valeur)
     if error.reessayer_dans is not None:
         sub(root, "reessayerDans", error.reessayer_dans)
-    if isinstance(error, InternalError):
-        sub(root, "idErreur", error.incident_id)
+    # The request id of the call (the one its log line carries), or an internal error's incident id.
+    ident = error.incident_id if isinstance(error, InternalError) else error.request_id
+    if ident:
+        sub(root, "idErreur", ident)
     for detail in error.details:
         item = etree.SubElement(root, f"{{{namespace}}}details")
         sub(item, "chemin", detail.chemin)
@@ -104,12 +106,15 @@ def error_detail(error: EsavError, namespace: str) -> etree._Element:
     return root
 
 
-def to_fault(error: BaseException, types: FaultTypes) -> Fault:
-    """Any exception as the typed fault; the unexpected ones are logged with an incident id."""
+def to_fault(error: BaseException, types: FaultTypes, request_id: str | None = None) -> Fault:
+    """Any exception as the typed fault; the unexpected ones are logged with an incident id (the
+    request's id when known, so that the fault, the traceback and the call's log line share it)."""
     if not isinstance(error, EsavError):
-        incident = uuid.uuid4().hex[:12]
+        incident = request_id or uuid.uuid4().hex[:12]
         log.error("incident %s: unexpected error", incident, exc_info=error)
         error = InternalError(incident)
+    if request_id is not None and error.request_id is None:
+        error.request_id = request_id
     fault = types.fault(
         faultcode="Server" if error.server_side else "Client",
         faultstring=_FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle,

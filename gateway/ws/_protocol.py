@@ -59,7 +59,23 @@ class EsavSoap11(Soap11):
         if self._faults is not None and not isinstance(inst, self._faults.fault):
             inst = to_fault(_as_error(inst), self._faults)
             cls = self._faults.fault
-        return self.fault_to_parent(ctx, cls, inst, parent, ns, *args, **kw)
+        result = self.fault_to_parent(ctx, cls, inst, parent, ns, *args, **kw)
+        _drop_nonstandard_fault_children(parent, self.ns_soap_env)
+        return result
+
+
+#: SOAP 1.1 §4.4: the only children of a Fault. spyne also writes the fault class's own members
+#: (code, libelle as xsi:nil) after detail, which strict clients (.NET's WCF) refuse.
+_FAULT_CHILDREN = frozenset({"faultcode", "faultstring", "faultactor", "detail"})
+
+
+def _drop_nonstandard_fault_children(parent: Any, soap_env: str) -> None:
+    if not isinstance(parent, etree._Element):
+        return
+    for fault in parent.iterchildren(f"{{{soap_env}}}Fault"):
+        for child in list(fault):
+            if not isinstance(child.tag, str) or child.tag not in _FAULT_CHILDREN:
+                fault.remove(child)
 
 
 def _as_error(fault: Fault) -> BaseException:

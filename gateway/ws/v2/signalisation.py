@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from spyne import Application, ByteArray, DateTime, Integer, Unicode, rpc
+from spyne import Application, Boolean, ByteArray, DateTime, Integer, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.clock import to_paris
@@ -20,6 +20,7 @@ from gateway.store import Page, TicketRecord
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
 from .._protocol import EsavSoap11
+from ._events import event_out, make_event_types
 from ._types import make_types
 
 __all__ = ["NAMESPACE", "build_application"]
@@ -35,6 +36,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
     """The spyne Application of ``/esav/v2/signalisation``."""
     faults = make_fault_types(NAMESPACE)
     t = make_types(NAMESPACE)
+    ev = make_event_types(NAMESPACE)
     req, opt = t.req, t.opt
     base = make_service_base(gateway, "signalisation", faults, guards)
     throws = [faults.fault]
@@ -278,6 +280,18 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         def obtenirPieceJointe(ctx, referenceSignalisation, idPieceJointe):
             found = gateway.tickets.attachment(ctx.udc, referenceSignalisation, idPieceJointe)
             return found.id, found.name, found.mime_type, found.size, [found.content]
+
+        @rpc(
+            opt(Integer),
+            opt(DateTime),
+            opt(Integer),
+            _returns=(req(Array(ev.event, wrapped=True, nillable=False)), req(Boolean), req(Integer)),
+            _out_variable_names=("evenements", "plusDEvenements", "dernierIdEvenement"),
+            _throws=throws,
+        )
+        def consulterEvenements(ctx, depuisId, depuisDate, nombreMax):
+            page = gateway.events.since(ctx.udc, after_id=depuisId, since=depuisDate, size=nombreMax)
+            return [event_out(ev, e) for e in page.events], page.more, page.last_id
 
     return Application(
         [SignalisationService],

@@ -1,0 +1,139 @@
+"""``esav testset run``: replay the operators' test set against an endpoint (ESAV-WS §11)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from gateway.integration import DEFAULT_ROBOT_FILE, load_robot_paths
+from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_xml, load_test_set, summary_table
+
+from ._common import esav_errors
+
+__all__ = ["testset"]
+
+#: Exit statuses above this would wrap around (an exit status is one byte).
+MAX_EXIT_STATUS = 125
+
+
+def _operator_of(cert_file: Path) -> str:
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not names:
+        raise click.ClickException(f"{cert_file} : pas de CN ; indiquez --operateur.")
+    return str(names[0].value)
+
+
+@click.group()
+def testset() -> None:
+    """Jeu de test e-SAV : rejouer les scénarios contre la plate-forme d'intégration (ou un autre point d'accès)."""
+
+
+@testset.command("run")
+@click.option(
+    "--url",
+    default="https://localhost:9443",
+    show_default=True,
+    help="Adresse du point d'accès (https://hôte:port) ; la plate-forme d'intégration par défaut.",
+)
+@click.option(
+    "--cert",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Certificat client de l'opérateur (PEM).",
+)
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Clé privée du certificat client (PEM).",
+)
+@click.option(
+    "--ca",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Certificat de l'autorité qui a émis le certificat du serveur (PEM).",
+)
+@click.option(
+    "--version",
+    "versions",
+    multiple=True,
+    type=click.Choice(["v1", "v2"]),
+    help="Version(s) à rejouer (répétable ; défaut : v1 et v2).",
+)
+@click.option("--operateur", "operator", default=None, help="Code opérateur (défaut : le CN du certificat).")
+@click.option("--scenario", "only", multiple=True, help="Ne rejouer que ce scénario (répétable).")
+@click.option(
+    "--junit",
+    "junit_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Écrire le résultat en JUnit XML (pour la CI de l'opérateur).",
+)
+@click.option(
+    "--jeu",
+    "root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_TEST_SETS,
+    show_default=True,
+    help="Dossier du jeu de test.",
+)
+@click.option(
+    "--robot",
+    "robot_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_ROBOT_FILE,
+    show_default=True,
+    help="Chemins du robot (prestations de bac à sable).",
+)
+@esav_errors
+def testset_run(
+    url: str,
+    cert: Path,
+    key: Path,
+    ca: Path,
+    versions: tuple[str, ...],
+    operator: str | None,
+    only: tuple[str, ...],
+    junit_file: Path | None,
+    root: Path,
+    robot_file: Path,
+) -> None:
+    """Rejouer le jeu de test ; le code de sortie est le nombre de scénarios en échec."""
+    operator = operator or _operator_of(cert)
+    paths = load_robot_paths(robot_file)
+    all_results = []
+    suites = []
+    for version in versions or ("v1", "v2"):
+        scenarios = load_test_set(version, root)
+        if only:
+            scenarios = [s for s in scenarios if s.name in only]
+        runner = Runner(
+            url, version, cert=str(cert), key=str(key), ca=str(ca), operator=operator, prestations=paths.prestation
+        )
+        results = []
+        with click.progressbar(
+            scenarios, label=f"{version} ({operator})", item_show_func=lambda s: s.name if s else "", file=sys.stderr
+        ) as bar:
+            for scenario in bar:
+                results.append(runner.run_scenario(scenario))
+        click.echo(f"\n== {version}")
+        click.echo(summary_table(results))
+        all_results += results
+        suites.append((f"esav.{version}", results))
+    if junit_file is not None:
+        if len(suites) == 1:
+            junit_file.write_text(junit_xml(suites[0][1], suites[0][0]), encoding="utf-8")
+        else:
+            parts = [junit_xml(r, name).split("<testsuites>", 1)[1].rsplit("</testsuites>", 1)[0] for name, r in suites]
+            junit_file.write_text(
+                '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>' + "".join(parts) + "</testsuites>\n",
+                encoding="utf-8",
+            )
+    failed = sum(not r.passed for r in all_results)
+    if failed:
+        raise SystemExit(min(failed, MAX_EXIT_STATUS))

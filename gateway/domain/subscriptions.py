@@ -1,0 +1,88 @@
+"""The e-SAV order form ("bon de commande") and the subscription's life: pure rules, no storage.
+
+Mandatory fields must be filled; formats are checked (SIRET: 14 digits with its Luhn key; e-mail;
+French phone); the designated e-SAV contact is optional, but once named it needs a phone or an
+e-mail; at least one access (en ligne, intégré) is requested. Termination takes effect two months
+after the notice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from gateway.domain.notices import add_months
+from gateway.errors import ErrorDetail
+
+__all__ = ["ACCESS_MODES", "FIELDS", "MANDATORY", "TERMINATION_NOTICE_MONTHS", "check_order_form", "termination_date"]
+
+ACCESS_MODES = {"EN_LIGNE": "e-SAV en ligne (portail)", "INTEGRE": "e-SAV intégré (web services)"}
+TERMINATION_NOTICE_MONTHS = 2
+#: field name → French label, in the form's order.
+FIELDS = {
+    "referenceContrat": "Référence du contrat",
+    "numeroAffaire": "Numéro d'affaire",
+    "raisonSociale": "Raison sociale",
+    "siret": "SIRET",
+    "representant": "Représentant (nom)",
+    "telephone": "Téléphone",
+    "courriel": "Courriel",
+    "adresse1": "Adresse (ligne 1)",
+    "adresse2": "Adresse (ligne 2)",
+    "adresse3": "Adresse (ligne 3)",
+    "contactNom": "Contact e-SAV désigné : nom",
+    "contactFonction": "Contact e-SAV désigné : fonction",
+    "contactTelephone": "Contact e-SAV désigné : téléphone",
+    "contactCourriel": "Contact e-SAV désigné : courriel",
+    "commentaires": "Commentaires",
+}
+MANDATORY = frozenset(
+    {"referenceContrat", "numeroAffaire", "raisonSociale", "siret", "representant", "telephone", "courriel", "adresse1"}
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^(?:0|\+33 ?)[1-9](?:[ .-]?[0-9]{2}){4}$")
+_MAX_LENGTH = 200
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def check_order_form(form: Mapping[str, str], access: frozenset[str]) -> list[ErrorDetail]:
+    """Every problem of the form, one per field (``chemin`` is the field name); empty when complete."""
+    values = {name: (form.get(name) or "").strip() for name in FIELDS}
+    problems: dict[str, str] = {}
+    for name in FIELDS:
+        if name in MANDATORY and not values[name]:
+            problems[name] = "Champ obligatoire."
+        elif len(values[name]) > (2000 if name == "commentaires" else _MAX_LENGTH):
+            problems[name] = "Texte trop long."
+    siret = values["siret"].replace(" ", "")
+    if values["siret"] and not (len(siret) == 14 and siret.isdigit() and _luhn_ok(siret)):
+        problems["siret"] = "SIRET invalide : 14 chiffres dont la clé de contrôle."
+    for name in ("courriel", "contactCourriel"):
+        if values[name] and not _EMAIL.match(values[name]):
+            problems[name] = "Adresse électronique invalide."
+    for name in ("telephone", "contactTelephone"):
+        if values[name] and not _PHONE.match(values[name]):
+            problems[name] = "Numéro de téléphone invalide (par exemple 01 23 45 67 89)."
+    contact = [values[n] for n in ("contactNom", "contactFonction", "contactTelephone", "contactCourriel")]
+    if any(contact):
+        if not values["contactNom"]:
+            problems.setdefault("contactNom", "Nom du contact obligatoire dès qu'un contact est désigné.")
+        if not values["contactTelephone"] and not values["contactCourriel"]:
+            problems.setdefault("contactTelephone", "Téléphone ou courriel du contact obligatoire.")
+    if not access or not access <= frozenset(ACCESS_MODES):
+        problems["acces"] = "Choisissez e-SAV en ligne, e-SAV intégré ou les deux."
+    order = [*FIELDS, "acces"]
+    return [ErrorDetail(chemin=name, libelle=problems[name]) for name in order if name in problems]
+
+
+def termination_date(notice_on: date) -> date:
+    """The day a termination notified on ``notice_on`` takes effect: two months later."""
+    return add_months(notice_on, TERMINATION_NOTICE_MONTHS)

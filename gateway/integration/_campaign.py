@@ -1,0 +1,138 @@
+"""The validation campaign (ESAV-WS §10) and the platform's use cases for operators and staff.
+
+An operator is validated for a domain once the journal holds, in one API version, a successful
+call (answered without fault) of each required operation: ``deposerSignalisation`` and
+``consulterEtatSignalisation`` for ``signalisation``; ``lancerTest`` and ``consulterResultatTest``
+for ``test``. The attestation covers the domains complete in the newest version where any is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gateway.errors import InvalidRequestError
+from gateway.services import Caller, Gateway
+from gateway.store import JournalEntry
+
+from ._attestation import sign_attestation
+from ._journal import CallJournal
+
+__all__ = ["REQUIRED_CALLS", "CampaignProgress", "DomainProgress", "IntegrationPlatform", "OperationProgress"]
+
+#: domain → (service, operation) calls that must succeed.
+REQUIRED_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
+    "signalisation": (("signalisation", "deposerSignalisation"), ("signalisation", "consulterEtatSignalisation")),
+    "test": (("test", "lancerTest"), ("test", "consulterResultatTest")),
+}
+
+MAX_JOURNAL_PAGE = 500
+
+
+@dataclass(frozen=True)
+class OperationProgress:
+    service: str
+    operation: str
+    versions: tuple[str, ...]  # versions in which it succeeded
+    first_success: datetime | None
+
+
+@dataclass(frozen=True)
+class DomainProgress:
+    domain: str
+    operations: tuple[OperationProgress, ...]
+    complete_in: tuple[str, ...]  # versions in which every required call succeeded
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.complete_in)
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    operator_code: str
+    domains: tuple[DomainProgress, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(d.complete for d in self.domains)
+
+    def attestable(self) -> tuple[str, list[str]] | None:
+        """(version, domains) the attestation would cover, or None if no domain is complete."""
+        versions = sorted({v for d in self.domains for v in d.complete_in}, reverse=True)
+        if not versions:
+            return None
+        newest = versions[0]
+        return newest, [d.domain for d in self.domains if newest in d.complete_in]
+
+
+class IntegrationPlatform:
+    """What only the integration platform offers: journal, campaign, attestation, sandbox reset."""
+
+    def __init__(self, gateway: Gateway, journal: CallJournal, signing_key: Ed25519PrivateKey) -> None:
+        self._gateway = gateway
+        self._journal = journal
+        self._key = signing_key
+
+    def journal(
+        self, operator_code: str, *, after_id: int = 0, since: datetime | None = None, limit: int = 100
+    ) -> list[JournalEntry]:
+        if not 1 <= limit <= MAX_JOURNAL_PAGE:
+            raise InvalidRequestError(f"max doit être entre 1 et {MAX_JOURNAL_PAGE}.", chemin="max", valeur=str(limit))
+        self._journal.flush()
+        return self._gateway.store.journal(operator_code, after_id=after_id, since=since, limit=limit)
+
+    def campaign(self, operator_code: str) -> CampaignProgress:
+        self._journal.flush()
+        calls = self._gateway.store.successful_calls(operator_code)
+        domains = []
+        for domain, required in REQUIRED_CALLS.items():
+            operations = []
+            for service, operation in required:
+                hits = [(v, at) for v, s, o, at in calls if s == service and o == operation]
+                operations.append(
+                    OperationProgress(
+                        service,
+                        operation,
+                        tuple(sorted({v for v, _ in hits})),
+                        min((at for _, at in hits), default=None),
+                    )
+                )
+            complete_in = set.intersection(*(set(o.versions) for o in operations)) if operations else set()
+            domains.append(DomainProgress(domain, tuple(operations), tuple(sorted(complete_in))))
+        return CampaignProgress(operator_code, tuple(domains))
+
+    def attestation(self, caller: Caller) -> tuple[str, str, list[str]]:
+        """(document, version, domains): a signed attestation of the domains the operator completed."""
+        progress = self.campaign(caller.operator_code)
+        attestable = progress.attestable()
+        if attestable is None:
+            missing = [f"{o.operation}" for d in progress.domains for o in d.operations if not o.versions]
+            raise InvalidRequestError(
+                "Campagne de validation incomplète : aucun domaine n'est encore validé "
+                f"(appels réussis manquants : {', '.join(missing)}).",
+                chemin="campagne",
+            )
+        version, domains = attestable
+        now = self._gateway.clock.now()
+        number = len(self._gateway.store.list_attestations(caller.operator_code)) + 1
+        document = sign_attestation(
+            self._key,
+            operator_code=caller.operator_code,
+            operator_name=caller.operator_name,
+            domains=domains,
+            version=version,
+            at=now,
+            number=number,
+        )
+        self._gateway.store.record_attestation(caller.operator_code, version, domains, now, document)
+        return document, version, domains
+
+    def reset(self, operator_code: str) -> dict[str, int]:
+        """Delete the operator's sandbox data (tickets, tests, appointments, journal) on the platform."""
+        if self._gateway.store.get_operator(operator_code) is None:
+            raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", valeur=operator_code)
+        self._journal.flush()
+        return self._gateway.store.reset_sandbox(operator_code)

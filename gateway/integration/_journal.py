@@ -1,0 +1,82 @@
+"""The call journal: every SOAP call of an operator on the integration platform, kept for it to read.
+
+A ``CallObserver`` (``gateway.server``): the host hands it each call once answered. Calls are
+buffered and written in batches, one transaction per batch (``flush_delay_s`` after the first call
+of a batch), so that journaling adds no commit per request in the reactor thread. Readers that
+need the latest calls (the campaign, the journal operation, a reset) call ``flush()`` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from gateway.domain.clock import Clock
+from gateway.server import CallRecord
+from gateway.store import Store
+
+__all__ = ["MAX_JOURNALED_BYTES", "CallJournal"]
+
+log = logging.getLogger("gateway.integration.journal")
+
+#: Requests and answers are kept up to this size (attachments can make them megabytes).
+MAX_JOURNALED_BYTES = 256 * 1024
+
+
+def _text(payload: bytes) -> str:
+    if len(payload) > MAX_JOURNALED_BYTES:
+        kept = payload[:MAX_JOURNALED_BYTES].decode("utf-8", errors="replace")
+        return f"{kept}\n<!-- tronqué : {len(payload)} octets au total -->"
+    return payload.decode("utf-8", errors="replace")
+
+
+class CallJournal:
+    """Buffers calls and writes them in batches; callable as a ``CallObserver``."""
+
+    def __init__(self, store: Store, clock: Clock, reactor: Any = None, flush_delay_s: float = 0.2) -> None:
+        self._store = store
+        self._clock = clock
+        self._reactor = reactor
+        self._delay = flush_delay_s
+        self._pending: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._scheduled: Any = None
+
+    def __call__(self, record: CallRecord) -> None:
+        if record.operator is None:
+            return  # not authenticated: nobody to journal it for
+        entry = {
+            "operator_code": record.operator,
+            "at": self._clock.now(),
+            "version": record.version,
+            "service": record.service,
+            "operation": record.operation,
+            "fault_code": record.fault_code,
+            "request": _text(record.request),
+            "response": _text(record.response),
+            "duration_ms": round(record.duration_s * 1000, 3),
+        }
+        with self._lock:
+            self._pending.append(entry)
+            schedule = self._scheduled is None and self._reactor is not None
+            if schedule:
+                self._scheduled = self._reactor.callLater(self._delay, self._flush_scheduled)
+        if self._reactor is None:
+            self.flush()
+
+    def _flush_scheduled(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # a failed batch is logged; the calls were answered already
+            log.exception("call journal: batch write failed")
+
+    def flush(self) -> int:
+        """Write what is buffered now (one transaction); returns the number of calls written."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+            scheduled, self._scheduled = self._scheduled, None
+        if scheduled is not None and scheduled.active():
+            scheduled.cancel()
+        self._store.add_journal_entries(batch)
+        return len(batch)

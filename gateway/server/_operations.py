@@ -1,0 +1,204 @@
+"""What the server adds to run the service for real (issue 8): maintenance and rate-limit guards,
+volumetry and call logs as call observers, the periodic flush and certificate check, ``/metrics``.
+
+``start()`` (``_site.py``) builds one ``Operations`` per process and stops it with the server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from gateway.config import Settings
+from gateway.domain.maintenance import NightlyWindow
+from gateway.services import Caller, Gateway
+from gateway.ws import Guard
+
+from ._host import CallObserver, CallRecord
+from ._metrics import MetricsResource
+
+__all__ = [
+    "JsonLogFormatter",
+    "Operations",
+    "call_log_observer",
+    "operation_guards",
+    "start_operations",
+    "volumetry_observer",
+]
+
+log = logging.getLogger("gateway.server")
+call_log = logging.getLogger("gateway.calls")
+
+#: Seconds between two looks for certificates entering their expiry window (daily check; the
+#: reminder itself is given once per certificate, whichever process sees it first).
+CERTIFICATE_CHECK_S = 24 * 3600.0
+
+
+def nightly_window(settings: Settings) -> NightlyWindow | None:
+    if settings.maintenance_minutes == 0:
+        return None
+    return NightlyWindow(settings.maintenance_start, timedelta(minutes=settings.maintenance_minutes))
+
+
+def operation_guards(gateway: Gateway, settings: Settings) -> tuple[tuple[Guard, ...], tuple[Guard, ...]]:
+    """The guards to run first and last for every operation of every version: maintenance (before
+    authentication), then rate limits (once the caller is known)."""
+    nightly = nightly_window(settings)
+
+    def maintenance(caller: Caller | None, operation: str) -> None:
+        if caller is None:
+            gateway.maintenance.check(nightly)
+
+    def rate_limit(caller: Caller | None, operation: str) -> None:
+        if caller is not None:
+            gateway.rate_limits.check(caller.operator_code)
+
+    return (maintenance,), (rate_limit,)
+
+
+def volumetry_observer(gateway: Gateway) -> CallObserver:
+    """Counts every call in memory (``gateway.volumetry``); the flush writes them."""
+    record = gateway.volumetry.record
+
+    def observe(call: CallRecord) -> None:
+        record(
+            operator=call.operator,
+            version=call.version,
+            service=call.service,
+            operation=call.operation,
+            fault_code=call.fault_code,
+            duration_s=call.duration_s,
+        )
+
+    return observe
+
+
+def call_log_observer() -> CallObserver:
+    """One log record per SOAP call, with its fields as ``extra`` (``esav_call``): the JSON formatter
+    writes them as one object; never the body, personal data or keys."""
+
+    def observe(call: CallRecord) -> None:
+        if not call_log.isEnabledFor(logging.INFO):
+            return
+        fields = {
+            "ts": datetime.fromtimestamp(call.started_at, UTC).isoformat(timespec="milliseconds"),
+            "request_id": call.request_id,
+            "operator": call.operator,
+            "version": call.version,
+            "service": call.service,
+            "operation": call.operation,
+            "outcome": "OK" if call.fault_code is None else "FAULT",
+            "fault_code": call.fault_code,
+            "http_status": call.http_status,
+            "duration_ms": round(call.duration_s * 1000.0, 3),
+        }
+        call_log.info(
+            "%s %s/%s %s %s %.1f ms",
+            call.request_id,
+            call.version,
+            call.service,
+            call.operation or "-",
+            call.fault_code or "OK",
+            fields["duration_ms"],
+            extra={"esav_call": fields},
+        )
+
+    return observe
+
+
+class JsonLogFormatter(logging.Formatter):
+    """JSON lines: a call's fields as they are, any other record as ts, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "esav_call", None)
+        if fields is None:
+            fields = {
+                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            }
+            if record.exc_info:
+                fields["exception"] = self.formatException(record.exc_info)
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _guarded(task: Any, what: str) -> Any:
+    def run() -> None:
+        try:
+            task()
+        except Exception:  # a periodic task must never stop the server; it runs again next time
+            log.exception("%s failed", what)
+
+    return run
+
+
+@dataclass
+class Operations:
+    """The per-process running-the-service parts of a server."""
+
+    gateway: Gateway
+    observers: list[CallObserver]
+    tasks: list[LoopingCall] = field(default_factory=list)
+    metrics_port: Any = None
+
+    @property
+    def metrics_port_number(self) -> int | None:
+        return None if self.metrics_port is None else int(self.metrics_port.getHost().port)
+
+    def flush(self) -> Deferred[int]:
+        """Write the counted calls now (tests, stop); fires with their number once committed (with
+        group commit, the flush is part of the reactor tick's transaction)."""
+        flushed = self.gateway.volumetry.flush()
+        done: Deferred[int] = Deferred()
+        store = self.gateway.store
+        if store.commit_pending():
+            store.after_commit(lambda failure: done.callback(flushed) if failure is None else done.errback(failure))
+        else:
+            done.callback(flushed)
+        return done
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            if task.running:
+                task.stop()
+        try:
+            self.gateway.volumetry.flush()
+        except Exception:
+            log.exception("final volumetry flush failed")
+        if self.metrics_port is not None:
+            self.metrics_port.stopListening()
+            self.metrics_port = None
+
+
+def start_operations(
+    gateway: Gateway, settings: Settings, reactor: Any, observers: Sequence[CallObserver] = (), *, leader: bool = True
+) -> Operations:
+    """Start the flush (every process), and on the leader the certificate check, the shared-counter
+    purge and the ``/metrics`` port; the observers to give the site come first in ``observers``."""
+    ops = Operations(gateway, [volumetry_observer(gateway), call_log_observer(), *observers])
+
+    def every(seconds: float, task: Any, what: str, now: bool = False) -> None:
+        loop = LoopingCall(_guarded(task, what))
+        loop.clock = reactor
+        loop.start(seconds, now=now)
+        ops.tasks.append(loop)
+
+    every(settings.volumetry_flush_s, gateway.volumetry.flush, "volumetry flush")
+    if leader:
+        every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
+        every(60.0, gateway.rate_limits.purge, "rate counter purge")
+        if settings.metrics_port is not None:
+            root = Resource()
+            root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
+            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+    return ops

@@ -1,0 +1,135 @@
+"""The operators' event feed (ESAV-WS §3 ``consulterEvenements``): recording and reading events.
+
+The ``record_*`` functions are called by the use cases inside their own write transaction (the
+store's outbox), so that an event is committed with its change or not at all. Payloads are plain
+JSON-able dicts whose keys are the wire's names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from gateway.domain.clock import Clock
+from gateway.errors import InvalidRequestError
+from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord, to_ts
+
+from ._views import Caller
+
+__all__ = [
+    "EVENT_KINDS",
+    "MAX_EVENTS_PAGE",
+    "EventPage",
+    "EventService",
+    "record_appointment",
+    "record_sav_comment",
+    "record_state_change",
+    "record_test_result",
+]
+
+STATE_CHANGE = "CHANGEMENT_ETAT"
+SAV_COMMENT = "COMMENTAIRE_SAV"
+APPOINTMENT = "RENDEZ_VOUS"
+TEST_RESULT = "RESULTAT_TEST"
+EVENT_KINDS = (STATE_CHANGE, SAV_COMMENT, APPOINTMENT, TEST_RESULT)
+MAX_EVENTS_PAGE = 100
+
+
+def record_state_change(
+    store: Store,
+    db: Database,
+    ticket: TicketRecord,
+    *,
+    from_state: str | None,
+    to_state: str,
+    action: str,
+    at: datetime,
+    code: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """A transition of the ticket (the deposit included: ``from_state`` None, action ``DEPOSER``)."""
+    payload = {"etatPrecedent": from_state, "etat": to_state, "action": action, "code": code, "motif": reason}
+    return store.add_event(
+        db, operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
+        domain="signalisation", at=at, payload=payload,
+    )  # fmt: skip
+
+
+def record_sav_comment(
+    store: Store, db: Database, ticket: TicketRecord, *, author: str, text: str, at: datetime
+) -> int:
+    return store.add_event(
+        db, operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
+        domain="signalisation", at=at, payload={"auteur": author, "texte": text},
+    )  # fmt: skip
+
+
+def record_appointment(
+    store: Store, db: Database, appointment: AppointmentRecord, *, operation: str, at: datetime
+) -> int:
+    """``operation``: RESERVE, MODIFIE or ANNULE."""
+    payload = {
+        "operation": operation,
+        "idRendezVous": appointment.reference,
+        "typeIntervention": appointment.intervention_type,
+        "idCreneau": appointment.slot_id,
+        "debut": to_ts(appointment.slot_start),
+        "fin": to_ts(appointment.slot_end),
+        "statut": appointment.status,
+    }
+    return store.add_event(
+        db, operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
+        domain="signalisation", at=at, payload=payload,
+    )  # fmt: skip
+
+
+def record_test_result(store: Store, db: Database, test: LineTestRecord, *, libelle: str | None, at: datetime) -> int:
+    payload = {
+        "idTest": test.reference,
+        "typeTest": test.test_type,
+        "identifiantPrestation": test.prestation,
+        "statut": test.status,
+        "codeDiagnostic": test.diagnostic,
+        "libelleDiagnostic": libelle,
+    }
+    return store.add_event(
+        db, operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
+        domain="test", at=at, payload=payload,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """Events after a cursor, in ``idEvenement`` order; ``last_id`` is the cursor for the next call."""
+
+    events: list[EventRecord]
+    more: bool
+    last_id: int
+
+
+class EventService:
+    """``consulterEvenements``: the calling operator's own events, after an id or since an instant."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def since(
+        self, caller: Caller, *, after_id: int | None = None, since: datetime | None = None, size: int | None = None
+    ) -> EventPage:
+        if after_id is not None and since is not None:
+            raise InvalidRequestError(
+                "Donnez depuisId ou depuisDate, pas les deux (depuisId pour poursuivre une lecture).",
+                chemin="depuisDate",
+            )
+        if after_id is not None and after_id < 0:
+            raise InvalidRequestError("depuisId ne peut être négatif.", chemin="depuisId", valeur=str(after_id))
+        size = MAX_EVENTS_PAGE if size is None else size
+        if not 1 <= size <= MAX_EVENTS_PAGE:
+            raise InvalidRequestError(f"nombreMax hors de 1 à {MAX_EVENTS_PAGE}.", chemin="nombreMax", valeur=str(size))
+        start = after_id or 0
+        found = self._store.events_after(caller.operator_code, start, since=since, limit=size + 1)
+        events = found[:size]
+        return EventPage(events, len(found) > size, events[-1].id if events else start)

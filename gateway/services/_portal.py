@@ -1,0 +1,231 @@
+"""Espace Opérateurs' content for a logged-in user: news and notices, FAQ, contracts, "Mes fichiers",
+invoice duplicates, e-soutien; and what the provider publishes there.
+
+Every read is bounded by the user's operator (never another's file or invoice) and by its profile
+(e-services, offers), as ``PortalUser`` carries them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from gateway.domain.clock import Clock, to_paris
+from gateway.domain.notices import NoticeKind, check_notice
+from gateway.errors import InvalidRequestError, NotEntitledError
+from gateway.store import (
+    ContractRecord,
+    FaqRecord,
+    FileRecord,
+    InvoiceRecord,
+    NewsRecord,
+    Store,
+    SupportRecord,
+)
+
+from ._accounts import PortalUser
+from ._pdf import text_pdf
+
+__all__ = ["FILE_TYPES", "MAX_FILE_BYTES", "NEWS_KINDS", "PortalService", "UploadedFile"]
+
+NEWS_KINDS = {
+    "ACTUALITE": "Actualité",
+    "OFFRE_REFERENCE": "Offre de référence",
+    "EVOLUTION": "Évolution contractuelle ou réglementaire",
+    # Announcements of a change: their date must respect the notice owed (``domain.notices``).
+    **{kind.value: kind.libelle for kind in NoticeKind},
+}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FILE_TYPES = frozenset({"application/pdf", "text/csv", "text/plain", "application/zip", "application/xml", "text/xml"})
+INVOICE_YEARS = 3
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str
+    mime_type: str
+    content: bytes
+
+
+def _three_years_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - INVOICE_YEARS)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - INVOICE_YEARS, day=28)
+
+
+class PortalService:
+    """What the portal's pages show and record, beyond e-SAV."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    # Reading ------------------------------------------------------------------------------------
+
+    def news(self, user: PortalUser) -> list[NewsRecord]:
+        """Published news and notices for every operator or for an offer the user reaches."""
+        self._require(user, "ACTUALITES")
+        return [n for n in self._store.news(self._clock.now()) if n.offer is None or user.can_read(n.offer)]
+
+    def faq(self, user: PortalUser) -> list[FaqRecord]:
+        """General questions and those of the offers the user reaches (open to every user)."""
+        return [f for f in self._store.faq() if f.offer is None or user.can_read(f.offer)]
+
+    def contracts(self, user: PortalUser) -> list[ContractRecord]:
+        self._require(user, "CONTRATS")
+        return [c for c in self._store.contracts(user.caller.operator_code) if user.can_read(c.offer)]
+
+    def files(self, user: PortalUser) -> list[FileRecord]:
+        self._require(user, "FICHIERS")
+        return self._store.files(user.caller.operator_code)
+
+    def file(self, user: PortalUser, file_id: int) -> FileRecord:
+        self._require(user, "FICHIERS")
+        found = self._store.file(file_id)
+        if found is None or found.operator_code != user.caller.operator_code:
+            raise NotEntitledError("Fichier inconnu.")
+        return found
+
+    def invoices(self, user: PortalUser) -> list[InvoiceRecord]:
+        """The operator's invoices issued within the last three years (rolling)."""
+        self._require(user, "DUPLICATA")
+        since = _three_years_before(to_paris(self._clock.now()).date())
+        return self._store.invoices(user.caller.operator_code, since.isoformat())
+
+    def invoice(self, user: PortalUser, invoice_id: int) -> InvoiceRecord:
+        self._require(user, "DUPLICATA")
+        found = self._store.invoice(invoice_id)
+        since = _three_years_before(to_paris(self._clock.now()).date()).isoformat()
+        if found is None or found.operator_code != user.caller.operator_code or found.issued_on < since:
+            raise NotEntitledError("Facture inconnue.")
+        return found
+
+    # Acting -------------------------------------------------------------------------------------
+
+    def upload(self, user: PortalUser, uploads: list[UploadedFile]) -> list[FileRecord]:
+        """Publish files for the provider; a name already used gets a new version (the earlier ones stay).
+
+        Returns the receipt: each file's name, version and publication time.
+        """
+        self._require(user, "FICHIERS")
+        if not any(u.content or u.name for u in uploads):
+            raise InvalidRequestError("Choisissez au moins un fichier.", chemin="fichiers")
+        checked = [(self._file_name(u.name), u) for u in uploads]
+        for name, upload in checked:
+            if upload.mime_type not in FILE_TYPES:
+                raise InvalidRequestError(
+                    f"{name} : type « {upload.mime_type} » refusé (PDF, CSV, texte, XML ou ZIP).",
+                    chemin="fichiers",
+                    valeur=name,
+                )
+            if len(upload.content) > MAX_FILE_BYTES:
+                raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichiers", valeur=name)
+        now = self._clock.now()
+        receipt = []
+        with self._store.write() as db:
+            for name, upload in checked:
+                receipt.append(
+                    self._store.add_file_version(
+                        db,
+                        operator_code=user.caller.operator_code,
+                        direction="OPERATEUR",
+                        name=name,
+                        mime_type=upload.mime_type,
+                        content=upload.content,
+                        sha256=hashlib.sha256(upload.content).hexdigest(),
+                        published_at=now,
+                        author=user.user.login,
+                    )
+                )
+        return receipt
+
+    def support_request(self, user: PortalUser, subject: str, description: str) -> SupportRecord:
+        """An e-soutien ticket about the portal (handled Monday to Friday 08:00–18:00 Paris time)."""
+        subject, description = subject.strip(), description.strip()
+        if not subject:
+            raise InvalidRequestError("L'objet est obligatoire.", chemin="objet")
+        if not description:
+            raise InvalidRequestError("La description est obligatoire.", chemin="description")
+        if len(subject) > 200 or len(description) > 5000:
+            raise InvalidRequestError("Objet : 200 caractères au plus ; description : 5 000.", chemin="description")
+        return self._store.add_support_request(
+            user.caller.operator_code, user.user.login, subject, description, self._clock.now()
+        )
+
+    # The provider publishes ----------------------------------------------------------------------
+
+    def publish_news(
+        self, kind: str, title: str, body: str, *, offer: str | None = None, starts_at: datetime | None = None
+    ) -> int:
+        """Publish news or, for a change (``NoticeKind``), an announcement whose date respects the notice
+        owed: InvalidRequestError naming the earliest allowed date otherwise."""
+        if kind not in NEWS_KINDS:
+            raise InvalidRequestError(f"Type d'actualité « {kind} » inconnu.", chemin="type", valeur=kind)
+        if not title.strip() or not body.strip():
+            raise InvalidRequestError("Le titre et le texte sont obligatoires.", chemin="titre")
+        now = self._clock.now()
+        if kind in NoticeKind.__members__:
+            if starts_at is None:
+                raise InvalidRequestError("Une annonce de changement doit donner sa date d'effet.", chemin="dateEffet")
+            check_notice(NoticeKind(kind), now, starts_at)
+        return self._store.add_news(
+            kind=kind, title=title, body=body, offer=offer, published_at=now, starts_at=starts_at
+        )
+
+    def publish_faq(self, question: str, answer: str, offer: str | None = None) -> None:
+        if not question.strip() or not answer.strip():
+            raise InvalidRequestError("La question et la réponse sont obligatoires.", chemin="question")
+        self._store.add_faq(offer, question.strip(), answer.strip())
+
+    def publish_file(self, operator_code: str, name: str, mime_type: str, content: bytes, author: str) -> FileRecord:
+        with self._store.write() as db:
+            return self._store.add_file_version(
+                db,
+                operator_code=operator_code,
+                direction="FOURNISSEUR",
+                name=self._file_name(name),
+                mime_type=mime_type,
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                published_at=self._clock.now(),
+                author=author,
+            )
+
+    def issue_invoice(self, operator_code: str, number: str, issued_on: date, period: str, amount_cents: int) -> None:
+        """Record an invoice with its PDF duplicate (a generated one-page PDF)."""
+        operator = self._store.get_operator(operator_code)
+        name = operator.name if operator else operator_code
+        euros = f"{amount_cents // 100:,}".replace(",", " ") + f",{amount_cents % 100:02d} EUR"
+        pdf = text_pdf(
+            f"Facture {number} (duplicata)",
+            [
+                f"Client : {name} ({operator_code})",
+                f"Date d'émission : {issued_on:%d/%m/%Y}",
+                f"Période facturée : {period}",
+                f"Montant hors taxes : {euros}",
+                "",
+                "Duplicata délivré par l'Espace Opérateurs.",
+            ],
+        )
+        self._store.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(user: PortalUser, eservice: str) -> None:
+        if eservice not in user.eservices:
+            raise NotEntitledError(f"e-service {eservice} non ouvert à cet utilisateur.")
+
+    @staticmethod
+    def _file_name(raw: str) -> str:
+        """The file's own name: no folders (a browser may send a full path), no control characters."""
+        name = _CONTROL.sub("", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+        if not name or name in (".", ".."):
+            raise InvalidRequestError("Un fichier doit avoir un nom.", chemin="fichiers")
+        if len(name) > 200:
+            raise InvalidRequestError(f"Nom de fichier trop long : {name[:40]}…", chemin="fichiers")
+        return name

@@ -1,0 +1,83 @@
+"""Subscription to e-SAV: the order form submitted from the portal (or registered by the provider), the
+provider's activation (date, access modes), and termination with two months' notice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from gateway.domain.clock import Clock, to_paris
+from gateway.domain.subscriptions import FIELDS, check_order_form, termination_date
+from gateway.errors import InvalidRequestError, TransitionForbiddenError
+from gateway.store import Store, SubscriptionRecord
+
+__all__ = ["SubscriptionService"]
+
+REQUESTED, ACTIVE, TERMINATED = "DEMANDEE", "ACTIVE", "RESILIEE"
+
+
+class SubscriptionService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def submit(
+        self, operator_code: str, form: Mapping[str, str], access: frozenset[str], author: str
+    ) -> SubscriptionRecord:
+        """Record a complete order form; InvalidRequestError with one detail per faulty field otherwise."""
+        if self._store.get_operator(operator_code) is None:
+            raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", chemin="operateur", valeur=operator_code)
+        problems = check_order_form(form, access)
+        if problems:
+            plural = "s" if len(problems) > 1 else ""
+            raise InvalidRequestError(
+                f"Bon de commande incomplet ou invalide : {len(problems)} champ{plural} à corriger.",
+                chemin=problems[0].chemin,
+                details=problems,
+            )
+        cleaned = {name: (form.get(name) or "").strip() for name in FIELDS}
+        return self._store.insert_subscription(operator_code, cleaned, access, self._clock.now(), author)
+
+    def of_operator(self, operator_code: str) -> list[SubscriptionRecord]:
+        return self._store.subscriptions(operator_code)
+
+    def all(self) -> list[SubscriptionRecord]:
+        return self._store.subscriptions()
+
+    def activate(self, reference: str, activated_on: date, access: frozenset[str], author: str) -> SubscriptionRecord:
+        """The provider activates a requested subscription: the operator's accesses follow ``access``."""
+        subscription = self._get(reference)
+        if subscription.state != REQUESTED:
+            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
+        if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
+            raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
+        with self._store.write() as db:
+            self._store.update_subscription(
+                db, reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
+            )
+            self._store.set_operator_access(
+                db, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
+            )
+        return self._get(reference)
+
+    def terminate(self, reference: str, notice_on: date | None = None) -> SubscriptionRecord:
+        """Record a termination notice (by either party); it takes effect two months later."""
+        subscription = self._get(reference)
+        if subscription.state != ACTIVE:
+            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
+        notified = notice_on or to_paris(self._clock.now()).date()
+        with self._store.write() as db:
+            self._store.update_subscription(
+                db,
+                reference,
+                state=TERMINATED,
+                notice_on=notified.isoformat(),
+                terminates_on=termination_date(notified).isoformat(),
+            )
+        return self._get(reference)
+
+    def _get(self, reference: str) -> SubscriptionRecord:
+        found = self._store.subscription(reference)
+        if found is None:
+            raise InvalidRequestError(f"Abonnement {reference} inconnu.", chemin="reference", valeur=reference)
+        return found

@@ -1,0 +1,213 @@
+"""Portal accounts (Espace Opérateurs): an operator's users, their profiles, web sessions, failed logins.
+
+Passwords arrive here already hashed (argon2, in the services); session ids are stored as their
+SHA-256, so a copy of the database does not hand out live sessions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from ._db import from_ts, to_ts
+from ._parts import StorePart
+
+__all__ = ["AccountStore", "SessionRecord", "UserRecord", "create_account_tables"]
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A portal user of one operator and the profile its administrator gave it."""
+
+    id: int
+    operator_code: str
+    login: str
+    name: str
+    password_hash: str
+    role: str  # ADMINISTRATEUR or UTILISATEUR
+    status: str  # ACTIF or SUSPENDU
+    eservices: frozenset[str]
+    offers: dict[str, str]  # codeOffre → LECTURE or ECRITURE
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A server-side web session; ``user_id`` is None before login (it still carries a CSRF token)."""
+
+    id_hash: str
+    user_id: int | None
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def create_account_tables(db: Database) -> None:
+    db.table("web_users").create(
+        {
+            "id": int,
+            "operator_code": str,
+            "login": str,
+            "name": str,
+            "password_hash": str,
+            "role": str,
+            "status": str,
+            "eservices": str,
+            "offers": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("operator_code", "operators", "code")],
+        not_null={"operator_code", "login", "password_hash", "role", "status", "created_at"},
+    )
+    # Logins are unique across operators: the login form asks for the login alone.
+    db.table("web_users").create_index(["login"], unique=True)
+    db.table("web_sessions").create(
+        {"id_hash": str, "user_id": int, "csrf_token": str, "created_at": str, "last_seen_at": str},
+        pk="id_hash",
+        not_null={"csrf_token", "created_at", "last_seen_at"},
+    )
+    db.table("web_login_failures").create(
+        {"id": int, "login": str, "ip": str, "at": str}, pk="id", not_null={"login", "ip", "at"}
+    )
+    db.table("web_login_failures").create_index(["login", "ip", "at"])
+
+
+def _user(row: dict[str, Any]) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        operator_code=row["operator_code"],
+        login=row["login"],
+        name=row["name"] or "",
+        password_hash=row["password_hash"],
+        role=row["role"],
+        status=row["status"],
+        eservices=frozenset(json.loads(row["eservices"] or "[]")),
+        offers=dict(json.loads(row["offers"] or "{}")),
+        created_at=from_ts(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _session(row: dict[str, Any]) -> SessionRecord:
+    return SessionRecord(
+        id_hash=row["id_hash"],
+        user_id=row["user_id"],
+        csrf_token=row["csrf_token"],
+        created_at=from_ts(row["created_at"]),  # type: ignore[arg-type]
+        last_seen_at=from_ts(row["last_seen_at"]),  # type: ignore[arg-type]
+    )
+
+
+class AccountStore(StorePart):
+    """Users, sessions and failed logins of the portal."""
+
+    # Users ---------------------------------------------------------------------------------------
+
+    def insert_user(
+        self,
+        *,
+        operator_code: str,
+        login: str,
+        name: str,
+        password_hash: str,
+        role: str,
+        eservices: frozenset[str],
+        offers: dict[str, str],
+        at: datetime,
+    ) -> UserRecord:
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "INSERT INTO web_users (operator_code, login, name, password_hash, role, status, eservices, offers, "
+                "created_at) VALUES (?, ?, ?, ?, ?, 'ACTIF', ?, ?, ?)",
+                [
+                    operator_code,
+                    login,
+                    name,
+                    password_hash,
+                    role,
+                    json.dumps(sorted(eservices)),
+                    json.dumps(dict(sorted(offers.items()))),
+                    to_ts(at),
+                ],
+            )
+            user_id = cursor.lastrowid
+        found = self.get_user(int(user_id or 0))
+        assert found is not None
+        return found
+
+    def get_user(self, user_id: int) -> UserRecord | None:
+        row = self._one("SELECT * FROM web_users WHERE id = ?", [user_id])
+        return _user(row) if row else None
+
+    def user_by_login(self, login: str) -> UserRecord | None:
+        row = self._one("SELECT * FROM web_users WHERE login = ?", [login])
+        return _user(row) if row else None
+
+    def list_users(self, operator_code: str) -> list[UserRecord]:
+        return [
+            _user(r)
+            for r in self._rows("SELECT * FROM web_users WHERE operator_code = ? ORDER BY login", [operator_code])
+        ]
+
+    def update_user(self, user_id: int, **changes: Any) -> None:
+        """Change columns of a user; ``eservices`` and ``offers`` are given as Python values."""
+        values = dict(changes)
+        if "eservices" in values:
+            values["eservices"] = json.dumps(sorted(values["eservices"]))
+        if "offers" in values:
+            values["offers"] = json.dumps(dict(sorted(values["offers"].items())))
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        with self.write() as db:
+            db.conn.execute(f"UPDATE web_users SET {assignments} WHERE id = ?", [*values.values(), user_id])
+
+    def delete_user(self, user_id: int) -> None:
+        with self.write() as db:
+            db.conn.execute("DELETE FROM web_sessions WHERE user_id = ?", [user_id])
+            db.conn.execute("DELETE FROM web_users WHERE id = ?", [user_id])
+
+    # Sessions ------------------------------------------------------------------------------------
+
+    def insert_session(self, id_hash: str, user_id: int | None, csrf_token: str, at: datetime) -> None:
+        with self.write() as db:
+            db.conn.execute(
+                "INSERT INTO web_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [id_hash, user_id, csrf_token, to_ts(at), to_ts(at)],
+            )
+
+    def get_session(self, id_hash: str) -> SessionRecord | None:
+        row = self._one("SELECT * FROM web_sessions WHERE id_hash = ?", [id_hash])
+        return _session(row) if row else None
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        with self.write() as db:
+            db.conn.execute("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?", [to_ts(at), id_hash])
+
+    def delete_session(self, id_hash: str) -> None:
+        with self.write() as db:
+            db.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", [id_hash])
+
+    def delete_sessions_before(self, last_seen_before: datetime) -> None:
+        with self.write() as db:
+            db.conn.execute("DELETE FROM web_sessions WHERE last_seen_at < ?", [to_ts(last_seen_before)])
+
+    # Failed logins -------------------------------------------------------------------------------
+
+    def add_login_failure(self, login: str, ip: str, at: datetime) -> None:
+        with self.write() as db:
+            db.conn.execute("INSERT INTO web_login_failures (login, ip, at) VALUES (?, ?, ?)", [login, ip, to_ts(at)])
+
+    def count_login_failures(self, login: str, ip: str, since: datetime) -> int:
+        row = self._one(
+            "SELECT COUNT(*) AS n FROM web_login_failures WHERE login = ? AND ip = ? AND at >= ?",
+            [login, ip, to_ts(since)],
+        )
+        return int(row["n"]) if row else 0
+
+    def clear_login_failures(self, login: str, ip: str) -> None:
+        with self.write() as db:
+            db.conn.execute("DELETE FROM web_login_failures WHERE login = ? AND ip = ?", [login, ip])

@@ -1,0 +1,92 @@
+"""The audit trail of the provider's actions, and the certificate-expiry reminders already given."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from ._db import to_ts
+from ._parts import StorePart
+
+__all__ = ["AuditRecord", "AuditStore", "create_audit_tables"]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One provider action: who, when, what, on what."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+def create_audit_tables(db: Database) -> None:
+    db.table("audit").create(
+        {"id": int, "at": str, "actor": str, "action": str, "target": str, "details": str},
+        pk="id",
+        not_null={"at", "actor", "action", "target"},
+    )
+    db.table("audit").create_index(["at"])
+    db.table("audit").create_index(["actor", "at"])
+    db.table("certificate_reminders").create({"fingerprint": str, "reminded_at": str}, pk="fingerprint")
+
+
+class AuditStore(StorePart):
+    """Append-only audit rows, written inside the action's own transaction."""
+
+    def add_audit(
+        self,
+        db: Database,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        db.conn.execute(
+            "INSERT INTO audit (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            [to_ts(at), actor, action, target, json.dumps(details or {}, ensure_ascii=False, sort_keys=True)],
+        )
+
+    def audit(
+        self, *, since: datetime | None = None, until: datetime | None = None, actor: str | None = None
+    ) -> list[AuditRecord]:
+        where, params = ["1 = 1"], []
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_ts(since))
+        if until is not None:
+            where.append("at < ?")
+            params.append(to_ts(until))
+        if actor is not None:
+            where.append("actor = ?")
+            params.append(actor)
+        rows = self._rows(f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY id", params)
+        return [
+            AuditRecord(
+                id=r["id"],
+                at=datetime.fromisoformat(r["at"]),
+                actor=r["actor"],
+                action=r["action"],
+                target=r["target"],
+                details=json.loads(r["details"] or "{}"),
+            )
+            for r in rows
+        ]
+
+    def mark_certificate_reminded(self, fingerprint: str, at: datetime) -> bool:
+        """Record the expiry reminder of a certificate; False if it was already given (by any process)."""
+        with self.write() as db:
+            cur = db.conn.execute(
+                "INSERT OR IGNORE INTO certificate_reminders (fingerprint, reminded_at) VALUES (?, ?)",
+                [fingerprint, to_ts(at)],
+            )
+            return cur.rowcount == 1

@@ -1,0 +1,338 @@
+"""The portal's content (Espace Opérateurs): news and notices, FAQ, contracts, exchanged files with their
+versions, invoices, e-soutien requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from ._db import from_ts, to_ts
+from ._parts import StorePart
+
+__all__ = [
+    "ContractRecord",
+    "FaqRecord",
+    "FileRecord",
+    "InvoiceRecord",
+    "NewsRecord",
+    "PortalStore",
+    "SupportRecord",
+    "create_portal_tables",
+]
+
+
+@dataclass(frozen=True)
+class NewsRecord:
+    id: int
+    kind: str  # ACTUALITE, OFFRE_REFERENCE, EVOLUTION, MAINTENANCE_PORTAIL, INTERRUPTION_ESAV
+    title: str
+    body: str
+    offer: str | None  # None: for every operator
+    published_at: datetime
+    starts_at: datetime | None  # the announced event, for notices
+
+
+@dataclass(frozen=True)
+class FaqRecord:
+    id: int
+    offer: str | None
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ContractRecord:
+    operator_code: str
+    offer: str
+    reference: str
+    signed_on: str  # ISO day
+    summary: str
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One version of a file exchanged with an operator; ``direction``: OPERATEUR (uploaded) or FOURNISSEUR."""
+
+    id: int
+    operator_code: str
+    direction: str
+    name: str
+    version: int
+    mime_type: str
+    size: int
+    sha256: str
+    published_at: datetime
+    author: str
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    id: int
+    operator_code: str
+    number: str
+    issued_on: str  # ISO day
+    period: str
+    amount_cents: int
+    pdf: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SupportRecord:
+    id: int
+    reference: str
+    operator_code: str
+    author: str
+    subject: str
+    description: str
+    at: datetime
+
+
+def create_portal_tables(db: Database) -> None:
+    db.table("portal_news").create(
+        {
+            "id": int,
+            "kind": str,
+            "title": str,
+            "body": str,
+            "offer": str,
+            "published_at": str,
+            "starts_at": str,
+        },
+        pk="id",
+        not_null={"kind", "title", "body", "published_at"},
+    )
+    db.table("portal_faq").create(
+        {"id": int, "offer": str, "question": str, "answer": str}, pk="id", not_null={"question", "answer"}
+    )
+    db.table("operator_contracts").create(
+        {"operator_code": str, "offer": str, "reference": str, "signed_on": str, "summary": str},
+        pk=("operator_code", "offer"),
+        foreign_keys=[("operator_code", "operators", "code")],
+        not_null={"reference", "signed_on"},
+    )
+    db.table("operator_files").create(
+        {
+            "id": int,
+            "operator_code": str,
+            "direction": str,
+            "name": str,
+            "version": int,
+            "mime_type": str,
+            "size": int,
+            "sha256": str,
+            "content": bytes,
+            "published_at": str,
+            "author": str,
+        },
+        pk="id",
+        foreign_keys=[("operator_code", "operators", "code")],
+        not_null={"operator_code", "direction", "name", "version", "content", "published_at"},
+    )
+    db.table("operator_files").create_index(["operator_code", "direction", "name", "version"], unique=True)
+    db.table("invoices").create(
+        {
+            "id": int,
+            "operator_code": str,
+            "number": str,
+            "issued_on": str,
+            "period": str,
+            "amount_cents": int,
+            "pdf": bytes,
+        },
+        pk="id",
+        foreign_keys=[("operator_code", "operators", "code")],
+        not_null={"operator_code", "number", "issued_on", "pdf"},
+    )
+    db.table("invoices").create_index(["number"], unique=True)
+    db.table("invoices").create_index(["operator_code", "issued_on"])
+    db.table("support_requests").create(
+        {
+            "id": int,
+            "reference": str,
+            "operator_code": str,
+            "author": str,
+            "subject": str,
+            "description": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("operator_code", "operators", "code")],
+        not_null={"operator_code", "subject", "description", "at"},
+    )
+
+
+def _news(row: dict[str, Any]) -> NewsRecord:
+    return NewsRecord(**{**row, "published_at": from_ts(row["published_at"]), "starts_at": from_ts(row["starts_at"])})
+
+
+def _file(row: dict[str, Any]) -> FileRecord:
+    return FileRecord(**{**row, "published_at": from_ts(row["published_at"])})
+
+
+class PortalStore(StorePart):
+    """News, FAQ, contracts, files, invoices and e-soutien requests of the portal."""
+
+    # News and FAQ --------------------------------------------------------------------------------
+
+    def add_news(
+        self, *, kind: str, title: str, body: str, offer: str | None, published_at: datetime, starts_at: datetime | None
+    ) -> int:
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def news(self, published_before: datetime) -> list[NewsRecord]:
+        rows = self._rows(
+            "SELECT * FROM portal_news WHERE published_at <= ? ORDER BY published_at DESC, id DESC",
+            [to_ts(published_before)],
+        )
+        return [_news(r) for r in rows]
+
+    def has_news(self, title: str) -> bool:
+        return self._one("SELECT 1 AS x FROM portal_news WHERE title = ?", [title]) is not None
+
+    def add_faq(self, offer: str | None, question: str, answer: str) -> None:
+        with self.write() as db:
+            db.conn.execute(
+                "INSERT INTO portal_faq (offer, question, answer) VALUES (?, ?, ?)", [offer, question, answer]
+            )
+
+    def faq(self) -> list[FaqRecord]:
+        return [FaqRecord(**r) for r in self._rows("SELECT * FROM portal_faq ORDER BY offer, id")]
+
+    # Contracts ------------------------------------------------------------------------------------
+
+    def upsert_contract(self, operator_code: str, offer: str, reference: str, signed_on: str, summary: str) -> None:
+        with self.write() as db:
+            db.table("operator_contracts").upsert(
+                {
+                    "operator_code": operator_code,
+                    "offer": offer,
+                    "reference": reference,
+                    "signed_on": signed_on,
+                    "summary": summary,
+                },
+                pk=("operator_code", "offer"),
+            )
+
+    def contracts(self, operator_code: str) -> list[ContractRecord]:
+        rows = self._rows("SELECT * FROM operator_contracts WHERE operator_code = ? ORDER BY offer", [operator_code])
+        return [ContractRecord(**r) for r in rows]
+
+    # Files ----------------------------------------------------------------------------------------
+
+    def add_file_version(
+        self,
+        db: Database,
+        *,
+        operator_code: str,
+        direction: str,
+        name: str,
+        mime_type: str,
+        content: bytes,
+        sha256: str,
+        published_at: datetime,
+        author: str,
+    ) -> FileRecord:
+        """Store the next version of ``name`` (call inside ``write()``: the version number is read there)."""
+        row = db.conn.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM operator_files "
+            "WHERE operator_code = ? AND direction = ? AND name = ?",
+            [operator_code, direction, name],
+        ).fetchone()
+        version = int(row[0]) + 1
+        cursor = db.conn.execute(
+            "INSERT INTO operator_files (operator_code, direction, name, version, mime_type, size, sha256, content, "
+            "published_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                operator_code,
+                direction,
+                name,
+                version,
+                mime_type,
+                len(content),
+                sha256,
+                content,
+                to_ts(published_at),
+                author,
+            ],
+        )
+        return FileRecord(
+            int(cursor.lastrowid or 0),
+            operator_code,
+            direction,
+            name,
+            version,
+            mime_type,
+            len(content),
+            sha256,
+            published_at,
+            author,
+        )
+
+    def files(self, operator_code: str) -> list[FileRecord]:
+        """Every version of every file of the operator, without contents, newest first per name."""
+        rows = self._rows(
+            "SELECT id, operator_code, direction, name, version, mime_type, size, sha256, published_at, author "
+            "FROM operator_files WHERE operator_code = ? ORDER BY direction, name, version DESC",
+            [operator_code],
+        )
+        return [_file(r) for r in rows]
+
+    def file(self, file_id: int) -> FileRecord | None:
+        row = self._one("SELECT * FROM operator_files WHERE id = ?", [file_id])
+        return _file(row) if row else None
+
+    # Invoices -------------------------------------------------------------------------------------
+
+    def add_invoice(
+        self, operator_code: str, number: str, issued_on: str, period: str, amount_cents: int, pdf: bytes
+    ) -> None:
+        with self.write() as db:
+            db.conn.execute(
+                "INSERT INTO invoices (operator_code, number, issued_on, period, amount_cents, pdf) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [operator_code, number, issued_on, period, amount_cents, pdf],
+            )
+
+    def has_invoice(self, number: str) -> bool:
+        return self._one("SELECT 1 AS x FROM invoices WHERE number = ?", [number]) is not None
+
+    def invoices(self, operator_code: str, issued_from: str) -> list[InvoiceRecord]:
+        rows = self._rows(
+            "SELECT id, operator_code, number, issued_on, period, amount_cents FROM invoices "
+            "WHERE operator_code = ? AND issued_on >= ? ORDER BY issued_on DESC",
+            [operator_code, issued_from],
+        )
+        return [InvoiceRecord(**r) for r in rows]
+
+    def invoice(self, invoice_id: int) -> InvoiceRecord | None:
+        row = self._one("SELECT * FROM invoices WHERE id = ?", [invoice_id])
+        return InvoiceRecord(**row) if row else None
+
+    # e-soutien ------------------------------------------------------------------------------------
+
+    def add_support_request(
+        self, operator_code: str, author: str, subject: str, description: str, at: datetime
+    ) -> SupportRecord:
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "INSERT INTO support_requests (reference, operator_code, author, subject, description, at) "
+                "VALUES ('', ?, ?, ?, ?, ?)",
+                [operator_code, author, subject, description, to_ts(at)],
+            )
+            row_id = int(cursor.lastrowid or 0)
+            reference = f"SOU{row_id:08d}"
+            db.conn.execute("UPDATE support_requests SET reference = ? WHERE id = ?", [reference, row_id])
+        return SupportRecord(row_id, reference, operator_code, author, subject, description, at)
+
+    def support_requests(self, operator_code: str) -> list[SupportRecord]:
+        rows = self._rows("SELECT * FROM support_requests WHERE operator_code = ? ORDER BY id DESC", [operator_code])
+        return [SupportRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]

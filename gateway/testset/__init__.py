@@ -1,0 +1,15 @@
+"""The operators' test set ("jeu de test e-SAV", ESAV-WS §11): scenarios as data and their runner."""
+
+from ._model import DEFAULT_TEST_SETS, Scenario, Step, load_test_set
+from ._runner import Runner, ScenarioResult, junit_xml, summary_table
+
+__all__ = [
+    "DEFAULT_TEST_SETS",
+    "Runner",
+    "Scenario",
+    "ScenarioResult",
+    "Step",
+    "junit_xml",
+    "load_test_set",
+    "summary_table",
+]

@@ -1,0 +1,157 @@
+"""The portal's request cycle: routing, the server-side session and its CSRF token, rights, errors.
+
+Every request gets a session (anonymous before login) kept server-side; the browser holds only its
+random id in a Secure, HttpOnly, SameSite=Lax cookie. Every POST must carry the session's CSRF token
+(403 otherwise). Pages that need a user redirect to the login page; a page or object the user may
+not reach answers 404, so that its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.errors import EsavError, NotEntitledError
+from gateway.services import Gateway, PortalUser, WebSession
+
+from ._http import HttpError, Response, WebRequest, redirect
+from ._templates import Templates
+
+__all__ = ["SESSION_COOKIE", "Context", "Route", "WebApp"]
+
+log = logging.getLogger("gateway.web")
+
+SESSION_COOKIE = "esav_session"
+Handler = Callable[..., Response]
+
+
+@dataclass
+class Context:
+    """What a handler works with: the request, the session and user, the gateway, the templates."""
+
+    request: WebRequest
+    gateway: Gateway
+    templates: Templates
+    session: WebSession
+    user: PortalUser | None
+    new_cookie: str | None = None  # a session id to set on the response
+    nav: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def portal_user(self) -> PortalUser:
+        assert self.user is not None  # routes needing a user are only reached with one
+        return self.user
+
+    def page(self, template: str, status: int = 200, **variables: Any) -> Response:
+        body = self.templates.render(
+            template,
+            user=self.user,
+            csrf=self.session.record.csrf_token,
+            nav=self.nav,
+            path=self.request.path,
+            message=_MESSAGES.get(self.request.arg("ok")),
+            **variables,
+        )
+        return Response(status=status, body=body)
+
+    def require_eservice(self, eservice: str) -> PortalUser:
+        """The user, if its profile and operator open ``eservice``; 404 otherwise."""
+        user = self.portal_user
+        if eservice not in user.eservices:
+            raise HttpError(404, "Page introuvable.")
+        return user
+
+    def require_admin(self) -> PortalUser:
+        user = self.portal_user
+        if not user.is_admin:
+            raise HttpError(404, "Page introuvable.")
+        return user
+
+
+#: Confirmation messages shown after a redirect (``?ok=code``): fixed texts, nothing echoed.
+_MESSAGES = {
+    "complete": "Votre complément a été enregistré.",
+    "annule": "La signalisation a été annulée.",
+    "refus": "Le refus de clôture a été enregistré.",
+    "rdv": "Le rendez-vous est réservé.",
+    "profil": "Le profil a été enregistré.",
+    "statut": "Le statut du compte a été changé.",
+    "supprime": "L'utilisateur a été supprimé.",
+    "cree": "L'utilisateur a été créé.",
+    "deconnecte": "Vous êtes déconnecté.",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    login_required: bool = True
+
+
+class WebApp:
+    """Dispatches a WebRequest to its handler with the session, rights and CSRF checks around it."""
+
+    def __init__(self, gateway: Gateway, nav: Callable[[PortalUser | None], list[tuple[str, str]]]) -> None:
+        self.gateway = gateway
+        self.templates = Templates()
+        self._routes: list[Route] = []
+        self._nav = nav
+
+    def route(self, method: str, path: str, handler: Handler, *, login_required: bool = True) -> None:
+        """Add a route; ``{name}`` in ``path`` matches one path segment, passed to the handler by name."""
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
+        self._routes.append(Route(method, re.compile(regex), handler, login_required))
+
+    def handle(self, request: WebRequest) -> Response:
+        accounts = self.gateway.accounts
+        session = accounts.session(request.cookies.get(SESSION_COOKIE))
+        new_cookie = None
+        if session is None:
+            session = accounts.new_session()
+            new_cookie = session.session_id
+        user = accounts.portal_user(session)
+        context = Context(request, self.gateway, self.templates, session, user, new_cookie, self._nav(user))
+        try:
+            response = self._dispatch(context)
+        except HttpError as exc:
+            response = context.page("erreur.html", status=exc.status, erreur=exc.message)
+        except NotEntitledError:
+            response = context.page("erreur.html", status=404, erreur="Page introuvable.")
+        except EsavError as exc:
+            response = context.page("erreur.html", status=400, erreur=exc.libelle)
+        except Exception:
+            incident = secrets.token_hex(6)
+            log.exception("web page failed, incident %s", incident)
+            response = context.page(
+                "erreur.html", status=500, erreur=f"Erreur interne du fournisseur, incident {incident}."
+            )
+        if context.new_cookie is not None:
+            response.cookies[SESSION_COOKIE] = (context.new_cookie, None)
+        return response
+
+    def _dispatch(self, context: Context) -> Response:
+        request = context.request
+        allowed = []
+        for route in self._routes:
+            match = route.pattern.match(request.path)
+            if match is None:
+                continue
+            allowed.append(route.method)
+            if route.method != request.method:
+                continue
+            if request.method == "POST" and not context.gateway.accounts.csrf_ok(
+                context.session, request.field("csrf")
+            ):
+                raise HttpError(403, "Formulaire expiré ou invalide (jeton CSRF) : rechargez la page et recommencez.")
+            if route.login_required and context.user is None:
+                return redirect("/connexion", suite=request.path)
+            return route.handler(context, **match.groupdict())
+        if allowed:
+            raise HttpError(405, "Méthode non autorisée.")
+        raise HttpError(404, "Page introuvable.")

@@ -1,0 +1,157 @@
+"""The deposit page's form: the catalogue's field tree (the same as the HTML mockups), and back to XML.
+
+Field names are the fields' paths in the form (``/signalisationCuivre/defaut/codeDefaut``) and ids
+are built as the mockups build them, so a schema error's ``chemin`` names its field directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+from gateway.catalogue import Catalogue, FormField, form_model
+from gateway.domain.clock import PARIS
+from gateway.errors import ErrorDetail
+
+__all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page"]
+
+_LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field as the template draws it (mirrors the mockup's control choice)."""
+
+    field: FormField
+    id: str
+    control: str  # select, boolean, number, textarea, input
+    input_type: str  # for input: text, date, time, datetime-local
+    options: tuple[tuple[str, str], ...]  # (value, label) for select
+    help: str
+    children: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class FormPage:
+    code: str
+    version: str
+    titre: str
+    namespace: str
+    root: FormField
+    fields: tuple[FieldView, ...]
+
+
+@lru_cache(maxsize=64)
+def _model(xsd_path: Path) -> FormField:
+    # xmlschema takes milliseconds to read a form: once per file and process is enough.
+    return form_model(xsd_path)
+
+
+def form_page(catalogue: Catalogue, code: str, version: str) -> FormPage:
+    form = catalogue.form(code)
+    root = _model(catalogue.xsd_path(code, version))
+    views = tuple(_view(catalogue, child) for child in root.children)
+    return FormPage(code, version, form.titre, form.namespace, root, views)
+
+
+def _view(catalogue: Catalogue, field: FormField) -> FieldView:
+    field_id = "f" + field.path.replace("/", "-")
+    children = tuple(_view(catalogue, child) for child in field.children)
+    options: tuple[tuple[str, str], ...] = ()
+    input_type = "text"
+    if field.children:
+        control = "group"
+    elif field.enumeration:
+        control = "select"
+        labels = catalogue.nomenclature(field.nomenclature) if field.nomenclature else None
+        options = tuple(
+            (value, f"{(labels.libelle_of(value) if labels else None) or value} ({value})")
+            for value in field.enumeration
+        )
+    elif field.primitive == "boolean":
+        control, options = "select", (("true", "Oui"), ("false", "Non"))
+    elif field.primitive == "decimal":
+        control = "number"
+    else:
+        input_type = {"dateTime": "datetime-local", "date": "date", "time": "time"}.get(field.primitive or "", "text")
+        long_text = input_type == "text" and field.max_length is not None and field.max_length > 200
+        control = "textarea" if long_text else "input"
+    return FieldView(field, field_id, control, input_type, options, _help(field), children)
+
+
+def _help(field: FormField) -> str:
+    notes = []
+    if field.patterns:
+        notes.append(f"Format : {field.patterns[0]}.")
+    if field.max_length is not None:
+        notes.append(f"{field.max_length} caractères au plus.")
+    if field.primitive == "dateTime":
+        notes.append("Date et heure de Paris.")
+    return " ".join(notes)
+
+
+def build_form_xml(page: FormPage, values: dict[str, str]) -> tuple[etree._Element, list[str]]:
+    """The form instance from the submitted values, and the paths of mandatory fields left empty.
+
+    Empty fields are left out; an optional group is written only when one of its fields is filled.
+    A ``datetime-local`` value (no offset) is read as Paris time.
+    """
+    missing: list[str] = []
+    root = etree.Element(f"{{{page.namespace}}}{page.root.name}", nsmap={None: page.namespace})
+    for child in page.root.children:
+        _fill(root, child, values, page.namespace, missing, parent_present=True)
+    return root, missing
+
+
+def _filled(field: FormField, values: dict[str, str]) -> bool:
+    if field.children:
+        return any(_filled(child, values) for child in field.children)
+    return bool(values.get(field.path, "").strip())
+
+
+def _fill(
+    parent: etree._Element,
+    field: FormField,
+    values: dict[str, str],
+    namespace: str,
+    missing: list[str],
+    *,
+    parent_present: bool,
+) -> None:
+    present = _filled(field, values)
+    if not present:
+        if field.mandatory and parent_present:
+            missing.extend(f.path for f in field.walk() if f.simple and (f.mandatory or f is field))
+        return
+    element = etree.SubElement(parent, f"{{{namespace}}}{field.name}")
+    if field.children:
+        for child in field.children:
+            _fill(element, child, values, namespace, missing, parent_present=True)
+        return
+    element.text = _wire_value(field, values[field.path].strip())
+
+
+def _wire_value(field: FormField, value: str) -> str:
+    if field.primitive == "dateTime" and _LOCAL_DATETIME.match(value):
+        instant = datetime.fromisoformat(value).replace(tzinfo=PARIS)
+        return instant.isoformat(timespec="seconds")
+    return value
+
+
+def errors_by_field(page: FormPage, details: tuple[ErrorDetail, ...], missing: list[str]) -> dict[str, list[str]]:
+    """Each problem under the path of its field; what no field matches goes under ``""``."""
+    known = {f.path for f in page.root.walk()}
+    errors: dict[str, list[str]] = {path: ["Champ obligatoire."] for path in missing}
+    for detail in details:
+        path = _INDEX.sub("", detail.chemin)
+        if path in known and path not in errors:
+            errors.setdefault(path, []).append(detail.libelle)
+        elif path not in errors and not detail.libelle.startswith("élément obligatoire manquant"):
+            errors.setdefault("", []).append(f"{detail.chemin} : {detail.libelle}")
+    return errors

@@ -1,0 +1,61 @@
+"""The portal's URL map: every page and form, and which handler serves it."""
+
+from __future__ import annotations
+
+from gateway.services import Gateway
+
+from . import _views_admin as admin
+from . import _views_auth as auth
+from . import _views_esav as esav
+from . import _views_field as field
+from . import _views_portal as portal
+from . import _views_space as space
+from . import _views_subscription as subscription
+from ._app import WebApp
+
+__all__ = ["build_app"]
+
+
+def build_app(gateway: Gateway) -> WebApp:
+    app = WebApp(gateway, portal.navigation)
+    app.route("GET", "/connexion", auth.login_form, login_required=False)
+    app.route("POST", "/connexion", auth.login_submit, login_required=False)
+    app.route("POST", "/deconnexion", auth.logout)
+    app.route("GET", "/", portal.home)
+    app.route("GET", "/documents", portal.documents)
+    app.route("GET", "/documents/{section}/{name}", portal.doc_file)
+    app.route("GET", "/actualites", space.news)
+    app.route("GET", "/contrats", space.contracts)
+    app.route("GET", "/fichiers", space.files)
+    app.route("POST", "/fichiers", space.upload_files)
+    app.route("GET", "/fichiers/{file_id}", space.download_file)
+    app.route("GET", "/duplicata", space.invoices)
+    app.route("GET", "/duplicata/{invoice_id}", space.download_invoice)
+    app.route("GET", "/faq", space.faq)
+    app.route("GET", "/e-soutien", space.support_form)
+    app.route("POST", "/e-soutien", space.support_submit)
+    # e-SAV en ligne
+    app.route("GET", "/esav", esav.tickets)
+    app.route("GET", "/esav/deposer", esav.deposit_form)
+    app.route("POST", "/esav/deposer", esav.deposit_submit)
+    app.route("GET", "/esav/signalisations/{reference}", esav.ticket_detail)
+    app.route("GET", "/esav/signalisations/{reference}/pieces/{attachment_id}", esav.attachment)
+    app.route("POST", "/esav/signalisations/{reference}/completer", esav.complete)
+    app.route("POST", "/esav/signalisations/{reference}/annuler", esav.cancel)
+    app.route("POST", "/esav/signalisations/{reference}/refuser-cloture", esav.refuse_closure)
+    app.route("GET", "/esav/signalisations/{reference}/rendez-vous", field.slots)
+    app.route("POST", "/esav/signalisations/{reference}/rendez-vous", field.book_slot)
+    app.route("GET", "/esav/tests", field.test_form)
+    app.route("POST", "/esav/tests", field.launch_test)
+    app.route("GET", "/esav/tests/{reference}", field.test_result)
+    app.route("GET", "/esav/reseau", field.network)
+    # The operator's administrator
+    app.route("GET", "/abonnement", subscription.subscription_form)
+    app.route("POST", "/abonnement", subscription.subscription_submit)
+    app.route("GET", "/admin/utilisateurs", admin.users)
+    app.route("POST", "/admin/utilisateurs", admin.create_user)
+    app.route("GET", "/admin/utilisateurs/{user_id}", admin.edit_user)
+    app.route("POST", "/admin/utilisateurs/{user_id}/profil", admin.save_profile)
+    app.route("POST", "/admin/utilisateurs/{user_id}/statut", admin.set_status)
+    app.route("POST", "/admin/utilisateurs/{user_id}/supprimer", admin.remove_user)
+    return app

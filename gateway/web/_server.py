@@ -1,0 +1,151 @@
+"""Serving the portal from the gateway's Twisted process, over HTTPS on its own port (server TLS only)."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from cryptography.hazmat.primitives import serialization
+from twisted.internet import reactor as default_reactor
+from twisted.internet.ssl import CertificateOptions, TLSVersion
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from gateway.config import Settings
+from gateway.errors import AuthenticationError, ConfigError
+from gateway.security.pki import load_certificates
+from gateway.server import PkiFiles, bounded_request_factory
+from gateway.services import Gateway
+
+from ._http import Response, WebRequest
+from ._multipart import UploadedPart, parse_multipart
+from ._routes import build_app
+from ._templates import STATIC_DIR
+
+__all__ = ["RunningWeb", "build_web_site", "start_web", "web_tls_options"]
+
+# Pages are private to the user: no caching, no framing, no guessing of types, scripts from here only.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=31536000",
+}
+
+
+class _Quiet(Site):
+    def log(self, request: Any) -> None:
+        pass
+
+
+class PortalResource(Resource):
+    """The one Twisted resource of the portal: turns a Twisted request into a WebRequest and back."""
+
+    isLeaf = True  # noqa: N815 - Twisted's interface
+
+    def __init__(self, gateway: Gateway) -> None:
+        super().__init__()
+        self._app = build_app(gateway)
+
+    def render(self, request: Any) -> bytes:
+        path = request.path.decode("utf-8", "replace")
+        if getattr(request, "body_too_large", False):
+            return self._send(request, Response(413, b"Envoi trop volumineux.", "text/plain; charset=utf-8"))
+        if path.startswith("/static/"):
+            return self._static(request, path.removeprefix("/static/"))
+        form, files = _form(request)
+        web_request = WebRequest(
+            method=request.method.decode("ascii", "replace"),
+            path=path.rstrip("/") or "/",
+            query=parse_qs(request.uri.partition(b"?")[2].decode("utf-8", "replace")),
+            form=form,
+            files=files,
+            cookies={k.decode("latin-1"): v.decode("latin-1") for k, v in request.received_cookies.items()},
+            client_ip=str(getattr(request.getClientAddress(), "host", "")),
+        )
+        response = self._app.handle(web_request)
+        return self._send(request, response)
+
+    def _static(self, request: Any, name: str) -> bytes:
+        target = (STATIC_DIR / name).resolve()
+        if STATIC_DIR.resolve() not in target.parents or not target.is_file():
+            return self._send(request, Response(404, b"Introuvable", "text/plain; charset=utf-8"))
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        response = Response(200, target.read_bytes(), kind, {"Cache-Control": "max-age=3600"})
+        return self._send(request, response)
+
+    @staticmethod
+    def _send(request: Any, response: Response) -> bytes:
+        request.setResponseCode(response.status)
+        request.setHeader(b"Content-Type", response.content_type.encode())
+        headers = {"Cache-Control": "no-store", **_SECURITY_HEADERS, **response.headers}
+        for name, value in headers.items():
+            request.setHeader(name.encode(), value.encode("utf-8"))
+        for name, (value, max_age) in response.cookies.items():
+            request.addCookie(
+                name.encode(),
+                value.encode(),
+                path=b"/",
+                secure=True,
+                httpOnly=True,
+                sameSite="lax",
+                max_age=None if max_age is None else str(max_age).encode(),
+            )
+        return response.body
+
+
+def _form(request: Any) -> tuple[dict[str, list[str]], dict[str, list[UploadedPart]]]:
+    """The POSTed fields and files (urlencoded or multipart), decoded as UTF-8."""
+    if request.method != b"POST" or request.content is None:
+        return {}, {}
+    request.content.seek(0)  # Twisted has already read it once to fill ``args``
+    body = request.content.read()
+    kind = (request.getHeader(b"content-type") or b"").decode("latin-1")
+    if kind.startswith("multipart/form-data"):
+        return parse_multipart(body, kind)
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True), {}
+
+
+def web_tls_options(server_cert_pem: bytes, server_key_pem: bytes) -> CertificateOptions:
+    """Server-only TLS for the portal: TLS 1.2 minimum and no client certificate asked for (browsers
+    would otherwise offer a certificate picker); the web services keep mutual TLS on their own port."""
+    try:
+        chain = load_certificates(server_cert_pem)
+        key = serialization.load_pem_private_key(server_key_pem, password=None)
+    except (AuthenticationError, ValueError, TypeError) as exc:
+        raise ConfigError(f"TLS du portail : certificat ou clé du serveur illisible ({exc})") from exc
+    return CertificateOptions(
+        privateKey=key,  # type: ignore[arg-type]
+        certificate=chain[0],  # type: ignore[arg-type]
+        extraCertChain=chain[1:],  # type: ignore[arg-type]
+        raiseMinimumTo=TLSVersion.TLSv1_2,
+    )
+
+
+def build_web_site(gateway: Gateway, settings: Settings) -> Site:
+    site = _Quiet(PortalResource(gateway))
+    site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
+    site.displayTracebacks = False
+    return site
+
+
+@dataclass
+class RunningWeb:
+    port: Any
+
+    @property
+    def port_number(self) -> int:
+        return int(self.port.getHost().port)
+
+    def stop(self) -> Any:
+        return self.port.stopListening()
+
+
+def start_web(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = default_reactor) -> RunningWeb:
+    """Listen for the portal on ``settings.web_port`` (call in the reactor thread)."""
+    options = web_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes())
+    port = reactor.listenSSL(settings.web_port, build_web_site(gateway, settings), options, interface=settings.host)
+    return RunningWeb(port)

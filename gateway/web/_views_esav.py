@@ -1,0 +1,238 @@
+"""e-SAV en ligne: deposit from the catalogue form, follow, complete, cancel, refuse closure.
+
+The pages call the same use cases as the web services, as a ``Caller`` on channel WEB whose author
+is the user. On top of the operator's ownership (checked by the services), the user's profile
+bounds what it sees (offers it reads) and does (offers it writes); anything outside answers 404.
+"""
+
+from __future__ import annotations
+
+from gateway.domain.states import CLOSED_STATES, OPEN_STATES, TicketState
+from gateway.errors import EsavError, UnknownTicketError
+from gateway.services import (
+    WEB_SERVICES_ONLY_OFFERS,
+    AttachmentIn,
+    DepositRequest,
+    PortalUser,
+    SearchQuery,
+    TicketDetail,
+)
+from gateway.store import PrestationRecord
+
+from ._app import Context
+from ._forms import build_form_xml, errors_by_field, form_page
+from ._http import HttpError, Response, redirect
+
+__all__ = [
+    "attachment",
+    "cancel",
+    "complete",
+    "deposit_form",
+    "deposit_submit",
+    "refuse_closure",
+    "ticket_detail",
+    "tickets",
+]
+
+GRAVITES = (("MINEURE", "Mineure"), ("MAJEURE", "Majeure"), ("CRITIQUE", "Critique"))
+PAGE_SIZE = 100
+
+
+def _esav(ctx: Context) -> PortalUser:
+    return ctx.require_eservice("ESAV")
+
+
+def _prestations(ctx: Context, user: PortalUser, *, write: bool) -> list[PrestationRecord]:
+    allowed = user.can_write if write else user.can_read
+    return [p for p in ctx.gateway.store.list_prestations(user.caller.operator_code) if allowed(p.code_offre)]
+
+
+def tickets(ctx: Context) -> Response:
+    """Open tickets of the offers the user reads, filtered by state and prestation."""
+    user = _esav(ctx)
+    state = ctx.request.arg("etat")
+    prestation = ctx.request.arg("prestation").strip()
+    states = (state,) if state in {s.value for s in OPEN_STATES} else ()
+    page = ctx.gateway.tickets.search(
+        user.caller, SearchQuery(states=states, prestation=prestation or None, size=PAGE_SIZE)
+    )
+    rows = [t for t in page.items if user.can_read(t.code_offre)]
+    return ctx.page(
+        "esav/liste.html",
+        tickets=rows,
+        states=sorted((s.value, s.libelle) for s in OPEN_STATES),
+        state_labels={s.value: s.libelle for s in TicketState},
+        etat=state,
+        prestation=prestation,
+    )
+
+
+def deposit_form(ctx: Context) -> Response:
+    user = _esav(ctx)
+    identifiant = ctx.request.arg("prestation")
+    if not identifiant:
+        return ctx.page("esav/choisir.html", prestations=_prestations(ctx, user, write=True))
+    return _deposit_page(ctx, user, identifiant, values={}, errors={})
+
+
+def _writable_prestation(ctx: Context, user: PortalUser, identifiant: str) -> PrestationRecord:
+    prestation = ctx.gateway.store.get_prestation(identifiant)
+    if prestation is None or prestation.operator_code != user.caller.operator_code:
+        raise HttpError(404, "Prestation introuvable.")
+    if not user.can_write(prestation.code_offre):
+        raise HttpError(404, "Prestation introuvable.")
+    return prestation
+
+
+def _deposit_page(
+    ctx: Context,
+    user: PortalUser,
+    identifiant: str,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    status: int = 200,
+) -> Response:
+    prestation = _writable_prestation(ctx, user, identifiant)
+    catalogue = ctx.gateway.catalogue
+    if prestation.code_offre in WEB_SERVICES_ONLY_OFFERS:
+        return ctx.page(
+            "esav/deposer.html",
+            status=status,
+            prestation=prestation,
+            page=None,
+            web_only=True,
+            values={},
+            errors=errors,
+            gravites=GRAVITES,
+        )
+    form = catalogue.form_for_offer(prestation.code_offre)
+    version = catalogue.version_in_force(form.code, ctx.gateway.clock.now())
+    if version is None:
+        raise HttpError(404, "Aucun formulaire en production pour cette offre.")
+    page = form_page(catalogue, form.code, version)
+    return ctx.page(
+        "esav/deposer.html",
+        status=status,
+        prestation=prestation,
+        page=page,
+        web_only=False,
+        values=values,
+        errors=errors,
+        gravites=GRAVITES,
+    )
+
+
+def deposit_submit(ctx: Context) -> Response:
+    user = _esav(ctx)
+    request = ctx.request
+    prestation = _writable_prestation(ctx, user, request.field("prestation"))
+    values = {name: vals[0] for name, vals in request.form.items() if vals}
+    catalogue = ctx.gateway.catalogue
+    form = catalogue.form_for_offer(prestation.code_offre)
+    version = catalogue.version_in_force(form.code, ctx.gateway.clock.now()) or ""
+    page = form_page(catalogue, form.code, version) if version else None
+    missing: list[str] = []
+    form_xml = None
+    if page is not None:
+        # Mandatory fields left empty are left out of the XML: the XSD then refuses the form too,
+        # so nothing is stored, and each empty field is named under itself.
+        form_xml, missing = build_form_xml(page, values)
+    errors: dict[str, list[str]] = {}
+    try:
+        # A web-services-only offer (FTTH) has no form on the page; a crafted POST still reaches
+        # the service, which refuses it for the WEB channel.
+        receipt = ctx.gateway.tickets.deposit(
+            user.caller,
+            DepositRequest(
+                identifiant_prestation=prestation.identifiant,
+                code_offre=prestation.code_offre,
+                gravite=request.field("gravite"),
+                form_code=form.code,
+                form_version=version,
+                form=form_xml,  # None only for FTTH: the service refuses before reading it
+                commentaire=request.field("commentaire").strip() or None,
+                reference_operateur=request.field("referenceOperateur").strip() or None,
+            ),
+        )
+    except EsavError as exc:
+        if page is not None and (exc.details or missing):
+            errors = errors_by_field(page, exc.details, missing)
+        if exc.chemin in ("gravite", "referenceOperateur", "commentaire"):
+            errors.setdefault(exc.chemin, []).append(exc.libelle)
+        if not errors or exc.chemin == "codeOffre":
+            errors.setdefault("", []).append(exc.libelle)
+        return _deposit_page(ctx, user, prestation.identifiant, values, errors, status=422)
+    return ctx.page("esav/accuse.html", receipt=receipt, prestation=prestation)
+
+
+def _ticket_for(ctx: Context, reference: str) -> tuple[PortalUser, TicketDetail]:
+    user = _esav(ctx)
+    try:
+        detail = ctx.gateway.tickets.detail(user.caller, reference)
+    except UnknownTicketError:
+        raise HttpError(404, "Signalisation introuvable.") from None
+    if not user.can_read(detail.ticket.code_offre):
+        raise HttpError(404, "Signalisation introuvable.")
+    return user, detail
+
+
+def ticket_detail(ctx: Context, reference: str, erreur: str | None = None, status: int = 200) -> Response:
+    user, detail = _ticket_for(ctx, reference)
+    ticket = detail.ticket
+    state = TicketState(ticket.state)
+    return ctx.page(
+        "esav/detail.html",
+        status=status,
+        d=detail,
+        can_write=user.can_write(ticket.code_offre),
+        is_open=state in OPEN_STATES,
+        is_closed=state in CLOSED_STATES,
+        state_labels={s.value: s.libelle for s in TicketState},
+        erreur_action=erreur,
+    )
+
+
+def _act(ctx: Context, reference: str, action: str) -> Response:
+    user, detail = _ticket_for(ctx, reference)
+    if not user.can_write(detail.ticket.code_offre):
+        raise HttpError(404, "Signalisation introuvable.")
+    text = ctx.request.field("texte").strip()
+    services = ctx.gateway.tickets
+    try:
+        if action == "complete":
+            files = [p for p in ctx.request.files.get("pieces", []) if p.filename or p.content]
+            attachments = tuple(AttachmentIn(p.filename, p.content_type, p.content) for p in files)
+            services.complete(user.caller, reference, text, attachments)
+        elif action == "annule":
+            services.cancel(user.caller, reference, text)
+        else:
+            services.refuse_closure(user.caller, reference, text)
+    except EsavError as exc:
+        return ticket_detail(ctx, reference, erreur=exc.libelle, status=422)
+    return redirect(f"/esav/signalisations/{reference}", ok=action)
+
+
+def attachment(ctx: Context, reference: str, attachment_id: str) -> Response:
+    """A file attached to the ticket (by either side), for a user who reads the ticket's offer."""
+    user, _ = _ticket_for(ctx, reference)
+    if not attachment_id.isdigit():
+        raise HttpError(404, "Pièce jointe introuvable.")
+    try:
+        found = ctx.gateway.tickets.attachment(user.caller, reference, int(attachment_id))
+    except EsavError:
+        raise HttpError(404, "Pièce jointe introuvable.") from None
+    safe = found.name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    headers = {"Content-Disposition": f'attachment; filename="{safe}"'}
+    return Response(200, found.content or b"", found.mime_type, headers)
+
+
+def complete(ctx: Context, reference: str) -> Response:
+    return _act(ctx, reference, "complete")
+
+
+def cancel(ctx: Context, reference: str) -> Response:
+    return _act(ctx, reference, "annule")
+
+
+def refuse_closure(ctx: Context, reference: str) -> Response:
+    return _act(ctx, reference, "refus")

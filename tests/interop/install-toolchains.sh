@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install the toolchains of the interoperability suite (tests/interop/): PHP 8 SoapClient,
+# Java JAX-WS RI (wsimport) and node-soap. suds-community comes with the Python test extras.
+#
+# Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
+# what it could not install, and the matching interop tests then skip naming the missing command.
+set -u
+cd "$(dirname "$0")"
+
+missing=()
+note() { printf 'interop toolchains: %s\n' "$*"; }
+
+have_php_soap() { command -v php >/dev/null 2>&1 && php -r 'exit(class_exists("SoapClient") ? 0 : 1);' 2>/dev/null; }
+have_wsimport() { command -v wsimport >/dev/null 2>&1; }
+
+apt_packages=()
+have_php_soap || apt_packages+=(php-cli php-soap)
+have_wsimport || apt_packages+=(jaxws libjaxws-java)
+
+if ((${#apt_packages[@]})); then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        note "installing ${apt_packages[*]} with apt-get"
+        export DEBIAN_FRONTEND=noninteractive
+        # Another apt-get may hold the lock (a shared machine): wait for it rather than fail.
+        apt=(apt-get -o DPkg::Lock::Timeout=600 -qq)
+        { "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "${apt_packages[@]}"; } \
+            >/tmp/esav-interop-apt.log 2>&1 || note "apt-get failed (log: /tmp/esav-interop-apt.log)"
+    else
+        note "cannot install ${apt_packages[*]}: apt-get as root is not available"
+    fi
+fi
+have_php_soap || missing+=("php with SoapClient (Debian php-cli php-soap)")
+have_wsimport || missing+=("wsimport (Debian jaxws libjaxws-java)")
+command -v javac >/dev/null 2>&1 || missing+=("javac (a JDK, e.g. Debian openjdk-17-jdk-headless)")
+
+if command -v npm >/dev/null 2>&1; then
+    if [ ! -f node_modules/soap/package.json ]; then
+        npm ci --no-audit --no-fund --loglevel=error >/tmp/esav-interop-npm.log 2>&1 \
+            || note "npm ci failed (log: /tmp/esav-interop-npm.log)"
+    fi
+    [ -f node_modules/soap/package.json ] || missing+=("node-soap (npm ci in tests/interop)")
+else
+    missing+=("node and npm")
+fi
+
+if ((${#missing[@]})); then
+    for m in "${missing[@]}"; do note "not installed: $m (its interop tests will skip)"; done
+fi
+exit 0

@@ -1,0 +1,82 @@
+"""Starting an integration platform (and a production gateway beside it) in tests."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from support import CATALOGUE, DEFAULT_NOW, SessionPki, in_reactor, reactor
+
+from gateway.config import Settings
+from gateway.domain.clock import FixedClock
+from gateway.integration import RunningPlatform, build_sandbox, load_robot_paths, open_platform_gateway, start_platform
+from gateway.server import PkiFiles
+
+
+@dataclass
+class LivePlatform:
+    """An integration platform on loopback: same shape as ``support.LiveGateway`` plus robot and journal."""
+
+    running: RunningPlatform
+    clock: FixedClock
+    data_dir: Path
+    pki: SessionPki
+
+    @property
+    def gateway(self) -> Any:
+        return self.running.gateway
+
+    @property
+    def port(self) -> int:
+        return self.running.running.port_number
+
+    @property
+    def base_url(self) -> str:
+        return f"https://localhost:{self.port}"
+
+    def cert_files(self, operator: str) -> tuple[str, str]:
+        return str(self.pki.directory / f"{operator}.pem"), str(self.pki.directory / f"{operator}.key")
+
+    def client(self, operator: str = "OPE001", service: str = "signalisation", version: str = "v2") -> Any:
+        import requests
+        import zeep
+
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = str(self.pki.directory / "ca.pem")
+        session.cert = self.cert_files(operator)
+        transport = zeep.Transport(session=session, timeout=30, operation_timeout=30)
+        return zeep.Client(f"{self.base_url}/esav/{version}/{service}?wsdl", transport=transport)
+
+    def flush(self) -> None:
+        in_reactor(self.running.journal.flush)
+
+    def stop(self) -> None:
+        in_reactor(self.running.stop)
+        self.gateway.close()
+
+
+def start_platform_for_test(
+    data_dir: Path, session_pki: SessionPki, *, robot_step_s: float = 3600.0, now: datetime = DEFAULT_NOW
+) -> LivePlatform:
+    """A platform with the sandbox data; ``robot_step_s`` large means tests drive ``robot.step()`` themselves."""
+    pki_dir = data_dir / "pki"
+    shutil.copytree(session_pki.directory, pki_dir)
+    clock = FixedClock(now)
+    settings = Settings(
+        data_dir=data_dir,
+        port=0,
+        catalogue_dir=CATALOGUE,
+        sweep_interval_s=3600,
+        robot_step_s=robot_step_s,
+        line_test_delay_s=0,
+        line_test_poll_s=0.1,
+    )
+    paths = load_robot_paths()
+    gateway = open_platform_gateway(settings, paths, clock)
+    build_sandbox(gateway, pki_dir, paths)
+    running = in_reactor(start_platform, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, paths)
+    return LivePlatform(running, clock, data_dir, session_pki)

@@ -1,0 +1,44 @@
+"""Structured call logs: one JSON line per SOAP call, with the request id that faults carry as idErreur."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import zeep
+from support import deposit
+
+from gateway.server import JsonLogFormatter
+
+
+def _lines(caplog) -> list[dict]:
+    formatter = JsonLogFormatter()
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "gateway.calls"]
+
+
+def test_one_json_line_per_call_without_body_or_personal_data(live, caplog):
+    """A deposit logs ts, request_id, operator, version, service, operation, outcome, duration_ms; no body."""
+    with caplog.at_level(logging.INFO, logger="gateway.calls"):
+        deposit(live.client(), commentaire="M. Dupont au 06 12 34 56 78")
+    (line,) = _lines(caplog)
+    assert {k: line[k] for k in ("operator", "version", "service", "operation", "outcome", "fault_code")} == {
+        "operator": "OPE001",
+        "version": "v2",
+        "service": "signalisation",
+        "operation": "deposerSignalisation",
+        "outcome": "OK",
+        "fault_code": None,
+    }
+    assert set(line) >= {"ts", "request_id", "duration_ms"}
+    text = json.dumps(line)
+    assert "Dupont" not in text and "0140000001" not in text
+
+
+def test_fault_carries_the_request_id_of_its_log_line(live, caplog):
+    """The idErreur of a fault is the request_id of that call's log line."""
+    with caplog.at_level(logging.INFO, logger="gateway.calls"), pytest.raises(zeep.exceptions.Fault) as caught:
+        live.client().service.consulterEtatSignalisation("SIG99999999")
+    (line,) = _lines(caplog)
+    assert line["fault_code"] == "SIGNALISATION_INCONNUE"
+    assert caught.value.detail.xpath("string(.//*[local-name()='idErreur'])") == line["request_id"]

@@ -1,0 +1,104 @@
+"""Several server processes on one port share the store safely (esav serve --workers 2)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from support import REPO, deposit
+from test_durability import clean_env, client_for, free_port, wait_until_serving
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    data = tmp_path / "data"
+    subprocess.run(
+        [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
+        check=True,
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+    )
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port), "--workers", "2"],
+            cwd=REPO,
+            env=clean_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(parent, port, data / "pki", log)
+        yield parent, port, data, log
+    finally:
+        if parent.poll() is None:
+            parent.send_signal(signal.SIGTERM)
+            try:
+                parent.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                parent.kill()
+
+
+def _children(parent_pid):
+    out = subprocess.run(["pgrep", "-P", str(parent_pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def test_two_workers_serve_and_share_one_store(two_workers):
+    """Deposits spread over two processes are all stored once; one idempotency key makes one ticket."""
+    parent, port, data, _ = two_workers
+    assert len(_children(parent.pid)) == 2
+    clients = [client_for(port, data / "pki") for _ in range(16)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        distinct = list(pool.map(lambda i: deposit(clients[i], referenceOperateur=f"W-{i}"), range(16)))
+        same = list(pool.map(lambda c: deposit(c, referenceOperateur="W-SAME"), clients))
+    assert len({a.referenceSignalisation for a in distinct}) == 16
+    assert len({a.referenceSignalisation for a in same}) == 1
+    with sqlite3.connect(data / "esav.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 17
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_sigterm_stops_every_worker(two_workers):
+    """Stopping the parent stops its workers; none is left behind."""
+    parent, _, _, _ = two_workers
+    workers = _children(parent.pid)
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=20) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_a_crashed_worker_is_replaced(two_workers):
+    """A worker killed by accident is restarted and the port keeps serving."""
+    parent, port, data, log = two_workers
+    victim = _children(parent.pid)[0]
+    subprocess.run(["kill", "-KILL", str(victim)], check=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        children = _children(parent.pid)
+        if len(children) == 2 and victim not in children:
+            break
+        time.sleep(0.1)
+    assert len(_children(parent.pid)) == 2 and victim not in _children(parent.pid)
+    wait_until_serving(parent, port, data / "pki", log)
+    assert deposit(client_for(port, data / "pki")).etat == "EN_DEPOT"
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

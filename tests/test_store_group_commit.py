@@ -1,0 +1,119 @@
+"""Group commit: the writes of one event-loop tick commit together; answers wait for the commit."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from gateway.store import Store
+
+
+@pytest.fixture
+def grouped(tmp_path):
+    store = Store(tmp_path / "esav.db")
+    scheduled = []
+    store.enable_group_commit(scheduled.append)
+    yield store, scheduled, tmp_path / "esav.db"
+    store.close()
+
+
+def _add_operator(db, code):
+    db.conn.execute(
+        "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
+        "VALUES (?, ?, 1, 1, '[]', '2026-11-22')",
+        [code, code],
+    )
+
+
+def _committed_codes(path):
+    with sqlite3.connect(path) as other:  # another connection sees only what is committed
+        return {row[0] for row in other.execute("SELECT code FROM operators")}
+
+
+def test_writes_of_one_tick_commit_once_at_the_end(grouped):
+    """Two write blocks share one transaction, invisible to others until the scheduled commit runs."""
+    store, scheduled, path = grouped
+    with store.write() as db:
+        _add_operator(db, "OPA")
+    with store.write() as db:
+        _add_operator(db, "OPB")
+    assert len(scheduled) == 1 and store.commit_pending()
+    assert _committed_codes(path) == set()
+    scheduled.pop()()
+    assert _committed_codes(path) == {"OPA", "OPB"}
+    assert not store.commit_pending()
+
+
+def test_a_failed_block_undoes_only_its_own_writes(grouped):
+    """An error inside one block rolls back its savepoint; the others' writes still commit."""
+    store, scheduled, path = grouped
+    with store.write() as db:
+        _add_operator(db, "OPA")
+    with pytest.raises(sqlite3.IntegrityError), store.write() as db:
+        _add_operator(db, "OPC")
+        _add_operator(db, "OPA")  # duplicate key
+    scheduled.pop()()
+    assert _committed_codes(path) == {"OPA"}
+
+
+def test_waiters_are_called_after_the_commit(grouped):
+    """after_commit holds a callback until the group is durable, then calls it with no failure."""
+    store, scheduled, path = grouped
+    seen = []
+    with store.write() as db:
+        _add_operator(db, "OPA")
+    store.after_commit(lambda failure: seen.append((failure, _committed_codes(path))))
+    assert seen == []
+    scheduled.pop()()
+    assert seen == [(None, {"OPA"})]
+
+
+def test_without_pending_writes_a_waiter_runs_at_once(grouped):
+    """Nothing pending: after_commit calls back immediately."""
+    store, _, _ = grouped
+    seen = []
+    store.after_commit(seen.append)
+    assert seen == [None]
+
+
+def test_other_threads_write_on_their_own(grouped):
+    """A thread other than the grouping one commits its own writes at the end of its block."""
+    store, scheduled, path = grouped
+    done = threading.Event()
+
+    def elsewhere():
+        with store.write() as db:
+            _add_operator(db, "OPT")
+        done.set()
+
+    threading.Thread(target=elsewhere).start()
+    assert done.wait(10)
+    assert _committed_codes(path) == {"OPT"} and scheduled == []
+
+
+def test_a_failed_commit_fails_every_waiter(grouped, monkeypatch):
+    """When COMMIT fails, every waiting answer gets the failure, and nothing is committed."""
+    store, scheduled, path = grouped
+    seen = []
+    with store.write() as db:
+        _add_operator(db, "OPA")
+    store.after_commit(seen.append)
+    store.after_commit(seen.append)
+    conn = store._connections.conn
+    original_execute = conn.execute
+
+    class Failing:  # the connection as seen by the group, whose COMMIT hits a disk error
+        def __getattr__(self, name):
+            return getattr(conn, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return original_execute(sql, *args)
+
+    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+    scheduled.pop()()
+    assert len(seen) == 2 and all(isinstance(f, sqlite3.OperationalError) for f in seen)
+    assert _committed_codes(path) == set()

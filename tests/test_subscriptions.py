@@ -1,0 +1,151 @@
+"""Subscription to e-SAV: the order form checked field by field, activation by the provider, termination."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from support import DEFAULT_NOW, LiveGateway, start_gateway
+from web_support import ADMIN, TECH, Browser
+
+from gateway.cli import main
+from gateway.domain.clock import FixedClock
+from gateway.domain.subscriptions import MANDATORY, check_order_form, termination_date
+from gateway.errors import InvalidRequestError
+from gateway.services import Gateway
+
+COMPLETE = {
+    "referenceContrat": "CT-OPE002-01",
+    "numeroAffaire": "AFF-2026-0042",
+    "raisonSociale": "Opérateur Beta SAS",
+    "siret": "443 061 841 00047",
+    "representant": "Bernard Beta",
+    "telephone": "01 23 45 67 89",
+    "courriel": "contrats@beta.example",
+    "adresse1": "7 rue Paradis",
+    "adresse2": "13001 Marseille",
+}
+BOTH = frozenset({"EN_LIGNE", "INTEGRE"})
+
+
+def test_a_complete_form_has_no_problem():
+    """The reference form, with both accesses, passes every check."""
+    assert check_order_form(COMPLETE, BOTH) == []
+
+
+@pytest.mark.parametrize("field", sorted(MANDATORY))
+def test_each_mandatory_field_left_empty_is_named(field):
+    """An empty mandatory field is reported under its own name, and only it."""
+    problems = check_order_form({**COMPLETE, field: "  "}, BOTH)
+    assert [(p.chemin, p.libelle) for p in problems] == [(field, "Champ obligatoire.")]
+
+
+@pytest.mark.parametrize(
+    ("changes", "access", "expected"),
+    [
+        ({"siret": "12345678901234"}, BOTH, ["siret"]),
+        ({"siret": "4430618410004"}, BOTH, ["siret"]),
+        ({"courriel": "contrats-at-beta"}, BOTH, ["courriel"]),
+        ({"telephone": "12"}, BOTH, ["telephone"]),
+        ({"contactFonction": "Responsable SAV"}, BOTH, ["contactNom", "contactTelephone"]),
+        ({"contactNom": "Chloé", "contactCourriel": "sav@beta.example"}, BOTH, []),
+        ({}, frozenset(), ["acces"]),
+        ({}, frozenset({"FAX"}), ["acces"]),
+    ],
+)
+def test_formats_contact_and_access_rules(changes, access, expected):
+    """SIRET (14 digits, Luhn key), e-mail, phone, a named contact's means of contact, at least one access."""
+    assert [p.chemin for p in check_order_form({**COMPLETE, **changes}, access)] == expected
+
+
+def test_termination_takes_effect_two_months_after_notice():
+    """Two calendar months, on the month's last day when it lacks the day."""
+    assert termination_date(date(2026, 11, 18)) == date(2027, 1, 18)
+    assert termination_date(date(2026, 12, 31)) == date(2027, 2, 28)
+
+
+def test_from_order_form_to_activation_and_termination(tmp_path):
+    """OPE002 (no e-SAV en ligne) subscribes to both accesses; activation opens them; termination is dated."""
+    gateway = Gateway.open(tmp_path / "esav.db", clock=FixedClock(DEFAULT_NOW))
+    try:
+        gateway.admin.add_operator("OPE002", "Opérateur Beta", esav_en_ligne=False, esav_integre=True, domains=())
+        with pytest.raises(InvalidRequestError) as incomplete:
+            gateway.subscriptions.submit("OPE002", {**COMPLETE, "siret": "", "courriel": ""}, BOTH, "beta")
+        assert [d.chemin for d in incomplete.value.details] == ["siret", "courriel"]
+        record = gateway.subscriptions.submit("OPE002", COMPLETE, BOTH, "beta")
+        assert (record.reference, record.state) == ("ABO00000001", "DEMANDEE")
+        active = gateway.subscriptions.activate(record.reference, date(2026, 11, 20), BOTH, "fournisseur")
+        assert (active.state, active.activated_on) == ("ACTIVE", "2026-11-20")
+        assert gateway.store.get_operator("OPE002").esav_en_ligne
+        ended = gateway.subscriptions.terminate(record.reference)
+        assert (ended.state, ended.notice_on, ended.terminates_on) == ("RESILIEE", "2026-11-18", "2027-01-18")
+    finally:
+        gateway.close()
+
+
+@pytest.fixture
+def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
+    server = start_gateway(tmp_path / "data", session_pki, web=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_administrator_submits_the_order_form_from_the_portal(portal):
+    """An incomplete form comes back with each error under its field; a complete one gets its reference."""
+    admin = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
+    admin.login(ADMIN)
+    refused = admin.post("/abonnement", {**COMPLETE, "raisonSociale": "", "siret": "123"})
+    assert refused.status_code == 422
+    assert 'id="e-raisonSociale">Champ obligatoire.' in refused.text
+    assert 'id="e-siret">SIRET invalide' in refused.text and 'id="e-acces">' in refused.text
+    assert 'value="AFF-2026-0042"' in refused.text  # what was typed is kept
+    sent = admin.post("/abonnement", {**COMPLETE, "acces": ["EN_LIGNE", "INTEGRE"]})
+    reference = re.search(r'id="reference-abonnement">(ABO\d{8})<', sent.text).group(1)
+    assert portal.gateway.store.subscription(reference).operator_code == "OPE001"
+    tech = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
+    tech.login(TECH)
+    assert tech.get("/abonnement").status_code == 404
+
+
+def test_the_provider_registers_and_activates_from_the_cli(tmp_path, capsys):
+    """``esav portail enregistrer`` names the missing fields; ``activer`` opens the accesses."""
+    data = str(tmp_path)
+    gateway = Gateway.open(tmp_path / "esav.db")
+    gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=False, esav_integre=False, domains=())
+    gateway.close()
+    fields = [f"--champ={k}={v}" for k, v in COMPLETE.items() if k != "representant"]
+    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) != 0
+    assert "representant: Champ obligatoire." in capsys.readouterr().err
+    fields.append("--champ=representant=Gaston Gamma")
+    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) == 0
+    reference = re.search(r"ABO\d{8}", capsys.readouterr().out).group(0)
+    assert main(["portail", "activer", reference, "--data", data, "--date", "2026-12-01", "--acces", "INTEGRE"]) == 0
+    assert "actif depuis le 2026-12-01 (INTEGRE)" in capsys.readouterr().out
+
+
+def test_the_provider_publishes_a_faq_entry_and_a_file_from_the_cli(tmp_path, capsys):
+    """``esav portail faq`` and ``esav portail fichier`` publish; the same file name again is version 2."""
+    data = str(tmp_path)
+    gateway = Gateway.open(tmp_path / "esav.db")
+    gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=True, esav_integre=False, domains=())
+    gateway.close()
+    assert (
+        main(["portail", "faq", "--data", data, "--question", "Délai ?", "--reponse", "48 h.", "--offre", "FTTH_ACCES"])
+        == 0
+    )
+    report = tmp_path / "rapport.pdf"
+    report.write_bytes(b"%PDF-1.4 v1")
+    assert main(["portail", "fichier", "OPE003", str(report), "--data", data]) == 0
+    report.write_bytes(b"%PDF-1.4 v2")
+    assert main(["portail", "fichier", "OPE003", str(report), "--data", data]) == 0
+    assert "rapport.pdf publié pour OPE003 (version 2)." in capsys.readouterr().out
+    gateway = Gateway.open(tmp_path / "esav.db")
+    try:
+        assert [(f.offer, f.question) for f in gateway.store.faq()] == [("FTTH_ACCES", "Délai ?")]
+        assert [f.version for f in gateway.store.files("OPE003")] == [2, 1]
+    finally:
+        gateway.close()

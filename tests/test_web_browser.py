@@ -1,0 +1,170 @@
+"""The portal in a real browser: headless Chromium (Debian's) driven by Playwright, screenshots as artifacts.
+
+Skipped, with the reason, when Playwright or Chromium is missing (``.ci/run`` installs both through
+``tests/web/install-browser.sh``). Screenshots go to ``artifacts/screenshots/`` (not committed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import REPO, LiveGateway, start_gateway
+from web_support import ADMIN, TECH
+
+CHROMIUM = os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright pour Python absent (pip install playwright)")
+if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+    pytest.skip(f"Chromium absent ({CHROMIUM}) : lancez tests/web/install-browser.sh", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
+    server = start_gateway(tmp_path / "data", session_pki, web=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def page(chromium, portal) -> Iterator[Any]:
+    # The demo CA is not in the browser's trust store: accept the portal's certificate for this context.
+    context = chromium.new_context(ignore_https_errors=True, locale="fr-FR", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Any, portal: LiveGateway, user: tuple[str, str]) -> None:
+    page.goto(portal.web_url + "/")
+    shot(page, "01-connexion")
+    page.get_by_label("Identifiant").fill(user[0])
+    page.get_by_label("Mot de passe").fill(user[1])
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Bienvenue,", exact=False).wait_for()
+
+
+def test_log_in_deposit_a_ticket_see_it_over_soap_and_book_a_slot(page, portal):
+    """A user logs in, deposits on the generated form, reads the reference, SOAP sees it, a slot is booked."""
+    log_in(page, portal, TECH)
+    shot(page, "02-accueil")
+    page.get_by_role("link", name="Déposer", exact=True).click()
+    page.get_by_label("Prestation concernée").select_option("0140000001")
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_role("heading", name="Déposer une signalisation").wait_for()
+    page.get_by_role("button", name="Déposer la signalisation").click()  # empty: errors under the fields
+    page.locator("#f-signalisationCuivre-defaut-codeDefaut-erreur").wait_for()
+    shot(page, "03-depot-erreurs")
+    fill = {
+        "#f-signalisationCuivre-defaut-description": "Friture permanente sur la ligne.",
+        "#f-signalisationCuivre-defaut-dateDebut": "2026-11-17T19:42",
+        "#f-signalisationCuivre-ligne-ndi": "0140000001",
+        "#f-signalisationCuivre-ligne-codeNra": "75111",
+        "#f-signalisationCuivre-ligne-adresseClient": "8 rue Oberkampf 75011 Paris",
+        "#f-signalisationCuivre-ligne-codeInsee": "75111",
+        "#f-signalisationCuivre-contactSite-nom": "Mme Claire Martin",
+        "#f-signalisationCuivre-contactSite-telephone": "0612345678",
+        "#f-signalisationCuivre-accesSite-horairesAcces": "Du lundi au vendredi de 8 h à 18 h",
+    }
+    for selector, value in fill.items():
+        page.locator(selector).fill(value)
+    for selector in ("#f-signalisationCuivre-defaut-codeDefaut", "#f-signalisationCuivre-defaut-impact"):
+        page.locator(selector).select_option(index=1)
+    page.get_by_role("button", name="Déposer la signalisation").click()
+    reference = page.locator("#reference").inner_text()
+    shot(page, "04-accuse")
+    assert reference.startswith("SIG")
+
+    state = portal.client().service.consulterEtatSignalisation(referenceSignalisation=reference)
+    assert state.etat == "EN_DEPOT"
+
+    page.get_by_role("link", name=f"Suivre la signalisation {reference}").click()
+    page.get_by_role("heading", name=f"Signalisation {reference}").wait_for()
+    shot(page, "05-detail")
+    page.get_by_role("link", name="Prendre un rendez-vous").click()
+    page.get_by_label("Contact sur site").fill("Mme Claire Martin")
+    page.get_by_label("Téléphone du contact").fill("0612345678")
+    shot(page, "06-creneaux")
+    page.get_by_role("button", name="Réserver ce créneau").click()
+    page.get_by_text("Le rendez-vous est réservé.").wait_for()
+    shot(page, "07-rendez-vous")
+    ticket = portal.gateway.store.get_ticket(reference)
+    assert len(portal.gateway.store.appointments_of_ticket(ticket.id)) == 1
+
+
+def test_main_pages_render_for_the_screenshots(page, portal):
+    """The list, tests, network and documents pages render with their headings (and are photographed)."""
+    log_in(page, portal, TECH)
+    for path, heading, name in (
+        ("/esav", "Signalisations en cours", "08-liste"),
+        ("/esav/tests", "Lancer un test de ligne", "09-tests"),
+        ("/esav/reseau?prestation=FI-0001-0001", "Travaux programmés et incidents réseau", "10-reseau"),
+        ("/documents", "Documents : le dossier e-SAV", "11-documents"),
+        ("/actualites", "Actualités et avis", "15-actualites"),
+        ("/faq", "Questions fréquentes", "16-faq"),
+    ):
+        page.goto(portal.web_url + path)
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        shot(page, name)
+
+
+def test_upload_a_file_read_the_receipt_and_download_a_duplicate(page, portal):
+    """The administrator publishes a file (receipt with name and time) and downloads an invoice duplicate PDF."""
+    log_in(page, portal, ADMIN)
+    shot(page, "12-accueil-administrateur")
+    page.get_by_role("link", name="Mes fichiers", exact=True).first.click()
+    page.set_input_files(
+        "#fichiers", files=[{"name": "releve-novembre.csv", "mimeType": "text/csv", "buffer": b"ligne;etat\n1;OK\n"}]
+    )
+    page.get_by_role("button", name="Publier").click()
+    receipt = page.locator("#recu").inner_text()
+    shot(page, "13-fichiers-recu")
+    assert "releve-novembre.csv (version 1) — publié le 18/11/2026 à 10:00:00" in receipt
+    page.goto(portal.web_url + "/duplicata")
+    shot(page, "14-duplicata")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="F001-202611 (PDF)").click()
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith(b"%PDF-1.4") and b"F001-202611" in content
+    for path, heading, name in (
+        ("/admin/utilisateurs", "Utilisateurs de Opérateur Alpha", "17-utilisateurs"),
+        ("/admin/utilisateurs/2", "Profil de tech.alpha", "18-profil"),
+        ("/abonnement", "Abonnement à e-SAV : bon de commande", "19-abonnement"),
+    ):
+        page.goto(portal.web_url + path)
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        shot(page, name)
