@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
 from spyne import Application, Unicode, rpc
 from spyne.model.complex import Array
 
-from gateway.domain.states import TicketState
-from gateway.services import AttachmentIn, DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
+from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
 from gateway.store import TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
 from .._protocol import EsavSoap11
+from .._translate import attachments_in, detail_fields, summary_fields
 from ._dates import format_paris, parse_paris
 from ._types import make_types
 
@@ -39,95 +38,14 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
     base = make_service_base(gateway, "signalisation", faults, guards)
     throws = [faults.fault]
 
-    def attachments_in(items: Any) -> tuple[AttachmentIn, ...]:
-        return tuple(
-            AttachmentIn(p.nom, p.typeMime, p.contenu if isinstance(p.contenu, bytes) else b"".join(p.contenu))
-            for p in (items or [])
-        )
-
     def state_out(view: Any) -> tuple[str, str, str | None, str]:
         return view.reference, view.state, format_paris(view.state_at), view.libelle
 
     def resume(ticket: TicketRecord) -> Any:
-        return t.resume(
-            referenceSignalisation=ticket.reference,
-            identifiantPrestation=ticket.prestation,
-            codeOffre=ticket.code_offre,
-            gravite=ticket.gravite,
-            etat=ticket.state,
-            libelleEtat=TicketState(ticket.state).libelle,
-            dateDepot=format_paris(ticket.deposited_at),
-            dateEtat=format_paris(ticket.state_at),
-            dateCloture=format_paris(ticket.closed_at),
-        )
+        return t.resume(**summary_fields(ticket, format_paris))
 
     def detail_out(d: TicketDetail) -> Any:
-        ticket, p = d.ticket, d.prestation
-
-        def code_libelle(code: str | None, libelle: str | None) -> Any:
-            return t.code_libelle(code=code, libelle=libelle or code) if code else None
-
-        return t.detail(
-            referenceSignalisation=ticket.reference,
-            etat=ticket.state,
-            libelleEtat=d.state_libelle,
-            dateDepot=format_paris(ticket.deposited_at),
-            dateEtat=format_paris(ticket.state_at),
-            dateCloture=format_paris(ticket.closed_at),
-            prestation=t.prestation(
-                numero=p.identifiant,
-                codeOffre=p.code_offre,
-                extremiteA=p.extremite_a,
-                extremiteB=p.extremite_b,
-                codeCommune=p.code_commune,
-                informationsComplementaires=p.informations,
-            ),
-            defautDeclare=t.defaut(
-                gravite=ticket.gravite,
-                commentaire=ticket.commentaire,
-                formulaire=t.formulaire(
-                    code=ticket.form_code, version=ticket.form_version, contenu=etree.fromstring(ticket.form_xml)
-                ),
-            ),
-            gtr=t.gtr(
-                type=d.gtr.option,
-                libelle=d.gtr.libelle,
-                echeance=format_paris(d.gtr.deadline),
-                respectee=None if d.gtr.met is None else ("OUI" if d.gtr.met else "NON"),
-            ),
-            historique=[
-                t.changement_etat(
-                    etatPrecedent=r.from_state,
-                    etat=r.to_state,
-                    date=format_paris(r.at),
-                    action=r.action,
-                    acteur=r.actor,
-                    auteur=r.author,
-                    motif=r.reason,
-                    code=r.code,
-                )
-                for r in d.transitions
-            ],
-            commentaires=[
-                t.commentaire(origine=c.side, auteur=c.author, date=format_paris(c.at), texte=c.text)
-                for c in d.comments
-            ],
-            piecesJointes=[
-                t.description_piece_jointe(
-                    idPieceJointe=a.id,
-                    nom=a.name,
-                    typeMime=a.mime_type,
-                    taille=a.size,
-                    empreinteSha256=a.sha256,
-                    origine=a.side,
-                    date=format_paris(a.at),
-                )
-                for a in d.attachments
-            ],
-            motifGel=code_libelle(ticket.freeze_code, d.freeze_libelle),
-            motifRejet=code_libelle(ticket.rejection_code, d.rejection_libelle),
-            codeCloture=code_libelle(ticket.closure_code, d.closure_libelle),
-        )
+        return t.detail(**detail_fields(d, t, format_paris))
 
     etat_out = dict(
         _returns=(req(Unicode), req(Unicode), req(t.date), req(Unicode)),
