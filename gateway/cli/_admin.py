@@ -9,7 +9,7 @@ import click
 from gateway.security import pki
 from gateway.services import DOMAINS
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["certs", "operators", "prestations"]
 
@@ -38,7 +38,9 @@ def operators_add(
 ) -> None:
     """Créer ou mettre à jour l'opérateur CODE nommé NAME."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
-        operator = gateway.admin.add_operator(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains)
+        operator = gateway.admin.add_operator(
+            code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
+        )
     click.echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
 
 
@@ -87,7 +89,7 @@ def certs_issue(
         raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
     ca = pki.load_issued(ca_cert, ca_key)
     with open_gateway(settings) as gateway:
-        issued = gateway.admin.issue_certificate(operator_code, ca, valid_days=days)
+        issued = gateway.admin.issue_certificate(operator_code, ca, valid_days=days, author=provider_author())
     out = out_dir or settings.pki_dir
     out.mkdir(parents=True, exist_ok=True)
     stem = (
@@ -110,7 +112,9 @@ def certs_register(config_file: Path | None, data_dir: Path | None, operator_cod
     settings = settings_from(config_file, data_dir)
     trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]
     with open_gateway(settings) as gateway:
-        record = gateway.admin.register_certificate(operator_code, cert_file.read_bytes(), trusted)
+        record = gateway.admin.register_certificate(
+            operator_code, cert_file.read_bytes(), trusted, author=provider_author()
+        )
     click.echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
 
 
@@ -121,7 +125,7 @@ def certs_register(config_file: Path | None, data_dir: Path | None, operator_cod
 def certs_revoke(config_file: Path | None, data_dir: Path | None, fingerprint: str) -> None:
     """Révoquer un certificat (effet immédiat) par son empreinte SHA-256."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
-        record = gateway.admin.revoke_certificate(fingerprint)
+        record = gateway.admin.revoke_certificate(fingerprint, author=provider_author())
     click.echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
 
 
@@ -154,7 +158,7 @@ def prestations() -> None:
 def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file: Path) -> None:
     """Importer des prestations d'un CSV séparé par « ; » (tout ou rien)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
-        count = gateway.admin.import_prestations(csv_file)
+        count = gateway.admin.import_prestations(csv_file, author=provider_author())
     click.echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from gateway.config import Settings, load_settings
 from gateway.errors import EsavError
 from gateway.services import Gateway
 
-__all__ = ["data_option", "echo_json", "esav_errors", "open_gateway", "settings_from"]
+__all__ = ["data_option", "echo_json", "esav_errors", "open_gateway", "provider_author", "settings_from"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +63,11 @@ def esav_errors(f: F) -> F:
             raise click.ClickException(f"[{error.code}] {error}") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def provider_author() -> str:
+    """Who a provider action from the command line is recorded as (audit, history)."""
+    return f"fournisseur/{getpass.getuser()}"
 
 
 def echo_json(data: Any) -> None:

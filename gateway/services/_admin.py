@@ -17,6 +17,9 @@ from gateway.store import CertificateRecord, OperatorRecord, PrestationRecord, S
 
 from ._access import DOMAINS
 
+#: Who a provider action is recorded as when the caller does not say (the CLI passes its user).
+DEFAULT_AUTHOR = "fournisseur"
+
 __all__ = ["PRESTATION_CSV_COLUMNS", "AdminService"]
 
 PRESTATION_CSV_COLUMNS = (
@@ -50,6 +53,7 @@ class AdminService:
         esav_en_ligne: bool = True,
         esav_integre: bool = True,
         domains: Sequence[str] = (),
+        author: str = DEFAULT_AUTHOR,
     ) -> OperatorRecord:
         if not code or not code.isalnum() or not code.isupper() or len(code) > 10:
             raise InvalidRequestError(
@@ -61,9 +65,15 @@ class AdminService:
                 f"Domaine(s) inconnu(s) : {', '.join(sorted(unknown))} (connus : {', '.join(DOMAINS)}).",
                 chemin="domaines",
             )
-        self._store.upsert_operator(
-            code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=self._clock.now()
-        )
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.upsert_operator(
+                code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action="operateur.enregistrement", target=code,
+                details={"nom": name, "en_ligne": esav_en_ligne, "integre": esav_integre, "domaines": sorted(domains)},
+            )  # fmt: skip
         operator = self._store.get_operator(code)
         assert operator is not None
         return operator
@@ -80,49 +90,61 @@ class AdminService:
     # Certificates ------------------------------------------------------------------------------
 
     def issue_certificate(
-        self, operator_code: str, ca: pki.IssuedCertificate, *, valid_days: int = 730
+        self, operator_code: str, ca: pki.IssuedCertificate, *, valid_days: int = 730, author: str = DEFAULT_AUTHOR
     ) -> pki.IssuedCertificate:
         """Issue a client certificate from the provider's CA and register it to the operator."""
         operator = self.operator(operator_code)
         issued = pki.issue_client_certificate(
             ca, operator.code, operator.name, valid_days=valid_days, now=self._clock.now()
         )
-        self._register(operator.code, issued.cert_pem)
+        self._register(operator.code, issued.cert_pem, "certificat.emission", author)
         return issued
 
     def register_certificate(
-        self, operator_code: str, cert_pem: bytes, trusted_ca_pems: Sequence[bytes]
+        self, operator_code: str, cert_pem: bytes, trusted_ca_pems: Sequence[bytes], *, author: str = DEFAULT_AUTHOR
     ) -> CertificateRecord:
         """Register a certificate (ours or from a recognised CA) after checking its chain and dates."""
         operator = self.operator(operator_code)
         pki.verify_issued_by(cert_pem, trusted_ca_pems, now=self._clock.now())
-        return self._register(operator.code, cert_pem)
+        return self._register(operator.code, cert_pem, "certificat.enregistrement", author)
 
-    def _register(self, operator_code: str, cert_pem: bytes) -> CertificateRecord:
+    def _register(self, operator_code: str, cert_pem: bytes, action: str, author: str) -> CertificateRecord:
         leaf_pem = pki.load_certificates(cert_pem)[0]
         info = pki.certificate_info(cert_pem)
-        self._store.add_certificate(
-            fingerprint=info.fingerprint,
-            operator_code=operator_code,
-            subject_cn=info.subject_cn or "",
-            issuer_cn=info.issuer_cn or "",
-            serial=str(info.serial),
-            not_before=info.not_before,
-            not_after=info.not_after,
-            pem=leaf_pem.public_bytes(Encoding.PEM).decode(),
-            at=self._clock.now(),
-        )
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.add_certificate(
+                fingerprint=info.fingerprint,
+                operator_code=operator_code,
+                subject_cn=info.subject_cn or "",
+                issuer_cn=info.issuer_cn or "",
+                serial=str(info.serial),
+                not_before=info.not_before,
+                not_after=info.not_after,
+                pem=leaf_pem.public_bytes(Encoding.PEM).decode(),
+                at=now,
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action=action, target=info.fingerprint,
+                details={"operateur": operator_code, "emetteur": info.issuer_cn, "expire": info.not_after.isoformat()},
+            )  # fmt: skip
         record = self._store.get_certificate(info.fingerprint)
         assert record is not None
         return record
 
-    def revoke_certificate(self, fingerprint: str) -> CertificateRecord:
+    def revoke_certificate(self, fingerprint: str, *, author: str = DEFAULT_AUTHOR) -> CertificateRecord:
         """Revoke at once: the next request with it is refused."""
         fingerprint = fingerprint.replace(":", "").lower()
         record = self._store.get_certificate(fingerprint)
         if record is None:
             raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
-        self._store.revoke_certificate(fingerprint, self._clock.now())
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.revoke_certificate(fingerprint, now)
+            self._store.add_audit(
+                db, at=now, actor=author, action="certificat.revocation", target=fingerprint,
+                details={"operateur": record.operator_code},
+            )  # fmt: skip
         revoked = self._store.get_certificate(fingerprint)
         assert revoked is not None
         return revoked
@@ -132,7 +154,7 @@ class AdminService:
 
     # Prestations -------------------------------------------------------------------------------
 
-    def import_prestations(self, source: Path | str, text: str | None = None) -> int:
+    def import_prestations(self, source: Path | str, text: str | None = None, *, author: str = DEFAULT_AUTHOR) -> int:
         """Import (create or update) prestations from a ``;``-separated CSV with a header line.
 
         Every bad line is reported with its number; nothing is imported unless all lines are good.
@@ -174,7 +196,13 @@ class AdminService:
             raise InvalidRequestError(
                 f"{name} : {len(problems)} ligne(s) invalide(s), rien n'a été importé.", details=problems
             )
-        return self._store.upsert_prestations(records)
+        now = self._clock.now()
+        with self._store.write() as db:
+            count = self._store.upsert_prestations(records)
+            self._store.add_audit(
+                db, at=now, actor=author, action="prestations.import", target=name, details={"prestations": count}
+            )
+        return count
 
     def list_prestations(self, operator_code: str | None = None) -> list[PrestationRecord]:
         return self._store.list_prestations(operator_code)

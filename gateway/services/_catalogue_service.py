@@ -146,5 +146,11 @@ def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) ->
         )
     Catalogue.load(root)  # what the gateways will do: must succeed too
     fingerprint = catalogue_fingerprint(root)
-    publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=clock.now())
+    now = clock.now()
+    with store.write() as db:
+        publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=now)
+        store.add_audit(
+            db, at=now, actor=author, action="catalogue.publication", target=str(root),
+            details={"publication": publication_id, "empreinte": fingerprint},
+        )  # fmt: skip
     return Publication(publication_id, fingerprint, root)

@@ -94,6 +94,12 @@ class Lifecycle:
                 self._store, db, ticket, from_state=record.from_state.value, to_state=record.to_state.value,
                 action=action.value, at=at, code=record.code, reason=reason,
             )  # fmt: skip
+            if actor is Actor.SAV:  # a provider action: audited with the transition, same transaction
+                self._store.add_audit(
+                    db, at=at, actor=author, action=f"signalisation.{action.value.lower()}", target=reference,
+                    details={"de": record.from_state.value, "vers": record.to_state.value, "code": record.code,
+                             "motif": reason},
+                )  # fmt: skip
         updated = self._store.get_ticket(reference)
         assert updated is not None
         return updated

@@ -41,6 +41,7 @@ class SavService:
             now = self._clock.now()
             self._store.add_comment(db, ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
             record_sav_comment(self._store, db, ticket, author=author, text=text, at=now)
+            self._store.add_audit(db, at=now, actor=author, action="signalisation.commentaire", target=reference)
 
     def detail(self, reference: str) -> TicketDetail:
         return self._tickets.detail_of(self._ticket(reference))
