@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support import CATALOGUE, deposit
 
 from gateway.domain.states import Action
 from gateway.errors import TransitionForbiddenError
 from gateway.security import pki
 from gateway.services import publish_catalogue
-from support import CATALOGUE, deposit
 
 CSV = (
     "identifiantPrestation;operateur;codeOffre;gtr;extremiteA;extremiteB;codeCommune;informationsComplementaires\n"
