@@ -164,3 +164,15 @@ def test_slot_of_another_zone_or_another_operators_ticket_is_refused(live):
     with pytest.raises(zeep.exceptions.Fault) as caught:
         _rdv(live, "OPE002").service.reserverRendezVous(reference, THURSDAY_10H, CONTACT)
     assert fault_code(caught.value) == "SIGNALISATION_INCONNUE"
+
+
+def test_a_slot_that_has_begun_is_neither_offered_nor_bookable(live):
+    """At 10:00 sharp the 10–12 slot is gone from the search, as it is refused at booking."""
+    reference = deposit(live.client()).referenceSignalisation
+    live.clock.set(datetime(2026, 11, 19, 10, 0, tzinfo=PARIS))
+    rdv = _rdv(live)
+    offered = {c.idCreneau for c in rdv.service.rechercherCreneaux(reference, "SAV")}
+    assert THURSDAY_10H not in offered and "75-SAV-20261119-1300" in offered
+    with pytest.raises(zeep.exceptions.Fault) as caught:
+        rdv.service.reserverRendezVous(reference, THURSDAY_10H, CONTACT)
+    assert fault_code(caught.value) == "CRENEAU_NON_DISPONIBLE"

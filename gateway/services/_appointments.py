@@ -69,7 +69,8 @@ class AppointmentService:
         return [
             slot
             for slot in slots_between(zone, intervention_type, begin, finish)
-            if capacity.get(_hhmm(slot), 0) > booked.get(slot.id, 0)
+            # A slot that has begun can no longer be booked (see book), so it is not offered either.
+            if slot.start > now and capacity.get(_hhmm(slot), 0) > booked.get(slot.id, 0)
         ]
 
     def book(
