@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 
@@ -156,17 +157,7 @@ class SignalisationService:
                 self._store.add_comment(
                     db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
                 )
-            for attachment in request.attachments:
-                self._store.add_attachment(
-                    db,
-                    ticket.id,
-                    side="OPERATEUR",
-                    name=attachment.name,
-                    mime_type=attachment.mime_type,
-                    content=attachment.content,
-                    sha256=hashlib.sha256(attachment.content).hexdigest(),
-                    at=now,
-                )
+            self._add_attachments(db, ticket.id, request.attachments, now)
         # The write block has committed (synchronous=FULL): only now is the reference a receipt.
         return _receipt(ticket)
 
@@ -288,17 +279,7 @@ class SignalisationService:
         now = self._clock.now()
         with self._store.write() as db:
             self._store.add_comment(db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
-            for attachment in attachments:
-                self._store.add_attachment(
-                    db,
-                    ticket.id,
-                    side="OPERATEUR",
-                    name=attachment.name,
-                    mime_type=attachment.mime_type,
-                    content=attachment.content,
-                    sha256=hashlib.sha256(attachment.content).hexdigest(),
-                    at=now,
-                )
+            self._add_attachments(db, ticket.id, attachments, now)
             if state is TicketState.GELE and ticket.freeze_code != "ATTENTE_RENDEZ_VOUS":
                 # The completion is the awaited action; an appointment freeze waits for a booking instead.
                 self._lifecycle.transition(
@@ -324,6 +305,19 @@ class SignalisationService:
         return self._state_view(caller, reference)
 
     # Helpers ------------------------------------------------------------------------------------
+
+    def _add_attachments(self, db: Any, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime) -> None:
+        for attachment in attachments:
+            self._store.add_attachment(
+                db,
+                ticket_id,
+                side="OPERATEUR",
+                name=attachment.name,
+                mime_type=attachment.mime_type,
+                content=attachment.content,
+                sha256=hashlib.sha256(attachment.content).hexdigest(),
+                at=at,
+            )
 
     def _own_ticket(self, caller: Caller, reference: str) -> TicketRecord:
         ticket = self._store.get_ticket(reference)

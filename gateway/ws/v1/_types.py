@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from spyne import AnyXml, ByteArray, ComplexModel, Enum, Integer, Unicode, XmlAttribute
+from spyne import AnyXml, ByteArray, Enum, Integer, Unicode, XmlAttribute
 from spyne.const.xml import XSD
 from spyne.model.complex import Array
+
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
 
 __all__ = ["DATE_PATTERN", "make_types"]
 
@@ -20,21 +24,10 @@ __all__ = ["DATE_PATTERN", "make_types"]
 DATE_PATTERN = "[0-9][0-9]/[0-9][0-9]/[0-9][0-9][0-9][0-9] [0-9][0-9]:[0-9][0-9]"
 
 
-def _req(model, **kw):
-    """A mandatory, non-nillable element."""
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model, **kw):
-    """An optional, non-nillable element."""
-    return model.customize(min_occurs=0, nillable=False, **kw)
-
-
 def make_types(ns: str) -> SimpleNamespace:
     """Every type of the v1 signalisation service, in namespace ``ns``."""
 
-    def model(name: str, fields: list) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     date = Unicode(pattern=DATE_PATTERN, type_name="dateHeureParis", __namespace__=ns)
     gravite = Enum("MINEURE", "MAJEURE", "CRITIQUE", type_name="gravite", __namespace__=ns)

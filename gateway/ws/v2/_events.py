@@ -10,27 +10,22 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from spyne import ComplexModel, DateTime, Enum, Integer, Unicode
+from spyne import DateTime, Enum, Integer, Unicode
 
 from gateway.domain.clock import to_paris
 from gateway.store import EventRecord, from_ts
 
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
+
 __all__ = ["event_fields", "event_out", "make_event_types"]
-
-
-def _req(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=0, nillable=False, **kw)
 
 
 def make_event_types(ns: str) -> SimpleNamespace:
     """``evenement`` and its parts, in namespace ``ns``."""
 
-    def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     kind = Enum(
         "CHANGEMENT_ETAT",

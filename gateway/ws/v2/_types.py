@@ -8,28 +8,21 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from spyne import AnyXml, ByteArray, ComplexModel, DateTime, Enum, Integer, Unicode, XmlAttribute
+from spyne import AnyXml, ByteArray, DateTime, Enum, Integer, Unicode, XmlAttribute
 from spyne.const.xml import XSD
 from spyne.model.complex import Array
 
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
+
 __all__ = ["make_types"]
-
-
-def _req(model, **kw):
-    """A mandatory, non-nillable element."""
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model, **kw):
-    """An optional, non-nillable element."""
-    return model.customize(min_occurs=0, nillable=False, **kw)
 
 
 def make_types(ns: str) -> SimpleNamespace:
     """Every complex type of the v2 signalisation service, in namespace ``ns``."""
 
-    def model(name: str, fields: list) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     gravite = Enum("MINEURE", "MAJEURE", "CRITIQUE", type_name="gravite", __namespace__=ns)
     formulaire = model(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from spyne import Application, ComplexModel, Date, Enum, Unicode, rpc
+from spyne import Application, Date, Enum, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.catalogue import CodeList, VersionStatus
@@ -21,6 +21,9 @@ from gateway.services import FormView, Gateway
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
 from .._protocol import EsavSoap11
 
 __all__ = ["NAMESPACE", "build_application"]
@@ -28,19 +31,10 @@ __all__ = ["NAMESPACE", "build_application"]
 NAMESPACE = "urn:esav:catalogue:v2"
 
 
-def _req(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=0, nillable=False, **kw)
-
-
 def make_types(ns: str) -> SimpleNamespace:
     """The wire types of the catalogue service, in namespace ``ns`` (fresh classes per call)."""
 
-    def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     statut = Enum(*(s.value for s in VersionStatus), type_name="statutVersion", __namespace__=ns)
     offres = Array(_req(Unicode), member_name="codeOffre", type_name="codesOffre", wrapped=True, nillable=False)

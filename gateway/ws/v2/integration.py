@@ -16,7 +16,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from spyne import Application, Boolean, ComplexModel, DateTime, Integer, Unicode, rpc
+from spyne import Application, Boolean, DateTime, Integer, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.clock import PARIS, to_paris
@@ -25,6 +25,9 @@ from gateway.services import Gateway
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
 from .._protocol import EsavSoap11
 
 __all__ = ["NAMESPACE", "build_application", "endpoint"]
@@ -32,17 +35,8 @@ __all__ = ["NAMESPACE", "build_application", "endpoint"]
 NAMESPACE = "urn:esav:integration:v2"
 
 
-def _req(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=0, nillable=False, **kw)
-
-
 def _types(ns: str) -> SimpleNamespace:
-    def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     entree = model(
         "entreeJournal",

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from spyne import Application, ComplexModel, DateTime, Unicode, rpc
+from spyne import Application, DateTime, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.appointments import Slot
@@ -22,6 +22,9 @@ from gateway.store import AppointmentRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
 from .._protocol import EsavSoap11
 
 __all__ = ["NAMESPACE", "appointment_fields", "build_application", "make_types"]
@@ -29,19 +32,10 @@ __all__ = ["NAMESPACE", "appointment_fields", "build_application", "make_types"]
 NAMESPACE = "urn:esav:rendezvous:v2"
 
 
-def _req(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=0, nillable=False, **kw)
-
-
 def make_types(ns: str) -> SimpleNamespace:
     """The wire types of the rendezvous service, in namespace ``ns`` (fresh classes per call)."""
 
-    def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     creneau = model("creneau", [("idCreneau", _req(Unicode)), ("debut", _req(DateTime)), ("fin", _req(DateTime))])
     contact = model("contact", [("nom", _req(Unicode(max_len=100))), ("telephone", _req(Unicode(max_len=30)))])

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from spyne import Application, ComplexModel, DateTime, Unicode, rpc
+from spyne import Application, DateTime, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.clock import PARIS, to_paris
@@ -22,6 +22,9 @@ from gateway.store import NetworkEventRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
+from .._models import model_factory
+from .._models import optional as _opt
+from .._models import required as _req
 from .._protocol import EsavSoap11
 
 __all__ = ["NAMESPACE", "build_application", "make_types"]
@@ -29,19 +32,10 @@ __all__ = ["NAMESPACE", "build_application", "make_types"]
 NAMESPACE = "urn:esav:test:v2"
 
 
-def _req(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=1, nillable=False, **kw)
-
-
-def _opt(model: Any, **kw: Any) -> Any:
-    return model.customize(min_occurs=0, nillable=False, **kw)
-
-
 def make_types(ns: str) -> SimpleNamespace:
     """The wire types of the test service, in namespace ``ns`` (fresh classes per call)."""
 
-    def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:
-        return type(name, (ComplexModel,), {"__namespace__": ns, "__type_name__": name, "_type_info": fields})
+    model = model_factory(ns)
 
     type_test = model("typeTest", [("code", _req(Unicode)), ("libelle", _req(Unicode))])
     mesure = model("mesure", [("nom", _req(Unicode)), ("valeur", _req(Unicode)), ("unite", _opt(Unicode))])
