@@ -40,8 +40,9 @@ class ClientLog:
 
 
 def clean_env() -> dict[str, str]:
-    """The environment without ESAV_* settings that would redirect the gateway elsewhere."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+    """The environment without ESAV_* settings that would redirect the gateway elsewhere, and with
+    the portal on a port the OS chooses (never a fixed one another server may hold)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}, "ESAV_WEB_PORT": "0"}
 
 
 def free_port() -> int:

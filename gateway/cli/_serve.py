@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from twisted.internet.error import CannotListenError
 
 from gateway.adapters import NetworkSimulator
 from gateway.config import Settings
@@ -59,6 +60,9 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
     "--port", type=int, default=None, help="Port HTTPS des web services (défaut 8443, 0 : choisi par le système)."
 )
 @click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option(
+    "--web-port", type=int, default=None, help="Port HTTPS du portail (défaut 8444, 0 : choisi par le système)."
+)
 @click.option("--workers", type=int, default=None, help="Nombre de processus serveurs (défaut 1 ; 0 : un par cœur).")
 @click.option("--worker-index", type=int, default=None, hidden=True, help="Usage interne : rang du processus serveur.")
 @click.option(
@@ -74,6 +78,7 @@ def serve(
     with_demo: bool,
     port: int | None,
     host: str | None,
+    web_port: int | None,
     workers: int | None,
     worker_index: int | None,
     log_format: str | None = None,
@@ -85,7 +90,9 @@ def serve(
 
     from gateway.server import PkiFiles, reuse_port_socket, start, supervise_workers, worker_count
 
-    settings = settings_from(config_file, data_dir, port=port, host=host, workers=workers, log_format=log_format)
+    settings = settings_from(
+        config_file, data_dir, port=port, host=host, web_port=web_port, workers=workers, log_format=log_format
+    )
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
         from gateway.server import JsonLogFormatter
@@ -122,17 +129,25 @@ def serve(
                 ),
             )
         )
-    if worker_index is not None:
-        sock = reuse_port_socket(settings.host, settings.port)
-        running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
-    else:
-        running = start(gateway, settings, pki)
-        click.echo(_banner(settings, running.port_number, info))
-    if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
-        from gateway.web import start_web
+    try:
+        if worker_index is not None:
+            sock = reuse_port_socket(settings.host, settings.port)
+            running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+        else:
+            running = start(gateway, settings, pki)
+            click.echo(_banner(settings, running.port_number, info))
+        if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
+            from gateway.web import start_web
 
-        portal = start_web(gateway, settings, pki)
-        click.echo(_portal_banner(settings, portal.port_number, info))
+            portal = start_web(gateway, settings, pki)
+            click.echo(_portal_banner(settings, portal.port_number, info))
+    except (CannotListenError, OSError) as error:
+        gateway.close()
+        raise click.ClickException(
+            f"Impossible d'écouter sur {settings.host} (web services : port {settings.port}, portail : port "
+            f"{settings.web_port}) : {getattr(error, 'socketError', error)}. Choisissez d'autres ports "
+            "(--port, --web-port ; 0 : choisi par le système)."
+        ) from None
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
