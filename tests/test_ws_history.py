@@ -97,3 +97,16 @@ def test_page_size_over_100_is_refused(live):
     with pytest.raises(zeep.exceptions.Fault) as caught:
         live.client().service.rechercherSignalisations(taillePage=101)
     assert fault_code(caught.value) == "REQUETE_INVALIDE"
+
+
+def test_a_date_without_offset_is_read_as_paris_time(live):
+    """A dateTime sent without an offset (as some generated clients do) is Paris time, not an error."""
+    body = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:s="urn:esav:signalisation:v2">
+<soap:Body><s:consulterHistorique><s:dateDebut>2026-11-10T00:00:00</s:dateDebut></s:consulterHistorique>
+</soap:Body></soap:Envelope>"""
+    response = live.session().post(live.url(), data=body, headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert response.status_code == 200, response.content
+    too_old = body.replace(b"2026-11-10T00:00:00", b"2026-08-01T00:00:00")
+    refused = live.session().post(live.url(), data=too_old, headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert b"HISTORIQUE_HORS_DELAI" in refused.content

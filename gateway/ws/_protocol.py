@@ -4,6 +4,7 @@ every fault, spyne's own included, sent as the typed ``erreurEsav`` fault of the
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -13,6 +14,7 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import SchemaValidationError
 
+from gateway.domain.clock import PARIS
 from gateway.errors import EsavError, InvalidRequestError
 
 from ._faults import FaultTypes, to_fault
@@ -42,6 +44,12 @@ class EsavSoap11(Soap11):
             inst = etree.fromstring(inst)
         parent.append(inst)
         return None
+
+    # An xs:dateTime sent without an offset is read as Paris time, the contract's local time, in
+    # every operation (spyne would hand it on naive, and naive and aware instants do not compare).
+    # (XML reads dateTime through datetime_from_unicode_iso.)
+    def datetime_from_unicode_iso(self, cls: Any, string: str) -> Any:
+        return _paris_if_naive(super().datetime_from_unicode_iso(cls, string))
 
     def validate_body(self, ctx: Any, message: Any) -> None:
         try:
@@ -76,6 +84,12 @@ def _drop_nonstandard_fault_children(parent: Any, soap_env: str) -> None:
         for child in list(fault):
             if not isinstance(child.tag, str) or child.tag not in _FAULT_CHILDREN:
                 fault.remove(child)
+
+
+def _paris_if_naive(instant: Any) -> Any:
+    if isinstance(instant, datetime) and instant.tzinfo is None:
+        return instant.replace(tzinfo=PARIS)
+    return instant
 
 
 def _as_error(fault: Fault) -> BaseException:

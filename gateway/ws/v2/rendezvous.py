@@ -8,7 +8,6 @@ or ``ANNULE``. An unknown ``idRendezVous`` is ``REQUETE_INVALIDE``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +15,7 @@ from spyne import Application, DateTime, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.appointments import Slot
-from gateway.domain.clock import PARIS, to_paris
+from gateway.domain.clock import to_paris
 from gateway.services import Gateway
 from gateway.store import AppointmentRecord
 
@@ -98,9 +97,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             _throws=throws,
         )
         def rechercherCreneaux(ctx, referenceSignalisation, typeIntervention, dateDebut, dateFin):
-            slots = gateway.appointments.search(
-                ctx.udc, referenceSignalisation, typeIntervention, _aware(dateDebut), _aware(dateFin)
-            )
+            slots = gateway.appointments.search(ctx.udc, referenceSignalisation, typeIntervention, dateDebut, dateFin)
             return [slot_out(s) for s in slots]
 
         @rpc(
@@ -136,10 +133,3 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         in_protocol=EsavSoap11(validator="lxml", faults=faults),
         out_protocol=EsavSoap11(faults=faults),
     )
-
-
-def _aware(instant: datetime | None) -> datetime | None:
-    """spyne gives a dateTime without offset as naive: read it as Paris time (the wire's default)."""
-    if instant is None or instant.tzinfo is not None:
-        return instant
-    return instant.replace(tzinfo=PARIS)

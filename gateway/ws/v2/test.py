@@ -9,14 +9,13 @@ absent while unknown. Query by ``identifiantPrestation`` (its commune) or by ``c
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from spyne import Application, DateTime, Unicode, rpc
 from spyne.model.complex import Array
 
-from gateway.domain.clock import PARIS, to_paris
+from gateway.domain.clock import to_paris
 from gateway.services import Gateway, LineTestResult
 from gateway.store import NetworkEventRecord
 
@@ -166,8 +165,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
                 ctx.udc,
                 identifiant_prestation=identifiantPrestation,
                 code_commune=codeCommune,
-                start=_aware(dateDebut),
-                end=_aware(dateFin),
+                start=dateDebut,
+                end=dateFin,
             )
             return [event_out(e) for e in found]
 
@@ -191,10 +190,3 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         in_protocol=EsavSoap11(validator="lxml", faults=faults),
         out_protocol=EsavSoap11(faults=faults),
     )
-
-
-def _aware(instant: datetime | None) -> datetime | None:
-    """spyne gives a dateTime without offset as naive: read it as Paris time (the wire's default)."""
-    if instant is None or instant.tzinfo is not None:
-        return instant
-    return instant.replace(tzinfo=PARIS)
