@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from spyne import AnyXml
+from spyne import AnyXml, Application
 from spyne.const.xml import XSD
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
@@ -19,7 +19,7 @@ from gateway.errors import EsavError, InvalidRequestError
 
 from ._faults import FaultTypes, to_fault
 
-__all__ = ["EsavSoap11"]
+__all__ = ["EsavSoap11", "esav_application"]
 
 _XS_ANY = XSD("any")
 _LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
@@ -103,3 +103,15 @@ def _as_error(fault: Fault) -> BaseException:
     if isinstance(fault, EsavError):  # pragma: no cover - our errors are never spyne faults
         return fault
     return RuntimeError(f"spyne fault {code}: {text}")  # logged with an incident id by to_fault
+
+
+def esav_application(services: list[Any], namespace: str, name: str, faults: FaultTypes) -> Application:
+    """A spyne Application as every e-SAV service is published: SOAP 1.1 both ways, the whole
+    envelope validated by lxml against the generated schema, every fault typed."""
+    return Application(
+        services,
+        tns=namespace,
+        name=name,
+        in_protocol=EsavSoap11(validator="lxml", faults=faults),
+        out_protocol=EsavSoap11(faults=faults),
+    )

@@ -18,7 +18,7 @@ from gateway.store import TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 from .._translate import attachments_in, detail_fields, summary_fields
 from ._dates import format_paris, parse_paris
 from ._types import make_types
@@ -145,10 +145,4 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             view = gateway.tickets.complete(ctx.udc, referenceSignalisation, commentaire, attachments_in(piecesJointes))
             return state_out(view)
 
-    return Application(
-        [SignalisationService],
-        tns=NAMESPACE,
-        name="signalisation",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([SignalisationService], NAMESPACE, "signalisation", faults)

@@ -24,7 +24,7 @@ from .._faults import make_fault_types
 from .._models import model_factory
 from .._models import optional as _opt
 from .._models import required as _req
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 
 __all__ = ["NAMESPACE", "build_application"]
 
@@ -137,10 +137,4 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         def obtenirNomenclature(ctx, code):
             return code_list_out(gateway.catalogue_service.code_list(code))
 
-    return Application(
-        [CatalogueService],
-        tns=NAMESPACE,
-        name="catalogue",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([CatalogueService], NAMESPACE, "catalogue", faults)

@@ -28,7 +28,7 @@ from .._faults import make_fault_types
 from .._models import model_factory
 from .._models import optional as _opt
 from .._models import required as _req
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 
 __all__ = ["NAMESPACE", "build_application", "endpoint"]
 
@@ -187,13 +187,7 @@ def build_application(gateway: Gateway, platform: Any, guards: tuple[Guard, ...]
             document, version, domains = platform.attestation(ctx.udc)
             return document, version, domains
 
-    return Application(
-        [IntegrationService],
-        tns=NAMESPACE,
-        name="integration",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([IntegrationService], NAMESPACE, "integration", faults)
 
 
 def endpoint(platform: Any) -> SimpleNamespace:

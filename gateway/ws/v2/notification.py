@@ -19,7 +19,7 @@ from lxml import etree
 from spyne import Application, Integer, ServiceBase, rpc
 
 from .._faults import make_fault_types, to_fault
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 from ._events import make_event_types
 
 __all__ = ["NAMESPACE", "OPERATION", "EventHandler", "build_application"]
@@ -62,10 +62,4 @@ def build_application(
                 on_event(element)
             return evenement.idEvenement
 
-    return Application(
-        [NotificationService],
-        tns=NAMESPACE,
-        name="notification",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([NotificationService], NAMESPACE, "notification", faults)

@@ -24,7 +24,7 @@ from .._faults import make_fault_types
 from .._models import model_factory
 from .._models import optional as _opt
 from .._models import required as _req
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 
 __all__ = ["NAMESPACE", "appointment_fields", "build_application", "make_types"]
 
@@ -126,10 +126,4 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         def consulterRendezVous(ctx, idRendezVous):
             return appointment_out(gateway.appointments.get(ctx.udc, idRendezVous))
 
-    return Application(
-        [RendezVousService],
-        tns=NAMESPACE,
-        name="rendezvous",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([RendezVousService], NAMESPACE, "rendezvous", faults)

@@ -17,7 +17,7 @@ from gateway.store import Page, TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 from .._translate import attachments_in, detail_fields, summary_fields
 from ._events import event_out, make_event_types
 from ._types import make_types
@@ -213,10 +213,4 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             page = gateway.events.since(ctx.udc, after_id=depuisId, since=depuisDate, size=nombreMax)
             return [event_out(ev, e) for e in page.events], page.more, page.last_id
 
-    return Application(
-        [SignalisationService],
-        tns=NAMESPACE,
-        name="signalisation",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([SignalisationService], NAMESPACE, "signalisation", faults)

@@ -24,7 +24,7 @@ from .._faults import make_fault_types
 from .._models import model_factory
 from .._models import optional as _opt
 from .._models import required as _req
-from .._protocol import EsavSoap11
+from .._protocol import esav_application
 
 __all__ = ["NAMESPACE", "build_application", "make_types"]
 
@@ -183,10 +183,4 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             )
             return [event_out(e) for e in found]
 
-    return Application(
-        [TestService],
-        tns=NAMESPACE,
-        name="test",
-        in_protocol=EsavSoap11(validator="lxml", faults=faults),
-        out_protocol=EsavSoap11(faults=faults),
-    )
+    return esav_application([TestService], NAMESPACE, "test", faults)
