@@ -41,16 +41,22 @@ class AccessService:
         operator = self._store.get_operator(cert.operator_code)
         if operator is None:  # pragma: no cover - a foreign key guarantees it
             raise AuthenticationError("Opérateur inconnu.")
-        return Caller(operator.code, operator.name, operator.domains, channel="WS", author=f"{operator.code}/ws")
+        return Caller(
+            operator.code,
+            operator.name,
+            operator.domains,
+            channel="WS",
+            author=f"{operator.code}/ws",
+            esav_integre=operator.esav_integre,
+        )
 
     def require_ws_domain(self, caller: Caller, domain: str) -> None:
-        """Web services need e-SAV intégré and a validation for the domain (NON_HABILITE otherwise)."""
-        operator = self._store.get_operator(caller.operator_code)
-        if operator is None or not operator.esav_integre:
-            raise NotEntitledError(
-                f"L'opérateur {caller.operator_code} n'est pas abonné à e-SAV intégré (web services)."
-            )
-        if domain not in operator.domains:
+        """Web services need e-SAV intégré and a validation for the domain (NON_HABILITE otherwise).
+
+        ``caller`` comes from ``authenticate_certificate``, which read the operator: no second read.
+        """
+        self.require_ws_subscription(caller)
+        if domain not in caller.domains:
             raise NotEntitledError(
                 f"L'opérateur {caller.operator_code} n'est pas encore validé pour le domaine « {domain} » : "
                 "la validation se fait sur la plateforme d'intégration.",
@@ -59,8 +65,7 @@ class AccessService:
 
     def require_ws_subscription(self, caller: Caller) -> None:
         """Services open to every e-SAV intégré subscriber (the catalogue): NON_HABILITE otherwise."""
-        operator = self._store.get_operator(caller.operator_code)
-        if operator is None or not operator.esav_integre:
+        if not caller.esav_integre:
             raise NotEntitledError(
                 f"L'opérateur {caller.operator_code} n'est pas abonné à e-SAV intégré (web services)."
             )

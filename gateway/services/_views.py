@@ -38,6 +38,7 @@ class Caller:
     domains: frozenset[str]
     channel: str = "WS"  # WS (web services) or WEB (portal)
     author: str = ""  # the user or certificate behind the call, for the record
+    esav_integre: bool = False  # subscribed to the web services (read with the operator at authentication)
 
     @property
     def who(self) -> str:
