@@ -66,7 +66,7 @@ def build_echo_site(settings: Settings | None = None) -> Site:
         b"echo",
         SoapResource(WsgiApplication(echo_application()), ECHO_NAMESPACE, max_depth=settings.max_xml_depth),
     )
-    site = _QuietSite(root)
+    site = _QuietSite(root, parsePOSTFormSubmission=False)  # as the gateway's site
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
     return site

@@ -1,9 +1,11 @@
 """The seam between Twisted and spyne: one resource that serves a spyne WsgiApplication.
 
 spyne's WSGI application is called synchronously in the reactor thread (no thread-pool hand-off,
-which costs more than the work itself: DESIGN.md). Everything a request needs is read here, once:
-its body (bounded), its hardened parse, and the verified client certificate. This is the one
-place to change to host spyne differently.
+which costs more than the work itself: DESIGN.md), in three phases (``_phases``): each call is read
+on arrival, and the calls of one reactor turn then run their service methods and commit together
+before their answers are serialised (``CallBatch``). Everything a request needs is read here, once:
+its body (bounded), its hardened parse (handed to spyne), and the verified client certificate.
+This is the one place to change to host spyne differently.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from twisted.internet import reactor as default_reactor
 from twisted.web.http import Request
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
@@ -32,13 +35,23 @@ from gateway.ws import (
     CALL_REQUEST_ID,
     CALL_RETRY_AFTER,
     CLIENT_FINGERPRINT,
+    PARSED_DOCUMENT,
     check_request_xml,
     fault_envelope,
 )
 
+from . import _phases
 from .tls import peer_certificate_der
 
-__all__ = ["BoundedRequest", "CallObserver", "CallRecord", "CommitGate", "SoapResource", "bounded_request_factory"]
+__all__ = [
+    "BoundedRequest",
+    "CallBatch",
+    "CallObserver",
+    "CallRecord",
+    "CommitGate",
+    "SoapResource",
+    "bounded_request_factory",
+]
 
 log = logging.getLogger("gateway.server")
 
@@ -102,10 +115,95 @@ class CommitGate(Protocol):
 
     def after_commit(self, waiter: Callable[[BaseException | None], None]) -> None: ...
 
+    def commit_now(self) -> None: ...
+
 
 #: Observers see every POSTed call (logs, volumetry, metrics, the integration platform's journal).
 #: They run after the answer is built; an observer that fails is logged and never changes the answer.
 CallObserver = Callable[[CallRecord], None]
+
+
+class _PendingCall:
+    """A POSTed call read and validated, waiting for its batch: its service method, then its answer."""
+
+    def __init__(
+        self, resource: SoapResource, request: Request, call: dict[str, Any], body: bytes, started: float, clock: float
+    ) -> None:
+        self.resource, self.request, self.call, self.body = resource, request, call, body
+        self.started, self.clock = started, clock
+        self.spyne: _phases.SpyneCall | None = None
+        self.answer: bytes | None = None  # set when a phase failed outright
+
+    def handle(self) -> None:
+        if self.spyne is None or self.answer is not None:
+            return
+        try:
+            _phases.handle(self.spyne)
+        except Exception:
+            self.answer = self.resource._incident(self.request, self.call)
+
+    def finish(self, failure: BaseException | None = None) -> None:
+        resource, request = self.resource, self.request
+        answer = self.answer
+        if failure is not None:
+            incident = uuid.uuid4().hex[:12]
+            log.error("incident %s: group commit failed", incident, exc_info=failure)
+            self.call[CALL_FAULT] = "ERREUR_INTERNE"
+            answer = resource._fault(request, InternalError(incident))
+        elif answer is None and self.spyne is not None:
+            answer = resource._render(request, self.spyne, self.call)
+        assert answer is not None
+        if not request.finished and not getattr(request, "_disconnected", False):
+            request.setHeader("Content-Length", str(len(answer)))
+            request.write(answer)
+            request.finish()
+        if resource.observers:
+            resource._notify(request, self.call, self.body, answer, self.started, time.perf_counter() - self.clock)
+
+
+class CallBatch:
+    """The calls that arrived in one turn of the reactor, run together once it has read them all.
+
+    Each call is read and validated on arrival. The batch then runs the service methods one after
+    the other: the first write opens the tick's group transaction (and takes the writer lock shared
+    with the other worker processes), the transaction is committed as soon as the last method has
+    run, and only then are the answers serialised and sent. The writer lock is thus held for the
+    methods and the commit only, not for TLS, HTTP, parsing and serialisation: the other process
+    does that work meanwhile (issue 7). An answer that read or wrote inside the transaction leaves
+    only after the commit; a failed commit turns those answers into ERREUR_INTERNE faults.
+    """
+
+    def __init__(self, gate: CommitGate | None, schedule: Callable[[Callable[[], None]], Any] | None = None) -> None:
+        self._gate = gate
+        self._schedule = schedule or _call_soon
+        self._pending: list[_PendingCall] = []
+
+    def add(self, pending: _PendingCall) -> None:
+        self._pending.append(pending)
+        if len(self._pending) == 1:
+            self._schedule(self.run)
+
+    def run(self) -> None:
+        calls, self._pending = self._pending, []
+        gate = self._gate
+        held: list[_PendingCall] = []
+        ready: list[_PendingCall] = []
+        for pending in calls:
+            pending.handle()
+            if gate is not None and gate.commit_pending():
+                held.append(pending)
+                gate.after_commit(pending.finish)
+            else:
+                ready.append(pending)
+        if held and gate is not None:
+            gate.commit_now()  # the held answers are finished by their waiters
+        for pending in ready:
+            pending.finish()
+
+
+def _call_soon(fn: Callable[[], None]) -> Any:
+    reactor: Any = default_reactor
+    return reactor.callLater(0, fn)
 
 
 class SoapResource(Resource):
@@ -124,6 +222,7 @@ class SoapResource(Resource):
         service: str = "",
         observers: Sequence[CallObserver] = (),
         commit_gate: CommitGate | None = None,
+        batch: CallBatch | None = None,
     ) -> None:
         super().__init__()
         self._app = wsgi_app
@@ -133,15 +232,28 @@ class SoapResource(Resource):
         self._version = version
         self._service = service
         self.observers: list[CallObserver] = list(observers)
-        self._gate = commit_gate
+        # One batch per site, so that the calls of every endpoint in one tick share one commit.
+        self._batch = batch if batch is not None else CallBatch(commit_gate)
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
-        return self._call(request, b"", {})
+        try:
+            environ = self._environ(request, b"")
+            response: dict[str, Any] = {}
 
-    def render_POST(self, request: Request) -> bytes | int:  # noqa: N802 - Twisted interface; int is NOT_DONE_YET
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+                response["status"], response["headers"] = status, headers
+
+            payload = b"".join(self._app(environ, start_response))
+            self._respond(request, response["status"], response["headers"], {})
+            return payload
+        except Exception:
+            return self._incident(request, {})
+
+    def render_POST(self, request: Request) -> int:  # noqa: N802 - Twisted interface; int is NOT_DONE_YET
         started, clock = time.time(), time.perf_counter()
         call: dict[str, Any] = {CALL_REQUEST_ID: uuid.uuid4().hex[:16]}
         body = b""
+        pending = _PendingCall(self, request, call, body, started, clock)
         try:
             if getattr(request, "body_too_large", False):
                 limit = getattr(request, "max_body", 0)
@@ -149,46 +261,53 @@ class SoapResource(Resource):
             content = request.content
             if content is not None:
                 content.seek(0)
-                body = content.read()
-            check_request_xml(body, max_depth=self._max_depth)
+                body = pending.body = content.read()
+            document = check_request_xml(body, max_depth=self._max_depth)
         except EsavError as error:
             call[CALL_FAULT] = error.code
             error.request_id = call[CALL_REQUEST_ID]
-            answer = self._fault(request, error)
-        else:
-            answer = self._call(request, body, call)
-            if self._gate is not None and self._gate.commit_pending():
-                # Group commit: what this call wrote (or read uncommitted) is durable only once the
-                # tick's transaction commits; the answer leaves after that, never before.
-                self._gate.after_commit(
-                    lambda failure: self._finish(request, call, body, answer, failure, started, clock)
-                )
-                return NOT_DONE_YET
-        if self.observers:
-            self._notify(request, call, body, answer, started, time.perf_counter() - clock)
-        return answer
+            pending.answer = self._fault(request, error)
+            pending.finish()
+            return NOT_DONE_YET
+        try:
+            environ = self._environ(request, body)
+            environ[PARSED_DOCUMENT] = document  # parsed once, here, for spyne too
+            # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
+            environ[CALL_INFO] = call
+            call[CLIENT_FINGERPRINT] = environ[CLIENT_FINGERPRINT]
+            pending.spyne = _phases.read(self._app, environ)
+        except Exception:
+            pending.answer = self._incident(request, call)
+        self._batch.add(pending)
+        return NOT_DONE_YET
 
-    def _finish(
-        self,
-        request: Request,
-        call: dict[str, Any],
-        body: bytes,
-        answer: bytes,
-        failure: BaseException | None,
-        started: float,
-        clock: float,
-    ) -> None:
-        if failure is not None:
-            incident = uuid.uuid4().hex[:12]
-            log.error("incident %s: group commit failed", incident, exc_info=failure)
-            call[CALL_FAULT] = "ERREUR_INTERNE"
-            answer = self._fault(request, InternalError(incident))
-        if not request.finished and not getattr(request, "_disconnected", False):
-            request.setHeader("Content-Length", str(len(answer)))
-            request.write(answer)
-            request.finish()
-        if self.observers:
-            self._notify(request, call, body, answer, started, time.perf_counter() - clock)
+    def _render(self, request: Request, spyne: _phases.SpyneCall, call: dict[str, Any]) -> bytes:
+        try:
+            response: dict[str, Any] = {}
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+                response["status"], response["headers"] = status, headers
+
+            payload = _phases.render(spyne, start_response)
+            self._respond(request, response["status"], response["headers"], call)
+            return payload
+        except Exception:
+            return self._incident(request, call)
+
+    def _respond(self, request: Request, status: str, headers: list[tuple[str, str]], call: dict[str, Any]) -> None:
+        code, _, message = status.partition(" ")
+        request.setResponseCode(int(code), message.encode())
+        for name, value in headers:
+            if name.lower() != "content-length":
+                request.setHeader(name, value)
+        if call.get(CALL_RETRY_AFTER) is not None:
+            request.setHeader("Retry-After", str(call[CALL_RETRY_AFTER]))
+
+    def _incident(self, request: Request, call: dict[str, Any]) -> bytes:
+        incident = call.get(CALL_REQUEST_ID) or uuid.uuid4().hex[:12]
+        log.exception("incident %s: failure while serving %s", incident, request.uri)
+        call[CALL_FAULT] = "ERREUR_INTERNE"
+        return self._fault(request, InternalError(incident))
 
     def _notify(
         self, request: Request, call: dict[str, Any], body: bytes, answer: bytes, started: float, duration: float
@@ -216,33 +335,6 @@ class SoapResource(Resource):
                 observer(record)
             except Exception:
                 log.exception("call observer %r failed", observer)
-
-    def _call(self, request: Request, body: bytes, call: dict[str, Any]) -> bytes:
-        try:
-            environ = self._environ(request, body)
-            # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
-            environ[CALL_INFO] = call
-            call[CLIENT_FINGERPRINT] = environ[CLIENT_FINGERPRINT]
-            response: dict[str, Any] = {}
-
-            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-                response["status"], response["headers"] = status, headers
-
-            chunks = self._app(environ, start_response)
-            payload = b"".join(chunks)
-            code, _, message = response["status"].partition(" ")
-            request.setResponseCode(int(code), message.encode())
-            for name, value in response["headers"]:
-                if name.lower() != "content-length":
-                    request.setHeader(name, value)
-            if call.get(CALL_RETRY_AFTER) is not None:
-                request.setHeader("Retry-After", str(call[CALL_RETRY_AFTER]))
-            return payload
-        except Exception:
-            incident = call.get(CALL_REQUEST_ID) or uuid.uuid4().hex[:12]
-            log.exception("incident %s: failure while serving %s", incident, request.uri)
-            call[CALL_FAULT] = "ERREUR_INTERNE"
-            return self._fault(request, InternalError(incident))
 
     def _fault(self, request: Request, error: EsavError) -> bytes:
         request.setResponseCode(500)

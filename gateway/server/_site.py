@@ -28,7 +28,7 @@ from gateway.ws.v2 import rendezvous as v2_rendezvous
 from gateway.ws.v2 import signalisation as v2_signalisation
 from gateway.ws.v2 import test as v2_test
 
-from ._host import CallObserver, SoapResource, bounded_request_factory
+from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
 from ._line_tests import LineTestPoller
 from ._notifications import NotificationDispatcher, start_notifications
 from ._operations import Operations, operation_guards, start_operations
@@ -94,6 +94,8 @@ def build_site(
     published = published_versions(settings.versions, {v for v, _ in ENDPOINTS}, gateway.clock)
     # Every version: maintenance first (before authentication), rate limits last (issue 8).
     first, last = operation_guards(gateway, settings)
+    # One batch for the whole site: the calls of one reactor turn share one group commit.
+    batch = CallBatch(gateway.store if settings.group_commit else None)
     for (version, service), module in {**ENDPOINTS, **(extra_endpoints or {})}.items():
         if version not in published:
             continue
@@ -110,10 +112,10 @@ def build_site(
                 version=version,
                 service=service,
                 observers=observers,
-                commit_gate=gateway.store if settings.group_commit else None,
+                batch=batch,
             ),
         )
-    site = _Quiet(root)
+    site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
     return site

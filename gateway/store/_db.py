@@ -130,6 +130,12 @@ class Connections:
             return
         group.waiters.append(waiter)
 
+    def commit_now(self) -> None:
+        """Commit the calling thread's pending group at once, rather than at the end of the tick
+        (its waiters are called); nothing happens when none is pending."""
+        if self.commit_pending():
+            self._commit_group()
+
     def _commit_group(self) -> None:
         group = self._group
         if group is None or not group.open:

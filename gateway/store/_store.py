@@ -112,6 +112,9 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
     def after_commit(self, waiter: CommitWaiter) -> None:
         self._connections.after_commit(waiter)
 
+    def commit_now(self) -> None:
+        self._connections.commit_now()
+
     @property
     def _db(self) -> Database:
         return self._connections.db

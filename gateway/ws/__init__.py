@@ -13,7 +13,7 @@ from ._base import (
     make_service_base,
 )
 from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
-from ._hardening import check_request_xml
+from ._hardening import PARSED_DOCUMENT, check_request_xml
 from ._protocol import EsavSoap11
 from ._versions import published_versions, retirement_guard
 
@@ -25,6 +25,7 @@ __all__ = [
     "CALL_REQUEST_ID",
     "CALL_RETRY_AFTER",
     "CLIENT_FINGERPRINT",
+    "PARSED_DOCUMENT",
     "EsavSoap11",
     "FaultTypes",
     "Guard",

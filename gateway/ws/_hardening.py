@@ -11,17 +11,30 @@ from lxml import etree
 
 from gateway.errors import InvalidRequestError
 
-__all__ = ["check_request_xml"]
+__all__ = ["PARSED_DOCUMENT", "check_request_xml"]
+
+#: The WSGI environ key under which the host hands its hardened parse to the protocol, so that a
+#: request is parsed once (``EsavSoap11.create_in_document`` reads it).
+PARSED_DOCUMENT = "esav.parsed_document"
 
 _local = threading.local()
 
 
 def _parser() -> etree.XMLParser:
-    # lxml parsers are not shared across threads.
+    # lxml parsers are not shared across threads. Besides the hardening, the same options as spyne's
+    # own parser (comments, processing instructions and CDATA markers dropped), since spyne reads
+    # this very tree.
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            strip_cdata=True,
         )
     return parser
 

@@ -18,6 +18,7 @@ from gateway.domain.clock import PARIS
 from gateway.errors import EsavError, InvalidRequestError
 
 from ._faults import FaultTypes, to_fault
+from ._hardening import PARSED_DOCUMENT
 
 __all__ = ["EsavSoap11", "esav_application"]
 
@@ -50,6 +51,20 @@ class EsavSoap11(Soap11):
     # (XML reads dateTime through datetime_from_unicode_iso.)
     def datetime_from_unicode_iso(self, cls: Any, string: str) -> Any:
         return _paris_if_naive(super().datetime_from_unicode_iso(cls, string))
+
+    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
+        """The envelope as the host already parsed it (hardened, same parser options), else spyne's
+        own parse. spyne would decode and re-encode a body that declares its encoding, parsing it
+        twice, on top of the host's parse."""
+        environ = getattr(ctx.transport, "req_env", None) or {}
+        root = environ.get(PARSED_DOCUMENT)
+        if root is None or ctx.transport.get_request_method() != "POST":
+            super().create_in_document(ctx, charset)
+            return
+        if ctx.transport.get_request_content_type() is None:
+            super().create_in_document(ctx, charset)  # spyne's own 405 answer
+            return
+        ctx.in_document = root, {element.get("id"): element for element in root.iterfind(".//*[@id]")}
 
     def validate_body(self, ctx: Any, message: Any) -> None:
         try:
