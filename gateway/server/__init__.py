@@ -1,6 +1,6 @@
 """The network server: Twisted over mutual TLS, hosting the wire layer."""
 
-from ._host import BoundedRequest, CallObserver, CallRecord, SoapResource, bounded_request_factory
+from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapResource, bounded_request_factory
 from ._operations import JsonLogFormatter, Operations
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, start
@@ -9,6 +9,7 @@ from ._workers import reuse_port_socket, supervise_workers, worker_count
 __all__ = [
     "ENDPOINTS",
     "BoundedRequest",
+    "CallBatch",
     "CallObserver",
     "CallRecord",
     "EventLog",

@@ -1,0 +1,131 @@
+"""CallBatch: the calls of one reactor turn run their service methods, commit once, then answer (issue 7)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+
+import pytest
+from test_store_group_commit import _add_operator, _committed_codes
+
+from gateway.server import CallBatch
+from gateway.store import Store
+
+
+@pytest.fixture
+def grouped(tmp_path):
+    store = Store(tmp_path / "esav.db")
+    store.enable_group_commit(lambda fn: None)  # the batch commits itself; the tick's commit never runs
+    yield store, tmp_path / "esav.db"
+    store.close()
+
+
+class Call:
+    """A pending call: its service method (``work``), and what it saw when its answer left."""
+
+    def __init__(self, name, path, log, work=None):
+        self.name, self.path, self.log, self.work = name, path, log, work
+        self.finished_with = "not finished"
+
+    def handle(self):
+        self.log.append(("handle", self.name))
+        if self.work is not None:
+            self.work()
+
+    def finish(self, failure=None):
+        self.log.append(("finish", self.name, frozenset(_committed_codes(self.path))))
+        self.finished_with = failure
+
+
+def _writer(store, code):
+    def work():
+        with store.write() as db:
+            _add_operator(db, code)
+
+    return work
+
+
+def test_methods_run_in_order_then_one_commit_then_the_answers(grouped):
+    """Every method runs before any answer; the answers of writing calls leave after the one commit."""
+    store, path = grouped
+    log: list = []
+    scheduled: list = []
+    batch = CallBatch(store, schedule=scheduled.append)
+    calls = [Call("A", path, log, _writer(store, "OPA")), Call("B", path, log, _writer(store, "OPB"))]
+    for call in calls:
+        batch.add(call)
+    assert len(scheduled) == 1 and log == []  # one run per turn, nothing done on arrival
+    scheduled.pop()()
+    assert log[:2] == [("handle", "A"), ("handle", "B")]
+    assert {entry[1:] for entry in log[2:]} == {("A", frozenset({"OPA", "OPB"})), ("B", frozenset({"OPA", "OPB"}))}
+    assert [c.finished_with for c in calls] == [None, None]
+    assert not store.commit_pending()
+
+
+def test_a_call_before_any_write_answers_without_waiting(grouped):
+    """A read handled before the turn's first write does not depend on the commit and is not held."""
+    store, path = grouped
+    log: list = []
+    batch = CallBatch(store, schedule=lambda fn: None)
+    reader, writer = Call("read", path, log), Call("write", path, log, _writer(store, "OPW"))
+    batch.add(reader)
+    batch.add(writer)
+    batch.run()
+    finishes = {entry[1]: entry[2] for entry in log if entry[0] == "finish"}
+    assert finishes == {"read": frozenset({"OPW"}), "write": frozenset({"OPW"})}
+    assert reader.finished_with is None and writer.finished_with is None
+
+
+def test_the_writer_lock_is_free_once_the_batch_has_run(grouped, tmp_path):
+    """The cross-process writer lock is held for the methods and the commit, and released after."""
+    store, path = grouped
+    batch = CallBatch(store, schedule=lambda fn: None)
+    batch.add(Call("A", path, [], _writer(store, "OPA")))
+    lock_file = os.open(tmp_path / "esav.db.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        batch.run()
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError if still held
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+    finally:
+        os.close(lock_file)
+
+
+def test_a_failed_commit_fails_the_held_answers_only(grouped, monkeypatch):
+    """When the commit fails, the calls that wrote get the failure; one answered before the write does not."""
+    store, path = grouped
+    log: list = []
+    batch = CallBatch(store, schedule=lambda fn: None)
+    reader, writer = Call("read", path, log), Call("write", path, log, _writer(store, "OPW"))
+    batch.add(reader)
+    batch.add(writer)
+    conn = store._connections.conn
+    original_execute = conn.execute
+
+    class Failing:
+        def __getattr__(self, name):
+            return getattr(conn, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return original_execute(sql, *args)
+
+    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+    batch.run()
+    assert isinstance(writer.finished_with, sqlite3.OperationalError)
+    assert reader.finished_with is None
+    assert _committed_codes(path) == set()
+
+
+def test_without_group_commit_every_call_answers_in_turn(tmp_path):
+    """No commit gate (group commit off): each method commits itself and its answer follows."""
+    store = Store(tmp_path / "esav.db")
+    try:
+        log: list = []
+        batch = CallBatch(None, schedule=lambda fn: None)
+        batch.add(Call("A", tmp_path / "esav.db", log, _writer(store, "OPA")))
+        batch.run()
+        assert log == [("handle", "A"), ("finish", "A", frozenset({"OPA"}))]
+    finally:
+        store.close()
