@@ -63,6 +63,38 @@ def test_methods_run_in_order_then_one_commit_then_the_answers(grouped):
     assert not store.commit_pending()
 
 
+def _lock_is_free(path) -> bool:
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing the descriptor drops a lock taken through it
+    return True
+
+
+def test_checks_before_a_write_run_without_the_writer_lock(grouped):
+    """A method's reads and checks run while no write of the batch holds the lock; the writes keep their order."""
+    store, path = grouped
+    seen: dict[str, bool] = {}
+
+    def checks_then_write(code):
+        def work():
+            seen[code] = _lock_is_free(path)
+            _writer(store, code)()
+
+        return work
+
+    batch = CallBatch(store, schedule=lambda fn: None)
+    for code in ("OPA", "OPB", "OPC"):
+        batch.add(Call(code, path, [], checks_then_write(code)))
+    batch.run()
+    assert seen == {"OPA": True, "OPB": True, "OPC": True}
+    with sqlite3.connect(path) as other:
+        assert [row[0] for row in other.execute("SELECT code FROM operators ORDER BY rowid")] == ["OPA", "OPB", "OPC"]
+
+
 def test_a_call_before_any_write_answers_without_waiting(grouped):
     """A read handled before the turn's first write does not depend on the commit and is not held."""
     store, path = grouped

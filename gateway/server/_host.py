@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import greenlet
 from twisted.internet import reactor as default_reactor
 from twisted.web.http import Request
 from twisted.web.resource import Resource
@@ -117,6 +118,8 @@ class CommitGate(Protocol):
 
     def commit_now(self) -> None: ...
 
+    def before_group_opens(self, hook: Callable[[], None] | None) -> None: ...
+
 
 #: Observers see every POSTed call (logs, volumetry, metrics, the integration platform's journal).
 #: They run after the answer is built; an observer that fails is logged and never changes the answer.
@@ -164,19 +167,23 @@ class _PendingCall:
 class CallBatch:
     """The calls that arrived in one turn of the reactor, run together once it has read them all.
 
-    Each call is read and validated on arrival. The batch then runs the service methods one after
-    the other: the first write opens the tick's group transaction (and takes the writer lock shared
-    with the other worker processes), the transaction is committed as soon as the last method has
-    run, and only then are the answers serialised and sent. The writer lock is thus held for the
-    methods and the commit only, not for TLS, HTTP, parsing and serialisation: the other process
-    does that work meanwhile (issue 7). An answer that read or wrote inside the transaction leaves
-    only after the commit; a failed commit turns those answers into ERREUR_INTERNE faults.
+    Each call is read and validated on arrival. The batch then runs the service methods, each in
+    its own greenlet: a method that reaches its first write is suspended there, before the write
+    opens the tick's group transaction (and takes the writer lock shared with the other worker
+    processes), while the next methods run their reads and checks. Once every method has finished
+    or is waiting to write, the waiting ones resume in arrival order, the transaction opens for
+    their writes only, and it is committed as soon as the last one is done; only then are the
+    answers serialised and sent. The writer lock is thus held for the writes and the commit, not
+    for TLS, HTTP, parsing, checks and serialisation: the other process does that work meanwhile
+    (issue 7). An answer that read or wrote inside the transaction leaves only after the commit; a
+    failed commit turns those answers into ERREUR_INTERNE faults.
     """
 
     def __init__(self, gate: CommitGate | None, schedule: Callable[[Callable[[], None]], Any] | None = None) -> None:
         self._gate = gate
         self._schedule = schedule or _call_soon
         self._pending: list[_PendingCall] = []
+        self._runner: greenlet.greenlet | None = None  # the batch's own greenlet while it runs methods
 
     def add(self, pending: _PendingCall) -> None:
         self._pending.append(pending)
@@ -186,19 +193,50 @@ class CallBatch:
     def run(self) -> None:
         calls, self._pending = self._pending, []
         gate = self._gate
+        if gate is None:  # every write commits on its own: nothing to hold, nothing to group
+            for pending in calls:
+                pending.handle()
+                pending.finish()
+            return
         held: list[_PendingCall] = []
         ready: list[_PendingCall] = []
-        for pending in calls:
-            pending.handle()
-            if gate is not None and gate.commit_pending():
+
+        def settle(pending: _PendingCall) -> None:
+            if gate.commit_pending():
                 held.append(pending)
                 gate.after_commit(pending.finish)
             else:
                 ready.append(pending)
-        if held and gate is not None:
+
+        self._runner = greenlet.getcurrent()
+        gate.before_group_opens(self._wait_for_the_writes)
+        try:
+            waiting: list[tuple[_PendingCall, greenlet.greenlet]] = []
+            for pending in calls:
+                method = greenlet.greenlet(pending.handle)
+                method.switch()
+                if method.dead:
+                    settle(pending)
+                else:
+                    waiting.append((pending, method))
+            self._runner = None  # from now on a write opens the transaction at once
+            for pending, method in waiting:
+                method.switch()
+                settle(pending)
+        finally:
+            self._runner = None
+            gate.before_group_opens(None)
+        if held:
             gate.commit_now()  # the held answers are finished by their waiters
         for pending in ready:
             pending.finish()
+
+    def _wait_for_the_writes(self) -> None:
+        """A method is about to write first: back to the batch, which resumes it once every method
+        has had its turn (no-op outside the first round, or outside a method's greenlet)."""
+        runner = self._runner
+        if runner is not None and greenlet.getcurrent() is not runner:
+            runner.switch()
 
 
 def _call_soon(fn: Callable[[], None]) -> Any:

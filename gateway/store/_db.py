@@ -101,6 +101,7 @@ class Connections:
         self._lock = threading.Lock()
         self._writer = _WriterLock(self.path.parent / (self.path.name + ".lock"))
         self._group: _Group | None = None
+        self._before_open: Callable[[], None] | None = None
 
     # Group commit ------------------------------------------------------------------------------
 
@@ -130,6 +131,12 @@ class Connections:
             return
         group.waiters.append(waiter)
 
+    def before_group_opens(self, hook: Callable[[], None] | None) -> None:
+        """``hook`` runs in the grouping thread just before a write opens the group transaction
+        (and takes the writer lock); it may suspend the caller until the group should open
+        (``gateway.server.CallBatch`` does, so that the lock is held for the writes only)."""
+        self._before_open = hook
+
     def commit_now(self) -> None:
         """Commit the calling thread's pending group at once, rather than at the end of the tick
         (its waiters are called); nothing happens when none is pending."""
@@ -158,6 +165,8 @@ class Connections:
     @contextmanager
     def _grouped_write(self, group: _Group) -> Iterator[Database]:
         db = self.db
+        if not group.open and self._before_open is not None:
+            self._before_open()
         if not group.open:
             self._writer.acquire()
             try:

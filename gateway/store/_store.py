@@ -115,6 +115,9 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
     def commit_now(self) -> None:
         self._connections.commit_now()
 
+    def before_group_opens(self, hook: Callable[[], None] | None) -> None:
+        self._connections.before_group_opens(hook)
+
     @property
     def _db(self) -> Database:
         return self._connections.db
