@@ -15,7 +15,15 @@ from gateway.domain.network_events import EventKind
 from gateway.security import pki
 from gateway.services import Gateway
 
-__all__ = ["DEMO_OPERATORS", "DEMO_PRESTATIONS_CSV", "DEMO_USERS", "DemoInfo", "build_demo", "ensure_provider_pki"]
+__all__ = [
+    "DEMO_AGENTS",
+    "DEMO_OPERATORS",
+    "DEMO_PRESTATIONS_CSV",
+    "DEMO_USERS",
+    "DemoInfo",
+    "build_demo",
+    "ensure_provider_pki",
+]
 
 # code, name, e-SAV en ligne, e-SAV intégré, validated domains
 DEMO_OPERATORS = (
@@ -45,6 +53,8 @@ class DemoInfo:
     operator_certs: dict[str, tuple[Path, Path]]
     #: Portal users of the demo: login → password (documented, printed by the demo command).
     web_users: dict[str, str] = field(default_factory=dict)
+    #: The provider's staff agents of the demo (pages /fournisseur): login → password.
+    web_agents: dict[str, str] = field(default_factory=dict)
 
 
 def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> pki.IssuedCertificate:
@@ -87,7 +97,14 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
     _build_demo_appointments_and_works(gateway)
     _build_demo_users(gateway)
     _build_demo_portal(gateway)
-    return DemoInfo(pki_dir, pki_dir / "ca.pem", certs, {login: pw for login, _, pw, *_ in DEMO_USERS})
+    _build_demo_agents(gateway)
+    return DemoInfo(
+        pki_dir,
+        pki_dir / "ca.pem",
+        certs,
+        {login: pw for login, _, pw, *_ in DEMO_USERS},
+        {login: pw for login, _, pw in DEMO_AGENTS},
+    )
 
 
 # Technicians per slot of the day, per zone and intervention type (``esav capacity set`` changes them).
@@ -193,6 +210,8 @@ DEMO_FAQ = (
     ("CUIVRE_DEGROUPAGE", "Quel identifiant de prestation pour une ligne dégroupée ?", "Le NDI à dix chiffres."),
     ("FIBRE_LFO", "Quelle GTR pour une liaison fibre dédiée ?", "GTR 4 heures, 24 heures sur 24."),
 )
+#: Operators whose contracts provide "Mes fichiers" (OPE002's do not: its portal has no such section).
+DEMO_FILES_OPERATORS = ("OPE001", "OPE003")
 DEMO_INVOICE_MONTHS = 40  # monthly invoices of OPE001 back to 40 months: the oldest fall outside 3 years
 
 
@@ -202,15 +221,21 @@ def _build_demo_portal(gateway: Gateway) -> None:
     for kind, title, body, offer, days in DEMO_NEWS:
         if not gateway.store.has_news(title):
             starts = datetime.combine(today + timedelta(days=days), time(22), tzinfo=PARIS) if days else None
-            portal.publish_news(kind, title, body, offer=offer, starts_at=starts)
+            portal.publish_news(kind, title, body, offer=offer, starts_at=starts, author="démonstration")
     if not gateway.store.faq():
         for offer, question, answer in DEMO_FAQ:
-            portal.publish_faq(question, answer, offer)
+            portal.publish_faq(question, answer, offer, author="démonstration")
     for code, *_ in DEMO_OPERATORS:
         for index, offer in enumerate(gateway.accounts.offers_held(code), start=1):
-            gateway.store.upsert_contract(
-                code, offer, f"CT-{code}-{index:02d}", "2025-01-01", f"Contrat d'accès à l'offre {offer} et à e-SAV."
-            )
+            if gateway.store.contract(code, offer) is None:  # what the provider changed since is kept
+                gateway.store.upsert_contract(
+                    code,
+                    offer,
+                    f"CT-{code}-{index:02d}",
+                    "2025-01-01",  # taken long ago: every offer's month of set-up is over
+                    f"Contrat d'accès à l'offre {offer} et à e-SAV.",
+                    files_provided=code in DEMO_FILES_OPERATORS,
+                )
     if not [f for f in gateway.store.files("OPE001") if f.direction == "FOURNISSEUR"]:
         portal.publish_file(
             "OPE001",
@@ -226,4 +251,16 @@ def _build_demo_portal(gateway: Gateway) -> None:
             issued = first.replace(year=year, month=month + 1)
             number = f"F{code[-3:]}-{issued:%Y%m}"
             if not gateway.store.has_invoice(number):
-                portal.issue_invoice(code, number, issued, f"{issued:%m/%Y}", amount + back * 100)
+                portal.issue_invoice(
+                    code, number, issued, f"{issued:%m/%Y}", amount + back * 100, author="démonstration"
+                )
+
+
+# The provider's staff on the portal (pages /fournisseur): login, name, password (a demo, not a secret).
+DEMO_AGENTS = (("agent.sav", "Sophie Fournisseur (SAV)", "Fournisseur-SAV-2026!"),)
+
+
+def _build_demo_agents(gateway: Gateway) -> None:
+    for login, name, password in DEMO_AGENTS:
+        if gateway.store.agent_by_login(login) is None:
+            gateway.accounts.create_agent(login, name, password, author="démonstration")

@@ -16,6 +16,8 @@ import pytest
 from support import REPO, LiveGateway, start_gateway
 from web_support import ADMIN, TECH
 
+AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
+
 CHROMIUM = os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -148,12 +150,19 @@ def test_upload_a_file_read_the_receipt_and_download_a_duplicate(page, portal):
     shot(page, "12-accueil-administrateur")
     page.get_by_role("link", name="Mes fichiers", exact=True).first.click()
     page.set_input_files(
-        "#fichiers", files=[{"name": "releve-novembre.csv", "mimeType": "text/csv", "buffer": b"ligne;etat\n1;OK\n"}]
+        "#fichiers",
+        files=[
+            {
+                "name": "OPE001_CUIVRE_20261118_releve-novembre.csv",
+                "mimeType": "text/csv",
+                "buffer": b"ligne;etat\n1;OK\n",
+            }
+        ],
     )
     page.get_by_role("button", name="Publier").click()
     receipt = page.locator("#recu").inner_text()
     shot(page, "13-fichiers-recu")
-    assert "releve-novembre.csv (version 1) — publié le 18/11/2026 à 10:00:00" in receipt
+    assert "OPE001_CUIVRE_20261118_releve-novembre.csv (version 1) — publié le 18/11/2026 à 10:00:00" in receipt
     page.goto(portal.web_url + "/duplicata")
     shot(page, "14-duplicata")
     with page.expect_download() as download:
@@ -168,3 +177,57 @@ def test_upload_a_file_read_the_receipt_and_download_a_duplicate(page, portal):
         page.goto(portal.web_url + path)
         page.get_by_role("heading", name=heading, exact=True).wait_for()
         shot(page, name)
+
+
+def test_an_agent_publishes_a_notice_and_handles_subscriptions(page, portal):
+    """The provider's agent logs in, sees a too-short notice refused with the earliest date, publishes it properly,
+    publishes a file for OPE001, and activates a subscription; the operator's administrator reads the notice."""
+    page.goto(portal.web_url + "/connexion")
+    page.get_by_label("Identifiant").fill(AGENT[0])
+    page.get_by_label("Mot de passe").fill(AGENT[1])
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Espace du fournisseur", exact=True).wait_for()
+    shot(page, "20-fournisseur-accueil")
+    page.get_by_role("link", name="Actualités et annonces", exact=True).first.click()
+    page.get_by_label("Type").select_option("INTERRUPTION_ESAV")
+    page.get_by_label("Titre").fill("Interruption d'e-SAV")
+    page.get_by_label("Texte").fill("Migration des serveurs : e-SAV indisponible de 22 h à minuit.")
+    page.get_by_label("Date d'effet (heure de Paris)").fill("2026-11-19T22:00")
+    page.get_by_role("button", name="Publier").click()
+    error = page.locator("#erreur-publication").inner_text()
+    shot(page, "21-fournisseur-preavis-refuse")
+    assert "date la plus proche autorisée : le 20/11/2026 à 10:00" in error
+    page.get_by_label("Date d'effet (heure de Paris)").fill("2026-11-23T22:00")
+    page.get_by_role("button", name="Publier").click()
+    page.get_by_text("La publication est enregistrée.").wait_for()
+    shot(page, "22-fournisseur-actualites")
+    page.goto(portal.web_url + "/fournisseur/fichiers")
+    page.locator("#operateur").select_option("OPE001")
+    page.set_input_files(
+        "#fichier", files=[{"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bilan"}]
+    )
+    page.get_by_role("button", name="Publier le fichier").click()
+    assert "bilan.pdf publié pour OPE001 (version 1)" in page.locator("#fichier-publie").inner_text()
+    shot(page, "23-fournisseur-fichiers")
+    record = portal.gateway.subscriptions.submit(
+        "OPE002",
+        {
+            "referenceContrat": "CT-OPE002-01",
+            "numeroAffaire": "AFF-1",
+            "raisonSociale": "Opérateur Beta SAS",
+            "siret": "44306184100047",
+            "representant": "Bernard Beta",
+            "telephone": "01 23 45 67 89",
+            "courriel": "sav@beta.example",
+            "adresse1": "7 rue Paradis, 13001 Marseille",
+        },
+        frozenset({"EN_LIGNE"}),
+        "admin.beta",
+    )
+    page.goto(portal.web_url + "/fournisseur/abonnements")
+    page.locator(f"#date-{record.reference}").fill("2026-11-20")
+    shot(page, "24-fournisseur-abonnements")
+    page.get_by_role("button", name=f"Activer {record.reference}").click()
+    page.get_by_text("L'abonnement est enregistré.").wait_for()
+    assert portal.gateway.store.subscription(record.reference).state == "ACTIVE"
+    assert portal.gateway.store.get_operator("OPE002").esav_en_ligne

@@ -30,6 +30,11 @@ def browser(portal: LiveGateway, user: tuple[str, str]) -> Browser:
     return b
 
 
+#: Names that follow the copper offer's rule (gateway/domain/file_rules.py).
+RELEVE = "OPE001_CUIVRE_20261118_releve.csv"
+NOTE = "OPE001_CUIVRE_20261118_note.txt"
+
+
 def upload(b: Browser, *files: tuple[str, bytes, str]) -> requests.Response:
     token = csrf_of(b.get("/fichiers").text)
     return b.http.post(b.base + "/fichiers", data={"csrf": token}, files=[("fichiers", (n, c, t)) for n, c, t in files])
@@ -80,15 +85,15 @@ def test_another_operators_invoice_and_file_are_never_reachable(portal):
 def test_upload_gives_a_receipt_and_a_reupload_keeps_the_earlier_version(portal):
     """The receipt names each file with its publication time; the same name again is version 2, v1 stays."""
     tech = browser(portal, TECH)
-    first = upload(tech, ("releve.csv", b"ligne;etat\n1;OK\n", "text/csv"), ("note.txt", b"bonjour", "text/plain"))
+    first = upload(tech, (RELEVE, b"ligne;etat\n1;OK\n", "text/csv"), (NOTE, b"bonjour", "text/plain"))
     assert first.status_code == 200
     receipt = unescape(re.search(r'<ul id="recu">(.*?)</ul>', first.text, re.S).group(1))
-    assert "releve.csv</strong> (version 1) — publié le 18/11/2026 à 10:00:00" in receipt
-    assert "note.txt</strong> (version 1)" in receipt
+    assert "OPE001_CUIVRE_20261118_releve.csv</strong> (version 1) — publié le 18/11/2026 à 10:00:00" in receipt
+    assert "OPE001_CUIVRE_20261118_note.txt</strong> (version 1)" in receipt
     portal.clock.advance(timedelta(minutes=5))
-    second = upload(tech, ("releve.csv", b"ligne;etat\n1;KO\n", "text/csv"))
-    assert "releve.csv</strong> (version 2) — publié le 18/11/2026 à 10:05:00" in unescape(second.text)
-    versions = [f for f in portal.gateway.store.files("OPE001") if f.name == "releve.csv"]
+    second = upload(tech, ("OPE001_CUIVRE_20261118_releve.csv", b"ligne;etat\n1;KO\n", "text/csv"))
+    assert f"{RELEVE}</strong> (version 2) — publié le 18/11/2026 à 10:05:00" in unescape(second.text)
+    versions = [f for f in portal.gateway.store.files("OPE001") if f.name == "OPE001_CUIVRE_20261118_releve.csv"]
     assert [v.version for v in versions] == [2, 1]
     assert tech.get(f"/fichiers/{versions[1].id}").content == b"ligne;etat\n1;OK\n"
     assert tech.get(f"/fichiers/{versions[0].id}").content == b"ligne;etat\n1;KO\n"
@@ -100,8 +105,8 @@ def test_upload_gives_a_receipt_and_a_reupload_keeps_the_earlier_version(portal)
 @pytest.mark.parametrize(
     ("name", "content", "kind", "message"),
     [
-        ("programme.exe", b"MZ", "application/x-msdownload", "refusé"),
-        ("gros.csv", b"x" * (5 * 1024 * 1024 + 1), "text/csv", "dépasse 5 Mo"),
+        ("OPE001_CUIVRE_20261118_programme.exe", b"MZ", "application/x-msdownload", "format .exe refusé"),
+        ("OPE001_CUIVRE_20261118_gros.csv", b"x" * (5 * 1024 * 1024 + 1), "text/csv", "dépasse 5 Mo"),
     ],
 )
 def test_an_upload_of_a_refused_file_is_explained(portal, name, content, kind, message):

@@ -1,8 +1,13 @@
-"""``esav portail``: what the provider's staff publish on the operators' portal."""
+"""``esav portail``: what the provider's staff publish on the operators' portal, and their portal accounts.
+
+Each command calls the same service method as the staff's pages (/fournisseur); the action is
+audited as ``fournisseur/<system user>``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -10,14 +15,14 @@ import click
 from gateway.domain.clock import PARIS
 from gateway.services import NEWS_KINDS
 
-from ._common import data_option, esav_errors, open_gateway, settings_from
+from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["portail"]
 
 
 @click.group()
 def portail() -> None:
-    """Espace Opérateurs : actualités, annonces de changement (avec leur préavis)."""
+    """Espace Opérateurs : actualités, annonces (avec leur préavis), abonnements, fichiers, factures, agents."""
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -52,7 +57,9 @@ def publier(
     """Publier une actualité ; une annonce de changement trop proche est refusée avec la date la plus proche permise."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        news_id = gateway.portal.publish_news(kind, titre, texte, offer=offre, starts_at=_instant(starts))
+        news_id = gateway.portal.publish_news(
+            kind, titre, texte, offer=offre, starts_at=_instant(starts), author=provider_author()
+        )
     click.echo(f"Publiée : actualité {news_id} ({NEWS_KINDS[kind]}).")
 
 
@@ -84,7 +91,7 @@ def enregistrer(
     form = dict(c.split("=", 1) for c in champs if "=" in c)
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        record = gateway.subscriptions.submit(operator, form, frozenset(access), "fournisseur")
+        record = gateway.subscriptions.register(operator, form, frozenset(access), provider_author())
     click.echo(f"Bon de commande enregistré : {record.reference}.")
 
 
@@ -107,7 +114,7 @@ def activer(
     """Activer l'abonnement REFERENCE : date d'activation et modes d'accès."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        record = gateway.subscriptions.activate(reference, day.date(), frozenset(access), "fournisseur")
+        record = gateway.subscriptions.activate(reference, day.date(), frozenset(access), provider_author())
     click.echo(f"{record.reference} actif depuis le {record.activated_on} ({', '.join(sorted(record.access))}).")
 
 
@@ -119,7 +126,7 @@ def resilier(config_file: Path | None, data_dir: Path | None, reference: str) ->
     """Notifier la résiliation de REFERENCE aujourd'hui : effective deux mois plus tard."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        record = gateway.subscriptions.terminate(reference)
+        record = gateway.subscriptions.terminate(reference, author=provider_author())
     click.echo(f"{record.reference} résilié : effectif le {record.terminates_on}.")
 
 
@@ -133,7 +140,7 @@ def faq(config_file: Path | None, data_dir: Path | None, question: str, reponse:
     """Ajouter une entrée à la FAQ du portail (générale ou par offre)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        gateway.portal.publish_faq(question, reponse, offre)
+        gateway.portal.publish_faq(question, reponse, offre, author=provider_author())
     click.echo("Entrée de FAQ ajoutée.")
 
 
@@ -147,5 +154,116 @@ def fichier(config_file: Path | None, data_dir: Path | None, operator: str, path
     """Publier le fichier PATH pour OPERATOR dans « Mes fichiers » (même nom : nouvelle version)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        record = gateway.portal.publish_file(operator, path.name, mime_type, path.read_bytes(), "fournisseur")
+        record = gateway.portal.publish_file(operator, path.name, mime_type, path.read_bytes(), provider_author())
     click.echo(f"{record.name} publié pour {operator} (version {record.version}).")
+
+
+@portail.command("facture")
+@data_option
+@click.argument("operator")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--numero", required=True, help="Numéro de la facture (unique).")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Date d'émission (AAAA-MM-JJ).")
+@click.option("--periode", default="", help="Période facturée, par exemple 11/2026.")
+@click.option("--montant", required=True, type=Decimal, help="Montant hors taxes en euros, par exemple 1234.56.")
+@esav_errors
+def facture(
+    config_file: Path | None,
+    data_dir: Path | None,
+    operator: str,
+    path: Path,
+    numero: str,
+    day: datetime,
+    periode: str,
+    montant: Decimal,
+) -> None:
+    """Publier la facture PATH (PDF) d'OPERATOR : elle paraît dans ses duplicata pendant trois ans."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        gateway.portal.issue_invoice(
+            operator,
+            numero,
+            day.date(),
+            periode,
+            int(montant * 100),
+            pdf=path.read_bytes(),
+            author=provider_author(),
+        )
+    click.echo(f"Facture {numero} publiée pour {operator}.")
+
+
+@portail.command("contrat")
+@data_option
+@click.argument("operator")
+@click.argument("offer")
+@click.option("--reference", required=True, help="Référence du contrat.")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Date de prise de l'offre.")
+@click.option("--fichiers/--sans-fichiers", default=False, help="Le contrat prévoit « Mes fichiers ».")
+@esav_errors
+def contrat(
+    config_file: Path | None,
+    data_dir: Path | None,
+    operator: str,
+    offer: str,
+    reference: str,
+    day: datetime,
+    fichiers: bool,
+) -> None:
+    """Enregistrer le contrat d'OFFER pour OPERATOR : ses signalisations sont traitées un mois après sa date."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        record = gateway.portal.set_contract(
+            operator, offer, reference, day.date(), files_provided=fichiers, author=provider_author()
+        )
+    click.echo(f"Contrat {record.reference} : {operator} {offer} depuis le {record.signed_on}.")
+
+
+@portail.group("agents")
+def agents() -> None:
+    """Comptes des agents du fournisseur sur le portail (pages /fournisseur)."""
+
+
+@agents.command("ajouter")
+@data_option
+@click.argument("login")
+@click.option("--nom", required=True, help="Nom affiché de l'agent.")
+@click.option(
+    "--mot-de-passe",
+    "password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="ESAV_AGENT_PASSWORD",
+    help="Mot de passe (12 caractères au moins) ; demandé s'il manque (ou ESAV_AGENT_PASSWORD).",
+)
+@esav_errors
+def agents_ajouter(config_file: Path | None, data_dir: Path | None, login: str, nom: str, password: str) -> None:
+    """Créer le compte de l'agent LOGIN (même page de connexion que les opérateurs)."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        agent = gateway.accounts.create_agent(login, nom, password, author=provider_author())
+    click.echo(f"Agent {agent.login} créé.")
+
+
+@agents.command("liste")
+@data_option
+@esav_errors
+def agents_liste(config_file: Path | None, data_dir: Path | None) -> None:
+    """Lister les agents du fournisseur et leur statut."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        for agent in gateway.accounts.agents():
+            click.echo(f"{agent.login} {agent.status} ({agent.name})")
+
+
+@agents.command("statut")
+@data_option
+@click.argument("login")
+@click.option("--actif/--suspendu", required=True, help="Réactiver ou suspendre (ses sessions prennent fin).")
+@esav_errors
+def agents_statut(config_file: Path | None, data_dir: Path | None, login: str, actif: bool) -> None:
+    """Suspendre ou réactiver l'agent LOGIN."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        agent = gateway.accounts.set_agent_status(login, actif, author=provider_author())
+    click.echo(f"Agent {agent.login} : {agent.status}.")

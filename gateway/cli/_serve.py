@@ -158,6 +158,10 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
     lines = [f"Espace Opérateurs (portail web) : https://{settings.public_host}:{port}/"]
     if info is not None:
         lines += [f"  utilisateur {login} / mot de passe {password}" for login, password in info.web_users.items()]
+        lines += [
+            f"  agent du fournisseur {login} / mot de passe {password} (pages /fournisseur)"
+            for login, password in info.web_agents.items()
+        ]
     return "\n".join(lines)
 
 
@@ -175,6 +179,8 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
         click.echo(f"  {code} : {cert} / {key}")
     for login, password in info.web_users.items():
         click.echo(f"  portail : {login} / {password}")
+    for login, password in info.web_agents.items():
+        click.echo(f"  portail, agent du fournisseur : {login} / {password}")
 
 
 @click.command("init")

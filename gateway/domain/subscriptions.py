@@ -3,7 +3,8 @@
 Mandatory fields must be filled; formats are checked (SIRET: 14 digits with its Luhn key; e-mail;
 French phone); the designated e-SAV contact is optional, but once named it needs a phone or an
 e-mail; at least one access (en ligne, intégré) is requested. Termination takes effect two months
-after the notice.
+after the notice: from that day (Paris) the operator's e-SAV accesses are closed. A new offer needs
+one month of set-up after the operator takes it before its tickets are handled in e-SAV.
 """
 
 from __future__ import annotations
@@ -15,10 +16,21 @@ from datetime import date
 from gateway.domain.notices import add_months
 from gateway.errors import ErrorDetail
 
-__all__ = ["ACCESS_MODES", "FIELDS", "MANDATORY", "TERMINATION_NOTICE_MONTHS", "check_order_form", "termination_date"]
+__all__ = [
+    "ACCESS_MODES",
+    "FIELDS",
+    "MANDATORY",
+    "OFFER_SETUP_MONTHS",
+    "TERMINATION_NOTICE_MONTHS",
+    "access_closed",
+    "check_order_form",
+    "offer_ready_on",
+    "termination_date",
+]
 
 ACCESS_MODES = {"EN_LIGNE": "e-SAV en ligne (portail)", "INTEGRE": "e-SAV intégré (web services)"}
 TERMINATION_NOTICE_MONTHS = 2
+OFFER_SETUP_MONTHS = 1
 #: field name → French label, in the form's order.
 FIELDS = {
     "referenceContrat": "Référence du contrat",
@@ -86,3 +98,17 @@ def check_order_form(form: Mapping[str, str], access: frozenset[str]) -> list[Er
 def termination_date(notice_on: date) -> date:
     """The day a termination notified on ``notice_on`` takes effect: two months later."""
     return add_months(notice_on, TERMINATION_NOTICE_MONTHS)
+
+
+def access_closed(ends_on: str | date | None, today: date) -> bool:
+    """Whether e-SAV accesses ending on ``ends_on`` (a terminated subscription's effective day) are
+    closed on ``today`` (Paris day): closed from that day on; never when there is no end."""
+    if ends_on is None:
+        return False
+    end = date.fromisoformat(ends_on) if isinstance(ends_on, str) else ends_on
+    return today >= end
+
+
+def offer_ready_on(taken_on: date) -> date:
+    """The first day tickets of an offer taken on ``taken_on`` are handled in e-SAV: one month of set-up."""
+    return add_months(taken_on, OFFER_SETUP_MONTHS)

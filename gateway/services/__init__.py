@@ -1,7 +1,17 @@
 """Use cases of e-SAV, transport-agnostic: the wire layer, the web pages and the CLI all call these."""
 
 from ._access import DOMAINS, AccessService
-from ._accounts import ADMINISTRATOR, ESERVICES, READ, USER, WRITE, AccountService, PortalUser, WebSession
+from ._accounts import (
+    ADMINISTRATOR,
+    ESERVICES,
+    READ,
+    USER,
+    WRITE,
+    AccountService,
+    PortalUser,
+    ProviderAgent,
+    WebSession,
+)
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import (
@@ -90,6 +100,7 @@ __all__ = [
     "OperationStats",
     "PortalService",
     "PortalUser",
+    "ProviderAgent",
     "Publication",
     "RateLimitService",
     "SavService",

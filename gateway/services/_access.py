@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.domain.clock import Clock, to_paris
+from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, NotEntitledError
 from gateway.store import Store
 
@@ -47,7 +48,9 @@ class AccessService:
             operator.domains,
             channel="WS",
             author=f"{operator.code}/ws",
-            esav_integre=operator.esav_integre,
+            # A terminated subscription closes e-SAV intégré on its effective day, by the clock (issue 10).
+            esav_integre=operator.esav_integre
+            and not access_closed(operator.esav_ends_on, to_paris(now).date()),
         )
 
     def require_ws_domain(self, caller: Caller, domain: str) -> None:

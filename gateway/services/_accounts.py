@@ -3,7 +3,12 @@
 A user belongs to one operator. Its profile says which e-services it reaches and, per offer, whether
 it reads or writes; an administrator reaches everything its operator holds and manages the users.
 What an operator holds (offers of its prestations, e-SAV en ligne) always bounds what a profile gives,
-so the portal adapts when an operator takes or ends an offer.
+so the portal adapts when an operator takes or ends an offer: e-SAV en ligne closes on the day a
+terminated subscription takes effect, "Mes fichiers" exists only when a contract provides it.
+
+The provider's staff have their own accounts (``ProviderAgent``, created with ``esav portail agents``):
+same login page, password hash, sessions, CSRF and throttling, but no operator; they reach only the
+provider's pages (/fournisseur), and operators' users never reach those.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gateway.domain.clock import Clock
+from gateway.domain.clock import Clock, to_paris
+from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
-from gateway.store import SessionRecord, Store, UserRecord
+from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
 
 from ._views import Caller
 
@@ -31,6 +37,7 @@ __all__ = [
     "WRITE",
     "AccountService",
     "PortalUser",
+    "ProviderAgent",
     "WebSession",
 ]
 
@@ -55,6 +62,8 @@ FAILURE_WINDOW = timedelta(minutes=15)
 #: A session unused for this long is over; the user logs in again.
 SESSION_IDLE = timedelta(minutes=30)
 MIN_PASSWORD_LENGTH = 12
+#: Failed logins are kept this long (throttling needs 15 minutes; the rest is for investigations).
+LOGIN_FAILURE_RETENTION = timedelta(days=90)
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 # Argon2id with OWASP's minimum parameters (19 MiB, 2 passes): about 20 ms a hash here.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -70,6 +79,7 @@ class PortalUser:
     caller: Caller
     offers: dict[str, str]  # offers it reaches → LECTURE or ECRITURE
     eservices: frozenset[str]
+    file_offers: tuple[str, ...] = ()  # offers it reaches whose contract provides "Mes fichiers"
 
     @property
     def is_admin(self) -> bool:
@@ -80,6 +90,17 @@ class PortalUser:
 
     def can_write(self, offer: str) -> bool:
         return self.offers.get(offer) == WRITE
+
+
+@dataclass(frozen=True)
+class ProviderAgent:
+    """A logged-in member of the provider's staff; its actions are audited as ``author``."""
+
+    agent: AgentRecord
+
+    @property
+    def author(self) -> str:
+        return f"agent/{self.agent.login}"
 
 
 @dataclass(frozen=True)
@@ -103,12 +124,12 @@ class AccountService:
 
     # Sessions ------------------------------------------------------------------------------------
 
-    def new_session(self, user_id: int | None = None) -> WebSession:
-        """A fresh session (anonymous before login) with its own CSRF token."""
+    def new_session(self, user_id: int | None = None, *, agent_id: int | None = None) -> WebSession:
+        """A fresh session (anonymous before login, else a user's or an agent's) with its own CSRF token."""
         session_id = secrets.token_urlsafe(32)
         now = self._clock.now()
         self._store.delete_sessions_before(now - SESSION_IDLE)  # idle ones are over: keep the table small
-        self._store.insert_session(_hash_id(session_id), user_id, secrets.token_urlsafe(32), now)
+        self._store.insert_session(_hash_id(session_id), user_id, secrets.token_urlsafe(32), now, agent_id)
         record = self._store.get_session(_hash_id(session_id))
         assert record is not None
         return WebSession(session_id, record)
@@ -147,6 +168,7 @@ class AccountService:
         """
         now = self._clock.now()
         login = login.strip().lower()
+        self._store.purge_login_failures(now - LOGIN_FAILURE_RETENTION)
         if self._store.count_login_failures(login, ip, now - FAILURE_WINDOW) >= MAX_FAILURES:
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
             raise AuthenticationError(
@@ -154,12 +176,26 @@ class AccountService:
                 reessayer_dans=int(FAILURE_WINDOW.total_seconds()),
             )
         user = self._store.user_by_login(login)
-        if not _verify(user.password_hash if user else _DUMMY_HASH, password) or user is None or user.status != ACTIVE:
+        agent = self._store.agent_by_login(login) if user is None else None  # logins are unique across both
+        account = user or agent
+        if (
+            not _verify(account.password_hash if account else _DUMMY_HASH, password)
+            or account is None
+            or account.status != ACTIVE
+        ):
             self._store.add_login_failure(login, ip, now)
             raise AuthenticationError("Identifiant ou mot de passe incorrect, ou compte suspendu.")
         self._store.clear_login_failures(login, ip)
         if previous is not None:
             self.end_session(previous.session_id)
+        if agent is not None:
+            with self._store.write() as db:
+                self._store.add_audit(
+                    db, at=now, actor=f"agent/{agent.login}", action="agent.connexion", target=agent.login,
+                    details={"ip": ip},
+                )  # fmt: skip
+            return self.new_session(agent_id=agent.id)
+        assert user is not None
         return self.new_session(user.id)
 
     def portal_user(self, session: WebSession | None) -> PortalUser | None:
@@ -174,15 +210,27 @@ class AccountService:
             return None
         held = self.offers_held(user.operator_code)
         eservices = frozenset(ESERVICES) if user.role == ADMINISTRATOR else user.eservices & frozenset(ESERVICES)
-        if not operator.esav_en_ligne:
-            eservices -= {"ESAV"}
+        if not operator.esav_en_ligne or access_closed(operator.esav_ends_on, to_paris(self._clock.now()).date()):
+            eservices -= {"ESAV"}  # never subscribed, or the subscription's termination has taken effect
         offers = (
             dict.fromkeys(held, WRITE)
             if user.role == ADMINISTRATOR
             else {o: mode for o, mode in user.offers.items() if o in held}
         )
+        file_offers = tuple(
+            c.offer for c in self._store.contracts(operator.code) if c.files_provided and c.offer in offers
+        )
+        if not file_offers:
+            eservices -= {"FICHIERS"}  # no contract of the operator (within the profile) provides it
         caller = Caller(operator.code, operator.name, operator.domains, channel="WEB", author=user.login)
-        return PortalUser(user, caller, offers, eservices)
+        return PortalUser(user, caller, offers, eservices, file_offers)
+
+    def agent(self, session: WebSession | None) -> ProviderAgent | None:
+        """The active provider's agent behind a session; None otherwise."""
+        if session is None or session.record.agent_id is None:
+            return None
+        agent = self._store.get_agent(session.record.agent_id)
+        return ProviderAgent(agent) if agent is not None and agent.status == ACTIVE else None
 
     def offers_held(self, operator_code: str) -> tuple[str, ...]:
         """The offers an operator holds: those of its prestations."""
@@ -206,14 +254,7 @@ class AccountService:
         if admin is not None:
             self._require_admin(admin, operator_code)
         login = login.strip().lower()
-        if not _LOGIN.match(login):
-            raise InvalidRequestError(
-                "Identifiant : 3 à 64 caractères parmi minuscules, chiffres, point, tiret et souligné.",
-                chemin="login",
-                valeur=login,
-            )
-        if self._store.user_by_login(login) is not None:
-            raise InvalidRequestError(f"L'identifiant {login} est déjà pris.", chemin="login", valeur=login)
+        self._check_login_free(login)
         _check_password(password)
         checked = self._check_profile(operator_code, role, eservices, offers or {})
         return self._store.insert_user(
@@ -260,6 +301,51 @@ class AccountService:
         if user.id == admin.user.id:
             raise InvalidRequestError("Un administrateur ne peut pas se supprimer lui-même.", chemin="utilisateur")
         self._store.delete_user(user.id)
+
+    # The provider's agents (``esav portail agents``) ---------------------------------------------------
+
+    def create_agent(self, login: str, name: str, password: str, *, author: str) -> AgentRecord:
+        """A staff account for the provider's pages; audited as ``author``."""
+        login = login.strip().lower()
+        self._check_login_free(login)
+        _check_password(password)
+        now = self._clock.now()
+        with self._store.write() as db:
+            agent = self._store.insert_agent(
+                login=login, name=name.strip(), password_hash=_HASHER.hash(password), at=now
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action="agent.creation", target=login, details={"nom": name.strip()}
+            )
+        return agent
+
+    def agents(self) -> list[AgentRecord]:
+        return self._store.list_agents()
+
+    def set_agent_status(self, login: str, active: bool, *, author: str) -> AgentRecord:
+        """Suspend (its sessions end at once) or reactivate an agent; audited."""
+        agent = self._store.agent_by_login(login.strip().lower())
+        if agent is None:
+            raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
+        status = ACTIVE if active else SUSPENDED
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.set_agent_status(agent.id, status)
+            self._store.add_audit(db, at=now, actor=author, action="agent.statut", target=agent.login,
+                                  details={"statut": status})  # fmt: skip
+        found = self._store.get_agent(agent.id)
+        assert found is not None
+        return found
+
+    def _check_login_free(self, login: str) -> None:
+        if not _LOGIN.match(login):
+            raise InvalidRequestError(
+                "Identifiant : 3 à 64 caractères parmi minuscules, chiffres, point, tiret et souligné.",
+                chemin="login",
+                valeur=login,
+            )
+        if self._store.user_by_login(login) is not None or self._store.agent_by_login(login) is not None:
+            raise InvalidRequestError(f"L'identifiant {login} est déjà pris.", chemin="login", valeur=login)
 
     def _require_admin(self, admin: PortalUser, operator_code: str) -> None:
         if not admin.is_admin or admin.user.operator_code != operator_code:

@@ -2,7 +2,8 @@
 invoice duplicates, e-soutien; and what the provider publishes there.
 
 Every read is bounded by the user's operator (never another's file or invoice) and by its profile
-(e-services, offers), as ``PortalUser`` carries them.
+(e-services, offers), as ``PortalUser`` carries them. Every provider action (the staff's pages and
+``esav portail`` call the same methods) is audited with its author, in its own transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gateway.domain.clock import Clock, to_paris
+from gateway.domain.file_rules import check_file_name
 from gateway.domain.notices import NoticeKind, check_notice
 from gateway.errors import InvalidRequestError, NotEntitledError
 from gateway.store import (
@@ -116,12 +118,8 @@ class PortalService:
             raise InvalidRequestError("Choisissez au moins un fichier.", chemin="fichiers")
         checked = [(self._file_name(u.name), u) for u in uploads]
         for name, upload in checked:
-            if upload.mime_type not in FILE_TYPES:
-                raise InvalidRequestError(
-                    f"{name} : type « {upload.mime_type} » refusé (PDF, CSV, texte, XML ou ZIP).",
-                    chemin="fichiers",
-                    valeur=name,
-                )
+            # The naming rule and formats of the offer the name designates (``domain.file_rules``).
+            check_file_name(name, upload.mime_type, user.caller.operator_code, user.file_offers)
             if len(upload.content) > MAX_FILE_BYTES:
                 raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichiers", valeur=name)
         now = self._clock.now()
@@ -159,7 +157,14 @@ class PortalService:
     # The provider publishes ----------------------------------------------------------------------
 
     def publish_news(
-        self, kind: str, title: str, body: str, *, offer: str | None = None, starts_at: datetime | None = None
+        self,
+        kind: str,
+        title: str,
+        body: str,
+        *,
+        offer: str | None = None,
+        starts_at: datetime | None = None,
+        author: str = "fournisseur",
     ) -> int:
         """Publish news or, for a change (``NoticeKind``), an announcement whose date respects the notice
         owed: InvalidRequestError naming the earliest allowed date otherwise."""
@@ -172,18 +177,39 @@ class PortalService:
             if starts_at is None:
                 raise InvalidRequestError("Une annonce de changement doit donner sa date d'effet.", chemin="dateEffet")
             check_notice(NoticeKind(kind), now, starts_at)
-        return self._store.add_news(
-            kind=kind, title=title, body=body, offer=offer, published_at=now, starts_at=starts_at
-        )
+        with self._store.write() as db:
+            news_id = self._store.add_news(
+                kind=kind, title=title, body=body, offer=offer, published_at=now, starts_at=starts_at
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action="portail.actualite", target=str(news_id),
+                details={"type": kind, "titre": title, "offre": offer,
+                         "effet": starts_at.isoformat() if starts_at else None},
+            )  # fmt: skip
+        return news_id
 
-    def publish_faq(self, question: str, answer: str, offer: str | None = None) -> None:
+    def publish_faq(self, question: str, answer: str, offer: str | None = None, *, author: str = "fournisseur") -> None:
         if not question.strip() or not answer.strip():
             raise InvalidRequestError("La question et la réponse sont obligatoires.", chemin="question")
-        self._store.add_faq(offer, question.strip(), answer.strip())
+        with self._store.write() as db:
+            self._store.add_faq(offer, question.strip(), answer.strip())
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="portail.faq", target=offer or "*",
+                details={"question": question.strip()},
+            )  # fmt: skip
 
     def publish_file(self, operator_code: str, name: str, mime_type: str, content: bytes, author: str) -> FileRecord:
+        """Publish a file for the operator (its "Mes fichiers", direction FOURNISSEUR); same name: new version."""
+        self._operator_name(operator_code)
+        if mime_type not in FILE_TYPES:
+            raise InvalidRequestError(
+                f"{name} : type « {mime_type} » refusé (PDF, CSV, texte, XML ou ZIP).", chemin="fichier", valeur=name
+            )
+        if len(content) > MAX_FILE_BYTES:
+            raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichier", valeur=name)
+        now = self._clock.now()
         with self._store.write() as db:
-            return self._store.add_file_version(
+            record = self._store.add_file_version(
                 db,
                 operator_code=operator_code,
                 direction="FOURNISSEUR",
@@ -191,16 +217,89 @@ class PortalService:
                 mime_type=mime_type,
                 content=content,
                 sha256=hashlib.sha256(content).hexdigest(),
-                published_at=self._clock.now(),
+                published_at=now,
                 author=author,
             )
+            self._store.add_audit(
+                db, at=now, actor=author, action="portail.fichier", target=operator_code,
+                details={"nom": record.name, "version": record.version, "sha256": record.sha256},
+            )  # fmt: skip
+        return record
 
-    def issue_invoice(self, operator_code: str, number: str, issued_on: date, period: str, amount_cents: int) -> None:
-        """Record an invoice with its PDF duplicate (a generated one-page PDF)."""
-        operator = self._store.get_operator(operator_code)
-        name = operator.name if operator else operator_code
+    def set_contract(
+        self,
+        operator_code: str,
+        offer: str,
+        reference: str,
+        signed_on: date,
+        *,
+        files_provided: bool,
+        summary: str = "",
+        author: str = "fournisseur",
+    ) -> ContractRecord:
+        """Record the contract of an offer the operator takes (``signed_on`` starts its month of set-up) and
+        whether it provides "Mes fichiers"; audited."""
+        self._operator_name(operator_code)
+        if not reference.strip():
+            raise InvalidRequestError("La référence du contrat est obligatoire.", chemin="reference")
+        with self._store.write() as db:
+            self._store.upsert_contract(
+                operator_code,
+                offer,
+                reference.strip(),
+                signed_on.isoformat(),
+                summary.strip() or f"Contrat d'accès à l'offre {offer} et à e-SAV.",
+                files_provided,
+            )
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="portail.contrat", target=operator_code,
+                details={"offre": offer, "reference": reference.strip(), "signe": signed_on.isoformat(),
+                         "fichiers": files_provided},
+            )  # fmt: skip
+        found = self._store.contract(operator_code, offer)
+        assert found is not None
+        return found
+
+    def issue_invoice(
+        self,
+        operator_code: str,
+        number: str,
+        issued_on: date,
+        period: str,
+        amount_cents: int,
+        *,
+        pdf: bytes | None = None,
+        author: str = "fournisseur",
+    ) -> None:
+        """Record an invoice with its PDF duplicate: ``pdf`` as uploaded by the provider, or a generated
+        one-page PDF; audited. The number is unique."""
+        name = self._operator_name(operator_code)
+        number = number.strip()
+        if not number:
+            raise InvalidRequestError("Le numéro de facture est obligatoire.", chemin="numero")
+        if self._store.has_invoice(number):
+            raise InvalidRequestError(f"La facture {number} existe déjà.", chemin="numero", valeur=number)
+        if amount_cents < 0:
+            raise InvalidRequestError("Le montant ne peut pas être négatif.", chemin="montant")
+        if pdf is not None and not pdf.startswith(b"%PDF-"):
+            raise InvalidRequestError(f"Facture {number} : le fichier n'est pas un PDF.", chemin="pdf", valeur=number)
+        if pdf is not None and len(pdf) > MAX_FILE_BYTES:
+            raise InvalidRequestError(f"Facture {number} : le PDF dépasse 5 Mo.", chemin="pdf", valeur=number)
+        if pdf is None:
+            pdf = self._invoice_pdf(name, operator_code, number, issued_on, period, amount_cents)
+        with self._store.write() as db:
+            self._store.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="portail.facture", target=operator_code,
+                details={"numero": number, "emise": issued_on.isoformat(), "montant_centimes": amount_cents},
+            )  # fmt: skip
+
+    @staticmethod
+    def _invoice_pdf(
+        name: str, operator_code: str, number: str, issued_on: date, period: str, amount_cents: int
+    ) -> bytes:
         euros = f"{amount_cents // 100:,}".replace(",", " ") + f",{amount_cents % 100:02d} EUR"
-        pdf = text_pdf(
+        return text_pdf(
             f"Facture {number} (duplicata)",
             [
                 f"Client : {name} ({operator_code})",
@@ -211,7 +310,34 @@ class PortalService:
                 "Duplicata délivré par l'Espace Opérateurs.",
             ],
         )
-        self._store.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
+
+    # What the provider's staff see ---------------------------------------------------------------
+
+    def all_news(self) -> list[NewsRecord]:
+        """Everything published, newest first (the staff's view: no operator bound)."""
+        return self._store.news(self._clock.now())
+
+    def all_faq(self) -> list[FaqRecord]:
+        return self._store.faq()
+
+    def files_of(self, operator_code: str) -> list[FileRecord]:
+        """Every version of every file exchanged with an operator (both directions), without contents."""
+        self._operator_name(operator_code)
+        return self._store.files(operator_code)
+
+    def invoices_of(self, operator_code: str) -> list[InvoiceRecord]:
+        self._operator_name(operator_code)
+        return self._store.invoices(operator_code, "0000-01-01")
+
+    def contracts_of(self, operator_code: str) -> list[ContractRecord]:
+        self._operator_name(operator_code)
+        return self._store.contracts(operator_code)
+
+    def _operator_name(self, operator_code: str) -> str:
+        operator = self._store.get_operator(operator_code)
+        if operator is None:
+            raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", chemin="operateur", valeur=operator_code)
+        return operator.name
 
     # Helpers ------------------------------------------------------------------------------------
 

@@ -1,5 +1,10 @@
 """Subscription to e-SAV: the order form submitted from the portal (or registered by the provider), the
-provider's activation (date, access modes), and termination with two months' notice."""
+provider's activation (date, access modes), and termination with two months' notice.
+
+A termination dates the end of the operator's e-SAV accesses (``operators.esav_ends_on``); from that
+day on, by the clock, the portal and the web services read them as closed: nobody runs a command.
+Provider actions (register, activate, terminate) are audited with their author.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,18 @@ class SubscriptionService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+
+    def register(
+        self, operator_code: str, form: Mapping[str, str], access: frozenset[str], author: str
+    ) -> SubscriptionRecord:
+        """The provider records an order form received outside the portal, on the operator's behalf; audited."""
+        with self._store.write() as db:
+            record = self.submit(operator_code, form, access, author)
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="abonnement.enregistrement", target=record.reference,
+                details={"operateur": operator_code, "acces": sorted(access)},
+            )  # fmt: skip
+        return record
 
     def submit(
         self, operator_code: str, form: Mapping[str, str], access: frozenset[str], author: str
@@ -58,10 +75,19 @@ class SubscriptionService:
             self._store.set_operator_access(
                 db, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
             )
+            self._store.set_operator_access_end(db, subscription.operator_code, None)  # a new subscription: no end
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
+                details={"operateur": subscription.operator_code, "date": activated_on.isoformat(),
+                         "acces": sorted(access)},
+            )  # fmt: skip
         return self._get(reference)
 
-    def terminate(self, reference: str, notice_on: date | None = None) -> SubscriptionRecord:
-        """Record a termination notice (by either party); it takes effect two months later."""
+    def terminate(
+        self, reference: str, notice_on: date | None = None, *, author: str = "fournisseur"
+    ) -> SubscriptionRecord:
+        """Record a termination notice (by either party); it takes effect two months later, when the
+        operator's e-SAV accesses close by themselves."""
         subscription = self._get(reference)
         if subscription.state != ACTIVE:
             raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
@@ -74,6 +100,12 @@ class SubscriptionService:
                 notice_on=notified.isoformat(),
                 terminates_on=termination_date(notified).isoformat(),
             )
+            self._store.set_operator_access_end(db, subscription.operator_code, termination_date(notified).isoformat())
+            self._store.add_audit(
+                db, at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
+                details={"operateur": subscription.operator_code, "notifiee": notified.isoformat(),
+                         "effet": termination_date(notified).isoformat()},
+            )  # fmt: skip
         return self._get(reference)
 
     def _get(self, reference: str) -> SubscriptionRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from lxml import etree
@@ -21,10 +21,12 @@ from gateway.domain.states import (
     TicketState,
     check_closure_refusal,
 )
+from gateway.domain.subscriptions import offer_ready_on
 from gateway.errors import (
     DuplicateError,
     HistoryOutOfRangeError,
     InvalidRequestError,
+    NotEntitledError,
     TransitionForbiddenError,
     UnknownPrestationError,
     UnknownTicketError,
@@ -74,6 +76,16 @@ class SignalisationService:
 
     # Deposit ------------------------------------------------------------------------------------
 
+    def offer_set_up_until(self, operator_code: str, offer: str) -> date | None:
+        """The day tickets of ``offer`` are first handled for the operator, while the offer is still in
+        its month of set-up after the operator took it (its contract's date); None once ready, or when
+        no contract dates it (offers held before contracts were recorded)."""
+        contract = self._store.contract(operator_code, offer)
+        if contract is None:
+            return None
+        ready = offer_ready_on(date.fromisoformat(contract.signed_on))
+        return ready if to_paris(self._clock.now()).date() < ready else None
+
     def deposit(self, caller: Caller, request: DepositRequest) -> DepositReceipt:
         """Store a new ticket durably and return its reference (the acknowledgement of receipt)."""
         now = self._clock.now()
@@ -101,6 +113,15 @@ class SignalisationService:
                 f"Prestation {request.identifiant_prestation} inconnue pour l'offre {request.code_offre}.",
                 chemin="identifiantPrestation",
                 valeur=request.identifiant_prestation,
+            )
+        ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
+        if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
+            raise NotEntitledError(
+                f"Offre {request.code_offre} en cours de mise en place pour {caller.operator_code} : ses "
+                f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
+                "prise de l'offre).",
+                chemin="codeOffre",
+                valeur=ready_on.isoformat(),
             )
         self._catalogue.check_deposit(request.code_offre, request.form_code, request.form_version, request.form, now)
         _check_attachments(request.attachments, already=0)
@@ -247,6 +268,7 @@ class SignalisationService:
             deposited_to=query.deposited_to,
             page=page,
             size=size,
+            offers=query.offers,
         )
 
     def attachment(self, caller: Caller, reference: str, attachment_id: int) -> AttachmentRecord:

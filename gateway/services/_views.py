@@ -125,3 +125,4 @@ class SearchQuery:
     deposited_to: datetime | None = None
     page: int = 1
     size: int = 50
+    offers: tuple[str, ...] | None = None  # only these offers (a portal user's), applied before paging

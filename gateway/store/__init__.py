@@ -1,6 +1,6 @@
 """The gateway's persistence: the only package that speaks SQL (SQLite today, see DESIGN.md)."""
 
-from ._accounts import SessionRecord, UserRecord
+from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
@@ -28,6 +28,7 @@ from ._subscriptions import SubscriptionRecord
 
 __all__ = [
     "MIGRATIONS",
+    "AgentRecord",
     "AppointmentRecord",
     "AttachmentRecord",
     "AuditRecord",

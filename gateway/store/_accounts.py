@@ -1,4 +1,5 @@
-"""Portal accounts (Espace Opérateurs): an operator's users, their profiles, web sessions, failed logins.
+"""Portal accounts (Espace Opérateurs): an operator's users, their profiles, the provider's staff
+agents, web sessions, failed logins.
 
 Passwords arrive here already hashed (argon2, in the services); session ids are stored as their
 SHA-256, so a copy of the database does not hand out live sessions.
@@ -16,7 +17,14 @@ from sqlite_utils import Database
 from ._db import from_ts, to_ts
 from ._parts import StorePart
 
-__all__ = ["AccountStore", "SessionRecord", "UserRecord", "create_account_tables"]
+__all__ = [
+    "AccountStore",
+    "AgentRecord",
+    "SessionRecord",
+    "UserRecord",
+    "create_account_tables",
+    "create_agent_tables",
+]
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,28 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
+class AgentRecord:
+    """A member of the provider's staff on the portal (pages under /fournisseur); no operator."""
+
+    id: int
+    login: str
+    name: str
+    password_hash: str
+    status: str  # ACTIF or SUSPENDU
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SessionRecord:
-    """A server-side web session; ``user_id`` is None before login (it still carries a CSRF token)."""
+    """A server-side web session; ``user_id`` and ``agent_id`` are None before login (it still carries a
+    CSRF token); at most one of them is set: an operator's user or a provider's agent."""
 
     id_hash: str
     user_id: int | None
     csrf_token: str
     created_at: datetime
     last_seen_at: datetime
+    agent_id: int | None = None
 
 
 def create_account_tables(db: Database) -> None:
@@ -77,6 +99,21 @@ def create_account_tables(db: Database) -> None:
     db.table("web_login_failures").create_index(["login", "ip", "at"])
 
 
+def create_agent_tables(db: Database) -> None:
+    """Migration 22: the provider's staff agents; a session belongs to a user or to an agent."""
+    db.table("provider_agents").create(
+        {"id": int, "login": str, "name": str, "password_hash": str, "status": str, "created_at": str},
+        pk="id",
+        not_null={"login", "password_hash", "status", "created_at"},
+    )
+    db.table("provider_agents").create_index(["login"], unique=True)
+    db.conn.execute("ALTER TABLE web_sessions ADD COLUMN agent_id INTEGER")
+
+
+def _agent(row: dict[str, Any]) -> AgentRecord:
+    return AgentRecord(**{**row, "name": row["name"] or "", "created_at": from_ts(row["created_at"])})
+
+
 def _user(row: dict[str, Any]) -> UserRecord:
     return UserRecord(
         id=row["id"],
@@ -99,6 +136,7 @@ def _session(row: dict[str, Any]) -> SessionRecord:
         csrf_token=row["csrf_token"],
         created_at=from_ts(row["created_at"]),  # type: ignore[arg-type]
         last_seen_at=from_ts(row["last_seen_at"]),  # type: ignore[arg-type]
+        agent_id=row.get("agent_id"),
     )
 
 
@@ -171,12 +209,14 @@ class AccountStore(StorePart):
 
     # Sessions ------------------------------------------------------------------------------------
 
-    def insert_session(self, id_hash: str, user_id: int | None, csrf_token: str, at: datetime) -> None:
+    def insert_session(
+        self, id_hash: str, user_id: int | None, csrf_token: str, at: datetime, agent_id: int | None = None
+    ) -> None:
         with self.write() as db:
             db.conn.execute(
-                "INSERT INTO web_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [id_hash, user_id, csrf_token, to_ts(at), to_ts(at)],
+                "INSERT INTO web_sessions (id_hash, user_id, agent_id, csrf_token, created_at, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [id_hash, user_id, agent_id, csrf_token, to_ts(at), to_ts(at)],
             )
 
     def get_session(self, id_hash: str) -> SessionRecord | None:
@@ -211,3 +251,44 @@ class AccountStore(StorePart):
     def clear_login_failures(self, login: str, ip: str) -> None:
         with self.write() as db:
             db.conn.execute("DELETE FROM web_login_failures WHERE login = ? AND ip = ?", [login, ip])
+
+    def purge_login_failures(self, before: datetime) -> int:
+        """Forget failed logins older than ``before`` (their retention is over); the number removed."""
+        with self.write() as db:
+            return int(db.conn.execute("DELETE FROM web_login_failures WHERE at < ?", [to_ts(before)]).rowcount)
+
+    def login_failure_count(self) -> int:
+        """Every failed login still kept, whoever and whenever."""
+        row = self._one("SELECT COUNT(*) AS n FROM web_login_failures")
+        return int(row["n"]) if row else 0
+
+    # The provider's agents ---------------------------------------------------------------------
+
+    def insert_agent(self, *, login: str, name: str, password_hash: str, at: datetime) -> AgentRecord:
+        with self.write() as db:
+            cursor = db.conn.execute(
+                "INSERT INTO provider_agents (login, name, password_hash, status, created_at) "
+                "VALUES (?, ?, ?, 'ACTIF', ?)",
+                [login, name, password_hash, to_ts(at)],
+            )
+            agent_id = int(cursor.lastrowid or 0)
+        found = self.get_agent(agent_id)
+        assert found is not None
+        return found
+
+    def get_agent(self, agent_id: int) -> AgentRecord | None:
+        row = self._one("SELECT * FROM provider_agents WHERE id = ?", [agent_id])
+        return _agent(row) if row else None
+
+    def agent_by_login(self, login: str) -> AgentRecord | None:
+        row = self._one("SELECT * FROM provider_agents WHERE login = ?", [login])
+        return _agent(row) if row else None
+
+    def list_agents(self) -> list[AgentRecord]:
+        return [_agent(r) for r in self._rows("SELECT * FROM provider_agents ORDER BY login")]
+
+    def set_agent_status(self, agent_id: int, status: str) -> None:
+        with self.write() as db:
+            db.conn.execute("UPDATE provider_agents SET status = ? WHERE id = ?", [status, agent_id])
+            if status != "ACTIF":
+                db.conn.execute("DELETE FROM web_sessions WHERE agent_id = ?", [agent_id])

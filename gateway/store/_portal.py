@@ -20,6 +20,7 @@ __all__ = [
     "NewsRecord",
     "PortalStore",
     "SupportRecord",
+    "add_contract_terms",
     "create_portal_tables",
 ]
 
@@ -45,11 +46,15 @@ class FaqRecord:
 
 @dataclass(frozen=True)
 class ContractRecord:
+    """An offer held by an operator: ``signed_on`` is the day it took the offer (its set-up starts then);
+    ``files_provided`` says whether the contract includes the "Mes fichiers" exchange for that offer."""
+
     operator_code: str
     offer: str
     reference: str
     signed_on: str  # ISO day
     summary: str
+    files_provided: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,17 @@ def create_portal_tables(db: Database) -> None:
     )
 
 
+def add_contract_terms(db: Database) -> None:
+    """Migration 23: the contract's "Mes fichiers" flag, and the day an operator's e-SAV accesses end
+    (set by a subscription's termination, read with the operator)."""
+    db.conn.execute("ALTER TABLE operator_contracts ADD COLUMN files_provided INTEGER NOT NULL DEFAULT 0")
+    db.conn.execute("ALTER TABLE operators ADD COLUMN esav_ends_on TEXT")
+
+
+def _contract(row: dict[str, Any]) -> ContractRecord:
+    return ContractRecord(**{**row, "files_provided": bool(row.get("files_provided"))})
+
+
 def _news(row: dict[str, Any]) -> NewsRecord:
     return NewsRecord(**{**row, "published_at": from_ts(row["published_at"]), "starts_at": from_ts(row["starts_at"])})
 
@@ -209,22 +225,41 @@ class PortalStore(StorePart):
 
     # Contracts ------------------------------------------------------------------------------------
 
-    def upsert_contract(self, operator_code: str, offer: str, reference: str, signed_on: str, summary: str) -> None:
+    def upsert_contract(
+        self,
+        operator_code: str,
+        offer: str,
+        reference: str,
+        signed_on: str,
+        summary: str,
+        files_provided: bool | None = None,
+    ) -> None:
+        """Record or update a contract (``files_provided`` None: keep the flag as it is)."""
+        row: dict[str, Any] = {
+            "operator_code": operator_code,
+            "offer": offer,
+            "reference": reference,
+            "signed_on": signed_on,
+            "summary": summary,
+        }
+        if files_provided is not None:
+            row["files_provided"] = int(files_provided)
         with self.write() as db:
-            db.table("operator_contracts").upsert(
-                {
-                    "operator_code": operator_code,
-                    "offer": offer,
-                    "reference": reference,
-                    "signed_on": signed_on,
-                    "summary": summary,
-                },
-                pk=("operator_code", "offer"),
-            )
+            db.table("operator_contracts").upsert(row, pk=("operator_code", "offer"))
 
     def contracts(self, operator_code: str) -> list[ContractRecord]:
         rows = self._rows("SELECT * FROM operator_contracts WHERE operator_code = ? ORDER BY offer", [operator_code])
-        return [ContractRecord(**r) for r in rows]
+        return [_contract(r) for r in rows]
+
+    def contract(self, operator_code: str, offer: str) -> ContractRecord | None:
+        row = self._one(
+            "SELECT * FROM operator_contracts WHERE operator_code = ? AND offer = ?", [operator_code, offer]
+        )
+        return _contract(row) if row else None
+
+    def set_operator_access_end(self, db: Database, operator_code: str, ends_on: str | None) -> None:
+        """The day the operator's e-SAV accesses close (a terminated subscription), or None: no end."""
+        db.conn.execute("UPDATE operators SET esav_ends_on = ? WHERE code = ?", [ends_on, operator_code])
 
     # Files ----------------------------------------------------------------------------------------
 

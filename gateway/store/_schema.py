@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from ._accounts import create_account_tables
+from ._accounts import create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables
@@ -16,7 +16,7 @@ from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
 from ._line_tests import create_line_test_tables
 from ._network_events import create_network_event_tables
-from ._portal import create_portal_tables
+from ._portal import add_contract_terms, create_portal_tables
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
 
@@ -177,6 +177,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (17, "portal content: news, FAQ, contracts, exchanged files, invoices, e-soutien", create_portal_tables),
     (18, "e-SAV subscriptions (order form, activation, termination)", create_subscription_tables),
     (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
+    (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
+    (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
 ]
 
 

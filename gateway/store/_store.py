@@ -73,6 +73,7 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
         esav_en_ligne=bool(row["esav_en_ligne"]),
         esav_integre=bool(row["esav_integre"]),
         domains=frozenset(json.loads(row["domains"] or "[]")),
+        esav_ends_on=row.get("esav_ends_on"),
     )
 
 
@@ -421,12 +422,17 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         deposited_to: datetime | None,
         page: int,
         size: int,
+        offers: Iterable[str] | None = None,
     ) -> Page[TicketRecord]:
-        """Tickets of one operator in the given states, newest deposit first."""
+        """Tickets of one operator in the given states (and ``offers``, when given), newest deposit first."""
         states = list(states)
         where = f"operator_code = ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, *states]
         source = "tickets"
+        if offers is not None:  # a portal user's offers: filtered here, before paging
+            wanted = sorted(offers)
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)

@@ -4,6 +4,10 @@ Every request gets a session (anonymous before login) kept server-side; the brow
 random id in a Secure, HttpOnly, SameSite=Lax cookie. Every POST must carry the session's CSRF token
 (403 otherwise). Pages that need a user redirect to the login page; a page or object the user may
 not reach answers 404, so that its existence is not revealed.
+
+Two kinds of accounts share the login page and the session machinery: an operator's users (the
+operator's pages) and the provider's agents (the staff's pages under /fournisseur). Each kind gets
+404 on the other's pages; an agent's home is /fournisseur.
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.errors import EsavError, NotEntitledError
-from gateway.services import Gateway, PortalUser, WebSession
+from gateway.services import Gateway, PortalUser, ProviderAgent, WebSession
 
 from ._http import HttpError, Response, WebRequest, redirect
 from ._templates import Templates
 
-__all__ = ["SESSION_COOKIE", "Context", "Route", "WebApp"]
+__all__ = ["SESSION_COOKIE", "STAFF_PREFIX", "Context", "Route", "WebApp"]
 
 log = logging.getLogger("gateway.web")
 
 SESSION_COOKIE = "esav_session"
+STAFF_PREFIX = "/fournisseur"
 Handler = Callable[..., Response]
 
 
@@ -40,6 +45,12 @@ class Context:
     user: PortalUser | None
     new_cookie: str | None = None  # a session id to set on the response
     nav: list[tuple[str, str]] = field(default_factory=list)
+    agent: ProviderAgent | None = None  # a provider's agent (staff pages), never with ``user``
+
+    @property
+    def staff(self) -> ProviderAgent:
+        assert self.agent is not None  # staff routes are only reached with an agent
+        return self.agent
 
     @property
     def portal_user(self) -> PortalUser:
@@ -50,6 +61,7 @@ class Context:
         body = self.templates.render(
             template,
             user=self.user,
+            agent=self.agent,
             csrf=self.session.record.csrf_token,
             nav=self.nav,
             path=self.request.path,
@@ -83,6 +95,8 @@ _MESSAGES = {
     "supprime": "L'utilisateur a été supprimé.",
     "cree": "L'utilisateur a été créé.",
     "deconnecte": "Vous êtes déconnecté.",
+    "publie": "La publication est enregistrée.",
+    "abonnement": "L'abonnement est enregistré.",
 }
 
 
@@ -92,21 +106,38 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     login_required: bool = True
+    staff: bool = False  # a provider's agent only (404 to operators' users)
+    shared: bool = False  # any logged-in account, user or agent (logout)
 
 
 class WebApp:
     """Dispatches a WebRequest to its handler with the session, rights and CSRF checks around it."""
 
-    def __init__(self, gateway: Gateway, nav: Callable[[PortalUser | None], list[tuple[str, str]]]) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        nav: Callable[[PortalUser | None], list[tuple[str, str]]],
+        staff_nav: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.templates = Templates()
         self._routes: list[Route] = []
         self._nav = nav
+        self._staff_nav = staff_nav or []
 
-    def route(self, method: str, path: str, handler: Handler, *, login_required: bool = True) -> None:
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        login_required: bool = True,
+        staff: bool = False,
+        shared: bool = False,
+    ) -> None:
         """Add a route; ``{name}`` in ``path`` matches one path segment, passed to the handler by name."""
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
-        self._routes.append(Route(method, re.compile(regex), handler, login_required))
+        self._routes.append(Route(method, re.compile(regex), handler, login_required, staff, shared))
 
     def handle(self, request: WebRequest) -> Response:
         accounts = self.gateway.accounts
@@ -116,7 +147,9 @@ class WebApp:
             session = accounts.new_session()
             new_cookie = session.session_id
         user = accounts.portal_user(session)
-        context = Context(request, self.gateway, self.templates, session, user, new_cookie, self._nav(user))
+        agent = accounts.agent(session) if user is None else None
+        nav = self._staff_nav if agent is not None else self._nav(user)
+        context = Context(request, self.gateway, self.templates, session, user, new_cookie, nav, agent)
         try:
             response = self._dispatch(context)
         except HttpError as exc:
@@ -149,7 +182,15 @@ class WebApp:
                 context.session, request.field("csrf")
             ):
                 raise HttpError(403, "Formulaire expiré ou invalide (jeton CSRF) : rechargez la page et recommencez.")
-            if route.login_required and context.user is None:
+            if route.staff and context.agent is None:
+                if context.user is not None:  # an operator's user: the staff's pages do not exist for it
+                    raise HttpError(404, "Page introuvable.")
+                return redirect("/connexion", suite=request.path)
+            if route.login_required and not route.staff and not route.shared and context.agent is not None:
+                if request.path == "/":
+                    return redirect(STAFF_PREFIX)
+                raise HttpError(404, "Page introuvable.")  # an operator's page: not the staff's
+            if route.login_required and context.user is None and context.agent is None:
                 return redirect("/connexion", suite=request.path)
             return route.handler(context, **match.groupdict())
         if allowed:

@@ -9,18 +9,19 @@ from . import _views_auth as auth
 from . import _views_esav as esav
 from . import _views_field as field
 from . import _views_portal as portal
+from . import _views_provider as provider
 from . import _views_space as space
 from . import _views_subscription as subscription
-from ._app import WebApp
+from ._app import STAFF_PREFIX, WebApp
 
 __all__ = ["build_app"]
 
 
 def build_app(gateway: Gateway) -> WebApp:
-    app = WebApp(gateway, portal.navigation)
+    app = WebApp(gateway, portal.navigation, provider.STAFF_NAV)
     app.route("GET", "/connexion", auth.login_form, login_required=False)
     app.route("POST", "/connexion", auth.login_submit, login_required=False)
-    app.route("POST", "/deconnexion", auth.logout)
+    app.route("POST", "/deconnexion", auth.logout, shared=True)
     app.route("GET", "/", portal.home)
     app.route("GET", "/documents", portal.documents)
     app.route("GET", "/documents/{section}/{name}", portal.doc_file)
@@ -58,4 +59,23 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/admin/utilisateurs/{user_id}/profil", admin.save_profile)
     app.route("POST", "/admin/utilisateurs/{user_id}/statut", admin.set_status)
     app.route("POST", "/admin/utilisateurs/{user_id}/supprimer", admin.remove_user)
+    # The provider's staff (agents only; 404 to operators' users)
+    for method, path, handler in (
+        ("GET", "", provider.home),
+        ("GET", "/actualites", provider.news),
+        ("POST", "/actualites", provider.news_submit),
+        ("GET", "/faq", provider.faq),
+        ("POST", "/faq", provider.faq_submit),
+        ("GET", "/fichiers", provider.files),
+        ("POST", "/fichiers", provider.file_submit),
+        ("GET", "/factures", provider.invoices),
+        ("POST", "/factures", provider.invoice_submit),
+        ("GET", "/contrats", provider.contracts),
+        ("POST", "/contrats", provider.contract_submit),
+        ("GET", "/abonnements", provider.subscriptions),
+        ("POST", "/abonnements", provider.register_subscription),
+        ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
+        ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+    ):
+        app.route(method, STAFF_PREFIX + path, handler, staff=True)
     return app

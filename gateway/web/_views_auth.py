@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.errors import AuthenticationError
 
-from ._app import Context
+from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
 
 __all__ = ["login_form", "login_submit", "logout"]
@@ -17,9 +17,19 @@ def _next_page(value: str) -> str:
     return "/"
 
 
+def _landing(suite: str, agent: bool) -> str:
+    """Where an account lands after login: the staff's pages for an agent, the operator's otherwise."""
+    staff_page = suite == STAFF_PREFIX or suite.startswith(STAFF_PREFIX + "/")
+    if agent:
+        return suite if staff_page else STAFF_PREFIX
+    return "/" if staff_page else suite
+
+
 def login_form(ctx: Context) -> Response:
     if ctx.user is not None:
         return redirect("/")
+    if ctx.agent is not None:
+        return redirect(STAFF_PREFIX)
     return ctx.page("connexion.html", suite=_next_page(ctx.request.arg("suite", "/")), erreur=None, login="")
 
 
@@ -34,7 +44,7 @@ def login_submit(ctx: Context) -> Response:
             "connexion.html", status=status, suite=_next_page(request.field("suite")), erreur=exc.libelle, login=login
         )
     ctx.new_cookie = session.session_id  # a new id at login: a planted session id is worth nothing
-    return redirect(_next_page(request.field("suite", "/")))
+    return redirect(_landing(_next_page(request.field("suite", "/")), session.record.agent_id is not None))
 
 
 def logout(ctx: Context) -> Response:

@@ -53,13 +53,23 @@ def tickets(ctx: Context) -> Response:
     state = ctx.request.arg("etat")
     prestation = ctx.request.arg("prestation").strip()
     states = (state,) if state in {s.value for s in OPEN_STATES} else ()
-    page = ctx.gateway.tickets.search(
-        user.caller, SearchQuery(states=states, prestation=prestation or None, size=PAGE_SIZE)
+    number = ctx.request.arg("page")
+    number_value = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+    # The user's offers filter the query itself, before paging: a page is never short of readable tickets.
+    query = SearchQuery(
+        states=states,
+        prestation=prestation or None,
+        size=PAGE_SIZE,
+        page=number_value,
+        offers=tuple(sorted(user.offers)),
     )
-    rows = [t for t in page.items if user.can_read(t.code_offre)]
+    page = ctx.gateway.tickets.search(user.caller, query)
     return ctx.page(
         "esav/liste.html",
-        tickets=rows,
+        tickets=page.items,
+        total=page.total,
+        number=page.number,
+        pages=max(1, -(-page.total // PAGE_SIZE)),
         states=sorted((s.value, s.libelle) for s in OPEN_STATES),
         state_labels={s.value: s.libelle for s in TicketState},
         etat=state,
@@ -94,13 +104,15 @@ def _deposit_page(
 ) -> Response:
     prestation = _writable_prestation(ctx, user, identifiant)
     catalogue = ctx.gateway.catalogue
-    if prestation.code_offre in WEB_SERVICES_ONLY_OFFERS:
+    set_up_until = ctx.gateway.tickets.offer_set_up_until(user.caller.operator_code, prestation.code_offre)
+    if prestation.code_offre in WEB_SERVICES_ONLY_OFFERS or set_up_until is not None:
         return ctx.page(
             "esav/deposer.html",
             status=status,
             prestation=prestation,
             page=None,
-            web_only=True,
+            web_only=set_up_until is None,
+            set_up_until=set_up_until,
             values={},
             errors=errors,
             gravites=GRAVITES,
@@ -116,6 +128,7 @@ def _deposit_page(
         prestation=prestation,
         page=page,
         web_only=False,
+        set_up_until=None,
         values=values,
         errors=errors,
         gravites=GRAVITES,

@@ -3,6 +3,7 @@ FAQ and e-soutien. Everything goes through ``gateway.portal`` (services), which 
 
 from __future__ import annotations
 
+from gateway.domain.file_rules import FILE_RULES
 from gateway.errors import EsavError, NotEntitledError
 from gateway.services import NEWS_KINDS, UploadedFile
 
@@ -46,6 +47,8 @@ def files(ctx: Context, receipt: list | None = None, erreur: str | None = None, 
         recus=[v for (d, _), v in latest.items() if d == "FOURNISSEUR"],
         receipt=receipt,
         erreur=erreur,
+        rules=[FILE_RULES[offer] for offer in ctx.portal_user.file_offers if offer in FILE_RULES],
+        operator_code=ctx.portal_user.caller.operator_code,
     )
 
 

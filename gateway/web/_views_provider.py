@@ -1,0 +1,326 @@
+"""The provider's staff pages (/fournisseur): news and notices, FAQ, files and invoices for an operator,
+contracts, and e-SAV subscriptions.
+
+Every action calls the same service method as ``esav portail`` (no second implementation of a rule)
+with the agent as author, so that the audit trail names who did it. Only provider's agents reach
+these pages (404 for operators' users).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from gateway.catalogue import Catalogue
+from gateway.domain.clock import PARIS
+from gateway.domain.notices import NoticeKind
+from gateway.domain.subscriptions import ACCESS_MODES, FIELDS, MANDATORY
+from gateway.errors import EsavError, InvalidRequestError
+from gateway.services import NEWS_KINDS
+
+from ._app import STAFF_PREFIX, Context
+from ._http import Response, redirect
+
+__all__ = [
+    "STAFF_NAV",
+    "activate_subscription",
+    "contract_submit",
+    "contracts",
+    "faq",
+    "faq_submit",
+    "file_submit",
+    "files",
+    "home",
+    "invoice_submit",
+    "invoices",
+    "news",
+    "news_submit",
+    "register_subscription",
+    "subscriptions",
+    "terminate_subscription",
+]
+
+STAFF_NAV = [
+    (STAFF_PREFIX, "Accueil fournisseur"),
+    (f"{STAFF_PREFIX}/actualites", "Actualités et annonces"),
+    (f"{STAFF_PREFIX}/faq", "FAQ"),
+    (f"{STAFF_PREFIX}/fichiers", "Fichiers"),
+    (f"{STAFF_PREFIX}/factures", "Factures"),
+    (f"{STAFF_PREFIX}/contrats", "Contrats"),
+    (f"{STAFF_PREFIX}/abonnements", "Abonnements"),
+]
+
+
+def _offers(ctx: Context) -> list[str]:
+    catalogue: Catalogue = ctx.gateway.catalogue
+    return sorted({offer for form in catalogue.forms() for offer in form.offres})
+
+
+def _operators(ctx: Context) -> list[tuple[str, str]]:
+    return [(o.code, o.name) for o in ctx.gateway.admin.list_operators()]
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequestError(f"Date « {text} » invalide : AAAA-MM-JJ attendu.", chemin=field) from None
+
+
+def _instant(text: str) -> datetime | None:
+    """A ``datetime-local`` value (no offset): Paris time; empty: None."""
+    if not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequestError(f"Date « {text} » invalide : AAAA-MM-JJTHH:MM attendu.", chemin="dateEffet") from None
+    return value if value.tzinfo else value.replace(tzinfo=PARIS)
+
+
+def _operator_field(ctx: Context) -> str:
+    code = ctx.request.field("operateur")
+    if code not in {c for c, _ in _operators(ctx)}:
+        raise InvalidRequestError("Choisissez un opérateur.", chemin="operateur", valeur=code)
+    return code
+
+
+def home(ctx: Context) -> Response:
+    return ctx.page("fournisseur/accueil.html", sections=STAFF_NAV[1:])
+
+
+# News and announcements -------------------------------------------------------------------------
+
+
+def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+    return ctx.page(
+        "fournisseur/actualites.html",
+        status=status,
+        items=ctx.gateway.portal.all_news(),
+        kinds=NEWS_KINDS,
+        notices={k.value: k.notice for k in NoticeKind},
+        offers=_offers(ctx),
+        erreur=erreur,
+        values=values or {},
+    )
+
+
+def news_submit(ctx: Context) -> Response:
+    request = ctx.request
+    values = {name: request.field(name) for name in ("type", "titre", "texte", "offre", "dateEffet")}
+    try:
+        ctx.gateway.portal.publish_news(
+            values["type"],
+            values["titre"],
+            values["texte"],
+            offer=values["offre"] or None,
+            starts_at=_instant(values["dateEffet"]),
+            author=ctx.staff.author,
+        )
+    except EsavError as exc:
+        return news(ctx, erreur=exc.libelle, status=422, values=values)
+    return redirect(f"{STAFF_PREFIX}/actualites", ok="publie")
+
+
+# FAQ --------------------------------------------------------------------------------------------
+
+
+def faq(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+    return ctx.page(
+        "fournisseur/faq.html",
+        status=status,
+        entries=ctx.gateway.portal.all_faq(),
+        offers=_offers(ctx),
+        erreur=erreur,
+        values=values or {},
+    )
+
+
+def faq_submit(ctx: Context) -> Response:
+    request = ctx.request
+    values = {name: request.field(name) for name in ("question", "reponse", "offre")}
+    try:
+        ctx.gateway.portal.publish_faq(
+            values["question"], values["reponse"], values["offre"] or None, author=ctx.staff.author
+        )
+    except EsavError as exc:
+        return faq(ctx, erreur=exc.libelle, status=422, values=values)
+    return redirect(f"{STAFF_PREFIX}/faq", ok="publie")
+
+
+# Files for an operator --------------------------------------------------------------------------
+
+
+def files(ctx: Context, erreur: str | None = None, status: int = 200, published: object = None) -> Response:
+    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
+    listing = ctx.gateway.portal.files_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    return ctx.page(
+        "fournisseur/fichiers.html",
+        status=status,
+        operators=_operators(ctx),
+        operator=operator,
+        files=listing,
+        erreur=erreur,
+        published=published,
+    )
+
+
+def file_submit(ctx: Context) -> Response:
+    parts = [p for p in ctx.request.files.get("fichier", []) if p.filename]
+    try:
+        operator = _operator_field(ctx)
+        if len(parts) != 1:
+            raise InvalidRequestError("Choisissez un fichier.", chemin="fichier")
+        part = parts[0]
+        record = ctx.gateway.portal.publish_file(
+            operator, part.filename, part.content_type, part.content, ctx.staff.author
+        )
+    except EsavError as exc:
+        return files(ctx, erreur=exc.libelle, status=422)
+    return files(ctx, published=record)
+
+
+# Invoices ---------------------------------------------------------------------------------------
+
+
+def _cents(text: str) -> int:
+    try:
+        amount = Decimal(text.strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise InvalidRequestError(f"Montant « {text} » invalide (par exemple 1234,56).", chemin="montant") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidRequestError("Montant : deux décimales au plus.", chemin="montant")
+    return int(amount * 100)
+
+
+def invoices(
+    ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None
+) -> Response:
+    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
+    listing = ctx.gateway.portal.invoices_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    return ctx.page(
+        "fournisseur/factures.html",
+        status=status,
+        operators=_operators(ctx),
+        operator=operator,
+        invoices=listing,
+        erreur=erreur,
+        values=values or {},
+    )
+
+
+def invoice_submit(ctx: Context) -> Response:
+    request = ctx.request
+    values = {name: request.field(name) for name in ("operateur", "numero", "date", "periode", "montant")}
+    parts = [p for p in request.files.get("pdf", []) if p.filename]
+    try:
+        operator = _operator_field(ctx)
+        if len(parts) != 1:
+            raise InvalidRequestError("Joignez le PDF de la facture.", chemin="pdf")
+        ctx.gateway.portal.issue_invoice(
+            operator,
+            values["numero"],
+            _day(values["date"], "date"),
+            values["periode"].strip(),
+            _cents(values["montant"]),
+            pdf=parts[0].content,
+            author=ctx.staff.author,
+        )
+    except EsavError as exc:
+        return invoices(ctx, erreur=exc.libelle, status=422, values=values)
+    return redirect(f"{STAFF_PREFIX}/factures", operateur=operator, ok="publie")
+
+
+# Contracts (offers taken, "Mes fichiers") -------------------------------------------------------
+
+
+def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Response:
+    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
+    listing = ctx.gateway.portal.contracts_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    return ctx.page(
+        "fournisseur/contrats.html",
+        status=status,
+        operators=_operators(ctx),
+        operator=operator,
+        contracts=listing,
+        offers=_offers(ctx),
+        erreur=erreur,
+    )
+
+
+def contract_submit(ctx: Context) -> Response:
+    request = ctx.request
+    try:
+        operator = _operator_field(ctx)
+        offer = request.field("offre")
+        if offer not in _offers(ctx):
+            raise InvalidRequestError("Choisissez une offre.", chemin="offre", valeur=offer)
+        ctx.gateway.portal.set_contract(
+            operator,
+            offer,
+            request.field("reference"),
+            _day(request.field("date"), "date"),
+            files_provided=request.field("fichiers") == "oui",
+            author=ctx.staff.author,
+        )
+    except EsavError as exc:
+        return contracts(ctx, erreur=exc.libelle, status=422)
+    return redirect(f"{STAFF_PREFIX}/contrats", operateur=operator, ok="publie")
+
+
+# Subscriptions ----------------------------------------------------------------------------------
+
+
+def subscriptions(
+    ctx: Context,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    erreur: str | None = None,
+) -> Response:
+    return ctx.page(
+        "fournisseur/abonnements.html",
+        status=status,
+        subscriptions=ctx.gateway.subscriptions.all(),
+        operators=_operators(ctx),
+        fields=FIELDS,
+        mandatory=MANDATORY,
+        modes=ACCESS_MODES,
+        values=values or {},
+        chosen=set((values or {}).get("acces", "").split()),
+        errors=errors or {},
+        erreur=erreur,
+    )
+
+
+def register_subscription(ctx: Context) -> Response:
+    request = ctx.request
+    values = {name: request.field(name) for name in FIELDS}
+    access = frozenset(request.fields("acces"))
+    operator = request.field("operateur")
+    try:
+        ctx.gateway.subscriptions.register(operator, values, access, ctx.staff.author)
+    except EsavError as exc:
+        errors = {d.chemin: d.libelle for d in exc.details} or {exc.chemin or "": exc.libelle}
+        kept = {**values, "acces": " ".join(sorted(access)), "operateur": operator}
+        return subscriptions(ctx, kept, errors, status=422)
+    return redirect(f"{STAFF_PREFIX}/abonnements", ok="abonnement")
+
+
+def activate_subscription(ctx: Context, reference: str) -> Response:
+    request = ctx.request
+    try:
+        ctx.gateway.subscriptions.activate(
+            reference, _day(request.field("date"), "date"), frozenset(request.fields("acces")), ctx.staff.author
+        )
+    except EsavError as exc:
+        return subscriptions(ctx, status=422, erreur=f"{reference} : {exc.libelle}")
+    return redirect(f"{STAFF_PREFIX}/abonnements", ok="abonnement")
+
+
+def terminate_subscription(ctx: Context, reference: str) -> Response:
+    try:
+        ctx.gateway.subscriptions.terminate(reference, author=ctx.staff.author)
+    except EsavError as exc:
+        return subscriptions(ctx, status=422, erreur=f"{reference} : {exc.libelle}")
+    return redirect(f"{STAFF_PREFIX}/abonnements", ok="abonnement")
