@@ -126,7 +126,8 @@ class SignalisationService:
         self._catalogue.check_deposit(request.code_offre, request.form_code, request.form_version, request.form, now)
         _check_attachments(request.attachments, already=0)
         form_xml = etree.tostring(request.form, encoding="unicode")
-        content_hash = _content_hash(request)
+        # The hash only serves to recognise a resent deposit by its operator reference (idempotency).
+        content_hash = _content_hash(request) if request.reference_operateur else ""
 
         with self._store.write() as db:
             if request.reference_operateur:

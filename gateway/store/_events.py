@@ -158,12 +158,15 @@ class EventStore(StorePart):
             [operator_code, kind, subject, domain, to_ts(at), json.dumps(payload, ensure_ascii=False)],
         )
         event_id = int(cursor.lastrowid or 0)
-        if self.endpoint_for(operator_code, domain) is not None:
-            db.conn.execute(
-                "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, "
-                "created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
-                [event_id, operator_code, DELIVERY_PENDING, to_ts(at), to_ts(at), to_ts(at)],
-            )
+        # Queued for push only when the operator has an endpoint for the domain (or its fallback):
+        # one statement, the endpoint is not read back (this runs on every deposit).
+        db.conn.execute(
+            "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, "
+            "updated_at) SELECT ?, ?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints "
+            "WHERE operator_code = ? AND domain IN (?, ?))",
+            [event_id, operator_code, DELIVERY_PENDING, to_ts(at), to_ts(at), to_ts(at), operator_code, domain,
+             FALLBACK_DOMAIN],
+        )  # fmt: skip
         return event_id
 
     def get_event(self, event_id: int) -> EventRecord | None:
