@@ -26,9 +26,10 @@ class AccessService:
         """The operator behind a client certificate; the identity never comes from the message."""
         if not fingerprint:
             raise AuthenticationError("Certificat client absent : l'accès aux web services exige TLS mutuel.")
-        cert = self._store.get_certificate(fingerprint)
-        if cert is None:
+        found = self._store.certificate_and_operator(fingerprint)
+        if found is None:
             raise AuthenticationError("Certificat client non enregistré auprès du fournisseur.")
+        cert, operator = found
         now = self._clock.now()
         if cert.revoked_at is not None and cert.revoked_at <= now:
             raise AuthenticationError(
@@ -39,9 +40,6 @@ class AccessService:
                 f"Certificat client hors de sa période de validité (du {to_paris(cert.not_before):%d/%m/%Y} "
                 f"au {to_paris(cert.not_after):%d/%m/%Y})."
             )
-        operator = self._store.get_operator(cert.operator_code)
-        if operator is None:  # pragma: no cover - a foreign key guarantees it
-            raise AuthenticationError("Opérateur inconnu.")
         return Caller(
             operator.code,
             operator.name,

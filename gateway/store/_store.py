@@ -59,6 +59,9 @@ def _ticket(row: dict[str, Any]) -> TicketRecord:
     )
 
 
+_CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
+
+
 def _certificate(row: dict[str, Any]) -> CertificateRecord:
     row = {k: v for k, v in row.items() if k != "pem"}
     for key in ("not_before", "not_after", "registered_at", "revoked_at"):
@@ -208,6 +211,20 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
     def get_certificate(self, fingerprint: str) -> CertificateRecord | None:
         row = self._one("SELECT * FROM certificates WHERE fingerprint = ?", [fingerprint])
         return _certificate(row) if row else None
+
+    def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
+        """A registered certificate and its operator, in one query (every SOAP call authenticates)."""
+        row = self._one(
+            "SELECT c.fingerprint, c.operator_code, c.subject_cn, c.issuer_cn, c.serial, c.not_before, "
+            "c.not_after, c.registered_at, c.revoked_at, o.code, o.name, o.esav_en_ligne, o.esav_integre, "
+            "o.domains, o.esav_ends_on FROM certificates c JOIN operators o ON o.code = c.operator_code "
+            "WHERE c.fingerprint = ?",
+            [fingerprint],
+        )
+        if row is None:
+            return None
+        certificate = {key: row[key] for key in _CERTIFICATE_COLUMNS}
+        return _certificate(certificate), _operator(row)
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
