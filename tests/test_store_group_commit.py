@@ -117,3 +117,18 @@ def test_a_failed_commit_fails_every_waiter(grouped, monkeypatch):
     scheduled.pop()()
     assert len(seen) == 2 and all(isinstance(f, sqlite3.OperationalError) for f in seen)
     assert _committed_codes(path) == set()
+
+
+def test_a_failed_inner_block_undoes_only_its_own_writes(grouped):
+    """Nested write blocks: the inner one's error undoes its writes only; the outer one goes on and commits."""
+    store, scheduled, path = grouped
+    with store.write() as db:
+        _add_operator(db, "OPA")
+        with pytest.raises(sqlite3.IntegrityError), store.write() as inner:
+            _add_operator(inner, "OPB")
+            _add_operator(inner, "OPA")  # duplicate key
+        _add_operator(db, "OPC")
+    with store.write() as db:  # a later block of the same tick, at the same depth as the first
+        _add_operator(db, "OPD")
+    scheduled.pop()()
+    assert _committed_codes(path) == {"OPA", "OPC", "OPD"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
 import os
 import sqlite3
 import threading
@@ -87,7 +86,7 @@ class _Group:
         self.schedule = schedule
         self.open = False
         self.waiters: list[CommitWaiter] = []
-        self.savepoints = itertools.count()
+        self.depth = 0  # write blocks open inside one another (savepoints are strictly nested)
 
 
 class Connections:
@@ -176,8 +175,11 @@ class Connections:
                 raise
             group.open = True
             group.schedule(self._commit_group)
-        # Each write block is a savepoint: one request's error undoes only its own writes.
-        name = f"w{next(group.savepoints)}"
+        # Each write block is a savepoint: one request's error undoes only its own writes. Named by
+        # nesting depth, so that the same few statements are prepared once and stay in sqlite3's
+        # statement cache (a fresh name per block would push the real queries out of it).
+        group.depth += 1
+        name = f"w{group.depth}"
         db.conn.execute(f"SAVEPOINT {name}")
         try:
             yield db
@@ -185,6 +187,8 @@ class Connections:
             db.conn.execute(f"ROLLBACK TO {name}")
             db.conn.execute(f"RELEASE {name}")
             raise
+        finally:
+            group.depth -= 1
         db.conn.execute(f"RELEASE {name}")
 
     @property
