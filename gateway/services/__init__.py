@@ -23,7 +23,7 @@ from ._catalogue_service import (
     catalogue_fingerprint,
     publish_catalogue,
 )
-from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService
+from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
@@ -115,6 +115,7 @@ __all__ = [
     "WebSession",
     "audit",
     "catalogue_fingerprint",
+    "payload_instant",
     "publish_catalogue",
     "retry_delay",
 ]

@@ -13,7 +13,8 @@ from typing import Any
 from spyne import DateTime, Enum, Integer, Unicode
 
 from gateway.domain.clock import to_paris
-from gateway.store import EventRecord, from_ts
+from gateway.services import payload_instant
+from gateway.store import EventRecord
 
 from .._models import model_factory
 from .._models import optional as _opt
@@ -109,7 +110,7 @@ def event_fields(event: EventRecord) -> dict[str, Any]:
     elif event.kind == "COMMENTAIRE_SAV":
         fields["commentaire"] = dict(p)
     elif event.kind == "RENDEZ_VOUS":
-        debut, fin = from_ts(p["debut"]), from_ts(p["fin"])
+        debut, fin = payload_instant(p["debut"]), payload_instant(p["fin"])
         assert debut is not None and fin is not None
         fields["rendezVous"] = {**p, "debut": to_paris(debut), "fin": to_paris(fin)}
     return fields
