@@ -149,3 +149,27 @@ def test_the_provider_publishes_a_faq_entry_and_a_file_from_the_cli(tmp_path, ca
         assert [f.version for f in gateway.store.files("OPE003")] == [2, 1]
     finally:
         gateway.close()
+
+
+def test_operators_list_shows_when_a_termination_closes_the_accesses(tmp_path, capsys):
+    """After ``resilier``, ``operators list`` shows the closing day; once it has passed, the accesses as closed."""
+    data = str(tmp_path)
+    gateway = Gateway.open(tmp_path / "esav.db")
+    gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=False, esav_integre=False, domains=())
+    gateway.close()
+    fields = [f"--champ={k}={v}" for k, v in COMPLETE.items()]
+    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) == 0
+    reference = re.search(r"ABO\d{8}", capsys.readouterr().out).group(0)
+    assert main(["portail", "activer", reference, "--data", data, "--date", "2026-01-05", "--acces", "INTEGRE"]) == 0
+    assert main(["portail", "resilier", reference, "--data", data]) == 0
+    capsys.readouterr()
+    assert main(["operators", "list", "--data", data]) == 0
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))
+    assert re.search(r"accès : intégré \(jusqu'au \d\d/\d\d/\d{4}\)", line), line
+    gateway = Gateway.open(tmp_path / "esav.db")  # the end day has come (as a past day stands for it)
+    with gateway.store.write() as db:
+        gateway.store.set_operator_access_end(db, "OPE003", "2020-01-01")
+    gateway.close()
+    assert main(["operators", "list", "--data", data]) == 0
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))
+    assert "accès : fermé depuis le 01/01/2020" in line, line

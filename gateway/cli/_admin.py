@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
+from gateway.domain.clock import to_paris
+from gateway.domain.subscriptions import access_closed
 from gateway.security import pki
 from gateway.services import DOMAINS
 
@@ -52,11 +55,16 @@ def operators_list(config_file: Path | None, data_dir: Path | None, as_json: boo
     """Lister les opérateurs."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         rows = gateway.admin.list_operators()
+        today = to_paris(gateway.clock.now()).date()
     if as_json:
         echo_json([{**vars(o), "domains": sorted(o.domains)} for o in rows])
         return
     for o in rows:
         access = ", ".join(a for a, on in (("en ligne", o.esav_en_ligne), ("intégré", o.esav_integre)) if on)
+        if o.esav_ends_on is not None:  # a terminated subscription: accesses close on its effective day
+            end = date.fromisoformat(str(o.esav_ends_on))
+            closed = access_closed(end, today)
+            access = f"fermé depuis le {end:%d/%m/%Y}" if closed else f"{access or '-'} (jusqu'au {end:%d/%m/%Y})"
         click.echo(
             f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}"
         )
