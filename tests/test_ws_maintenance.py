@@ -12,6 +12,7 @@ import requests
 import zeep
 from lxml import etree
 from support import PARIS, LiveGateway, deposit, fault_code
+from test_ws_hostile_xml import HEADERS, HOSTILE, OUTSIDE_CONTRACT, esav_code, soap_fault
 
 from gateway.errors import InvalidRequestError
 from gateway.server import ENDPOINTS
@@ -163,3 +164,21 @@ def test_wsdl_is_still_served_during_maintenance(live):
     live.clock.set(datetime(2026, 12, 16, 4, 2, tzinfo=PARIS))
     response: requests.Response = live.session().get(live.url() + "?wsdl")
     assert response.status_code == 200 and b"definitions" in response.content
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        ("outside-the-contract", "unknown-child-of-known-operation", "MAINTENANCE"),
+        ("unknown-operation", "unknown-operation", "MAINTENANCE"),
+        ("hostile-xml-still-refused-first", "internal-dtd-without-entity", "REQUETE_INVALIDE"),
+    ],
+)
+def test_maintenance_answers_before_the_contract_is_checked(live, name, body, expected):
+    """During maintenance a request the WSDL would refuse still gets MAINTENANCE (and Retry-After); hostile XML
+    is refused before anything else."""
+    bodies = {case[0]: case[1] for case in (*HOSTILE, *OUTSIDE_CONTRACT)}
+    live.clock.set(datetime(2026, 12, 16, 4, 2, tzinfo=PARIS))
+    response = live.session().post(live.url(), data=bodies[body], headers=HEADERS)
+    assert esav_code(soap_fault(response)) == expected
+    assert ("Retry-After" in response.headers) == (expected == "MAINTENANCE")

@@ -36,7 +36,9 @@ from gateway.ws import (
     CALL_REQUEST_ID,
     CALL_RETRY_AFTER,
     CLIENT_FINGERPRINT,
+    GUARDS_CHECKED,
     PARSED_DOCUMENT,
+    Guard,
     check_request_xml,
     fault_envelope,
 )
@@ -55,6 +57,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("gateway.server")
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 class BoundedRequest(ServerRequest):
@@ -261,6 +265,7 @@ class SoapResource(Resource):
         observers: Sequence[CallObserver] = (),
         commit_gate: CommitGate | None = None,
         batch: CallBatch | None = None,
+        guards: Sequence[Guard] = (),
     ) -> None:
         super().__init__()
         self._app = wsgi_app
@@ -272,6 +277,11 @@ class SoapResource(Resource):
         self.observers: list[CallObserver] = list(observers)
         # One batch per site, so that the calls of every endpoint in one tick share one commit.
         self._batch = batch if batch is not None else CallBatch(commit_gate)
+        # Run without a caller before the envelope is read (maintenance, retirement): their refusal
+        # is the answer even to a request the contract would refuse (ESAV-WS: MAINTENANCE first).
+        self._guards = tuple(guards)
+        interface = getattr(getattr(wsgi_app, "app", None), "interface", None)
+        self._operations = frozenset(getattr(interface, "service_method_map", ()))  # "{namespace}name"
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
         try:
@@ -308,7 +318,16 @@ class SoapResource(Resource):
             pending.finish()
             return NOT_DONE_YET
         try:
+            self._run_guards(document, call)
+        except EsavError as error:
+            call[CALL_FAULT] = error.code
+            error.request_id = call[CALL_REQUEST_ID]
+            pending.answer = self._fault(request, error)
+            pending.finish()
+            return NOT_DONE_YET
+        try:
             environ = self._environ(request, body)
+            environ[GUARDS_CHECKED] = bool(self._guards)
             environ[PARSED_DOCUMENT] = document  # parsed once, here, for spyne too
             # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
             environ[CALL_INFO] = call
@@ -318,6 +337,17 @@ class SoapResource(Resource):
             pending.answer = self._incident(request, call)
         self._batch.add(pending)
         return NOT_DONE_YET
+
+    def _run_guards(self, document: Any, call: dict[str, Any]) -> None:
+        if not self._guards:
+            return
+        body = document.find(f"{{{SOAP_ENV}}}Body")
+        first = next((child for child in body if isinstance(child.tag, str)), None) if body is not None else None
+        operation = first.tag if first is not None else ""
+        if operation in self._operations:  # only known names reach the call record (metrics labels)
+            call[CALL_OPERATION] = operation.rpartition("}")[2]
+        for guard in self._guards:
+            guard(None, operation)
 
     def _render(self, request: Request, spyne: _phases.SpyneCall, call: dict[str, Any]) -> bytes:
         try:

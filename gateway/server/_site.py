@@ -113,6 +113,7 @@ def build_site(
                 service=service,
                 observers=observers,
                 batch=batch,
+                guards=first + published[version],
             ),
         )
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms

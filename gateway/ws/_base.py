@@ -22,6 +22,7 @@ __all__ = [
     "CALL_REQUEST_ID",
     "CALL_RETRY_AFTER",
     "CLIENT_FINGERPRINT",
+    "GUARDS_CHECKED",
     "Guard",
     "form_payload",
     "make_service_base",
@@ -37,6 +38,10 @@ CALL_OPERATION = "operation"
 CALL_OPERATOR = "operator"
 CALL_FAULT = "fault_code"
 CALL_RETRY_AFTER = "retry_after"
+#: WSGI environ key set by a host that has already run the guards without a caller (maintenance,
+#: version retirement) before the envelope was validated, so that a request refused by them gets
+#: their fault (MAINTENANCE...) whatever its content; the service base then does not run them again.
+GUARDS_CHECKED = "esav.guards_checked"
 
 #: A check run before every operation (maintenance window, version retirement, quotas...). Each guard
 #: is called twice: before authentication with caller None (maintenance, retirement act then), and
@@ -59,8 +64,9 @@ def make_service_base(
             call = ctx.transport.req_env.get(CALL_INFO, {})
             call[CALL_OPERATION] = ctx.descriptor.name if ctx.descriptor is not None else None
             try:
-                for guard in guards:
-                    guard(None, ctx.method_request_string)
+                if not ctx.transport.req_env.get(GUARDS_CHECKED):
+                    for guard in guards:
+                        guard(None, ctx.method_request_string)
                 caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
                 call[CALL_OPERATOR] = caller.operator_code
                 for guard in guards:  # again with the caller known (rate limits); see ``Guard``
