@@ -24,7 +24,7 @@ from gateway.catalogue import (
     render_mockups,
     sample,
 )
-from gateway.domain.clock import PARIS, SystemClock
+from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue
 from gateway.store import Store
@@ -168,10 +168,9 @@ def _instant(text: str | None) -> datetime:
     if text is None:
         return SystemClock().now()
     try:
-        at = datetime.fromisoformat(text)
+        return parse_instant(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} n'est pas une date ISO (2026-12-02 ou 2026-12-02T23:59)") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=PARIS)
 
 
 @catalogue.command("status")

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from gateway.domain.appointments import INTERVENTION_TYPES, SLOT_STARTS
-from gateway.domain.clock import PARIS, to_paris
+from gateway.domain.clock import paris_if_naive, to_paris
 from gateway.domain.network_events import EventKind, EventStatus
 from gateway.store import NetworkEventRecord
 
@@ -46,7 +46,7 @@ class ParisDateTime(click.ParamType):
                 parsed = parse(text)
             except ValueError:
                 continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
+            return paris_if_naive(parsed)
         self.fail(f"« {text} » : date attendue comme 2026-11-20T08:00 ou 20/11/2026 08:00 (heure de Paris)", param, ctx)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gateway.domain.clock import PARIS
+from gateway.domain.clock import parse_instant
 from gateway.services import NEWS_KINDS
 
 from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
@@ -29,10 +29,9 @@ def _instant(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text)
+        return parse_instant(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} : date ISO attendue, par exemple 2026-12-01T22:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=PARIS)
 
 
 @portail.command("publier")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["PARIS", "Clock", "FixedClock", "SystemClock", "to_paris"]
+__all__ = ["PARIS", "Clock", "FixedClock", "SystemClock", "iso_utc", "paris_if_naive", "parse_instant", "to_paris"]
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -48,6 +48,24 @@ class FixedClock:
 def to_paris(instant: datetime) -> datetime:
     """The same instant in Paris local time."""
     return instant.astimezone(PARIS)
+
+
+def paris_if_naive(instant: datetime) -> datetime:
+    """An instant given without an offset is Paris wall-clock time, the contract's and the staff's
+    local time (ESAV-WS dates, CLI options, portal fields); an aware instant is kept as it is."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=PARIS)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 date or date-time typed by a person or sent on the wire, read by
+    ``paris_if_naive``; ValueError when it is not ISO 8601 (each caller words its own message)."""
+    return paris_if_naive(datetime.fromisoformat(text.strip()))
+
+
+def iso_utc(instant: datetime) -> str:
+    """An aware instant as ISO 8601 text in UTC with microseconds: sortable as text (what the store
+    keeps, what event payloads carry)."""
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _aware_utc(instant: datetime) -> datetime:

@@ -3,18 +3,18 @@
 The ``record_*`` functions are called by the use cases inside their own write transaction (the
 store's outbox), so that an event is committed with its change or not at all. Payloads are plain
 JSON-able dicts whose keys are the wire's names; their instants are ISO 8601 text in UTC, written
-by ``payload_instant_text`` and read back by ``payload_instant`` (the payload's own format, which
+by ``iso_utc`` and read back by ``payload_instant`` (the payload's own format, which
 the wire layer and the push both read: not a storage detail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
-from gateway.domain.clock import Clock
+from gateway.domain.clock import Clock, iso_utc
 from gateway.errors import InvalidRequestError
 from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord
 
@@ -38,11 +38,6 @@ APPOINTMENT = "RENDEZ_VOUS"
 TEST_RESULT = "RESULTAT_TEST"
 EVENT_KINDS = (STATE_CHANGE, SAV_COMMENT, APPOINTMENT, TEST_RESULT)
 MAX_EVENTS_PAGE = 100
-
-
-def payload_instant_text(instant: datetime) -> str:
-    """An instant as an event payload carries it: ISO 8601, UTC, microseconds."""
-    return instant.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def payload_instant(text: str) -> datetime:
@@ -88,8 +83,8 @@ def record_appointment(
         "idRendezVous": appointment.reference,
         "typeIntervention": appointment.intervention_type,
         "idCreneau": appointment.slot_id,
-        "debut": payload_instant_text(appointment.slot_start),
-        "fin": payload_instant_text(appointment.slot_end),
+        "debut": iso_utc(appointment.slot_start),
+        "fin": iso_utc(appointment.slot_end),
         "statut": appointment.status,
     }
     return store.add_event(

@@ -9,10 +9,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from gateway.domain.clock import iso_utc
 
 __all__ = ["CommitWaiter", "Connections", "from_ts", "to_ts"]
 
@@ -21,7 +23,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 def to_ts(instant: datetime) -> str:
     """An aware instant as sortable UTC text (the one format stored)."""
-    return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    return iso_utc(instant)
 
 
 def from_ts(text: str | None) -> datetime | None:

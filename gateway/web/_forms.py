@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
 from gateway.catalogue import Catalogue, FormField, form_model
-from gateway.domain.clock import PARIS
+from gateway.domain.clock import parse_instant
 from gateway.errors import ErrorDetail
 
 __all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page"]
@@ -139,7 +138,7 @@ def _fill(
 
 def _wire_value(field: FormField, value: str) -> str:
     if field.primitive == "dateTime" and _LOCAL_DATETIME.match(value):
-        instant = datetime.fromisoformat(value).replace(tzinfo=PARIS)
+        instant = parse_instant(value)
         return instant.isoformat(timespec="seconds")
     return value
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from gateway.catalogue import Catalogue
-from gateway.domain.clock import PARIS
+from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import ACCESS_MODES, FIELDS, MANDATORY
 from gateway.errors import EsavError, InvalidRequestError
@@ -72,10 +72,9 @@ def _instant(text: str) -> datetime | None:
     if not text.strip():
         return None
     try:
-        value = datetime.fromisoformat(text.strip())
+        return parse_instant(text)
     except ValueError:
         raise InvalidRequestError(f"Date « {text} » invalide : AAAA-MM-JJTHH:MM attendu.", chemin="dateEffet") from None
-    return value if value.tzinfo else value.replace(tzinfo=PARIS)
 
 
 def _operator_field(ctx: Context) -> str:

@@ -14,7 +14,7 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import SchemaValidationError
 
-from gateway.domain.clock import PARIS
+from gateway.domain.clock import paris_if_naive
 from gateway.errors import EsavError, InvalidRequestError
 
 from ._faults import FaultTypes, to_fault
@@ -102,9 +102,7 @@ def _drop_nonstandard_fault_children(parent: Any, soap_env: str) -> None:
 
 
 def _paris_if_naive(instant: Any) -> Any:
-    if isinstance(instant, datetime) and instant.tzinfo is None:
-        return instant.replace(tzinfo=PARIS)
-    return instant
+    return paris_if_naive(instant) if isinstance(instant, datetime) else instant
 
 
 def _as_error(fault: Fault) -> BaseException:

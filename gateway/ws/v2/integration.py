@@ -19,7 +19,7 @@ from typing import Any
 from spyne import Application, Boolean, DateTime, Integer, Unicode, rpc
 from spyne.model.complex import Array
 
-from gateway.domain.clock import PARIS, to_paris
+from gateway.domain.clock import paris_if_naive, to_paris
 from gateway.errors import InvalidRequestError
 from gateway.services import Gateway
 
@@ -96,7 +96,7 @@ def _since(text: str | None) -> tuple[int, datetime | None]:
             chemin="depuis",
             valeur=text,
         ) from None
-    return 0, instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
+    return 0, paris_if_naive(instant)
 
 
 def build_application(gateway: Gateway, platform: Any, guards: tuple[Guard, ...] = ()) -> Application:
