@@ -14,12 +14,13 @@ from decimal import Decimal, InvalidOperation
 from gateway.catalogue import Catalogue
 from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
-from gateway.domain.subscriptions import ACCESS_MODES, FIELDS, MANDATORY
+from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
 from gateway.services import NEWS_KINDS
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
+from ._views_subscription import order_form, order_form_errors
 
 __all__ = [
     "STAFF_NAV",
@@ -75,6 +76,13 @@ def _instant(text: str) -> datetime | None:
         return parse_instant(text)
     except ValueError:
         raise InvalidRequestError(f"Date « {text} » invalide : AAAA-MM-JJTHH:MM attendu.", chemin="dateEffet") from None
+
+
+def _operator_choice(ctx: Context) -> tuple[list[tuple[str, str]], str | None]:
+    """The operators to choose from, and the one the page is about (query or form), if it is one."""
+    operators = _operators(ctx)
+    chosen = ctx.request.arg("operateur") or ctx.request.field("operateur")
+    return operators, chosen if chosen in {code for code, _ in operators} else None
 
 
 def _operator_field(ctx: Context) -> str:
@@ -151,12 +159,12 @@ def faq_submit(ctx: Context) -> Response:
 
 
 def files(ctx: Context, erreur: str | None = None, status: int = 200, published: object = None) -> Response:
-    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
-    listing = ctx.gateway.portal.files_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    operators, operator = _operator_choice(ctx)
+    listing = ctx.gateway.portal.files_of(operator) if operator else []
     return ctx.page(
         "fournisseur/fichiers.html",
         status=status,
-        operators=_operators(ctx),
+        operators=operators,
         operator=operator,
         files=listing,
         erreur=erreur,
@@ -195,12 +203,12 @@ def _cents(text: str) -> int:
 def invoices(
     ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None
 ) -> Response:
-    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
-    listing = ctx.gateway.portal.invoices_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    operators, operator = _operator_choice(ctx)
+    listing = ctx.gateway.portal.invoices_of(operator) if operator else []
     return ctx.page(
         "fournisseur/factures.html",
         status=status,
-        operators=_operators(ctx),
+        operators=operators,
         operator=operator,
         invoices=listing,
         erreur=erreur,
@@ -234,12 +242,12 @@ def invoice_submit(ctx: Context) -> Response:
 
 
 def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Response:
-    operator = ctx.request.arg("operateur") or ctx.request.field("operateur")
-    listing = ctx.gateway.portal.contracts_of(operator) if operator in {c for c, _ in _operators(ctx)} else []
+    operators, operator = _operator_choice(ctx)
+    listing = ctx.gateway.portal.contracts_of(operator) if operator else []
     return ctx.page(
         "fournisseur/contrats.html",
         status=status,
-        operators=_operators(ctx),
+        operators=operators,
         operator=operator,
         contracts=listing,
         offers=_offers(ctx),
@@ -282,13 +290,8 @@ def subscriptions(
         status=status,
         subscriptions=ctx.gateway.subscriptions.all(),
         operators=_operators(ctx),
-        fields=FIELDS,
-        mandatory=MANDATORY,
-        modes=ACCESS_MODES,
-        values=values or {},
-        chosen=set((values or {}).get("acces", "").split()),
-        errors=errors or {},
         erreur=erreur,
+        **order_form(values, errors),
     )
 
 
@@ -300,9 +303,8 @@ def register_subscription(ctx: Context) -> Response:
     try:
         ctx.gateway.subscriptions.register(operator, values, access, ctx.staff.author)
     except EsavError as exc:
-        errors = {d.chemin: d.libelle for d in exc.details} or {exc.chemin or "": exc.libelle}
         kept = {**values, "acces": " ".join(sorted(access)), "operateur": operator}
-        return subscriptions(ctx, kept, errors, status=422)
+        return subscriptions(ctx, kept, order_form_errors(exc), status=422)
     return redirect(f"{STAFF_PREFIX}/abonnements", ok="abonnement")
 
 
