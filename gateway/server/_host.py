@@ -248,6 +248,17 @@ def _call_soon(fn: Callable[[], None]) -> Any:
     return reactor.callLater(0, fn)
 
 
+class _StartResponse:
+    """WSGI's ``start_response``: keeps the status and headers spyne gives, for the host to set."""
+
+    def __init__(self) -> None:
+        self.status = "500 Internal Server Error"
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        self.status, self.headers = status, headers
+
+
 class SoapResource(Resource):
     """Serves one SOAP endpoint (``/esav/{version}/{service}``) and its WSDL."""
 
@@ -263,7 +274,6 @@ class SoapResource(Resource):
         version: str = "",
         service: str = "",
         observers: Sequence[CallObserver] = (),
-        commit_gate: CommitGate | None = None,
         batch: CallBatch | None = None,
         guards: Sequence[Guard] = (),
     ) -> None:
@@ -275,8 +285,9 @@ class SoapResource(Resource):
         self._version = version
         self._service = service
         self.observers: list[CallObserver] = list(observers)
-        # One batch per site, so that the calls of every endpoint in one tick share one commit.
-        self._batch = batch if batch is not None else CallBatch(commit_gate)
+        # One batch per site, so that the calls of every endpoint in one tick share one commit; a
+        # resource on its own (the echo yardstick, the reference receiver) has no store to group.
+        self._batch = batch if batch is not None else CallBatch(None)
         # Run without a caller before the envelope is read (maintenance, retirement): their refusal
         # is the answer even to a request the contract would refuse (ESAV-WS: MAINTENANCE first).
         self._guards = tuple(guards)
@@ -285,14 +296,9 @@ class SoapResource(Resource):
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
         try:
-            environ = self._environ(request, b"")
-            response: dict[str, Any] = {}
-
-            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-                response["status"], response["headers"] = status, headers
-
-            payload = b"".join(self._app(environ, start_response))
-            self._respond(request, response["status"], response["headers"], {})
+            response = _StartResponse()
+            payload = b"".join(self._app(self._environ(request, b""), response))
+            self._respond(request, response, {})
             return payload
         except Exception:
             return self._incident(request, {})
@@ -311,13 +317,6 @@ class SoapResource(Resource):
                 content.seek(0)
                 body = pending.body = content.read()
             document = check_request_xml(body, max_depth=self._max_depth)
-        except EsavError as error:
-            call[CALL_FAULT] = error.code
-            error.request_id = call[CALL_REQUEST_ID]
-            pending.answer = self._fault(request, error)
-            pending.finish()
-            return NOT_DONE_YET
-        try:
             self._run_guards(document, call)
         except EsavError as error:
             call[CALL_FAULT] = error.code
@@ -351,21 +350,17 @@ class SoapResource(Resource):
 
     def _render(self, request: Request, spyne: _phases.SpyneCall, call: dict[str, Any]) -> bytes:
         try:
-            response: dict[str, Any] = {}
-
-            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-                response["status"], response["headers"] = status, headers
-
-            payload = _phases.render(spyne, start_response)
-            self._respond(request, response["status"], response["headers"], call)
+            response = _StartResponse()
+            payload = _phases.render(spyne, response)
+            self._respond(request, response, call)
             return payload
         except Exception:
             return self._incident(request, call)
 
-    def _respond(self, request: Request, status: str, headers: list[tuple[str, str]], call: dict[str, Any]) -> None:
-        code, _, message = status.partition(" ")
+    def _respond(self, request: Request, response: _StartResponse, call: dict[str, Any]) -> None:
+        code, _, message = response.status.partition(" ")
         request.setResponseCode(int(code), message.encode())
-        for name, value in headers:
+        for name, value in response.headers:
             if name.lower() != "content-length":
                 request.setHeader(name, value)
         if call.get(CALL_RETRY_AFTER) is not None:
