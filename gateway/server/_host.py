@@ -36,7 +36,6 @@ from gateway.ws import (
     CALL_REQUEST_ID,
     CALL_RETRY_AFTER,
     CLIENT_FINGERPRINT,
-    GUARDS_CHECKED,
     PARSED_DOCUMENT,
     Guard,
     check_request_xml,
@@ -326,7 +325,6 @@ class SoapResource(Resource):
             return NOT_DONE_YET
         try:
             environ = self._environ(request, body)
-            environ[GUARDS_CHECKED] = bool(self._guards)
             environ[PARSED_DOCUMENT] = document  # parsed once, here, for spyne too
             # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
             environ[CALL_INFO] = call

@@ -50,8 +50,9 @@ def nightly_window(settings: Settings) -> NightlyWindow | None:
 
 
 def operation_guards(gateway: Gateway, settings: Settings) -> tuple[tuple[Guard, ...], tuple[Guard, ...]]:
-    """The guards to run first and last for every operation of every version: maintenance (before
-    authentication), then rate limits (once the caller is known)."""
+    """The guards of every operation of every version: first maintenance (run by the host, before the
+    envelope is validated, with no caller), last rate limits (run by the service base, with the
+    authenticated caller)."""
     nightly = nightly_window(settings)
 
     def maintenance(caller: Caller | None, operation: str) -> None:

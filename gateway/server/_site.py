@@ -102,7 +102,9 @@ def build_site(
         if version not in versions:
             versions[version] = _Folder()
             esav.putChild(version.encode(), versions[version])
-        app = WsgiApplication(module.build_application(gateway, first + published[version] + last))
+        # Guards without a caller run in the host, before the envelope is validated; the others in
+        # the service base, once the caller is authenticated (see ``gateway.ws.Guard``).
+        app = WsgiApplication(module.build_application(gateway, last))
         versions[version].putChild(
             service.encode(),
             SoapResource(

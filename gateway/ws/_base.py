@@ -22,7 +22,6 @@ __all__ = [
     "CALL_REQUEST_ID",
     "CALL_RETRY_AFTER",
     "CLIENT_FINGERPRINT",
-    "GUARDS_CHECKED",
     "Guard",
     "form_payload",
     "make_service_base",
@@ -38,14 +37,10 @@ CALL_OPERATION = "operation"
 CALL_OPERATOR = "operator"
 CALL_FAULT = "fault_code"
 CALL_RETRY_AFTER = "retry_after"
-#: WSGI environ key set by a host that has already run the guards without a caller (maintenance,
-#: version retirement) before the envelope was validated, so that a request refused by them gets
-#: their fault (MAINTENANCE...) whatever its content; the service base then does not run them again.
-GUARDS_CHECKED = "esav.guards_checked"
-
-#: A check run before every operation (maintenance window, version retirement, quotas...). Each guard
-#: is called twice: before authentication with caller None (maintenance, retirement act then), and
-#: once the certificate names the operator, with that caller (rate limits act then).
+#: A check run before every operation, at one of two moments: by the host, before the envelope is
+#: even validated, with caller None (maintenance, version retirement: their refusal is the answer
+#: whatever the request holds), or by the service base once the certificate names the operator,
+#: with that caller (rate limits). ``gateway.server`` gives each guard to the one that runs it.
 Guard = Callable[[Caller | None, str], None]
 
 
@@ -64,12 +59,9 @@ def make_service_base(
             call = ctx.transport.req_env.get(CALL_INFO, {})
             call[CALL_OPERATION] = ctx.descriptor.name if ctx.descriptor is not None else None
             try:
-                if not ctx.transport.req_env.get(GUARDS_CHECKED):
-                    for guard in guards:
-                        guard(None, ctx.method_request_string)
                 caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
                 call[CALL_OPERATOR] = caller.operator_code
-                for guard in guards:  # again with the caller known (rate limits); see ``Guard``
+                for guard in guards:  # those that need the caller (rate limits); see ``Guard``
                     guard(caller, ctx.method_request_string)
                 if domain is not None:
                     gateway.access.require_ws_domain(caller, domain)
