@@ -82,6 +82,10 @@ class Catalogue:
 
     # -- forms and versions ------------------------------------------------------------------
 
+    def offers(self) -> list[str]:
+        """The offers some form serves, sorted."""
+        return sorted(self._by_offer)
+
     def forms(self) -> tuple[Form, ...]:
         """Every form, in manifest order."""
         return tuple(self._forms.values())

@@ -56,8 +56,7 @@ class Gateway:
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
-        offers = {offer for form in catalogue.forms() for offer in form.offres}
-        self.admin = AdminService(store, self.clock, offers)
+        self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
         # e-SAV Test and appointments (issue 5); the network elements are simulated by default.
         self.network: NetworkElements = network or NetworkSimulator()

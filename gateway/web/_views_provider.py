@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from gateway.catalogue import Catalogue
 from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
@@ -53,8 +52,7 @@ STAFF_NAV = [
 
 
 def _offers(ctx: Context) -> list[str]:
-    catalogue: Catalogue = ctx.gateway.catalogue
-    return sorted({offer for form in catalogue.forms() for offer in form.offres})
+    return ctx.gateway.catalogue.offers()
 
 
 def _operators(ctx: Context) -> list[tuple[str, str]]:
