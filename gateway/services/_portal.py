@@ -23,6 +23,7 @@ from gateway.store import (
     FileRecord,
     InvoiceRecord,
     NewsRecord,
+    PrestationRecord,
     Store,
     SupportRecord,
 )
@@ -104,6 +105,20 @@ class PortalService:
         since = _three_years_before(to_paris(self._clock.now()).date()).isoformat()
         if found is None or found.operator_code != user.caller.operator_code or found.issued_on < since:
             raise NotEntitledError("Facture inconnue.")
+        return found
+
+    def prestations(self, user: PortalUser, *, write: bool = False) -> list[PrestationRecord]:
+        """The operator's prestations of the offers the user reads (``write``: writes)."""
+        allowed = user.can_write if write else user.can_read
+        return [p for p in self._store.list_prestations(user.caller.operator_code) if allowed(p.code_offre)]
+
+    def prestation(self, user: PortalUser, identifiant: str, *, write: bool = False) -> PrestationRecord:
+        """One of those; NotEntitledError alike whether it does not exist, is another operator's or is
+        of an offer the user may not read (``write``: write)."""
+        found = self._store.get_prestation(identifiant)
+        allowed = user.can_write if write else user.can_read
+        if found is None or found.operator_code != user.caller.operator_code or not allowed(found.code_offre):
+            raise NotEntitledError("Prestation inconnue.")
         return found
 
     # Acting -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ bounds what it sees (offers it reads) and does (offers it writes); anything outs
 from __future__ import annotations
 
 from gateway.domain.states import CLOSED_STATES, OPEN_STATES, TicketState
-from gateway.errors import EsavError, UnknownTicketError
+from gateway.errors import EsavError, NotEntitledError, UnknownTicketError
 from gateway.services import (
     WEB_SERVICES_ONLY_OFFERS,
     AttachmentIn,
@@ -32,6 +32,7 @@ __all__ = [
     "refuse_closure",
     "ticket_detail",
     "tickets",
+    "writable_prestation",
 ]
 
 GRAVITES = (("MINEURE", "Mineure"), ("MAJEURE", "Majeure"), ("CRITIQUE", "Critique"))
@@ -42,9 +43,12 @@ def _esav(ctx: Context) -> PortalUser:
     return ctx.require_eservice("ESAV")
 
 
-def _prestations(ctx: Context, user: PortalUser, *, write: bool) -> list[PrestationRecord]:
-    allowed = user.can_write if write else user.can_read
-    return [p for p in ctx.gateway.store.list_prestations(user.caller.operator_code) if allowed(p.code_offre)]
+def writable_prestation(ctx: Context, user: PortalUser, identifiant: str) -> PrestationRecord:
+    """The prestation the user acts on; 404 whatever the reason it may not (never revealing which)."""
+    try:
+        return ctx.gateway.portal.prestation(user, identifiant, write=True)
+    except NotEntitledError:
+        raise HttpError(404, "Prestation introuvable.") from None
 
 
 def tickets(ctx: Context) -> Response:
@@ -81,17 +85,8 @@ def deposit_form(ctx: Context) -> Response:
     user = _esav(ctx)
     identifiant = ctx.request.arg("prestation")
     if not identifiant:
-        return ctx.page("esav/choisir.html", prestations=_prestations(ctx, user, write=True))
+        return ctx.page("esav/choisir.html", prestations=ctx.gateway.portal.prestations(user, write=True))
     return _deposit_page(ctx, user, identifiant, values={}, errors={})
-
-
-def _writable_prestation(ctx: Context, user: PortalUser, identifiant: str) -> PrestationRecord:
-    prestation = ctx.gateway.store.get_prestation(identifiant)
-    if prestation is None or prestation.operator_code != user.caller.operator_code:
-        raise HttpError(404, "Prestation introuvable.")
-    if not user.can_write(prestation.code_offre):
-        raise HttpError(404, "Prestation introuvable.")
-    return prestation
 
 
 def _deposit_page(
@@ -102,7 +97,7 @@ def _deposit_page(
     errors: dict[str, list[str]],
     status: int = 200,
 ) -> Response:
-    prestation = _writable_prestation(ctx, user, identifiant)
+    prestation = writable_prestation(ctx, user, identifiant)
     catalogue = ctx.gateway.catalogue
     set_up_until = ctx.gateway.tickets.offer_set_up_until(user.caller.operator_code, prestation.code_offre)
     if prestation.code_offre in WEB_SERVICES_ONLY_OFFERS or set_up_until is not None:
@@ -138,7 +133,7 @@ def _deposit_page(
 def deposit_submit(ctx: Context) -> Response:
     user = _esav(ctx)
     request = ctx.request
-    prestation = _writable_prestation(ctx, user, request.field("prestation"))
+    prestation = writable_prestation(ctx, user, request.field("prestation"))
     values = {name: vals[0] for name, vals in request.form.items() if vals}
     catalogue = ctx.gateway.catalogue
     form = catalogue.form_for_offer(prestation.code_offre)

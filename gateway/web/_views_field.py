@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from gateway.errors import EsavError, UnknownPrestationError
-from gateway.services import PortalUser
 
 from ._app import Context
 from ._http import HttpError, Response, redirect
-from ._views_esav import _ticket_for
+from ._views_esav import _ticket_for, writable_prestation
 
 __all__ = ["book_slot", "launch_test", "network", "slots", "test_form", "test_result"]
 
@@ -52,16 +51,10 @@ def book_slot(ctx: Context, reference: str) -> Response:
     return redirect(f"/esav/signalisations/{reference}", ok="rdv")
 
 
-def _readable_prestations(ctx: Context, user: PortalUser) -> list:
-    return [p for p in ctx.gateway.store.list_prestations(user.caller.operator_code) if user.can_read(p.code_offre)]
-
-
 def test_form(ctx: Context, erreur: str | None = None, status: int = 200) -> Response:
     user = ctx.require_eservice("ESAV")
     activated = set(ctx.gateway.line_tests.activated_offers())
-    prestations = [
-        p for p in _readable_prestations(ctx, user) if p.code_offre in activated and user.can_write(p.code_offre)
-    ]
+    prestations = [p for p in ctx.gateway.portal.prestations(user, write=True) if p.code_offre in activated]
     types = {p.identifiant: ctx.gateway.line_tests.available(user.caller, p.identifiant) for p in prestations}
     return ctx.page("esav/tests.html", status=status, prestations=prestations, types=types, erreur=erreur)
 
@@ -69,13 +62,7 @@ def test_form(ctx: Context, erreur: str | None = None, status: int = 200) -> Res
 def launch_test(ctx: Context) -> Response:
     user = ctx.require_eservice("ESAV")
     identifiant = ctx.request.field("prestation")
-    prestation = ctx.gateway.store.get_prestation(identifiant)
-    if (
-        prestation is None
-        or prestation.operator_code != user.caller.operator_code
-        or not user.can_write(prestation.code_offre)
-    ):
-        raise HttpError(404, "Prestation introuvable.")
+    writable_prestation(ctx, user, identifiant)
     try:
         test = ctx.gateway.line_tests.launch(user.caller, identifiant, ctx.request.field("type"))
     except EsavError as exc:
@@ -97,7 +84,7 @@ def test_result(ctx: Context, reference: str) -> Response:
 def network(ctx: Context) -> Response:
     """Planned works and current incidents of a prestation's commune."""
     user = ctx.require_eservice("ESAV")
-    prestations = _readable_prestations(ctx, user)
+    prestations = ctx.gateway.portal.prestations(user)
     identifiant = ctx.request.arg("prestation")
     works, incidents, chosen = [], [], None
     if identifiant:
