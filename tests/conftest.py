@@ -25,3 +25,13 @@ def live(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """A gateway with the demo data and its portal (HTTPS, its own port), clock at DEFAULT_NOW."""
+    server = start_gateway(tmp_path / "data", session_pki, web=True)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,14 +3,13 @@ access closed on a termination's effective day, a new offer's month of set-up; l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from html import unescape
 
 import pytest
 import zeep
-from support import DEFAULT_NOW, LiveGateway, deposit, example_form, fault_code, start_gateway
-from web_support import ADMIN, TECH, Browser, csrf_of
+from support import DEFAULT_NOW, LiveGateway, deposit, example_form, fault_code
+from web_support import ADMIN, TECH, csrf_of, signed_in
 
 from gateway.domain.clock import PARIS, FixedClock
 from gateway.domain.file_rules import FILE_RULES, check_file_name
@@ -29,21 +28,6 @@ ORDER_FORM = {
     "adresse1": "1 rue de Paris, 75011 Paris",
 }
 COPPER_ONLY = ("CUIVRE_DEGROUPAGE",)
-
-
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def browser(portal: LiveGateway, account: tuple[str, str]) -> Browser:
-    b = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
-    b.login(account)
-    return b
 
 
 def at_paris(portal: LiveGateway, *args: int) -> None:
@@ -94,7 +78,7 @@ def test_every_offer_of_the_catalogue_has_a_file_rule():
 
 def test_the_upload_refusal_names_the_file_the_rule_and_an_example(portal):
     """A badly named upload is refused (422) with the rule and an example on the page; nothing is stored."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     token = csrf_of(tech.get("/fichiers").text)
     response = tech.http.post(
         tech.base + "/fichiers", data={"csrf": token}, files=[("fichiers", ("export.csv", b"a;b\n", "text/csv"))]
@@ -111,7 +95,7 @@ def test_mes_fichiers_exists_only_when_a_contract_provides_it(portal):
     gateway = portal.gateway
     gateway.accounts.create_user(None, "OPE002", "admin.beta", "Bob", "Beta-Admin-2026!", role="ADMINISTRATEUR")
     own_file = gateway.portal.publish_file("OPE002", "beta.csv", "text/csv", b"a;b\n", "test")
-    beta = browser(portal, ("admin.beta", "Beta-Admin-2026!"))
+    beta = signed_in(portal, ("admin.beta", "Beta-Admin-2026!"))
     assert 'href="/fichiers"' not in beta.get("/").text
     assert beta.get("/fichiers").status_code == 404
     assert beta.get(f"/fichiers/{own_file.id}").status_code == 404
@@ -141,7 +125,7 @@ def test_a_terminated_subscription_closes_both_accesses_on_its_effective_day(por
     assert subscriptions.terminate(record.reference, author="test").terminates_on == "2027-01-18"
     at_paris(portal, 2027, 1, 17, 23, 59)
     assert deposit(portal.client()).etat == "EN_DEPOT"
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     assert tech.get("/esav").status_code == 200
     at_paris(portal, 2027, 1, 18, 0, 0)
     with pytest.raises(zeep.exceptions.Fault) as closed:
@@ -176,7 +160,7 @@ def test_a_new_offer_is_refused_for_one_month_over_soap_and_on_the_portal(portal
     with pytest.raises(zeep.exceptions.Fault) as refused:
         deposit(portal.client())
     assert fault_code(refused.value) == "NON_HABILITE" and "à partir du 10/12/2026" in refused.value.message
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     page = tech.get("/esav/deposer?prestation=0140000001")
     assert 'id="mise-en-place"' in page.text and "à partir du 10/12/2026" in page.text
     posted = tech.post(
@@ -206,12 +190,12 @@ def test_the_ticket_list_filters_the_users_offers_before_paging(portal):
     for _ in range(100):
         portal.clock.advance(timedelta(seconds=1))
         deposit_direct("LFO-000001", "FIBRE_LFO", "SIG_LFO")
-    listing = browser(portal, TECH).get("/esav").text
+    listing = signed_in(portal, TECH).get("/esav").text
     assert f"/esav/signalisations/{copper}" in listing and "1 signalisation(s)" in listing
     assert "FIBRE_LFO" not in listing
-    admin = browser(portal, ADMIN).get("/esav").text
+    admin = signed_in(portal, ADMIN).get("/esav").text
     assert "101 signalisation(s) — page 1 sur 2" in admin and f"/esav/signalisations/{copper}" not in admin
-    second = browser(portal, ADMIN).get("/esav?page=2").text
+    second = signed_in(portal, ADMIN).get("/esav?page=2").text
     assert f"/esav/signalisations/{copper}" in second
 
 

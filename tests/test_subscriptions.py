@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from support import DEFAULT_NOW, LiveGateway, start_gateway
+from support import DEFAULT_NOW
 from web_support import ADMIN, TECH, Browser
 
 from gateway.cli import main
@@ -83,15 +82,6 @@ def test_from_order_form_to_activation_and_termination(tmp_path):
         assert (ended.state, ended.notice_on, ended.terminates_on) == ("RESILIEE", "2026-11-18", "2027-01-18")
     finally:
         gateway.close()
-
-
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_the_administrator_submits_the_order_form_from_the_portal(portal):

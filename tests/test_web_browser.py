@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, LiveGateway, start_gateway
+from support import REPO, LiveGateway
 from web_support import ADMIN, TECH
 
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
@@ -43,15 +43,6 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

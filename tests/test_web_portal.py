@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 from lxml import etree
-from support import CATALOGUE, LiveGateway, deposit, start_gateway
-from web_support import ADMIN, TECH, Browser, csrf_of
+from support import CATALOGUE, deposit
+from web_support import ADMIN, TECH, csrf_of, signed_in
 
 from gateway.catalogue import Catalogue, build_mockups
 from gateway.errors import InvalidRequestError
 from gateway.services import Caller, DepositRequest
-
-
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    """A live gateway with its portal, the demo data and its users."""
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def browser(portal: LiveGateway, user: tuple[str, str] | None = None) -> Browser:
-    b = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
-    if user is not None:
-        b.login(user)
-    return b
 
 
 def example_values(code: str, version: str = "1.0") -> dict[str, str]:
@@ -51,7 +33,7 @@ def example_values(code: str, version: str = "1.0") -> dict[str, str]:
 
 def test_pages_need_a_login_and_the_session_cookie_is_secure_httponly_samesite(portal):
     """An anonymous visit lands on the login page; the session cookie is Secure, HttpOnly and SameSite=Lax."""
-    b = browser(portal)
+    b = signed_in(portal)
     response = b.get("/esav")
     assert response.url.endswith("/connexion?suite=%2Fesav")
     assert "<h1>Connexion à l'Espace Opérateurs</h1>" in response.text
@@ -61,13 +43,13 @@ def test_pages_need_a_login_and_the_session_cookie_is_secure_httponly_samesite(p
 
 def test_login_opens_a_new_session_id_so_a_planted_one_is_worthless(portal):
     """Session fixation: the id known before login is not the one after, and does not become logged in."""
-    b = browser(portal)
+    b = signed_in(portal)
     b.get("/connexion")
     before = b.session_id
     b.login(TECH)
     after = b.session_id
     assert before and after and before != after
-    attacker = browser(portal)
+    attacker = signed_in(portal)
     attacker.http.cookies.set("esav_session", before, domain="localhost.local")
     attacker.http.cookies.clear()
     attacker.http.cookies.set("esav_session", before)
@@ -76,7 +58,7 @@ def test_login_opens_a_new_session_id_so_a_planted_one_is_worthless(portal):
 
 def test_wrong_password_is_refused_with_one_message(portal):
     """A wrong password and an unknown login get the same answer (401), and no session."""
-    b = browser(portal)
+    b = signed_in(portal)
     wrong = b.post("/connexion", {"login": "tech.alpha", "password": "pas le bon mot de passe"})
     unknown = b.post("/connexion", {"login": "personne", "password": "pas le bon mot de passe"})
     assert wrong.status_code == unknown.status_code == 401
@@ -89,13 +71,13 @@ def test_wrong_password_is_refused_with_one_message(portal):
 
 def test_five_failures_block_the_login_from_that_address_even_with_the_right_password(portal):
     """Throttling: after 5 failures in 15 minutes, the 6th attempt is refused (429) with a clear message."""
-    b = browser(portal)
+    b = signed_in(portal)
     for _ in range(5):
         assert b.post("/connexion", {"login": "tech.alpha", "password": "mauvais-mot-de-passe"}).status_code == 401
     blocked = b.post("/connexion", {"login": "tech.alpha", "password": TECH[1]})
     assert blocked.status_code == 429
     assert "Trop d'échecs de connexion : réessayez dans 15 minutes." in unescape(blocked.text)
-    browser(portal, ADMIN)  # another login from the same address is not blocked
+    signed_in(portal, ADMIN)  # another login from the same address is not blocked
 
 
 @pytest.mark.parametrize(
@@ -109,7 +91,7 @@ def test_five_failures_block_the_login_from_that_address_even_with_the_right_pas
 @pytest.mark.parametrize("token", [None, "jeton-invente"])
 def test_a_post_without_the_session_csrf_token_is_refused(portal, path, data, token):
     """CSRF: every form POST without its session's token (absent or forged) answers 403 and does nothing."""
-    b = browser(portal, TECH) if path != "/connexion" else browser(portal)
+    b = signed_in(portal, TECH) if path != "/connexion" else signed_in(portal)
     b.get("/")
     body = dict(data) if token is None else {**data, "csrf": token}
     response = b.http.post(b.base + path, data=body, allow_redirects=False)
@@ -125,11 +107,11 @@ def test_a_post_without_the_session_csrf_token_is_refused(portal, path, data, to
 
 def test_logout_ends_the_session(portal):
     """After logout the old session id opens nothing."""
-    b = browser(portal, TECH)
+    b = signed_in(portal, TECH)
     old = b.session_id
     response = b.post("/deconnexion", {}, form_page="/")
     assert response.url.endswith("/connexion?ok=deconnecte") and "Vous êtes déconnecté." in response.text
-    again = browser(portal)
+    again = signed_in(portal)
     again.http.cookies.set("esav_session", old)
     assert again.get("/").url.endswith("/connexion?suite=%2F")
 
@@ -139,7 +121,7 @@ def test_logout_ends_the_session(portal):
 
 def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal):
     """Deposit from the catalogue form: the reference is the acknowledgement, and SOAP sees that ticket."""
-    b = browser(portal, TECH)
+    b = signed_in(portal, TECH)
     response = b.post(
         "/esav/deposer",
         {"prestation": "0140000001", "gravite": "MAJEURE", **example_values("SIG_CUIVRE")},
@@ -157,7 +139,7 @@ def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal):
 
 def test_schema_errors_are_shown_next_to_their_fields(portal):
     """A value the XSD refuses and an empty mandatory field are reported under those very fields (422)."""
-    b = browser(portal, TECH)
+    b = signed_in(portal, TECH)
     values = example_values("SIG_CUIVRE")
     values["/signalisationCuivre/ligne/ndi"] = "pas-un-ndi"
     values["/signalisationCuivre/contactSite/nom"] = ""
@@ -177,7 +159,7 @@ def test_the_deposit_page_fields_are_the_mockup_fields(portal):
     """The page's form controls (name, id, required, kind) are exactly those of the form's HTML mockup."""
     catalogue = Catalogue.load(CATALOGUE)
     mockup = build_mockups(catalogue)["SIG_CUIVRE/1.0.html"]
-    page = browser(portal, TECH).get("/esav/deposer?prestation=0140000001").text
+    page = signed_in(portal, TECH).get("/esav/deposer?prestation=0140000001").text
     form_fields = {c for c in _controls(page) if c[0].startswith("/")}
     assert form_fields == _controls(mockup)
 
@@ -197,7 +179,7 @@ def _controls(html: str) -> set[tuple[str, str, bool, str]]:
 
 def test_ftth_is_web_services_only_on_the_page_and_in_the_service(portal):
     """FTTH: the page says web services only instead of a form, and the service refuses a WEB deposit."""
-    b = browser(portal, ADMIN)
+    b = signed_in(portal, ADMIN)
     page = b.get("/esav/deposer?prestation=FI-0001-0001")
     assert "se déposent par web services uniquement" in page.text and "Déposer la signalisation" not in page.text
     crafted = b.post(
@@ -220,13 +202,13 @@ def test_ftth_is_web_services_only_on_the_page_and_in_the_service(portal):
 def test_a_user_neither_sees_nor_reaches_an_offer_outside_its_profile(portal):
     """tech.alpha has no right on FIBRE_LFO: not in its lists, and 404 on the direct URLs."""
     reference = deposit(portal.client(), "FIBRE_LFO").referenceSignalisation
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     assert reference not in tech.get("/esav").text
     assert "LFO-000001" not in tech.get("/esav/deposer").text
     assert tech.get(f"/esav/signalisations/{reference}").status_code == 404
     assert tech.get("/esav/deposer?prestation=LFO-000001").status_code == 404
     assert tech.get("/esav/reseau?prestation=LFO-000001").status_code == 404
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     assert reference in admin.get("/esav").text
     assert admin.get(f"/esav/signalisations/{reference}").status_code == 200
 
@@ -234,7 +216,7 @@ def test_a_user_neither_sees_nor_reaches_an_offer_outside_its_profile(portal):
 def test_read_only_offer_shows_the_ticket_but_no_action(portal):
     """tech.alpha reads FTTH tickets: it sees the detail, without action forms, and a crafted action is 404."""
     reference = deposit(portal.client(), "FTTH_ACCES", version="2.0").referenceSignalisation
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     detail = tech.get(f"/esav/signalisations/{reference}")
     assert detail.status_code == 200 and "Annuler la signalisation" not in detail.text
     crafted = tech.post(f"/esav/signalisations/{reference}/annuler", {"texte": "non"}, form_page="/")
@@ -258,7 +240,7 @@ def test_another_operators_ticket_is_never_reachable(portal):
         )
         .referenceSignalisation
     )
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     assert admin.get(f"/esav/signalisations/{reference}").status_code == 404
     assert admin.post(f"/esav/signalisations/{reference}/annuler", {"texte": "x"}, form_page="/").status_code == 404
     assert admin.get(f"/esav/signalisations/{reference}/rendez-vous").status_code == 404
@@ -267,7 +249,7 @@ def test_another_operators_ticket_is_never_reachable(portal):
 
 def test_a_plain_user_does_not_reach_user_management(portal):
     """The administration pages answer 404 to a plain user and are not in its menu."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     assert "/admin/utilisateurs" not in tech.get("/").text
     assert tech.get("/admin/utilisateurs").status_code == 404
     assert (
@@ -279,7 +261,7 @@ def test_a_plain_user_does_not_reach_user_management(portal):
 
 def test_the_administrator_creates_a_user_and_gives_it_a_profile(portal):
     """A new user reaches exactly what its profile gives; a suspended user cannot log in."""
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     created = admin.post(
         "/admin/utilisateurs", {"login": "hotline.alpha", "nom": "Hotline", "password": "Hotline-Alpha-1"}
     )
@@ -290,14 +272,14 @@ def test_the_administrator_creates_a_user_and_gives_it_a_profile(portal):
         {"role": "UTILISATEUR", "eservice": ["ESAV"], "offre_DSL_BITSTREAM": "LECTURE"},
         form_page=f"/admin/utilisateurs/{user_id}",
     )
-    hotline = browser(portal, ("hotline.alpha", "Hotline-Alpha-1"))
+    hotline = signed_in(portal, ("hotline.alpha", "Hotline-Alpha-1"))
     home = hotline.get("/").text
     assert "DSL_BITSTREAM" in home and "CUIVRE_DEGROUPAGE" not in home and "/documents" not in home
     assert hotline.get("/documents").status_code == 404
     assert hotline.get("/esav/deposer?prestation=DSL0000001").status_code == 404  # read only
     admin.post(f"/admin/utilisateurs/{user_id}/statut", {"actif": "non"}, form_page=f"/admin/utilisateurs/{user_id}")
     assert hotline.get("/").url.endswith("/connexion?suite=%2F")
-    refused = browser(portal).post("/connexion", {"login": "hotline.alpha", "password": "Hotline-Alpha-1"})
+    refused = signed_in(portal).post("/connexion", {"login": "hotline.alpha", "password": "Hotline-Alpha-1"})
     assert refused.status_code == 401
 
 
@@ -308,7 +290,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def test_operator_supplied_text_is_escaped_everywhere_it_is_shown(portal):
     """A comment, an operator reference and a user name holding markup come back as text, never as HTML."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     response = tech.post(
         "/esav/deposer",
         {
@@ -327,7 +309,7 @@ def test_operator_supplied_text_is_escaped_everywhere_it_is_shown(portal):
     assert HOSTILE not in detail and "<b>1</b>" not in detail
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in detail
     assert "ref&lt;b&gt;1&lt;/b&gt;" in detail
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     admin.post("/admin/utilisateurs", {"login": "nom.hostile", "nom": HOSTILE, "password": "Nom-Hostile-01"})
     listing = admin.get("/admin/utilisateurs").text
     assert HOSTILE not in listing and "&lt;script&gt;" in listing
@@ -339,7 +321,7 @@ def test_operator_supplied_text_is_escaped_everywhere_it_is_shown(portal):
 def test_detail_shows_history_gtr_and_comments_and_the_user_completes_and_cancels(portal):
     """The detail page shows the state history, GTR deadline and comments; complete then cancel work."""
     reference = deposit(portal.client(), commentaire="Premier commentaire").referenceSignalisation
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     page = tech.get(f"/esav/signalisations/{reference}").text
     assert "Historique" in page and "DEPOSER" in page and "échéance le" in page and "Premier commentaire" in page
     done = tech.post(
@@ -360,7 +342,7 @@ def test_detail_shows_history_gtr_and_comments_and_the_user_completes_and_cancel
 def test_a_slot_found_on_the_page_is_booked(portal):
     """Slot search lists free slots; booking one records the appointment on the ticket."""
     reference = deposit(portal.client()).referenceSignalisation
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     page = tech.get(f"/esav/signalisations/{reference}/rendez-vous?type=SAV").text
     slot = re.search(r'name="creneau" value="([^"]+)"', page).group(1)
     booked = tech.post(
@@ -375,7 +357,7 @@ def test_a_slot_found_on_the_page_is_booked(portal):
 
 def test_a_line_test_launched_on_the_page_shows_its_result(portal):
     """Launching a test redirects to its page, running first, then with its result once polled."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     page = tech.get("/esav/tests").text
     assert "DSL0000001" in page and "0140000001" not in page  # copper unbundling is passive
     kind = re.search(r'<select id="type-\d+" name="type"><option value="([^"]+)"', page).group(1)
@@ -390,7 +372,7 @@ def test_a_line_test_launched_on_the_page_shows_its_result(portal):
 
 def test_planned_works_and_incidents_of_a_prestation(portal):
     """Paris 11e has a planned work and an incident; Lyon has none."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     paris = tech.get("/esav/reseau?prestation=FI-0001-0001").text
     assert "TP-DEMO-0001" in paris and "INC-DEMO-0001" in paris
     lyon = tech.get("/esav/reseau?prestation=FI-0001-0002").text
@@ -399,7 +381,7 @@ def test_planned_works_and_incidents_of_a_prestation(portal):
 
 def test_the_documents_area_serves_the_doc_pack_and_nothing_else(portal):
     """The doc pack lists WSDLs, XSDs, nomenclature, mockups and test set; unlisted paths are 404."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     page = tech.get("/documents").text
     for name in ("v2/signalisation.wsdl", "forms/SIG_CUIVRE/1.0.xsd", "SIG_CUIVRE/1.0.html"):
         assert name in page
@@ -412,7 +394,7 @@ def test_the_documents_area_serves_the_doc_pack_and_nothing_else(portal):
 def test_a_completion_carries_attachments_that_can_be_downloaded(portal):
     """Completing with files attaches them to the ticket; they are listed and downloadable from the detail."""
     reference = deposit(portal.client()).referenceSignalisation
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     token = csrf_of(tech.get(f"/esav/signalisations/{reference}").text)
     done = tech.http.post(
         f"{tech.base}/esav/signalisations/{reference}/completer",
@@ -432,7 +414,7 @@ def test_a_completion_carries_attachments_that_can_be_downloaded(portal):
 
 def test_a_session_idle_for_thirty_minutes_is_over(portal):
     """After 30 minutes without a request the session no longer opens pages; 29 minutes is fine."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     portal.clock.advance(timedelta(minutes=29))
     assert tech.get("/").url == tech.base + "/"
     portal.clock.advance(timedelta(minutes=31))

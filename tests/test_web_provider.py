@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
-from support import LiveGateway, start_gateway
-from web_support import ADMIN, TECH, Browser, csrf_of
+from support import LiveGateway
+from web_support import ADMIN, TECH, Browser, csrf_of, signed_in
 
 from gateway.cli import main
 from gateway.errors import InvalidRequestError
@@ -37,29 +36,13 @@ ORDER_FORM = {
 }
 
 
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def logged_in(portal: LiveGateway, account: tuple[str, str]) -> Browser:
-    b = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
-    response = b.post("/connexion", {"login": account[0], "password": account[1], "suite": "/"})
-    assert response.status_code == 200, response.text[:300]
-    return b
-
-
 def audited(portal: LiveGateway, action: str) -> list[tuple[str, str]]:
     return [(r.actor, r.target) for r in portal.gateway.store.audit() if r.action == action]
 
 
 def test_an_agent_logs_in_on_the_same_page_and_lands_on_the_provider_pages(portal):
     """The demo agent logs in at /connexion, lands on /fournisseur; the home page sends it back there."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     home = agent.get("/")
     assert home.url.endswith("/fournisseur") and "Espace du fournisseur" in home.text
     assert "agent du fournisseur" in home.text and 'href="/fournisseur/abonnements"' in home.text
@@ -69,20 +52,20 @@ def test_an_agent_logs_in_on_the_same_page_and_lands_on_the_provider_pages(porta
 @pytest.mark.parametrize("path", ["/esav", "/fichiers", "/duplicata", "/admin/utilisateurs", "/abonnement"])
 def test_operator_pages_do_not_exist_for_an_agent(portal, path):
     """An agent has no operator: the operator's pages answer 404 to it."""
-    assert logged_in(portal, AGENT).get(path).status_code == 404
+    assert signed_in(portal, AGENT, lands_on=None).get(path).status_code == 404
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
 def test_provider_pages_answer_404_to_operator_users_and_need_a_login(portal, path):
     """The operator's administrator gets 404 on every staff page; an anonymous visitor is sent to the login page."""
-    assert logged_in(portal, ADMIN).get(path).status_code == 404
+    assert signed_in(portal, ADMIN, lands_on=None).get(path).status_code == 404
     anonymous = Browser(portal.web_url, str(portal.pki.directory / "ca.pem")).get(path)
     assert "/connexion" in anonymous.url and "suite=" in anonymous.url
 
 
 def test_a_staff_form_without_the_csrf_token_is_refused(portal):
     """A POST to a staff page without the session's token is refused (403) and publishes nothing."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     before = len(portal.gateway.store.faq())
     response = agent.http.post(agent.base + "/fournisseur/faq", data={"question": "Q ?", "reponse": "R."})
     assert response.status_code == 403 and len(portal.gateway.store.faq()) == before
@@ -90,7 +73,7 @@ def test_a_staff_form_without_the_csrf_token_is_refused(portal):
 
 def test_an_announcement_with_too_short_a_notice_is_refused_with_the_earliest_date(portal):
     """Portal maintenance announced 2 hours ahead is refused naming 19/11/2026 10:00; 2 days ahead is published."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     form = {"type": "MAINTENANCE_PORTAIL", "titre": "Maintenance éclair", "texte": "Coupure d'une heure."}
     refused = agent.post("/fournisseur/actualites", {**form, "dateEffet": "2026-11-18T12:00"})
     assert refused.status_code == 422
@@ -98,25 +81,25 @@ def test_an_announcement_with_too_short_a_notice_is_refused_with_the_earliest_da
     assert 'value="Maintenance éclair"' in unescape(refused.text)  # what was typed is kept
     published = agent.post("/fournisseur/actualites", {**form, "dateEffet": "2026-11-20T22:00"})
     assert published.status_code == 200 and "La publication est enregistrée." in unescape(published.text)
-    assert "Maintenance éclair" in unescape(logged_in(portal, TECH).get("/actualites").text)
+    assert "Maintenance éclair" in unescape(signed_in(portal, TECH, lands_on=None).get("/actualites").text)
     [(actor, _)] = audited(portal, "portail.actualite")[-1:]
     assert actor == "agent/agent.sav"
 
 
 def test_a_faq_entry_for_one_offer_reaches_only_its_users(portal):
     """An LFO question published by an agent is shown to the administrator (LFO) and not to tech.alpha (no LFO)."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     agent.post(
         "/fournisseur/faq", {"question": "Délai de GTR LFO ?", "reponse": "Quatre heures.", "offre": "FIBRE_LFO"}
     )
-    assert "Délai de GTR LFO ?" in logged_in(portal, ADMIN).get("/faq").text
-    assert "Délai de GTR LFO ?" not in logged_in(portal, TECH).get("/faq").text
+    assert "Délai de GTR LFO ?" in signed_in(portal, ADMIN, lands_on=None).get("/faq").text
+    assert "Délai de GTR LFO ?" not in signed_in(portal, TECH, lands_on=None).get("/faq").text
     assert audited(portal, "portail.faq")[-1] == ("agent/agent.sav", "FIBRE_LFO")
 
 
 def test_a_file_published_for_an_operator_appears_in_its_mes_fichiers(portal):
     """The agent's file lands among OPE001's provider files (version 1), audited; OPE003 does not see it."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     token = csrf_of(agent.get("/fournisseur/fichiers").text)
     response = agent.http.post(
         agent.base + "/fournisseur/fichiers",
@@ -126,7 +109,7 @@ def test_a_file_published_for_an_operator_appears_in_its_mes_fichiers(portal):
     assert response.status_code == 200 and "bilan-novembre.pdf publié pour OPE001 (version 1)" in response.text
     [record] = [f for f in portal.gateway.store.files("OPE001") if f.name == "bilan-novembre.pdf"]
     assert record.direction == "FOURNISSEUR" and record.author == "agent/agent.sav"
-    assert "bilan-novembre.pdf" in logged_in(portal, ADMIN).get("/fichiers").text
+    assert "bilan-novembre.pdf" in signed_in(portal, ADMIN, lands_on=None).get("/fichiers").text
     assert portal.gateway.store.files("OPE003") == []
     assert audited(portal, "portail.fichier")[-1] == ("agent/agent.sav", "OPE001")
 
@@ -143,13 +126,13 @@ def upload_invoice(agent: Browser, pdf: bytes, **fields: str) -> object:
 
 def test_an_uploaded_invoice_is_the_operators_duplicate(portal):
     """The PDF the agent uploads with number, date and amount is what OPE001's administrator downloads."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     pdf = b"%PDF-1.7 facture F001-X1"
     response = upload_invoice(agent, pdf, numero="F001-X1")
     assert response.status_code == 200 and "F001-X1" in response.text
     [invoice] = [i for i in portal.gateway.store.invoices("OPE001", "2000-01-01") if i.number == "F001-X1"]
     assert (invoice.issued_on, invoice.amount_cents, invoice.period) == ("2026-11-15", 123450, "10/2026")
-    assert logged_in(portal, ADMIN).get(f"/duplicata/{invoice.id}").content == pdf
+    assert signed_in(portal, ADMIN, lands_on=None).get(f"/duplicata/{invoice.id}").content == pdf
     assert audited(portal, "portail.facture")[-1] == ("agent/agent.sav", "OPE001")
 
 
@@ -164,7 +147,7 @@ def test_an_uploaded_invoice_is_the_operators_duplicate(portal):
 def test_a_wrong_invoice_is_refused_with_its_reason(portal, pdf, fields, message):
     """A non-PDF, a number already issued or an unreadable amount is refused (422) and nothing is stored."""
     before = len(portal.gateway.store.invoices("OPE001", "2000-01-01"))
-    response = upload_invoice(logged_in(portal, AGENT), pdf, **fields)
+    response = upload_invoice(signed_in(portal, AGENT, lands_on=None), pdf, **fields)
     assert response.status_code == 422 and message in unescape(response.text)
     assert len(portal.gateway.store.invoices("OPE001", "2000-01-01")) == before
 
@@ -172,7 +155,7 @@ def test_a_wrong_invoice_is_refused_with_its_reason(portal, pdf, fields, message
 def test_a_subscription_is_registered_activated_and_terminated_from_the_pages(portal):
     """Field errors are named; the complete form is registered for OPE002, activated (accesses open), terminated
     (effective two months later); each step is audited with the agent."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     incomplete = agent.post("/fournisseur/abonnements", {**ORDER_FORM, "operateur": "OPE002", "siret": ""})
     assert incomplete.status_code == 422 and 'id="e-siret">Champ obligatoire.' in incomplete.text
     assert 'id="e-acces">' in incomplete.text
@@ -202,15 +185,15 @@ def test_a_subscription_is_registered_activated_and_terminated_from_the_pages(po
 
 def test_operator_supplied_text_is_escaped_on_the_staff_pages(portal):
     """A company name holding markup, typed by an operator, is shown as text in the staff's subscription list."""
-    admin = logged_in(portal, ADMIN)
+    admin = signed_in(portal, ADMIN, lands_on=None)
     admin.post("/abonnement", {**ORDER_FORM, "raisonSociale": "<script>alert(1)</script>", "acces": "EN_LIGNE"})
-    page = logged_in(portal, AGENT).get("/fournisseur/abonnements").text
+    page = signed_in(portal, AGENT, lands_on=None).get("/fournisseur/abonnements").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_a_suspended_agent_is_logged_out_and_cannot_log_in(portal):
     """Suspending an agent ends its session at once and refuses its next login."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     portal.gateway.accounts.set_agent_status("agent.sav", False, author="test")
     assert "/connexion" in agent.get("/fournisseur").url
     refused = Browser(portal.web_url, str(portal.pki.directory / "ca.pem")).post(
@@ -270,7 +253,7 @@ def test_the_cli_publishes_an_invoice_and_records_a_contract(tmp_path, capsys):
 
 def test_the_staff_pages_list_the_operators_to_choose_from(portal):
     """The file, invoice and contract forms offer every operator, by code and name."""
-    agent = logged_in(portal, AGENT)
+    agent = signed_in(portal, AGENT, lands_on=None)
     for path in ("/fournisseur/fichiers", "/fournisseur/factures", "/fournisseur/contrats"):
         options = re.findall(r'<option value="(OPE\d{3})"', agent.get(path).text)
         assert sorted(set(options)) == ["OPE001", "OPE002", "OPE003"]

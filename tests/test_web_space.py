@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
 
 import pytest
 import requests
-from support import LiveGateway, start_gateway
-from web_support import ADMIN, TECH, Browser, csrf_of
+from web_support import ADMIN, TECH, Browser, csrf_of, signed_in
 
 from gateway.services._pdf import text_pdf
-
-
-@pytest.fixture
-def portal(tmp_path, session_pki) -> Iterator[LiveGateway]:
-    server = start_gateway(tmp_path / "data", session_pki, web=True)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def browser(portal: LiveGateway, user: tuple[str, str]) -> Browser:
-    b = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
-    b.login(user)
-    return b
-
 
 #: Names that follow the copper offer's rule (gateway/domain/file_rules.py).
 RELEVE = "OPE001_CUIVRE_20261118_releve.csv"
@@ -42,15 +24,15 @@ def upload(b: Browser, *files: tuple[str, bytes, str]) -> requests.Response:
 
 def test_home_shows_only_the_sections_the_profile_opens(portal):
     """tech.alpha has files and contracts but not invoice duplicates; the administrator has all."""
-    tech = browser(portal, TECH).get("/").text
+    tech = signed_in(portal, TECH).get("/").text
     assert 'href="/fichiers"' in tech and 'href="/contrats"' in tech and 'href="/duplicata"' not in tech
-    admin = browser(portal, ADMIN).get("/").text
+    admin = signed_in(portal, ADMIN).get("/").text
     assert 'href="/duplicata"' in admin and 'href="/admin/utilisateurs"' in admin
 
 
 def test_invoice_duplicates_cover_three_rolling_years_and_are_pdfs(portal):
     """Invoices of the last three years are listed and download as PDF; older ones are neither listed nor reachable."""
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     page = admin.get("/duplicata").text
     numbers = re.findall(r'<a href="/duplicata/(\d+)">(F001-\d{6})', page)
     assert len(numbers) == 36  # monthly invoices since the first of the month three years ago
@@ -67,7 +49,7 @@ def test_invoice_duplicates_cover_three_rolling_years_and_are_pdfs(portal):
 def test_a_user_without_the_duplicates_eservice_does_not_reach_them(portal):
     """tech.alpha gets 404 on the duplicates page and on an invoice's direct URL."""
     invoice = portal.gateway.store.invoices("OPE001", "2000-01-01")[0]
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     assert tech.get("/duplicata").status_code == 404
     assert tech.get(f"/duplicata/{invoice.id}").status_code == 404
 
@@ -76,7 +58,7 @@ def test_another_operators_invoice_and_file_are_never_reachable(portal):
     """OPE002's invoice and file answer 404 to OPE001's administrator."""
     invoice = portal.gateway.store.invoices("OPE002", "2000-01-01")[0]
     other_file = portal.gateway.portal.publish_file("OPE002", "beta.csv", "text/csv", b"a;b\n", "test")
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     assert admin.get(f"/duplicata/{invoice.id}").status_code == 404
     assert admin.get(f"/fichiers/{other_file.id}").status_code == 404
     assert "beta.csv" not in admin.get("/fichiers").text
@@ -84,7 +66,7 @@ def test_another_operators_invoice_and_file_are_never_reachable(portal):
 
 def test_upload_gives_a_receipt_and_a_reupload_keeps_the_earlier_version(portal):
     """The receipt names each file with its publication time; the same name again is version 2, v1 stays."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     first = upload(tech, (RELEVE, b"ligne;etat\n1;OK\n", "text/csv"), (NOTE, b"bonjour", "text/plain"))
     assert first.status_code == 200
     receipt = unescape(re.search(r'<ul id="recu">(.*?)</ul>', first.text, re.S).group(1))
@@ -111,7 +93,7 @@ def test_upload_gives_a_receipt_and_a_reupload_keeps_the_earlier_version(portal)
 )
 def test_an_upload_of_a_refused_file_is_explained(portal, name, content, kind, message):
     """A type outside the list or a file over 5 MB is refused with a message naming the file; nothing is stored."""
-    response = upload(browser(portal, TECH), (name, content, kind))
+    response = upload(signed_in(portal, TECH), (name, content, kind))
     assert response.status_code == 422 and name in response.text and message in unescape(response.text)
     assert [f for f in portal.gateway.store.files("OPE001") if f.direction == "OPERATEUR"] == []
 
@@ -119,24 +101,24 @@ def test_an_upload_of_a_refused_file_is_explained(portal, name, content, kind, m
 def test_news_and_faq_follow_the_offers_the_user_reaches(portal):
     """An LFO notice and LFO question are hidden from tech.alpha (no LFO right) and shown to the administrator."""
     portal.gateway.portal.publish_news("EVOLUTION", "Nouvelle GTR LFO", "La GTR 2 h arrive.", offer="FIBRE_LFO")
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     news = tech.get("/actualites").text
     assert "Nouvelle GTR LFO" not in news and "Offre de référence FTTH" in unescape(news)
     assert "liaison fibre dédiée" not in unescape(tech.get("/faq").text)
-    admin = browser(portal, ADMIN)
+    admin = signed_in(portal, ADMIN)
     assert "Nouvelle GTR LFO" in admin.get("/actualites").text
     assert "liaison fibre dédiée" in unescape(admin.get("/faq").text)
 
 
 def test_contracts_show_the_offers_held_within_the_profile(portal):
     """tech.alpha sees the contracts of the offers it reaches, not LFO's."""
-    page = browser(portal, TECH).get("/contrats").text
+    page = signed_in(portal, TECH).get("/contrats").text
     assert "CUIVRE_DEGROUPAGE" in page and "FIBRE_LFO" not in page
 
 
 def test_e_soutien_records_a_request_and_refuses_an_empty_one(portal):
     """A complete request gets a reference; an empty description is refused (422) with the text kept."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     sent = tech.post("/e-soutien", {"objet": "Page lente", "description": "La liste met 10 s à s'afficher."})
     reference = re.search(r'id="reference-soutien">(SOU\d{8})<', sent.text).group(1)
     assert portal.gateway.store.support_requests("OPE001")[0].reference == reference
@@ -147,7 +129,7 @@ def test_e_soutien_records_a_request_and_refuses_an_empty_one(portal):
 
 def test_file_names_are_escaped(portal):
     """An uploaded file's name holding markup is shown as text, in the receipt and the list."""
-    tech = browser(portal, TECH)
+    tech = signed_in(portal, TECH)
     response = upload(tech, ("<img src=x onerror=alert(1)>.txt", b"x", "text/plain"))
     assert "<img src=x" not in response.text and "&lt;img src=x onerror=alert(1)&gt;.txt" in response.text
     assert "<img src=x" not in tech.get("/fichiers").text

@@ -7,6 +7,7 @@ from html import unescape
 from typing import Any
 
 import requests
+from support import LiveGateway
 
 #: The demo's portal users (gateway/demo.py DEMO_USERS).
 ADMIN = ("admin.alpha", "Alpha-Admin-2026!")
@@ -40,11 +41,21 @@ class Browser:
         token = csrf_of(self.get(form_page or path).text)
         return self.http.post(self.base + path, data={"csrf": token, **data}, **kwargs)
 
-    def login(self, user: tuple[str, str]) -> requests.Response:
+    def login(self, user: tuple[str, str], *, lands_on: str | None = "/") -> requests.Response:
+        """Log in; the answer must be 200 and, unless ``lands_on`` is None, the page it lands on."""
         response = self.post("/connexion", {"login": user[0], "password": user[1], "suite": "/"})
-        assert response.status_code == 200 and response.url.endswith("/"), response.text[:500]
+        assert response.status_code == 200, response.text[:500]
+        assert lands_on is None or response.url.endswith(lands_on), response.text[:500]
         return response
 
     @property
     def session_id(self) -> str | None:
         return self.http.cookies.get("esav_session")
+
+
+def signed_in(portal: LiveGateway, account: tuple[str, str] | None = None, *, lands_on: str | None = "/") -> Browser:
+    """A Browser on ``portal``'s pages, logged in as ``account`` (anonymous without one)."""
+    browser = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
+    if account is not None:
+        browser.login(account, lands_on=lands_on)
+    return browser
