@@ -7,7 +7,7 @@ import os
 import sqlite3
 
 import pytest
-from test_store_group_commit import _add_operator, _committed_codes
+from test_store_group_commit import _add_operator, _committed_codes, fail_commits
 
 from gateway.server import CallBatch
 from gateway.store import Store
@@ -109,18 +109,13 @@ def test_a_call_before_any_write_answers_without_waiting(grouped):
     assert reader.finished_with is None and writer.finished_with is None
 
 
-def test_the_writer_lock_is_free_once_the_batch_has_run(grouped, tmp_path):
+def test_the_writer_lock_is_free_once_the_batch_has_run(grouped):
     """The cross-process writer lock is held for the methods and the commit, and released after."""
     store, path = grouped
     batch = CallBatch(store, schedule=lambda fn: None)
     batch.add(Call("A", path, [], _writer(store, "OPA")))
-    lock_file = os.open(tmp_path / "esav.db.lock", os.O_RDWR | os.O_CREAT)
-    try:
-        batch.run()
-        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError if still held
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-    finally:
-        os.close(lock_file)
+    batch.run()
+    assert _lock_is_free(path)
 
 
 def test_a_failed_commit_fails_the_held_answers_only(grouped, monkeypatch):
@@ -131,19 +126,7 @@ def test_a_failed_commit_fails_the_held_answers_only(grouped, monkeypatch):
     reader, writer = Call("read", path, log), Call("write", path, log, _writer(store, "OPW"))
     batch.add(reader)
     batch.add(writer)
-    conn = store._connections.conn
-    original_execute = conn.execute
-
-    class Failing:
-        def __getattr__(self, name):
-            return getattr(conn, name)
-
-        def execute(self, sql, *args):
-            if sql == "COMMIT":
-                raise sqlite3.OperationalError("disk I/O error")
-            return original_execute(sql, *args)
-
-    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+    fail_commits(store, monkeypatch)
     batch.run()
     assert isinstance(writer.finished_with, sqlite3.OperationalError)
     assert reader.finished_with is None

@@ -32,6 +32,23 @@ def _committed_codes(path):
         return {row[0] for row in other.execute("SELECT code FROM operators")}
 
 
+def fail_commits(store, monkeypatch):
+    """From now on, the group's COMMIT hits a disk error (the connection as the group sees it)."""
+    conn = store._connections.conn
+    original_execute = conn.execute
+
+    class Failing:
+        def __getattr__(self, name):
+            return getattr(conn, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return original_execute(sql, *args)
+
+    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+
+
 def test_writes_of_one_tick_commit_once_at_the_end(grouped):
     """Two write blocks share one transaction, invisible to others until the scheduled commit runs."""
     store, scheduled, path = grouped
@@ -101,19 +118,7 @@ def test_a_failed_commit_fails_every_waiter(grouped, monkeypatch):
         _add_operator(db, "OPA")
     store.after_commit(seen.append)
     store.after_commit(seen.append)
-    conn = store._connections.conn
-    original_execute = conn.execute
-
-    class Failing:  # the connection as seen by the group, whose COMMIT hits a disk error
-        def __getattr__(self, name):
-            return getattr(conn, name)
-
-        def execute(self, sql, *args):
-            if sql == "COMMIT":
-                raise sqlite3.OperationalError("disk I/O error")
-            return original_execute(sql, *args)
-
-    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+    fail_commits(store, monkeypatch)
     scheduled.pop()()
     assert len(seen) == 2 and all(isinstance(f, sqlite3.OperationalError) for f in seen)
     assert _committed_codes(path) == set()
