@@ -14,7 +14,7 @@ from gateway.domain.calendar import (
     is_business_day,
     is_public_holiday,
 )
-from gateway.domain.clock import PARIS, Clock, FixedClock, SystemClock, to_paris
+from gateway.domain.clock import PARIS, Clock, FixedClock, SystemClock, iso_utc, paris_if_naive, parse_instant, to_paris
 from gateway.domain.gtr import GtrOption, gtr_deadline, gtr_met
 from gateway.domain.maintenance import (
     INTERRUPTION_NOTICE_BUSINESS_DAYS,
@@ -81,6 +81,9 @@ __all__ = [
     "gtr_met",
     "is_business_day",
     "is_public_holiday",
+    "iso_utc",
     "next_state",
+    "paris_if_naive",
+    "parse_instant",
     "to_paris",
 ]
