@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,29 @@ class LiveGateway:
         self.gateway.close()
 
 
+_demo_templates: dict[tuple[Path, datetime, Path], Path] = {}
+
+
+def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> Path:
+    """A data folder holding the session PKI and the demo data built at ``now``, made once per session.
+
+    Building the demo costs more than everything else a test's gateway needs (password hashes, a few
+    thousand rows); each test copies the finished folder instead, and gets the same data.
+    """
+    key = (session_pki.directory, now, catalogue_dir)
+    if key not in _demo_templates:
+        folder = Path(tempfile.mkdtemp(prefix="esav-demo-", dir=session_pki.directory.parent))
+        shutil.copytree(session_pki.directory, folder / "pki")
+        settings = Settings(data_dir=folder, catalogue_dir=catalogue_dir)
+        gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=FixedClock(now))
+        try:
+            build_demo(gateway, folder / "pki")
+        finally:
+            gateway.close()
+        _demo_templates[key] = folder
+    return _demo_templates[key]
+
+
 def start_gateway(
     data_dir: Path,
     session_pki: SessionPki,
@@ -153,14 +177,13 @@ def start_gateway(
     settings_overrides: dict[str, Any] | None = None,
     web: bool = False,
 ) -> LiveGateway:
-    """Copy the session PKI in, build the demo data, and listen on an OS-chosen loopback port."""
+    """Copy the session's demo folder (PKI and data) in, and listen on an OS-chosen loopback port."""
     pki_dir = data_dir / "pki"
-    shutil.copytree(session_pki.directory, pki_dir)
+    shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
     settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
-    build_demo(gateway, pki_dir)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
     if web:  # the portal (issue 10) on its own OS-chosen port
