@@ -8,6 +8,7 @@ own clock, own port chosen by the OS) on that one reactor.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 import requests
 import zeep
+import zeep.wsdl
 from lxml import etree
 from twisted.internet import reactor as _reactor
 from twisted.internet.threads import blockingCallFromThread
@@ -134,8 +136,22 @@ class LiveGateway:
         return session
 
     def client(self, operator: str = "OPE001", service: str = "signalisation", version: str = "v2") -> zeep.Client:
+        """A zeep client of ``service`` that downloads its WSDL with ``operator``'s certificate.
+
+        The WSDL is always fetched, so refusals happen as they would for a real client; parsing it is
+        done once per session for each distinct WSDL (the address aside), which is most of a client's cost.
+        """
         transport = zeep.Transport(session=self.session(operator), timeout=30, operation_timeout=30)
-        return zeep.Client(self.url(service, version) + "?wsdl", transport=transport)
+        url = self.url(service, version)
+        wsdl = transport.load(url + "?wsdl")
+        key = _ADDRESS.sub(b"", wsdl)
+        if key not in _parsed_wsdls:
+            _parsed_wsdls[key] = zeep.wsdl.Document(url + "?wsdl", transport)
+        document = _parsed_wsdls[key]
+        client = zeep.Client(document, transport=transport)
+        port = next(iter(next(iter(document.services.values())).ports.values()))
+        client._default_service = client.create_service(port.binding.name, url)
+        return client
 
     def stop(self) -> None:
         if self.web is not None:
@@ -144,6 +160,8 @@ class LiveGateway:
         self.gateway.close()
 
 
+_parsed_wsdls: dict[bytes, zeep.wsdl.Document] = {}
+_ADDRESS = re.compile(rb'location="https://localhost:\d+/')
 _demo_templates: dict[tuple[Path, datetime, Path], Path] = {}
 
 
