@@ -8,7 +8,7 @@ DATA   ?= var/demo
 PORT   ?= 8443
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint install clean toolchains
+.PHONY: demo test test-fast lint install clean toolchains
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (spyne 2.14): set PYTHON=/path/to/python3.11"'
@@ -32,6 +32,10 @@ toolchains:
 
 test: $(VENV)/.installed toolchains
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m unit $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gateway tests

@@ -35,3 +35,22 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
         yield server
     finally:
         server.stop()
+
+
+#: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
+SERVER_FIXTURES = {"session_pki", "two_workers", "url", "optional_url", "interop_gateway", "java_client"}
+#: Modules whose tests start processes of their own (``esav serve``, competing writers).
+PROCESS_MODULES = {"test_serve_command", "test_appointments_processes", "test_durability", "test_server_workers"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test is ``unit`` or ``e2e`` (``make test-fast`` runs the unit tests); ``slow`` implies e2e."""
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        if marks & {"unit", "e2e"}:
+            continue
+        uses_server = (
+            SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.module.__name__.split(".")[-1] in PROCESS_MODULES
+        )
+        item.add_marker(pytest.mark.e2e if uses_server or "slow" in marks else pytest.mark.unit)
