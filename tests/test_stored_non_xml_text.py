@@ -21,6 +21,8 @@ from notification_support import pull_all, wait_until
 from support import LiveGateway, deposit, fault_code, start_gateway
 from test_notifications import FAST, Receiver, _free_port
 
+from gateway.store import Store
+
 VT, NUL, FFFD = "\x0b", "\x00", "\ufffd"
 ATTACHMENT = {"pieceJointe": [{"nom": "mesure.txt", "typeMime": "text/plain", "contenu": b"att 42 dB"}]}
 REPAIR_MIGRATION = 24
@@ -133,3 +135,33 @@ def test_push_delivers_a_stored_bad_event_and_every_later_one(tmp_path, session_
     finally:
         receiver.stop()
         pushing.stop()
+
+
+def test_migration_repairs_stored_text_and_audits_each_row(live):
+    """Reopening a database from before the check repairs each stored bad character with U+FFFD and audits each row."""
+    reference = poisoned_ticket(live)
+    [bad] = comment_events(live)
+    poison_event_text(live, bad, f"a{VT}b")
+    poison(live, f"DELETE FROM schema_migrations WHERE id = {REPAIR_MIGRATION}")  # as before the fix
+    reopened = Store(live.gateway.store.path)
+    try:
+        ticket = reopened.get_ticket(reference)
+        assert ticket is not None and ticket.commentaire == f"dé{FFFD}pôt"
+        assert f"colonne A{FFFD}colonne B" in [c.text for c in reopened.comments(ticket.id)]
+        assert [a.name for a in reopened.attachments(ticket.id)] == [f"mesure{FFFD}.txt"]
+        assert [t.reason for t in reopened.transitions(ticket.id) if t.action == "ANNULER"] == [f"mo{FFFD}tif"]
+        [event] = reopened.events_after("OPE001", bad - 1, limit=1)
+        assert event.payload["texte"] == f"a{FFFD}b"
+        audited = {r.target: r for r in reopened.audit() if r.action == "stockage.reparation_xml"}
+        comment_id = next(c.id for c in reopened.comments(ticket.id) if c.text.startswith("colonne"))
+        assert set(audited) == {
+            f"tickets/{ticket.id}", f"comments/{comment_id}", f"attachments/{reopened.attachments(ticket.id)[0].id}",
+            f"transitions/{next(t.id for t in reopened.transitions(ticket.id) if t.action == 'ANNULER')}",
+            f"events/{bad}",
+        }
+        assert audited[f"events/{bad}"].actor == f"migration/{REPAIR_MIGRATION}"
+        assert audited[f"events/{bad}"].details["colonnes"] == {"payload": 1}
+    finally:
+        reopened.close()
+    with closing(sqlite3.connect(live.gateway.store.path)) as db:
+        assert db.execute("SELECT count(*) FROM schema_migrations WHERE id = ?", [REPAIR_MIGRATION]).fetchone() == (1,)
