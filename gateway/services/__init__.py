@@ -33,6 +33,7 @@ from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, Notifica
 from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._text import check_text, non_xml_problem
 from ._tickets import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -115,6 +116,8 @@ __all__ = [
     "WebSession",
     "audit",
     "catalogue_fingerprint",
+    "check_text",
+    "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
     "retry_delay",

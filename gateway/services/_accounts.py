@@ -27,6 +27,7 @@ from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
 from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
 
+from ._text import check_text
 from ._views import Caller
 
 __all__ = [
@@ -254,6 +255,8 @@ class AccountService:
         if admin is not None:
             self._require_admin(admin, operator_code)
         login = login.strip().lower()
+        check_text(login, chemin="login", label="Identifiant")
+        check_text(name, chemin="nom", label="Nom")
         self._check_login_free(login)
         _check_password(password)
         checked = self._check_profile(operator_code, role, eservices, offers or {})
@@ -307,6 +310,8 @@ class AccountService:
     def create_agent(self, login: str, name: str, password: str, *, author: str) -> AgentRecord:
         """A staff account for the provider's pages; audited as ``author``."""
         login = login.strip().lower()
+        check_text(login, chemin="login", label="Identifiant")
+        check_text(name, chemin="nom", label="Nom")
         self._check_login_free(login)
         _check_password(password)
         now = self._clock.now()

@@ -24,6 +24,7 @@ from gateway.store import AppointmentRecord, CapacityRecord, Store, TicketRecord
 
 from ._events import record_appointment
 from ._lifecycle import Lifecycle
+from ._text import check_text
 from ._views import Caller
 
 __all__ = ["AppointmentService", "CapacityService"]
@@ -313,6 +314,8 @@ def _check_contact(name: str | None, phone: str | None) -> tuple[str, str]:
     phone = (phone or "").strip()
     if not name:
         raise InvalidRequestError("Le nom du contact sur site est obligatoire.", chemin="contact/nom")
+    check_text(name, chemin="contact/nom", label="Nom du contact sur site")
+    check_text(phone, chemin="contact/telephone", label="Téléphone du contact")
     if not _PHONE.match(phone):
         raise InvalidRequestError(
             f"Téléphone du contact « {phone} » invalide (chiffres, espaces, points, tirets, + en tête).",

@@ -20,6 +20,7 @@ from gateway.errors import InvalidRequestError, TransitionForbiddenError, Unknow
 from gateway.store import Store, TicketRecord
 
 from ._events import record_state_change
+from ._text import check_text
 
 __all__ = ["CODE_LISTS", "Lifecycle"]
 
@@ -51,6 +52,9 @@ class Lifecycle:
         at: datetime | None = None,
     ) -> TicketRecord:
         """Apply ``action`` to the ticket and record it; returns the ticket as it now is."""
+        # Every door's transitions come here: what the event feed and the detail will carry is checked once.
+        check_text(reason, chemin="motif", label="Motif")
+        check_text(author, chemin="auteur", label="Auteur")
         list_code = CODE_LISTS.get(action)
         if list_code and code is not None and not self._catalogue.has_value(list_code, code):
             raise InvalidRequestError(

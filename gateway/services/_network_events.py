@@ -19,6 +19,7 @@ from gateway.domain.network_events import (
 from gateway.errors import InvalidRequestError, UnknownPrestationError
 from gateway.store import NetworkEventRecord, Store
 
+from ._text import check_text
 from ._views import Caller
 
 __all__ = ["MAX_QUERY_PERIOD", "NetworkEventService"]
@@ -204,6 +205,7 @@ class NetworkEventService:
         text = (description or "").strip()
         if not text:
             raise InvalidRequestError("La description est obligatoire.", chemin="description")
+        check_text(text, chemin="description", label="Description")
         if len(text) > MAX_DESCRIPTION:
             raise InvalidRequestError(f"La description dépasse {MAX_DESCRIPTION} caractères.", chemin="description")
         return text

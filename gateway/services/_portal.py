@@ -16,6 +16,7 @@ from datetime import date, datetime
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.file_rules import check_file_name
 from gateway.domain.notices import NoticeKind, check_notice
+from gateway.domain.xml_text import xml_safe
 from gateway.errors import InvalidRequestError, NotEntitledError
 from gateway.store import (
     ContractRecord,
@@ -30,6 +31,7 @@ from gateway.store import (
 
 from ._accounts import PortalUser
 from ._pdf import text_pdf
+from ._text import check_text
 
 __all__ = ["FILE_TYPES", "MAX_FILE_BYTES", "NEWS_KINDS", "PortalService", "UploadedFile"]
 
@@ -163,6 +165,8 @@ class PortalService:
             raise InvalidRequestError("L'objet est obligatoire.", chemin="objet")
         if not description:
             raise InvalidRequestError("La description est obligatoire.", chemin="description")
+        check_text(subject, chemin="objet", label="Objet")
+        check_text(description, chemin="description", label="Description")
         if len(subject) > 200 or len(description) > 5000:
             raise InvalidRequestError("Objet : 200 caractères au plus ; description : 5 000.", chemin="description")
         return self._store.add_support_request(
@@ -187,6 +191,8 @@ class PortalService:
             raise InvalidRequestError(f"Type d'actualité « {kind} » inconnu.", chemin="type", valeur=kind)
         if not title.strip() or not body.strip():
             raise InvalidRequestError("Le titre et le texte sont obligatoires.", chemin="titre")
+        check_text(title, chemin="titre", label="Titre")
+        check_text(body, chemin="texte", label="Texte")
         now = self._clock.now()
         if kind in NoticeKind.__members__:
             if starts_at is None:
@@ -206,6 +212,8 @@ class PortalService:
     def publish_faq(self, question: str, answer: str, offer: str | None = None, *, author: str = "fournisseur") -> None:
         if not question.strip() or not answer.strip():
             raise InvalidRequestError("La question et la réponse sont obligatoires.", chemin="question")
+        check_text(question, chemin="question", label="Question")
+        check_text(answer, chemin="reponse", label="Réponse")
         with self._store.write() as db:
             self._store.add_faq(offer, question.strip(), answer.strip())
             self._store.add_audit(
@@ -363,7 +371,11 @@ class PortalService:
 
     @staticmethod
     def _file_name(raw: str) -> str:
-        """The file's own name: no folders (a browser may send a full path), no control characters."""
+        """The file's own name: no folders (a browser may send a full path), no control characters.
+
+        A character XML cannot carry is refused (the name is shown on the pages and sent in headers);
+        the others of the C0 set (tab, line breaks) and DEL are dropped."""
+        check_text(raw, chemin="fichiers", label=f"Nom du fichier « {xml_safe(raw)[0]} »")
         name = _CONTROL.sub("", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip()
         if not name or name in (".", ".."):
             raise InvalidRequestError("Un fichier doit avoir un nom.", chemin="fichiers")

@@ -35,6 +35,7 @@ from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
 from ._events import record_state_change
 from ._lifecycle import Lifecycle
+from ._text import check_text
 from ._views import (
     AttachmentIn,
     Caller,
@@ -96,6 +97,8 @@ class SignalisationService:
                 chemin="codeOffre",
                 valeur=request.code_offre,
             )
+        check_text(request.commentaire, chemin="commentaire", label="Commentaire")
+        check_text(request.reference_operateur, chemin="referenceOperateur", label="Référence opérateur")
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
                 f"Gravité « {request.gravite} » inconnue : attendu {', '.join(GRAVITES)}.",
@@ -298,6 +301,7 @@ class SignalisationService:
             )
         if not commentaire or not commentaire.strip():
             raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
+        check_text(commentaire, chemin="commentaire", label="Commentaire")
         _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
         now = self._clock.now()
         with self._store.write() as db:
@@ -317,11 +321,13 @@ class SignalisationService:
 
     def cancel(self, caller: Caller, reference: str, motif: str) -> StateView:
         self._own_ticket(caller, reference)
+        check_text(motif, chemin="motif", label="Motif d'annulation")
         self._lifecycle.transition(reference, Action.ANNULER, Actor.OPERATEUR, author=caller.who, reason=motif)
         return self._state_view(caller, reference)
 
     def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
         ticket = self._own_ticket(caller, reference)
+        check_text(motif, chemin="motif", label="Motif du refus de clôture")
         if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
             check_closure_refusal(ticket.closed_at, self._clock.now())
         self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
@@ -394,6 +400,9 @@ def _check_attachments(attachments: tuple[AttachmentIn, ...], *, already: int) -
         )
     for index, attachment in enumerate(attachments, start=1):
         path = f"piecesJointes[{index}]"
+        # First: the messages below quote the name and the type.
+        check_text(attachment.name, chemin=f"{path}/nom", label=f"Nom de la pièce jointe {index}")
+        check_text(attachment.mime_type, chemin=f"{path}/typeMime", label=f"Type de la pièce jointe {index}")
         if attachment.mime_type not in ATTACHMENT_TYPES:
             raise InvalidRequestError(
                 f"Type « {attachment.mime_type} » refusé pour {attachment.name} : acceptés "

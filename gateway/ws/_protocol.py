@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from spyne import AnyXml, Application
+from spyne import AnyXml, Application, Unicode
 from spyne.const.xml import XSD
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
@@ -17,8 +17,10 @@ from spyne.protocol.xml import SchemaValidationError
 from gateway.domain.clock import paris_if_naive
 from gateway.errors import EsavError, InvalidRequestError
 
+from ._base import CALL_INFO, CALL_REQUEST_ID
 from ._faults import FaultTypes, to_fault
 from ._hardening import PARSED_DOCUMENT
+from ._text import wire_text
 
 __all__ = ["EsavSoap11", "esav_application"]
 
@@ -29,7 +31,8 @@ _QNAME = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^}]*\}")  # {namespace-uri}, no
 
 class EsavSoap11(Soap11):
     """Soap11 that (1) appends an ``xs:any`` value as the element itself, where spyne would wrap it
-    in an element named after the field, and (2) never lets an untyped fault out."""
+    in an element named after the field, (2) never lets an untyped fault out, and (3) writes every
+    text XML can carry (``_text``): one stored character must not cost the whole answer."""
 
     def __init__(self, *args: Any, faults: FaultTypes | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,6 +40,15 @@ class EsavSoap11(Soap11):
         self.serialization_handlers[AnyXml] = self._any_xml_to_parent
         self.serialization_handlers[Fault] = self._typed_fault_to_parent
         self.serialization_handlers[SchemaValidationError] = self._typed_fault_to_parent
+        self.serialization_handlers[Unicode] = self._text_to_parent
+
+    def _text_to_parent(
+        self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, name: str = "retval", **kw: Any
+    ) -> Any:
+        if isinstance(inst, str):
+            request_id = (getattr(ctx.transport, "req_env", None) or {}).get(CALL_INFO, {}).get(CALL_REQUEST_ID)
+            inst = wire_text(inst, f"request {request_id}: {name}" if request_id else name)
+        return self.modelbase_to_parent(ctx, cls, inst, parent, ns, name, **kw)
 
     def _any_xml_to_parent(self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, name: str, **kw: Any) -> None:
         if cls.Attributes.schema_tag != _XS_ANY:
