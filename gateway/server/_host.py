@@ -39,6 +39,7 @@ from gateway.ws import (
     PARSED_DOCUMENT,
     Guard,
     check_request_xml,
+    check_soap_body,
     fault_envelope,
 )
 
@@ -317,6 +318,7 @@ class SoapResource(Resource):
                 body = pending.body = content.read()
             document = check_request_xml(body, max_depth=self._max_depth)
             self._run_guards(document, call)
+            check_soap_body(document)  # after the guards: MAINTENANCE answers any request first
         except EsavError as error:
             call[CALL_FAULT] = error.code
             error.request_id = call[CALL_REQUEST_ID]
