@@ -9,7 +9,7 @@ import threading
 
 from lxml import etree
 
-from gateway.errors import InvalidRequestError
+from gateway.errors import InvalidRequestError, quote_values_in
 
 __all__ = ["PARSED_DOCUMENT", "check_request_xml", "check_soap_body"]
 
@@ -50,7 +50,7 @@ def check_request_xml(body: bytes, *, max_depth: int) -> etree._Element:
         message = str(exc)
         if "Excessive depth" in message:
             raise InvalidRequestError(f"Document XML trop imbriqué (plus de {max_depth} niveaux).") from None
-        raise InvalidRequestError(f"XML mal formé : {message}") from None
+        raise InvalidRequestError(f"XML mal formé : {quote_values_in(message)}") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise InvalidRequestError("Les DTD et les entités sont interdites dans les requêtes (DOCTYPE refusé).")
