@@ -116,6 +116,7 @@ def build_site(
                 observers=observers,
                 batch=batch,
                 guards=first + published[version],
+                authenticate=gateway.access.authenticate_certificate,  # the WSDL too (ESAV-WS §8)
             ),
         )
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms

@@ -30,6 +30,7 @@ from gateway.errors import (
     TransitionForbiddenError,
     UnknownPrestationError,
     UnknownTicketError,
+    quote,
 )
 from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
@@ -92,7 +93,7 @@ class SignalisationService:
         now = self._clock.now()
         if caller.channel == "WEB" and request.code_offre in WEB_SERVICES_ONLY_OFFERS:
             raise InvalidRequestError(
-                f"Offre {request.code_offre} : dépôt par web services uniquement (e-SAV intégré), "
+                f"Offre {quote(request.code_offre)} : dépôt par web services uniquement (e-SAV intégré), "
                 "pas par le portail.",
                 chemin="codeOffre",
                 valeur=request.code_offre,
@@ -101,7 +102,7 @@ class SignalisationService:
         check_text(request.reference_operateur, chemin="referenceOperateur", label="Référence opérateur")
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
-                f"Gravité « {request.gravite} » inconnue : attendu {', '.join(GRAVITES)}.",
+                f"Gravité « {quote(request.gravite)} » inconnue : attendu {', '.join(GRAVITES)}.",
                 chemin="gravite",
                 valeur=request.gravite,
             )
@@ -113,14 +114,15 @@ class SignalisationService:
         ):
             # Same answer whether it does not exist or belongs to someone else: never reveal.
             raise UnknownPrestationError(
-                f"Prestation {request.identifiant_prestation} inconnue pour l'offre {request.code_offre}.",
+                f"Prestation {quote(request.identifiant_prestation)} inconnue pour l'offre "
+                f"{quote(request.code_offre)}.",
                 chemin="identifiantPrestation",
                 valeur=request.identifiant_prestation,
             )
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
         if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
             raise NotEntitledError(
-                f"Offre {request.code_offre} en cours de mise en place pour {caller.operator_code} : ses "
+                f"Offre {quote(request.code_offre)} en cours de mise en place pour {caller.operator_code} : ses "
                 f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
                 "prise de l'offre).",
                 chemin="codeOffre",
@@ -138,7 +140,7 @@ class SignalisationService:
                 if existing is not None:
                     if existing.content_hash != content_hash:
                         raise DuplicateError(
-                            f"La référence opérateur {request.reference_operateur} a déjà servi pour la "
+                            f"La référence opérateur {quote(request.reference_operateur)} a déjà servi pour la "
                             f"signalisation {existing.reference}, avec un autre contenu.",
                             chemin="referenceOperateur",
                             valeur=existing.reference,
@@ -258,7 +260,7 @@ class SignalisationService:
         for state in query.states:
             if state not in open_values:
                 raise InvalidRequestError(
-                    f"État « {state} » : la recherche porte sur les signalisations ouvertes "
+                    f"État « {quote(state)} » : la recherche porte sur les signalisations ouvertes "
                     f"({', '.join(sorted(open_values))}) ; les closes sont dans l'historique.",
                     chemin="etats",
                     valeur=state,
@@ -280,7 +282,7 @@ class SignalisationService:
         found = self._store.attachment(ticket.id, attachment_id)
         if found is None:
             raise InvalidRequestError(
-                f"Pièce jointe {attachment_id} inconnue sur la signalisation {reference}.",
+                f"Pièce jointe {attachment_id} inconnue sur la signalisation {quote(reference)}.",
                 chemin="idPieceJointe",
                 valeur=str(attachment_id),
             )
@@ -296,7 +298,7 @@ class SignalisationService:
         state = TicketState(ticket.state)
         if state in CLOSED_STATES:
             raise TransitionForbiddenError(
-                f"La signalisation {reference} est {state.value} : elle ne peut plus être complétée.",
+                f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
                 valeur=state.value,
             )
         if not commentaire or not commentaire.strip():
@@ -352,7 +354,7 @@ class SignalisationService:
         ticket = self._store.get_ticket(reference)
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
-                f"Signalisation {reference} inconnue.", chemin="referenceSignalisation", valeur=reference
+                f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference
             )
         return ticket
 
@@ -405,14 +407,16 @@ def _check_attachments(attachments: tuple[AttachmentIn, ...], *, already: int) -
         check_text(attachment.mime_type, chemin=f"{path}/typeMime", label=f"Type de la pièce jointe {index}")
         if attachment.mime_type not in ATTACHMENT_TYPES:
             raise InvalidRequestError(
-                f"Type « {attachment.mime_type} » refusé pour {attachment.name} : acceptés "
+                f"Type « {quote(attachment.mime_type)} » refusé pour {quote(attachment.name)} : acceptés "
                 "PDF, PNG, JPEG, texte et CSV.",
                 chemin=f"{path}/typeMime",
                 valeur=attachment.mime_type,
             )
         if len(attachment.content) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(
-                f"La pièce jointe {attachment.name} dépasse 5 Mo.", chemin=f"{path}/contenu", valeur=attachment.name
+                f"La pièce jointe {quote(attachment.name)} dépasse 5 Mo.",
+                chemin=f"{path}/contenu",
+                valeur=attachment.name,
             )
         if not attachment.name.strip():
             raise InvalidRequestError("Une pièce jointe doit avoir un nom.", chemin=f"{path}/nom")

@@ -15,7 +15,7 @@ from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import SchemaValidationError
 
 from gateway.domain.clock import paris_if_naive
-from gateway.errors import EsavError, InvalidRequestError
+from gateway.errors import EsavError, InvalidRequestError, quote_values_in
 
 from ._base import CALL_INFO, CALL_REQUEST_ID
 from ._faults import FaultTypes, to_fault
@@ -26,6 +26,7 @@ __all__ = ["EsavSoap11", "esav_application"]
 
 _XS_ANY = XSD("any")
 _LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
+_LIBXML_SUBJECT = re.compile(r"^Element '[^']*'(?:, attribute '(?P<attribute>[^']*)')?: ")
 _QNAME = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^}]*\}")  # {namespace-uri}, not a {n,m} quantifier
 
 
@@ -82,10 +83,7 @@ class EsavSoap11(Soap11):
         try:
             super().validate_body(ctx, message)
         except SchemaValidationError:
-            last = self.validation_schema.error_log.last_error
-            text = _QNAME.sub("", last.message) if last is not None else "document non conforme"
-            path = _QNAME.sub("", last.path or "") if last is not None else None
-            error = InvalidRequestError(f"Requête non conforme au contrat (WSDL) : {text}", chemin=path or None)
+            error = _contract_error(self.validation_schema.error_log.last_error)
             if self._faults is None:
                 raise
             raise to_fault(error, self._faults) from None
@@ -117,10 +115,23 @@ def _paris_if_naive(instant: Any) -> Any:
     return paris_if_naive(instant) if isinstance(instant, datetime) else instant
 
 
+def _contract_error(entry: Any) -> InvalidRequestError:
+    """libxml2's complaint about an envelope as REQUETE_INVALIDE: its message names the field (and
+    the limit it exceeds); ``chemin`` is the element's path, ``/@name`` added for an attribute."""
+    if entry is None:
+        return InvalidRequestError("Requête non conforme au contrat (WSDL) : document non conforme")
+    text = _QNAME.sub("", entry.message)
+    path = _QNAME.sub("", entry.path or "")
+    named = _LIBXML_SUBJECT.match(text)
+    if named is not None and named["attribute"] and path:
+        path = f"{path}/@{named['attribute']}"
+    return InvalidRequestError(f"Requête non conforme au contrat (WSDL) : {quote_values_in(text)}", chemin=path or None)
+
+
 def _as_error(fault: Fault) -> BaseException:
     """What one of spyne's own faults means in the gateway's terms."""
     code = str(fault.faultcode or "")
-    text = _LIBXML_PREFIX.sub("", str(fault.faultstring or ""))
+    text = quote_values_in(_LIBXML_PREFIX.sub("", str(fault.faultstring or "")))
     if code.startswith("Client"):
         if "ResourceNotFound" in code or "MethodNotFound" in code:
             return InvalidRequestError(f"Opération inconnue : {_QNAME.sub('', text)}")
