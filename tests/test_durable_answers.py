@@ -1,7 +1,8 @@
 """Every door answers only after a durable commit: a failed commit is an error answer, and nothing is stored.
 
-The commit is made to fail with the suite's one helper (``fail_commits``: COMMIT hits a disk
-error); what is stored is read from the SQLite file through a connection of its own, so only
+The commit is made to fail with the suite's helpers: ``fail_commits`` (COMMIT hits a disk error,
+in this process) and, for the ``esav`` process, ``break_commits_on`` (SQLite itself refuses the
+COMMIT). What is stored is read from the SQLite file through a connection of its own, so only
 committed rows count.
 """
 
@@ -9,17 +10,23 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
 from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
 import zeep
-from support import deposit, fault_code
-from test_store_group_commit import _add_operator, _committed_codes, fail_commits
+from platform_support import LivePlatform, start_platform_for_test
+from support import SessionPki, deposit, fault_code, in_reactor
+from test_durability import clean_env
+from test_integration_platform import _deposit
+from test_store_group_commit import _add_operator, _committed_codes, break_commits_on, fail_commits
 from test_web_portal import example_values
 from web_support import TECH, Browser, csrf_of, signed_in
 
+from gateway.cli import main
 from gateway.errors import NotRecordedError
 from gateway.services import Durability
 from gateway.store import Store
@@ -143,3 +150,97 @@ def test_portal_complement_whose_commit_fails_shows_an_error_page_not_the_redire
     _assert_not_recorded_page(sent)
     assert "Votre complément a été enregistré." not in sent.text
     assert _count(portal.data_dir, "comments") == comments
+
+
+# The CLI -----------------------------------------------------------------------------------------------
+
+
+def test_cli_command_whose_commit_fails_exits_non_zero_with_a_message_and_stores_nothing(live, monkeypatch, capsys):
+    """CLI (esav sav comment): a failed commit exits 1 with the message and incident, prints nothing, stores nothing."""
+    reference = deposit(live.client()).referenceSignalisation
+    comments = _count(live.data_dir, "comments")
+    fail_commits(live.gateway.store, monkeypatch)
+    assert main(["sav", "show", reference, "--data", str(live.data_dir)]) == 0  # reading commits nothing
+    capsys.readouterr()
+    status = main(["sav", "comment", reference, "Technicien passé", "--data", str(live.data_dir)])
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    assert "[ERREUR_INTERNE]" in err and NOT_RECORDED in err and _incident(err) and "Traceback" not in err
+    assert _count(live.data_dir, "comments") == comments
+
+
+def test_esav_process_whose_commit_sqlite_refuses_exits_1_with_one_message_and_stores_nothing(live):
+    """The `esav` process: a COMMIT SQLite itself refuses ends in exit 1 and the message, no traceback, no comment."""
+    reference = deposit(live.client()).referenceSignalisation
+    comments = _count(live.data_dir, "comments")
+    break_commits_on(live.data_dir / "esav.db", "comments")
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "sav", "comment", reference, "Passé", "--data", str(live.data_dir)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == "", done.stderr
+    assert "[ERREUR_INTERNE]" in done.stderr and NOT_RECORDED in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "FOREIGN KEY constraint failed" in done.stderr  # the cause, in one line
+    assert _count(live.data_dir, "comments") == comments
+
+
+# The integration platform ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def platform(tmp_path: Path, session_pki: SessionPki) -> Any:
+    running = start_platform_for_test(tmp_path / "platform", session_pki)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _state(p: LivePlatform, reference: str) -> str:
+    with sqlite3.connect(p.data_dir / "esav.db") as other:
+        return str(other.execute("SELECT state FROM tickets WHERE reference = ?", [reference]).fetchone()[0])
+
+
+def test_robot_step_whose_commit_fails_raises_and_moves_no_ticket(platform, monkeypatch):
+    """Integration robot: a step whose commit fails raises NotRecordedError and leaves the ticket where it was."""
+    reference = _deposit(platform, "OPE002", "REJETEE")
+    fail_commits(platform.gateway.store, monkeypatch)
+    with pytest.raises(NotRecordedError):
+        in_reactor(platform.running.robot.step)
+    assert _state(platform, reference) == "EN_DEPOT"
+    assert _count(platform.data_dir, "transitions", "author = ?", "ROBOT-INTEGRATION") == 0
+    monkeypatch.undo()
+    assert in_reactor(platform.running.robot.step) != []  # the next tick takes the step
+
+
+def test_journal_batch_whose_commit_fails_is_kept_for_the_next_batch(platform, monkeypatch):
+    """Integration journal: a batch whose commit fails raises, is not stored, and is written by the next flush."""
+    platform.flush()
+    before = _count(platform.data_dir, "call_journal")
+    fail_commits(platform.gateway.store, monkeypatch)
+    with pytest.raises(zeep.exceptions.Fault):
+        _deposit(platform, "OPE002", "REJETEE")  # answered ERREUR_INTERNE, and journaled as such
+    with pytest.raises(NotRecordedError):
+        platform.flush()
+    assert _count(platform.data_dir, "call_journal") == before
+    monkeypatch.undo()
+    platform.flush()
+    assert _count(platform.data_dir, "call_journal", "fault_code = 'ERREUR_INTERNE'") == 1
+
+
+def test_sandbox_reset_whose_commit_fails_is_refused_and_deletes_nothing(platform, monkeypatch, capsys):
+    """Integration reset (SOAP and CLI): a failed commit is a fault / exit 1 with the message; the sandbox stays."""
+    reference = _deposit(platform, "OPE001", "REJETEE")
+    platform.flush()
+    fail_commits(platform.gateway.store, monkeypatch)
+    with pytest.raises(zeep.exceptions.Fault) as failed:
+        platform.client("OPE001", "integration").service.reinitialiserBacASable()
+    assert fault_code(failed.value) == "ERREUR_INTERNE" and NOT_RECORDED in failed.value.message
+    status = main(["integration", "reset", "OPE001", "--data", str(platform.data_dir)])
+    out, err = capsys.readouterr()
+    assert status == 1 and "réinitialisé" not in out and NOT_RECORDED in err
+    assert _count(platform.data_dir, "tickets", "reference = ?", reference) == 1

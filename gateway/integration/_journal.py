@@ -3,7 +3,9 @@
 A ``CallObserver`` (``gateway.server``): the host hands it each call once answered. Calls are
 buffered and written in batches, one transaction per batch (``flush_delay_s`` after the first call
 of a batch), so that journaling adds no commit per request in the reactor thread. Readers that
-need the latest calls (the campaign, the journal operation, a reset) call ``flush()`` first.
+need the latest calls (the campaign, the journal operation, a reset) call ``flush()`` first. A batch
+is written through ``Gateway.durable``: when its commit fails, its calls go back to the buffer for
+the next batch rather than being lost.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import logging
 import threading
 from typing import Any
 
-from gateway.domain.clock import Clock
+from gateway.errors import NotRecordedError
 from gateway.server import CallRecord
-from gateway.store import Store
+from gateway.services import Gateway
 
 __all__ = ["MAX_JOURNALED_BYTES", "CallJournal"]
 
@@ -34,9 +36,10 @@ def _text(payload: bytes) -> str:
 class CallJournal:
     """Buffers calls and writes them in batches; callable as a ``CallObserver``."""
 
-    def __init__(self, store: Store, clock: Clock, reactor: Any = None, flush_delay_s: float = 0.2) -> None:
-        self._store = store
-        self._clock = clock
+    def __init__(self, gateway: Gateway, reactor: Any = None, flush_delay_s: float = 0.2) -> None:
+        self._store = gateway.store
+        self._clock = gateway.clock
+        self._durable = gateway.durable
         self._reactor = reactor
         self._delay = flush_delay_s
         self._pending: list[dict[str, Any]] = []
@@ -78,5 +81,11 @@ class CallJournal:
             scheduled, self._scheduled = self._scheduled, None
         if scheduled is not None and scheduled.active():
             scheduled.cancel()
-        self._store.add_journal_entries(batch)
+        try:
+            with self._durable.committed():
+                self._store.add_journal_entries(batch)
+        except NotRecordedError:
+            with self._lock:
+                self._pending[:0] = batch  # kept, in order, for the next batch
+            raise
         return len(batch)
