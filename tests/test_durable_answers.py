@@ -232,6 +232,20 @@ def test_journal_batch_whose_commit_fails_is_kept_for_the_next_batch(platform, m
     assert _count(platform.data_dir, "call_journal", "fault_code = 'ERREUR_INTERNE'") == 1
 
 
+def test_journal_calls_flushed_by_a_soap_call_whose_commit_fails_are_kept(platform, monkeypatch):
+    """Integration journal: calls flushed inside a SOAP call (consulterJournal) whose commit fails are not lost."""
+    monkeypatch.setattr(platform.running.journal, "_delay", 3600.0)  # only the SOAP call below flushes
+    _deposit(platform, "OPE001", "REJETEE")  # answered, journaled, still buffered
+    fail_commits(platform.gateway.store, monkeypatch)
+    with pytest.raises(zeep.exceptions.Fault) as failed:
+        platform.client("OPE001", "integration").service.consulterJournal(max=500)
+    assert fault_code(failed.value) == "ERREUR_INTERNE"
+    assert _count(platform.data_dir, "call_journal") == 0
+    monkeypatch.undo()
+    platform.flush()
+    assert _count(platform.data_dir, "call_journal", "operation = 'deposerSignalisation'") == 1
+
+
 def test_sandbox_reset_whose_commit_fails_is_refused_and_deletes_nothing(platform, monkeypatch, capsys):
     """Integration reset (SOAP and CLI): a failed commit is a fault / exit 1 with the message; the sandbox stays."""
     reference = _deposit(platform, "OPE001", "REJETEE")

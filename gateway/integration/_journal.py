@@ -71,21 +71,34 @@ class CallJournal:
     def _flush_scheduled(self) -> None:
         try:
             self.flush()
+        except NotRecordedError as error:  # the store logged why; the calls wait for the next batch
+            log.warning("call journal: batch not recorded (incident %s), kept for the next one", error.incident_id)
         except Exception:  # a failed batch is logged; the calls were answered already
             log.exception("call journal: batch write failed")
 
     def flush(self) -> int:
-        """Write what is buffered now (one transaction); returns the number of calls written."""
+        """Write what is buffered now (one transaction); returns the number of calls written.
+
+        When the commit fails (here, or at the end of the SOAP batch or block this flush is part of),
+        the calls go back to the buffer, in order, for the next batch: they are never lost.
+        """
         with self._lock:
             batch, self._pending = self._pending, []
             scheduled, self._scheduled = self._scheduled, None
         if scheduled is not None and scheduled.active():
             scheduled.cancel()
+        if not batch:
+            return 0
         try:
             with self._durable.committed():
                 self._store.add_journal_entries(batch)
         except NotRecordedError:
-            with self._lock:
-                self._pending[:0] = batch  # kept, in order, for the next batch
+            self._keep(batch)
             raise
+        # Nested in a SOAP batch (or another block), the commit comes later: keep the calls if it fails.
+        self._durable.after_commit(lambda failure: None if failure is None else self._keep(batch))
         return len(batch)
+
+    def _keep(self, batch: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._pending[:0] = batch
