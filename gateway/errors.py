@@ -30,6 +30,7 @@ exit codes. Everything a caller needs to explain the error travels on the except
     ├── ConfigError                   (start-up: names the bad key; never reaches a caller)
     ├── StoreError                    ERREUR_INTERNE     (soap:Server)
     └── InternalError                 ERREUR_INTERNE     (soap:Server; carries the logged id)
+        └── NotRecordedError          ERREUR_INTERNE     (a failed commit: nothing of it is stored)
 
 A message quotes what a caller sent through ``quote`` (at most ``QUOTE_LIMIT`` characters), and
 ``valeur`` is cut the same way, so that no error repeats a huge input (``quote_values_in`` does
@@ -58,6 +59,7 @@ __all__ = [
     "LineTestError",
     "MaintenanceError",
     "NotEntitledError",
+    "NotRecordedError",
     "RateLimitError",
     "RequestError",
     "SecurityError",
@@ -254,4 +256,18 @@ class InternalError(EsavError):
 
     def __init__(self, incident_id: str) -> None:
         super().__init__(f"Erreur interne du fournisseur, incident {incident_id}", valeur=incident_id)
+        self.incident_id = incident_id
+
+
+class NotRecordedError(InternalError):
+    """A commit failed: nothing the request wrote is stored, and its answer must say so (never a
+    receipt). Raised by the store; ``incident_id`` is logged there with the cause."""
+
+    def __init__(self, incident_id: str) -> None:
+        EsavError.__init__(
+            self,
+            "Votre demande n'a pas pu être enregistrée : rien n'a été modifié, vous pouvez la renvoyer "
+            f"(incident {incident_id}).",
+            valeur=incident_id,
+        )
         self.incident_id = incident_id

@@ -114,7 +114,8 @@ class CallRecord:
 
 
 class CommitGate(Protocol):
-    """What the host needs of the store to hold answers until their writes are durable."""
+    """What the host needs to hold answers until their writes are durable: the gateway's one seam for
+    that, ``gateway.services.Durability`` (``Gateway.durable``)."""
 
     def commit_pending(self) -> bool: ...
 
@@ -152,11 +153,13 @@ class _PendingCall:
     def finish(self, failure: BaseException | None = None) -> None:
         resource, request = self.resource, self.request
         answer = self.answer
-        if failure is not None:
-            incident = uuid.uuid4().hex[:12]
-            log.error("incident %s: group commit failed", incident, exc_info=failure)
+        if failure is not None:  # the commit this answer depends on failed: an error, never a receipt
+            error = failure if isinstance(failure, InternalError) else None  # the store logged it
+            if error is None:
+                error = InternalError(uuid.uuid4().hex[:12])
+                log.error("incident %s: group commit failed", error.incident_id, exc_info=failure)
             self.call[CALL_FAULT] = "ERREUR_INTERNE"
-            answer = resource._fault(request, InternalError(incident))
+            answer = resource._fault(request, error)
         elif answer is None and self.spyne is not None:
             answer = resource._render(request, self.spyne, self.call)
         assert answer is not None

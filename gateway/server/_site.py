@@ -95,7 +95,7 @@ def build_site(
     # Every version: maintenance first (before authentication), rate limits last (issue 8).
     first, last = operation_guards(gateway, settings)
     # One batch for the whole site: the calls of one reactor turn share one group commit.
-    batch = CallBatch(gateway.store if settings.group_commit else None)
+    batch = CallBatch(gateway.durable if settings.group_commit else None)
     for (version, service), module in {**ENDPOINTS, **(extra_endpoints or {})}.items():
         if version not in published:
             continue
@@ -200,7 +200,7 @@ def start(
     options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
     _tame_garbage_collection()
     if settings.group_commit:
-        gateway.store.enable_group_commit(lambda commit: reactor.callLater(0, commit))
+        gateway.durable.group_per_tick(lambda commit: reactor.callLater(0, commit))
     # Volumetry and call logs observe every call; flush, certificate reminders, /metrics (issue 8).
     operations = start_operations(gateway, settings, reactor, observers, leader=leader)
     site = build_site(gateway, settings, operations.observers, extra_endpoints)

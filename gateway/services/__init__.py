@@ -23,6 +23,7 @@ from ._catalogue_service import (
     catalogue_fingerprint,
     publish_catalogue,
 )
+from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
@@ -84,6 +85,7 @@ __all__ = [
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
+    "Durability",
     "EventPage",
     "EventService",
     "FormSchema",

@@ -15,6 +15,7 @@ from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import CatalogueService
+from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._lifecycle import Lifecycle
@@ -44,6 +45,8 @@ class Gateway:
         network: NetworkElements | None = None,
     ) -> None:
         self.store = store
+        # Answer only after a durable commit: every door (SOAP, portal, CLI, integration) goes through it.
+        self.durable = Durability(store)
         live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
         # Services hold the live catalogue, so a publication reaches them all at once.
         self.live_catalogue = live
