@@ -22,6 +22,7 @@ from gateway.security import pki
 from gateway.store import CertificateRecord, Store
 
 from ._admin import AdminService
+from ._exploitation import CertificateWatch
 from ._notices_mail import NoticeMailer
 
 __all__ = ["CertificateRenewal", "Renewal"]
@@ -42,17 +43,22 @@ class Renewal:
 class CertificateRenewal:
     """``esav certs renew``: issue or record the successor of an operator's certificate and mail it."""
 
-    def __init__(self, store: Store, clock: Clock, admin: AdminService, notices: NoticeMailer) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, admin: AdminService, watch: CertificateWatch, notices: NoticeMailer
+    ) -> None:
         self._store = store
         self._clock = clock
         self._admin = admin
+        self._watch = watch
         self._notices = notices
 
     def current(self, operator_code: str) -> CertificateRecord | None:
-        """The operator's certificate in use: unrevoked, unexpired, the last to expire."""
+        """The operator's certificate a renewal replaces: of its unrevoked, unexpired certificates not renewed
+        yet (``CertificateWatch.successor``), the first to expire."""
         now = self._clock.now()
         valid = [c for c in self._store.list_certificates(operator_code) if c.revoked_at is None and c.not_after > now]
-        return max(valid, key=lambda c: c.not_after, default=None)
+        pending = [c for c in valid if self._watch.successor(c) is None]
+        return min(pending, key=lambda c: c.not_after, default=None)
 
     def renew(
         self,

@@ -75,7 +75,9 @@ class Gateway:
         self.maintenance = MaintenanceService(store, self.clock, self.notices)
         self.rate_limits = RateLimitService(store, self.clock, self.notices)
         self.certificate_watch = CertificateWatch(store, self.clock, self.notices)
-        self.certificate_renewal = CertificateRenewal(store, self.clock, self.admin, self.notices)
+        self.certificate_renewal = CertificateRenewal(
+            store, self.clock, self.admin, self.certificate_watch, self.notices
+        )
         # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
