@@ -123,17 +123,26 @@ def test_the_daily_reminder_lists_and_mails_what_was_not_renewed_in_time(live, c
 
 
 def test_cli_renew_records_the_operators_own_certificate_and_reports_the_notice(tmp_path, session_pki, capsys):
-    """``esav certs renew CODE --cert FILE`` records the operator's new certificate (chain checked) and queues its
-    notice; without ``--cert`` a certificate expiring before the current one is refused, exit 1, no traceback."""
+    """``esav certs expiring`` marks a certificate not renewed; ``esav certs renew CODE --cert FILE`` records the
+    operator's new one (chain checked), late, and queues its notice, after which the old one is shown renewed;
+    without ``--cert`` a certificate expiring before the current one is refused, exit 1, no traceback."""
     data = tmp_path / "data"
     shutil.copytree(demo_template(session_pki, DEFAULT_NOW, CATALOGUE), data)
+    short = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=5)
+    (tmp_path / "short.pem").write_bytes(short.cert_pem)
     own = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=4000)
     (tmp_path / "own.pem").write_bytes(own.cert_pem)
     capsys.readouterr()
+    assert main(["certs", "register", "OPE002", str(tmp_path / "short.pem"), "--data", str(data)]) == 0
+    assert main(["certs", "expiring", "--data", str(data)]) == 0
+    assert f"{short.info.fingerprint[:16]}…" in (listed := capsys.readouterr().out) and "NON RENOUVELÉ" in listed
     assert main(["certs", "renew", "OPE002", "--cert", str(tmp_path / "own.pem"), "--data", str(data)]) == 0
     out = capsys.readouterr().out
-    assert f"Nouveau certificat {own.info.fingerprint}" in out and "reste valable" in out
+    assert f"Nouveau certificat {own.info.fingerprint}" in out
+    assert f"L'ancien ({short.info.fingerprint[:16]}…) reste valable" in out and "dans les délais" not in out
     assert "Avis de livraison : message" in out
+    assert main(["certs", "expiring", "--data", str(data)]) == 0
+    assert f"renouvelé par {own.info.fingerprint[:16]}…" in capsys.readouterr().out
     assert main(["certs", "renew", "OPE002", "--days", "30", "--data", str(data)]) == 1
     err = capsys.readouterr().err
     assert "[REQUETE_INVALIDE]" in err and "ce n'est pas un renouvellement" in err and "Traceback" not in err

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from gateway.domain.clock import parse_instant
-from gateway.services import NEWS_KINDS, UploadedFile
+from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
 from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
 
@@ -38,7 +38,11 @@ def _instant(text: str | None) -> datetime | None:
 @portail.command("publier")
 @data_option
 @click.option(
-    "--type", "kind", required=True, type=click.Choice(sorted(NEWS_KINDS)), help="Type d'actualité ou d'annonce."
+    "--type",
+    "kind",
+    required=True,
+    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota set
+    help="Type d'actualité ou d'annonce.",
 )
 @click.option("--titre", required=True, help="Titre affiché.")
 @click.option("--texte", required=True, help="Texte de l'actualité.")

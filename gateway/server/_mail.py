@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from typing import Any
@@ -108,6 +109,7 @@ class MailDispatcher:
         self._send = send
         self._reactor = reactor
         self._busy = False
+        self._last_check = float("-inf")
         self._loop = LoopingCall(self.tick)
         self._loop.clock = reactor
         self._poll_s = poll_s
@@ -117,7 +119,6 @@ class MailDispatcher:
         return bool(self._loop.running)
 
     def start(self) -> None:
-        self._service.set_aside_interrupted()
         self._loop.start(self._poll_s, now=True)
 
     def stop(self) -> None:
@@ -128,8 +129,17 @@ class MailDispatcher:
         if self._busy or not self._loop.running:
             return
         self._busy = True
-        d = deferToThread(self._service.deliver, self._send)
+        d = deferToThread(self._run)
         d.addBoth(self._done)
+
+    def _run(self) -> MailRun:
+        # A claim older than the claim timeout was left by a process that died mid-send (this one never
+        # holds a claim that long): set it aside, about once a minute.
+        now = time.monotonic()
+        if now - self._last_check >= 60.0:
+            self._last_check = now
+            self._service.set_aside_interrupted()
+        return self._service.deliver(self._send)
 
     def _done(self, result: MailRun | Failure) -> None:
         self._busy = False

@@ -42,7 +42,7 @@ from ._mail import (
 from ._network_events import NetworkEventService
 from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
-from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
+from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._tickets import (
@@ -82,6 +82,7 @@ __all__ = [
     "MAX_EVENTS_PAGE",
     "NEWS_KINDS",
     "PRESTATION_CSV_COLUMNS",
+    "RATE_LIMIT_NEWS",
     "READ",
     "RETRY_DELAYS",
     "USER",

@@ -72,6 +72,10 @@ class NoticeMailer:
         self._mail = mail
         self._doc_pack = doc_pack
 
+    def doc_pack(self) -> MailAttachment:
+        """The documentation pack as the attachment an evolution's announcement carries."""
+        return MailAttachment(DOC_PACK_NAME, "application/zip", self._doc_pack())
+
     def concerned(self, kind: NoticeKind, offer: str | None = None) -> list[str]:
         """Operators an announcement of ``kind`` (about ``offer``, if given) is for: every operator for the
         portal, e-SAV's subscribers for e-SAV, those of e-SAV intégré for the web services."""
@@ -99,10 +103,13 @@ class NoticeMailer:
         starts_at: datetime,
         ends_at: datetime | None = None,
         document: MailAttachment | None = None,
+        doc_pack: MailAttachment | None = None,
         at: datetime,
         operators: list[str] | None = None,
     ) -> list[int]:
-        """Queue the announcement of a published notice to every operator concerned; the message ids."""
+        """Queue the announcement of a published notice to every operator concerned; the message ids.
+        ``doc_pack``: the documentation pack (``doc_pack()``), built before the transaction by a caller
+        that cares how long it holds the write lock."""
         facts: list[tuple[str, str]] = []
         if ends_at is not None:
             facts += window_facts(starts_at, ends_at)
@@ -117,7 +124,7 @@ class NoticeMailer:
             attachments.append(document)
             closing.insert(0, f"La nouvelle version du document est jointe à ce message ({document.name}).")
         if kind.sends_doc_pack:
-            attachments.append(MailAttachment(DOC_PACK_NAME, "application/zip", self._doc_pack()))
+            attachments.append(doc_pack or self.doc_pack())
             closing.insert(0, f"La documentation technique et fonctionnelle mise à jour est jointe ({DOC_PACK_NAME}).")
         letter = Letter(
             subject=f"[e-SAV] {kind.libelle} : {title}"

@@ -237,6 +237,8 @@ class PortalService:
                 if len(document.content) > MAX_FILE_BYTES:
                     raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="document", valeur=name)
                 attachment = MailAttachment(name, document.mime_type or "application/octet-stream", document.content)
+        # Zipping the documentation pack takes a while: not while holding the write lock.
+        pack = self._notices.doc_pack() if notice is not None and notice.sends_doc_pack and self._notices else None
         with self._store.write() as db:
             news_id = self._store.add_news(
                 kind=kind, title=title, body=shown, offer=offer, published_at=now, starts_at=starts_at
@@ -250,7 +252,7 @@ class PortalService:
                 assert starts_at is not None
                 self._notices.announce_notice(
                     db, notice, news_id, title, body, offer=offer, starts_at=starts_at,
-                    ends_at=ends_at if notice.needs_window else None, document=attachment, at=now,
+                    ends_at=ends_at if notice.needs_window else None, document=attachment, doc_pack=pack, at=now,
                 )  # fmt: skip
         return news_id
 

@@ -15,7 +15,7 @@ from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
-from gateway.services import NEWS_KINDS, UploadedFile
+from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
@@ -102,7 +102,7 @@ def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dic
         "fournisseur/actualites.html",
         status=status,
         items=ctx.gateway.portal.all_news(),
-        kinds=NEWS_KINDS,
+        kinds={k: v for k, v in NEWS_KINDS.items() if k != RATE_LIMIT_NEWS},  # rate limits: esav quota set
         notices={k.value: k.notice for k in NoticeKind},
         offers=_offers(ctx),
         erreur=erreur,
