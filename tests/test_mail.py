@@ -348,3 +348,18 @@ def test_the_operators_administrator_manages_its_addresses_on_the_portal(portal)
     actions = [(a.actor, a.action) for a in portal.gateway.store.audit() if a.actor == "OPE001/admin.alpha"]
     assert actions == [("OPE001/admin.alpha", "mail.adresse.ajout"), ("OPE001/admin.alpha", "mail.adresse.retrait")]
     assert signed_in(portal, TECH).get("/admin/adresses").status_code == 404
+
+
+def test_a_subject_never_carries_a_line_break(quiet):
+    """A title with line breaks (typed or pasted) becomes a one-line subject: no header can be injected."""
+    gateway = quiet
+    with gateway.store.write() as db:
+        mail_id = gateway.mail.queue(
+            db, "OPE001", Topic.MAINTENANCE, "essai/3", Letter("Coupure\r\nBcc: espion@example.com", ("x",))
+        )
+    assert gateway.mail.message(mail_id or 0).subject == "Coupure Bcc: espion@example.com"
+    with SmtpRelay() as relay:
+        assert gateway.mail.deliver(SmtpSender(_relay_settings(relay))).sent == [mail_id]
+        [received] = relay.wait_for(1)
+        assert received.rcpt_tos == ("esav@alpha.example", "exploitation@alpha.example")
+        assert received.message["Bcc"] is None

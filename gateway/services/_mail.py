@@ -214,7 +214,7 @@ class MailService:
             cause=cause,
             operator_code=operator_code,
             topic=topic.value,
-            subject=letter.subject,
+            subject=" ".join(letter.subject.split())[:250],  # one line: a header never takes a line break
             recipients=self.recipients(operator_code, topic),
             text_body=letter.text(),
             html_body=letter.html(),
