@@ -158,7 +158,7 @@ def _history_and_search_indexes(db: Database) -> None:
 
 
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
-# (12, 19, 20) are numbers reserved and not used.
+# (12, 19, 20, 24) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
     (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
@@ -180,7 +180,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
-    (24, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
+    (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
 ]
 
 
