@@ -6,7 +6,7 @@ against ``mail_ca`` or the system's CAs) and authentication when configured. A r
 (the message, the sender or every recipient) is permanent; anything else is temporary.
 
 ``MailDispatcher`` looks for due messages every ``mail_poll_s`` (a ``LoopingCall``) and sends them
-in one thread, one batch at a time, so the relay never holds up the reactor. Only the leader
+in its own thread, one batch at a time, so a slow relay never holds up the reactor or another pool. Only the leader
 process sends. Without a relay (``mail_relay_host`` empty) nothing is started: messages stay in the
 outbox, where ``esav mail outbox`` shows them.
 """
@@ -16,14 +16,16 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 import time
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from typing import Any
 
 from twisted.internet.task import LoopingCall
-from twisted.internet.threads import deferToThread
+from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 
 from gateway.config import Settings
 from gateway.services import MailDeliveryError, MailRun, MailService
@@ -110,26 +112,42 @@ class MailDispatcher:
         self._reactor = reactor
         self._busy = False
         self._last_check = float("-inf")
+        self._pool = ThreadPool(minthreads=0, maxthreads=1, name="esav-mail")
         self._loop = LoopingCall(self.tick)
         self._loop.clock = reactor
         self._poll_s = poll_s
+        self._shutdown: Any = None
 
     @property
     def running(self) -> bool:
         return bool(self._loop.running)
 
     def start(self) -> None:
+        self._pool.start()
         self._loop.start(self._poll_s, now=True)
+        # The pool's thread is not a daemon: a stopping reactor must stop it, or the process never exits.
+        self._shutdown = self._reactor.addSystemEventTrigger("before", "shutdown", self._stop_pool)
 
     def stop(self) -> None:
+        """Stop looking for messages; a batch in flight ends within the relay's timeout, in the background."""
         if self._loop.running:
             self._loop.stop()
+        if self._shutdown is not None:
+            self._reactor.removeSystemEventTrigger(self._shutdown)
+            self._shutdown = None
+        threading.Thread(target=self._pool.stop, name="esav-mail-stop", daemon=True).start()
+
+    def _stop_pool(self) -> None:
+        self._shutdown = None
+        if self._loop.running:
+            self._loop.stop()
+        self._pool.stop()
 
     def tick(self) -> None:
         if self._busy or not self._loop.running:
             return
         self._busy = True
-        d = deferToThread(self._run)
+        d = deferToThreadPool(self._reactor, self._pool, self._run)
         d.addBoth(self._done)
 
     def _run(self) -> MailRun:
