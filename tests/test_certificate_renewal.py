@@ -47,9 +47,7 @@ def _catalogue_call(live: LiveGateway, cert: Path, key: Path) -> object:
 
 
 def test_renewal_mails_the_new_certificate_and_both_work_until_the_old_one_expires(live, tmp_path):
-    """Renewed before its due day, the successor is issued and its delivery notice (with the public certificate,
-    never the key) queued for the operator; calls succeed with either certificate until the old one expires,
-    then with the new one only."""
+    """A renewal mails the new certificate (no key); both authenticate until the old one expires, then only the new."""
     now = datetime.now(UTC).replace(microsecond=0)
     live.clock.set(now)
     demo = pki_mod.certificate_info((live.pki.directory / "OPE001.pem").read_bytes()).fingerprint
@@ -105,8 +103,7 @@ def test_a_successor_expiring_first_is_not_a_renewal(live):
 
 
 def test_the_daily_reminder_lists_and_mails_what_was_not_renewed_in_time(live, caplog):
-    """In the window and without a successor: reminded once in the log and by mail, and listed every day as not
-    renewed in time; once renewed it is no longer listed."""
+    """A certificate not renewed in time is reminded once (log, mail) and listed daily until renewed."""
     old = _register(live, EXPIRY)
     watch = live.gateway.certificate_watch
     live.clock.set(datetime(2026, 12, 23, 0, 0, tzinfo=PARIS))
@@ -123,9 +120,7 @@ def test_the_daily_reminder_lists_and_mails_what_was_not_renewed_in_time(live, c
 
 
 def test_cli_renew_records_the_operators_own_certificate_and_reports_the_notice(tmp_path, session_pki, capsys):
-    """``esav certs expiring`` marks a certificate not renewed; ``esav certs renew CODE --cert FILE`` records the
-    operator's new one (chain checked), late, and queues its notice, after which the old one is shown renewed;
-    without ``--cert`` a certificate expiring before the current one is refused, exit 1, no traceback."""
+    """esav certs renew --cert records the operator's own certificate, late; expiring shows it renewed."""
     data = tmp_path / "data"
     shutil.copytree(demo_template(session_pki, DEFAULT_NOW, CATALOGUE), data)
     short = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=5)

@@ -75,9 +75,7 @@ def _queue_one(gateway: Gateway, cause: str = "essai/1") -> int:
 
 
 def test_a_published_notice_reaches_the_relay_from_the_running_server(tmp_path, session_pki):
-    """The server's mail worker sends the announcement off the request path: each operator's message goes to
-    its addresses only, in French with a plain and an HTML part, the documentation pack attached, the
-    Message-ID of the outbox; the outbox then says ENVOYE."""
+    """The server sends a notice to each operator's addresses: French text and HTML, doc pack, outbox's Message-ID."""
     with SmtpRelay() as relay:
         overrides = {"mail_relay_host": "127.0.0.1", "mail_relay_port": relay.port, "mail_starttls": False,
                      "mail_poll_s": 0.1}  # fmt: skip
@@ -146,8 +144,7 @@ def test_a_wrong_password_is_a_temporary_failure(quiet, session_pki):
 
 
 def test_temporary_failures_back_off_then_the_message_is_set_aside_and_retry_sends_it_once(quiet, capsys):
-    """451 on every attempt: the next attempt waits 1, 5, 15... minutes; the 8th failure sets the message aside
-    (ABANDONNE); ``esav mail retry`` sends it again, and it is received exactly once."""
+    """451 backs off 1, 5, 15… min, the 8th failure is a dead letter, retry sends it exactly once."""
     gateway = quiet
     clock = gateway.clock
     assert isinstance(clock, FixedClock)
@@ -195,8 +192,7 @@ def test_one_refused_recipient_among_several_is_noted_and_the_others_receive_it(
 
 
 def test_a_message_interrupted_while_being_sent_is_set_aside_not_sent_again(gateway):
-    """A claim left by a sender that stopped (the relay may have the message) is set aside for a person to
-    check, never sent again by itself."""
+    """A claim left by a sender that died mid-send is set aside for a person, never sent again by itself."""
     mail_id = _queue_one(gateway)
     assert gateway.store.claim_mail(mail_id, gateway.clock.now())
     clock = gateway.clock
@@ -208,8 +204,7 @@ def test_a_message_interrupted_while_being_sent_is_set_aside_not_sent_again(gate
 
 
 def test_the_message_is_written_in_the_transaction_of_its_change(gateway, monkeypatch):
-    """A publication that fails after its mail was queued leaves neither news nor mail; queueing the same
-    cause twice for one operator queues one message."""
+    """A failed publication leaves neither news nor mail; one cause queues one message per operator."""
     before = len(gateway.mail.outbox())
     news_before = len(gateway.portal.all_news())
 
@@ -234,8 +229,7 @@ def test_the_message_is_written_in_the_transaction_of_its_change(gateway, monkey
 
 
 def test_recipients_follow_the_topic_lists_each_address_once(gateway):
-    """Conditions go to the contract contact, the correspondent and the conditions list; maintenance to the
-    correspondent and the maintenance list; an address on two lists is written to once."""
+    """Recipients are the topic's list and the correspondent (conditions: the contract contact too), each once."""
     gateway.mail.add_address("OPE001", "conditions", "esav@alpha.example", author="test")
     assert gateway.mail.recipients("OPE001", Topic.CONDITIONS) == ("contrats@alpha.example", "esav@alpha.example")
     assert gateway.mail.recipients("OPE001", Topic.MAINTENANCE) == ("esav@alpha.example", "exploitation@alpha.example")
@@ -282,8 +276,7 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_manages_addresses_and_shows_the_outbox(gateway, capsys):
-    """``esav mail add/addresses/remove`` manage the lists (a bad address exits 1 with its reason, no
-    traceback); ``esav mail outbox`` and ``show`` display the waiting messages and their text."""
+    """esav mail add/addresses/remove/outbox/show/retry work; a bad address exits 1 with its reason."""
     data = str(gateway.store.path.parent)
     gateway.close()
     status, out, err = _esav(capsys, "mail", "add", "OPE003", "noc@gamma.example", "--liste", "correspondant",
@@ -331,8 +324,7 @@ def test_cli_send_uses_the_configured_relay(gateway, capsys, monkeypatch):
 
 
 def test_the_operators_administrator_manages_its_addresses_on_the_portal(portal):
-    """The administrator adds and removes addresses under /admin/adresses (a bad one is refused under the form,
-    422); another user gets 404; the change is audited with the administrator's login."""
+    """The administrator adds and removes addresses on /admin/adresses (bad one: 422), audited; others get 404."""
     admin = signed_in(portal, ADMIN)
     page = admin.get("/admin/adresses")
     assert page.status_code == 200 and "esav@alpha.example" in page.text

@@ -71,8 +71,7 @@ def _publish(gateway: Gateway, kind: NoticeKind, starts_at: datetime, **more: ob
 
 @pytest.mark.parametrize("kind", list(NoticeKind))
 def test_each_notice_is_refused_a_minute_short_and_mailed_on_time(gateway, kind):
-    """At its earliest date the notice is published and mailed to the operators concerned; a minute earlier it
-    is refused naming that date, and neither published nor mailed."""
+    """Each notice: refused a minute short of its period, published and mailed to those concerned on time."""
     assert earliest_start(kind, DEFAULT_NOW) == EARLIEST[kind]
     before = (len(gateway.portal.all_news()), len(gateway.mail.outbox()))
     if kind is not NoticeKind.CHANGEMENT_BON_DE_COMMANDE:
@@ -110,8 +109,7 @@ def test_interruptions_announce_dates_hours_and_durations_on_the_portal_and_by_m
 
 @pytest.mark.parametrize("kind", [k for k in NoticeKind if k.needs_document])
 def test_a_change_of_conditions_is_sent_with_the_new_document(gateway, kind):
-    """Conditions and annexes: refused without the new version of the document; mailed with it attached, to the
-    contract contact too."""
+    """Conditions and annexes are refused without the new document and mailed with it, to the contract contact too."""
     with pytest.raises(InvalidRequestError, match="joignez la nouvelle version du document"):
         gateway.portal.publish_news(kind.value, "Conditions", "Texte.", starts_at=EARLIEST[kind], author="test")
     news_id = _publish(gateway, kind, EARLIEST[kind])
@@ -123,8 +121,7 @@ def test_a_change_of_conditions_is_sent_with_the_new_document(gateway, kind):
 
 @pytest.mark.parametrize("kind", [NoticeKind.EVOLUTION_MINEURE, NoticeKind.EVOLUTION_MAJEURE])
 def test_a_web_service_evolution_is_sent_with_the_documentation_pack(gateway, kind):
-    """Minor and major evolutions carry the portal's documentation pack as a zip: WSDLs, XSDs, nomenclature,
-    mockups, test set; stored once however many operators receive it."""
+    """Minor and major evolutions carry the documentation pack as one zip (WSDLs, forms, test set), stored once."""
     news_id = _publish(gateway, kind, EARLIEST[kind])
     mails = gateway.mail.for_cause(f"actualite/{news_id}")
     [attachment] = gateway.mail.attachments(mails[0].id)
@@ -149,8 +146,7 @@ def test_plain_news_is_not_mailed(gateway):
 
 
 def test_a_declared_interruption_is_published_and_mailed(gateway):
-    """``maintenance.declare``: refused under two business days; once declared, the portal shows it and e-SAV's
-    subscribers (not OPE009) get its dates, hours and duration, in the same transaction."""
+    """maintenance.declare: refused under two business days, else published and mailed with dates and duration."""
     with pytest.raises(InvalidRequestError, match="deux jours ouvrés"):
         gateway.maintenance.declare(
             start=datetime(2026, 11, 20, 9, 59, tzinfo=PARIS), end=datetime(2026, 11, 20, 12, 0, tzinfo=PARIS),
@@ -177,8 +173,7 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_declare_and_publish_mail_the_operators(gateway, capsys, tmp_path):
-    """``esav maintenance declare`` and ``esav portail publier --document`` queue the mail with their change; the
-    portal's administrator reads the notice; ``esav mail outbox`` lists the messages."""
+    """esav maintenance declare and esav portail publier --document queue their mail; the outbox lists it."""
     data = str(gateway.store.path.parent)
     gateway.close()
     start = (datetime.now(PARIS) + timedelta(days=10)).replace(hour=22, minute=0, second=0, microsecond=0)

@@ -41,8 +41,7 @@ def gateway(tmp_path: Path, session_pki: SessionPki) -> Iterator[Gateway]:
 
 
 def test_a_limit_starts_the_next_day_and_is_published_and_mailed_the_day_before(gateway):
-    """Without a date, a limit set on Wednesday applies from Thursday 00:00 Paris; it is published for its
-    operator only and mailed to its correspondent and quotas list, with the limit and its start."""
+    """A limit set today starts tomorrow 00:00 Paris, published for its operator and mailed to it."""
     record = gateway.rate_limits.set_limit("OPE001", 120, actor="test", announcement="Surcharge du service.")
     assert record.effective_from == TOMORROW
     [mail] = gateway.mail.for_cause(f"quota/{record.id}")
@@ -74,8 +73,7 @@ def test_a_limit_does_not_apply_before_the_next_day(gateway):
 
 
 def test_a_limit_starting_the_same_day_is_refused_naming_the_earliest_start(gateway):
-    """A limit for today 23:59 is refused (the operator must be told the day before), naming 19/11/2026 00:00;
-    nothing is recorded, published or mailed."""
+    """A limit for later today is refused naming tomorrow 00:00; nothing is recorded, published or mailed."""
     before = (len(gateway.rate_limits.limits()), len(gateway.mail.outbox()), len(gateway.portal.all_news()))
     with pytest.raises(InvalidRequestError, match="au plus tôt le 19/11/2026 à 00:00") as refused:
         gateway.rate_limits.set_limit(
@@ -87,8 +85,7 @@ def test_a_limit_starting_the_same_day_is_refused_naming_the_earliest_start(gate
 
 
 def test_an_emergency_limit_needs_its_reason_applies_at_once_and_is_audited_and_mailed(gateway):
-    """An emergency without a reason is refused; with one it applies now, the flag and the reason are in the
-    audit, and the operator's message says it is an emergency and why."""
+    """An emergency limit needs a reason; it applies at once, audited with the reason, and says so in the mail."""
     with pytest.raises(InvalidRequestError, match="doit donner son motif"):
         gateway.rate_limits.set_limit("OPE001", 10, actor="test", announcement="x", emergency_reason="  ")
     record = gateway.rate_limits.set_limit(
@@ -111,8 +108,7 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_quota_set_announces_the_day_before_or_needs_urgence_and_motif(gateway, capsys):
-    """``esav quota set`` starts tomorrow 00:00 by default; a start today is refused (exit 1, the earliest date);
-    ``--urgence`` without ``--motif`` is a usage error; with both the limit applies now."""
+    """esav quota set starts tomorrow by default, refuses today, and needs --motif with --urgence."""
     data = str(gateway.store.path.parent)
     gateway.close()
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date()
