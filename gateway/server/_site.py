@@ -30,6 +30,7 @@ from gateway.ws.v2 import test as v2_test
 
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
 from ._line_tests import LineTestPoller
+from ._mail import MailDispatcher, start_mail
 from ._notifications import NotificationDispatcher, start_notifications
 from ._operations import Operations, operation_guards, start_operations
 from .tls import server_tls_options
@@ -136,6 +137,7 @@ class RunningGateway:
     line_tests: LineTestPoller | None = None
     notifications: NotificationDispatcher | None = None
     operations: Operations | None = None
+    mail: MailDispatcher | None = None
 
     @property
     def port_number(self) -> int:
@@ -149,6 +151,8 @@ class RunningGateway:
             self.line_tests.stop()
         if self.notifications is not None:
             self.notifications.stop()
+        if self.mail is not None:
+            self.mail.stop()
         if self.operations is not None:
             self.operations.stop()  # flushes the last counts
         return self.port.stopListening()
@@ -226,4 +230,6 @@ def start(
         line_tests.start()
     # Push events to operators' callback endpoints (issue 9), off the reactor thread; one process does it.
     notifications = start_notifications(gateway.notifications, settings, reactor) if leader else None
-    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations)
+    # E-mail to operators (notices, rate limits, certificates) through the SMTP relay; one process sends.
+    mail = start_mail(gateway.mail, settings, reactor) if leader else None
+    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations, mail)

@@ -15,6 +15,7 @@ from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
 from ._line_tests import create_line_test_tables
+from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
 from ._repair import repair_non_xml_text
@@ -185,6 +186,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
+    (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
 ]
 
 

@@ -97,6 +97,8 @@ _MESSAGES = {
     "deconnecte": "Vous êtes déconnecté.",
     "publie": "La publication est enregistrée.",
     "abonnement": "L'abonnement est enregistré.",
+    "adresse": "L'adresse de notification est ajoutée.",
+    "adresse-retiree": "L'adresse de notification est retirée.",
 }
 
 

@@ -8,6 +8,7 @@ from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
 from . import _views_field as field
+from . import _views_mail as mail
 from . import _views_portal as portal
 from . import _views_provider as provider
 from . import _views_space as space
@@ -59,6 +60,9 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/admin/utilisateurs/{user_id}/profil", admin.save_profile)
     app.route("POST", "/admin/utilisateurs/{user_id}/statut", admin.set_status)
     app.route("POST", "/admin/utilisateurs/{user_id}/supprimer", admin.remove_user)
+    app.route("GET", "/admin/adresses", mail.addresses)
+    app.route("POST", "/admin/adresses", mail.add_address)
+    app.route("POST", "/admin/adresses/retirer", mail.remove_address)
     # The provider's staff (agents only; 404 to operators' users)
     for method, path, handler in (
         ("GET", "", provider.home),
