@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from gateway._demo_calendar import DEMO_REFERENCE_DAY, demo_versions, ensure_demo_calendar
 from gateway.domain.clock import PARIS, to_paris
 from gateway.domain.network_events import EventKind
 from gateway.security import pki
@@ -19,9 +20,12 @@ __all__ = [
     "DEMO_AGENTS",
     "DEMO_OPERATORS",
     "DEMO_PRESTATIONS_CSV",
+    "DEMO_REFERENCE_DAY",
     "DEMO_USERS",
     "DemoInfo",
     "build_demo",
+    "demo_versions",
+    "ensure_demo_calendar",
     "ensure_provider_pki",
 ]
 

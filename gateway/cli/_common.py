@@ -40,7 +40,9 @@ def data_option(f: F) -> F:
 
 
 def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
-    return load_settings(config_file, data_dir=data_dir, **overrides)
+    from gateway._demo_calendar import apply_demo_calendar  # a demo's own dates, unless configured
+
+    return apply_demo_calendar(load_settings(config_file, data_dir=data_dir, **overrides))
 
 
 @contextmanager

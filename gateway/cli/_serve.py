@@ -13,7 +13,8 @@ from twisted.internet.error import CannotListenError
 
 from gateway.adapters import NetworkSimulator
 from gateway.config import Settings
-from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
+from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_provider_pki
+from gateway.domain.clock import SystemClock
 from gateway.services import Gateway
 
 from ._common import data_option, esav_errors, open_gateway, settings_from
@@ -100,6 +101,8 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    if with_demo:  # the demo's catalogue and versions, dated from the day it is first built
+        settings = ensure_demo_calendar(settings, SystemClock().now())
     gateway = Gateway.open(
         settings.database,
         catalogue_dir=settings.catalogue_dir,
@@ -170,7 +173,7 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 @esav_errors
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
-    settings = settings_from(config_file, data_dir)
+    settings = ensure_demo_calendar(settings_from(config_file, data_dir), SystemClock().now())
     with open_gateway(settings) as gateway:
         info = build_demo(gateway, settings.pki_dir)
     click.echo(f"Démonstration prête dans {settings.data_dir}.")
