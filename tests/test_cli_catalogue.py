@@ -154,12 +154,12 @@ def test_sample_of_unknown_form_is_refused(capsys):
     assert status == 1 and "[REQUETE_INVALIDE]" in err and "Traceback" not in out + err
 
 
-def test_diff_ftth_json_is_breaking_with_six_months_notice(capsys):
-    """SIG_FTTH 1.0 → 2.0 adds a mandatory field: breaking, a major evolution, six months' notice."""
+def test_diff_ftth_json_is_breaking_yet_a_minor_evolution_with_two_months_notice(capsys):
+    """SIG_FTTH 1.0 → 2.0 adds a mandatory field: breaking, yet a form evolution is minor: two months' notice."""
     status, out, _ = esav(capsys, "diff", "SIG_FTTH", "1.0", "2.0", "--json")
     assert status == 0
     result = json.loads(out)
-    assert (result["verdict"], result["evolution"], result["notice_months"]) == ("breaking", "major", 6)
+    assert (result["verdict"], result["evolution"], result["notice_months"]) == ("breaking", "minor", 2)
     assert result["added_mandatory"] == ["/signalisationFtth/segmentMarche"]
     assert result["added"] == ["/signalisationFtth/segmentMarche", "/signalisationFtth/equipements/hexacle"]
     assert result["removed"] == result["made_mandatory"] == result["values_removed"] == []
@@ -180,7 +180,10 @@ def test_diff_text_shows_changes_and_notice(capsys):
     status, out, _ = esav(capsys, "diff", "SIG_FTTH", "2.0", "1.0")
     assert status == 0
     assert "- champ supprimé : /signalisationFtth/segmentMarche" in out
-    assert out.splitlines()[-1] == "Évolution majeure : préavis de 6 mois aux opérateurs."
+    assert out.splitlines()[-2:] == [
+        "Des instances de l'ancienne version peuvent être refusées : elle reste acceptée un mois.",
+        "Évolution mineure (évolution de formulaire) : préavis de 2 mois aux opérateurs.",
+    ]
 
 
 def test_diff_unknown_version_is_refused(capsys):

@@ -25,6 +25,7 @@ from gateway.catalogue import (
     sample,
 )
 from gateway.domain.clock import PARIS, SystemClock, parse_instant
+from gateway.domain.form_evolutions import FORM_EVOLUTION_NOTICE_MONTHS
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue
 from gateway.store import Store
@@ -33,8 +34,9 @@ from ._common import data_option, echo_json, esav_errors, settings_from
 
 __all__ = ["catalogue"]
 
-#: Notice the provider gives operators before a new form version enters production (months).
-NOTICE_MONTHS = {"compatible": 2, "breaking": 6}
+#: Notice the provider gives operators before a new form version enters production (months): a form
+#: evolution is a minor evolution (e-SAV 12.1), compatible or not.
+NOTICE_MONTHS = {"compatible": FORM_EVOLUTION_NOTICE_MONTHS, "breaking": FORM_EVOLUTION_NOTICE_MONTHS}
 _MAX_STATUS = 255
 
 
@@ -126,7 +128,7 @@ def _diff_json(result: FormDiff) -> dict[str, Any]:
         "old": result.old,
         "new": result.new,
         "verdict": result.verdict,
-        "evolution": "major" if result.breaking else "minor",
+        "evolution": "minor",
         "notice_months": NOTICE_MONTHS[result.verdict],
         "added": list(result.added),
         "added_mandatory": list(result.added_mandatory),
@@ -159,8 +161,11 @@ def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool
         return
     for line in result.lines():
         click.echo(line)
-    kind = "majeure" if result.breaking else "mineure"
-    click.echo(f"Évolution {kind} : préavis de {NOTICE_MONTHS[result.verdict]} mois aux opérateurs.")
+    if result.breaking:
+        click.echo("Des instances de l'ancienne version peuvent être refusées : elle reste acceptée un mois.")
+    click.echo(
+        f"Évolution mineure (évolution de formulaire) : préavis de {NOTICE_MONTHS[result.verdict]} mois aux opérateurs."
+    )
 
 
 def _instant(text: str | None) -> datetime:

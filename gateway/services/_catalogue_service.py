@@ -13,9 +13,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gateway.catalogue import Catalogue, CodeList, VersionStatus, lint
-from gateway.domain.clock import Clock
+from gateway.domain.clock import Clock, to_paris
 from gateway.errors import CatalogueError, ErrorDetail, UnknownCodeError, quote
 from gateway.store import Store
+
+from ._form_notice import check_form_notices, declared_form_versions
 
 __all__ = [
     "CatalogueService",
@@ -144,10 +146,13 @@ def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) ->
             f"Catalogue {root} refusé : {len(problems)} problème{plural}",
             details=[ErrorDetail(str(p.file), p.message, p.line) for p in problems],
         )
-    Catalogue.load(root)  # what the gateways will do: must succeed too
+    catalogue = Catalogue.load(root)  # what the gateways will do: must succeed too
     fingerprint = catalogue_fingerprint(root)
     now = clock.now()
+    today = to_paris(now).date()
+    baseline = check_form_notices(store, catalogue, today)  # a new form version keeps its two months' notice
     with store.write() as db:
+        store.record_form_versions(db, declared_form_versions(catalogue), today, held=not baseline)
         publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=now)
         store.add_audit(
             db, at=now, actor=author, action="catalogue.publication", target=str(root),

@@ -19,6 +19,7 @@ from ._mail import (
     MailRecord,
 )
 from ._network_events import NetworkEventRecord
+from ._offer_calendar import OfferLaunch
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
 from ._records import (
     AttachmentRecord,
@@ -67,6 +68,7 @@ __all__ = [
     "MailRecord",
     "NetworkEventRecord",
     "NewsRecord",
+    "OfferLaunch",
     "OperatorRecord",
     "Page",
     "PrestationRecord",

@@ -17,6 +17,7 @@ from ._integration import create_attestation_tables, create_journal_tables, crea
 from ._line_tests import create_line_test_tables
 from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
+from ._offer_calendar import create_offer_calendar_tables
 from ._portal import add_contract_terms, create_portal_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
@@ -187,6 +188,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
+    (26, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
 ]
 
 

@@ -27,6 +27,7 @@ from ._integration import IntegrationStore
 from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
+from ._offer_calendar import OfferCalendarStore
 from ._portal import PortalStore
 from ._records import (
     AttachmentRecord,
@@ -83,7 +84,8 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore):
+            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore,
+            OfferCalendarStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
