@@ -11,6 +11,7 @@ import zeep
 from support import DEFAULT_NOW, LiveGateway, deposit, example_form, fault_code
 from web_support import ADMIN, TECH, csrf_of, signed_in
 
+from gateway.cli import main
 from gateway.domain.clock import PARIS, FixedClock
 from gateway.domain.file_rules import FILE_RULES, check_file_name
 from gateway.errors import AuthenticationError, InvalidRequestError
@@ -151,27 +152,42 @@ def test_a_new_activation_reopens_accesses_a_termination_had_closed(portal):
 # D. A new offer's month of set-up ------------------------------------------------------------------------
 
 
-def test_a_new_offer_is_refused_for_one_month_over_soap_and_on_the_portal(portal):
-    """OPE001 takes copper on 10/11/2026: deposits answer NON_HABILITE naming 10/12/2026, the page explains it and
-    refuses a POST; from 10/12/2026 the same deposit is accepted."""
-    portal.gateway.portal.set_contract(
-        "OPE001", "CUIVRE_DEGROUPAGE", "CT-OPE001-NEW", date(2026, 11, 10), files_provided=True
-    )
+def test_a_new_offer_is_set_up_for_one_month_from_its_launch_over_soap_and_on_the_portal(portal):
+    """Copper launched 10/11/2026: refused on both doors until 10/12/2026, pointing to the off-web procedure."""
+    data = str(portal.data_dir)
+    assert main(["portail", "lancement", "CUIVRE_DEGROUPAGE", "--date", "2026-11-10", "--data", data]) == 0
     with pytest.raises(zeep.exceptions.Fault) as refused:
         deposit(portal.client())
     assert fault_code(refused.value) == "NON_HABILITE" and "à partir du 10/12/2026" in refused.value.message
+    assert "procédure hors Web" in refused.value.message
     tech = signed_in(portal, TECH)
     page = tech.get("/esav/deposer?prestation=0140000001")
     assert 'id="mise-en-place"' in page.text and "à partir du 10/12/2026" in page.text
+    assert "procédure hors Web" in unescape(page.text)
     posted = tech.post(
         "/esav/deposer",
         {"prestation": "0140000001", "gravite": "MAJEURE"},
         form_page="/esav/deposer?prestation=0140000001",
     )
     assert posted.status_code == 422 and "en cours de mise en place" in unescape(posted.text)
-    assert deposit(portal.client(), "ETHERNET_CE2O").etat == "EN_DEPOT"  # an offer held long ago is not held back
+    assert deposit(portal.client(), "ETHERNET_CE2O").etat == "EN_DEPOT"  # an offer launched long ago
     at_paris(portal, 2026, 12, 10, 10, 0)
     assert deposit(portal.client()).etat == "EN_DEPOT"
+
+
+def test_an_operator_taking_an_established_offer_is_not_held_back(portal):
+    """OPE001 signs a copper contract on 10/11/2026, an offer marketed long before: deposits are accepted at once."""
+    portal.gateway.portal.set_contract(
+        "OPE001", "CUIVRE_DEGROUPAGE", "CT-OPE001-NEW", date(2026, 11, 10), files_provided=True
+    )
+    assert deposit(portal.client()).etat == "EN_DEPOT"
+
+
+def test_launching_an_unknown_offer_is_refused_naming_it(portal, capsys):
+    """`esav portail lancement` of an offer the catalogue does not know exits 1 naming it; nothing is recorded."""
+    assert main(["portail", "lancement", "OFFRE_X", "--date", "2026-11-10", "--data", str(portal.data_dir)]) == 1
+    assert "OFFRE_X" in capsys.readouterr().err
+    assert portal.gateway.store.offer_launches() == []
 
 
 # E. The ticket list filters the user's offers before paging; failed logins are purged ---------------------

@@ -14,6 +14,7 @@ from ._integration import integration, operators_validate
 from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
+from ._offers import lancement, lancements
 from ._portal import portail
 from ._sav import sav
 from ._serve import demo, pki_init, serve
@@ -53,6 +54,8 @@ cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal (issue 10)
+portail.add_command(lancement)  # offers' commercial launches: their month of set-up
+portail.add_command(lancements)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -230,7 +230,7 @@ def contrat(
     day: datetime,
     fichiers: bool,
 ) -> None:
-    """Enregistrer le contrat d'OFFER pour OPERATOR : ses signalisations sont traitées un mois après sa date."""
+    """Enregistrer le contrat d'OFFER pour OPERATOR (et si « Mes fichiers » y figure)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.portal.set_contract(

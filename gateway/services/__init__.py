@@ -43,6 +43,7 @@ from ._mail import (
 from ._network_events import NetworkEventService
 from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
+from ._offer_launches import OFF_WEB_PROCEDURE, OfferLaunchService
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
@@ -83,6 +84,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_EVENTS_PAGE",
     "NEWS_KINDS",
+    "OFF_WEB_PROCEDURE",
     "PRESTATION_CSV_COLUMNS",
     "RATE_LIMIT_NEWS",
     "READ",
@@ -124,6 +126,7 @@ __all__ = [
     "NetworkEventService",
     "NoticeMailer",
     "NotificationService",
+    "OfferLaunchService",
     "OperationStats",
     "PortalService",
     "PortalUser",

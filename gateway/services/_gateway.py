@@ -26,6 +26,7 @@ from ._mail import MailService
 from ._network_events import NetworkEventService
 from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
+from ._offer_launches import OfferLaunchService
 from ._portal import PortalService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
@@ -63,6 +64,7 @@ class Gateway:
         self.notices = NoticeMailer(store, self.clock, self.mail)
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
+        self.offer_launches = OfferLaunchService(store, self.clock, catalogue.offers())  # new offers' set-up
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         self.admin = AdminService(store, self.clock, catalogue.offers())

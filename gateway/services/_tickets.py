@@ -21,7 +21,6 @@ from gateway.domain.states import (
     TicketState,
     check_closure_refusal,
 )
-from gateway.domain.subscriptions import offer_ready_on
 from gateway.errors import (
     DuplicateError,
     HistoryOutOfRangeError,
@@ -36,6 +35,7 @@ from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
 from ._events import record_state_change
 from ._lifecycle import Lifecycle
+from ._offer_launches import OFF_WEB_PROCEDURE, OfferLaunchService
 from ._text import check_text
 from ._views import (
     AttachmentIn,
@@ -79,14 +79,9 @@ class SignalisationService:
     # Deposit ------------------------------------------------------------------------------------
 
     def offer_set_up_until(self, operator_code: str, offer: str) -> date | None:
-        """The day tickets of ``offer`` are first handled for the operator, while the offer is still in
-        its month of set-up after the operator took it (its contract's date); None once ready, or when
-        no contract dates it (offers held before contracts were recorded)."""
-        contract = self._store.contract(operator_code, offer)
-        if contract is None:
-            return None
-        ready = offer_ready_on(date.fromisoformat(contract.signed_on))
-        return ready if to_paris(self._clock.now()).date() < ready else None
+        """The day tickets of ``offer`` are first handled in e-SAV while the offer is in its month of
+        set-up from the provider's commercial launch (the same for every operator); None once ready."""
+        return OfferLaunchService(self._store, self._clock, []).set_up_until(offer)
 
     def deposit(self, caller: Caller, request: DepositRequest) -> DepositReceipt:
         """Store a new ticket durably and return its reference (the acknowledgement of receipt)."""
@@ -120,11 +115,11 @@ class SignalisationService:
                 valeur=request.identifiant_prestation,
             )
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
-        if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
+        if ready_on is not None:  # a new offer's month of set-up from its launch (e-SAV annex 1)
             raise NotEntitledError(
-                f"Offre {quote(request.code_offre)} en cours de mise en place pour {caller.operator_code} : ses "
-                f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
-                "prise de l'offre).",
+                f"Offre {quote(request.code_offre)} en cours de mise en place dans e-SAV : ses signalisations y "
+                f"sont traitées à partir du {ready_on:%d/%m/%Y} (un mois après son lancement commercial). "
+                + OFF_WEB_PROCEDURE,
                 chemin="codeOffre",
                 valeur=ready_on.isoformat(),
             )
