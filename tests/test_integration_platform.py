@@ -242,6 +242,22 @@ def test_campaign_reports_progress_per_domain(platform: LivePlatform) -> None:
     assert (progress.complete, done) == (False, {"signalisation": True, "test": False})
 
 
+def test_one_successful_call_of_a_domains_web_service_validates_it(platform: LivePlatform, capsys) -> None:
+    """One deposit validates signalisation, as the seed asks; the stricter campaign (`--stricte`) wants both calls."""
+    _deposit(platform, "OPE003", "ACCEPTEE_CLOSE_VALIDEE")
+    progress = platform.client("OPE003", "integration").service.consulterCampagne()
+    done = {d.domaine: d.valide for d in progress.domaines.domaineCampagne}
+    assert done == {"signalisation": True, "test": False}
+    data = str(platform.data_dir)
+    capsys.readouterr()
+    assert main(["integration", "campagne", "OPE003", "--stricte", "--json", "--data", data]) == 0
+    strict = {d["domaine"]: d["valide"] for d in json.loads(capsys.readouterr().out)["domaines"]}
+    assert strict == {"signalisation": False, "test": False}
+    assert main(["integration", "campagne", "OPE003", "--json", "--data", data]) == 0
+    seed = {d["domaine"]: d["valide"] for d in json.loads(capsys.readouterr().out)["domaines"]}
+    assert seed == {"signalisation": True, "test": False}
+
+
 def test_attestation_is_refused_before_any_domain_is_complete(platform: LivePlatform) -> None:
     """obtenirAttestation with an empty campaign is a REQUETE_INVALIDE fault naming what is missing."""
     with pytest.raises(zeep.exceptions.Fault) as raised:

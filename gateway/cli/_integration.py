@@ -137,13 +137,19 @@ def integration_journal(
 @click.argument("operator")
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@click.option(
+    "--stricte", "strict", is_flag=True, help="Campagne stricte : chaque appel nommé du domaine (au lieu d'un seul)."
+)
 @esav_errors
-def integration_campaign(operator: str, config_file: Path | None, data_dir: Path | None, as_json: bool) -> None:
-    """Avancement de la campagne de validation d'un opérateur, par domaine."""
+def integration_campaign(
+    operator: str, config_file: Path | None, data_dir: Path | None, as_json: bool, strict: bool = False
+) -> None:
+    """Avancement de la campagne de validation d'un opérateur, par domaine (au moins un appel réussi d'un web
+    service du domaine ; --stricte : chacun des appels nommés)."""
     settings = _platform_settings(config_file, data_dir)
     gateway, platform = _platform(settings, DEFAULT_ROBOT_FILE)
     try:
-        progress = platform.campaign(operator)
+        progress = platform.campaign(operator, strict=strict)
     finally:
         gateway.close()
     if as_json:

@@ -12,7 +12,14 @@ from ._attestation import (
     sign_attestation,
     verify_attestation,
 )
-from ._campaign import REQUIRED_CALLS, CampaignProgress, DomainProgress, IntegrationPlatform, OperationProgress
+from ._campaign import (
+    DOMAIN_SERVICES,
+    REQUIRED_CALLS,
+    CampaignProgress,
+    DomainProgress,
+    IntegrationPlatform,
+    OperationProgress,
+)
 from ._journal import CallJournal
 from ._paths import DEFAULT_ROBOT_FILE, RobotPath, RobotPaths, RobotStep, load_robot_paths
 from ._platform import PlatformNetwork, RunningPlatform, build_sandbox, open_platform_gateway, start_platform
@@ -20,6 +27,7 @@ from ._robot import ROBOT_AUTHOR, ScenarioRobot
 
 __all__ = [
     "DEFAULT_ROBOT_FILE",
+    "DOMAIN_SERVICES",
     "REQUIRED_CALLS",
     "ROBOT_AUTHOR",
     "Attestation",

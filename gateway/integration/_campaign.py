@@ -1,9 +1,13 @@
 """The validation campaign (ESAV-WS §10) and the platform's use cases for operators and staff.
 
-An operator is validated for a domain once the journal holds, in one API version, a successful
-call (answered without fault) of each required operation: ``deposerSignalisation`` and
-``consulterEtatSignalisation`` for ``signalisation``; ``lancerTest`` and ``consulterResultatTest``
-for ``test``. The attestation covers the domains complete in the newest version where any is.
+An operator is validated for a domain once the journal holds, in one API version, at least one
+successful call (answered without fault) of a web service of that domain, as the e-SAV conditions
+ask (5.2.1: "faire appel à au moins un Web Service du catalogue ... selon le domaine"):
+``signalisation`` or ``rendezvous`` for ``signalisation``, ``test`` for ``test``. The stricter
+campaign (``strict``), offered to operators who want more assurance, requires instead each named
+operation: ``deposerSignalisation`` and ``consulterEtatSignalisation`` for ``signalisation``;
+``lancerTest`` and ``consulterResultatTest`` for ``test``. The attestation covers the domains
+complete in the newest version where any is.
 """
 
 from __future__ import annotations
@@ -20,9 +24,19 @@ from gateway.store import JournalEntry
 from ._attestation import sign_attestation
 from ._journal import CallJournal
 
-__all__ = ["REQUIRED_CALLS", "CampaignProgress", "DomainProgress", "IntegrationPlatform", "OperationProgress"]
+__all__ = [
+    "DOMAIN_SERVICES",
+    "REQUIRED_CALLS",
+    "CampaignProgress",
+    "DomainProgress",
+    "IntegrationPlatform",
+    "OperationProgress",
+]
 
-#: domain → (service, operation) calls that must succeed.
+#: domain → the web services whose calls validate it (any one successful call does).
+DOMAIN_SERVICES: dict[str, tuple[str, ...]] = {"signalisation": ("signalisation", "rendezvous"), "test": ("test",)}
+
+#: domain → (service, operation) calls that must all succeed in the stricter campaign.
 REQUIRED_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
     "signalisation": (("signalisation", "deposerSignalisation"), ("signalisation", "consulterEtatSignalisation")),
     "test": (("test", "lancerTest"), ("test", "consulterResultatTest")),
@@ -84,11 +98,14 @@ class IntegrationPlatform:
         self._journal.flush()
         return self._gateway.store.journal(operator_code, after_id=after_id, since=since, limit=limit)
 
-    def campaign(self, operator_code: str) -> CampaignProgress:
+    def campaign(self, operator_code: str, *, strict: bool = False) -> CampaignProgress:
+        """Progress per domain: one successful call of the domain's services (``strict``: each named call)."""
         self._journal.flush()
         calls = self._gateway.store.successful_calls(operator_code)
         domains = []
-        for domain, required in REQUIRED_CALLS.items():
+        for domain, named in REQUIRED_CALLS.items():
+            called = sorted({(s, o) for _, s, o, _ in calls if s in DOMAIN_SERVICES[domain] and o})
+            required = named if strict or not called else tuple(called)
             operations = []
             for service, operation in required:
                 hits = [(v, at) for v, s, o, at in calls if s == service and o == operation]
@@ -100,7 +117,8 @@ class IntegrationPlatform:
                         min((at for _, at in hits), default=None),
                     )
                 )
-            complete_in = set.intersection(*(set(o.versions) for o in operations)) if operations else set()
+            versions = [set(o.versions) for o in operations]
+            complete_in = set.intersection(*versions) if strict else set.union(*versions)
             domains.append(DomainProgress(domain, tuple(operations), tuple(sorted(complete_in))))
         return CampaignProgress(operator_code, tuple(domains))
 
@@ -111,8 +129,8 @@ class IntegrationPlatform:
         if attestable is None:
             missing = [f"{o.operation}" for d in progress.domains for o in d.operations if not o.versions]
             raise InvalidRequestError(
-                "Campagne de validation incomplète : aucun domaine n'est encore validé "
-                f"(appels réussis manquants : {', '.join(missing)}).",
+                "Campagne de validation incomplète : aucun domaine n'est encore validé ; il faut au moins un "
+                f"appel réussi d'un web service par domaine (par exemple : {', '.join(missing)}).",
                 chemin="campagne",
             )
         version, domains = attestable
