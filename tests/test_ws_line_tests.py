@@ -144,25 +144,24 @@ def test_outcome_table_covers_every_demo_test_with_a_defect_and_an_echec():
 
 
 def test_counted_requests_are_recorded_per_operator_minute_and_operation(live):
-    """Deposit, state query, lancerTest, consulterResultatTest and TP/incident queries add to request_counts."""
+    """Deposit, state query, a test once it gives its result (not per poll) and TP/incident queries are counted."""
     signalisation, tests = live.client(), _tests(live)
     reference = deposit(signalisation).referenceSignalisation
     signalisation.service.consulterEtatSignalisation(reference)
     id_test = tests.service.lancerTest("FI-0001-0001", "ETAT_ONT").idTest
     tests.service.consulterResultatTest(id_test)
-    tests.service.consulterResultatTest(id_test)
+    tests.service.consulterResultatTest(id_test)  # still EN_COURS: polls are not requests
     tests.service.consulterTravauxProgrammes("FI-0001-0001")
     tests.service.consulterIncidentsReseau(None, "75111")
+    live.clock.advance(PAST_DELAY)
+    assert _wait_final(tests, id_test).statut == "TERMINE"
+    tests.service.consulterResultatTest(id_test)  # the result read again: still one request
     in_reactor(live.running.operations.flush)  # counted in memory, flushed about once a second
     counts = {(c.operation, c.minute): c.count for c in live.gateway.store.request_counts("OPE001")}
     assert counts == {
-        (operation, "2026-11-18T09:00Z"): n
-        for operation, n in (
-            ("deposerSignalisation", 1),
-            ("consulterEtatSignalisation", 1),
-            ("lancerTest", 1),
-            ("consulterResultatTest", 2),
-            ("consulterTravauxProgrammes", 1),
-            ("consulterIncidentsReseau", 1),
-        )
+        ("deposerSignalisation", "2026-11-18T09:00Z"): 1,
+        ("consulterEtatSignalisation", "2026-11-18T09:00Z"): 1,
+        ("consulterTravauxProgrammes", "2026-11-18T09:00Z"): 1,
+        ("consulterIncidentsReseau", "2026-11-18T09:00Z"): 1,
+        ("lancerTest", "2026-11-18T09:01Z"): 1,  # when it gave its result
     }

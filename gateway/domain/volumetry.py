@@ -7,29 +7,49 @@ aggregator, the store's tables, ``esav stats``, ``/metrics``) asks these functio
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
 __all__ = [
     "COUNTED_OPERATIONS",
     "LATENCY_BOUNDS_MS",
+    "LINE_TEST_OPERATION",
+    "PORTAL_SERIES",
     "bucket_of",
     "is_counted_request",
+    "line_test_series",
     "merge_buckets",
     "percentile_ms",
+    "portal_counted_operation",
 ]
 
 #: §8: "a test with its result, a TP or incident query, a deposit, a state query, a history query".
+#: The calls counted when answered; a line test is not among them: it counts once, when it gives its
+#: result (e-SAV art. 6: "une demande d'un test qui a abouti à la communication d'un résultat"), not
+#: at ``lancerTest`` nor at each poll of ``consulterResultatTest`` (see :func:`line_test_series`).
 COUNTED_OPERATIONS = frozenset(
     {
         "deposerSignalisation",
         "consulterEtatSignalisation",
         "consulterHistorique",
-        "lancerTest",
-        "consulterResultatTest",
         "consulterTravauxProgrammes",
         "consulterIncidentsReseau",
     }
+)
+
+#: The series a line test counts in when it gives its result.
+LINE_TEST_OPERATION = "lancerTest"
+
+#: Prefix of the portal's series: the same requests made on the pages of e-SAV en ligne.
+PORTAL_SERIES = "portail:"
+
+# The portal's pages that are counted requests when answered (status below 400), with their operation.
+_PORTAL_COUNTED = (
+    ("POST", re.compile(r"^/esav/deposer$"), "deposerSignalisation"),
+    ("GET", re.compile(r"^/esav/signalisations/[^/]+$"), "consulterEtatSignalisation"),
+    ("GET", re.compile(r"^/esav$"), "consulterHistorique"),
+    ("GET", re.compile(r"^/esav/reseau$"), "consulterTravauxProgrammes"),
 )
 
 #: Upper bounds (milliseconds) of the latency histogram's buckets; a last, open bucket follows.
@@ -42,6 +62,19 @@ def is_counted_request(operator: str | None, operation: str | None, fault_code: 
     """A counted request: an authenticated operator's call of a §8 operation that was answered
     (no fault): the work was done and the operator got its answer."""
     return operator is not None and fault_code is None and operation in COUNTED_OPERATIONS
+
+
+def line_test_series(channel: str) -> str:
+    """The series a finished line test counts in: ``lancerTest``, or ``portail:lancerTest`` from the portal."""
+    return PORTAL_SERIES + LINE_TEST_OPERATION if channel == "WEB" else LINE_TEST_OPERATION
+
+
+def portal_counted_operation(method: str, path: str) -> str | None:
+    """The portal series a page request counts in (``portail:deposerSignalisation``...), or None."""
+    for expected, pattern, operation in _PORTAL_COUNTED:
+        if method == expected and pattern.match(path):
+            return PORTAL_SERIES + operation
+    return None
 
 
 def bucket_of(duration_ms: float) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from gateway.adapters import NetworkElements, TestLostError, TestOutcome
 from gateway.catalogue import Catalogue, CodeValue
 from gateway.domain.clock import Clock
+from gateway.domain.volumetry import line_test_series
 from gateway.errors import InvalidRequestError, TestUnavailableError, UnknownPrestationError, quote
 from gateway.store import LineTestRecord, PrestationRecord, Store
 
@@ -87,6 +88,7 @@ class LineTestService:
                 "test_type": test_type,
                 "handle": handle,
                 "started_at": now,
+                "channel": caller.channel,
             },
             REFERENCE_PREFIX,
         )
@@ -144,6 +146,8 @@ class LineTestService:
                 assert done is not None
                 label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
                 record_test_result(self._store, db, done, libelle=label or done.diagnostic, at=now)
+                # The test counts once, now that it gives its result (volumetry), in its door's series.
+                self._store.add_counted_request(db, done.operator_code, line_test_series(done.channel), now)
             finished.append(done)
         return finished
 

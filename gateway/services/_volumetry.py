@@ -80,6 +80,12 @@ class Volumetry:
             agg.total_ms += duration_ms
             agg.buckets[bucket_of(duration_ms)] += 1
 
+    def count(self, operator: str, operation: str) -> None:
+        """Count one request made through another door than SOAP (a portal page, ``portail:...``), in memory."""
+        minute = minute_of(self._clock.now())
+        with self._lock:
+            self._counted[(operator, minute, operation)] += 1
+
     def flush(self) -> int:
         """Write what was counted since the last flush, in one transaction; the number of calls.
         On a store failure the counts are kept for the next flush."""
@@ -145,5 +151,5 @@ class Volumetry:
                 p95_ms=percentile_ms(buckets[key], 0.95),
                 p99_ms=percentile_ms(buckets[key], 0.99),
             )
-            for key in sorted(calls)
+            for key in sorted(set(calls) | set(counted))  # the portal's series have counts and no SOAP calls
         ]

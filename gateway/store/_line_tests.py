@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from ._db import from_ts, to_ts
 from ._parts import StorePart
 
-__all__ = ["LineTestRecord", "LineTestStore", "create_line_test_tables"]
+__all__ = ["LineTestRecord", "LineTestStore", "add_line_test_channel", "create_line_test_tables"]
 
 RUNNING = "EN_COURS"
 
@@ -31,6 +31,7 @@ class LineTestRecord:
     measurements: tuple[tuple[str, str, str], ...]  # (name, value, unit)
     started_at: datetime
     ended_at: datetime | None
+    channel: str = "WS"  # the door it was launched through: WS (web services) or WEB (portal)
 
 
 def create_line_test_tables(db: Database) -> None:
@@ -55,6 +56,11 @@ def create_line_test_tables(db: Database) -> None:
     )
     db.table("line_tests").create_index(["reference"], unique=True)
     db.table("line_tests").create_index(["status"])
+
+
+def add_line_test_channel(db: Database) -> None:
+    """The door each line test came through, so that its result counts in that door's series."""
+    db.conn.execute("ALTER TABLE line_tests ADD COLUMN channel TEXT NOT NULL DEFAULT 'WS'")
 
 
 def _line_test(row: dict[str, Any]) -> LineTestRecord:

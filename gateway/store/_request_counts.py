@@ -51,6 +51,14 @@ class RequestCountStore(StorePart):
                 [operator_code, minute_of(at), operation],
             )
 
+    def add_counted_request(self, db: Database, operator_code: str, operation: str, at: datetime) -> None:
+        """Add one request inside the caller's transaction (a line test's result, recorded with it)."""
+        db.conn.execute(
+            "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + 1",
+            [operator_code, minute_of(at), operation],
+        )
+
     def request_counts(self, operator_code: str | None = None) -> list[RequestCount]:
         where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
         rows = self._rows(f"SELECT * FROM request_counts {where} ORDER BY minute, operator_code, operation", params)

@@ -14,7 +14,7 @@ from ._call_stats import create_call_stats_tables
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
-from ._line_tests import create_line_test_tables
+from ._line_tests import add_line_test_channel, create_line_test_tables
 from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._offer_calendar import create_offer_calendar_tables
@@ -189,6 +189,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
     (26, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
+    (27, "volumetry: the door each line test came through", add_line_test_channel),
 ]
 
 

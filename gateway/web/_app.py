@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.domain.volumetry import portal_counted_operation
 from gateway.errors import EsavError, NotEntitledError, NotRecordedError
 from gateway.services import Gateway, PortalUser, ProviderAgent, WebSession
 
@@ -168,6 +169,10 @@ class WebApp:
             response = context.page(
                 "erreur.html", status=500, erreur=f"Erreur interne du fournisseur, incident {incident}."
             )
+        if context.user is not None and response.status < 400:  # the portal's counted requests (volumetry)
+            counted = portal_counted_operation(request.method, request.path)
+            if counted is not None:
+                self.gateway.volumetry.count(context.user.caller.operator_code, counted)
         if context.new_cookie is not None:
             response.cookies[SESSION_COOKIE] = (context.new_cookie, None)
         return response
