@@ -18,6 +18,7 @@ from ._offers import lancement, lancements
 from ._portal import portail
 from ._sav import sav
 from ._serve import demo, pki_init, serve
+from ._suspensions import operators_resume, operators_suspend
 from ._testset import testset
 from ._wsdl import wsdl
 
@@ -43,6 +44,8 @@ cli.add_command(wsdl)
 cli.add_command(bench)
 cli.add_command(notifications)
 operators.add_command(operators_validate)
+operators.add_command(operators_suspend)  # the provider cuts (and restores) an operator's access at once
+operators.add_command(operators_resume)
 cli.add_command(integration)
 cli.add_command(testset)
 # Running the service (issue 8).

@@ -47,6 +47,7 @@ from ._offer_launches import OFF_WEB_PROCEDURE, OfferLaunchService
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._suspensions import SuspensionService
 from ._text import check_text, non_xml_problem
 from ._tickets import (
     ATTACHMENT_TYPES,
@@ -140,6 +141,7 @@ __all__ = [
     "SignalisationService",
     "StateView",
     "SubscriptionService",
+    "SuspensionService",
     "TicketDetail",
     "UploadedFile",
     "Volumetry",

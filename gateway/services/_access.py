@@ -7,6 +7,7 @@ from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, NotEntitledError
 from gateway.store import Store
 
+from ._suspensions import suspension_refusal
 from ._views import Caller
 
 __all__ = ["DOMAINS", "AccessService"]
@@ -40,6 +41,9 @@ class AccessService:
                 f"Certificat client hors de sa période de validité (du {to_paris(cert.not_before):%d/%m/%Y} "
                 f"au {to_paris(cert.not_after):%d/%m/%Y})."
             )
+        suspended = suspension_refusal(operator)  # the provider cut every access (effective at once)
+        if suspended is not None:
+            raise suspended
         return Caller(
             operator.code,
             operator.name,

@@ -27,6 +27,7 @@ from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
 from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
 
+from ._suspensions import suspension_refusal
 from ._text import check_text
 from ._views import Caller
 
@@ -187,6 +188,10 @@ class AccountService:
             self._store.add_login_failure(login, ip, now)
             raise AuthenticationError("Identifiant ou mot de passe incorrect, ou compte suspendu.")
         self._store.clear_login_failures(login, ip)
+        operator = self._store.get_operator(user.operator_code) if user is not None else None
+        suspended = suspension_refusal(operator) if operator is not None else None
+        if suspended is not None:  # the right password, but the provider suspended the operator
+            raise AuthenticationError(suspended.libelle)
         if previous is not None:
             self.end_session(previous.session_id)
         if agent is not None:
@@ -207,7 +212,7 @@ class AccountService:
         if user is None or user.status != ACTIVE:
             return None
         operator = self._store.get_operator(user.operator_code)
-        if operator is None:
+        if operator is None or operator.suspended_at is not None:  # a suspension ends open sessions too
             return None
         held = self.offers_held(user.operator_code)
         eservices = frozenset(ESERVICES) if user.role == ADMINISTRATOR else user.eservices & frozenset(ESERVICES)

@@ -30,6 +30,7 @@ from ._offer_launches import OfferLaunchService
 from ._portal import PortalService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._suspensions import SuspensionService
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
 
@@ -65,6 +66,7 @@ class Gateway:
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.offer_launches = OfferLaunchService(store, self.clock, catalogue.offers())  # new offers' set-up
+        self.suspensions = SuspensionService(store, self.clock)  # the provider cuts an operator's access
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         self.admin = AdminService(store, self.clock, catalogue.offers())

@@ -28,6 +28,8 @@ class OperatorRecord:
     esav_integre: bool
     domains: frozenset[str]
     esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated), issue 10
+    suspended_at: str | None = None  # UTC instant the provider suspended every access (None: not suspended)
+    suspension_reason: str | None = None
 
 
 @dataclass(frozen=True)

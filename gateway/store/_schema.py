@@ -22,6 +22,7 @@ from ._portal import add_contract_terms, create_portal_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
+from ._suspensions import add_suspension_columns
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -190,6 +191,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
     (26, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
     (27, "volumetry: the door each line test came through", add_line_test_channel),
+    (28, "operators' suspension by the provider", add_suspension_columns),
 ]
 
 

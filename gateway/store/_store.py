@@ -42,6 +42,7 @@ from ._records import (
 from ._request_counts import RequestCountStore
 from ._schema import migrate
 from ._subscriptions import SubscriptionStore
+from ._suspensions import SuspensionStore
 
 __all__ = ["Store"]
 
@@ -79,13 +80,15 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
         esav_integre=bool(row["esav_integre"]),
         domains=frozenset(json.loads(row["domains"] or "[]")),
         esav_ends_on=row.get("esav_ends_on"),
+        suspended_at=row.get("suspended_at"),
+        suspension_reason=row.get("suspension_reason"),
     )
 
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
             CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore,
-            OfferCalendarStore):
+            OfferCalendarStore, SuspensionStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -220,7 +223,8 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         row = self._one(
             "SELECT c.fingerprint, c.operator_code, c.subject_cn, c.issuer_cn, c.serial, c.not_before, "
             "c.not_after, c.registered_at, c.revoked_at, o.code, o.name, o.esav_en_ligne, o.esav_integre, "
-            "o.domains, o.esav_ends_on FROM certificates c JOIN operators o ON o.code = c.operator_code "
+            "o.domains, o.esav_ends_on, o.suspended_at, o.suspension_reason "
+            "FROM certificates c JOIN operators o ON o.code = c.operator_code "
             "WHERE c.fingerprint = ?",
             [fingerprint],
         )

@@ -1,0 +1,69 @@
+"""Suspending an operator cuts its portal sign-in and every web-service call at once; lifting restores them."""
+
+from __future__ import annotations
+
+import os
+from html import unescape
+
+import pytest
+import zeep
+from support import deposit, fault_code
+from web_support import TECH, signed_in
+
+from gateway.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
+    for name in [n for n in os.environ if n.startswith("ESAV_")]:
+        monkeypatch.delenv(name)
+
+
+def esav(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_suspension_refuses_web_services_and_portal_at_once_and_resume_restores_them(portal, capsys) -> None:
+    """Suspended: NON_HABILITE over SOAP, WSDL refused, open session cut, sign-in refused; resume undoes it all."""
+    data = str(portal.data_dir)
+    tech = signed_in(portal, TECH)
+    client = portal.client()
+    status, out, err = esav(
+        capsys, "operators", "suspend", "OPE001", "--reason", "Manquement aux conditions", "--data", data
+    )
+    assert status == 0, err
+    with pytest.raises(zeep.exceptions.Fault) as refused:
+        deposit(client)
+    assert fault_code(refused.value) == "NON_HABILITE" and "suspendu" in refused.value.message
+    assert "Manquement aux conditions" in refused.value.message
+    wsdl = portal.session("OPE001").get(portal.url() + "?wsdl", timeout=30)
+    assert wsdl.status_code == 403 and "NON_HABILITE" in wsdl.text
+    page = tech.get("/esav")
+    assert page.url.split("?")[0].endswith("/connexion")  # the open session no longer opens any page
+    again = signed_in(portal).post("/connexion", {"login": TECH[0], "password": TECH[1], "suite": "/"})
+    assert again.status_code == 401 and "suspendu par le fournisseur" in unescape(again.text)
+    status, out, _ = esav(capsys, "audit", "--data", data, "--json")
+    assert '"operateur.suspension"' in out and "Manquement aux conditions" in out
+
+    status, _, err = esav(capsys, "operators", "resume", "OPE001", "--reason", "Régularisé", "--data", data)
+    assert status == 0, err
+    assert deposit(portal.client()).etat == "EN_DEPOT"
+    signed_in(portal, TECH)  # signs in again
+    status, out, _ = esav(capsys, "audit", "--data", data, "--json")
+    assert '"operateur.reprise"' in out
+
+
+def test_suspension_needs_a_reason_and_a_known_operator(portal, capsys) -> None:
+    """A blank reason, an unknown operator, resuming one not suspended: a message naming the problem, nothing done."""
+    data = str(portal.data_dir)
+    status, _, err = esav(capsys, "operators", "suspend", "OPE001", "--reason", "  ", "--data", data)
+    assert status == 1 and "motif est obligatoire" in err
+    status, _, err = esav(capsys, "operators", "suspend", "OPE999", "--reason", "x", "--data", data)
+    assert status == 1 and "OPE999" in err
+    status, _, err = esav(capsys, "operators", "resume", "OPE001", "--reason", "x", "--data", data)
+    assert status == 1 and "n'est pas suspendu" in err
+    assert deposit(portal.client()).etat == "EN_DEPOT"
