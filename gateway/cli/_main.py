@@ -14,7 +14,7 @@ from ._integration import integration, operators_validate
 from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
-from ._offers import lancement, lancements
+from ._offers import fin_contrat, lancement, lancements
 from ._portal import portail
 from ._sav import sav
 from ._serve import demo, pki_init, serve
@@ -59,6 +59,7 @@ for command in (capacity, travaux, incidents):
 cli.add_command(portail)  # the operators' portal (issue 10)
 portail.add_command(lancement)  # offers' commercial launches: their month of set-up
 portail.add_command(lancements)
+portail.add_command(fin_contrat)  # an offer contract's end: the offer leaves the operator's e-SAV
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""``esav portail lancement`` and ``esav portail lancements``: offers' commercial launches (month of set-up)."""
+"""`esav portail lancement|lancements` (offers' launches) and `esav portail fin-contrat` (a contract's end)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gateway.domain.subscriptions import offer_ready_on
 
 from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
 
-__all__ = ["lancement", "lancements"]
+__all__ = ["fin_contrat", "lancement", "lancements"]
 
 
 @click.command("lancement")
@@ -51,3 +51,28 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
         return
     for row in rows:
         click.echo(f"{row['offre']:20} lancée le {row['lancement']}, traitée dans e-SAV à partir du {row['pret_le']}")
+
+
+@click.command("fin-contrat")
+@data_option
+@click.argument("operator")
+@click.argument("offer")
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date de fin (l'offre sort ce jour-là)."
+)
+@click.option("--annuler", is_flag=True, help="Annuler la fin prévue du contrat.")
+@esav_errors
+def fin_contrat(
+    config_file: Path | None, data_dir: Path | None, operator: str, offer: str, day: datetime | None, annuler: bool
+) -> None:
+    """Dater la fin du contrat d'OFFER pour OPERATOR : dès cette date l'offre quitte son profil (droits,
+    formulaires, tests, « Mes fichiers ») et ses dépôts et tests par web services sont refusés."""
+    if (day is None) == (not annuler):
+        raise click.UsageError("Donnez --date AAAA-MM-JJ, ou --annuler.")
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        record = gateway.contract_ends.end(operator, offer, day.date() if day else None, author=provider_author())
+    if record.ends_on:
+        click.echo(f"Contrat {record.reference} ({operator} {offer}) : fin le {record.ends_on}.")
+    else:
+        click.echo(f"Contrat {record.reference} ({operator} {offer}) : plus de fin prévue.")

@@ -27,8 +27,7 @@ def operators_suspend(config_file: Path | None, data_dir: Path | None, code: str
     assert operator.suspended_at is not None
     since = to_paris(datetime.fromisoformat(operator.suspended_at))
     click.echo(
-        f"Opérateur {code} suspendu depuis le {since:%d/%m/%Y %H:%M} : portail et web services refusés "
-        "(NON_HABILITE)."
+        f"Opérateur {code} suspendu depuis le {since:%d/%m/%Y %H:%M} : portail et web services refusés (NON_HABILITE)."
     )
 
 

@@ -24,6 +24,7 @@ from ._catalogue_service import (
     publish_catalogue,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
+from ._contract_ends import ContractEndService
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
 from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
@@ -103,6 +104,7 @@ __all__ = [
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
+    "ContractEndService",
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",

@@ -239,8 +239,9 @@ class AccountService:
         return ProviderAgent(agent) if agent is not None and agent.status == ACTIVE else None
 
     def offers_held(self, operator_code: str) -> tuple[str, ...]:
-        """The offers an operator holds: those of its prestations."""
-        return tuple(sorted({p.code_offre for p in self._store.list_prestations(operator_code)}))
+        """The offers an operator holds: those of its prestations, but for those whose contract has ended."""
+        ended = self._store.ended_contract_offers(operator_code, to_paris(self._clock.now()).date().isoformat())
+        return tuple(sorted({p.code_offre for p in self._store.list_prestations(operator_code)} - ended))
 
     # Users (the operator's administrator) --------------------------------------------------------
 

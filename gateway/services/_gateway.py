@@ -16,6 +16,7 @@ from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import CatalogueService
 from ._certificate_renewal import CertificateRenewal
+from ._contract_ends import ContractEndService
 from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
@@ -67,6 +68,7 @@ class Gateway:
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.offer_launches = OfferLaunchService(store, self.clock, catalogue.offers())  # new offers' set-up
         self.suspensions = SuspensionService(store, self.clock)  # the provider cuts an operator's access
+        self.contract_ends = ContractEndService(store, self.clock)  # an ended contract's offer leaves e-SAV
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
         self.admin = AdminService(store, self.clock, catalogue.offers())

@@ -20,6 +20,7 @@ from gateway.domain.volumetry import line_test_series
 from gateway.errors import InvalidRequestError, TestUnavailableError, UnknownPrestationError, quote
 from gateway.store import LineTestRecord, PrestationRecord, Store
 
+from ._contract_ends import ContractEndService
 from ._events import record_test_result
 from ._views import Caller
 
@@ -162,6 +163,7 @@ class LineTestService:
             raise UnknownPrestationError(
                 f"Prestation {quote(identifiant)} inconnue.", chemin="identifiantPrestation", valeur=identifiant
             )
+        ContractEndService(self._store, self._clock).refuse_if_ended(caller.operator_code, prestation.code_offre)
         return prestation
 
     def _types_for(self, prestation: PrestationRecord) -> tuple[CodeValue, ...]:

@@ -33,6 +33,7 @@ from gateway.errors import (
 )
 from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
+from ._contract_ends import ContractEndService
 from ._events import record_state_change
 from ._lifecycle import Lifecycle
 from ._offer_launches import OFF_WEB_PROCEDURE, OfferLaunchService
@@ -114,6 +115,7 @@ class SignalisationService:
                 chemin="identifiantPrestation",
                 valeur=request.identifiant_prestation,
             )
+        ContractEndService(self._store, self._clock).refuse_if_ended(caller.operator_code, request.code_offre)
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
         if ready_on is not None:  # a new offer's month of set-up from its launch (e-SAV annex 1)
             raise NotEntitledError(

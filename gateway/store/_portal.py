@@ -56,6 +56,7 @@ class ContractRecord:
     signed_on: str  # ISO day
     summary: str
     files_provided: bool = False
+    ends_on: str | None = None  # ISO day the contract ends (the offer leaves the operator's e-SAV), if dated
 
 
 @dataclass(frozen=True)

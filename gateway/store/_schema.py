@@ -11,6 +11,7 @@ from ._accounts import create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables
+from ._contract_ends import add_contract_end_column
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
@@ -192,6 +193,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (26, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
     (27, "volumetry: the door each line test came through", add_line_test_channel),
     (28, "operators' suspension by the provider", add_suspension_columns),
+    (29, "offer contracts' end date", add_contract_end_column),
 ]
 
 

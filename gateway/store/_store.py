@@ -20,6 +20,7 @@ from ._accounts import AccountStore
 from ._appointments import AppointmentStore
 from ._audit import AuditStore
 from ._call_stats import CallStatsStore
+from ._contract_ends import ContractEndStore
 from ._db import CommitWaiter, Connections, from_ts, to_ts
 from ._events import EventStore
 from ._exploitation import ExploitationStore
@@ -88,7 +89,7 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
             CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore,
-            OfferCalendarStore, SuspensionStore):
+            OfferCalendarStore, SuspensionStore, ContractEndStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.

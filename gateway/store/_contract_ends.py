@@ -1,0 +1,33 @@
+"""The end date of an operator's offer contract: from that day the offer leaves its e-SAV profile."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from ._parts import StorePart
+
+__all__ = ["ContractEndStore", "add_contract_end_column"]
+
+
+def add_contract_end_column(db: Database) -> None:
+    db.conn.execute("ALTER TABLE operator_contracts ADD COLUMN ends_on TEXT")
+
+
+class ContractEndStore(StorePart):
+    """Date (or clear) the end of a contract."""
+
+    def set_contract_end(self, db: Database, operator_code: str, offer: str, ends_on: str | None) -> bool:
+        """The last day is the day before ``ends_on`` (ISO day); False when there is no such contract."""
+        cursor = db.conn.execute(
+            "UPDATE operator_contracts SET ends_on = ? WHERE operator_code = ? AND offer = ?",
+            [ends_on, operator_code, offer],
+        )
+        return cursor.rowcount == 1
+
+    def ended_contract_offers(self, operator_code: str, today: str) -> frozenset[str]:
+        """The offers whose contract with the operator has ended on or before ``today`` (ISO day)."""
+        rows = self._rows(
+            "SELECT offer FROM operator_contracts WHERE operator_code = ? AND ends_on IS NOT NULL AND ends_on <= ?",
+            [operator_code, today],
+        )
+        return frozenset(r["offer"] for r in rows)
