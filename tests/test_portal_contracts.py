@@ -19,14 +19,20 @@ from gateway.services import Caller, DepositRequest, Gateway
 
 BOTH = frozenset({"EN_LIGNE", "INTEGRE"})
 ORDER_FORM = {
-    "referenceContrat": "CT-OPE001-01",
+    "referenceContrat": "CG-OPE001-01-ESAV",
     "numeroAffaire": "AFF-2026-0001",
     "raisonSociale": "Opérateur Alpha SA",
     "siret": "44306184100047",
-    "representant": "Alice Alpha",
+    "representantNom": "Alpha",
+    "representantPrenom": "Alice",
     "telephone": "01 23 45 67 89",
     "courriel": "sav@alpha.example",
     "adresse1": "1 rue de Paris, 75011 Paris",
+    "faitA": "Paris",
+    "faitLe": "2026-11-16",
+    "signataireNom": "Martin",
+    "signatairePrenom": "Claire",
+    "signataireQualite": "Directrice générale",
 }
 COPPER_ONLY = ("CUIVRE_DEGROUPAGE",)
 

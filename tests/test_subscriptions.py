@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
-from support import DEFAULT_NOW
+import zeep
+from support import DEFAULT_NOW, deposit, fault_code
 from web_support import ADMIN, TECH, Browser
 
 from gateway.cli import main
-from gateway.domain.clock import FixedClock
+from gateway.domain.clock import PARIS, FixedClock
 from gateway.domain.subscriptions import MANDATORY, check_order_form, termination_date
 from gateway.errors import InvalidRequestError
 from gateway.services import Gateway
 
 COMPLETE = {
-    "referenceContrat": "CT-OPE002-01",
+    "referenceContrat": "CG-OPE002-01-ESAV",
     "numeroAffaire": "AFF-2026-0042",
     "raisonSociale": "Opérateur Beta SAS",
     "siret": "443 061 841 00047",
-    "representant": "Bernard Beta",
+    "representantNom": "Beta",
+    "representantPrenom": "Bernard",
     "telephone": "01 23 45 67 89",
     "courriel": "contrats@beta.example",
     "adresse1": "7 rue Paradis",
+    "faitA": "Paris",
+    "faitLe": "2026-11-16",
+    "signataireNom": "Martin",
+    "signatairePrenom": "Claire",
+    "signataireQualite": "Directrice générale",
     "adresse2": "13001 Marseille",
 }
 BOTH = frozenset({"EN_LIGNE", "INTEGRE"})
@@ -107,10 +114,10 @@ def test_the_provider_registers_and_activates_from_the_cli(tmp_path, capsys):
     gateway = Gateway.open(tmp_path / "esav.db")
     gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=False, esav_integre=False, domains=())
     gateway.close()
-    fields = [f"--champ={k}={v}" for k, v in COMPLETE.items() if k != "representant"]
+    fields = [f"--champ={k}={v}" for k, v in COMPLETE.items() if k != "representantNom"]
     assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) != 0
-    assert "representant: Champ obligatoire." in capsys.readouterr().err
-    fields.append("--champ=representant=Gaston Gamma")
+    assert "representantNom: Champ obligatoire." in capsys.readouterr().err
+    fields.append("--champ=representantNom=Gamma")
     assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) == 0
     reference = re.search(r"ABO\d{8}", capsys.readouterr().out).group(0)
     assert main(["portail", "activer", reference, "--data", data, "--date", "2026-12-01", "--acces", "INTEGRE"]) == 0
@@ -163,3 +170,41 @@ def test_operators_list_shows_when_a_termination_closes_the_accesses(tmp_path, c
     assert main(["operators", "list", "--data", data]) == 0
     line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))
     assert "accès : fermé depuis le 01/01/2020" in line, line
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"referenceContrat": "CG-OPE002-01"}, "referenceContrat", "suivie de « -ESAV »"),
+        ({"referenceContrat": "-ESAV"}, "referenceContrat", "suivie de « -ESAV »"),
+        ({"faitLe": "16 novembre"}, "faitLe", "Date invalide"),
+        ({"faitLe": "19/11/2026"}, "faitLe", "au plus tard le 18/11/2026"),
+    ],
+)
+def test_annex_3_contract_reference_and_signature_date(changes, field, message):
+    """The reference ends with -ESAV; the signature's date is a date, not after today."""
+    problems = check_order_form({**COMPLETE, **changes}, BOTH, date(2026, 11, 18))
+    assert [p.chemin for p in problems] == [field] and message in problems[0].libelle
+
+
+def test_the_order_form_page_has_annex_3s_signature_block_and_separate_names(portal):
+    """The portal's order form asks for last and first names apart, and for "Fait à", "le" and the signatory."""
+    admin = Browser(portal.web_url, str(portal.pki.directory / "ca.pem"))
+    admin.login(ADMIN)
+    page = admin.get("/abonnement").text
+    for name in ("representantNom", "representantPrenom", "faitA", "faitLe", "signataireNom", "signatairePrenom"):
+        assert f'name="{name}"' in page
+    assert 'name="signataireQualite"' in page and 'name="representant"' not in page
+
+
+def test_accesses_open_on_the_activation_date_not_before(portal):
+    """OPE002's subscription activated for 20/11/2026 on 18/11: its web services answer NON_HABILITE until then."""
+    subscriptions = portal.gateway.subscriptions
+    record = subscriptions.register("OPE002", COMPLETE, BOTH, "test")
+    subscriptions.activate(record.reference, date(2026, 11, 20), BOTH, "test")
+    client = portal.client("OPE002")
+    with pytest.raises(zeep.exceptions.Fault) as refused:
+        deposit(client, identifiantPrestation="0140000002")
+    assert fault_code(refused.value) == "NON_HABILITE"
+    portal.clock.set(datetime(2026, 11, 20, 0, 0, tzinfo=PARIS))
+    assert deposit(portal.client("OPE002"), identifiantPrestation="0140000002").etat == "EN_DEPOT"

@@ -25,14 +25,20 @@ STAFF_PAGES = (
 )
 #: A complete e-SAV order form (its SIRET carries a valid Luhn key).
 ORDER_FORM = {
-    "referenceContrat": "CT-OPE002-01",
+    "referenceContrat": "CG-OPE002-01-ESAV",
     "numeroAffaire": "AFF-2026-0099",
     "raisonSociale": "Opérateur Beta SAS",
     "siret": "44306184100047",
-    "representant": "Bernard Beta",
+    "representantNom": "Beta",
+    "representantPrenom": "Bernard",
     "telephone": "01 23 45 67 89",
     "courriel": "sav@beta.example",
     "adresse1": "7 rue Paradis, 13001 Marseille",
+    "faitA": "Paris",
+    "faitLe": "2026-11-16",
+    "signataireNom": "Martin",
+    "signatairePrenom": "Claire",
+    "signataireQualite": "Directrice générale",
 }
 
 

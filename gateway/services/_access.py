@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.domain.clock import Clock, to_paris
-from gateway.domain.subscriptions import access_closed
+from gateway.domain.subscriptions import access_closed, access_not_yet_open
 from gateway.errors import AuthenticationError, NotEntitledError
 from gateway.store import Store
 
@@ -52,7 +52,8 @@ class AccessService:
             author=f"{operator.code}/ws",
             # A terminated subscription closes e-SAV intégré on its effective day, by the clock (issue 10).
             esav_integre=operator.esav_integre
-            and not access_closed(operator.esav_ends_on, to_paris(now).date()),
+            and not access_closed(operator.esav_ends_on, to_paris(now).date())
+            and not access_not_yet_open(operator.esav_starts_on, to_paris(now).date()),
         )
 
     def require_ws_domain(self, caller: Caller, domain: str) -> None:

@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway.domain.clock import Clock, to_paris
-from gateway.domain.subscriptions import access_closed
+from gateway.domain.subscriptions import access_closed, access_not_yet_open
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
 from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
 
@@ -216,8 +216,13 @@ class AccountService:
             return None
         held = self.offers_held(user.operator_code)
         eservices = frozenset(ESERVICES) if user.role == ADMINISTRATOR else user.eservices & frozenset(ESERVICES)
-        if not operator.esav_en_ligne or access_closed(operator.esav_ends_on, to_paris(self._clock.now()).date()):
-            eservices -= {"ESAV"}  # never subscribed, or the subscription's termination has taken effect
+        today = to_paris(self._clock.now()).date()
+        if (
+            not operator.esav_en_ligne
+            or access_closed(operator.esav_ends_on, today)
+            or access_not_yet_open(operator.esav_starts_on, today)
+        ):  # never subscribed, its termination has taken effect, or its activation date is still to come
+            eservices -= {"ESAV"}
         offers = (
             dict.fromkeys(held, WRITE)
             if user.role == ADMINISTRATOR

@@ -52,7 +52,7 @@ class SubscriptionService:
             ErrorDetail(name, non_xml_problem(name, bad))
             for name in FIELDS
             if (bad := first_non_xml_char(form.get(name) or "")) is not None
-        ] or check_order_form(form, access)
+        ] or check_order_form(form, access, to_paris(self._clock.now()).date())
         if problems:
             plural = "s" if len(problems) > 1 else ""
             raise InvalidRequestError(
@@ -84,6 +84,8 @@ class SubscriptionService:
                 db, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
             )
             self._store.set_operator_access_end(db, subscription.operator_code, None)  # a new subscription: no end
+            # The accesses open on the activation date, not before (read at each request, like the end).
+            self._store.set_operator_access_start(db, subscription.operator_code, activated_on.isoformat())
             self._store.add_audit(
                 db, at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
                 details={"operateur": subscription.operator_code, "date": activated_on.isoformat(),

@@ -30,6 +30,7 @@ class OperatorRecord:
     esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated), issue 10
     suspended_at: str | None = None  # UTC instant the provider suspended every access (None: not suspended)
     suspension_reason: str | None = None
+    esav_starts_on: str | None = None  # ISO day e-SAV accesses open (the subscription's activation date)
 
 
 @dataclass(frozen=True)

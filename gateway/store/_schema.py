@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from ._access_start import add_access_start_column
 from ._accounts import create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
@@ -194,6 +195,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (27, "volumetry: the door each line test came through", add_line_test_channel),
     (28, "operators' suspension by the provider", add_suspension_columns),
     (29, "offer contracts' end date", add_contract_end_column),
+    (30, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ._access_start import AccessStartStore
 from ._accounts import AccountStore
 from ._appointments import AppointmentStore
 from ._audit import AuditStore
@@ -83,13 +84,14 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
         esav_ends_on=row.get("esav_ends_on"),
         suspended_at=row.get("suspended_at"),
         suspension_reason=row.get("suspension_reason"),
+        esav_starts_on=row.get("esav_starts_on"),
     )
 
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
             CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore,
-            OfferCalendarStore, SuspensionStore, ContractEndStore):
+            OfferCalendarStore, SuspensionStore, ContractEndStore, AccessStartStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -224,7 +226,7 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         row = self._one(
             "SELECT c.fingerprint, c.operator_code, c.subject_cn, c.issuer_cn, c.serial, c.not_before, "
             "c.not_after, c.registered_at, c.revoked_at, o.code, o.name, o.esav_en_ligne, o.esav_integre, "
-            "o.domains, o.esav_ends_on, o.suspended_at, o.suspension_reason "
+            "o.domains, o.esav_ends_on, o.suspended_at, o.suspension_reason, o.esav_starts_on "
             "FROM certificates c JOIN operators o ON o.code = c.operator_code "
             "WHERE c.fingerprint = ?",
             [fingerprint],
