@@ -51,6 +51,7 @@ def open_gateway(settings: Settings) -> Iterator[Gateway]:
     so a command prints what it did after the block. A failed commit raises ``NotRecordedError``,
     which ``esav_errors`` turns into a message and exit status 1."""
     gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    gateway.documentation.versions = settings.versions  # the specifications follow the configured registry
     try:
         with gateway.durable.committed():
             yield gateway

@@ -26,6 +26,7 @@ from ._catalogue_service import (
 from ._certificate_renewal import CertificateRenewal, Renewal
 from ._contract_ends import ContractEndService
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
+from ._documentation import DOC_ARCHIVE_NAME, Document, DocumentationPack, Section
 from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
@@ -74,6 +75,7 @@ __all__ = [
     "ADMINISTRATOR",
     "ATTACHMENT_TYPES",
     "DELIVERY_WINDOW",
+    "DOC_ARCHIVE_NAME",
     "DOC_PACK",
     "DOC_PACK_NAME",
     "DOMAINS",
@@ -108,6 +110,8 @@ __all__ = [
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
+    "Document",
+    "DocumentationPack",
     "Durability",
     "EventPage",
     "EventService",
@@ -139,6 +143,7 @@ __all__ = [
     "Renewal",
     "SavService",
     "SearchQuery",
+    "Section",
     "Sender",
     "SignalisationService",
     "StateView",

@@ -17,6 +17,7 @@ from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import CatalogueService
 from ._certificate_renewal import CertificateRenewal
 from ._contract_ends import ContractEndService
+from ._documentation import DocumentationPack
 from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
@@ -63,7 +64,9 @@ class Gateway:
         self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
         # E-mail to operators: their addresses, the outbox; the notices each change owes them.
         self.mail = MailService(store, self.clock)
-        self.notices = NoticeMailer(store, self.clock, self.mail)
+        # The documentation pack (annex 2): the portal's Documents page, and the zip evolutions' notices carry.
+        self.documentation = DocumentationPack(self.catalogue)
+        self.notices = NoticeMailer(store, self.clock, self.mail, doc_pack=self.documentation.zip)
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.offer_launches = OfferLaunchService(store, self.clock, catalogue.offers())  # new offers' set-up

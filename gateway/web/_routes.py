@@ -25,6 +25,7 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/deconnexion", auth.logout, shared=True)
     app.route("GET", "/", portal.home)
     app.route("GET", "/documents", portal.documents)
+    app.route("GET", "/documents/archive", portal.doc_archive)  # the whole pack as one zip
     app.route("GET", "/documents/{section}/{name}", portal.doc_file)
     app.route("GET", "/actualites", space.news)
     app.route("GET", "/contrats", space.contracts)

@@ -157,5 +157,6 @@ class RunningWeb:
 def start_web(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any = default_reactor) -> RunningWeb:
     """Listen for the portal on ``settings.web_port`` (call in the reactor thread)."""
     options = web_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes())
+    gateway.documentation.versions = settings.versions  # the Documents page's specifications, per version
     port = reactor.listenSSL(settings.web_port, build_web_site(gateway, settings), options, interface=settings.host)
     return RunningWeb(port)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import mimetypes
 
-from gateway.services import DOC_PACK, PortalUser, doc_pack_files
+from gateway.services import DOC_ARCHIVE_NAME, PortalUser
 
 from ._app import Context
 from ._http import HttpError, Response
 
-__all__ = ["doc_file", "documents", "home", "navigation"]
+__all__ = ["doc_archive", "doc_file", "documents", "home", "navigation"]
 
 
 def navigation(user: PortalUser | None) -> list[tuple[str, str]]:
@@ -48,27 +48,30 @@ def home(ctx: Context) -> Response:
 
 def documents(ctx: Context) -> Response:
     ctx.require_eservice("DOCUMENTS")
-    sections = [(key, title, doc_pack_files(folder, patterns)) for key, (title, folder, patterns) in DOC_PACK.items()]
-    return ctx.page("documents.html", sections=sections)
+    return ctx.page("documents.html", sections=ctx.gateway.documentation.sections(), archive=DOC_ARCHIVE_NAME)
+
+
+def doc_archive(ctx: Context) -> Response:
+    """The whole pack as one zip."""
+    ctx.require_eservice("DOCUMENTS")
+    headers = {"Content-Disposition": f'attachment; filename="{DOC_ARCHIVE_NAME}"'}
+    return Response(200, ctx.gateway.documentation.zip(), "application/zip", headers)
 
 
 def doc_file(ctx: Context, section: str, name: str) -> Response:
-    """One file of the doc pack (``name`` is its path with ``~`` for ``/``: one URL segment)."""
+    """One document of the pack (``name`` is its path with ``~`` for ``/``: one URL segment)."""
     ctx.require_eservice("DOCUMENTS")
-    if section not in DOC_PACK:
+    document = ctx.gateway.documentation.document(section, name.replace("~", "/"))
+    if document is None:  # only listed files: no path tricks
         raise HttpError(404, "Document introuvable.")
-    _, folder, patterns = DOC_PACK[section]
-    relative = name.replace("~", "/")
-    if relative not in doc_pack_files(folder, patterns):  # only listed files: no path tricks
-        raise HttpError(404, "Document introuvable.")
-    path = folder / relative
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    file_name = document.name.rsplit("/", 1)[-1]
+    kind = mimetypes.guess_type(file_name)[0] or document.media_type
     if kind.startswith("text/") or kind.endswith("xml"):
         kind += "; charset=utf-8"
-    headers = {"Content-Disposition": f'attachment; filename="{path.name}"'}
-    if path.suffix == ".html":  # a mockup: shown, with its own inline style and nothing else
+    headers = {"Content-Disposition": f'attachment; filename="{file_name}"'}
+    if file_name.endswith(".html"):  # a mockup, a guide, a specification: shown, with its own style and nothing else
         headers = {
             "Content-Disposition": "inline",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
         }
-    return Response(200, path.read_bytes(), kind, headers)
+    return Response(200, document.content(), kind, headers)
