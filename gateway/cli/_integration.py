@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from gateway.config import Settings
-from gateway.domain.clock import to_paris
+from gateway.demo import ensure_demo_calendar
+from gateway.domain.clock import SystemClock, to_paris
 from gateway.integration import (
     DEFAULT_ROBOT_FILE,
     AttestationError,
@@ -80,6 +81,8 @@ def integration_serve(
 
     reactor: Any = _reactor
     settings = _platform_settings(config_file, data_dir, port=port, host=host)
+    # The sandbox is the demo's: dated from the day it is first built, like the demo (docs/operations.md).
+    settings = ensure_demo_calendar(settings, SystemClock().now())
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
     paths = load_robot_paths(robot_file)
