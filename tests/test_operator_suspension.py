@@ -12,6 +12,8 @@ from web_support import TECH, signed_in
 
 from gateway.cli import main
 
+AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
+
 
 @pytest.fixture(autouse=True)
 def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,3 +69,23 @@ def test_suspension_needs_a_reason_and_a_known_operator(portal, capsys) -> None:
     status, _, err = esav(capsys, "operators", "resume", "OPE001", "--reason", "x", "--data", data)
     assert status == 1 and "n'est pas suspendu" in err
     assert deposit(portal.client()).etat == "EN_DEPOT"
+
+
+def test_the_providers_agent_suspends_and_restores_from_the_access_page(portal) -> None:
+    """/fournisseur/acces: the agent suspends OPE001 with a reason (then NON_HABILITE) and lifts it; blank refused."""
+    agent = signed_in(portal, AGENT, lands_on=None)
+    client = portal.client()  # its WSDL fetched before: once suspended, the WSDL itself is refused
+    assert "OPE001 — Opérateur Alpha" in unescape(agent.get("/fournisseur/acces").text)
+    blank = agent.post("/fournisseur/acces/OPE001/suspendre", {"motif": " "}, form_page="/fournisseur/acces")
+    assert blank.status_code == 422 and "motif est obligatoire" in unescape(blank.text)
+    done = agent.post(
+        "/fournisseur/acces/OPE001/suspendre", {"motif": "Impayés répétés"}, form_page="/fournisseur/acces"
+    )
+    assert done.status_code == 200 and "Suspendu depuis le 18/11/2026 10:00 (Impayés répétés)" in unescape(done.text)
+    with pytest.raises(zeep.exceptions.Fault) as refused:
+        deposit(client)
+    assert fault_code(refused.value) == "NON_HABILITE"
+    lifted = agent.post("/fournisseur/acces/OPE001/reprendre", {"motif": "Réglé"}, form_page="/fournisseur/acces")
+    assert lifted.status_code == 200 and "Suspension levée." in unescape(lifted.text)
+    assert deposit(portal.client()).etat == "EN_DEPOT"
+    assert signed_in(portal, TECH).get("/fournisseur/acces").status_code == 404  # not for operators' users

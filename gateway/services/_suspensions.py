@@ -36,6 +36,10 @@ class SuspensionService:
         self._store = store
         self._clock = clock
 
+    def operators(self) -> list[OperatorRecord]:
+        """Every operator, with its suspension if any (the provider's page of operators' access)."""
+        return self._store.list_operators()
+
     def suspend(self, operator_code: str, *, reason: str, author: str) -> OperatorRecord:
         operator = self._operator(operator_code)
         reason = _reason(reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.services import Gateway
 
+from . import _views_access as access
 from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
@@ -83,4 +84,8 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
+    # Operators' access: suspend at once, lift a suspension
+    app.route("GET", STAFF_PREFIX + "/acces", access.access, staff=True)
+    app.route("POST", STAFF_PREFIX + "/acces/{code}/suspendre", access.suspend_operator, staff=True)
+    app.route("POST", STAFF_PREFIX + "/acces/{code}/reprendre", access.resume_operator, staff=True)
     return app
