@@ -6,10 +6,12 @@ import configparser
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 
 import pytest
 from support import CATALOGUE, DEFAULT_NOW, SessionPki, deposit, start_gateway
+from web_support import TECH, signed_in
 
 from gateway.catalogue import Catalogue
 from gateway.cli import main
@@ -52,6 +54,8 @@ def test_demo_built_later_still_shows_a_cohabitation_and_a_retiring_version(demo
     assert deposit(v2, "FTTH_ACCES", version="2.0").etat == "EN_DEPOT"
     assert deposit(live.client(version="v1"), "CUIVRE_DEGROUPAGE").etat == "EN_DEPOT"
     assert live.gateway.catalogue.accepted_versions("SIG_FTTH", live.clock.now()) == ("1.0", "2.0")
+    news = unescape(signed_in(live, TECH).get("/actualites").text)  # its notices still to come
+    assert "Maintenance du portail" in news and "la version 1.0 reste acceptée un mois" in news
 
 
 def test_the_repository_calendar_alone_has_no_cohabitation_on_2026_12_03() -> None:
