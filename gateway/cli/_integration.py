@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from gateway._resources import shipped_integration_platform
 from gateway.config import Settings
 from gateway.domain.clock import to_paris
 from gateway.integration import (
@@ -31,7 +32,7 @@ from ._common import data_option, echo_json, esav_errors, open_gateway, settings
 __all__ = ["integration", "operators_validate"]
 
 #: The platform's own configuration, used when no --config (nor ESAV_CONFIG) is given.
-PLATFORM_CONFIG = Path(__file__).resolve().parents[2] / "integration_platform" / "esav.ini"
+PLATFORM_CONFIG = shipped_integration_platform() / "esav.ini"
 
 
 def _platform_settings(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:

@@ -12,6 +12,7 @@ import click
 from twisted.internet.error import CannotListenError
 
 from gateway.adapters import NetworkSimulator
+from gateway.catalogue import default_catalogue_root
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
 from gateway.services import Gateway
@@ -19,6 +20,11 @@ from gateway.services import Gateway
 from ._common import data_option, esav_errors, open_gateway, settings_from
 
 __all__ = ["demo", "serve"]
+
+
+def _example_form(settings: Settings) -> Path:
+    """The SIG_CUIVRE 1.0 example of the catalogue in use (the shipped one unless ``catalogue_dir``)."""
+    return (settings.catalogue_dir or default_catalogue_root()).resolve() / "forms" / "SIG_CUIVRE" / "1.0.example.xml"
 
 
 def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
@@ -43,7 +49,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
             f"  s.verify = {str(info.ca.resolve())!r}",
             f"  s.cert = ({str(cert.resolve())!r}, {str(key.resolve())!r})",
             f"  client = zeep.Client({url + '?wsdl'!r}, transport=zeep.Transport(session=s))",
-            "  form = etree.parse('catalogue/forms/SIG_CUIVRE/1.0.example.xml').getroot()",
+            f"  form = etree.parse({str(_example_form(settings))!r}).getroot()",
             "  r = client.service.deposerSignalisation(identifiantPrestation='0140000001',",
             "        codeOffre='CUIVRE_DEGROUPAGE', gravite='MAJEURE',",
             "        formulaire={'code': 'SIG_CUIVRE', 'version': '1.0', '_value_1': form})",

@@ -25,6 +25,7 @@ import click
 from lxml import etree
 from spyne.server.wsgi import WsgiApplication
 
+from gateway._resources import shipped_wsdl
 from gateway.services import Gateway
 
 __all__ = [
@@ -49,8 +50,8 @@ Endpoint = tuple[str, str]  # (version, service)
 
 
 def default_wsdl_dir() -> Path:
-    """The checkout's ``wsdl/`` folder."""
-    return Path(__file__).resolve().parents[2] / "wsdl"
+    """The shipped ``wsdl/`` folder (the repository's in a checkout)."""
+    return shipped_wsdl()
 
 
 def placeholder_url(version: str, service: str) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from gateway._resources import shipped_catalogue
 from gateway.domain.clock import PARIS
 
 from ._model import Scenario, Step
@@ -32,7 +33,7 @@ from ._model import Scenario, Step
 __all__ = ["Runner", "ScenarioResult", "junit_xml", "summary_table"]
 
 _TOKEN = re.compile(r"\$\{([^}]+)\}")
-_DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
+_DEFAULT_CATALOGUE = shipped_catalogue()
 
 
 class StepFailed(Exception):
