@@ -9,6 +9,7 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._db import db
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
 from ._mail import certs_renew, mail
@@ -53,6 +54,7 @@ cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal (issue 10)
+cli.add_command(db)  # backup and restore of the store
 
 
 def main(argv: Sequence[str] | None = None) -> int:

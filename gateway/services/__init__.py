@@ -14,6 +14,7 @@ from ._accounts import (
 )
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._backup import backup_store, restore_store
 from ._catalogue_service import (
     CatalogueService,
     FormSchema,
@@ -142,6 +143,7 @@ __all__ = [
     "Volumetry",
     "WebSession",
     "audit",
+    "backup_store",
     "catalogue_fingerprint",
     "check_text",
     "doc_pack_files",
@@ -149,5 +151,6 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "restore_store",
     "retry_delay",
 ]

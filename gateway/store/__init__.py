@@ -3,6 +3,7 @@
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
+from ._backup import BackupFile, backup_database, inspect_backup, restore_database
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
 from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
@@ -46,6 +47,7 @@ __all__ = [
     "AttachmentRecord",
     "AuditRecord",
     "BacklogRow",
+    "BackupFile",
     "CallAggregate",
     "CallKey",
     "CallStatsRow",
@@ -80,7 +82,10 @@ __all__ = [
     "TicketRecord",
     "TransitionRow",
     "UserRecord",
+    "backup_database",
     "from_ts",
+    "inspect_backup",
     "minute_of",
+    "restore_database",
     "to_ts",
 ]
