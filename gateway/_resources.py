@@ -1,8 +1,8 @@
 """Where the data shipped with the package is: the catalogue, the frozen WSDLs, the test set, the HTML
-mockups and the integration platform's configuration.
+mockups, the integration platform's configuration and the deployment files (service units, settings).
 
 The repository's top-level folders (``catalogue/``, ``wsdl/``, ``test_sets/``, ``html_mockups/``,
-``integration_platform/``) are the sources. ``gateway/_data/`` holds one symbolic link to each, so a
+``integration_platform/``, ``deploy/``) are the sources. ``gateway/_data/`` holds one symbolic link to each, so a
 checkout (or an editable install) reads them in place, and a wheel carries copies: setuptools follows
 the links when it builds, and ``setup.cfg`` declares their files as package data. Every module finds
 them here, through ``importlib.resources``, never from the position of its own source file.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 __all__ = [
     "shipped_catalogue",
+    "shipped_deploy",
     "shipped_integration_platform",
     "shipped_mockups",
     "shipped_test_sets",
@@ -52,3 +53,8 @@ def shipped_mockups() -> Path:
 def shipped_integration_platform() -> Path:
     """The integration platform's default configuration (``esav.ini``)."""
     return _shipped("integration_platform")
+
+
+def shipped_deploy() -> Path:
+    """The systemd units, the service user and example settings of a deployment (``docs/deployment.md``)."""
+    return _shipped("deploy")

@@ -66,14 +66,15 @@ def test_build_prints_no_setuptools_warning(installed: tuple[Path, str]) -> None
 
 
 def test_installed_package_ships_its_data(installed: tuple[Path, str], tmp_path: Path) -> None:
-    """Outside the checkout, the installed package finds the catalogue, WSDLs, test set, mockups and the
-    platform's configuration in itself."""
+    """Outside the checkout, the installed package finds the catalogue, WSDLs, test set, mockups, the
+    platform's configuration and the service units in itself."""
     bin_dir, _ = installed
     script = (
         "import gateway, gateway._resources as r; print(gateway.__file__);"
         "print(all((p / n).is_file() for p, n in [(r.shipped_catalogue(), 'catalogue.xml'),"
         " (r.shipped_wsdl(), 'v2/signalisation.wsdl'), (r.shipped_test_sets(), 'robot.toml'),"
-        " (r.shipped_mockups(), 'index.html'), (r.shipped_integration_platform(), 'esav.ini')]))"
+        " (r.shipped_mockups(), 'index.html'), (r.shipped_integration_platform(), 'esav.ini'),"
+        " (r.shipped_deploy(), 'esav-gateway.service')]))"
     )
     result = _run([str(bin_dir / "python"), "-c", script], cwd=tmp_path, env=_env())
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the toolchains of the interoperability suite (tests/interop/): PHP 8 SoapClient,
 # Java JAX-WS RI (wsimport) and node-soap. suds-community comes with the Python test extras.
+# Also systemd-analyze, which checks the service units of deploy/ (tests/test_deploy_units.py).
 #
 # Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
 # what it could not install, and the matching interop tests then skip naming the missing command.
@@ -16,6 +17,7 @@ have_wsimport() { command -v wsimport >/dev/null 2>&1; }
 apt_packages=()
 have_php_soap || apt_packages+=(php-cli php-soap)
 have_wsimport || apt_packages+=(jaxws libjaxws-java)
+command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -32,6 +34,7 @@ fi
 have_php_soap || missing+=("php with SoapClient (Debian php-cli php-soap)")
 have_wsimport || missing+=("wsimport (Debian jaxws libjaxws-java)")
 command -v javac >/dev/null 2>&1 || missing+=("javac (a JDK, e.g. Debian openjdk-17-jdk-headless)")
+command -v systemd-analyze >/dev/null 2>&1 || missing+=("systemd-analyze (Debian systemd)")
 
 if command -v npm >/dev/null 2>&1; then
     if [ ! -f node_modules/soap/package.json ]; then
