@@ -79,9 +79,10 @@ class Settings:
     maintenance_minutes: int = 15
     #: Seconds between two flushes of the in-memory volumetry (call counts, faults, latencies) to the store.
     volumetry_flush_s: float = 1.0
-    #: Port of the Prometheus ``/metrics`` endpoint: plain HTTP on 127.0.0.1 only, never the operators'
-    #: TLS port. Empty (the default): not served; 0: chosen by the system.
-    metrics_port: int | None = None
+    #: The operations port: ``/metrics`` (Prometheus), ``/health/live`` and ``/health/ready``, plain HTTP on
+    #: 127.0.0.1 only, never the operators' TLS port. 9464 by default; 0: chosen by the system (tests);
+    #: empty (``metrics_port =``, ``ESAV_METRICS_PORT=``): not served.
+    metrics_port: int | None = 9464
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the

@@ -205,7 +205,7 @@ def start_gateway(
     pki_dir = data_dir / "pki"
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
-    settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    settings = Settings(data_dir=data_dir, port=0, metrics_port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)

@@ -240,7 +240,13 @@ class SlowLog(EventLog):
 
 
 def _serve(data: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ESAV_NOTIFICATION_POLL_S": "0.05", "ESAV_WEB_PORT": "0", "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "ESAV_NOTIFICATION_POLL_S": "0.05",
+        "ESAV_WEB_PORT": "0",
+        "ESAV_METRICS_PORT": "0",
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("ESAV_CONFIG", None)
     with log.open("ab") as stderr:  # the child keeps its own descriptor
         return subprocess.Popen(

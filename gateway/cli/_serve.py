@@ -142,6 +142,9 @@ def serve(
         else:
             running = start(gateway, settings, pki)
             click.echo(_banner(settings, running.port_number, info))
+            operations_port = running.operations.metrics_port_number if running.operations else None
+            if operations_port is not None:
+                click.echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
         if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
             from gateway.web import start_web
 

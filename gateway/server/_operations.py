@@ -1,5 +1,6 @@
 """What the server adds to run the service for real (issue 8): maintenance and rate-limit guards,
-volumetry and call logs as call observers, the periodic flush and certificate check, ``/metrics``.
+volumetry and call logs as call observers, the periodic flush and certificate check, the operations
+port (``/metrics``, ``/health/live``, ``/health/ready``).
 
 ``start()`` (``_site.py``) builds one ``Operations`` per process and stops it with the server.
 """
@@ -14,15 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from twisted.internet.defer import Deferred
+from twisted.internet.error import CannotListenError
 from twisted.internet.task import LoopingCall
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from gateway.config import Settings
 from gateway.domain.maintenance import NightlyWindow
+from gateway.errors import ConfigError
 from gateway.services import Caller, Gateway
 from gateway.ws import Guard
 
+from ._health import health_resource
 from ._host import CallObserver, CallRecord
 from ._metrics import MetricsResource
 
@@ -198,8 +202,18 @@ def start_operations(
     if leader:
         every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
         every(60.0, gateway.rate_limits.purge, "rate counter purge")
-        if settings.metrics_port is not None:
+        if settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
             root = Resource()
             root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
-            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+            root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
+            try:
+                ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+            except CannotListenError as error:
+                for task in ops.tasks:
+                    task.stop()
+                raise ConfigError(
+                    f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
+                    f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
+                    "0 : choisi par le système ; vide : pas de port d'exploitation)."
+                ) from None
     return ops

@@ -207,16 +207,20 @@ def start(
         gateway.durable.group_per_tick(lambda commit: reactor.callLater(0, commit))
     # Volumetry and call logs observe every call; flush, certificate reminders, /metrics (issue 8).
     operations = start_operations(gateway, settings, reactor, observers, leader=leader)
-    site = build_site(gateway, settings, operations.observers, extra_endpoints)
-    if listen_socket is None:
-        port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
-    else:
-        port = reactor.adoptStreamPort(
-            listen_socket.fileno(),
-            listen_socket.family,
-            TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
-        )
-        listen_socket.close()  # the reactor holds its own duplicate
+    try:  # a refused start-up (versions, a port in use) leaves no operations port nor task behind
+        site = build_site(gateway, settings, operations.observers, extra_endpoints)
+        if listen_socket is None:
+            port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+        else:
+            port = reactor.adoptStreamPort(
+                listen_socket.fileno(),
+                listen_socket.family,
+                TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
+            )
+            listen_socket.close()  # the reactor holds its own duplicate
+    except BaseException:
+        operations.stop()
+        raise
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor
     if leader:

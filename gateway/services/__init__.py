@@ -30,6 +30,7 @@ from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
+from ._health import HealthService, Readiness
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._mail import (
@@ -112,6 +113,7 @@ __all__ = [
     "FormView",
     "Gateway",
     "GtrView",
+    "HealthService",
     "HistoryQuery",
     "Letter",
     "Lifecycle",
@@ -131,6 +133,7 @@ __all__ = [
     "ProviderAgent",
     "Publication",
     "RateLimitService",
+    "Readiness",
     "Renewal",
     "SavService",
     "SearchQuery",

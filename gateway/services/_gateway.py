@@ -19,6 +19,7 @@ from ._certificate_renewal import CertificateRenewal
 from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
+from ._health import HealthService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import LiveCatalogue
@@ -84,6 +85,7 @@ class Gateway:
         # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
 
     @classmethod
     def open(

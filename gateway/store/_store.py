@@ -148,6 +148,10 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
     def integrity_check(self) -> str:
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def applied_migrations(self) -> set[int]:
+        """The migrations recorded in this database (a query: it fails if the database does not answer)."""
+        return {int(row["id"]) for row in self._rows("SELECT id FROM schema_migrations")}
+
     # Operators ---------------------------------------------------------------------------------
 
     def upsert_operator(
