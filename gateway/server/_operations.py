@@ -121,10 +121,11 @@ def call_log_observer() -> CallObserver:
 
 
 class JsonLogFormatter(logging.Formatter):
-    """JSON lines: a call's fields as they are, any other record as ts, level, logger, message."""
+    """JSON lines: a call's (``esav_call``) or a portal event's (``esav_event``) fields as they are, any
+    other record as ts, level, logger, message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = getattr(record, "esav_call", None)
+        fields = getattr(record, "esav_call", None) or getattr(record, "esav_event", None)
         if fields is None:
             fields = {
                 "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
