@@ -14,6 +14,7 @@ from ._accounts import (
 )
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._audit_trail import AuditTrail, readable_value
 from ._backup import backup_store, restore_store
 from ._catalogue_service import (
     CatalogueService,
@@ -97,6 +98,7 @@ __all__ = [
     "AdminService",
     "AppointmentService",
     "AttachmentIn",
+    "AuditTrail",
     "Caller",
     "CapacityService",
     "CatalogueService",
@@ -154,6 +156,7 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "readable_value",
     "restore_store",
     "retry_delay",
 ]

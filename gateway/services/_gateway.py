@@ -14,6 +14,7 @@ from ._access import AccessService
 from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._audit_trail import AuditTrail
 from ._catalogue_service import CatalogueService
 from ._certificate_renewal import CertificateRenewal
 from ._durability import Durability
@@ -86,6 +87,7 @@ class Gateway:
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
+        self.audit_trail = AuditTrail(store)  # esav audit
 
     @classmethod
     def open(
