@@ -1,6 +1,6 @@
 """``/metrics`` for the provider's monitoring, written by ``prometheus_client``.
 
-The call families are read from the store's cumulative call totals (``call_totals``), so every process
+The call families are read from the cumulative call totals (``Volumetry.totals``), so every process
 of a group answers the same monotonic counters; the process families describe the process serving
 the operations port (the leader). Served on a loopback-only plain-HTTP port, never on the operators'
 mutual-TLS port (see ``gateway/server/_operations.py``).
@@ -63,7 +63,7 @@ class GatewayCollector(Collector):
         yield build
 
     def _calls(self) -> Iterator[Metric]:
-        totals = self._gateway.store.call_totals()
+        totals = self._gateway.volumetry.totals()
         requests = CounterMetricFamily(
             "esav_requests",
             "SOAP calls answered, per operator, version, service, operation and outcome.",
