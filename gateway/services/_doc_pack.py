@@ -23,6 +23,11 @@ DOC_PACK = {
     "nomenclature": ("Nomenclature (listes de codes)", _REPOSITORY / "catalogue" / "nomenclature", ("*.xml", "*.xsd")),
     "maquettes": ("Maquettes HTML des formulaires", default_mockups_dir(), ("*.html", "*/*.html")),
     "jeu-de-tests": ("Jeu de tests des opérateurs", _REPOSITORY / "test_sets", ("*.toml", "**/*.xml", "**/*.toml")),
+    "integrateurs": (
+        "Kit de l'intégrateur : exemples d'échanges, collection Postman, mise en place du certificat",
+        _REPOSITORY / "integrators",
+        ("README.md", "samples/*/*/*.xml", "postman/*.json"),
+    ),
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from interop_support import INTEROP, require_commands
 from lxml import etree
 from support import CATALOGUE, REPO, LiveGateway, deposit
+from web_support import TECH, signed_in
 
 from gateway.domain.states import Action
 
@@ -210,3 +211,12 @@ def test_each_collection_request_checks_its_answer_or_its_fault_code():
         "integration.postman_environment.json": "https://localhost:9443",
     }
 
+
+def test_the_portal_document_area_serves_the_kit(portal: LiveGateway):
+    """The portal's Documents page lists the integrator's kit and serves one of its samples as it is committed."""
+    tech = signed_in(portal, TECH)
+    page = tech.get("/documents").text
+    name = "samples/v2/signalisation/deposerSignalisation.request.xml"
+    assert name in page and "postman/esav.postman_collection.json" in page
+    sample = tech.get("/documents/integrateurs/" + name.replace("/", "~"))
+    assert sample.status_code == 200 and sample.content == (KIT / name).read_bytes()
