@@ -102,7 +102,6 @@ class Exchange:
     fault: bool
     request: bytes
     response: bytes
-    status: int
     #: Postman variables this answer sets (name → value recorded here).
     sets: dict[str, str] = field(default_factory=dict)
     #: A step of the collection only (a second deposit to cancel), not a sample file.
@@ -159,9 +158,9 @@ class Recorder:
         if sent is None or received is None:
             raise RuntimeError(f"{operation}: nothing went over the wire")
         response = received["envelope"]
-        status = 500 if fault else 200
-        exchange = Exchange(version, service, operation, fault, _pretty(sent["envelope"]), _pretty(response), status)
-        exchange.label = label
+        exchange = Exchange(
+            version, service, operation, fault, _pretty(sent["envelope"]), _pretty(response), label=label
+        )
         for name in sets:
             element, index = CAPTURES[name]
             found = response.findall(f".//{{*}}{element}")
