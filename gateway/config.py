@@ -55,6 +55,13 @@ class Settings:
     max_body_bytes: int = field(default=8 * 1024 * 1024, metadata=_between(4096, 1024**3))
     #: Deepest XML nesting accepted in a request. Range 8 to 1000.
     max_xml_depth: int = field(default=64, metadata=_between(8, 1000))
+    #: Seconds a client may take to send one whole request (request line, headers and body), counted
+    #: from its first byte; past it the connection is closed (``408``) and counted in ``/metrics``
+    #: (``esav_request_timeouts_total``). Both the web services and the portal. Range 0.1 to 3600.
+    request_timeout_s: float = field(default=30.0, metadata=_between(0.1, 3600))
+    #: Seconds a keep-alive connection may stay idle between two requests before it is closed.
+    #: Range 1 to 86400.
+    idle_timeout_s: float = field(default=120.0, metadata=_between(1, 86400))
     #: Seconds between two runs of the automatic transitions (72 h validation, 30-day freeze).
     #: Range 0.01 to 86400.
     sweep_interval_s: float = field(default=60.0, metadata=_between(0.01, 86400))
@@ -192,6 +199,8 @@ _CONVERTERS: dict[str, Any] = {
     "group_commit": lambda text: _boolean("group_commit", text),
     "max_body_bytes": int,
     "max_xml_depth": int,
+    "request_timeout_s": float,
+    "idle_timeout_s": float,
     "sweep_interval_s": float,
     "catalogue_poll_s": float,
     "line_test_delay_s": float,

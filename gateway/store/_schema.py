@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from ._accounts import create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
-from ._call_stats import create_call_stats_tables
+from ._call_stats import create_call_stats_tables, create_request_timeout_table
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
@@ -187,6 +187,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
+    (26, "connections closed for a request sent too slowly (metrics)", create_request_timeout_table),
 ]
 
 
