@@ -221,6 +221,9 @@ def start(
             TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
         )
         listen_socket.close()  # the reactor holds its own duplicate
+    if leader:  # the catalogue served is the last published one: say so, and whether the folder differs
+        origin = gateway.catalogue_origin()
+        (log.warning if origin.folder_differs else log.info)("%s", origin.describe())
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor
     if leader:

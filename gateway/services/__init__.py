@@ -22,6 +22,7 @@ from ._catalogue_service import (
     Publication,
     catalogue_fingerprint,
     publish_catalogue,
+    publish_catalogue_in,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
@@ -31,6 +32,7 @@ from ._exploitation import CertificateWatch, MaintenanceService, RateLimitServic
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._live_catalogue import CatalogueOrigin
 from ._mail import (
     MAIL_MAX_ATTEMPTS,
     MAIL_RETRY_DELAYS,
@@ -97,6 +99,7 @@ __all__ = [
     "AttachmentIn",
     "Caller",
     "CapacityService",
+    "CatalogueOrigin",
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
@@ -149,5 +152,6 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "publish_catalogue_in",
     "retry_delay",
 ]
