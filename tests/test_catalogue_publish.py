@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,10 @@ from test_durability import clean_env, free_port, wait_until_serving
 
 from gateway.cli import main
 from gateway.config import Settings
+from gateway.errors import CatalogueError
 from gateway.server import PkiFiles, start
-from gateway.services import Gateway
+from gateway.services import Gateway, catalogue_files
+from gateway.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -225,3 +228,17 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+
+
+def test_unloadable_publication_names_the_publication(tmp_path, served):
+    """Published content that does not load stops start-up naming the publication, not a temporary folder."""
+    store = Store(tmp_path / "esav.db")
+    files = catalogue_files(served)
+    files["forms/SIG_FTTH/1.0.xsd"] = b"<xs:schema"
+    store.record_catalogue_publication(author="forcé", fingerprint="0" * 64, at=datetime.now(UTC), files=files)
+    store.close()
+    with pytest.raises(CatalogueError, match=r"publication 1\b") as caught:
+        Gateway.open(tmp_path / "esav.db", catalogue_dir=served)
+    message = str(caught.value)
+    assert "(publication 1) : forms/SIG_FTTH/1.0.xsd:1: " in message
+    assert "esav-catalogue-" not in message

@@ -16,6 +16,7 @@ reads its examples from disk on demand), removed by ``close()``.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -104,6 +105,13 @@ class LiveCatalogue:
         unpacked = _unpack(publication.files)
         try:
             return Catalogue.load(unpacked), unpacked
+        except CatalogueError as error:  # name the publication, not the temporary folder
+            shutil.rmtree(unpacked, ignore_errors=True)
+            problem = error.libelle.replace(f"{unpacked}{os.sep}", "").replace(str(unpacked), ".")
+            raise CatalogueError(
+                f"Catalogue publié illisible (publication {publication.id}) : {problem} ; publiez un "
+                "catalogue corrigé (esav catalogue publish)."
+            ) from error
         except BaseException:
             shutil.rmtree(unpacked, ignore_errors=True)
             raise
