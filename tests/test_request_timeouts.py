@@ -5,7 +5,6 @@ cut by the request timer."""
 
 from __future__ import annotations
 
-import select
 import socket
 import ssl
 import threading
@@ -52,15 +51,18 @@ def drip_until_closed(conn: ssl.SSLSocket, request: bytes, limit_s: float = 10.0
     (seconds from the first byte to the close, what the server sent)."""
     started = time.monotonic()
     received = b""
+    conn.settimeout(DRIP_S)
     for byte in request:
         try:
             conn.sendall(bytes([byte]))
-        except OSError:
-            break
-        readable, _, _ = select.select([conn], [], [], DRIP_S)
-        if readable or conn.pending():
-            break
-        assert time.monotonic() - started < limit_s, "the server never closed the connection"
+            received = conn.recv(4096)  # the server's answer, if any, within DRIP_S
+        except TimeoutError:  # nothing yet: keep dripping
+            assert time.monotonic() - started < limit_s, "the server never closed the connection"
+            continue
+        except OSError:  # reset, or closed under our feet
+            pass
+        break
+    conn.settimeout(limit_s)
     while True:
         try:
             chunk = conn.recv(4096)
