@@ -21,6 +21,7 @@ import zeep
 from lxml import etree
 from support import (
     CATALOGUE,
+    DEFAULT_NOW,
     REPO,
     LiveGateway,
     SessionPki,
@@ -35,9 +36,10 @@ from test_durability import clean_env, free_port, wait_until_serving
 
 from gateway.cli import main
 from gateway.config import Settings
+from gateway.domain.clock import FixedClock
 from gateway.errors import CatalogueError
 from gateway.server import PkiFiles, start
-from gateway.services import Gateway, catalogue_files
+from gateway.services import Gateway, catalogue_files, publish_catalogue_in
 from gateway.store import Store
 
 
@@ -231,7 +233,7 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
 
 
 def test_unloadable_publication_names_the_publication(tmp_path, served):
-    """Published content that does not load stops start-up naming the publication, not a temporary folder."""
+    """Published content that does not load stops start-up naming the publication, not where it was unpacked."""
     store = Store(tmp_path / "esav.db")
     files = catalogue_files(served)
     files["forms/SIG_FTTH/1.0.xsd"] = b"<xs:schema"
@@ -241,4 +243,21 @@ def test_unloadable_publication_names_the_publication(tmp_path, served):
         Gateway.open(tmp_path / "esav.db", catalogue_dir=served)
     message = str(caught.value)
     assert "(publication 1) : forms/SIG_FTTH/1.0.xsd:1: " in message
-    assert "esav-catalogue-" not in message
+    assert "published-catalogues" not in message
+
+
+def test_a_damaged_unpacked_copy_is_not_served(tmp_path, served):
+    """A file changed in the unpacked copy of a publication is not served: the gateway unpacks a fresh copy."""
+    database = tmp_path / "esav.db"
+    publish_catalogue_in(database, served, author="mainteneur", clock=FixedClock(DEFAULT_NOW))
+    original = (served / "forms" / "SIG_FTTH" / "1.0.xsd").read_text(encoding="utf-8")
+    gateway = Gateway.open(database, catalogue_dir=served)
+    gateway.close()
+    [copy] = (tmp_path / "published-catalogues").iterdir()
+    (copy / "forms" / "SIG_FTTH" / "1.0.xsd").write_text(original + "<!-- changé -->\n", encoding="utf-8")
+    gateway = Gateway.open(database, catalogue_dir=served)
+    try:
+        assert gateway.catalogue.xsd_text("SIG_FTTH", "1.0") == original
+        assert gateway.catalogue.xsd_path("SIG_FTTH", "1.0").parent.parent.parent != copy
+    finally:
+        gateway.close()

@@ -32,7 +32,10 @@ from ._subscriptions import SubscriptionService
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
 
-__all__ = ["Gateway"]
+__all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
+
+#: Folder of the data directory where published catalogues are unpacked (one folder per publication).
+PUBLISHED_CATALOGUES_DIR = "published-catalogues"
 
 
 class Gateway:
@@ -103,7 +106,7 @@ class Gateway:
         root = catalogue_dir or default_catalogue_root()
         store = Store(database)
         try:
-            live = LiveCatalogue.open(root, store)
+            live = LiveCatalogue.open(root, store, database.parent / PUBLISHED_CATALOGUES_DIR)
         except BaseException:
             store.close()
             raise
@@ -119,4 +122,3 @@ class Gateway:
 
     def close(self) -> None:
         self.store.close()
-        self.live_catalogue.close()

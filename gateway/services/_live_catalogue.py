@@ -9,8 +9,9 @@ a gateway serve the folder as it is. Each gateway process polls for publications
 catalogue that fails to load never replaces the one being served: the failure is logged and the
 good catalogue keeps serving.
 
-The published files are unpacked into a private temporary folder per catalogue (the catalogue
-reads its examples from disk on demand), removed by ``close()``.
+The published files are unpacked once per publication into ``DATA/published-catalogues/`` (the
+catalogue and the portal read some files from disk on demand), a folder per publication shared by
+the processes of the instance and never modified once in place.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +29,7 @@ from gateway.catalogue import Catalogue
 from gateway.errors import CatalogueError
 from gateway.store import CataloguePublicationRecord, Store
 
-from ._catalogue_service import catalogue_fingerprint
+from ._catalogue_service import catalogue_fingerprint, files_fingerprint
 
 __all__ = ["CatalogueOrigin", "LiveCatalogue"]
 
@@ -57,18 +57,31 @@ class CatalogueOrigin:
         return f"catalogue: serving publication {self.publication}, identical to the folder {self.folder}"
 
 
-def _unpack(files: Mapping[str, bytes]) -> Path:
-    """Write a publication's files into a new private temporary folder."""
-    target = Path(tempfile.mkdtemp(prefix="esav-catalogue-"))
-    for name, content in files.items():
+def _unpack(publication: CataloguePublicationRecord, base: Path) -> Path:
+    """The folder holding ``publication``'s files under ``base`` (``{id}-{fingerprint}``), written
+    once and shared by every process; written to a staging folder first, then renamed into place."""
+    fingerprint = files_fingerprint(publication.files)
+    final = base / f"{publication.id}-{fingerprint[:16]}"
+    if final.is_dir() and catalogue_fingerprint(final) == fingerprint:
+        return final
+    base.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{publication.id}-", dir=base))
+    for name, content in publication.files.items():
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:
-            shutil.rmtree(target, ignore_errors=True)
-            raise CatalogueError(f"Publication du catalogue : chemin de fichier refusé « {name} ».")
-        path = target.joinpath(*relative.parts)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CatalogueError(f"Publication {publication.id} du catalogue : chemin de fichier refusé « {name} ».")
+        path = staging.joinpath(*relative.parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    return target
+    try:
+        staging.rename(final)
+    except OSError:  # another process was first (or a damaged copy is in the way)
+        if final.is_dir() and catalogue_fingerprint(final) == fingerprint:
+            shutil.rmtree(staging, ignore_errors=True)
+            return final
+        return staging
+    return final
 
 
 class LiveCatalogue:
@@ -81,7 +94,7 @@ class LiveCatalogue:
         store: Store,
         *,
         publication: CataloguePublicationRecord | None = None,
-        unpacked: Path | None = None,
+        unpack_dir: Path | None = None,
     ) -> None:
         self._current = catalogue
         self._root = root
@@ -89,32 +102,29 @@ class LiveCatalogue:
         self._lock = threading.Lock()
         self._seen = store.latest_catalogue_publication()
         self._served = publication
-        self._unpacked: list[Path] = [unpacked] if unpacked is not None else []
+        self._unpack_dir = unpack_dir or Path(tempfile.gettempdir()) / "esav-published-catalogues"
 
     @classmethod
-    def open(cls, root: Path, store: Store) -> LiveCatalogue:
-        """The last published catalogue (the folder ``root`` only when nothing was ever published)."""
+    def open(cls, root: Path, store: Store, unpack_dir: Path) -> LiveCatalogue:
+        """The last published catalogue, its files unpacked under ``unpack_dir`` (the folder ``root``
+        only when nothing was ever published)."""
         published = store.catalogue_publication()
         if published is None:
-            return cls(Catalogue.load(root), root, store)
-        catalogue, unpacked = cls._load_publication(published)
-        return cls(catalogue, root, store, publication=published, unpacked=unpacked)
+            return cls(Catalogue.load(root), root, store, unpack_dir=unpack_dir)
+        catalogue = cls._load_publication(published, unpack_dir)
+        return cls(catalogue, root, store, publication=published, unpack_dir=unpack_dir)
 
     @staticmethod
-    def _load_publication(publication: CataloguePublicationRecord) -> tuple[Catalogue, Path]:
-        unpacked = _unpack(publication.files)
+    def _load_publication(publication: CataloguePublicationRecord, unpack_dir: Path) -> Catalogue:
+        unpacked = _unpack(publication, unpack_dir)
         try:
-            return Catalogue.load(unpacked), unpacked
-        except CatalogueError as error:  # name the publication, not the temporary folder
-            shutil.rmtree(unpacked, ignore_errors=True)
+            return Catalogue.load(unpacked)
+        except CatalogueError as error:  # name the publication, not the folder it was unpacked into
             problem = error.libelle.replace(f"{unpacked}{os.sep}", "").replace(str(unpacked), ".")
             raise CatalogueError(
                 f"Catalogue publié illisible (publication {publication.id}) : {problem} ; publiez un "
                 "catalogue corrigé (esav catalogue publish)."
             ) from error
-        except BaseException:
-            shutil.rmtree(unpacked, ignore_errors=True)
-            raise
 
     @property
     def current(self) -> Catalogue:
@@ -150,8 +160,7 @@ class LiveCatalogue:
             publication = self._store.catalogue_publication(latest)
             try:
                 if publication is not None and publication.files:
-                    fresh, unpacked = self._load_publication(publication)
-                    self._unpacked.append(unpacked)
+                    fresh = self._load_publication(publication, self._unpack_dir)
                 else:  # recorded without its files (before they were kept): the folder, as before
                     fresh = Catalogue.load(self._root)
             except CatalogueError as error:
@@ -161,9 +170,3 @@ class LiveCatalogue:
             self._served = publication if publication is not None and publication.files else None
             log.info("catalogue publication %s loaded", latest)
             return True
-
-    def close(self) -> None:
-        """Remove the unpacked publications (the catalogue must no longer be used)."""
-        for folder in self._unpacked:
-            shutil.rmtree(folder, ignore_errors=True)
-        self._unpacked.clear()
