@@ -247,7 +247,7 @@ def test_unloadable_publication_names_the_publication(tmp_path, served):
 
 
 def test_a_damaged_unpacked_copy_is_not_served(tmp_path, served):
-    """A file changed in the unpacked copy of a publication is not served: the gateway unpacks a fresh copy."""
+    """A file changed in the unpacked copy of a publication is not served: it is set aside and unpacked afresh."""
     database = tmp_path / "esav.db"
     publish_catalogue_in(database, served, author="mainteneur", clock=FixedClock(DEFAULT_NOW))
     original = (served / "forms" / "SIG_FTTH" / "1.0.xsd").read_text(encoding="utf-8")
@@ -258,6 +258,7 @@ def test_a_damaged_unpacked_copy_is_not_served(tmp_path, served):
     gateway = Gateway.open(database, catalogue_dir=served)
     try:
         assert gateway.catalogue.xsd_text("SIG_FTTH", "1.0") == original
-        assert gateway.catalogue.xsd_path("SIG_FTTH", "1.0").parent.parent.parent != copy
+        assert gateway.catalogue.xsd_path("SIG_FTTH", "1.0").read_text(encoding="utf-8") == original
+        assert [p.name.split(".damaged-")[0] for p in copy.parent.glob(".*.damaged-*")] == [f".{copy.name}"]
     finally:
         gateway.close()

@@ -16,11 +16,13 @@ the processes of the instance and never modified once in place.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -62,8 +64,11 @@ def _unpack(publication: CataloguePublicationRecord, base: Path) -> Path:
     once and shared by every process; written to a staging folder first, then renamed into place."""
     fingerprint = files_fingerprint(publication.files)
     final = base / f"{publication.id}-{fingerprint[:16]}"
-    if final.is_dir() and catalogue_fingerprint(final) == fingerprint:
-        return final
+    if final.is_dir():
+        if catalogue_fingerprint(final) == fingerprint:
+            return final
+        with contextlib.suppress(OSError):  # a damaged copy: set it aside, never serve it
+            final.rename(base / f".{final.name}.damaged-{uuid.uuid4().hex[:8]}")
     base.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{publication.id}-", dir=base))
     for name, content in publication.files.items():
@@ -116,7 +121,13 @@ class LiveCatalogue:
 
     @staticmethod
     def _load_publication(publication: CataloguePublicationRecord, unpack_dir: Path) -> Catalogue:
-        unpacked = _unpack(publication, unpack_dir)
+        try:
+            unpacked = _unpack(publication, unpack_dir)
+        except OSError as error:
+            raise CatalogueError(
+                f"Catalogue publié (publication {publication.id}) : impossible de l'écrire dans {unpack_dir} "
+                f"({error.strerror or error})."
+            ) from error
         try:
             return Catalogue.load(unpacked)
         except CatalogueError as error:  # name the publication, not the folder it was unpacked into
@@ -143,7 +154,7 @@ class LiveCatalogue:
         if self._served is None:
             return CatalogueOrigin(self._root, None, False)
         try:
-            differs = catalogue_fingerprint(self._root) != self._served.fingerprint
+            differs = catalogue_fingerprint(self._root) != files_fingerprint(self._served.files)
         except OSError:
             differs = True
         return CatalogueOrigin(self._root, self._served.id, differs)
