@@ -100,6 +100,7 @@ def test_defaults_are_within_their_ranges():
     assert load_settings(environ={}) == Settings()
 
 
+@pytest.mark.e2e  # runs the esav command in a subprocess
 def test_serve_refuses_nan_sweep_interval(tmp_path: Path):
     """`esav serve` with ESAV_SWEEP_INTERVAL_S=nan exits non-zero naming the key and its range, no traceback."""
     result = subprocess.run(

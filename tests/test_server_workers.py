@@ -162,7 +162,7 @@ def test_every_option_reaches_every_worker(tmp_path, demo_folder):
         wait_until_serving(parent, port, data / "pki", log)
         portal = requests.Session()
         portal.trust_env = False
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while True:
             try:
                 page = portal.get(f"https://localhost:{web_port}/connexion", verify=str(data / "pki" / "ca.pem"))
@@ -171,10 +171,13 @@ def test_every_option_reaches_every_worker(tmp_path, demo_folder):
                 assert time.monotonic() < deadline, f"no portal on port {web_port}:\n{log.read_text()}"
                 time.sleep(0.1)
         assert page.status_code == 200
+        deadline = time.monotonic() + 60  # both workers ready (the port answers as soon as one is)
+        while log.read_text().count('"message":"worker ') < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         clients = [client_for(port, data / "pki") for _ in range(8)]  # connections spread over both workers
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(lambda c: deposit(c), clients))
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             calls = [json.loads(line) for line in log.read_text().splitlines() if '"request_id"' in line]
             if len({c["request_id"] for c in calls}) >= 8:
