@@ -20,8 +20,10 @@ from ._catalogue_service import (
     FormVersionView,
     FormView,
     Publication,
+    catalogue_files,
     catalogue_fingerprint,
     publish_catalogue,
+    publish_catalogue_in,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
@@ -31,6 +33,7 @@ from ._exploitation import CertificateWatch, MaintenanceService, RateLimitServic
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._live_catalogue import CatalogueOrigin
 from ._mail import (
     MAIL_MAX_ATTEMPTS,
     MAIL_RETRY_DELAYS,
@@ -97,6 +100,7 @@ __all__ = [
     "AttachmentIn",
     "Caller",
     "CapacityService",
+    "CatalogueOrigin",
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
@@ -142,6 +146,7 @@ __all__ = [
     "Volumetry",
     "WebSession",
     "audit",
+    "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
     "doc_pack_files",
@@ -149,5 +154,6 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "publish_catalogue_in",
     "retry_delay",
 ]
