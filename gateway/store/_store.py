@@ -82,9 +82,21 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store(AccountStore, PortalStore, SubscriptionStore,
-            AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore):
+class Store(
+    AccountStore,
+    PortalStore,
+    SubscriptionStore,
+    AppointmentStore,
+    EventStore,
+    LineTestStore,
+    NetworkEventStore,
+    RequestCountStore,
+    CallStatsStore,
+    ExploitationStore,
+    AuditStore,
+    IntegrationStore,
+    MailStore,
+):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
