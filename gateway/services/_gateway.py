@@ -95,7 +95,7 @@ class Gateway:
     @classmethod
     def open(
         cls,
-        database: Path,
+        database: Path | str,
         *,
         catalogue_dir: Path | None = None,
         clock: Clock | None = None,
@@ -106,7 +106,8 @@ class Gateway:
         root = catalogue_dir or default_catalogue_root()
         store = Store(database)
         try:
-            live = LiveCatalogue.open(root, store, database.parent / PUBLISHED_CATALOGUES_DIR)
+            # Publications are unpacked beside the database (":memory:": in the working folder).
+            live = LiveCatalogue.open(root, store, Path(database).parent / PUBLISHED_CATALOGUES_DIR)
         except BaseException:
             store.close()
             raise
