@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from ._accounts import create_account_tables, create_agent_tables
+from ._accounts import add_agent_roles, create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables
@@ -179,6 +179,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
+    (24, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
 ]
 
 
