@@ -3,6 +3,8 @@
 from ._access import DOMAINS, AccessService
 from ._accounts import (
     ADMINISTRATOR,
+    AFTER_SALES,
+    AGENT_ROLES,
     ESERVICES,
     READ,
     USER,
@@ -23,6 +25,7 @@ from ._catalogue_service import (
     catalogue_fingerprint,
     publish_catalogue,
 )
+from ._declared_form import DeclaredField
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
@@ -52,12 +55,16 @@ from ._views import (
     TicketDetail,
 )
 from ._volumetry import OperationStats, Volumetry
+from ._work_queue import DUE_SOON, QueueItem, QueuePage, QueueQuery, SavTicket, WorkQueueService
 
 __all__ = [
     "ADMINISTRATOR",
+    "AFTER_SALES",
+    "AGENT_ROLES",
     "ATTACHMENT_TYPES",
     "DELIVERY_WINDOW",
     "DOMAINS",
+    "DUE_SOON",
     "ESERVICES",
     "EVENT_KINDS",
     "FILE_TYPES",
@@ -80,6 +87,7 @@ __all__ = [
     "CapacityService",
     "CatalogueService",
     "CertificateWatch",
+    "DeclaredField",
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
@@ -102,8 +110,12 @@ __all__ = [
     "PortalUser",
     "ProviderAgent",
     "Publication",
+    "QueueItem",
+    "QueuePage",
+    "QueueQuery",
     "RateLimitService",
     "SavService",
+    "SavTicket",
     "SearchQuery",
     "Sender",
     "SignalisationService",
@@ -113,6 +125,7 @@ __all__ = [
     "UploadedFile",
     "Volumetry",
     "WebSession",
+    "WorkQueueService",
     "audit",
     "catalogue_fingerprint",
     "payload_instant",

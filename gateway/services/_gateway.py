@@ -27,6 +27,7 @@ from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
+from ._work_queue import WorkQueueService
 
 __all__ = ["Gateway"]
 
@@ -56,6 +57,8 @@ class Gateway:
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
         # e-SAV Test and appointments (issue 5); the network elements are simulated by default.

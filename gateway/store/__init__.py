@@ -25,6 +25,7 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._work_queue import QueueFilter
 
 __all__ = [
     "MIGRATIONS",
@@ -54,6 +55,7 @@ __all__ = [
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "QueueFilter",
     "RateLimitRecord",
     "RequestCount",
     "RobotTicket",

@@ -10,6 +10,7 @@ from . import _views_esav as esav
 from . import _views_field as field
 from . import _views_portal as portal
 from . import _views_provider as provider
+from . import _views_sav as sav
 from . import _views_space as space
 from . import _views_subscription as subscription
 from ._app import STAFF_PREFIX, WebApp
@@ -76,6 +77,13 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements", provider.register_subscription),
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+        # The after-sales work queue (agents with the SAV role)
+        ("GET", "/sav", sav.queue),
+        ("GET", "/sav/{reference}", sav.ticket),
+        ("POST", "/sav/{reference}/action", sav.act),
+        ("POST", "/sav/{reference}/commentaire", sav.comment),
+        ("POST", "/sav/{reference}/pieces", sav.attach),
+        ("GET", "/sav/{reference}/pieces/{attachment_id}", sav.attachment),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
     return app
