@@ -247,6 +247,7 @@ class SignalisationService:
             prestation=query.prestation,
             page=page,
             size=size,
+            offers=query.offers,
         )
 
     def search(self, caller: Caller, query: SearchQuery) -> Page[TicketRecord]:

@@ -416,12 +416,17 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         prestation: str | None,
         page: int,
         size: int,
+        offers: Iterable[str] | None = None,
     ) -> Page[TicketRecord]:
-        """Tickets of one operator closed within a period, newest closure first."""
+        """Tickets of one operator closed within a period (and ``offers``, when given), newest closure first."""
         states = list(states)
         where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
         source = "tickets"
+        if offers is not None:  # a portal user's offers: filtered here, before paging
+            wanted = sorted(offers)
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)

@@ -7,6 +7,7 @@ from gateway.services import Gateway
 from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
+from . import _views_esav_history as esav_history
 from . import _views_field as field
 from . import _views_portal as portal
 from . import _views_provider as provider
@@ -38,6 +39,7 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/e-soutien", space.support_submit)
     # e-SAV en ligne
     app.route("GET", "/esav", esav.tickets)
+    app.route("GET", "/esav/historique", esav_history.history)
     app.route("GET", "/esav/deposer", esav.deposit_form)
     app.route("POST", "/esav/deposer", esav.deposit_submit)
     app.route("GET", "/esav/signalisations/{reference}", esav.ticket_detail)
