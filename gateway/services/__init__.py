@@ -33,6 +33,7 @@ from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._network_events import NetworkEventService
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
+from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
@@ -87,6 +88,7 @@ __all__ = [
     "CapacityService",
     "CatalogueService",
     "CertificateWatch",
+    "ContractFiles",
     "DeclaredField",
     "DeliveryRun",
     "DepositReceipt",
@@ -106,6 +108,7 @@ __all__ = [
     "NetworkEventService",
     "NotificationService",
     "OperationStats",
+    "OperatorFilesService",
     "PortalService",
     "PortalUser",
     "ProviderAgent",
@@ -114,6 +117,7 @@ __all__ = [
     "QueuePage",
     "QueueQuery",
     "RateLimitService",
+    "ReceivedFile",
     "SavService",
     "SavTicket",
     "SearchQuery",

@@ -22,6 +22,7 @@ from ._line_tests import LineTestService
 from ._live_catalogue import LiveCatalogue
 from ._network_events import NetworkEventService
 from ._notifications import NotificationService
+from ._operator_files import OperatorFilesService
 from ._portal import PortalService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
@@ -54,6 +55,7 @@ class Gateway:
         self.access = AccessService(store, self.clock)
         self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
         self.portal = PortalService(store, self.clock)  # portal content: news, files, invoices...
+        self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)

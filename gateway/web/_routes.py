@@ -9,6 +9,7 @@ from . import _views_auth as auth
 from . import _views_esav as esav
 from . import _views_esav_history as esav_history
 from . import _views_field as field
+from . import _views_operator_files as operator_files
 from . import _views_portal as portal
 from . import _views_provider as provider
 from . import _views_sav as sav
@@ -79,6 +80,8 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements", provider.register_subscription),
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+        ("GET", "/fichiers-operateurs", operator_files.received),
+        ("GET", "/fichiers-operateurs/{file_id}", operator_files.download),
         # The after-sales work queue (agents with the SAV role)
         ("GET", "/sav", sav.queue),
         ("GET", "/sav/{reference}", sav.ticket),
