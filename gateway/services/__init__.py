@@ -37,6 +37,7 @@ from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
 from ._tickets import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -76,6 +77,7 @@ __all__ = [
     "PRESTATION_CSV_COLUMNS",
     "READ",
     "RETRY_DELAYS",
+    "SUPPORT_STATUSES",
     "USER",
     "WEB_SERVICES_ONLY_OFFERS",
     "WRITE",
@@ -101,6 +103,7 @@ __all__ = [
     "Gateway",
     "GtrView",
     "HistoryQuery",
+    "InboxItem",
     "Lifecycle",
     "LineTestResult",
     "LineTestService",
@@ -125,6 +128,8 @@ __all__ = [
     "SignalisationService",
     "StateView",
     "SubscriptionService",
+    "SupportDesk",
+    "SupportThread",
     "TicketDetail",
     "UploadedFile",
     "Volumetry",

@@ -26,6 +26,7 @@ from ._operator_files import OperatorFilesService
 from ._portal import PortalService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SupportDesk
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
 from ._work_queue import WorkQueueService
@@ -56,6 +57,7 @@ class Gateway:
         self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
         self.portal = PortalService(store, self.clock)  # portal content: news, files, invoices...
         self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
+        self.support = SupportDesk(store, self.clock, self.portal)  # e-soutien: requests, answers, inbox
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)

@@ -25,6 +25,7 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._support import SupportCase, SupportFile, SupportMessage
 from ._work_queue import QueueFilter
 
 __all__ = [
@@ -62,6 +63,9 @@ __all__ = [
     "SessionRecord",
     "Store",
     "SubscriptionRecord",
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
     "SupportRecord",
     "TicketRecord",
     "TransitionRow",

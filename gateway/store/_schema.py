@@ -19,6 +19,7 @@ from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
+from ._support import create_support_desk_tables
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -180,6 +181,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
+    (25, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
 ]
 
 

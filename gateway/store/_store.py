@@ -40,6 +40,7 @@ from ._records import (
 from ._request_counts import RequestCountStore
 from ._schema import migrate
 from ._subscriptions import SubscriptionStore
+from ._support import SupportStore
 from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
@@ -83,7 +84,8 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, WorkQueueStore):
+            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, WorkQueueStore,
+            SupportStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.

@@ -15,6 +15,7 @@ from . import _views_provider as provider
 from . import _views_sav as sav
 from . import _views_space as space
 from . import _views_subscription as subscription
+from . import _views_support as support
 from ._app import STAFF_PREFIX, WebApp
 
 __all__ = ["build_app"]
@@ -36,8 +37,11 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("GET", "/duplicata", space.invoices)
     app.route("GET", "/duplicata/{invoice_id}", space.download_invoice)
     app.route("GET", "/faq", space.faq)
-    app.route("GET", "/e-soutien", space.support_form)
-    app.route("POST", "/e-soutien", space.support_submit)
+    app.route("GET", "/e-soutien", support.requests_page)
+    app.route("POST", "/e-soutien", support.submit)
+    app.route("GET", "/e-soutien/{reference}", support.my_thread)
+    app.route("POST", "/e-soutien/{reference}", support.my_reply)
+    app.route("GET", "/e-soutien/{reference}/pieces/{file_id}", support.my_file)
     # e-SAV en ligne
     app.route("GET", "/esav", esav.tickets)
     app.route("GET", "/esav/historique", esav_history.history)
@@ -80,6 +84,12 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements", provider.register_subscription),
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+        ("GET", "/e-soutien", support.inbox),
+        ("GET", "/e-soutien/{reference}", support.inbox_thread),
+        ("POST", "/e-soutien/{reference}/prendre", support.inbox_take),
+        ("POST", "/e-soutien/{reference}/repondre", support.inbox_reply),
+        ("POST", "/e-soutien/{reference}/clore", support.inbox_close),
+        ("GET", "/e-soutien/{reference}/pieces/{file_id}", support.inbox_file),
         ("GET", "/fichiers-operateurs", operator_files.received),
         ("GET", "/fichiers-operateurs/{file_id}", operator_files.download),
         # The after-sales work queue (agents with the SAV role)

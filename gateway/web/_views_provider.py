@@ -43,6 +43,7 @@ __all__ = [
 STAFF_NAV = [
     (STAFF_PREFIX, "Accueil fournisseur"),
     (f"{STAFF_PREFIX}/sav", "File SAV"),
+    (f"{STAFF_PREFIX}/e-soutien", "e-soutien"),
     (f"{STAFF_PREFIX}/fichiers-operateurs", "Fichiers reçus"),
     (f"{STAFF_PREFIX}/actualites", "Actualités et annonces"),
     (f"{STAFF_PREFIX}/faq", "FAQ"),
