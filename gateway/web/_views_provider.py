@@ -100,7 +100,13 @@ def home(ctx: Context) -> Response:
 # News and announcements -------------------------------------------------------------------------
 
 
-def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+def news(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
+) -> Response:
     return ctx.page(
         "fournisseur/actualites.html",
         status=status,
@@ -109,6 +115,7 @@ def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dic
         notices={k.value: k.notice for k in NoticeKind},
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -126,20 +133,27 @@ def news_submit(ctx: Context) -> Response:
             author=ctx.staff.author,
         )
     except EsavError as exc:
-        return news(ctx, erreur=exc.libelle, status=422, values=values)
+        return news(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/actualites", ok="publie")
 
 
 # FAQ --------------------------------------------------------------------------------------------
 
 
-def faq(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+def faq(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
+) -> Response:
     return ctx.page(
         "fournisseur/faq.html",
         status=status,
         entries=ctx.gateway.portal.all_faq(),
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -152,14 +166,20 @@ def faq_submit(ctx: Context) -> Response:
             values["question"], values["reponse"], values["offre"] or None, author=ctx.staff.author
         )
     except EsavError as exc:
-        return faq(ctx, erreur=exc.libelle, status=422, values=values)
+        return faq(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/faq", ok="publie")
 
 
 # Files for an operator --------------------------------------------------------------------------
 
 
-def files(ctx: Context, erreur: str | None = None, status: int = 200, published: object = None) -> Response:
+def files(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    published: object = None,
+    erreur_champ: str | None = None,
+) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.files_of(operator) if operator else []
     return ctx.page(
@@ -169,6 +189,7 @@ def files(ctx: Context, erreur: str | None = None, status: int = 200, published:
         operator=operator,
         files=listing,
         erreur=erreur,
+        erreur_champ=erreur_champ,
         published=published,
     )
 
@@ -184,7 +205,7 @@ def file_submit(ctx: Context) -> Response:
             operator, part.filename, part.content_type, part.content, ctx.staff.author
         )
     except EsavError as exc:
-        return files(ctx, erreur=exc.libelle, status=422)
+        return files(ctx, erreur=exc.libelle, status=422, erreur_champ=exc.chemin)
     return files(ctx, published=record)
 
 
@@ -202,7 +223,11 @@ def _cents(text: str) -> int:
 
 
 def invoices(
-    ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
 ) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.invoices_of(operator) if operator else []
@@ -213,6 +238,7 @@ def invoices(
         operator=operator,
         invoices=listing,
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -235,14 +261,14 @@ def invoice_submit(ctx: Context) -> Response:
             author=ctx.staff.author,
         )
     except EsavError as exc:
-        return invoices(ctx, erreur=exc.libelle, status=422, values=values)
+        return invoices(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/factures", operateur=operator, ok="publie")
 
 
 # Contracts (offers taken, "Mes fichiers") -------------------------------------------------------
 
 
-def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Response:
+def contracts(ctx: Context, erreur: str | None = None, status: int = 200, erreur_champ: str | None = None) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.contracts_of(operator) if operator else []
     return ctx.page(
@@ -253,6 +279,7 @@ def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Res
         contracts=listing,
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
     )
 
 
@@ -272,7 +299,7 @@ def contract_submit(ctx: Context) -> Response:
             author=ctx.staff.author,
         )
     except EsavError as exc:
-        return contracts(ctx, erreur=exc.libelle, status=422)
+        return contracts(ctx, erreur=exc.libelle, status=422, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/contrats", operateur=operator, ok="publie")
 
 
