@@ -15,7 +15,7 @@ from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
-from gateway.services import NEWS_KINDS
+from gateway.services import AFTER_SALES, NEWS_KINDS
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
@@ -94,7 +94,13 @@ def _operator_field(ctx: Context) -> str:
 
 
 def home(ctx: Context) -> Response:
-    return ctx.page("fournisseur/accueil.html", sections=STAFF_NAV[1:])
+    # The work queue is the after-sales role's: an agent without it does not see it offered here.
+    sections = [
+        (href, label)
+        for href, label in STAFF_NAV[1:]
+        if href != f"{STAFF_PREFIX}/sav" or ctx.staff.has_role(AFTER_SALES)
+    ]
+    return ctx.page("fournisseur/accueil.html", sections=sections)
 
 
 # News and announcements -------------------------------------------------------------------------
