@@ -12,6 +12,7 @@ PRESTATIONS = {
     ("OPE001", "CUIVRE_DEGROUPAGE"): ("0140000001", "SIG_CUIVRE"),  # GTR 10 business hours
     ("OPE001", "FIBRE_LFO"): ("LFO-000001", "SIG_LFO"),  # GTR 4 hours
     ("OPE002", "CUIVRE_DEGROUPAGE"): ("0140000002", "SIG_CUIVRE"),  # GTR 10 business hours
+    ("OPE001", "ETHERNET_CE2O"): ("ETH-000001", "SIG_ETHERNET"),  # GTR 4 hours, remote tests available
 }
 
 

@@ -13,6 +13,7 @@ from web_support import ADMIN, csrf_of, signed_in
 
 from gateway.domain.clock import PARIS
 from gateway.domain.states import Action
+from gateway.services import Caller
 
 _VU = re.compile(r'name="vu" value="(\d+)"')
 
@@ -242,3 +243,38 @@ def test_a_closed_ticket_shows_whether_its_gtr_was_met_and_its_frozen_time(porta
     text = text_of(signed_in(portal, AGENT, lands_on=None).get(f"/fournisseur/sav/{reference}").text)
     assert "Temps gelé 2 h 00 min" in text and "respectée" in text
     assert "Résolu : défaut sur le site du client final" in text
+
+
+def test_a_rejection_from_the_page_records_its_code_and_audit_row(portal, queue):
+    """Rejecting with a code moves the ticket to EN_REJET; the audit row carries the code and the note."""
+    code = portal.gateway.catalogue.nomenclature("MOTIFS_REJET").values[0].code
+    agent = signed_in(portal, AGENT, lands_on=None)
+    response = act(agent, queue["lfo"], "REJETER", code=code, motif="Prestation résiliée.")
+    assert response.status_code == 200 and "Rejetée, non recevable" in response.text
+    ((actor, _, details),) = audit_rows(portal, "signalisation.rejeter", queue["lfo"])
+    assert actor == "agent/agent.sav" and details == {
+        "de": "EN_DEPOT",
+        "vers": "EN_REJET",
+        "code": code,
+        "motif": "Prestation résiliée.",
+    }
+
+
+def test_the_ticket_page_shows_the_appointments_and_the_prestations_line_tests(portal):
+    """A booked appointment and a finished remote test of the prestation appear on the agent's page, in words."""
+    gateway = portal.gateway
+    caller = Caller("OPE001", "Opérateur Alpha", frozenset({"signalisation", "test"}), author="tech.alpha")
+    copper = deposit(gateway, "OPE001", "CUIVRE_DEGROUPAGE")
+    slot = gateway.appointments.search(caller, copper, "SAV", None, None)[0]
+    booked = gateway.appointments.book(caller, copper, slot.id, "Mme Martin", "0612345678")
+    ethernet = deposit(gateway, "OPE001", "ETHERNET_CE2O")
+    test_type = gateway.line_tests.available(caller, "ETH-000001")[0]
+    launched = gateway.line_tests.launch(caller, "ETH-000001", test_type.code)
+    portal.clock.advance(timedelta(minutes=5))
+    gateway.line_tests.poll(launched.reference)
+    agent = signed_in(portal, AGENT, lands_on=None)
+    copper_text = text_of(agent.get(f"/fournisseur/sav/{copper}").text)
+    assert booked.reference in copper_text and "Intervention SAV" in copper_text and "confirmé" in copper_text
+    ethernet_text = text_of(agent.get(f"/fournisseur/sav/{ethernet}").text)
+    assert launched.reference in ethernet_text and test_type.libelle in ethernet_text
+    assert "terminé" in ethernet_text or "échec" in ethernet_text

@@ -135,8 +135,17 @@ def _ticket_page(
         view = ctx.gateway.work_queue.ticket(reference)
     except UnknownTicketError:
         raise HttpError(404, "Signalisation introuvable.") from None
+    catalogue = ctx.gateway.catalogue
+
+    def labels(list_code: str) -> dict[str, str]:
+        return {v.code: v.libelle for v in catalogue.nomenclature(list_code).values}
+
     return ctx.page(
         "fournisseur/sav_detail.html",
+        test_labels=labels("TYPES_TEST"),
+        diagnostic_labels=labels("DIAGNOSTICS"),
+        intervention_labels=labels("TYPES_INTERVENTION"),
+        appointment_statuses={"CONFIRME": "confirmé", "ANNULE": "annulé"},
         status=status,
         v=view,
         d=view.detail,
