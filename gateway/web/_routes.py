@@ -22,7 +22,7 @@ __all__ = ["build_app"]
 
 
 def build_app(gateway: Gateway) -> WebApp:
-    app = WebApp(gateway, portal.navigation, provider.STAFF_NAV)
+    app = WebApp(gateway, portal.navigation, provider.staff_navigation)
     app.route("GET", "/connexion", auth.login_form, login_required=False)
     app.route("POST", "/connexion", auth.login_submit, login_required=False)
     app.route("POST", "/deconnexion", auth.logout, shared=True)

@@ -15,7 +15,7 @@ from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
-from gateway.services import AFTER_SALES, NEWS_KINDS
+from gateway.services import AFTER_SALES, NEWS_KINDS, ProviderAgent
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
@@ -36,6 +36,7 @@ __all__ = [
     "news",
     "news_submit",
     "register_subscription",
+    "staff_navigation",
     "subscriptions",
     "terminate_subscription",
 ]
@@ -93,14 +94,13 @@ def _operator_field(ctx: Context) -> str:
     return code
 
 
+def staff_navigation(agent: ProviderAgent) -> list[tuple[str, str]]:
+    """The staff's menu: the work queue only for the after-sales role (its pages answer 404 to others)."""
+    return [(href, label) for href, label in STAFF_NAV if href != f"{STAFF_PREFIX}/sav" or agent.has_role(AFTER_SALES)]
+
+
 def home(ctx: Context) -> Response:
-    # The work queue is the after-sales role's: an agent without it does not see it offered here.
-    sections = [
-        (href, label)
-        for href, label in STAFF_NAV[1:]
-        if href != f"{STAFF_PREFIX}/sav" or ctx.staff.has_role(AFTER_SALES)
-    ]
-    return ctx.page("fournisseur/accueil.html", sections=sections)
+    return ctx.page("fournisseur/accueil.html", sections=staff_navigation(ctx.staff)[1:])
 
 
 # News and announcements -------------------------------------------------------------------------
