@@ -140,6 +140,23 @@ def test_an_agent_works_an_overdue_ticket_while_the_operator_follows_it(open_pag
     assert audited == [f"signalisation.{a}" for a in ("qualifier", "demarrer", "geler", "reprendre", "clore")]
 
 
+def test_the_second_agent_is_told_the_ticket_changed(open_page, portal):
+    """Two agents have the ticket open; the first accepts it; the second's rejection is refused and nothing changes."""
+    reference = deposit(portal.gateway, "OPE001", "CUIVRE_DEGROUPAGE")
+    first, second = open_page(), open_page()
+    for page in (first, second):
+        log_in(page, portal, AGENT)
+        page.goto(f"{portal.web_url}/fournisseur/sav/{reference}")
+    first.get_by_role("button", name="Accepter (qualifier)").click()
+    first.get_by_text("L'action est enregistrée.").wait_for()
+    second.get_by_label("Motif de rejet").select_option(index=1)
+    second.get_by_role("button", name="Rejeter").click()
+    assert "a changé depuis que vous l'avez ouverte" in second.locator("#conflit").inner_text()
+    assert "En qualification" in second.locator("#etat").inner_text()
+    shot(second, "sav-07-conflit")
+    assert portal.gateway.store.get_ticket(reference).state == "EN_QUALIFICATION"
+
+
 def test_an_e_soutien_request_goes_from_operator_to_agent_and_back(open_page, portal):
     """The operator sends a request; the agent finds it in the inbox and answers; the operator reads the answer."""
     operator, agent = open_page(), open_page()
