@@ -180,8 +180,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
-    (25, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
-    (26, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
+    (26, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
+    (27, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
 ]
 
 
