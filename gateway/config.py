@@ -84,6 +84,25 @@ class Settings:
     metrics_port: int | None = None
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
+    #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the
+    #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav mail outbox``).
+    mail_relay_host: str = ""
+    #: The relay's port: 587 (submission, with STARTTLS) by default; 25 for a relay on localhost.
+    mail_relay_port: int = 587
+    #: Upgrade the connection with STARTTLS before anything else (refused if the relay does not offer
+    #: it); turn off only for a relay on the loopback interface.
+    mail_starttls: bool = True
+    #: CA certificate (PEM) trusted for the relay's certificate; default: the system's CAs.
+    mail_ca: Path | None = None
+    #: Login and password on the relay (SMTP AUTH, after STARTTLS); empty: no authentication. Prefer
+    #: ``ESAV_MAIL_PASSWORD`` in the environment to the password in the file.
+    mail_username: str = ""
+    mail_password: str = ""
+    #: The sender of every message (``From``, and the envelope sender).
+    mail_from: str = "e-SAV <esav@localhost>"
+    #: Seconds between two looks for messages to send, and allowed for one exchange with the relay.
+    mail_poll_s: float = 5.0
+    mail_timeout_s: float = 30.0
 
     @property
     def database(self) -> Path:
@@ -137,7 +156,22 @@ class Settings:
             raise ConfigError(f"metrics_port : {self.metrics_port} n'est pas un port TCP (0 à 65535).")
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log_format : {self.log_format!r} n'est ni « text » ni « json ».")
+        _validate_mail(self)
         return self
+
+
+def _validate_mail(settings: Settings) -> None:
+    """The mail settings (``mail_*``)."""
+    if not 1 <= settings.mail_relay_port <= 65535:
+        raise ConfigError(f"mail_relay_port : {settings.mail_relay_port} n'est pas un port TCP (1 à 65535).")
+    if settings.mail_poll_s <= 0 or settings.mail_timeout_s <= 0:
+        raise ConfigError("mail_poll_s, mail_timeout_s : doivent être positifs.")
+    if settings.mail_ca is not None and not settings.mail_ca.is_file():
+        raise ConfigError(f"mail_ca : {settings.mail_ca} n'existe pas.")
+    if "@" not in settings.mail_from or any(c in settings.mail_from for c in "\r\n"):
+        raise ConfigError(f"mail_from : {settings.mail_from!r} n'est pas une adresse (« e-SAV <esav@exemple.fr> »).")
+    if bool(settings.mail_username) != bool(settings.mail_password):
+        raise ConfigError("mail_username, mail_password : donnez les deux, ou aucun.")
 
 
 _CONVERTERS: dict[str, Any] = {
@@ -169,6 +203,15 @@ _CONVERTERS: dict[str, Any] = {
     "volumetry_flush_s": float,
     "metrics_port": lambda text: int(text) if text.strip() else None,
     "log_format": lambda text: text.strip().lower(),
+    "mail_relay_host": str.strip,
+    "mail_relay_port": int,
+    "mail_starttls": lambda text: _boolean("mail_starttls", text),
+    "mail_ca": Path,
+    "mail_username": str,
+    "mail_password": str,
+    "mail_from": str.strip,
+    "mail_poll_s": float,
+    "mail_timeout_s": float,
 }
 
 

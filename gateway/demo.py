@@ -96,6 +96,7 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
         certs[code] = (cert_path, key_path)
     _build_demo_appointments_and_works(gateway)
     _build_demo_users(gateway)
+    _build_demo_mail_addresses(gateway)  # before the portal's notices, which are mailed to them
     _build_demo_portal(gateway)
     _build_demo_agents(gateway)
     return DemoInfo(
@@ -215,13 +216,29 @@ DEMO_FILES_OPERATORS = ("OPE001", "OPE003")
 DEMO_INVOICE_MONTHS = 40  # monthly invoices of OPE001 back to 40 months: the oldest fall outside 3 years
 
 
+#: Operators' notification addresses (``esav mail addresses``); OPE003 has none: its mail waits, SANS_DESTINATAIRE.
+DEMO_MAIL_ADDRESSES = (
+    ("OPE001", "contrat", "contrats@alpha.example"),
+    ("OPE001", "correspondant", "esav@alpha.example"),
+    ("OPE001", "maintenance", "exploitation@alpha.example"),
+    ("OPE002", "correspondant", "esav@beta.example"),
+)
+
+
+def _build_demo_mail_addresses(gateway: Gateway) -> None:
+    if not gateway.mail.addresses():
+        for code, list_name, address in DEMO_MAIL_ADDRESSES:
+            gateway.mail.add_address(code, list_name, address, author="démonstration")
+
+
 def _build_demo_portal(gateway: Gateway) -> None:
     portal = gateway.portal
     today = to_paris(gateway.clock.now()).date()
     for kind, title, body, offer, days in DEMO_NEWS:
         if not gateway.store.has_news(title):
             starts = datetime.combine(today + timedelta(days=days), time(22), tzinfo=PARIS) if days else None
-            portal.publish_news(kind, title, body, offer=offer, starts_at=starts, author="démonstration")
+            ends = starts + timedelta(hours=1) if starts else None  # a maintenance announces its end too
+            portal.publish_news(kind, title, body, offer=offer, starts_at=starts, author="démonstration", ends_at=ends)
     if not gateway.store.faq():
         for offer, question, answer in DEMO_FAQ:
             portal.publish_faq(question, answer, offer, author="démonstration")

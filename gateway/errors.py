@@ -31,13 +31,20 @@ exit codes. Everything a caller needs to explain the error travels on the except
     ├── ConfigError                   (start-up: names the bad key; never reaches a caller)
     ├── StoreError                    ERREUR_INTERNE     (soap:Server)
     └── InternalError                 ERREUR_INTERNE     (soap:Server; carries the logged id)
+        └── NotRecordedError          ERREUR_INTERNE     (a failed commit: nothing of it is stored)
+
+A message quotes what a caller sent through ``quote`` (at most ``QUOTE_LIMIT`` characters), and
+``valeur`` is cut the same way, so that no error repeats a huge input (``quote_values_in`` does
+it for libraries' messages).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
+    "QUOTE_LIMIT",
     "AppointmentError",
     "AuthenticationError",
     "CatalogueError",
@@ -53,6 +60,7 @@ __all__ = [
     "LineTestError",
     "MaintenanceError",
     "NotEntitledError",
+    "NotRecordedError",
     "RateLimitError",
     "RequestError",
     "SecurityError",
@@ -67,7 +75,30 @@ __all__ = [
     "UnknownPrestationError",
     "UnknownTicketError",
     "VersionRetiredError",
+    "quote",
+    "quote_values_in",
 ]
+
+#: At most this many characters of a value received are quoted back (faults, messages): a caller
+#: that sends megabytes gets a short answer, never its input repeated.
+QUOTE_LIMIT = 100
+#: A message written by a library (libxml2, spyne) that quotes input is cut at this length, in case
+#: a value it quotes escaped ``quote_values_in`` (one holding apostrophes).
+_FOREIGN_MESSAGE_LIMIT = 500
+# A quoted value; libxml2 cuts a long message short, so the closing quote may be missing.
+_QUOTED = re.compile("'([^']{" + str(QUOTE_LIMIT + 1) + ",})('|$)")
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` as an error may quote it: its first ``limit`` characters, "…" marking a cut."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quote_values_in(message: str) -> str:
+    """A library's message (libxml2, spyne) with each ``'value'`` it quotes passed through ``quote``."""
+    shortened = _QUOTED.sub(lambda m: "'" + quote(m[1]) + m[2], message)
+    return quote(shortened, _FOREIGN_MESSAGE_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -103,7 +134,7 @@ class EsavError(Exception):
         super().__init__(libelle)
         self.libelle = libelle
         self.chemin = chemin
-        self.valeur = valeur
+        self.valeur = None if valeur is None else quote(valeur)
         self.reessayer_dans = reessayer_dans
         self.details = tuple(details)
 
@@ -231,4 +262,18 @@ class InternalError(EsavError):
 
     def __init__(self, incident_id: str) -> None:
         super().__init__(f"Erreur interne du fournisseur, incident {incident_id}", valeur=incident_id)
+        self.incident_id = incident_id
+
+
+class NotRecordedError(InternalError):
+    """A commit failed: nothing the request wrote is stored, and its answer must say so (never a
+    receipt). Raised by the store; ``incident_id`` is logged there with the cause."""
+
+    def __init__(self, incident_id: str) -> None:
+        EsavError.__init__(
+            self,
+            "Votre demande n'a pas pu être enregistrée : rien n'a été modifié, vous pouvez la renvoyer "
+            f"(incident {incident_id}).",
+            valeur=incident_id,
+        )
         self.incident_id = incident_id

@@ -40,7 +40,13 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
 SERVER_FIXTURES = {"session_pki", "two_workers", "url", "optional_url", "interop_gateway", "java_client"}
 #: Modules whose tests start processes of their own (``esav serve``, competing writers).
-PROCESS_MODULES = {"test_serve_command", "test_appointments_processes", "test_durability", "test_server_workers"}
+PROCESS_MODULES = {
+    "test_serve_command",
+    "test_appointments_processes",
+    "test_durability",
+    "test_server_workers",
+    "test_cli_non_xml_text",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

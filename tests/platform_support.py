@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from support import CATALOGUE, DEFAULT_NOW, SessionPki, in_reactor, reactor
+import requests
+from support import CATALOGUE, DEFAULT_NOW, SessionPki, in_reactor, reactor, soap_client
 
 from gateway.config import Settings
 from gateway.domain.clock import FixedClock
@@ -41,15 +43,11 @@ class LivePlatform:
         return str(self.pki.directory / f"{operator}.pem"), str(self.pki.directory / f"{operator}.key")
 
     def client(self, operator: str = "OPE001", service: str = "signalisation", version: str = "v2") -> Any:
-        import requests
-        import zeep
-
         session = requests.Session()
         session.trust_env = False
         session.verify = str(self.pki.directory / "ca.pem")
         session.cert = self.cert_files(operator)
-        transport = zeep.Transport(session=session, timeout=30, operation_timeout=30)
-        return zeep.Client(f"{self.base_url}/esav/{version}/{service}?wsdl", transport=transport)
+        return soap_client(session, f"{self.base_url}/esav/{version}/{service}")
 
     def flush(self) -> None:
         in_reactor(self.running.journal.flush)
@@ -59,12 +57,32 @@ class LivePlatform:
         self.gateway.close()
 
 
+_sandbox_templates: dict[tuple[Path, datetime], Path] = {}
+
+
+def sandbox_template(session_pki: SessionPki, now: datetime) -> Path:
+    """A platform data folder with the session PKI and the sandbox built at ``now``, made once per session."""
+    key = (session_pki.directory, now)
+    if key not in _sandbox_templates:
+        folder = Path(tempfile.mkdtemp(prefix="esav-sandbox-", dir=session_pki.directory.parent))
+        shutil.copytree(session_pki.directory, folder / "pki")
+        settings = Settings(data_dir=folder, catalogue_dir=CATALOGUE)
+        paths = load_robot_paths()
+        gateway = open_platform_gateway(settings, paths, FixedClock(now))
+        try:
+            build_sandbox(gateway, folder / "pki", paths)
+        finally:
+            gateway.close()
+        _sandbox_templates[key] = folder
+    return _sandbox_templates[key]
+
+
 def start_platform_for_test(
     data_dir: Path, session_pki: SessionPki, *, robot_step_s: float = 3600.0, now: datetime = DEFAULT_NOW
 ) -> LivePlatform:
     """A platform with the sandbox data; ``robot_step_s`` large means tests drive ``robot.step()`` themselves."""
     pki_dir = data_dir / "pki"
-    shutil.copytree(session_pki.directory, pki_dir)
+    shutil.copytree(sandbox_template(session_pki, now), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
     settings = Settings(
         data_dir=data_dir,
@@ -77,6 +95,5 @@ def start_platform_for_test(
     )
     paths = load_robot_paths()
     gateway = open_platform_gateway(settings, paths, clock)
-    build_sandbox(gateway, pki_dir, paths)
     running = in_reactor(start_platform, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, paths)
     return LivePlatform(running, clock, data_dir, session_pki)

@@ -136,22 +136,8 @@ class LiveGateway:
         return session
 
     def client(self, operator: str = "OPE001", service: str = "signalisation", version: str = "v2") -> zeep.Client:
-        """A zeep client of ``service`` that downloads its WSDL with ``operator``'s certificate.
-
-        The WSDL is always fetched, so refusals happen as they would for a real client; parsing it is
-        done once per session for each distinct WSDL (the address aside), which is most of a client's cost.
-        """
-        transport = zeep.Transport(session=self.session(operator), timeout=30, operation_timeout=30)
-        url = self.url(service, version)
-        wsdl = transport.load(url + "?wsdl")
-        key = _ADDRESS.sub(b"", wsdl)
-        if key not in _parsed_wsdls:
-            _parsed_wsdls[key] = zeep.wsdl.Document(url + "?wsdl", transport)
-        document = _parsed_wsdls[key]
-        client = zeep.Client(document, transport=transport)
-        port = next(iter(next(iter(document.services.values())).ports.values()))
-        client._default_service = client.create_service(port.binding.name, url)
-        return client
+        """A zeep client of ``service`` that downloads its WSDL with ``operator``'s certificate."""
+        return soap_client(self.session(operator), self.url(service, version))
 
     def stop(self) -> None:
         if self.web is not None:
@@ -162,6 +148,26 @@ class LiveGateway:
 
 _parsed_wsdls: dict[bytes, zeep.wsdl.Document] = {}
 _ADDRESS = re.compile(rb'location="https://localhost:\d+/')
+
+
+def soap_client(session: requests.Session, url: str) -> zeep.Client:
+    """A zeep client of the service at ``url`` that downloads its WSDL through ``session``.
+
+    The WSDL is always fetched, so refusals happen as they would for a real client; parsing it is
+    done once per test session for each distinct WSDL (the address aside), which is most of a client's cost.
+    """
+    transport = zeep.Transport(session=session, timeout=30, operation_timeout=30)
+    wsdl = transport.load(url + "?wsdl")
+    key = _ADDRESS.sub(b"", wsdl)
+    if key not in _parsed_wsdls:
+        _parsed_wsdls[key] = zeep.wsdl.Document(url + "?wsdl", transport)
+    document = _parsed_wsdls[key]
+    client = zeep.Client(document, transport=transport)
+    port = next(iter(next(iter(document.services.values())).ports.values()))
+    client._default_service = client.create_service(port.binding.name, url)
+    return client
+
+
 _demo_templates: dict[tuple[Path, datetime, Path], Path] = {}
 
 

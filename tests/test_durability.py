@@ -27,7 +27,7 @@ from support import REPO, deposit
 
 ROUNDS = 4
 MIN_ACKNOWLEDGED = 20
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0
 
 
 @dataclass

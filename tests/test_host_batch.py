@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from test_store_group_commit import _add_operator, _committed_codes, fail_commits
 
+from gateway.errors import NotRecordedError
 from gateway.server import CallBatch
 from gateway.store import Store
 
@@ -128,7 +129,7 @@ def test_a_failed_commit_fails_the_held_answers_only(grouped, monkeypatch):
     batch.add(writer)
     fail_commits(store, monkeypatch)
     batch.run()
-    assert isinstance(writer.finished_with, sqlite3.OperationalError)
+    assert isinstance(writer.finished_with, NotRecordedError)
     assert reader.finished_with is None
     assert _committed_codes(path) == set()
 

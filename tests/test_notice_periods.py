@@ -66,13 +66,15 @@ def test_publishing_an_announcement_with_too_short_a_notice_is_refused(tmp_path)
     try:
         with pytest.raises(InvalidRequestError, match="le 19/11/2026 à 10:00"):
             gateway.portal.publish_news(
-                "MAINTENANCE_PORTAIL", "Maintenance", "Coupure.", starts_at=WEDNESDAY + timedelta(hours=23)
-            )
+                "MAINTENANCE_PORTAIL", "Maintenance", "Coupure.", starts_at=WEDNESDAY + timedelta(hours=23),
+                ends_at=WEDNESDAY + timedelta(hours=24),
+            )  # fmt: skip
         with pytest.raises(InvalidRequestError, match="doit donner sa date d'effet"):
             gateway.portal.publish_news("EVOLUTION_MAJEURE", "Nouvelle signature", "SOAP 1.2.")
         gateway.portal.publish_news(
-            "MAINTENANCE_PORTAIL", "Maintenance", "Coupure.", starts_at=WEDNESDAY + timedelta(hours=24)
-        )
+            "MAINTENANCE_PORTAIL", "Maintenance", "Coupure.", starts_at=WEDNESDAY + timedelta(hours=24),
+            ends_at=WEDNESDAY + timedelta(hours=25),
+        )  # fmt: skip
         assert [n.title for n in gateway.store.news(WEDNESDAY)] == ["Maintenance"]
     finally:
         gateway.close()

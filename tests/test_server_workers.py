@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,9 +17,10 @@ from test_durability import clean_env, client_for, free_port, wait_until_serving
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def two_workers(tmp_path):
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """The demo as ``esav demo`` builds it, once for the module; each test serves a copy."""
+    data = tmp_path_factory.mktemp("workers") / "data"
     subprocess.run(
         [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
         check=True,
@@ -26,6 +28,13 @@ def two_workers(tmp_path):
         env=clean_env(),
         capture_output=True,
     )
+    return data
+
+
+@pytest.fixture
+def two_workers(tmp_path, demo_folder):
+    data = tmp_path / "data"
+    shutil.copytree(demo_folder, data)
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from gateway.errors import NotRecordedError
 from gateway.store import Store
 
 
@@ -33,20 +34,24 @@ def _committed_codes(path):
 
 
 def fail_commits(store, monkeypatch):
-    """From now on, the group's COMMIT hits a disk error (the connection as the group sees it)."""
-    conn = store._connections.conn
-    original_execute = conn.execute
+    """From now on, every COMMIT of the store's kind hits a disk error: each connection as the store
+    sees it (grouped or not, in any thread, a CLI's own store included) refuses COMMIT only."""
+    connections = type(store._connections)
+    real_conn = connections.conn
 
     class Failing:
+        def __init__(self, conn):
+            self._conn = conn
+
         def __getattr__(self, name):
-            return getattr(conn, name)
+            return getattr(self._conn, name)
 
         def execute(self, sql, *args):
             if sql == "COMMIT":
                 raise sqlite3.OperationalError("disk I/O error")
-            return original_execute(sql, *args)
+            return self._conn.execute(sql, *args)
 
-    monkeypatch.setattr(type(store._connections), "conn", property(lambda self: Failing()))
+    monkeypatch.setattr(connections, "conn", property(lambda self: Failing(real_conn.fget(self))))
 
 
 def test_writes_of_one_tick_commit_once_at_the_end(grouped):
@@ -111,7 +116,7 @@ def test_other_threads_write_on_their_own(grouped):
 
 
 def test_a_failed_commit_fails_every_waiter(grouped, monkeypatch):
-    """When COMMIT fails, every waiting answer gets the failure, and nothing is committed."""
+    """When COMMIT fails, every waiting answer gets the same NotRecordedError, and nothing is committed."""
     store, scheduled, path = grouped
     seen = []
     with store.write() as db:
@@ -120,7 +125,8 @@ def test_a_failed_commit_fails_every_waiter(grouped, monkeypatch):
     store.after_commit(seen.append)
     fail_commits(store, monkeypatch)
     scheduled.pop()()
-    assert len(seen) == 2 and all(isinstance(f, sqlite3.OperationalError) for f in seen)
+    assert len(seen) == 2 and seen[0] is seen[1] and isinstance(seen[0], NotRecordedError)
+    assert isinstance(seen[0].__cause__, sqlite3.OperationalError)
     assert _committed_codes(path) == set()
 
 
@@ -137,3 +143,35 @@ def test_a_failed_inner_block_undoes_only_its_own_writes(grouped):
         _add_operator(db, "OPD")
     scheduled.pop()()
     assert _committed_codes(path) == {"OPA", "OPC", "OPD"}
+
+
+def break_commits_on(path, table):
+    """Make every later transaction that inserts into ``table`` fail at its COMMIT, for real: the insert
+    also inserts a row breaking a deferred foreign key, which SQLite checks only at COMMIT."""
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            f"""
+            CREATE TABLE commit_breaker_target (id INTEGER PRIMARY KEY);
+            CREATE TABLE commit_breaker (
+                target INTEGER REFERENCES commit_breaker_target (id) DEFERRABLE INITIALLY DEFERRED
+            );
+            CREATE TRIGGER break_commits AFTER INSERT ON {table}
+            BEGIN INSERT INTO commit_breaker VALUES (1); END;
+            """
+        )
+
+
+def test_a_failed_commit_outside_a_group_is_rolled_back_and_not_recorded(tmp_path):
+    """Without group commit, a failed COMMIT raises NotRecordedError, keeps nothing, leaves no transaction open."""
+    path = tmp_path / "esav.db"
+    store = Store(path)
+    try:
+        break_commits_on(path, "operators")
+        with pytest.raises(NotRecordedError), store.write() as db:
+            _add_operator(db, "OPA")
+        with store.write() as db:  # the next write opens a transaction of its own
+            db.conn.execute("DROP TRIGGER break_commits")
+            _add_operator(db, "OPB")
+        assert _committed_codes(path) == {"OPB"}
+    finally:
+        store.close()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import gateway.domain
-from gateway.domain import calendar, clock, gtr, maintenance, states
+from gateway.domain import calendar, clock, gtr, maintenance, states, xml_text
 from gateway.domain.clock import PARIS
 from gateway.domain.states import (
     CLOSED_STATES,
@@ -295,7 +295,7 @@ def test_apply_needs_an_aware_time_and_an_author() -> None:
 
 def test_domain_package_exports_every_public_name() -> None:
     """gateway.domain re-exports every public name of its modules."""
-    public = {name for module in (calendar, clock, gtr, maintenance, states) for name in module.__all__}
+    public = {name for module in (calendar, clock, gtr, maintenance, states, xml_text) for name in module.__all__}
     assert public == set(gateway.domain.__all__)
 
 

@@ -189,6 +189,7 @@ def test_an_agent_publishes_a_notice_and_handles_subscriptions(page, portal):
     shot(page, "21-fournisseur-preavis-refuse")
     assert "date la plus proche autorisée : le 20/11/2026 à 10:00" in error
     page.get_by_label("Date d'effet (heure de Paris)").fill("2026-11-23T22:00")
+    page.get_by_label("Fin prévue d'une interruption (heure de Paris)").fill("2026-11-24T00:00")
     page.get_by_role("button", name="Publier").click()
     page.get_by_text("La publication est enregistrée.").wait_for()
     shot(page, "22-fournisseur-actualites")

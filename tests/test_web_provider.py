@@ -79,7 +79,9 @@ def test_an_announcement_with_too_short_a_notice_is_refused_with_the_earliest_da
     assert refused.status_code == 422
     assert "date la plus proche autorisée : le 19/11/2026 à 10:00" in unescape(refused.text)
     assert 'value="Maintenance éclair"' in unescape(refused.text)  # what was typed is kept
-    published = agent.post("/fournisseur/actualites", {**form, "dateEffet": "2026-11-20T22:00"})
+    published = agent.post(
+        "/fournisseur/actualites", {**form, "dateEffet": "2026-11-20T22:00", "dateFin": "2026-11-20T23:00"}
+    )
     assert published.status_code == 200 and "La publication est enregistrée." in unescape(published.text)
     assert "Maintenance éclair" in unescape(signed_in(portal, TECH, lands_on=None).get("/actualites").text)
     [(actor, _)] = audited(portal, "portail.actualite")[-1:]

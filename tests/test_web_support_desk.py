@@ -118,6 +118,8 @@ def test_operators_see_only_their_own_requests_and_errors_are_named(portal):
         files=[("pieces", ("outil.exe", b"MZ", "application/octet-stream"))],
     )
     assert bad_file.status_code == 422 and 'id="e-pieces"' in bad_file.text
+    vertical_tab = send(admin, f"/e-soutien/{reference}", {"message": "ligne\x0bcassée"}, form_page="/e-soutien")
+    assert vertical_tab.status_code == 422 and 'id="e-message"' in vertical_tab.text
     bad_topic = send(admin, "/e-soutien", {"sujet": "AUTRE", "objet": "x", "description": "y"})
     assert bad_topic.status_code == 422 and 'id="e-sujet"' in bad_topic.text
     agent = signed_in(portal, AGENT, lands_on=None)

@@ -37,7 +37,9 @@ def test_exactly_n_pass_then_refused_with_seconds_to_next_minute_then_reset(live
     """With 5/min: 5 pass, the 6th is LIMITE_REQUETES with reessayerDans to the next minute and
     Retry-After; other operators are unaffected; the next minute lets 5 through again."""
     live.clock.set(datetime(2026, 11, 18, 10, 0, 20, tzinfo=PARIS))
-    live.gateway.rate_limits.set_limit("OPE001", 5, actor="t", announcement="5 requêtes par minute dès aujourd'hui")
+    live.gateway.rate_limits.set_limit(
+        "OPE001", 5, actor="t", announcement="5 requêtes par minute dès maintenant", emergency_reason="surcharge"
+    )
     assert [_state_query(live) for _ in range(5)] == ["OK"] * 5
     client = live.client()
     with pytest.raises(zeep.exceptions.Fault) as caught:
@@ -54,9 +56,9 @@ def test_exactly_n_pass_then_refused_with_seconds_to_next_minute_then_reset(live
 
 
 def test_announced_limit_applies_from_its_date_and_lift_is_immediate(live):
-    """A limit announced for 10:30 does not apply at 10:00, does at 10:30; lifting it frees at once."""
-    at = datetime(2026, 11, 18, 10, 30, tzinfo=PARIS)
-    live.gateway.rate_limits.set_limit("OPE001", 1, actor="t", announcement="1/min à 10:30", effective_from=at)
+    """A limit announced for tomorrow 10:30 does not apply before, does at 10:30; lifting it frees at once."""
+    at = datetime(2026, 11, 19, 10, 30, tzinfo=PARIS)
+    live.gateway.rate_limits.set_limit("OPE001", 1, actor="t", announcement="1/min demain à 10:30", effective_from=at)
     assert [_state_query(live) for _ in range(3)] == ["OK"] * 3
     live.clock.set(at)
     assert [_state_query(live) for _ in range(2)] == ["OK", "LIMITE_REQUETES"]
@@ -81,7 +83,7 @@ def test_two_servers_on_one_database_share_the_limit(tmp_path, session_pki):
     )
     second = LiveGateway(running, clock, first.data_dir, first.pki)
     try:
-        first.gateway.rate_limits.set_limit("OPE001", 4, actor="t", announcement="4/min")
+        first.gateway.rate_limits.set_limit("OPE001", 4, actor="t", announcement="4/min", emergency_reason="essai")
         results = [_state_query(server) for server in (first, second, first, second, first, second)]
         assert results == ["OK"] * 4 + ["LIMITE_REQUETES"] * 2
         clock.advance(timedelta(minutes=1))

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from gateway.domain.clock import to_paris
-from gateway.errors import FormInvalidError, FormVersionRetiredError, UnknownCodeError
+from gateway.errors import FormInvalidError, FormVersionRetiredError, UnknownCodeError, quote
 
 from ._manifest import read_manifest
 from ._nomenclature import CodeList, LoadedList, load_nomenclature
@@ -95,14 +95,14 @@ class Catalogue:
         try:
             return self._forms[code]
         except KeyError:
-            raise UnknownCodeError(f"Formulaire inconnu : {code}", valeur=code) from None
+            raise UnknownCodeError(f"Formulaire inconnu : {quote(code)}", valeur=code) from None
 
     def form_for_offer(self, code_offre: str) -> Form:
         """The form used to deposit tickets on offer ``code_offre``; UnknownCodeError if none."""
         try:
             return self._by_offer[code_offre]
         except KeyError:
-            raise UnknownCodeError(f"Aucun formulaire pour l'offre {code_offre}", valeur=code_offre) from None
+            raise UnknownCodeError(f"Aucun formulaire pour l'offre {quote(code_offre)}", valeur=code_offre) from None
 
     def status(self, code: str, version: str, at: datetime) -> VersionStatus:
         """The status of form ``code`` version ``version`` at the aware instant ``at``.
@@ -111,7 +111,9 @@ class Catalogue:
         """
         form = self.form(code)
         if form.get_version(version) is None:
-            raise UnknownCodeError(f"Version {version} inconnue pour le formulaire {code}", valeur=version)
+            raise UnknownCodeError(
+                f"Version {quote(version)} inconnue pour le formulaire {quote(code)}", valeur=version
+            )
         return form.status(version, at)
 
     def version_in_force(self, code: str, at: datetime) -> str | None:
@@ -137,16 +139,19 @@ class Catalogue:
         at = require_aware(at)
         form = self._forms.get(code)
         if form is None:
-            raise FormInvalidError(f"Formulaire inconnu : {code}", valeur=code)
+            raise FormInvalidError(f"Formulaire inconnu : {quote(code)}", valeur=code)
         if code_offre not in form.offres:
             expected = self._by_offer.get(code_offre)
             hint = f" ; pour cette offre, utilisez le formulaire {expected.code}" if expected else ""
-            raise FormInvalidError(f"Le formulaire {code} ne sert pas l'offre {code_offre}{hint}", valeur=code)
+            raise FormInvalidError(
+                f"Le formulaire {quote(code)} ne sert pas l'offre {quote(code_offre)}{hint}", valeur=code
+            )
         found = form.get_version(version)
         if found is None:
             known = ", ".join(v.version for v in form.versions)
             raise FormInvalidError(
-                f"Version {version} inconnue pour le formulaire {code} (versions : {known})", valeur=version
+                f"Version {quote(version)} inconnue pour le formulaire {quote(code)} (versions : {known})",
+                valeur=version,
             )
         self._check_status(form, found, at)
         self.validate(code, version, payload)
@@ -181,7 +186,9 @@ class Catalogue:
         """
         form = self.form(code)
         if (code, version) not in self._xsd_texts:
-            raise UnknownCodeError(f"Version {version} inconnue pour le formulaire {code}", valeur=version)
+            raise UnknownCodeError(
+                f"Version {quote(version)} inconnue pour le formulaire {quote(code)}", valeur=version
+            )
         expected = f"{{{form.namespace}}}{form.racine}"
         if payload is None or not isinstance(payload.tag, str):
             raise FormInvalidError(f"Le formulaire est vide : élément {form.racine} attendu")
@@ -196,7 +203,7 @@ class Catalogue:
         if errors:
             plural = "s" if len(errors) > 1 else ""
             raise FormInvalidError(
-                f"Formulaire {code} version {version} invalide : {len(errors)} erreur{plural}",
+                f"Formulaire {quote(code)} version {quote(version)} invalide : {len(errors)} erreur{plural}",
                 chemin=errors[0].chemin,
                 details=errors,
             )
@@ -221,7 +228,9 @@ class Catalogue:
     def _require_version(self, code: str, version: str) -> None:
         if (code, version) not in self._xsd_texts:
             self.form(code)
-            raise UnknownCodeError(f"Version {version} inconnue pour le formulaire {code}", valeur=version)
+            raise UnknownCodeError(
+                f"Version {quote(version)} inconnue pour le formulaire {quote(code)}", valeur=version
+            )
 
     # -- code lists --------------------------------------------------------------------------
 
@@ -245,7 +254,7 @@ class Catalogue:
         try:
             return self._lists[code]
         except KeyError:
-            raise UnknownCodeError(f"Nomenclature inconnue : {code}", valeur=code) from None
+            raise UnknownCodeError(f"Nomenclature inconnue : {quote(code)}", valeur=code) from None
 
 
 def _root_element(code: str, tree: etree._ElementTree, path: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from gateway.errors import ErrorDetail
+from gateway.errors import ErrorDetail, quote, quote_values_in
 
 from ._xml import compile_schema, parse_bytes
 
@@ -162,7 +162,8 @@ _TRANSLATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 def french_message(error: etree._LogEntry) -> str:
-    """libxml2's message for ``error`` in French, without namespace URIs; English if unknown."""
+    """libxml2's message for ``error`` in French, without namespace URIs; English if unknown. A value
+    it quotes is cut to its first characters (``gateway.errors.quote``)."""
     message = _NS_NAME.sub("", _ELEMENT_PREFIX.sub("", error.message.strip()))
     for pattern, french in _TRANSLATIONS:
         match = pattern.match(message)
@@ -170,5 +171,7 @@ def french_message(error: etree._LogEntry) -> str:
             groups = match.groupdict()
             if "set" in groups:
                 groups["set"] = groups["set"].replace("'", "")
+            if "v" in groups:
+                groups["v"] = quote(groups["v"])  # the value as the form sent it: at most its start
             return french.format(**groups)
-    return message
+    return quote_values_in(message)

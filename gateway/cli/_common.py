@@ -45,9 +45,13 @@ def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: 
 
 @contextmanager
 def open_gateway(settings: Settings) -> Iterator[Gateway]:
+    """The gateway for one command; what the block writes is durable when it ends (``Gateway.durable``),
+    so a command prints what it did after the block. A failed commit raises ``NotRecordedError``,
+    which ``esav_errors`` turns into a message and exit status 1."""
     gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
     try:
-        yield gateway
+        with gateway.durable.committed():
+            yield gateway
     finally:
         gateway.close()
 

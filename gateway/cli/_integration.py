@@ -46,7 +46,7 @@ def _platform(settings: Settings, robot_file: Path) -> tuple[Any, IntegrationPla
     paths = load_robot_paths(robot_file)
     gateway = open_platform_gateway(settings, paths)
     key, _ = ensure_platform_key(settings.pki_dir)
-    return gateway, IntegrationPlatform(gateway, CallJournal(gateway.store, gateway.clock), key)
+    return gateway, IntegrationPlatform(gateway, CallJournal(gateway), key)
 
 
 robot_option = click.option(

@@ -11,6 +11,7 @@ from ._bench import bench
 from ._catalogue import catalogue
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
+from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
 from ._portal import portail
@@ -48,6 +49,8 @@ cli.add_command(testset)
 for command in (maintenance, quota, stats, audit):
     cli.add_command(command)
 certs.add_command(certs_expiring)
+certs.add_command(certs_renew)
+cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal (issue 10)

@@ -6,6 +6,7 @@ audited as ``fournisseur/<system user>``.
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from gateway.domain.clock import parse_instant
-from gateway.services import NEWS_KINDS
+from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
 from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
 
@@ -37,12 +38,23 @@ def _instant(text: str | None) -> datetime | None:
 @portail.command("publier")
 @data_option
 @click.option(
-    "--type", "kind", required=True, type=click.Choice(sorted(NEWS_KINDS)), help="Type d'actualité ou d'annonce."
+    "--type",
+    "kind",
+    required=True,
+    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota set
+    help="Type d'actualité ou d'annonce.",
 )
 @click.option("--titre", required=True, help="Titre affiché.")
 @click.option("--texte", required=True, help="Texte de l'actualité.")
 @click.option("--offre", default=None, help="Réservée aux opérateurs de cette offre (défaut : tous).")
 @click.option("--date", "starts", default=None, help="Date d'effet d'un changement (ISO ; heure de Paris sans fuseau).")
+@click.option("--fin", "ends", default=None, help="Fin prévue d'une maintenance ou interruption (ISO, heure de Paris).")
+@click.option(
+    "--document",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Nouvelle version du document (changement de conditions ou d'annexe) : jointe au courrier.",
+)
 @esav_errors
 def publier(
     config_file: Path | None,
@@ -52,14 +64,24 @@ def publier(
     texte: str,
     offre: str | None,
     starts: str | None,
+    ends: str | None,
+    document: Path | None,
 ) -> None:
-    """Publier une actualité ; une annonce de changement trop proche est refusée avec la date la plus proche permise."""
+    """Publier une actualité ; une annonce de changement trop proche est refusée avec la date la plus proche permise,
+    et chaque annonce de changement est envoyée par courrier électronique aux opérateurs concernés."""
     settings = settings_from(config_file, data_dir)
+    upload = None
+    if document is not None:
+        kind_of = mimetypes.guess_type(document.name)[0] or "application/octet-stream"
+        upload = UploadedFile(document.name, kind_of, document.read_bytes())
     with open_gateway(settings) as gateway:
         news_id = gateway.portal.publish_news(
-            kind, titre, texte, offer=offre, starts_at=_instant(starts), author=provider_author()
-        )
-    click.echo(f"Publiée : actualité {news_id} ({NEWS_KINDS[kind]}).")
+            kind, titre, texte, offer=offre, starts_at=_instant(starts), author=provider_author(),
+            ends_at=_instant(ends), document=upload,
+        )  # fmt: skip
+        mailed = len(gateway.mail.for_cause(f"actualite/{news_id}"))
+    queued = f" ; {mailed} courrier(s) en file d'envoi." if mailed else "."
+    click.echo(f"Publiée : actualité {news_id} ({NEWS_KINDS[kind]}){queued}")
 
 
 @portail.command("abonnements")

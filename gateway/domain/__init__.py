@@ -1,4 +1,5 @@
-"""Pure business rules: ticket states and transitions, the GTR clock, the French business calendar.
+"""Pure business rules: ticket states and transitions, the GTR clock, the French business calendar,
+which characters text may hold.
 
 Imports no framework (no spyne, Twisted or SQLite): the standard library and ``holidays`` only.
 """
@@ -42,6 +43,7 @@ from gateway.domain.states import (
     freeze_expiry,
     next_state,
 )
+from gateway.domain.xml_text import REPLACEMENT, NonXmlChar, first_non_xml_char, is_xml_char, xml_safe
 
 __all__ = [
     "BUSINESS_CLOSE",
@@ -53,6 +55,7 @@ __all__ = [
     "INTERRUPTION_NOTICE_BUSINESS_DAYS",
     "OPEN_STATES",
     "PARIS",
+    "REPLACEMENT",
     "RULES",
     "Action",
     "ActionRule",
@@ -62,6 +65,7 @@ __all__ = [
     "FixedClock",
     "GtrOption",
     "NightlyWindow",
+    "NonXmlChar",
     "SystemClock",
     "TicketState",
     "TransitionRecord",
@@ -76,14 +80,17 @@ __all__ = [
     "current_downtime",
     "due_automatic_action",
     "earliest_interruption_start",
+    "first_non_xml_char",
     "freeze_expiry",
     "gtr_deadline",
     "gtr_met",
     "is_business_day",
     "is_public_holiday",
+    "is_xml_char",
     "iso_utc",
     "next_state",
     "paris_if_naive",
     "parse_instant",
     "to_paris",
+    "xml_safe",
 ]

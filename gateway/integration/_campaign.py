@@ -127,12 +127,15 @@ class IntegrationPlatform:
             at=now,
             number=number,
         )
-        self._gateway.store.record_attestation(caller.operator_code, version, domains, now, document)
+        with self._gateway.durable.committed():  # never hand out an attestation that is not on record
+            self._gateway.store.record_attestation(caller.operator_code, version, domains, now, document)
         return document, version, domains
 
     def reset(self, operator_code: str) -> dict[str, int]:
-        """Delete the operator's sandbox data (tickets, tests, appointments, journal) on the platform."""
+        """Delete the operator's sandbox data (tickets, tests, appointments, journal) on the platform;
+        the counts are returned once the deletion is durably committed."""
         if self._gateway.store.get_operator(operator_code) is None:
             raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", valeur=operator_code)
-        self._journal.flush()
-        return self._gateway.store.reset_sandbox(operator_code)
+        with self._gateway.durable.committed():
+            self._journal.flush()
+            return self._gateway.store.reset_sandbox(operator_code)

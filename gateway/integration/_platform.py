@@ -125,7 +125,7 @@ def start_platform(
     """Listen like ``gateway.server.start`` with the journal, the ``integration`` service and the robot."""
     paths = paths or load_robot_paths(DEFAULT_ROBOT_FILE)
     key, public_key = ensure_platform_key(pki.ca.parent)
-    journal = CallJournal(gateway.store, gateway.clock, reactor)
+    journal = CallJournal(gateway, reactor)
     platform = IntegrationPlatform(gateway, journal, key)
     running = start(
         gateway,

@@ -35,7 +35,12 @@ class ScenarioRobot:
         self._loop: LoopingCall | None = None
 
     def step(self) -> list[tuple[str, str]]:
-        """One tick: at most one transition per ticket; returns (reference, action) of those taken."""
+        """One tick: at most one transition per ticket; returns (reference, action) of those taken,
+        once they are durably committed (``NotRecordedError`` when the commit fails: none was taken)."""
+        with self._gateway.durable.committed():
+            return self._step()
+
+    def _step(self) -> list[tuple[str, str]]:
         done: list[tuple[str, str]] = []
         for ticket in self._gateway.store.robot_tickets(self._by_prestation, ROBOT_AUTHOR):
             path = self._by_prestation[ticket.prestation]

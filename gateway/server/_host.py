@@ -39,6 +39,7 @@ from gateway.ws import (
     PARSED_DOCUMENT,
     Guard,
     check_request_xml,
+    check_soap_body,
     fault_envelope,
 )
 
@@ -113,7 +114,8 @@ class CallRecord:
 
 
 class CommitGate(Protocol):
-    """What the host needs of the store to hold answers until their writes are durable."""
+    """What the host needs to hold answers until their writes are durable: the gateway's one seam for
+    that, ``gateway.services.Durability`` (``Gateway.durable``)."""
 
     def commit_pending(self) -> bool: ...
 
@@ -151,11 +153,13 @@ class _PendingCall:
     def finish(self, failure: BaseException | None = None) -> None:
         resource, request = self.resource, self.request
         answer = self.answer
-        if failure is not None:
-            incident = uuid.uuid4().hex[:12]
-            log.error("incident %s: group commit failed", incident, exc_info=failure)
+        if failure is not None:  # the commit this answer depends on failed: an error, never a receipt
+            error = failure if isinstance(failure, InternalError) else None  # the store logged it
+            if error is None:
+                error = InternalError(uuid.uuid4().hex[:12])
+                log.error("incident %s: group commit failed", error.incident_id, exc_info=failure)
             self.call[CALL_FAULT] = "ERREUR_INTERNE"
-            answer = resource._fault(request, InternalError(incident))
+            answer = resource._fault(request, error)
         elif answer is None and self.spyne is not None:
             answer = resource._render(request, self.spyne, self.call)
         assert answer is not None
@@ -275,6 +279,7 @@ class SoapResource(Resource):
         observers: Sequence[CallObserver] = (),
         batch: CallBatch | None = None,
         guards: Sequence[Guard] = (),
+        authenticate: Callable[[str | None], object] | None = None,
     ) -> None:
         super().__init__()
         self._app = wsgi_app
@@ -290,17 +295,32 @@ class SoapResource(Resource):
         # Run without a caller before the envelope is read (maintenance, retirement): their refusal
         # is the answer even to a request the contract would refuse (ESAV-WS: MAINTENANCE first).
         self._guards = tuple(guards)
+        # Checks the client certificate's fingerprint (raising AuthenticationError) before a GET: the
+        # WSDL goes to the certificates that may call the operations, no others.
+        self._authenticate = authenticate
         interface = getattr(getattr(wsgi_app, "app", None), "interface", None)
         self._operations = frozenset(getattr(interface, "service_method_map", ()))  # "{namespace}name"
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
         try:
+            if self._authenticate is not None:
+                self._authenticate(_client_fingerprint(request))
             response = _StartResponse()
             payload = b"".join(self._app(self._environ(request, b""), response))
             self._respond(request, response, {})
             return payload
+        except EsavError as error:
+            return self._refuse_get(request, error)
         except Exception:
             return self._incident(request, {})
+
+    def _refuse_get(self, request: Request, error: EsavError) -> bytes:
+        """A GET (the WSDL) refused, as an operation would be, but in HTTP terms: 403 and the reason
+        in one line of text (a WSDL client reads no SOAP fault)."""
+        log.info("%s %s refused: %s %s", request.method.decode("ascii"), request.uri, error.code, error.libelle)
+        request.setResponseCode(403)
+        request.setHeader("Content-Type", "text/plain; charset=utf-8")
+        return f"{error.code} : {error.libelle}\n".encode()
 
     def render_POST(self, request: Request) -> int:  # noqa: N802 - Twisted interface; int is NOT_DONE_YET
         started, clock = time.time(), time.perf_counter()
@@ -317,6 +337,7 @@ class SoapResource(Resource):
                 body = pending.body = content.read()
             document = check_request_xml(body, max_depth=self._max_depth)
             self._run_guards(document, call)
+            check_soap_body(document)  # after the guards: MAINTENANCE answers any request first
         except EsavError as error:
             call[CALL_FAULT] = error.code
             error.request_id = call[CALL_REQUEST_ID]
@@ -432,6 +453,11 @@ class SoapResource(Resource):
             elif key != "CONTENT_LENGTH":
                 environ[f"HTTP_{key}"] = value
         # The identity comes from the TLS layer only; no header can reach this key (they are HTTP_*).
-        der = peer_certificate_der(request.channel.transport)
-        environ[CLIENT_FINGERPRINT] = hashlib.sha256(der).hexdigest() if der else None
+        environ[CLIENT_FINGERPRINT] = _client_fingerprint(request)
         return environ
+
+
+def _client_fingerprint(request: Request) -> str | None:
+    """SHA-256 of the verified client certificate of the request's TLS connection, if any."""
+    der = peer_certificate_der(request.channel.transport)
+    return hashlib.sha256(der).hexdigest() if der else None

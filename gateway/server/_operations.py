@@ -161,9 +161,9 @@ class Operations:
         group commit, the flush is part of the reactor tick's transaction)."""
         flushed = self.gateway.volumetry.flush()
         done: Deferred[int] = Deferred()
-        store = self.gateway.store
-        if store.commit_pending():
-            store.after_commit(lambda failure: done.callback(flushed) if failure is None else done.errback(failure))
+        durable = self.gateway.durable
+        if durable.commit_pending():
+            durable.after_commit(lambda failure: done.callback(flushed) if failure is None else done.errback(failure))
         else:
             done.callback(flushed)
         return done

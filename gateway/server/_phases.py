@@ -6,7 +6,8 @@ all the calls that arrived together run next, in one group transaction whose wri
 for that part only, and the answers are serialised once the transaction is durable. The code below
 is ``handle_rpc``'s own (spyne 2.14.0), in the same order, without the parts no gateway service
 uses (MTOM attachments, HttpRpc response headers, chunked answers: every answer is sent with its
-length); the WSDL requests (GET) keep going through ``WsgiApplication.__call__``.
+length), and an answer that fails to serialise is raised to the host rather than sent half-built;
+the WSDL requests (GET) keep going through ``WsgiApplication.__call__``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from inspect import isgenerator
 from itertools import chain
 from typing import Any
 
-from spyne.application import get_fault_string_from_exception
 from spyne.auxproc import process_contexts
 from spyne.const.http import HTTP_200
-from spyne.model.fault import Fault
 from spyne.server.wsgi import WsgiApplication, WsgiMethodContext, _gen_http_headers
 
 __all__ = ["SpyneCall", "handle", "read", "render"]
@@ -79,8 +78,12 @@ def render(call: SpyneCall, start_response: StartResponse) -> bytes:
             p_ctx.transport.resp_code = HTTP_200
         try:
             app.get_out_string(p_ctx)
-        except Exception as exc:
-            p_ctx.out_error = call.error = Fault("Server", get_fault_string_from_exception(exc))
+        except Exception:
+            # Unlike handle_rpc, which would answer a fault with the envelope it had begun (an
+            # Envelope without its Body, HTTP 200): the host answers ERREUR_INTERNE with the call's
+            # id and logs the traceback under it.
+            p_ctx.out_document = p_ctx.out_string = None
+            raise
     if call.error is not None:
         return b"".join(app.handle_error(p_ctx, call.others, call.error, start_response))
     app.event_manager.fire_event("wsgi_return", p_ctx)

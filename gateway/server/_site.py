@@ -30,6 +30,7 @@ from gateway.ws.v2 import test as v2_test
 
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
 from ._line_tests import LineTestPoller
+from ._mail import MailDispatcher, start_mail
 from ._notifications import NotificationDispatcher, start_notifications
 from ._operations import Operations, operation_guards, start_operations
 from .tls import server_tls_options
@@ -95,7 +96,7 @@ def build_site(
     # Every version: maintenance first (before authentication), rate limits last (issue 8).
     first, last = operation_guards(gateway, settings)
     # One batch for the whole site: the calls of one reactor turn share one group commit.
-    batch = CallBatch(gateway.store if settings.group_commit else None)
+    batch = CallBatch(gateway.durable if settings.group_commit else None)
     for (version, service), module in {**ENDPOINTS, **(extra_endpoints or {})}.items():
         if version not in published:
             continue
@@ -116,6 +117,7 @@ def build_site(
                 observers=observers,
                 batch=batch,
                 guards=first + published[version],
+                authenticate=gateway.access.authenticate_certificate,  # the WSDL too (ESAV-WS §8)
             ),
         )
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
@@ -135,6 +137,7 @@ class RunningGateway:
     line_tests: LineTestPoller | None = None
     notifications: NotificationDispatcher | None = None
     operations: Operations | None = None
+    mail: MailDispatcher | None = None
 
     @property
     def port_number(self) -> int:
@@ -148,6 +151,8 @@ class RunningGateway:
             self.line_tests.stop()
         if self.notifications is not None:
             self.notifications.stop()
+        if self.mail is not None:
+            self.mail.stop()
         if self.operations is not None:
             self.operations.stop()  # flushes the last counts
         return self.port.stopListening()
@@ -199,7 +204,7 @@ def start(
     options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
     _tame_garbage_collection()
     if settings.group_commit:
-        gateway.store.enable_group_commit(lambda commit: reactor.callLater(0, commit))
+        gateway.durable.group_per_tick(lambda commit: reactor.callLater(0, commit))
     # Volumetry and call logs observe every call; flush, certificate reminders, /metrics (issue 8).
     operations = start_operations(gateway, settings, reactor, observers, leader=leader)
     site = build_site(gateway, settings, operations.observers, extra_endpoints)
@@ -225,4 +230,6 @@ def start(
         line_tests.start()
     # Push events to operators' callback endpoints (issue 9), off the reactor thread; one process does it.
     notifications = start_notifications(gateway.notifications, settings, reactor) if leader else None
-    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations)
+    # E-mail to operators (notices, rate limits, certificates) through the SMTP relay; one process sends.
+    mail = start_mail(gateway.mail, settings, reactor) if leader else None
+    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations, mail)

@@ -25,19 +25,33 @@ from ._catalogue_service import (
     catalogue_fingerprint,
     publish_catalogue,
 )
+from ._certificate_renewal import CertificateRenewal, Renewal
 from ._declared_form import DeclaredField
+from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
+from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._mail import (
+    MAIL_MAX_ATTEMPTS,
+    MAIL_RETRY_DELAYS,
+    Letter,
+    MailDeliveryError,
+    MailRun,
+    MailSender,
+    MailService,
+)
 from ._network_events import NetworkEventService
+from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
 from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
-from ._portal import FILE_TYPES, NEWS_KINDS, PortalService, UploadedFile
+from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
+from ._text import check_text, non_xml_problem
 from ._tickets import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -65,16 +79,21 @@ __all__ = [
     "AGENT_ROLES",
     "ATTACHMENT_TYPES",
     "DELIVERY_WINDOW",
+    "DOC_PACK",
+    "DOC_PACK_NAME",
     "DOMAINS",
     "DUE_SOON",
     "ESERVICES",
     "EVENT_KINDS",
     "FILE_TYPES",
+    "MAIL_MAX_ATTEMPTS",
+    "MAIL_RETRY_DELAYS",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_EVENTS_PAGE",
     "NEWS_KINDS",
     "PRESTATION_CSV_COLUMNS",
+    "RATE_LIMIT_NEWS",
     "READ",
     "RETRY_DELAYS",
     "SUPPORT_STATUSES",
@@ -89,12 +108,14 @@ __all__ = [
     "Caller",
     "CapacityService",
     "CatalogueService",
+    "CertificateRenewal",
     "CertificateWatch",
     "ContractFiles",
     "DeclaredField",
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
+    "Durability",
     "EventPage",
     "EventService",
     "FormSchema",
@@ -104,11 +125,17 @@ __all__ = [
     "GtrView",
     "HistoryQuery",
     "InboxItem",
+    "Letter",
     "Lifecycle",
     "LineTestResult",
     "LineTestService",
+    "MailDeliveryError",
+    "MailRun",
+    "MailSender",
+    "MailService",
     "MaintenanceService",
     "NetworkEventService",
+    "NoticeMailer",
     "NotificationService",
     "OperationStats",
     "OperatorFilesService",
@@ -121,6 +148,7 @@ __all__ = [
     "QueueQuery",
     "RateLimitService",
     "ReceivedFile",
+    "Renewal",
     "SavService",
     "SavTicket",
     "SearchQuery",
@@ -137,6 +165,10 @@ __all__ = [
     "WorkQueueService",
     "audit",
     "catalogue_fingerprint",
+    "check_text",
+    "doc_pack_files",
+    "doc_pack_zip",
+    "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
     "retry_delay",

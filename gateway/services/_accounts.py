@@ -27,6 +27,7 @@ from gateway.domain.subscriptions import access_closed
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
 from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
 
+from ._text import check_text
 from ._views import Caller
 
 __all__ = [
@@ -262,6 +263,8 @@ class AccountService:
         if admin is not None:
             self._require_admin(admin, operator_code)
         login = login.strip().lower()
+        check_text(login, chemin="login", label="Identifiant")
+        check_text(name, chemin="nom", label="Nom")
         self._check_login_free(login)
         _check_password(password)
         checked = self._check_profile(operator_code, role, eservices, offers or {})
@@ -317,6 +320,8 @@ class AccountService:
     ) -> AgentRecord:
         """A staff account for the provider's pages, with its roles; audited as ``author``."""
         login = login.strip().lower()
+        check_text(login, chemin="login", label="Identifiant")
+        check_text(name, chemin="nom", label="Nom")
         self._check_login_free(login)
         _check_password(password)
         _check_roles(roles)

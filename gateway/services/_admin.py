@@ -11,11 +11,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from gateway.domain.clock import Clock
 from gateway.domain.gtr import GtrOption
+from gateway.domain.xml_text import first_non_xml_char
 from gateway.errors import ErrorDetail, InvalidRequestError
 from gateway.security import pki
 from gateway.store import CertificateRecord, OperatorRecord, PrestationRecord, Store
 
 from ._access import DOMAINS
+from ._text import check_text, non_xml_problem
 
 #: Who a provider action is recorded as when the caller does not say (the CLI passes its user).
 DEFAULT_AUTHOR = "fournisseur"
@@ -59,6 +61,8 @@ class AdminService:
             raise InvalidRequestError(
                 f"Code opérateur « {code} » invalide : lettres majuscules et chiffres, 10 au plus.", chemin="code"
             )
+        check_text(name, chemin="nom", label="Nom de l'opérateur")
+        check_text(author, chemin="auteur", label="Auteur")
         unknown = set(domains) - set(DOMAINS)
         if unknown:
             raise InvalidRequestError(
@@ -209,6 +213,14 @@ class AdminService:
 
 
 def _check_row(row: dict[str, str | None], operators: set[str], offers: frozenset[str]) -> list[str]:
+    # First, and alone: the other messages quote the values.
+    problems = [
+        non_xml_problem(f"colonne {column}", bad)
+        for column, value in row.items()
+        if isinstance(column, str) and isinstance(value, str) and (bad := first_non_xml_char(value)) is not None
+    ]
+    if problems:
+        return problems
     problems = [f"{c} est vide" for c in _REQUIRED if not (row.get(c) or "").strip()]
     if problems:
         return problems

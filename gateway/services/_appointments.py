@@ -19,11 +19,12 @@ from gateway.domain.appointments import (
 )
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.states import OPEN_STATES, Action, Actor, TicketState
-from gateway.errors import InvalidRequestError, SlotTakenError, TransitionForbiddenError, UnknownTicketError
+from gateway.errors import InvalidRequestError, SlotTakenError, TransitionForbiddenError, UnknownTicketError, quote
 from gateway.store import AppointmentRecord, CapacityRecord, Store, TicketRecord
 
 from ._events import record_appointment
 from ._lifecycle import Lifecycle
+from ._text import check_text
 from ._views import Caller
 
 __all__ = ["AppointmentService", "CapacityService"]
@@ -89,7 +90,7 @@ class AppointmentService:
             existing = self._store.active_appointment(ticket.id, slot.intervention_type)
             if existing is not None:
                 raise InvalidRequestError(
-                    f"La signalisation {reference} a déjà le rendez-vous {existing.reference} "
+                    f"La signalisation {quote(reference)} a déjà le rendez-vous {existing.reference} "
                     f"({slot.intervention_type}) : utilisez modifierRendezVous pour le déplacer.",
                     chemin="referenceSignalisation",
                     valeur=existing.reference,
@@ -163,7 +164,9 @@ class AppointmentService:
         appointment = self._store.get_appointment(appointment_reference)
         if appointment is None or appointment.operator_code != caller.operator_code:
             raise InvalidRequestError(
-                f"Rendez-vous {appointment_reference} inconnu.", chemin="idRendezVous", valeur=appointment_reference
+                f"Rendez-vous {quote(appointment_reference)} inconnu.",
+                chemin="idRendezVous",
+                valeur=appointment_reference,
             )
         return appointment
 
@@ -173,11 +176,11 @@ class AppointmentService:
         ticket = self._store.get_ticket(reference)
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
-                f"Signalisation {reference} inconnue.", chemin="referenceSignalisation", valeur=reference
+                f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference
             )
         if TicketState(ticket.state) not in OPEN_STATES:
             raise TransitionForbiddenError(
-                f"La signalisation {reference} est {ticket.state} : plus de rendez-vous possible.",
+                f"La signalisation {quote(reference)} est {ticket.state} : plus de rendez-vous possible.",
                 valeur=ticket.state,
             )
         return ticket
@@ -186,7 +189,7 @@ class AppointmentService:
         if not self._catalogue.has_value("TYPES_INTERVENTION", intervention_type):
             codes = ", ".join(self._catalogue.nomenclature("TYPES_INTERVENTION").codes())
             raise InvalidRequestError(
-                f"Type d'intervention « {intervention_type} » inconnu (attendu {codes}).",
+                f"Type d'intervention « {quote(intervention_type)} » inconnu (attendu {codes}).",
                 chemin="typeIntervention",
                 valeur=intervention_type,
             )
@@ -278,12 +281,14 @@ class CapacityService:
         zone = zone.strip().upper()
         if not _ZONE.match(zone):
             raise InvalidRequestError(
-                f"Zone « {zone} » invalide : un numéro de département (75, 2A, 974...).", chemin="zone", valeur=zone
+                f"Zone « {quote(zone)} » invalide : un numéro de département (75, 2A, 974...).",
+                chemin="zone",
+                valeur=zone,
             )
         if not self._catalogue.has_value("TYPES_INTERVENTION", intervention_type):
             codes = ", ".join(self._catalogue.nomenclature("TYPES_INTERVENTION").codes())
             raise InvalidRequestError(
-                f"Type d'intervention « {intervention_type} » inconnu (attendu {codes}).",
+                f"Type d'intervention « {quote(intervention_type)} » inconnu (attendu {codes}).",
                 chemin="typeIntervention",
                 valeur=intervention_type,
             )
@@ -295,7 +300,9 @@ class CapacityService:
         for start in slot_starts:
             if start not in known:
                 raise InvalidRequestError(
-                    f"Créneau « {start} » inconnu (créneaux : {', '.join(known)}).", chemin="creneau", valeur=start
+                    f"Créneau « {quote(start)} » inconnu (créneaux : {', '.join(known)}).",
+                    chemin="creneau",
+                    valeur=start,
                 )
         if not author:
             raise InvalidRequestError("L'auteur est obligatoire.", chemin="auteur")
@@ -313,9 +320,11 @@ def _check_contact(name: str | None, phone: str | None) -> tuple[str, str]:
     phone = (phone or "").strip()
     if not name:
         raise InvalidRequestError("Le nom du contact sur site est obligatoire.", chemin="contact/nom")
+    check_text(name, chemin="contact/nom", label="Nom du contact sur site")
+    check_text(phone, chemin="contact/telephone", label="Téléphone du contact")
     if not _PHONE.match(phone):
         raise InvalidRequestError(
-            f"Téléphone du contact « {phone} » invalide (chiffres, espaces, points, tirets, + en tête).",
+            f"Téléphone du contact « {quote(phone)} » invalide (chiffres, espaces, points, tirets, + en tête).",
             chemin="contact/telephone",
             valeur=phone,
         )

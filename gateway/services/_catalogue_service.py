@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gateway.catalogue import Catalogue, CodeList, VersionStatus, lint
 from gateway.domain.clock import Clock
-from gateway.errors import CatalogueError, ErrorDetail, UnknownCodeError
+from gateway.errors import CatalogueError, ErrorDetail, UnknownCodeError, quote
 from gateway.store import Store
 
 __all__ = [
@@ -80,7 +80,7 @@ class CatalogueService:
         at = at or self._clock.now()
         forms = [f for f in self._catalogue.forms() if code_offre is None or code_offre in f.offres]
         if code_offre is not None and not forms:
-            raise UnknownCodeError(f"Aucun formulaire pour l'offre {code_offre}", valeur=code_offre)
+            raise UnknownCodeError(f"Aucun formulaire pour l'offre {quote(code_offre)}", valeur=code_offre)
         return tuple(
             FormView(
                 code=form.code,

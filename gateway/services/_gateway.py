@@ -15,12 +15,16 @@ from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._catalogue_service import CatalogueService
+from ._certificate_renewal import CertificateRenewal
+from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import LiveCatalogue
+from ._mail import MailService
 from ._network_events import NetworkEventService
+from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
 from ._operator_files import OperatorFilesService
 from ._portal import PortalService
@@ -47,6 +51,8 @@ class Gateway:
         network: NetworkElements | None = None,
     ) -> None:
         self.store = store
+        # Answer only after a durable commit: every door (SOAP, portal, CLI, integration) goes through it.
+        self.durable = Durability(store)
         live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
         # Services hold the live catalogue, so a publication reaches them all at once.
         self.live_catalogue = live
@@ -55,7 +61,10 @@ class Gateway:
         lifecycle = Lifecycle(store, self.catalogue, self.clock)
         self.access = AccessService(store, self.clock)
         self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
-        self.portal = PortalService(store, self.clock)  # portal content: news, files, invoices...
+        # E-mail to operators: their addresses, the outbox; the notices each change owes them.
+        self.mail = MailService(store, self.clock)
+        self.notices = NoticeMailer(store, self.clock, self.mail)
+        self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
         self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
         self.support = SupportDesk(store, self.clock, self.portal)  # e-soutien: requests, answers, inbox
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
@@ -73,9 +82,12 @@ class Gateway:
         self.network_events = NetworkEventService(store, self.catalogue, self.clock)
         # Running the service (issue 8): volumetry, maintenance, rate limits, certificate expiry.
         self.volumetry = Volumetry(store, self.clock)
-        self.maintenance = MaintenanceService(store, self.clock)
-        self.rate_limits = RateLimitService(store, self.clock)
-        self.certificate_watch = CertificateWatch(store, self.clock)
+        self.maintenance = MaintenanceService(store, self.clock, self.notices)
+        self.rate_limits = RateLimitService(store, self.clock, self.notices)
+        self.certificate_watch = CertificateWatch(store, self.clock, self.notices)
+        self.certificate_renewal = CertificateRenewal(
+            store, self.clock, self.admin, self.certificate_watch, self.notices
+        )
         # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)

@@ -16,10 +16,11 @@ from gateway.domain.states import (
     apply,
     due_automatic_action,
 )
-from gateway.errors import InvalidRequestError, TransitionForbiddenError, UnknownTicketError
+from gateway.errors import InvalidRequestError, TransitionForbiddenError, UnknownTicketError, quote
 from gateway.store import Store, TicketRecord
 
 from ._events import record_state_change
+from ._text import check_text
 
 __all__ = ["CODE_LISTS", "Lifecycle"]
 
@@ -51,17 +52,20 @@ class Lifecycle:
         at: datetime | None = None,
     ) -> TicketRecord:
         """Apply ``action`` to the ticket and record it; returns the ticket as it now is."""
+        # Every door's transitions come here: what the event feed and the detail will carry is checked once.
+        check_text(reason, chemin="motif", label="Motif")
+        check_text(author, chemin="auteur", label="Auteur")
         list_code = CODE_LISTS.get(action)
         if list_code and code is not None and not self._catalogue.has_value(list_code, code):
             raise InvalidRequestError(
-                f"Le code « {code} » n'est pas dans la nomenclature {list_code}.", chemin="code", valeur=code
+                f"Le code « {quote(code)} » n'est pas dans la nomenclature {list_code}.", chemin="code", valeur=code
             )
         at = at or self._clock.now()
         with self._store.write() as db:
             # Read inside the write transaction: the state we check is the state we change.
             ticket = self._store.get_ticket(reference)
             if ticket is None:
-                raise UnknownTicketError(f"Signalisation {reference} inconnue.", valeur=reference)
+                raise UnknownTicketError(f"Signalisation {quote(reference)} inconnue.", valeur=reference)
             record = apply(action, TicketState(ticket.state), actor, author=author, at=at, reason=reason, code=code)
             changes: dict[str, object] = {"state": record.to_state.value, "state_at": at}
             if record.to_state in CLOSED_STATES and TicketState(ticket.state) not in CLOSED_STATES:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gateway.adapters import NetworkElements, TestLostError, TestOutcome
 from gateway.catalogue import Catalogue, CodeValue
 from gateway.domain.clock import Clock
-from gateway.errors import InvalidRequestError, TestUnavailableError, UnknownPrestationError
+from gateway.errors import InvalidRequestError, TestUnavailableError, UnknownPrestationError, quote
 from gateway.store import LineTestRecord, PrestationRecord, Store
 
 from ._events import record_test_result
@@ -67,7 +67,7 @@ class LineTestService:
         types = self._types_for(prestation)
         if test_type not in {t.code for t in types}:
             raise InvalidRequestError(
-                f"Test « {test_type} » indisponible sur l'offre {prestation.code_offre} "
+                f"Test « {quote(test_type)} » indisponible sur l'offre {prestation.code_offre} "
                 f"(tests : {', '.join(t.code for t in types)}).",
                 chemin="typeTest",
                 valeur=test_type,
@@ -98,7 +98,7 @@ class LineTestService:
         """The test's status and, once final, its diagnostic and measurements."""
         test = self._store.get_line_test(reference)
         if test is None or test.operator_code != caller.operator_code:
-            raise InvalidRequestError(f"Test {reference} inconnu.", chemin="idTest", valeur=reference)
+            raise InvalidRequestError(f"Test {quote(reference)} inconnu.", chemin="idTest", valeur=reference)
         label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(test.diagnostic) if test.diagnostic else None
         return LineTestResult(test, label or test.diagnostic)
 
@@ -156,7 +156,7 @@ class LineTestService:
         prestation = self._store.get_prestation(identifiant)
         if prestation is None or prestation.operator_code != caller.operator_code:
             raise UnknownPrestationError(
-                f"Prestation {identifiant} inconnue.", chemin="identifiantPrestation", valeur=identifiant
+                f"Prestation {quote(identifiant)} inconnue.", chemin="identifiantPrestation", valeur=identifiant
             )
         return prestation
 

@@ -16,9 +16,10 @@ from gateway.domain.network_events import (
     check_period,
     check_status_change,
 )
-from gateway.errors import InvalidRequestError, UnknownPrestationError
+from gateway.errors import InvalidRequestError, UnknownPrestationError, quote
 from gateway.store import NetworkEventRecord, Store
 
+from ._text import check_text
 from ._views import Caller
 
 __all__ = ["MAX_QUERY_PERIOD", "NetworkEventService"]
@@ -124,7 +125,7 @@ class NetworkEventService:
     def get(self, reference: str) -> NetworkEventRecord:
         event = self._store.get_network_event(reference)
         if event is None:
-            raise InvalidRequestError(f"{reference} : ni travaux ni incident de ce nom.", valeur=reference)
+            raise InvalidRequestError(f"{quote(reference)} : ni travaux ni incident de ce nom.", valeur=reference)
         return event
 
     def events(self, kind: EventKind | None = None, code_commune: str | None = None) -> list[NetworkEventRecord]:
@@ -182,13 +183,13 @@ class NetworkEventService:
         prestation = self._store.get_prestation(identifiant_prestation)
         if prestation is None or prestation.operator_code != caller.operator_code:
             raise UnknownPrestationError(
-                f"Prestation {identifiant_prestation} inconnue.",
+                f"Prestation {quote(identifiant_prestation)} inconnue.",
                 chemin="identifiantPrestation",
                 valeur=identifiant_prestation,
             )
         if not prestation.code_commune:
             raise InvalidRequestError(
-                f"La prestation {identifiant_prestation} n'a pas de commune : interrogez par codeCommune.",
+                f"La prestation {quote(identifiant_prestation)} n'a pas de commune : interrogez par codeCommune.",
                 chemin="identifiantPrestation",
                 valeur=identifiant_prestation,
             )
@@ -197,13 +198,16 @@ class NetworkEventService:
     def _check_impact(self, impact: str) -> None:
         if not self._catalogue.has_value("IMPACTS", impact):
             codes = ", ".join(self._catalogue.nomenclature("IMPACTS").codes())
-            raise InvalidRequestError(f"Impact « {impact} » inconnu (attendu {codes}).", chemin="impact", valeur=impact)
+            raise InvalidRequestError(
+                f"Impact « {quote(impact)} » inconnu (attendu {codes}).", chemin="impact", valeur=impact
+            )
 
     @staticmethod
     def _check_description(description: str) -> str:
         text = (description or "").strip()
         if not text:
             raise InvalidRequestError("La description est obligatoire.", chemin="description")
+        check_text(text, chemin="description", label="Description")
         if len(text) > MAX_DESCRIPTION:
             raise InvalidRequestError(f"La description dépasse {MAX_DESCRIPTION} caractères.", chemin="description")
         return text

@@ -16,12 +16,14 @@ from datetime import date, datetime
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.file_rules import check_file_name
 from gateway.domain.notices import NoticeKind, check_notice
+from gateway.domain.xml_text import xml_safe
 from gateway.errors import InvalidRequestError, NotEntitledError
 from gateway.store import (
     ContractRecord,
     FaqRecord,
     FileRecord,
     InvoiceRecord,
+    MailAttachment,
     NewsRecord,
     PrestationRecord,
     Store,
@@ -29,16 +31,21 @@ from gateway.store import (
 )
 
 from ._accounts import PortalUser
+from ._notices_mail import NoticeMailer, window_sentence
 from ._pdf import text_pdf
+from ._text import check_text
 
 __all__ = ["FILE_TYPES", "MAX_FILE_BYTES", "NEWS_KINDS", "PortalService", "UploadedFile"]
 
+RATE_LIMIT_NEWS = "LIMITATION_REQUETES"
 NEWS_KINDS = {
     "ACTUALITE": "Actualité",
     "OFFRE_REFERENCE": "Offre de référence",
     "EVOLUTION": "Évolution contractuelle ou réglementaire",
     # Announcements of a change: their date must respect the notice owed (``domain.notices``).
     **{kind.value: kind.libelle for kind in NoticeKind},
+    # Published by ``esav quota set`` for the operator concerned only, never by hand.
+    RATE_LIMIT_NEWS: "Limitation du nombre de requêtes",
 }
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_TYPES = frozenset({"application/pdf", "text/csv", "text/plain", "application/zip", "application/xml", "text/xml"})
@@ -63,16 +70,23 @@ def _three_years_before(day: date) -> date:
 class PortalService:
     """What the portal's pages show and record, beyond e-SAV."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, notices: NoticeMailer | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._notices = notices  # mails every announcement of a change to the operators concerned
 
     # Reading ------------------------------------------------------------------------------------
 
     def news(self, user: PortalUser) -> list[NewsRecord]:
-        """Published news and notices for every operator or for an offer the user reaches."""
+        """Published news and notices for every operator or for an offer the user reaches (and those
+        addressed to the user's operator alone)."""
         self._require(user, "ACTUALITES")
-        return [n for n in self._store.news(self._clock.now()) if n.offer is None or user.can_read(n.offer)]
+        return [
+            n
+            for n in self._store.news(self._clock.now())
+            if (n.offer is None or user.can_read(n.offer))
+            and n.operator_code in (None, user.caller.operator_code)
+        ]
 
     def faq(self, user: PortalUser) -> list[FaqRecord]:
         """General questions and those of the offers the user reaches (open to every user)."""
@@ -163,6 +177,8 @@ class PortalService:
             raise InvalidRequestError("L'objet est obligatoire.", chemin="objet")
         if not description:
             raise InvalidRequestError("La description est obligatoire.", chemin="description")
+        check_text(subject, chemin="objet", label="Objet")
+        check_text(description, chemin="description", label="Description")
         if len(subject) > 200 or len(description) > 5000:
             raise InvalidRequestError("Objet : 200 caractères au plus ; description : 5 000.", chemin="description")
         return self._store.add_support_request(
@@ -180,32 +196,77 @@ class PortalService:
         offer: str | None = None,
         starts_at: datetime | None = None,
         author: str = "fournisseur",
+        ends_at: datetime | None = None,
+        document: UploadedFile | None = None,
     ) -> int:
         """Publish news or, for a change (``NoticeKind``), an announcement whose date respects the notice
-        owed: InvalidRequestError naming the earliest allowed date otherwise."""
+        owed: InvalidRequestError naming the earliest allowed date otherwise. An announcement is mailed,
+        in the same transaction, to every operator concerned; an interruption needs its end
+        (``ends_at``: dates, hours and duration are given), a change of conditions the new ``document``."""
         if kind not in NEWS_KINDS:
             raise InvalidRequestError(f"Type d'actualité « {kind} » inconnu.", chemin="type", valeur=kind)
+        if kind == RATE_LIMIT_NEWS:
+            raise InvalidRequestError(
+                "Une limitation de requêtes s'annonce avec « esav quota set » (elle est publiée pour son opérateur).",
+                chemin="type",
+                valeur=kind,
+            )
         if not title.strip() or not body.strip():
             raise InvalidRequestError("Le titre et le texte sont obligatoires.", chemin="titre")
+        check_text(title, chemin="titre", label="Titre")
+        check_text(body, chemin="texte", label="Texte")
         now = self._clock.now()
-        if kind in NoticeKind.__members__:
+        notice = NoticeKind(kind) if kind in NoticeKind.__members__ else None
+        attachment = None
+        shown = body  # what the portal shows: an interruption's dates, hours and duration first
+        if notice is not None:
             if starts_at is None:
                 raise InvalidRequestError("Une annonce de changement doit donner sa date d'effet.", chemin="dateEffet")
-            check_notice(NoticeKind(kind), now, starts_at)
+            check_notice(notice, now, starts_at)
+            if notice.needs_window:
+                if ends_at is None:
+                    raise InvalidRequestError(
+                        f"« {notice.libelle} » : donnez la fin prévue (dates, heures et durée sont annoncées).",
+                        chemin="dateFin",
+                    )
+                if ends_at <= starts_at:
+                    raise InvalidRequestError("La fin prévue précède le début.", chemin="dateFin")
+                shown = f"{window_sentence(starts_at, ends_at)}\n\n{body}"
+            if notice.needs_document:
+                if document is None or not document.content:
+                    raise InvalidRequestError(
+                        f"« {notice.libelle} » : joignez la nouvelle version du document (elle est envoyée aux "
+                        "opérateurs).",
+                        chemin="document",
+                    )
+                name = self._file_name(document.name)
+                if len(document.content) > MAX_FILE_BYTES:
+                    raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="document", valeur=name)
+                attachment = MailAttachment(name, document.mime_type or "application/octet-stream", document.content)
+        # Zipping the documentation pack takes a while: not while holding the write lock.
+        pack = self._notices.doc_pack() if notice is not None and notice.sends_doc_pack and self._notices else None
         with self._store.write() as db:
             news_id = self._store.add_news(
-                kind=kind, title=title, body=body, offer=offer, published_at=now, starts_at=starts_at
+                kind=kind, title=title, body=shown, offer=offer, published_at=now, starts_at=starts_at
             )
             self._store.add_audit(
                 db, at=now, actor=author, action="portail.actualite", target=str(news_id),
                 details={"type": kind, "titre": title, "offre": offer,
                          "effet": starts_at.isoformat() if starts_at else None},
             )  # fmt: skip
+            if notice is not None and self._notices is not None:
+                assert starts_at is not None
+                self._notices.announce_notice(
+                    db, notice, news_id, title, body, offer=offer, starts_at=starts_at,
+                    ends_at=ends_at if notice.needs_window else None, document=attachment, doc_pack=pack, at=now,
+                )  # fmt: skip
         return news_id
 
     def publish_faq(self, question: str, answer: str, offer: str | None = None, *, author: str = "fournisseur") -> None:
         if not question.strip() or not answer.strip():
             raise InvalidRequestError("La question et la réponse sont obligatoires.", chemin="question")
+        check_text(question, chemin="question", label="Question")
+        check_text(answer, chemin="reponse", label="Réponse")
         with self._store.write() as db:
             self._store.add_faq(offer, question.strip(), answer.strip())
             self._store.add_audit(
@@ -363,7 +424,11 @@ class PortalService:
 
     @staticmethod
     def _file_name(raw: str) -> str:
-        """The file's own name: no folders (a browser may send a full path), no control characters."""
+        """The file's own name: no folders (a browser may send a full path), no control characters.
+
+        A character XML cannot carry is refused (the name is shown on the pages and sent in headers);
+        the others of the C0 set (tab, line breaks) and DEL are dropped."""
+        check_text(raw, chemin="fichiers", label=f"Nom du fichier « {xml_safe(raw)[0]} »")
         name = _CONTROL.sub("", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip()
         if not name or name in (".", ".."):
             raise InvalidRequestError("Un fichier doit avoir un nom.", chemin="fichiers")

@@ -9,6 +9,7 @@ from gateway.store import Page, Store, TicketRecord
 
 from ._events import record_sav_comment
 from ._lifecycle import Lifecycle
+from ._text import check_text
 from ._tickets import SignalisationService
 from ._views import TicketDetail
 
@@ -36,6 +37,8 @@ class SavService:
         """Add an SAV comment, which the operator sees in the ticket's detail."""
         if not text.strip():
             raise InvalidRequestError("Le commentaire est vide.", chemin="commentaire")
+        check_text(text, chemin="commentaire", label="Commentaire")
+        check_text(author, chemin="auteur", label="Auteur")
         ticket = self._ticket(reference)
         with self._store.write() as db:
             now = self._clock.now()

@@ -13,8 +13,11 @@ from datetime import date
 
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.subscriptions import FIELDS, check_order_form, termination_date
-from gateway.errors import InvalidRequestError, TransitionForbiddenError
+from gateway.domain.xml_text import first_non_xml_char
+from gateway.errors import ErrorDetail, InvalidRequestError, TransitionForbiddenError
 from gateway.store import Store, SubscriptionRecord
+
+from ._text import non_xml_problem
 
 __all__ = ["SubscriptionService"]
 
@@ -44,7 +47,12 @@ class SubscriptionService:
         """Record a complete order form; InvalidRequestError with one detail per faulty field otherwise."""
         if self._store.get_operator(operator_code) is None:
             raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", chemin="operateur", valeur=operator_code)
-        problems = check_order_form(form, access)
+        # Characters XML cannot carry first, alone: the other checks quote the values.
+        problems = [
+            ErrorDetail(name, non_xml_problem(name, bad))
+            for name in FIELDS
+            if (bad := first_non_xml_char(form.get(name) or "")) is not None
+        ] or check_order_form(form, access)
         if problems:
             plural = "s" if len(problems) > 1 else ""
             raise InvalidRequestError(

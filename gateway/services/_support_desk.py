@@ -21,6 +21,7 @@ from gateway.store import FileRecord, Store, SupportCase, SupportFile, SupportMe
 
 from ._accounts import PortalUser
 from ._portal import PortalService
+from ._text import check_text
 from ._tickets import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
 from ._views import AttachmentIn
 
@@ -293,6 +294,7 @@ def _topic(value: str) -> SupportTopic:
 def _check_text(text: str) -> None:
     if not text.strip():
         raise InvalidRequestError("Le message est vide.", chemin="message")
+    check_text(text, chemin="message", label="Message")
     if len(text) > MAX_MESSAGE:
         raise InvalidRequestError("Le message dépasse 5 000 caractères.", chemin="message")
 
@@ -311,3 +313,4 @@ def _check_files(attachments: tuple[AttachmentIn, ...]) -> None:
             raise InvalidRequestError(f"{a.name} dépasse 5 Mo.", chemin="pieces", valeur=a.name)
         if not a.name.strip():
             raise InvalidRequestError("Un fichier doit avoir un nom.", chemin="pieces")
+        check_text(a.name, chemin="pieces", label="Nom du fichier")

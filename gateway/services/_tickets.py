@@ -30,11 +30,13 @@ from gateway.errors import (
     TransitionForbiddenError,
     UnknownPrestationError,
     UnknownTicketError,
+    quote,
 )
 from gateway.store import AttachmentRecord, Page, Store, TicketRecord
 
 from ._events import record_state_change
 from ._lifecycle import Lifecycle
+from ._text import check_text
 from ._views import (
     AttachmentIn,
     Caller,
@@ -91,14 +93,16 @@ class SignalisationService:
         now = self._clock.now()
         if caller.channel == "WEB" and request.code_offre in WEB_SERVICES_ONLY_OFFERS:
             raise InvalidRequestError(
-                f"Offre {request.code_offre} : dépôt par web services uniquement (e-SAV intégré), "
+                f"Offre {quote(request.code_offre)} : dépôt par web services uniquement (e-SAV intégré), "
                 "pas par le portail.",
                 chemin="codeOffre",
                 valeur=request.code_offre,
             )
+        check_text(request.commentaire, chemin="commentaire", label="Commentaire")
+        check_text(request.reference_operateur, chemin="referenceOperateur", label="Référence opérateur")
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
-                f"Gravité « {request.gravite} » inconnue : attendu {', '.join(GRAVITES)}.",
+                f"Gravité « {quote(request.gravite)} » inconnue : attendu {', '.join(GRAVITES)}.",
                 chemin="gravite",
                 valeur=request.gravite,
             )
@@ -110,14 +114,15 @@ class SignalisationService:
         ):
             # Same answer whether it does not exist or belongs to someone else: never reveal.
             raise UnknownPrestationError(
-                f"Prestation {request.identifiant_prestation} inconnue pour l'offre {request.code_offre}.",
+                f"Prestation {quote(request.identifiant_prestation)} inconnue pour l'offre "
+                f"{quote(request.code_offre)}.",
                 chemin="identifiantPrestation",
                 valeur=request.identifiant_prestation,
             )
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
         if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
             raise NotEntitledError(
-                f"Offre {request.code_offre} en cours de mise en place pour {caller.operator_code} : ses "
+                f"Offre {quote(request.code_offre)} en cours de mise en place pour {caller.operator_code} : ses "
                 f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
                 "prise de l'offre).",
                 chemin="codeOffre",
@@ -135,7 +140,7 @@ class SignalisationService:
                 if existing is not None:
                     if existing.content_hash != content_hash:
                         raise DuplicateError(
-                            f"La référence opérateur {request.reference_operateur} a déjà servi pour la "
+                            f"La référence opérateur {quote(request.reference_operateur)} a déjà servi pour la "
                             f"signalisation {existing.reference}, avec un autre contenu.",
                             chemin="referenceOperateur",
                             valeur=existing.reference,
@@ -256,7 +261,7 @@ class SignalisationService:
         for state in query.states:
             if state not in open_values:
                 raise InvalidRequestError(
-                    f"État « {state} » : la recherche porte sur les signalisations ouvertes "
+                    f"État « {quote(state)} » : la recherche porte sur les signalisations ouvertes "
                     f"({', '.join(sorted(open_values))}) ; les closes sont dans l'historique.",
                     chemin="etats",
                     valeur=state,
@@ -278,7 +283,7 @@ class SignalisationService:
         found = self._store.attachment(ticket.id, attachment_id)
         if found is None:
             raise InvalidRequestError(
-                f"Pièce jointe {attachment_id} inconnue sur la signalisation {reference}.",
+                f"Pièce jointe {attachment_id} inconnue sur la signalisation {quote(reference)}.",
                 chemin="idPieceJointe",
                 valeur=str(attachment_id),
             )
@@ -294,11 +299,12 @@ class SignalisationService:
         state = TicketState(ticket.state)
         if state in CLOSED_STATES:
             raise TransitionForbiddenError(
-                f"La signalisation {reference} est {state.value} : elle ne peut plus être complétée.",
+                f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
                 valeur=state.value,
             )
         if not commentaire or not commentaire.strip():
             raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
+        check_text(commentaire, chemin="commentaire", label="Commentaire")
         _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
         now = self._clock.now()
         with self._store.write() as db:
@@ -318,11 +324,13 @@ class SignalisationService:
 
     def cancel(self, caller: Caller, reference: str, motif: str) -> StateView:
         self._own_ticket(caller, reference)
+        check_text(motif, chemin="motif", label="Motif d'annulation")
         self._lifecycle.transition(reference, Action.ANNULER, Actor.OPERATEUR, author=caller.who, reason=motif)
         return self._state_view(caller, reference)
 
     def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
         ticket = self._own_ticket(caller, reference)
+        check_text(motif, chemin="motif", label="Motif du refus de clôture")
         if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
             check_closure_refusal(ticket.closed_at, self._clock.now())
         self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
@@ -347,7 +355,7 @@ class SignalisationService:
         ticket = self._store.get_ticket(reference)
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
-                f"Signalisation {reference} inconnue.", chemin="referenceSignalisation", valeur=reference
+                f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference
             )
         return ticket
 
@@ -395,16 +403,21 @@ def _check_attachments(attachments: tuple[AttachmentIn, ...], *, already: int) -
         )
     for index, attachment in enumerate(attachments, start=1):
         path = f"piecesJointes[{index}]"
+        # First: the messages below quote the name and the type.
+        check_text(attachment.name, chemin=f"{path}/nom", label=f"Nom de la pièce jointe {index}")
+        check_text(attachment.mime_type, chemin=f"{path}/typeMime", label=f"Type de la pièce jointe {index}")
         if attachment.mime_type not in ATTACHMENT_TYPES:
             raise InvalidRequestError(
-                f"Type « {attachment.mime_type} » refusé pour {attachment.name} : acceptés "
+                f"Type « {quote(attachment.mime_type)} » refusé pour {quote(attachment.name)} : acceptés "
                 "PDF, PNG, JPEG, texte et CSV.",
                 chemin=f"{path}/typeMime",
                 valeur=attachment.mime_type,
             )
         if len(attachment.content) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(
-                f"La pièce jointe {attachment.name} dépasse 5 Mo.", chemin=f"{path}/contenu", valeur=attachment.name
+                f"La pièce jointe {quote(attachment.name)} dépasse 5 Mo.",
+                chemin=f"{path}/contenu",
+                valeur=attachment.name,
             )
         if not attachment.name.strip():
             raise InvalidRequestError("Une pièce jointe doit avoir un nom.", chemin=f"{path}/nom")

@@ -24,6 +24,7 @@ from gateway.store import LineTestRecord, QueueFilter, Store, TicketRecord
 from ._declared_form import DeclaredField, declared_form
 from ._lifecycle import CODE_LISTS, Lifecycle
 from ._sav import SavService
+from ._text import check_text
 from ._tickets import ATTACHMENT_TYPES, GRAVITES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, SignalisationService
 from ._views import TicketDetail
 
@@ -222,6 +223,7 @@ class WorkQueueService:
         name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
         if not name:
             raise InvalidRequestError("Choisissez un fichier.", chemin="fichier")
+        check_text(name, chemin="fichier", label="Nom du fichier")
         if mime_type not in ATTACHMENT_TYPES:
             raise InvalidRequestError(
                 f"Type « {mime_type} » refusé pour {name} : acceptés PDF, PNG, JPEG, texte et CSV.",

@@ -9,6 +9,15 @@ from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
 from ._exploitation import InterruptionRecord, RateLimitRecord
 from ._integration import JournalEntry, RobotTicket
 from ._line_tests import LineTestRecord
+from ._mail import (
+    MAIL_ABANDONED,
+    MAIL_NO_RECIPIENT,
+    MAIL_PENDING,
+    MAIL_SENT,
+    MailAddressRecord,
+    MailAttachment,
+    MailRecord,
+)
 from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
 from ._records import (
@@ -29,6 +38,10 @@ from ._support import SupportCase, SupportFile, SupportMessage
 from ._work_queue import QueueFilter
 
 __all__ = [
+    "MAIL_ABANDONED",
+    "MAIL_NO_RECIPIENT",
+    "MAIL_PENDING",
+    "MAIL_SENT",
     "MIGRATIONS",
     "AgentRecord",
     "AppointmentRecord",
@@ -51,6 +64,9 @@ __all__ = [
     "InvoiceRecord",
     "JournalEntry",
     "LineTestRecord",
+    "MailAddressRecord",
+    "MailAttachment",
+    "MailRecord",
     "NetworkEventRecord",
     "NewsRecord",
     "OperatorRecord",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,8 +17,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from gateway.domain.clock import iso_utc
+from gateway.errors import NotRecordedError
 
 __all__ = ["CommitWaiter", "Connections", "from_ts", "to_ts"]
+
+log = logging.getLogger("gateway.store")
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -44,6 +49,27 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 #: Called once the group transaction is over, with None after a durable commit or the error.
 CommitWaiter = Callable[[BaseException | None], None]
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """COMMIT (durable: synchronous=FULL), or roll back and raise ``NotRecordedError``.
+
+    A failed commit is logged once here, with its cause on the same line (no traceback: the cause is
+    the whole story, and the CLI's stderr shows it as is), under the incident id its answers carry.
+    """
+    try:
+        conn.execute("COMMIT")
+    except Exception as error:  # a failed commit fails its whole transaction, never half of it
+        with contextlib.suppress(Exception):  # SQLite may have rolled back already
+            conn.execute("ROLLBACK")
+        incident = uuid.uuid4().hex[:12]
+        log.error(
+            "incident %s: commit failed (%s: %s), nothing of its transaction is stored",
+            incident,
+            type(error).__name__,
+            error,
+        )
+        raise NotRecordedError(incident) from error
 
 
 class _WriterLock:
@@ -148,14 +174,11 @@ class Connections:
         group = self._group
         if group is None or not group.open:
             return
-        conn = self.conn
         failure: BaseException | None = None
         try:
-            conn.execute("COMMIT")
-        except Exception as error:  # a failed commit fails its whole batch, never half of it
+            _commit(self.conn)
+        except NotRecordedError as error:  # a failed commit fails its whole batch, never half of it
             failure = error
-            with contextlib.suppress(Exception):
-                conn.execute("ROLLBACK")
         finally:
             group.open = False
             self._writer.release()
@@ -209,7 +232,8 @@ class Connections:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A write transaction: committed (durably) on exit, rolled back on any exception.
+        """A write transaction: committed (durably) on exit, rolled back on any exception; a commit
+        that fails is rolled back too and raises ``NotRecordedError``.
 
         In a thread with group commit enabled, the block is a savepoint of the tick's transaction
         instead, committed by the group (see ``enable_group_commit``).
@@ -231,7 +255,7 @@ class Connections:
             except BaseException:
                 db.conn.execute("ROLLBACK")
                 raise
-            db.conn.execute("COMMIT")
+            _commit(self.conn)
         finally:
             self._writer.release()
 

@@ -34,6 +34,7 @@ class NewsRecord:
     offer: str | None  # None: for every operator
     published_at: datetime
     starts_at: datetime | None  # the announced event, for notices
+    operator_code: str | None = None  # None: every operator (or every operator of ``offer``)
 
 
 @dataclass(frozen=True)
@@ -195,12 +196,21 @@ class PortalStore(StorePart):
     # News and FAQ --------------------------------------------------------------------------------
 
     def add_news(
-        self, *, kind: str, title: str, body: str, offer: str | None, published_at: datetime, starts_at: datetime | None
+        self,
+        *,
+        kind: str,
+        title: str,
+        body: str,
+        offer: str | None,
+        published_at: datetime,
+        starts_at: datetime | None,
+        operator_code: str | None = None,
     ) -> int:
         with self.write() as db:
             cursor = db.conn.execute(
-                "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None],
+                "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at, operator_code) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None, operator_code],
             )
             return int(cursor.lastrowid or 0)
 

@@ -15,8 +15,10 @@ from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
 from ._line_tests import create_line_test_tables
+from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
+from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
 from ._support import create_support_desk_tables
@@ -157,6 +159,10 @@ def _history_and_search_indexes(db: Database) -> None:
     db.conn.execute("CREATE INDEX idx_tickets_prestation_history ON tickets (operator_code, prestation, closed_at)")
 
 
+def _repair_non_xml_text(db: Database) -> None:
+    repair_non_xml_text(db, actor="migration/24")
+
+
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
 # (12, 19, 20) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
@@ -180,6 +186,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (21, "indexes for history and search on millions of tickets", _history_and_search_indexes),
     (22, "portal: the provider's staff agents and their sessions", create_agent_tables),
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
+    (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
+    (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
     (26, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
     (27, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
 ]

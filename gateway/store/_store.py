@@ -25,6 +25,7 @@ from ._events import EventStore
 from ._exploitation import ExploitationStore
 from ._integration import IntegrationStore
 from ._line_tests import LineTestStore
+from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._portal import PortalStore
 from ._records import (
@@ -84,7 +85,7 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, WorkQueueStore,
+            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore, WorkQueueStore,
             SupportStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.errors import EsavError, NotEntitledError
+from gateway.errors import EsavError, NotEntitledError, NotRecordedError
 from gateway.services import Gateway, PortalUser, ProviderAgent, WebSession
 
 from ._http import HttpError, Response, WebRequest, redirect
@@ -97,6 +97,8 @@ _MESSAGES = {
     "deconnecte": "Vous êtes déconnecté.",
     "publie": "La publication est enregistrée.",
     "abonnement": "L'abonnement est enregistré.",
+    "adresse": "L'adresse de notification est ajoutée.",
+    "adresse-retiree": "L'adresse de notification est retirée.",
 }
 
 
@@ -156,6 +158,8 @@ class WebApp:
             response = context.page("erreur.html", status=exc.status, erreur=exc.message)
         except NotEntitledError:
             response = context.page("erreur.html", status=404, erreur="Page introuvable.")
+        except NotRecordedError as exc:  # group commit off: a write block's own commit failed
+            return self.not_recorded(request, exc)
         except EsavError as exc:
             response = context.page("erreur.html", status=400, erreur=exc.libelle)
         except Exception:
@@ -167,6 +171,14 @@ class WebApp:
         if context.new_cookie is not None:
             response.cookies[SESSION_COOKIE] = (context.new_cookie, None)
         return response
+
+    def not_recorded(self, request: WebRequest, error: NotRecordedError) -> Response:
+        """The answer to a request whose writes could not be committed: an error page, 500, showing
+        nothing as done (no confirmation, no reference) and setting no cookie (no session was stored)."""
+        body = self.templates.render(
+            "erreur.html", user=None, agent=None, csrf="", nav=[], path=request.path, message=None, erreur=error.libelle
+        )
+        return Response(status=500, body=body)
 
     def _dispatch(self, context: Context) -> Response:
         request = context.request

@@ -15,11 +15,13 @@ from lxml import etree
 
 from gateway.catalogue import Catalogue, FormField, form_model
 from gateway.domain.clock import parse_instant
+from gateway.domain.xml_text import first_non_xml_char
 from gateway.errors import ErrorDetail
+from gateway.services import non_xml_problem
 
 from ._hints import pattern_hint
 
-__all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page"]
+__all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page", "refused_characters"]
 
 _LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _INDEX = re.compile(r"\[\d+\]")
@@ -143,6 +145,18 @@ def _wire_value(field: FormField, value: str) -> str:
         instant = parse_instant(value)
         return instant.isoformat(timespec="seconds")
     return value
+
+
+def refused_characters(page: FormPage, values: dict[str, str]) -> dict[str, list[str]]:
+    """The form's fields whose value holds a character XML cannot carry, each with its message naming
+    the field by its label: such a value cannot even be put into the form's XML."""
+    labels = {f.path: f.label for f in page.root.walk()}
+    errors: dict[str, list[str]] = {}
+    for path, value in values.items():
+        bad = first_non_xml_char(value) if path in labels else None
+        if bad is not None:
+            errors[path] = [non_xml_problem(labels[path] or path, bad)]
+    return errors
 
 
 def errors_by_field(page: FormPage, details: tuple[ErrorDetail, ...], missing: list[str]) -> dict[str, list[str]]:

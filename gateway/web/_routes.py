@@ -9,6 +9,7 @@ from . import _views_auth as auth
 from . import _views_esav as esav
 from . import _views_esav_history as esav_history
 from . import _views_field as field
+from . import _views_mail as mail
 from . import _views_operator_files as operator_files
 from . import _views_portal as portal
 from . import _views_provider as provider
@@ -67,6 +68,9 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/admin/utilisateurs/{user_id}/profil", admin.save_profile)
     app.route("POST", "/admin/utilisateurs/{user_id}/statut", admin.set_status)
     app.route("POST", "/admin/utilisateurs/{user_id}/supprimer", admin.remove_user)
+    app.route("GET", "/admin/adresses", mail.addresses)
+    app.route("POST", "/admin/adresses", mail.add_address)
+    app.route("POST", "/admin/adresses/retirer", mail.remove_address)
     # The provider's staff (agents only; 404 to operators' users)
     for method, path, handler in (
         ("GET", "", provider.home),

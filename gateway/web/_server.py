@@ -14,7 +14,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from gateway.config import Settings
-from gateway.errors import AuthenticationError, ConfigError
+from gateway.errors import AuthenticationError, ConfigError, NotRecordedError
 from gateway.security.pki import load_certificates
 from gateway.server import PkiFiles, bounded_request_factory
 from gateway.services import Gateway
@@ -42,13 +42,19 @@ class _Quiet(Site):
 
 
 class PortalResource(Resource):
-    """The one Twisted resource of the portal: turns a Twisted request into a WebRequest and back."""
+    """The one Twisted resource of the portal: turns a Twisted request into a WebRequest and back.
+
+    A page is answered only once what its request wrote is durably committed (``Gateway.durable``,
+    as for the SOAP calls): with group commit, the request's writes are committed before the page,
+    its redirect or its cookie leave; a failed commit answers an error page instead.
+    """
 
     isLeaf = True  # noqa: N815 - Twisted's interface
 
     def __init__(self, gateway: Gateway) -> None:
         super().__init__()
         self._app = build_app(gateway)
+        self._durable = gateway.durable
 
     def render(self, request: Any) -> bytes:
         path = request.path.decode("utf-8", "replace")
@@ -66,7 +72,11 @@ class PortalResource(Resource):
             cookies={k.decode("latin-1"): v.decode("latin-1") for k, v in request.received_cookies.items()},
             client_ip=str(getattr(request.getClientAddress(), "host", "")),
         )
-        response = self._app.handle(web_request)
+        try:
+            with self._durable.committed():
+                response = self._app.handle(web_request)
+        except NotRecordedError as error:
+            response = self._app.not_recorded(web_request, error)
         return self._send(request, response)
 
     def _static(self, request: Any, name: str) -> bytes:

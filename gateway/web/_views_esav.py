@@ -7,7 +7,10 @@ bounds what it sees (offers it reads) and does (offers it writes); anything outs
 
 from __future__ import annotations
 
+import re
+
 from gateway.domain.states import CLOSED_STATES, OPEN_STATES, Action, Actor, TicketState
+from gateway.domain.xml_text import xml_safe
 from gateway.errors import EsavError, NotEntitledError, UnknownTicketError
 from gateway.services import (
     WEB_SERVICES_ONLY_OFFERS,
@@ -20,7 +23,7 @@ from gateway.services import (
 from gateway.store import PrestationRecord
 
 from ._app import Context
-from ._forms import build_form_xml, errors_by_field, form_page
+from ._forms import build_form_xml, errors_by_field, form_page, refused_characters
 from ._http import HttpError, Response, redirect
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "writable_prestation",
 ]
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a header, even from a row stored long ago
 GRAVITES = (("MINEURE", "Mineure"), ("MAJEURE", "Majeure"), ("CRITIQUE", "Critique"))
 PAGE_SIZE = 100
 
@@ -143,6 +147,9 @@ def deposit_submit(ctx: Context) -> Response:
     missing: list[str] = []
     form_xml = None
     if page is not None:
+        refused = refused_characters(page, values)
+        if refused:  # nothing reaches the service: the form's XML could not even hold them
+            return _deposit_page(ctx, user, prestation.identifiant, _shown(values), refused, status=422)
         # Mandatory fields left empty are left out of the XML: the XSD then refuses the form too,
         # so nothing is stored, and each empty field is named under itself.
         form_xml, missing = build_form_xml(page, values)
@@ -166,12 +173,17 @@ def deposit_submit(ctx: Context) -> Response:
     except EsavError as exc:
         if page is not None and (exc.details or missing):
             errors = errors_by_field(page, exc.details, missing)
-        if exc.chemin in ("gravite", "referenceOperateur", "commentaire"):
+        if exc.chemin in ("gravite", "referenceOperateur"):  # the page's own fields
             errors.setdefault(exc.chemin, []).append(exc.libelle)
-        if not errors or exc.chemin == "codeOffre":
+        if not errors or exc.chemin in ("codeOffre", "commentaire"):  # no field of its own on the page
             errors.setdefault("", []).append(exc.libelle)
-        return _deposit_page(ctx, user, prestation.identifiant, values, errors, status=422)
+        return _deposit_page(ctx, user, prestation.identifiant, _shown(values), errors, status=422)
     return ctx.page("esav/accuse.html", receipt=receipt, prestation=prestation)
+
+
+def _shown(values: dict[str, str]) -> dict[str, str]:
+    """What the user typed, shown back with U+FFFD where a character XML cannot carry was."""
+    return {name: xml_safe(value)[0] for name, value in values.items()}
 
 
 def _ticket_for(ctx: Context, reference: str) -> tuple[PortalUser, TicketDetail]:
@@ -248,7 +260,7 @@ def attachment(ctx: Context, reference: str, attachment_id: str) -> Response:
         found = ctx.gateway.tickets.attachment(user.caller, reference, int(attachment_id))
     except EsavError:
         raise HttpError(404, "Pièce jointe introuvable.") from None
-    safe = found.name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    safe = _CONTROL.sub("_", found.name.encode("ascii", "replace").decode()).replace('"', "_").replace("?", "_")
     headers = {"Content-Disposition": f'attachment; filename="{safe}"'}
     return Response(200, found.content or b"", found.mime_type, headers)
 

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
 
-from gateway.catalogue import default_mockups_dir
-from gateway.services import PortalUser
+from gateway.services import DOC_PACK, PortalUser, doc_pack_files
 
 from ._app import Context
 from ._http import HttpError, Response
 
 __all__ = ["doc_file", "documents", "home", "navigation"]
-
-_REPOSITORY = Path(__file__).resolve().parents[2]
-#: The e-SAV doc pack: folder name in the URL → (title, folder, file patterns).
-DOC_PACK = {
-    "wsdl": ("WSDL des web services", _REPOSITORY / "wsdl", ("*/*.wsdl",)),
-    "formulaires": (
-        "Schémas XSD et exemples des formulaires",
-        _REPOSITORY / "catalogue",
-        ("forms/*/*.xsd", "forms/*/*.example.xml", "catalogue.xml"),
-    ),
-    "nomenclature": ("Nomenclature (listes de codes)", _REPOSITORY / "catalogue" / "nomenclature", ("*.xml", "*.xsd")),
-    "maquettes": ("Maquettes HTML des formulaires", default_mockups_dir(), ("*.html", "*/*.html")),
-    "jeu-de-tests": ("Jeu de tests des opérateurs", _REPOSITORY / "test_sets", ("*.toml", "**/*.xml", "**/*.toml")),
-}
 
 
 def navigation(user: PortalUser | None) -> list[tuple[str, str]]:
@@ -51,7 +35,8 @@ def navigation(user: PortalUser | None) -> list[tuple[str, str]]:
             items.append((href, label))
     items += [("/faq", "FAQ"), ("/e-soutien", "e-soutien")]
     if user.is_admin:
-        items += [("/admin/utilisateurs", "Utilisateurs"), ("/abonnement", "Abonnement")]
+        items += [("/admin/utilisateurs", "Utilisateurs"), ("/admin/adresses", "Adresses de notification")]
+        items += [("/abonnement", "Abonnement")]
     return items
 
 
@@ -61,14 +46,9 @@ def home(ctx: Context) -> Response:
     return ctx.page("accueil.html", offers=sorted(user.offers.items()), notices=notices)
 
 
-def _files(folder: Path, patterns: tuple[str, ...]) -> list[str]:
-    found = {p.relative_to(folder).as_posix() for pattern in patterns for p in folder.glob(pattern) if p.is_file()}
-    return sorted(found)
-
-
 def documents(ctx: Context) -> Response:
     ctx.require_eservice("DOCUMENTS")
-    sections = [(key, title, _files(folder, patterns)) for key, (title, folder, patterns) in DOC_PACK.items()]
+    sections = [(key, title, doc_pack_files(folder, patterns)) for key, (title, folder, patterns) in DOC_PACK.items()]
     return ctx.page("documents.html", sections=sections)
 
 
@@ -79,7 +59,7 @@ def doc_file(ctx: Context, section: str, name: str) -> Response:
         raise HttpError(404, "Document introuvable.")
     _, folder, patterns = DOC_PACK[section]
     relative = name.replace("~", "/")
-    if relative not in _files(folder, patterns):  # only listed files: no path tricks
+    if relative not in doc_pack_files(folder, patterns):  # only listed files: no path tricks
         raise HttpError(404, "Document introuvable.")
     path = folder / relative
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

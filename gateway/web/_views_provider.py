@@ -15,7 +15,7 @@ from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
-from gateway.services import AFTER_SALES, NEWS_KINDS, ProviderAgent
+from gateway.services import AFTER_SALES, NEWS_KINDS, RATE_LIMIT_NEWS, ProviderAgent, UploadedFile
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
@@ -117,7 +117,7 @@ def news(
         "fournisseur/actualites.html",
         status=status,
         items=ctx.gateway.portal.all_news(),
-        kinds=NEWS_KINDS,
+        kinds={k: v for k, v in NEWS_KINDS.items() if k != RATE_LIMIT_NEWS},  # rate limits: esav quota set
         notices={k.value: k.notice for k in NoticeKind},
         offers=_offers(ctx),
         erreur=erreur,
@@ -128,7 +128,9 @@ def news(
 
 def news_submit(ctx: Context) -> Response:
     request = ctx.request
-    values = {name: request.field(name) for name in ("type", "titre", "texte", "offre", "dateEffet")}
+    values = {name: request.field(name) for name in ("type", "titre", "texte", "offre", "dateEffet", "dateFin")}
+    parts = [p for p in request.files.get("document", []) if p.filename]
+    document = UploadedFile(parts[0].filename, parts[0].content_type, parts[0].content) if parts else None
     try:
         ctx.gateway.portal.publish_news(
             values["type"],
@@ -137,6 +139,8 @@ def news_submit(ctx: Context) -> Response:
             offer=values["offre"] or None,
             starts_at=_instant(values["dateEffet"]),
             author=ctx.staff.author,
+            ends_at=_instant(values["dateFin"]),
+            document=document,
         )
     except EsavError as exc:
         return news(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)

@@ -13,7 +13,7 @@ from ._base import (
     make_service_base,
 )
 from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
-from ._hardening import PARSED_DOCUMENT, check_request_xml
+from ._hardening import PARSED_DOCUMENT, check_request_xml, check_soap_body
 from ._protocol import EsavSoap11
 from ._versions import published_versions, retirement_guard
 
@@ -30,6 +30,7 @@ __all__ = [
     "FaultTypes",
     "Guard",
     "check_request_xml",
+    "check_soap_body",
     "error_detail",
     "fault_envelope",
     "form_payload",

@@ -15,6 +15,7 @@ from spyne import ComplexModel, Integer, Unicode
 from spyne.model.complex import Array
 from spyne.model.fault import Fault
 
+from gateway.domain.xml_text import xml_safe
 from gateway.errors import EsavError, InternalError
 
 __all__ = ["FaultTypes", "error_detail", "fault_envelope", "make_fault_types", "to_fault"]
@@ -83,7 +84,7 @@ def error_detail(error: EsavError, namespace: str) -> etree._Element:
 
     def sub(parent: etree._Element, name: str, text: object) -> etree._Element:
         child = etree.SubElement(parent, f"{{{namespace}}}{name}")
-        child.text = str(text)
+        child.text = xml_safe(str(text))[0]  # an error may quote what it refuses
         return child
 
     root = etree.Element(f"{{{namespace}}}{FAULT_ELEMENT}", nsmap={"tns": namespace})
@@ -117,7 +118,7 @@ def to_fault(error: BaseException, types: FaultTypes, request_id: str | None = N
         error.request_id = request_id
     fault = types.fault(
         faultcode="Server" if error.server_side else "Client",
-        faultstring=_FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle,
+        faultstring=_faultstring(error),
         detail=error_detail(error, types.namespace),
     )
     fault.esav_error = error  # for the host: Retry-After, logs
@@ -130,7 +131,11 @@ def fault_envelope(error: EsavError, namespace: str) -> bytes:
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     fault = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(fault, "faultcode").text = f"soap11env:{'Server' if error.server_side else 'Client'}"
-    etree.SubElement(fault, "faultstring").text = _FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle
+    etree.SubElement(fault, "faultstring").text = _faultstring(error)
     detail = etree.SubElement(fault, "detail")
     detail.append(error_detail(error, namespace))
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+def _faultstring(error: EsavError) -> str:
+    return xml_safe(_FAULTSTRINGS.get(error.code, error.code) + " : " + error.libelle)[0]

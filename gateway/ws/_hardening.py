@@ -9,15 +9,16 @@ import threading
 
 from lxml import etree
 
-from gateway.errors import InvalidRequestError
+from gateway.errors import InvalidRequestError, quote_values_in
 
-__all__ = ["PARSED_DOCUMENT", "check_request_xml"]
+__all__ = ["PARSED_DOCUMENT", "check_request_xml", "check_soap_body"]
 
 #: The WSGI environ key under which the host hands its hardened parse to the protocol, so that a
 #: request is parsed once (``EsavSoap11.create_in_document`` reads it).
 PARSED_DOCUMENT = "esav.parsed_document"
 
 _local = threading.local()
+_SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 def _parser() -> etree.XMLParser:
@@ -49,7 +50,7 @@ def check_request_xml(body: bytes, *, max_depth: int) -> etree._Element:
         message = str(exc)
         if "Excessive depth" in message:
             raise InvalidRequestError(f"Document XML trop imbriqué (plus de {max_depth} niveaux).") from None
-        raise InvalidRequestError(f"XML mal formé : {message}") from None
+        raise InvalidRequestError(f"XML mal formé : {quote_values_in(message)}") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise InvalidRequestError("Les DTD et les entités sont interdites dans les requêtes (DOCTYPE refusé).")
@@ -59,3 +60,18 @@ def check_request_xml(body: bytes, *, max_depth: int) -> etree._Element:
         if depth > max_depth:
             raise InvalidRequestError(f"Document XML trop imbriqué (plus de {max_depth} niveaux).")
     return root
+
+
+def check_soap_body(root: etree._Element) -> None:
+    """Refuse a SOAP 1.1 envelope whose Body is missing, empty or holds only text: document/literal
+    wants the operation's element there (spyne itself would fail on it with an internal error).
+    Another root element is left to spyne, which answers it with REQUETE_INVALIDE."""
+    if root.tag != f"{{{_SOAP_ENV}}}Envelope":
+        return
+    body = root.find(f"{{{_SOAP_ENV}}}Body")
+    if body is None:
+        raise InvalidRequestError("Enveloppe SOAP sans soap:Body : l'élément de l'opération y est attendu.")
+    if not any(isinstance(child.tag, str) for child in body):
+        raise InvalidRequestError(
+            "soap:Body ne contient aucun élément : l'élément de l'opération y est attendu.", chemin="Body"
+        )

@@ -8,28 +8,32 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from spyne import AnyXml, Application
+from spyne import AnyXml, Application, Unicode
 from spyne.const.xml import XSD
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import SchemaValidationError
 
 from gateway.domain.clock import paris_if_naive
-from gateway.errors import EsavError, InvalidRequestError
+from gateway.errors import EsavError, InvalidRequestError, quote_values_in
 
+from ._base import CALL_INFO, CALL_REQUEST_ID
 from ._faults import FaultTypes, to_fault
 from ._hardening import PARSED_DOCUMENT
+from ._text import wire_text
 
 __all__ = ["EsavSoap11", "esav_application"]
 
 _XS_ANY = XSD("any")
 _LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
+_LIBXML_SUBJECT = re.compile(r"^Element '[^']*'(?:, attribute '(?P<attribute>[^']*)')?: ")
 _QNAME = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^}]*\}")  # {namespace-uri}, not a {n,m} quantifier
 
 
 class EsavSoap11(Soap11):
     """Soap11 that (1) appends an ``xs:any`` value as the element itself, where spyne would wrap it
-    in an element named after the field, and (2) never lets an untyped fault out."""
+    in an element named after the field, (2) never lets an untyped fault out, and (3) writes every
+    text XML can carry (``_text``): one stored character must not cost the whole answer."""
 
     def __init__(self, *args: Any, faults: FaultTypes | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,6 +41,15 @@ class EsavSoap11(Soap11):
         self.serialization_handlers[AnyXml] = self._any_xml_to_parent
         self.serialization_handlers[Fault] = self._typed_fault_to_parent
         self.serialization_handlers[SchemaValidationError] = self._typed_fault_to_parent
+        self.serialization_handlers[Unicode] = self._text_to_parent
+
+    def _text_to_parent(
+        self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, name: str = "retval", **kw: Any
+    ) -> Any:
+        if isinstance(inst, str):
+            request_id = (getattr(ctx.transport, "req_env", None) or {}).get(CALL_INFO, {}).get(CALL_REQUEST_ID)
+            inst = wire_text(inst, f"request {request_id}: {name}" if request_id else name)
+        return self.modelbase_to_parent(ctx, cls, inst, parent, ns, name, **kw)
 
     def _any_xml_to_parent(self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, name: str, **kw: Any) -> None:
         if cls.Attributes.schema_tag != _XS_ANY:
@@ -70,10 +83,7 @@ class EsavSoap11(Soap11):
         try:
             super().validate_body(ctx, message)
         except SchemaValidationError:
-            last = self.validation_schema.error_log.last_error
-            text = _QNAME.sub("", last.message) if last is not None else "document non conforme"
-            path = _QNAME.sub("", last.path or "") if last is not None else None
-            error = InvalidRequestError(f"Requête non conforme au contrat (WSDL) : {text}", chemin=path or None)
+            error = _contract_error(self.validation_schema.error_log.last_error)
             if self._faults is None:
                 raise
             raise to_fault(error, self._faults) from None
@@ -105,10 +115,23 @@ def _paris_if_naive(instant: Any) -> Any:
     return paris_if_naive(instant) if isinstance(instant, datetime) else instant
 
 
+def _contract_error(entry: Any) -> InvalidRequestError:
+    """libxml2's complaint about an envelope as REQUETE_INVALIDE: its message names the field (and
+    the limit it exceeds); ``chemin`` is the element's path, ``/@name`` added for an attribute."""
+    if entry is None:
+        return InvalidRequestError("Requête non conforme au contrat (WSDL) : document non conforme")
+    text = _QNAME.sub("", entry.message)
+    path = _QNAME.sub("", entry.path or "")
+    named = _LIBXML_SUBJECT.match(text)
+    if named is not None and named["attribute"] and path:
+        path = f"{path}/@{named['attribute']}"
+    return InvalidRequestError(f"Requête non conforme au contrat (WSDL) : {quote_values_in(text)}", chemin=path or None)
+
+
 def _as_error(fault: Fault) -> BaseException:
     """What one of spyne's own faults means in the gateway's terms."""
     code = str(fault.faultcode or "")
-    text = _LIBXML_PREFIX.sub("", str(fault.faultstring or ""))
+    text = quote_values_in(_LIBXML_PREFIX.sub("", str(fault.faultstring or "")))
     if code.startswith("Client"):
         if "ResourceNotFound" in code or "MethodNotFound" in code:
             return InvalidRequestError(f"Opération inconnue : {_QNAME.sub('', text)}")

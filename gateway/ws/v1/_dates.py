@@ -17,7 +17,7 @@ import re
 from datetime import UTC, datetime
 
 from gateway.domain.clock import PARIS, to_paris
-from gateway.errors import InvalidRequestError
+from gateway.errors import InvalidRequestError, quote
 
 __all__ = ["FORMAT", "format_paris", "parse_paris"]
 
@@ -37,7 +37,7 @@ def parse_paris(text: str | None, field: str) -> datetime | None:
     value = text.strip()
     if not _SHAPE.match(value):
         raise InvalidRequestError(
-            f"{field} : « {text} » n'est pas une date au format JJ/MM/AAAA HH:MM (heure de Paris).",
+            f"{field} : « {quote(text)} » n'est pas une date au format JJ/MM/AAAA HH:MM (heure de Paris).",
             chemin=field,
             valeur=text,
         )
@@ -45,13 +45,15 @@ def parse_paris(text: str | None, field: str) -> datetime | None:
         naive = datetime.strptime(value, FORMAT)
     except ValueError:
         raise InvalidRequestError(
-            f"{field} : « {text} » n'est pas une date du calendrier (JJ/MM/AAAA HH:MM).", chemin=field, valeur=text
+            f"{field} : « {quote(text)} » n'est pas une date du calendrier (JJ/MM/AAAA HH:MM).",
+            chemin=field,
+            valeur=text,
         ) from None
     local = naive.replace(tzinfo=PARIS, fold=0)
     instant = local.astimezone(UTC)
     if instant.astimezone(PARIS).replace(tzinfo=None) != naive:
         raise InvalidRequestError(
-            f"{field} : {text} n'existe pas à Paris (passage à l'heure d'été, de 02:00 à 03:00).",
+            f"{field} : {quote(text)} n'existe pas à Paris (passage à l'heure d'été, de 02:00 à 03:00).",
             chemin=field,
             valeur=text,
         )

@@ -18,6 +18,7 @@ from gateway.store import TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
+from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, MAX_TEXT
 from .._protocol import esav_application
 from .._translate import attachments_in, detail_fields, summary_fields
 from ._dates import format_paris, parse_paris
@@ -58,11 +59,11 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
     class SignalisationService(base):  # type: ignore[misc, valid-type]
         @rpc(
-            req(Unicode(max_len=64)),
-            req(Unicode(max_len=32)),
+            req(Unicode(max_len=MAX_IDENTIFIER)),
+            req(Unicode(max_len=MAX_CODE)),
             req(t.gravite),
             req(t.formulaire),
-            opt(Unicode(max_len=4000)),
+            opt(Unicode(max_len=MAX_TEXT)),
             opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
             _returns=(req(Unicode), req(t.date), req(Unicode)),
             _out_variable_names=("referenceSignalisation", "dateDepot", "etat"),
@@ -87,15 +88,27 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             )
             return receipt.reference, format_paris(receipt.deposited_at), receipt.state
 
-        @rpc(req(Unicode), **etat_out, _throws=throws)
+        @rpc(req(Unicode(max_len=MAX_REFERENCE)), **etat_out, _throws=throws)
         def consulterEtatSignalisation(ctx, referenceSignalisation):
             return state_out(gateway.tickets.state(ctx.udc, referenceSignalisation))
 
-        @rpc(req(Unicode), _returns=req(t.detail), _out_variable_name="signalisation", _throws=throws)
+        @rpc(
+            req(Unicode(max_len=MAX_REFERENCE)),
+            _returns=req(t.detail),
+            _out_variable_name="signalisation",
+            _throws=throws,
+        )
         def consulterDetailSignalisation(ctx, referenceSignalisation):
             return detail_out(gateway.tickets.detail(ctx.udc, referenceSignalisation))
 
-        @rpc(req(t.date), opt(t.date), opt(Unicode), opt(Unicode), **list_returns, _throws=throws)
+        @rpc(
+            req(t.date),
+            opt(t.date),
+            opt(Unicode(max_len=MAX_CODE)),
+            opt(Unicode(max_len=MAX_IDENTIFIER)),
+            **list_returns,
+            _throws=throws,
+        )
         def consulterHistorique(ctx, dateDebut, dateFin, etat, identifiantPrestation):
             start = parse_paris(dateDebut, "dateDebut")
             assert start is not None  # mandatory in the WSDL, so validated as present
@@ -113,8 +126,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [resume(x) for x in page.items]
 
         @rpc(
-            opt(Array(Unicode, wrapped=True, nillable=False)),
-            opt(Unicode),
+            opt(t.etats),
+            opt(Unicode(max_len=MAX_IDENTIFIER)),
             opt(t.date),
             opt(t.date),
             **list_returns,
@@ -135,8 +148,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [resume(x) for x in page.items]
 
         @rpc(
-            req(Unicode),
-            req(Unicode(max_len=4000)),
+            req(Unicode(max_len=MAX_REFERENCE)),
+            req(Unicode(max_len=MAX_TEXT)),
             opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
             **etat_out,
             _throws=throws,

@@ -19,6 +19,7 @@ from gateway.store import EventRecord
 from .._models import model_factory
 from .._models import optional as _opt
 from .._models import required as _req
+from .._text import wire_value
 
 __all__ = ["event_fields", "event_out", "make_event_types"]
 
@@ -93,8 +94,9 @@ def make_event_types(ns: str) -> SimpleNamespace:
 def event_fields(event: EventRecord) -> dict[str, Any]:
     """The wire fields of a stored event as nested dicts (dates aware, in Paris local time).
 
-    zeep sends this dict as it is (push); ``event_out`` turns it into spyne models (pull)."""
-    p = event.payload
+    zeep sends this dict as it is (push); ``event_out`` turns it into spyne models (pull). Its texts
+    are safe for XML (``wire_value``): one stored bad character must not block the feed or the push."""
+    p = wire_value(event.payload, f"event {event.id} ({event.operator_code})")
     fields: dict[str, Any] = {
         "idEvenement": event.id,
         "typeEvenement": event.kind,

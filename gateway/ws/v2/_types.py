@@ -12,7 +12,7 @@ from spyne import AnyXml, ByteArray, DateTime, Enum, Integer, Unicode, XmlAttrib
 from spyne.const.xml import XSD
 from spyne.model.complex import Array
 
-from .._models import model_factory
+from .._models import MAX_CODE, MAX_FILE_NAME, MAX_FORM_CODE, MAX_FORM_VERSION, MAX_MIME_TYPE, model_factory
 from .._models import optional as _opt
 from .._models import required as _req
 
@@ -25,17 +25,33 @@ def make_types(ns: str) -> SimpleNamespace:
     model = model_factory(ns)
 
     gravite = Enum("MINEURE", "MAJEURE", "CRITIQUE", type_name="gravite", __namespace__=ns)
+    # Named in ``ns``: an attribute's anonymous restriction would land in a namespace of spyne's own.
+    form_code = Unicode(min_occurs=1, max_len=MAX_FORM_CODE, type_name="formulaire_codeType", __namespace__=ns)
+    form_version = Unicode(min_occurs=1, max_len=MAX_FORM_VERSION, type_name="formulaire_versionType", __namespace__=ns)
+    # The states a search filters on; keeps the array's wire names (``stringArray`` of ``string``).
+    etats = Array(
+        Unicode(max_len=MAX_CODE, type_name="codeEtat", __namespace__=ns),
+        member_name="string",
+        type_name="stringArray",
+        wrapped=True,
+        nillable=False,
+    )
     formulaire = model(
         "formulaire",
         [
-            ("code", XmlAttribute(Unicode(min_occurs=1))),
-            ("version", XmlAttribute(Unicode(min_occurs=1))),
+            ("code", XmlAttribute(form_code)),
+            ("version", XmlAttribute(form_version)),
             ("contenu", AnyXml(schema_tag=XSD("any"), namespace="##other", process_contents="lax", nillable=False)),
         ],
     )
     piece_jointe = model(
         "pieceJointe",
-        [("nom", _req(Unicode(max_len=255))), ("typeMime", _req(Unicode)), ("contenu", _req(ByteArray))],
+        [
+            ("nom", _req(Unicode(max_len=MAX_FILE_NAME))),
+            ("typeMime", _req(Unicode(max_len=MAX_MIME_TYPE))),
+            # Bounded by the request's size (``max_body_bytes``), then 5 MB each (ESAV-WS §3).
+            ("contenu", _req(ByteArray)),
+        ],
     )
     description_piece_jointe = model(
         "descriptionPieceJointe",
@@ -143,6 +159,7 @@ def make_types(ns: str) -> SimpleNamespace:
     return SimpleNamespace(
         gravite=gravite,
         formulaire=formulaire,
+        etats=etats,
         piece_jointe=piece_jointe,
         description_piece_jointe=description_piece_jointe,
         prestation=prestation,

@@ -21,7 +21,7 @@ from gateway.services import FormView, Gateway
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
-from .._models import model_factory
+from .._models import MAX_CODE, MAX_FORM_CODE, MAX_FORM_VERSION, MAX_IDENTIFIER, model_factory
 from .._models import optional as _opt
 from .._models import required as _req
 from .._protocol import esav_application
@@ -104,7 +104,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
     class CatalogueService(base):  # type: ignore[misc, valid-type]
         @rpc(
-            _opt(Unicode(max_len=32)),
+            _opt(Unicode(max_len=MAX_CODE)),
             _returns=_req(Array(t.formulaire, wrapped=True, nillable=False)),
             _out_variable_name="formulaires",
             _throws=throws,
@@ -113,8 +113,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [form_out(f) for f in gateway.catalogue_service.forms(codeOffre)]
 
         @rpc(
-            _req(Unicode(max_len=64)),
-            _req(Unicode(max_len=16)),
+            _req(Unicode(max_len=MAX_FORM_CODE)),
+            _req(Unicode(max_len=MAX_FORM_VERSION)),
             _returns=(_req(Unicode), _req(Unicode), _req(Unicode)),
             _out_variable_names=("code", "version", "xsd"),
             _throws=throws,
@@ -124,7 +124,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return schema.code, schema.version, schema.xsd
 
         @rpc(
-            _req(Unicode(max_len=64)),
+            _req(Unicode(max_len=MAX_IDENTIFIER)),
             _returns=(
                 _req(Unicode),
                 _req(Unicode),

@@ -21,7 +21,7 @@ from gateway.store import AppointmentRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
-from .._models import model_factory
+from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, model_factory
 from .._models import optional as _opt
 from .._models import required as _req
 from .._protocol import esav_application
@@ -88,8 +88,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
     class RendezVousService(base):  # type: ignore[misc, valid-type]
         @rpc(
-            _req(Unicode(max_len=32)),
-            _req(Unicode(max_len=32)),
+            _req(Unicode(max_len=MAX_REFERENCE)),
+            _req(Unicode(max_len=MAX_CODE)),
             _opt(DateTime),
             _opt(DateTime),
             _returns=_req(Array(t.creneau, wrapped=True, nillable=False)),
@@ -101,8 +101,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [slot_out(s) for s in slots]
 
         @rpc(
-            _req(Unicode(max_len=32)),
-            _req(Unicode(max_len=64)),
+            _req(Unicode(max_len=MAX_REFERENCE)),
+            _req(Unicode(max_len=MAX_IDENTIFIER)),
             _req(t.contact),
             _returns=(_req(Unicode), _req(t.rendez_vous)),
             _out_variable_names=("idRendezVous", "rendezVous"),
@@ -114,15 +114,15 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             )
             return booked.reference, appointment_out(booked)
 
-        @rpc(_req(Unicode(max_len=32)), _req(Unicode(max_len=64)), **one)
+        @rpc(_req(Unicode(max_len=MAX_REFERENCE)), _req(Unicode(max_len=MAX_IDENTIFIER)), **one)
         def modifierRendezVous(ctx, idRendezVous, idCreneau):
             return appointment_out(gateway.appointments.reschedule(ctx.udc, idRendezVous, idCreneau))
 
-        @rpc(_req(Unicode(max_len=32)), **one)
+        @rpc(_req(Unicode(max_len=MAX_REFERENCE)), **one)
         def annulerRendezVous(ctx, idRendezVous):
             return appointment_out(gateway.appointments.cancel(ctx.udc, idRendezVous))
 
-        @rpc(_req(Unicode(max_len=32)), **one)
+        @rpc(_req(Unicode(max_len=MAX_REFERENCE)), **one)
         def consulterRendezVous(ctx, idRendezVous):
             return appointment_out(gateway.appointments.get(ctx.udc, idRendezVous))
 

@@ -17,6 +17,7 @@ from gateway.store import Page, TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._faults import make_fault_types
+from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, MAX_TEXT
 from .._protocol import esav_application
 from .._translate import attachments_in, detail_fields, summary_fields
 from ._events import event_out, make_event_types
@@ -77,12 +78,12 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
     class SignalisationService(base):  # type: ignore[misc, valid-type]
         @rpc(
-            opt(Unicode(max_len=64)),
-            req(Unicode(max_len=64)),
-            req(Unicode(max_len=32)),
+            opt(Unicode(max_len=MAX_IDENTIFIER)),
+            req(Unicode(max_len=MAX_IDENTIFIER)),
+            req(Unicode(max_len=MAX_CODE)),
             req(t.gravite),
             req(t.formulaire),
-            opt(Unicode(max_len=4000)),
+            opt(Unicode(max_len=MAX_TEXT)),
             opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
             _returns=(req(Unicode), req(DateTime), req(Unicode)),
             _out_variable_names=("referenceSignalisation", "dateDepot", "etat"),
@@ -108,12 +109,12 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             )
             return receipt.reference, _paris(receipt.deposited_at), receipt.state
 
-        @rpc(req(Unicode), **etat_out, _throws=throws)
+        @rpc(req(Unicode(max_len=MAX_REFERENCE)), **etat_out, _throws=throws)
         def consulterEtatSignalisation(ctx, referenceSignalisation):
             return state_out(gateway.tickets.state(ctx.udc, referenceSignalisation))
 
         @rpc(
-            req(Unicode),
+            req(Unicode(max_len=MAX_REFERENCE)),
             _returns=req(t.detail),
             _out_variable_name="signalisation",
             _throws=throws,
@@ -124,8 +125,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         @rpc(
             req(DateTime),
             opt(DateTime),
-            opt(Unicode),
-            opt(Unicode),
+            opt(Unicode(max_len=MAX_CODE)),
+            opt(Unicode(max_len=MAX_IDENTIFIER)),
             opt(Integer),
             opt(Integer),
             **page_returns,
@@ -146,8 +147,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return page_out(page)
 
         @rpc(
-            opt(Array(Unicode, wrapped=True, nillable=False)),
-            opt(Unicode),
+            opt(t.etats),
+            opt(Unicode(max_len=MAX_IDENTIFIER)),
             opt(DateTime),
             opt(DateTime),
             opt(Integer),
@@ -172,8 +173,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return page_out(page)
 
         @rpc(
-            req(Unicode),
-            req(Unicode(max_len=4000)),
+            req(Unicode(max_len=MAX_REFERENCE)),
+            req(Unicode(max_len=MAX_TEXT)),
             opt(Array(t.piece_jointe, wrapped=True, nillable=False)),
             **etat_out,
             _throws=throws,
@@ -182,16 +183,16 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             view = gateway.tickets.complete(ctx.udc, referenceSignalisation, commentaire, attachments_in(piecesJointes))
             return state_out(view)
 
-        @rpc(req(Unicode), req(Unicode(max_len=4000)), **etat_out, _throws=throws)
+        @rpc(req(Unicode(max_len=MAX_REFERENCE)), req(Unicode(max_len=MAX_TEXT)), **etat_out, _throws=throws)
         def annulerSignalisation(ctx, referenceSignalisation, motif):
             return state_out(gateway.tickets.cancel(ctx.udc, referenceSignalisation, motif))
 
-        @rpc(req(Unicode), req(Unicode(max_len=4000)), **etat_out, _throws=throws)
+        @rpc(req(Unicode(max_len=MAX_REFERENCE)), req(Unicode(max_len=MAX_TEXT)), **etat_out, _throws=throws)
         def refuserCloture(ctx, referenceSignalisation, motif):
             return state_out(gateway.tickets.refuse_closure(ctx.udc, referenceSignalisation, motif))
 
         @rpc(
-            req(Unicode),
+            req(Unicode(max_len=MAX_REFERENCE)),
             req(Integer),
             _returns=(req(Integer), req(Unicode), req(Unicode), req(Integer), req(ByteArray)),
             _out_variable_names=("idPieceJointe", "nom", "typeMime", "taille", "contenu"),

@@ -21,7 +21,7 @@ from gateway.store import NetworkEventRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types
-from .._models import model_factory
+from .._models import MAX_IDENTIFIER, MAX_REFERENCE, model_factory
 from .._models import optional as _opt
 from .._models import required as _req
 from .._protocol import esav_application
@@ -102,7 +102,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
         __test__ = False  # not a pytest test class
 
         @rpc(
-            _req(Unicode(max_len=64)),
+            _req(Unicode(max_len=MAX_IDENTIFIER)),
             _returns=_req(Array(t.type_test, wrapped=True, nillable=False)),
             _out_variable_name="tests",
             _throws=throws,
@@ -112,8 +112,8 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [t.type_test(code=v.code, libelle=v.libelle) for v in types]
 
         @rpc(
-            _req(Unicode(max_len=64)),
-            _req(Unicode(max_len=64)),
+            _req(Unicode(max_len=MAX_IDENTIFIER)),
+            _req(Unicode(max_len=MAX_IDENTIFIER)),
             _returns=(_req(Unicode), _req(Unicode), _req(DateTime)),
             _out_variable_names=("idTest", "statut", "dateLancement"),
             _throws=throws,
@@ -123,7 +123,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return test.reference, test.status, to_paris(test.started_at)
 
         @rpc(
-            _req(Unicode(max_len=32)),
+            _req(Unicode(max_len=MAX_REFERENCE)),
             _returns=(
                 _req(Unicode),
                 _req(Unicode),
@@ -152,7 +152,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return result_out(gateway.line_tests.result(ctx.udc, idTest))
 
         @rpc(
-            _opt(Unicode(max_len=64)),
+            _opt(Unicode(max_len=MAX_IDENTIFIER)),
             _opt(Unicode(max_len=5)),
             _opt(DateTime),
             _opt(DateTime),
@@ -171,7 +171,7 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [event_out(e) for e in found]
 
         @rpc(
-            _opt(Unicode(max_len=64)),
+            _opt(Unicode(max_len=MAX_IDENTIFIER)),
             _opt(Unicode(max_len=5)),
             _returns=events,
             _out_variable_name="incidents",

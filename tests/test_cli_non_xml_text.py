@@ -1,0 +1,100 @@
+"""The ``esav`` command, run in a subprocess, refuses characters XML cannot carry (a vertical tab typed or
+written in a CSV) in the texts it stores, naming the field, or the file, line and column."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import REPO
+from test_cli import CSV_HEADER, deposit_ticket
+from test_durability import clean_env
+
+from gateway.cli import main
+from gateway.services import Gateway
+
+VT = "\x0b"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """The demo data in a private folder."""
+    target = tmp_path / "data"
+    assert main(["demo", "--data", str(target)]) == 0
+    return target
+
+
+def esav(*argv: object) -> subprocess.CompletedProcess[str]:
+    """``python -m gateway argv…`` in a subprocess (the command as an operator's staff runs it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *map(str, argv)],
+        cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "[REQUETE_INVALIDE]" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _comments(data: Path, reference: str) -> list[str]:
+    gateway = Gateway.open(data / "esav.db")
+    try:
+        ticket = gateway.store.get_ticket(reference)
+        assert ticket is not None
+        return [c.text for c in gateway.store.comments(ticket.id)]
+    finally:
+        gateway.close()
+
+
+def test_sav_comment_with_a_vertical_tab_is_refused_naming_the_comment(data):
+    """``esav sav comment`` with a VT exits 1 naming the comment and the character; nothing is stored."""
+    reference = deposit_ticket(data)
+    result = esav("sav", "comment", "--data", data, reference, f"Jarretière{VT}changée")
+    _refused(result, "Commentaire : caractère interdit U+000B en position 11")
+    assert _comments(data, reference) == []
+
+
+def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data):
+    """``esav sav reject --reason`` with a VT exits 1 naming the reason; the ticket keeps its state."""
+    reference = deposit_ticket(data)
+    result = esav("sav", "reject", "--data", data, reference, "--code", "DEMANDE_INCOMPLETE", "--reason", f"a{VT}b")
+    _refused(result, "Motif : caractère interdit U+000B en position 2")
+    gateway = Gateway.open(data / "esav.db")
+    try:
+        assert gateway.store.get_ticket(reference).state == "EN_DEPOT"
+    finally:
+        gateway.close()
+
+
+def test_operator_name_with_a_vertical_tab_is_refused_naming_the_name(data):
+    """``esav operators add`` with a VT in the name exits 1 naming the operator's name; no operator is added."""
+    result = esav("operators", "add", "--data", data, "OPE010", f"Opérateur{VT}Delta")
+    _refused(result, "Nom de l'opérateur : caractère interdit U+000B en position 10")
+    gateway = Gateway.open(data / "esav.db")
+    try:
+        assert gateway.store.get_operator("OPE010") is None
+    finally:
+        gateway.close()
+
+
+def test_prestations_csv_with_a_control_character_names_file_line_and_column(data, tmp_path):
+    """A CSV line holding a VT is reported as FILE:LINE with the column's name; nothing is imported."""
+    csv = tmp_path / "lines.csv"
+    csv.write_text(
+        CSV_HEADER
+        + "FI-0002-0010;OPE002;FTTH_ACCES;STANDARD;PTO a;PM b;13201;\n"
+        + f"FI-0002-0011;OPE002;FTTH_ACCES;STANDARD;PTO a;PM{VT}b;13201;\n",
+        encoding="utf-8",
+    )
+    result = esav("prestations", "import", "--data", data, csv)
+    _refused(result, f"{csv}:3: colonne extremiteB : caractère interdit U+000B en position 3")
+    assert f"{csv}:2" not in result.stderr
+    gateway = Gateway.open(data / "esav.db")
+    try:
+        assert [gateway.store.get_prestation(p) for p in ("FI-0002-0010", "FI-0002-0011")] == [None, None]
+    finally:
+        gateway.close()
