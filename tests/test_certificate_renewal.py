@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
-from support import CATALOGUE, DEFAULT_NOW, PKI_EPOCH, LiveGateway, demo_template, fault_code
+from support import CATALOGUE, DEFAULT_NOW, PKI_EPOCH, REPO, LiveGateway, demo_template, fault_code
 
 from gateway.cli import main
 from gateway.domain.certificates import reminder_date
@@ -42,8 +42,9 @@ def _catalogue_call(live: LiveGateway, cert: Path, key: Path) -> object:
     session = requests.Session()
     session.trust_env = False
     session.verify, session.cert = str(live.pki.directory / "ca.pem"), (str(cert), str(key))
-    client = zeep.Client(live.url("catalogue") + "?wsdl", transport=zeep.Transport(session=session))
-    return client.service.listerFormulaires()
+    # Built from the frozen contract: a refused certificate is not even given the WSDL.
+    client = zeep.Client(str(REPO / "wsdl" / "v2" / "catalogue.wsdl"), transport=zeep.Transport(session=session))
+    return client.create_service("{urn:esav:catalogue:v2}catalogue", live.url("catalogue")).listerFormulaires()
 
 
 def test_renewal_mails_the_new_certificate_and_both_work_until_the_old_one_expires(live, tmp_path):

@@ -22,8 +22,10 @@ from ._catalogue_service import (
     FormVersionView,
     FormView,
     Publication,
+    catalogue_files,
     catalogue_fingerprint,
     publish_catalogue,
+    publish_catalogue_in,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
 from ._declared_form import DeclaredField
@@ -34,6 +36,7 @@ from ._exploitation import CertificateWatch, MaintenanceService, RateLimitServic
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._live_catalogue import CatalogueOrigin
 from ._mail import (
     MAIL_MAX_ATTEMPTS,
     MAIL_RETRY_DELAYS,
@@ -107,6 +110,7 @@ __all__ = [
     "AttachmentIn",
     "Caller",
     "CapacityService",
+    "CatalogueOrigin",
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
@@ -164,6 +168,7 @@ __all__ = [
     "WebSession",
     "WorkQueueService",
     "audit",
+    "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
     "doc_pack_files",
@@ -171,5 +176,6 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "publish_catalogue_in",
     "retry_delay",
 ]

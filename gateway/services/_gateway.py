@@ -21,7 +21,7 @@ from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
-from ._live_catalogue import LiveCatalogue
+from ._live_catalogue import CatalogueOrigin, LiveCatalogue
 from ._mail import MailService
 from ._network_events import NetworkEventService
 from ._notices_mail import NoticeMailer
@@ -35,7 +35,10 @@ from ._tickets import SignalisationService
 from ._volumetry import Volumetry
 from ._work_queue import WorkQueueService
 
-__all__ = ["Gateway"]
+__all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
+
+#: Folder of the data directory where published catalogues are unpacked (one folder per publication).
+PUBLISHED_CATALOGUES_DIR = "published-catalogues"
 
 
 class Gateway:
@@ -44,7 +47,7 @@ class Gateway:
     def __init__(
         self,
         store: Store,
-        catalogue: Catalogue,
+        catalogue: Catalogue | LiveCatalogue,
         clock: Clock | None = None,
         *,
         catalogue_root: Path | None = None,
@@ -53,7 +56,11 @@ class Gateway:
         self.store = store
         # Answer only after a durable commit: every door (SOAP, portal, CLI, integration) goes through it.
         self.durable = Durability(store)
-        live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        live = (
+            catalogue
+            if isinstance(catalogue, LiveCatalogue)
+            else LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        )
         # Services hold the live catalogue, so a publication reaches them all at once.
         self.live_catalogue = live
         self.catalogue = cast(Catalogue, live)
@@ -101,12 +108,24 @@ class Gateway:
         clock: Clock | None = None,
         network: NetworkElements | None = None,
     ) -> Gateway:
+        """The gateway on ``database``, serving the last published catalogue (the folder
+        ``catalogue_dir`` as it is only when nothing was ever published: see ``LiveCatalogue``)."""
         root = catalogue_dir or default_catalogue_root()
-        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root, network=network)
+        store = Store(database)
+        try:
+            live = LiveCatalogue.open(root, store, database.parent / PUBLISHED_CATALOGUES_DIR)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, live, clock, network=network)
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""
         return self.live_catalogue.refresh()
+
+    def catalogue_origin(self) -> CatalogueOrigin:
+        """The publication served, and whether the catalogue folder has changes not published."""
+        return self.live_catalogue.origin()
 
     def close(self) -> None:
         self.store.close()

@@ -22,6 +22,7 @@ from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -52,6 +53,7 @@ __all__ = [
     "CallKey",
     "CallStatsRow",
     "CapacityRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",

@@ -113,7 +113,7 @@ def create_agent_tables(db: Database) -> None:
 
 
 def add_agent_roles(db: Database) -> None:
-    """Migration 26: the agents' roles (a JSON list; existing agents get none)."""
+    """Migration 28: the agents' roles (a JSON list; existing agents get none)."""
     db.conn.execute("ALTER TABLE provider_agents ADD COLUMN roles TEXT")
 
 

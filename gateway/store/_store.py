@@ -7,7 +7,7 @@ Writes happen inside ``with store.write():`` blocks opened by the services, so t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
@@ -30,6 +30,7 @@ from ._network_events import NetworkEventStore
 from ._portal import PortalStore
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -83,10 +84,23 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store(AccountStore, PortalStore, SubscriptionStore,
-            AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore, WorkQueueStore,
-            SupportStore):
+class Store(
+    AccountStore,
+    PortalStore,
+    SubscriptionStore,
+    AppointmentStore,
+    EventStore,
+    LineTestStore,
+    NetworkEventStore,
+    RequestCountStore,
+    CallStatsStore,
+    ExploitationStore,
+    AuditStore,
+    IntegrationStore,
+    MailStore,
+    WorkQueueStore,
+    SupportStore,
+):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -267,13 +281,43 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
 
     # Catalogue publications -------------------------------------------------------------------
 
-    def record_catalogue_publication(self, *, author: str, fingerprint: str, at: datetime) -> int:
+    def record_catalogue_publication(
+        self, *, author: str, fingerprint: str, at: datetime, files: Mapping[str, bytes] | None = None
+    ) -> int:
+        """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
         with self.write() as db:
             cur = db.conn.execute(
                 "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
                 [to_ts(at), author, fingerprint],
             )
-            return int(cur.lastrowid or 0)
+            publication_id = int(cur.lastrowid or 0)
+            db.conn.executemany(
+                "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
+                [(publication_id, path, content) for path, content in sorted((files or {}).items())],
+            )
+            return publication_id
+
+    def catalogue_publication(self, publication_id: int | None = None) -> CataloguePublicationRecord | None:
+        """A publication with its files; without an id, the latest one whose content was kept (None: none)."""
+        if publication_id is None:
+            row = self._one(
+                "SELECT * FROM catalogue_publications WHERE id IN "
+                "(SELECT publication_id FROM catalogue_publication_files) ORDER BY id DESC LIMIT 1"
+            )
+        else:
+            row = self._one("SELECT * FROM catalogue_publications WHERE id = ?", [publication_id])
+        if row is None:
+            return None
+        files = self._rows(
+            "SELECT path, content FROM catalogue_publication_files WHERE publication_id = ? ORDER BY path", [row["id"]]
+        )
+        return CataloguePublicationRecord(
+            id=row["id"],
+            published_at=datetime.fromisoformat(row["published_at"]),
+            author=row["author"],
+            fingerprint=row["fingerprint"],
+            files={f["path"]: bytes(f["content"]) for f in files},
+        )
 
     def latest_catalogue_publication(self) -> int:
         """The id of the latest publication (0 when none): gateways reload when it grows."""

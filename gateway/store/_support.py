@@ -61,7 +61,7 @@ class SupportFile:
 
 
 def create_support_desk_tables(db: Database) -> None:
-    """Migration 27: e-soutien requests' topic and status, their messages and files."""
+    """Migration 29: e-soutien requests' topic and status, their messages and files."""
     db.table("support_cases").create(
         {"request_id": int, "topic": str, "status": str, "file_id": int, "updated_at": str},
         pk="request_id",

@@ -98,4 +98,3 @@ def _attachment(content: bytes, mime_type: str, name: str) -> Response:
 
 def faq(ctx: Context) -> Response:
     return ctx.page("espace/faq.html", entries=ctx.gateway.portal.faq(ctx.portal_user))
-
