@@ -26,11 +26,14 @@ from ._mail import MailService
 from ._network_events import NetworkEventService
 from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
+from ._operator_files import OperatorFilesService
 from ._portal import PortalService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SupportDesk
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
+from ._work_queue import WorkQueueService
 
 __all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
 
@@ -69,9 +72,13 @@ class Gateway:
         self.mail = MailService(store, self.clock)
         self.notices = NoticeMailer(store, self.clock, self.mail)
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
+        self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
+        self.support = SupportDesk(store, self.clock, self.portal)  # e-soutien: requests, answers, inbox
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
         # e-SAV Test and appointments (issue 5); the network elements are simulated by default.

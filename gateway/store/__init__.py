@@ -35,6 +35,8 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._support import SupportCase, SupportFile, SupportMessage
+from ._work_queue import QueueFilter
 
 __all__ = [
     "MAIL_ABANDONED",
@@ -72,12 +74,16 @@ __all__ = [
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "QueueFilter",
     "RateLimitRecord",
     "RequestCount",
     "RobotTicket",
     "SessionRecord",
     "Store",
     "SubscriptionRecord",
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
     "SupportRecord",
     "TicketRecord",
     "TransitionRow",

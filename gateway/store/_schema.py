@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from ._accounts import create_account_tables, create_agent_tables
+from ._accounts import add_agent_roles, create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables, create_request_timeout_table
@@ -21,6 +21,7 @@ from ._portal import add_contract_terms, create_portal_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
+from ._support import create_support_desk_tables
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -199,6 +200,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
     (26, "connections closed for a request sent too slowly (metrics)", create_request_timeout_table),
     (27, "catalogue publications keep their files (a restart serves what was published)", _catalogue_publication_files),
+    (28, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
+    (29, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
 ]
 
 

@@ -42,6 +42,8 @@ from ._records import (
 from ._request_counts import RequestCountStore
 from ._schema import migrate
 from ._subscriptions import SubscriptionStore
+from ._support import SupportStore
+from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
 
@@ -96,6 +98,8 @@ class Store(
     AuditStore,
     IntegrationStore,
     MailStore,
+    WorkQueueStore,
+    SupportStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
@@ -459,12 +463,17 @@ class Store(
         prestation: str | None,
         page: int,
         size: int,
+        offers: Iterable[str] | None = None,
     ) -> Page[TicketRecord]:
-        """Tickets of one operator closed within a period, newest closure first."""
+        """Tickets of one operator closed within a period (and ``offers``, when given), newest closure first."""
         states = list(states)
         where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
         source = "tickets"
+        if offers is not None:  # a portal user's offers: filtered here, before paging
+            wanted = sorted(offers)
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)
