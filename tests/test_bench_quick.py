@@ -84,6 +84,18 @@ def test_http_harness_tiny_run_produces_every_figure() -> None:
     assert "deposit" in report.http_table(result)
 
 
+def test_loadgen_reads_chunked_answers() -> None:
+    """A chunked answer (the JDK server under JAX-WS sends them) is complete only once its last chunk is in."""
+    answer = b"HTTP/1.1 200 OK\r\nTransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=1\r\n world\r\n0\r\n\r\n"
+    for cut in range(len(answer)):
+        assert loadgen._response_length(bytearray(answer[:cut])) is None
+    assert loadgen._response_length(bytearray(answer)) == (200, len(answer))
+    assert loadgen.body_of(answer) == b"hello world"
+    plain = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+    assert loadgen._response_length(bytearray(plain)) == (200, len(plain))
+    assert loadgen.body_of(plain) == b"abc"
+
+
 def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -> None:
     """A small store is filled through the schema, and every query is timed and explained."""
     result = fill.run_scale(2000, tmp_path / "esav.db")
