@@ -40,14 +40,14 @@ class PairedOptions:
     concurrencies: tuple[int, ...] = (32, 8)
     duration_s: float = 5.0  # per measured point, at most
     max_requests: int = 200_000  # per measured point, at most
-    warmup_s: float = 10.0  # deposits on each server before the first pair (the JVM compiles its hot code)
+    warmup_s: float = 20.0  # deposits on each server before the first pair (the JVM compiles its hot code)
     workers: int | None = None  # passed to ``esav serve --workers``
     form: str = "SIG_CUIVRE"
     client_processes: int = 1
     keep_dir: Path | None = None
 
 
-QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=5.0)
+QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=10.0)
 
 
 def tiny_paired_options(**overrides: Any) -> PairedOptions:
@@ -115,7 +115,6 @@ def _environment(options: PairedOptions, workers_applied: bool, peer_description
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "cpu_model": model,
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "load_generator": f"bench.loadgen, {options.client_processes} process(es), HTTP/1.1 keep-alive, mutual TLS",
         "workers": options.workers if workers_applied else None,
         "peer": peer_description,
@@ -126,6 +125,7 @@ def _environment(options: PairedOptions, workers_applied: bool, peer_description
 def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -> dict[str, Any]:
     """Measure the gateway and the peer in alternation; returns the figures (see bench/README.md)."""
     say = progress or (lambda message: None)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     if options.peer not in PEERS:
         raise RuntimeError(f"unknown peer {options.peer!r} (known: {', '.join(sorted(PEERS))})")
     notes: list[str] = []
@@ -201,6 +201,7 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
                 )
     environment = _environment(options, workers_applied, f"{peer_build.description}; {peer_build.java_version}")
     environment["peer_threads"] = threads
+    environment["load_average_at_start"] = load_at_start
     environment["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return {
         "environment": environment,
