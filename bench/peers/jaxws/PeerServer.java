@@ -89,7 +89,7 @@ public final class PeerServer {
         }));
         server.start();
         System.out.println("JAX-WS peer listening on https://" + host + ":" + port + PATH + " with " + threads
-                + " threads, Java " + Runtime.version());
+                + " threads, Java " + Runtime.version() + ", SQLite " + db + " (" + store.settings() + ")");
     }
 
     /** Server key and chain, and the CA that client certificates must chain to. */

@@ -54,6 +54,20 @@ final class TicketStore implements AutoCloseable {
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
 
+    /** The journal mode and synchronous level in force, read back from SQLite (for the start-up line). */
+    String settings() throws SQLException {
+        StringBuilder settings = new StringBuilder();
+        try (Statement statement = connection.createStatement()) {
+            for (String pragma : new String[] {"journal_mode", "synchronous"}) {
+                try (ResultSet value = statement.executeQuery("PRAGMA " + pragma)) {
+                    value.next();
+                    settings.append(settings.length() == 0 ? "" : ", ").append(pragma).append('=').append(value.getString(1));
+                }
+            }
+        }
+        return settings.toString(); // synchronous: 2 is FULL
+    }
+
     /** Stores one ticket durably and returns its reference. */
     String deposit(String operator, DeposerSignalisation request, String formXml, String state, String depositedAt)
             throws SQLException {
