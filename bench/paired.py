@@ -2,10 +2,10 @@
 
 ``run_paired(PairedOptions())`` builds the peer (``bench.peers``), starts it beside the gateway
 (``esav serve --demo``) and the spyne echo, checks that each answers the benchmark's deposit (the
-echo its echo), warms them up (the JVM's JIT above all), then for each pair and each concurrency
-measures the peer, the gateway and the echo in turn, each point as ``bench.harness`` measures one.
-Alternating short points lets a shared, noisy machine slow both sides alike: the figure to read is
-the ratio gateway / peer of each pair, and its median over the pairs.
+echo its echo), warms them up (the peer until its CPU per deposit is stable: the JVM's JIT), then
+for each pair and each concurrency measures the peer, the gateway and the echo in turn, each point
+as ``bench.harness`` measures one. Alternating short points lets a shared, noisy machine slow both
+sides alike: the figure to read is the ratio gateway / peer of each pair, and its median over the pairs.
 """
 
 from __future__ import annotations
@@ -40,21 +40,51 @@ class PairedOptions:
     concurrencies: tuple[int, ...] = (32, 8)
     duration_s: float = 5.0  # per measured point, at most
     max_requests: int = 200_000  # per measured point, at most
-    warmup_s: float = 20.0  # deposits on each server before the first pair (the JVM compiles its hot code)
+    # The peer is driven in slices at the highest concurrency until two slices' CPU per deposit agree
+    # within 10 % (the JVM's JIT has compiled the hot code) or ``warmup_s`` is spent; the gateway and
+    # the echo (no JIT) get one slice each.
+    warmup_s: float = 60.0
+    warmup_slice_s: float = 5.0
     workers: int | None = None  # passed to ``esav serve --workers``
     form: str = "SIG_CUIVRE"
     client_processes: int = 1
     keep_dir: Path | None = None
 
 
-QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=10.0)
+QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=30.0, warmup_slice_s=3.0)
 
 
 def tiny_paired_options(**overrides: Any) -> PairedOptions:
     """One pair of a few requests at concurrency 2, to prove the paired run works (tests)."""
     return replace(
-        PairedOptions(pairs=1, concurrencies=(2,), duration_s=1.5, max_requests=20, warmup_s=0.0), **overrides
+        PairedOptions(pairs=1, concurrencies=(2,), duration_s=1.5, max_requests=20, warmup_s=1.0, warmup_slice_s=0.5),
+        **overrides,
     )
+
+
+def _warm_up(
+    server: ServerProcess,
+    operation: _soap.Operation,
+    pki: Path,
+    connections: int,
+    drive_options: HttpOptions,
+    budget_s: float,
+    slice_s: float,
+) -> list[dict[str, float]]:
+    """Drive ``server`` in slices until two in a row agree on CPU per request within 10 %, or ``budget_s`` is spent."""
+    slices: list[dict[str, float]] = []
+    spent = 0.0
+    while spent < budget_s:
+        point = _drive(server, operation, pki, connections, drive_options, slice_s)
+        spent += slice_s
+        slices.append(
+            {"seconds": slice_s, "rps": point["rps"], "cpu_ms_per_request": point["server_cpu_ms_per_request"]}
+        )
+        if len(slices) >= 2:
+            previous, last = slices[-2]["cpu_ms_per_request"], slices[-1]["cpu_ms_per_request"]
+            if abs(last - previous) <= 0.1 * previous:
+                break
+    return slices
 
 
 def _ratio(a: float, b: float) -> float:
@@ -162,12 +192,15 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
             operations = {"peer": deposit, "gateway": deposit, "echo": _soap.echo()}
             for side in SIDES:
                 _check_once(servers[side], operations[side], pki)
+            warmup: dict[str, list[dict[str, float]]] = {}
             if options.warmup_s > 0:
-                say("warming up (the JVM compiles its hot code)…")
                 top = max(options.concurrencies)
                 for side in SIDES:
-                    seconds = options.warmup_s if side != "echo" else min(options.warmup_s, 2.0)
-                    _drive(servers[side], operations[side], pki, top, drive_options, seconds)
+                    say(f"warming up the {side}" + (" until its CPU per deposit is stable…" if side == "peer" else "…"))
+                    budget = options.warmup_s if side == "peer" else options.warmup_slice_s
+                    warmup[side] = _warm_up(
+                        servers[side], operations[side], pki, top, drive_options, budget, options.warmup_slice_s
+                    )
             rows = []
             for pair in range(1, options.pairs + 1):
                 for concurrency in options.concurrencies:
@@ -206,6 +239,7 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
     return {
         "environment": environment,
         "pairs": rows,
+        "warmup": warmup,
         "summary": _summaries(rows, options.concurrencies),
         "memory": memory,
         "notes": notes,

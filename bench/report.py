@@ -113,6 +113,11 @@ def paired_table(result: dict[str, Any]) -> str:
         f"peer: {env['peer']}, {env['peer_threads']} threads; gateway workers: {env['workers'] or 'default'}",
         f"load average at start {env['load_average_at_start']}, at end {env['load_average_at_end']}",
     ]
+    for side, slices in result["warmup"].items():
+        lines.append(
+            f"{side} warm-up: {len(slices)} slice(s) of {_f(slices[0]['seconds'])} s, CPU ms/req "
+            + " → ".join(_f(s["cpu_ms_per_request"], 2) for s in slices)
+        )
     header = ["pair", "peer dep/s", "gw dep/s", "gw/peer", "echo req/s", "peer p99", "gw p99", "echo p99"]
     header += ["peer CPU ms", "gw CPU ms", "echo CPU ms"]
     for summary in result["summary"]:

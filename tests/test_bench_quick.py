@@ -107,7 +107,7 @@ def test_paired_tiny_run_with_the_jaxws_peer_reports_every_key() -> None:
     if missing:
         pytest.skip("the JAX-WS peer needs " + ", ".join(missing))
     result = paired.run_paired(paired.tiny_paired_options())
-    assert {"environment", "pairs", "summary", "memory", "notes"} <= result.keys()
+    assert {"environment", "pairs", "warmup", "summary", "memory", "notes"} <= result.keys()
     assert [(r["pair"], r["concurrency"]) for r in result["pairs"]] == [(1, 2)]
     row = result["pairs"][0]
     for side in paired.SIDES:
@@ -119,6 +119,7 @@ def test_paired_tiny_run_with_the_jaxws_peer_reports_every_key() -> None:
     for side in paired.SIDES:
         assert summary[side].keys() >= PAIRED_SIDE_KEYS
         assert result["memory"][side]["peak_rss_mb"] > 0
+    assert set(result["warmup"]) == set(paired.SIDES)
     assert "gw/peer" in report.paired_table(result)
 
 
