@@ -125,7 +125,8 @@ def body_of(answer: bytes) -> bytes:
     head, _, body = answer.partition(b"\r\n\r\n")
     if b"\r\ntransfer-encoding: chunked" not in head.lower():
         return body
-    parts, position = [], 0
+    parts: list[bytes] = []
+    position = 0
     while True:
         line_end = body.find(b"\r\n", position)
         size = int(body[position:line_end].split(b";", 1)[0], 16)
