@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the toolchains of the interoperability suite (tests/interop/): PHP 8 SoapClient,
+# Install the toolchains of the interoperability suite (tests/interop/) and of the benchmark's Java
+# reference peer: PHP 8 SoapClient,
 # Java JAX-WS RI (wsimport) and node-soap. suds-community comes with the Python test extras.
 #
 # Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
@@ -12,10 +13,13 @@ note() { printf 'interop toolchains: %s\n' "$*"; }
 
 have_php_soap() { command -v php >/dev/null 2>&1 && php -r 'exit(class_exists("SoapClient") ? 0 : 1);' 2>/dev/null; }
 have_wsimport() { command -v wsimport >/dev/null 2>&1; }
+# The benchmark's reference peer (bench/peers/jaxws) stores through the JDBC SQLite driver.
+have_sqlite_jdbc() { [ -f /usr/share/java/sqlite-jdbc.jar ]; }
 
 apt_packages=()
 have_php_soap || apt_packages+=(php-cli php-soap)
 have_wsimport || apt_packages+=(jaxws libjaxws-java)
+have_sqlite_jdbc || apt_packages+=(libxerial-sqlite-jdbc-java)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
