@@ -26,8 +26,7 @@ from gateway.catalogue import (
 )
 from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.errors import CatalogueError, UnknownCodeError
-from gateway.services import CatalogueService, publish_catalogue
-from gateway.store import Store
+from gateway.services import CatalogueService, publish_catalogue_in
 
 from ._common import data_option, echo_json, esav_errors, settings_from
 
@@ -219,22 +218,20 @@ def status_command(root: Path | None, at_text: str | None, as_json: bool) -> Non
 @esav_errors
 def publish_command(config_file: Path | None, data_dir: Path | None, author: str | None) -> None:
     """Publier le catalogue servi par la passerelle (catalogue_dir) après l'avoir vérifié ; les
-    passerelles en service le rechargent sans redémarrer. Refusé, sans rien enregistrer, au moindre problème."""
+    passerelles en service le rechargent sans redémarrer, et celles qui démarrent ensuite servent ce
+    catalogue publié, pas le dossier tel qu'il sera alors. Refusé, sans rien enregistrer, au moindre problème."""
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
     if not settings.database.is_file():
         raise click.ClickException(f"Base {settings.database} absente : aucune passerelle à prévenir.")
-    store = Store(settings.database)
     try:
-        publication = publish_catalogue(store, root, author=author or _user(), clock=SystemClock())
+        publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""
             click.echo(f"{detail.chemin}:{line} {detail.libelle}", err=True)
         click.echo(f"[{error.code}] {error.libelle} ; publication refusée, rien n'est changé.", err=True)
         _exit_with(max(len(error.details), 1))
-    finally:
-        store.close()
     click.echo(
         f"Catalogue {root} publié (publication {publication.id}, empreinte {publication.fingerprint[:16]}) : "
         f"les passerelles en service le chargent dans les {settings.catalogue_poll_s:g} s."

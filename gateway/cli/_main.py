@@ -15,6 +15,7 @@ from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
 from ._portal import portail
+from ._portal_files import fichiers
 from ._sav import sav
 from ._serve import demo, pki_init, serve
 from ._testset import testset
@@ -53,6 +54,7 @@ cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal (issue 10)
+portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

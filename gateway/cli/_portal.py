@@ -257,12 +257,17 @@ def agents() -> None:
     envvar="ESAV_AGENT_PASSWORD",
     help="Mot de passe (12 caractères au moins) ; demandé s'il manque (ou ESAV_AGENT_PASSWORD).",
 )
+@click.option("--role", "roles", multiple=True, help="Rôle de l'agent (SAV : file des signalisations) ; répétable.")
 @esav_errors
-def agents_ajouter(config_file: Path | None, data_dir: Path | None, login: str, nom: str, password: str) -> None:
+def agents_ajouter(
+    config_file: Path | None, data_dir: Path | None, login: str, nom: str, password: str, roles: tuple[str, ...]
+) -> None:
     """Créer le compte de l'agent LOGIN (même page de connexion que les opérateurs)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
-        agent = gateway.accounts.create_agent(login, nom, password, author=provider_author())
+        agent = gateway.accounts.create_agent(
+            login, nom, password, author=provider_author(), roles=frozenset(r.upper() for r in roles)
+        )
     click.echo(f"Agent {agent.login} créé.")
 
 
@@ -274,7 +279,21 @@ def agents_liste(config_file: Path | None, data_dir: Path | None) -> None:
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         for agent in gateway.accounts.agents():
-            click.echo(f"{agent.login} {agent.status} ({agent.name})")
+            roles = ",".join(sorted(agent.roles)) or "-"
+            click.echo(f"{agent.login} {agent.status} ({agent.name}) rôles : {roles}")
+
+
+@agents.command("roles")
+@data_option
+@click.argument("login")
+@click.option("--role", "roles", multiple=True, help="Rôle donné (SAV) ; répétable ; aucun : retire tous les rôles.")
+@esav_errors
+def agents_roles(config_file: Path | None, data_dir: Path | None, login: str, roles: tuple[str, ...]) -> None:
+    """Donner à l'agent LOGIN exactement ces rôles."""
+    settings = settings_from(config_file, data_dir)
+    with open_gateway(settings) as gateway:
+        agent = gateway.accounts.set_agent_roles(login, frozenset(r.upper() for r in roles), author=provider_author())
+    click.echo(f"Agent {agent.login} : rôles {', '.join(sorted(agent.roles)) or 'aucun'}.")
 
 
 @agents.command("statut")

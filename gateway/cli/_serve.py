@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +117,9 @@ def serve(
     if worker_index is None and count > 1:
         # Parent: the data is ready (migrations, demo); the workers serve, this process supervises.
         gateway.close()
-        worker_argv = ["serve", "--data", str(settings.data_dir), "--host", settings.host, "--workers", "1"]
-        if config_file is not None:
-            worker_argv += ["--config", str(config_file)]
         raise SystemExit(
             supervise_workers(
-                worker_argv,
+                worker_argv(click.get_current_context().params),
                 count,
                 settings.host,
                 settings.port,
@@ -133,6 +132,9 @@ def serve(
         if worker_index is not None:
             sock = reuse_port_socket(settings.host, settings.port)
             running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+            logging.getLogger("gateway.server").info(
+                "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
+            )
         else:
             running = start(gateway, settings, pki)
             click.echo(_banner(settings, running.port_number, info))
@@ -152,6 +154,36 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     gateway.close()
+
+
+#: Options of ``serve`` a worker process never receives from its parent: the parent builds the demo
+#: before starting the workers, and gives each worker its port (the one it reserved) and its index.
+PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index"})
+
+
+def worker_argv(params: Mapping[str, Any]) -> list[str]:
+    """The ``esav`` arguments of a worker: every option the parent's ``serve`` was given, as given,
+    except ``PARENT_ONLY_OPTIONS`` (the supervisor adds ``--port`` and ``--worker-index``).
+
+    Built from the command's own option list, so that an option added to ``serve`` reaches the
+    workers without anyone remembering to forward it."""
+    argv = ["serve", "--workers", "1"]
+    for option in serve.params:
+        if not isinstance(option, click.Option) or option.name in PARENT_ONLY_OPTIONS:
+            continue
+        value = params.get(option.name or "")
+        flag = max(option.opts, key=len)
+        if option.is_flag:  # ``--x`` when set; ``--no-x`` when a ``--x/--no-x`` flag is cleared
+            if value is True:
+                argv.append(flag)
+            elif value is False and option.secondary_opts:
+                argv.append(max(option.secondary_opts, key=len))
+            continue
+        if value is None:
+            continue
+        for item in value if option.multiple else (value,):
+            argv += [flag, str(item)]
+    return argv
 
 
 def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:

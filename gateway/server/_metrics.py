@@ -18,6 +18,8 @@ from gateway.services import Gateway
 __all__ = ["MetricsResource", "render_metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: The ports whose slow requests are counted (``esav_request_timeouts_total``), always listed.
+DOORS = ("web_services", "portal")
 
 
 def _labels(**labels: str) -> str:
@@ -81,7 +83,12 @@ def render_metrics(gateway: Gateway, nightly: NightlyWindow | None) -> str:
         "# HELP esav_certificates_expiring Operators' certificates expiring within 15 business days.",
         "# TYPE esav_certificates_expiring gauge",
         f"esav_certificates_expiring {len(gateway.certificate_watch.expiring())}",
+        "# HELP esav_request_timeouts_total Connections closed because a request was not received within"
+        " request_timeout_s, per port (web_services, portal).",
+        "# TYPE esav_request_timeouts_total counter",
     ]
+    timeouts = gateway.volumetry.request_timeouts()
+    lines += [f"esav_request_timeouts_total{_labels(port=door)} {timeouts.get(door, 0)}" for door in DOORS]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,8 @@
 from ._access import DOMAINS, AccessService
 from ._accounts import (
     ADMINISTRATOR,
+    AFTER_SALES,
+    AGENT_ROLES,
     ESERVICES,
     READ,
     USER,
@@ -20,10 +22,13 @@ from ._catalogue_service import (
     FormVersionView,
     FormView,
     Publication,
+    catalogue_files,
     catalogue_fingerprint,
     publish_catalogue,
+    publish_catalogue_in,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
+from ._declared_form import DeclaredField
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
 from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
@@ -31,6 +36,7 @@ from ._exploitation import CertificateWatch, MaintenanceService, RateLimitServic
 from ._gateway import Gateway
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._live_catalogue import CatalogueOrigin
 from ._mail import (
     MAIL_MAX_ATTEMPTS,
     MAIL_RETRY_DELAYS,
@@ -43,9 +49,11 @@ from ._mail import (
 from ._network_events import NetworkEventService
 from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
+from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
 from ._text import check_text, non_xml_problem
 from ._tickets import (
     ATTACHMENT_TYPES,
@@ -66,14 +74,18 @@ from ._views import (
     TicketDetail,
 )
 from ._volumetry import OperationStats, Volumetry
+from ._work_queue import DUE_SOON, QueueItem, QueuePage, QueueQuery, SavTicket, WorkQueueService
 
 __all__ = [
     "ADMINISTRATOR",
+    "AFTER_SALES",
+    "AGENT_ROLES",
     "ATTACHMENT_TYPES",
     "DELIVERY_WINDOW",
     "DOC_PACK",
     "DOC_PACK_NAME",
     "DOMAINS",
+    "DUE_SOON",
     "ESERVICES",
     "EVENT_KINDS",
     "FILE_TYPES",
@@ -87,6 +99,7 @@ __all__ = [
     "RATE_LIMIT_NEWS",
     "READ",
     "RETRY_DELAYS",
+    "SUPPORT_STATUSES",
     "USER",
     "WEB_SERVICES_ONLY_OFFERS",
     "WRITE",
@@ -97,9 +110,12 @@ __all__ = [
     "AttachmentIn",
     "Caller",
     "CapacityService",
+    "CatalogueOrigin",
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
+    "ContractFiles",
+    "DeclaredField",
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
@@ -112,6 +128,7 @@ __all__ = [
     "Gateway",
     "GtrView",
     "HistoryQuery",
+    "InboxItem",
     "Letter",
     "Lifecycle",
     "LineTestResult",
@@ -125,23 +142,33 @@ __all__ = [
     "NoticeMailer",
     "NotificationService",
     "OperationStats",
+    "OperatorFilesService",
     "PortalService",
     "PortalUser",
     "ProviderAgent",
     "Publication",
+    "QueueItem",
+    "QueuePage",
+    "QueueQuery",
     "RateLimitService",
+    "ReceivedFile",
     "Renewal",
     "SavService",
+    "SavTicket",
     "SearchQuery",
     "Sender",
     "SignalisationService",
     "StateView",
     "SubscriptionService",
+    "SupportDesk",
+    "SupportThread",
     "TicketDetail",
     "UploadedFile",
     "Volumetry",
     "WebSession",
+    "WorkQueueService",
     "audit",
+    "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
     "doc_pack_files",
@@ -149,5 +176,6 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "publish_catalogue_in",
     "retry_delay",
 ]

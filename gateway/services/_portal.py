@@ -84,8 +84,7 @@ class PortalService:
         return [
             n
             for n in self._store.news(self._clock.now())
-            if (n.offer is None or user.can_read(n.offer))
-            and n.operator_code in (None, user.caller.operator_code)
+            if (n.offer is None or user.can_read(n.offer)) and n.operator_code in (None, user.caller.operator_code)
         ]
 
     def faq(self, user: PortalUser) -> list[FaqRecord]:

@@ -252,6 +252,7 @@ class SignalisationService:
             prestation=query.prestation,
             page=page,
             size=size,
+            offers=query.offers,
         )
 
     def search(self, caller: Caller, query: SearchQuery) -> Page[TicketRecord]:

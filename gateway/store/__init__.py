@@ -22,6 +22,7 @@ from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -34,6 +35,8 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._support import SupportCase, SupportFile, SupportMessage
+from ._work_queue import QueueFilter
 
 __all__ = [
     "MAIL_ABANDONED",
@@ -50,6 +53,7 @@ __all__ = [
     "CallKey",
     "CallStatsRow",
     "CapacityRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",
@@ -70,12 +74,16 @@ __all__ = [
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "QueueFilter",
     "RateLimitRecord",
     "RequestCount",
     "RobotTicket",
     "SessionRecord",
     "Store",
     "SubscriptionRecord",
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
     "SupportRecord",
     "TicketRecord",
     "TransitionRow",

@@ -7,7 +7,7 @@ Writes happen inside ``with store.write():`` blocks opened by the services, so t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
@@ -30,6 +30,7 @@ from ._network_events import NetworkEventStore
 from ._portal import PortalStore
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -41,6 +42,8 @@ from ._records import (
 from ._request_counts import RequestCountStore
 from ._schema import migrate
 from ._subscriptions import SubscriptionStore
+from ._support import SupportStore
+from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
 
@@ -81,9 +84,23 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store(AccountStore, PortalStore, SubscriptionStore,
-            AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore):
+class Store(
+    AccountStore,
+    PortalStore,
+    SubscriptionStore,
+    AppointmentStore,
+    EventStore,
+    LineTestStore,
+    NetworkEventStore,
+    RequestCountStore,
+    CallStatsStore,
+    ExploitationStore,
+    AuditStore,
+    IntegrationStore,
+    MailStore,
+    WorkQueueStore,
+    SupportStore,
+):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -264,13 +281,43 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
 
     # Catalogue publications -------------------------------------------------------------------
 
-    def record_catalogue_publication(self, *, author: str, fingerprint: str, at: datetime) -> int:
+    def record_catalogue_publication(
+        self, *, author: str, fingerprint: str, at: datetime, files: Mapping[str, bytes] | None = None
+    ) -> int:
+        """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
         with self.write() as db:
             cur = db.conn.execute(
                 "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
                 [to_ts(at), author, fingerprint],
             )
-            return int(cur.lastrowid or 0)
+            publication_id = int(cur.lastrowid or 0)
+            db.conn.executemany(
+                "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
+                [(publication_id, path, content) for path, content in sorted((files or {}).items())],
+            )
+            return publication_id
+
+    def catalogue_publication(self, publication_id: int | None = None) -> CataloguePublicationRecord | None:
+        """A publication with its files; without an id, the latest one whose content was kept (None: none)."""
+        if publication_id is None:
+            row = self._one(
+                "SELECT * FROM catalogue_publications WHERE id IN "
+                "(SELECT publication_id FROM catalogue_publication_files) ORDER BY id DESC LIMIT 1"
+            )
+        else:
+            row = self._one("SELECT * FROM catalogue_publications WHERE id = ?", [publication_id])
+        if row is None:
+            return None
+        files = self._rows(
+            "SELECT path, content FROM catalogue_publication_files WHERE publication_id = ? ORDER BY path", [row["id"]]
+        )
+        return CataloguePublicationRecord(
+            id=row["id"],
+            published_at=datetime.fromisoformat(row["published_at"]),
+            author=row["author"],
+            fingerprint=row["fingerprint"],
+            files={f["path"]: bytes(f["content"]) for f in files},
+        )
 
     def latest_catalogue_publication(self) -> int:
         """The id of the latest publication (0 when none): gateways reload when it grows."""
@@ -416,12 +463,17 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         prestation: str | None,
         page: int,
         size: int,
+        offers: Iterable[str] | None = None,
     ) -> Page[TicketRecord]:
-        """Tickets of one operator closed within a period, newest closure first."""
+        """Tickets of one operator closed within a period (and ``offers``, when given), newest closure first."""
         states = list(states)
         where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
         source = "tickets"
+        if offers is not None:  # a portal user's offers: filtered here, before paging
+            wanted = sorted(offers)
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)

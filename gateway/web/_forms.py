@@ -19,6 +19,8 @@ from gateway.domain.xml_text import first_non_xml_char
 from gateway.errors import ErrorDetail
 from gateway.services import non_xml_problem
 
+from ._hints import pattern_hint
+
 __all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page", "refused_characters"]
 
 _LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
@@ -89,7 +91,7 @@ def _view(catalogue: Catalogue, field: FormField) -> FieldView:
 def _help(field: FormField) -> str:
     notes = []
     if field.patterns:
-        notes.append(f"Format : {field.patterns[0]}.")
+        notes.append(pattern_hint(field.patterns[0]))  # in words: a regular expression helps nobody
     if field.max_length is not None:
         notes.append(f"{field.max_length} caractères au plus.")
     if field.primitive == "dateTime":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install the toolchains of the interoperability suite (tests/interop/): PHP 8 SoapClient,
-# Java JAX-WS RI (wsimport), Mono (wsdl, mcs) for the .NET client, node-soap and newman (the
-# integrator's kit's Postman collection). suds-community comes with the Python test extras.
+# Install the toolchains of the interoperability suite (tests/interop/) and of the benchmark's Java
+# reference peer: PHP 8 SoapClient, Java JAX-WS RI (wsimport), Mono (wsdl, mcs) for the .NET
+# client, node-soap and newman (the integrator's kit's Postman collection). suds-community comes
+# with the Python test extras.
 #
 # Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
 # what it could not install, and the matching interop tests then skip naming the missing command.
@@ -14,11 +15,14 @@ note() { printf 'interop toolchains: %s\n' "$*"; }
 have_php_soap() { command -v php >/dev/null 2>&1 && php -r 'exit(class_exists("SoapClient") ? 0 : 1);' 2>/dev/null; }
 have_wsimport() { command -v wsimport >/dev/null 2>&1; }
 have_mono() { command -v wsdl >/dev/null 2>&1 && command -v mcs >/dev/null 2>&1 && command -v mono >/dev/null 2>&1; }
+# The benchmark's reference peer (bench/peers/jaxws) stores through the JDBC SQLite driver.
+have_sqlite_jdbc() { [ -f /usr/share/java/sqlite-jdbc.jar ]; }
 
 apt_packages=()
 have_php_soap || apt_packages+=(php-cli php-soap)
 have_wsimport || apt_packages+=(jaxws libjaxws-java)
 have_mono || apt_packages+=(mono-devel)
+have_sqlite_jdbc || apt_packages+=(libxerial-sqlite-jdbc-java)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
