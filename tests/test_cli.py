@@ -97,7 +97,7 @@ def test_command_tree_is_the_documented_one():
     """The walk below is not vacuous: it reaches every command group and the SAV actions."""
     paths = {" ".join(path) for path, _ in COMMANDS}
     assert paths >= {
-        "", "serve", "demo", "pki", "pki init", "operators add", "operators list", "certs issue",
+        "", "serve", "demo", "pki", "pki init", "operators add", "operators update", "operators list", "certs issue",
         "certs register", "certs revoke", "certs list", "prestations import", "prestations list",
         "sav qualify", "sav reject", "sav start", "sav freeze", "sav resume", "sav close", "sav validate",
         "sav archive", "sav comment", "sav show", "sav list", "sav sweep",
@@ -220,6 +220,44 @@ def test_operators_add_refuses_unknown_domain(data, capsys):
     status, _, err = esav(capsys, "operators", "add", "--data", data, "OPE014", "X", "--domain", "facturation")
     assert status == 2
     assert "signalisation" in err
+
+
+def test_operators_add_refuses_an_existing_code(data, capsys):
+    """``operators add`` of an existing code is refused, naming it; its name and validated domains stay."""
+    before = esav_json(capsys, "operators", "list", "--data", data)
+    status, out, err = esav(capsys, "operators", "add", "--data", data, "OPE001", "X")
+    assert_refused(status, out, err, "REQUETE_INVALIDE")
+    assert "OPE001 existe déjà" in err and "operators update" in err
+    assert esav_json(capsys, "operators", "list", "--data", data) == before
+
+
+def test_operators_update_changes_name_and_access_keeps_domains_and_is_audited(data, capsys):
+    """``operators update`` renames and changes accesses, leaves the validated domains, and is audited."""
+    before = {o["code"]: o for o in esav_json(capsys, "operators", "list", "--data", data)}["OPE001"]
+    status, out, err = esav(
+        capsys, "operators", "update", "--data", data, "OPE001", "--name", "Alpha Télécom", "--sans-en-ligne"
+    )
+    assert status == 0, err
+    assert "OPE001 (Alpha Télécom) modifié" in out
+    after = {o["code"]: o for o in esav_json(capsys, "operators", "list", "--data", data)}["OPE001"]
+    assert after == {**before, "name": "Alpha Télécom", "esav_en_ligne": False}
+    assert before["domains"]  # the demo's OPE001 has validated domains: they were there to lose
+    (row,) = [r for r in esav_json(capsys, "audit", "--data", data) if r["action"] == "operateur.modification"]
+    assert row["target"] == "OPE001"
+    assert row["details"] == {
+        "nom": {"avant": before["name"], "apres": "Alpha Télécom"},
+        "en_ligne": {"avant": True, "apres": False},
+    }
+
+
+@pytest.mark.parametrize(
+    "args", [["OPE999", "--name", "X"], ["OPE001"], ["OPE001", "--name", "  "]], ids=["unknown", "nothing", "blank"]
+)
+def test_operators_update_refuses_unknown_operator_or_no_change(data, capsys, args):
+    """Updating an unknown operator, with nothing to change or with a blank name is refused; nothing changes."""
+    before = esav_json(capsys, "operators", "list", "--data", data)
+    assert_refused(*esav(capsys, "operators", "update", "--data", data, *args), "REQUETE_INVALIDE")
+    assert esav_json(capsys, "operators", "list", "--data", data) == before
 
 
 # Prestations ---------------------------------------------------------------------------------------

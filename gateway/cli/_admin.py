@@ -12,14 +12,22 @@ from gateway.domain.subscriptions import access_closed
 from gateway.security import pki
 from gateway.services import DOMAINS
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import (
+    data_option,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
 
 __all__ = ["certs", "operators", "prestations"]
 
 
 @click.group()
 def operators() -> None:
-    """Opérateurs clients : création, liste."""
+    """Opérateurs clients : création, modification, liste."""
 
 
 @operators.command("add")
@@ -39,12 +47,35 @@ def operators_add(
     integre: bool,
     domains: tuple[str, ...],
 ) -> None:
-    """Créer ou mettre à jour l'opérateur CODE nommé NAME."""
+    """Créer l'opérateur CODE nommé NAME (refusé si CODE existe : voir « operators update »)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         operator = gateway.admin.add_operator(
             code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
         )
     click.echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
+
+
+@operators.command("update")
+@data_option
+@click.argument("code")
+@click.option("--name", default=None, help="Nouveau nom.")
+@click.option("--en-ligne/--sans-en-ligne", default=None, help="Abonné ou non à e-SAV en ligne (inchangé si absent).")
+@click.option("--integre/--sans-integre", default=None, help="Abonné ou non à e-SAV intégré (inchangé si absent).")
+@esav_errors
+def operators_update(
+    config_file: Path | None,
+    data_dir: Path | None,
+    code: str,
+    name: str | None,
+    en_ligne: bool | None,
+    integre: bool | None,
+) -> None:
+    """Modifier le nom ou les accès de l'opérateur CODE (audité ; ses domaines validés restent inchangés)."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        operator = gateway.admin.update_operator(
+            code, name=name, esav_en_ligne=en_ligne, esav_integre=integre, author=provider_author()
+        )
+    click.echo(f"Opérateur {operator.code} ({operator.name}) modifié.")
 
 
 @operators.command("list")
@@ -92,6 +123,7 @@ def certs_issue(
 ) -> None:
     """Émettre un certificat client pour OPERATOR_CODE avec l'AC du fournisseur et l'enregistrer."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
     if not ca_key.exists():
         raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
@@ -118,6 +150,7 @@ def certs_issue(
 def certs_register(config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path) -> None:
     """Enregistrer pour OPERATOR_CODE un certificat émis par une AC reconnue (chaîne vérifiée)."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]
     with open_gateway(settings) as gateway:
         record = gateway.admin.register_certificate(

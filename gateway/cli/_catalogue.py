@@ -28,7 +28,7 @@ from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue_in
 
-from ._common import data_option, echo_json, esav_errors, settings_from
+from ._common import data_option, echo_json, esav_errors, require_store, settings_from
 
 __all__ = ["catalogue"]
 
@@ -222,8 +222,7 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     catalogue publié, pas le dossier tel qu'il sera alors. Refusé, sans rien enregistrer, au moindre problème."""
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
-    if not settings.database.is_file():
-        raise click.ClickException(f"Base {settings.database} absente : aucune passerelle à prévenir.")
+    require_store(settings)  # no database: no gateway to tell
     try:
         publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:

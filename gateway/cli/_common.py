@@ -16,7 +16,15 @@ from gateway.config import Settings, load_settings
 from gateway.errors import EsavError
 from gateway.services import Gateway
 
-__all__ = ["data_option", "echo_json", "esav_errors", "open_gateway", "provider_author", "settings_from"]
+__all__ = [
+    "data_option",
+    "echo_json",
+    "esav_errors",
+    "open_gateway",
+    "provider_author",
+    "require_store",
+    "settings_from",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,11 +51,29 @@ def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: 
     return load_settings(config_file, data_dir=data_dir, **overrides)
 
 
+def require_store(settings: Settings) -> None:
+    """Refuse a data folder that holds no database, creating nothing.
+
+    Only the commands that build an instance create one (``pki init``, ``demo``, ``serve --demo``,
+    ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
+    store created there would answer "0 signalisation(s)" as if it were the real one.
+    """
+    if not settings.database.is_file():
+        raise click.ClickException(
+            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
+            f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
+            "une démonstration : « esav demo »."
+        )
+
+
 @contextmanager
-def open_gateway(settings: Settings) -> Iterator[Gateway]:
-    """The gateway for one command; what the block writes is durable when it ends (``Gateway.durable``),
-    so a command prints what it did after the block. A failed commit raises ``NotRecordedError``,
-    which ``esav_errors`` turns into a message and exit status 1."""
+def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gateway]:
+    """The gateway for one command, on the settings' database, which must exist unless ``create`` (see
+    ``require_store``). What the block writes is durable when it ends (``Gateway.durable``), so a
+    command prints what it did after the block. A failed commit raises ``NotRecordedError``, which
+    ``esav_errors`` turns into a message and exit status 1."""
+    if not create:
+        require_store(settings)
     gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
     try:
         with gateway.durable.committed():

@@ -26,7 +26,7 @@ from gateway.integration import (
     verify_attestation,
 )
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo_json, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["integration", "operators_validate"]
 
@@ -43,6 +43,8 @@ def _platform_settings(config_file: Path | None, data_dir: Path | None, **overri
 
 
 def _platform(settings: Settings, robot_file: Path) -> tuple[Any, IntegrationPlatform]:
+    """The platform's instance as ``integration serve`` built it (refused when it has no database yet)."""
+    require_store(settings)
     paths = load_robot_paths(robot_file)
     gateway = open_platform_gateway(settings, paths)
     key, _ = ensure_platform_key(settings.pki_dir)
@@ -201,6 +203,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
 def operators_validate(config_file: Path | None, data_dir: Path | None, attestation_file: Path) -> None:
     """Importer une attestation de la plate-forme d'intégration : ouvre les domaines attestés en web services."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     if settings.integration_platform_key is None:
         raise click.ClickException(
             "integration_platform_key n'est pas configurée : indiquez la clé publique de la plate-forme "

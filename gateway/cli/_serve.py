@@ -18,7 +18,7 @@ from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
 from gateway.services import Gateway
 
-from ._common import data_option, esav_errors, open_gateway, settings_from
+from ._common import data_option, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["demo", "serve"]
 
@@ -102,6 +102,8 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    if not with_demo:
+        require_store(settings)
     gateway = Gateway.open(
         settings.database,
         catalogue_dir=settings.catalogue_dir,
@@ -203,7 +205,7 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
     settings = settings_from(config_file, data_dir)
-    with open_gateway(settings) as gateway:
+    with open_gateway(settings, create=True) as gateway:
         info = build_demo(gateway, settings.pki_dir)
     click.echo(f"Démonstration prête dans {settings.data_dir}.")
     click.echo(f"  CA : {info.ca}")
@@ -220,7 +222,9 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
 @esav_errors
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
-    """Créer l'autorité de certification du fournisseur et le certificat du serveur (une fois)."""
+    """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
     settings = settings_from(config_file, data_dir)
     ensure_provider_pki(settings.pki_dir, hostnames)
-    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem).")
+    with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
+        pass
+    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")

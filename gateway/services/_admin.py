@@ -57,11 +57,12 @@ class AdminService:
         domains: Sequence[str] = (),
         author: str = DEFAULT_AUTHOR,
     ) -> OperatorRecord:
+        """Create a new operator; an existing code is refused (``update_operator`` changes one)."""
         if not code or not code.isalnum() or not code.isupper() or len(code) > 10:
             raise InvalidRequestError(
                 f"Code opérateur « {code} » invalide : lettres majuscules et chiffres, 10 au plus.", chemin="code"
             )
-        check_text(name, chemin="nom", label="Nom de l'opérateur")
+        name = _operator_name(name)
         check_text(author, chemin="auteur", label="Auteur")
         unknown = set(domains) - set(DOMAINS)
         if unknown:
@@ -71,16 +72,61 @@ class AdminService:
             )
         now = self._clock.now()
         with self._store.write() as db:
-            self._store.upsert_operator(
-                code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+            created = self._store.insert_operator(
+                db, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
             )
+            if not created:  # checked by the INSERT itself, inside the transaction: no race with another add
+                existing = self._store.get_operator(code)
+                raise InvalidRequestError(
+                    f"L'opérateur {code} existe déjà ({existing.name if existing else '?'}) : rien n'est changé. "
+                    "Pour changer son nom ou ses accès : « esav operators update ».",
+                    chemin="code",
+                    valeur=code,
+                )
             self._store.add_audit(
                 db, at=now, actor=author, action="operateur.enregistrement", target=code,
                 details={"nom": name, "en_ligne": esav_en_ligne, "integre": esav_integre, "domaines": sorted(domains)},
             )  # fmt: skip
-        operator = self._store.get_operator(code)
-        assert operator is not None
-        return operator
+        return self.operator(code)
+
+    def update_operator(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        esav_en_ligne: bool | None = None,
+        esav_integre: bool | None = None,
+        author: str = DEFAULT_AUTHOR,
+    ) -> OperatorRecord:
+        """Change an existing operator's name or subscriptions; its validated domains are left as they are."""
+        check_text(author, chemin="auteur", label="Auteur")
+        before = self.operator(code)
+        after = {
+            "nom": before.name if name is None else _operator_name(name),
+            "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
+            "integre": before.esav_integre if esav_integre is None else esav_integre,
+        }
+        was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
+        changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
+        if not changes:
+            raise InvalidRequestError(
+                f"Opérateur {code} : rien à changer (--name, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
+                chemin="operateur",
+                valeur=code,
+            )
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.update_operator(
+                db,
+                code,
+                name=str(after["nom"]),
+                esav_en_ligne=bool(after["en_ligne"]),
+                esav_integre=bool(after["integre"]),
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action="operateur.modification", target=code, details=changes
+            )
+        return self.operator(code)
 
     def list_operators(self) -> list[OperatorRecord]:
         return self._store.list_operators()
@@ -234,3 +280,11 @@ def _check_row(row: dict[str, str | None], operators: set[str], offers: frozense
     if commune and not (len(commune) == 5 and commune[:2].isalnum() and commune[2:].isdigit()):
         problems.append(f"code commune INSEE {commune} invalide (5 caractères)")
     return problems
+
+
+def _operator_name(name: str) -> str:
+    check_text(name, chemin="nom", label="Nom de l'opérateur")
+    name = name.strip()
+    if not name:
+        raise InvalidRequestError("Le nom de l'opérateur est vide.", chemin="nom")
+    return name

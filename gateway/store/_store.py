@@ -183,6 +183,32 @@ class Store(
                 pk="code",
             )
 
+    def insert_operator(
+        self,
+        db: Database,
+        code: str,
+        name: str,
+        *,
+        esav_en_ligne: bool,
+        esav_integre: bool,
+        domains: Iterable[str],
+        at: datetime,
+    ) -> bool:
+        """Insert a new operator inside the caller's transaction; False (nothing written) if the code exists."""
+        cursor = db.conn.execute(
+            "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+            [code, name, int(esav_en_ligne), int(esav_integre), json.dumps(sorted(set(domains))), to_ts(at)],
+        )
+        return cursor.rowcount == 1
+
+    def update_operator(self, db: Database, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool) -> None:
+        """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
+        db.conn.execute(
+            "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
+            [name, int(esav_en_ligne), int(esav_integre), code],
+        )
+
     def get_operator(self, code: str) -> OperatorRecord | None:
         row = self._one("SELECT * FROM operators WHERE code = ?", [code])
         return _operator(row) if row else None
