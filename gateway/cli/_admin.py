@@ -189,7 +189,7 @@ def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: s
 
 @click.group()
 def prestations() -> None:
-    """Prestations (lignes, liens) des opérateurs."""
+    """Prestations (lignes, liens) des opérateurs : import, transfert, liste."""
 
 
 @prestations.command("import")
@@ -201,6 +201,22 @@ def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         count = gateway.admin.import_prestations(csv_file, author=provider_author())
     click.echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
+
+
+@prestations.command("transfer")
+@data_option
+@click.argument("identifiant")
+@click.option("--to", "to_operator", required=True, help="Code de l'opérateur qui devient titulaire.")
+@click.option("--reason", required=True, help="Motif du transfert (consigné dans l'audit).")
+@esav_errors
+def prestations_transfer(
+    config_file: Path | None, data_dir: Path | None, identifiant: str, to_operator: str, reason: str
+) -> None:
+    """Transférer la prestation IDENTIFIANT à un autre opérateur (audité ; ses signalisations restent à l'ancien)."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        owner = gateway.admin.prestation(identifiant).operator_code
+        record = gateway.admin.transfer_prestation(identifiant, to_operator, reason=reason, author=provider_author())
+    click.echo(f"Prestation {record.identifiant} transférée de {owner} à {record.operator_code}.")
 
 
 @prestations.command("list")
