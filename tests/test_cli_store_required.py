@@ -58,6 +58,7 @@ INVOCATIONS = {
     "portail resilier": ["ABO00000001"],
     "prestations import": ["{file}"],
     "prestations list": [],
+    "prestations transfer": ["0140000001", "--to", "OPE002", "--reason", "x"],
     "quota lift": ["OPE001"],
     "quota list": [],
     "quota set": ["OPE001", "--par-minute", "10", "--annonce", "x"],
