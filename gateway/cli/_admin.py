@@ -14,6 +14,7 @@ from gateway.services import DOMAINS
 
 from ._common import (
     data_option,
+    echo,
     echo_json,
     esav_errors,
     open_gateway,
@@ -52,7 +53,7 @@ def operators_add(
         operator = gateway.admin.add_operator(
             code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
         )
-    click.echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
+    echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
 
 
 @operators.command("update")
@@ -75,7 +76,7 @@ def operators_update(
         operator = gateway.admin.update_operator(
             code, name=name, esav_en_ligne=en_ligne, esav_integre=integre, author=provider_author()
         )
-    click.echo(f"Opérateur {operator.code} ({operator.name}) modifié.")
+    echo(f"Opérateur {operator.code} ({operator.name}) modifié.")
 
 
 @operators.command("list")
@@ -96,9 +97,7 @@ def operators_list(config_file: Path | None, data_dir: Path | None, as_json: boo
             end = date.fromisoformat(str(o.esav_ends_on))
             closed = access_closed(end, today)
             access = f"fermé depuis le {end:%d/%m/%Y}" if closed else f"{access or '-'} (jusqu'au {end:%d/%m/%Y})"
-        click.echo(
-            f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}"
-        )
+        echo(f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}")
 
 
 @click.group()
@@ -136,7 +135,7 @@ def certs_issue(
         f"{operator_code}-{issued.info.fingerprint[:8]}" if (out / f"{operator_code}.pem").exists() else operator_code
     )
     pki.write_pem_files(issued, out / f"{stem}.pem", out / f"{stem}.key")
-    click.echo(
+    echo(
         f"Certificat émis : {out / f'{stem}.pem'} (empreinte {issued.info.fingerprint}, "
         f"valide jusqu'au {issued.info.not_after:%d/%m/%Y})."
     )
@@ -156,7 +155,7 @@ def certs_register(config_file: Path | None, data_dir: Path | None, operator_cod
         record = gateway.admin.register_certificate(
             operator_code, cert_file.read_bytes(), trusted, author=provider_author()
         )
-    click.echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
+    echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
 
 
 @certs.command("revoke")
@@ -167,7 +166,7 @@ def certs_revoke(config_file: Path | None, data_dir: Path | None, fingerprint: s
     """Révoquer un certificat (effet immédiat) par son empreinte SHA-256."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         record = gateway.admin.revoke_certificate(fingerprint, author=provider_author())
-    click.echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
+    echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
 
 
 @certs.command("list")
@@ -184,7 +183,7 @@ def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: s
         return
     for r in rows:
         state = f"révoqué le {r.revoked_at:%d/%m/%Y}" if r.revoked_at else "actif"
-        click.echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
+        echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
 
 
 @click.group()
@@ -200,7 +199,7 @@ def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file
     """Importer des prestations d'un CSV séparé par « ; » (tout ou rien)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         count = gateway.admin.import_prestations(csv_file, author=provider_author())
-    click.echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
+    echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
 
 
 @prestations.command("transfer")
@@ -216,7 +215,7 @@ def prestations_transfer(
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         owner = gateway.admin.prestation(identifiant).operator_code
         record = gateway.admin.transfer_prestation(identifiant, to_operator, reason=reason, author=provider_author())
-    click.echo(f"Prestation {record.identifiant} transférée de {owner} à {record.operator_code}.")
+    echo(f"Prestation {record.identifiant} transférée de {owner} à {record.operator_code}.")
 
 
 @prestations.command("list")
@@ -232,4 +231,4 @@ def prestations_list(config_file: Path | None, data_dir: Path | None, operator_c
         echo_json([vars(r) for r in rows])
         return
     for r in rows:
-        click.echo(f"{r.identifiant:14} {r.operator_code:8} {r.code_offre:18} {r.gtr:9} {r.extremite_a}")
+        echo(f"{r.identifiant:14} {r.operator_code:8} {r.code_offre:18} {r.gtr:9} {r.extremite_a}")

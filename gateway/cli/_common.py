@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +19,11 @@ from gateway.services import Gateway
 
 __all__ = [
     "data_option",
+    "echo",
     "echo_json",
     "esav_errors",
     "open_gateway",
+    "printable",
     "provider_author",
     "require_store",
     "settings_from",
@@ -100,5 +103,25 @@ def provider_author() -> str:
     return f"fournisseur/{getpass.getuser()}"
 
 
+# C0 controls but tab and newline, DEL and C1 controls: what a terminal may act on (ESC starts a
+# sequence that can move the cursor, rewrite the screen or the window title; U+009B is CSI alone).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Inside JSON, the controls json.dumps leaves raw (it escapes only those below U+0020).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character a terminal could act on shown as ``\\xNN`` (tab and
+    newline kept): stored text (an operator's comment, a name) cannot drive the terminal."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def echo(message: Any = None, *, err: bool = False, nl: bool = True) -> None:
+    """The one way ``esav`` prints: ``click.echo`` of the message made ``printable``."""
+    click.echo(None if message is None else printable(str(message)), err=err, nl=nl)
+
+
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """``data`` as JSON, exactly: json escapes C0 controls itself; DEL and C1 are escaped as ``\\u00NN``."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
