@@ -143,6 +143,7 @@ def test_pki_init_creates_the_database_then_commands_work(tmp_path, capsys):
     assert main(["operators", "list", "--data", str(data)]) == 0
 
 
+@pytest.mark.e2e  # runs an esav process
 def test_sav_list_in_a_subprocess_refuses_a_mistyped_folder(tmp_path):
     """``esav sav list`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
     data = tmp_path / "mistyped"

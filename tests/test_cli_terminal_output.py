@@ -126,6 +126,7 @@ def esav(*argv: str) -> tuple[int, str, str]:
     return status, received[masters[0]].decode("utf-8"), received[masters[1]].decode("utf-8")
 
 
+@pytest.mark.e2e  # runs esav processes
 @pytest.mark.parametrize(
     "command",
     [["sav", "show", "{ref}"], ["operators", "list"], ["audit"], ["portail", "agents", "liste"]],
@@ -140,6 +141,7 @@ def test_commands_show_stored_controls_escaped(hostile_data, command):
     assert SHOWN.split("\n")[0] in out
 
 
+@pytest.mark.e2e  # runs esav processes
 def test_sav_show_json_stays_exact_json(hostile_data):
     """``sav show --json`` has no raw control character yet decodes to the stored text exactly."""
     data, reference = hostile_data
@@ -149,6 +151,7 @@ def test_sav_show_json_stays_exact_json(hostile_data):
     assert HOSTILE in [c["text"] for c in json.loads(out)["comments"]]
 
 
+@pytest.mark.e2e  # runs esav processes
 def test_error_messages_are_escaped_too(hostile_data):
     """A refusal quoting what it was given (here an unknown reference) shows its controls escaped on stderr."""
     data, _ = hostile_data
