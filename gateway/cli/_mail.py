@@ -12,7 +12,16 @@ from gateway.domain.clock import to_paris
 from gateway.domain.mail_lists import MailList
 from gateway.security import pki
 
-from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import (
+    data_option,
+    echo,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
 
 __all__ = ["certs_renew", "mail"]
 
@@ -98,6 +107,7 @@ def mail_send(config_file: Path | None, data_dir: Path | None) -> None:
     from gateway.server._mail import SmtpSender  # the network part: only for this command
 
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     if not settings.mail_relay_host:
         raise click.ClickException("Aucun relais configuré (mail_relay_host) : les messages restent dans la file.")
     with open_gateway(settings) as gateway:
