@@ -9,6 +9,7 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._common import echo, printable
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
 from ._mail import certs_renew, mail
@@ -62,9 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="esav", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Interrompu.", err=True)
+        echo("Interrompu.", err=True)
         return 130
     except click.ClickException as error:
+        error.message = printable(error.message)  # type: ignore[misc]  # it may quote stored text
         error.show()
         return error.exit_code
     except SystemExit as exit_:  # --help, --version

@@ -12,7 +12,7 @@ from cryptography.x509.oid import NameOID
 from gateway.integration import DEFAULT_ROBOT_FILE, load_robot_paths
 from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_xml, load_test_set, summary_table
 
-from ._common import esav_errors
+from ._common import echo, esav_errors
 
 __all__ = ["testset"]
 
@@ -121,8 +121,8 @@ def testset_run(
         ) as bar:
             for scenario in bar:
                 results.append(runner.run_scenario(scenario))
-        click.echo(f"\n== {version}")
-        click.echo(summary_table(results))
+        echo(f"\n== {version}")
+        echo(summary_table(results))
         all_results += results
         suites.append((f"esav.{version}", results))
     if junit_file is not None:
