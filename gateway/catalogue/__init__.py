@@ -15,6 +15,7 @@ xmlschema.
 
 from ._catalogue import Catalogue
 from ._diff import FormDiff, diff
+from ._field_views import FieldView, field_views, templates_loader
 from ._lint import LintProblem, lint
 from ._mockups import build_mockups, check_mockups, render_mockups
 from ._model import FormField, form_model
@@ -27,6 +28,7 @@ __all__ = [
     "Catalogue",
     "CodeList",
     "CodeValue",
+    "FieldView",
     "Form",
     "FormDiff",
     "FormField",
@@ -38,8 +40,10 @@ __all__ = [
     "default_catalogue_root",
     "default_mockups_dir",
     "diff",
+    "field_views",
     "form_model",
     "lint",
     "render_mockups",
     "sample",
+    "templates_loader",
 ]
