@@ -29,6 +29,7 @@ from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue
 from gateway.store import Store
 
+from ._catalogue_preview import print_announced_previews
 from ._common import data_option, echo_json, esav_errors, settings_from
 
 __all__ = ["catalogue"]
@@ -224,6 +225,7 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     root = settings.catalogue_dir or default_catalogue_root()
     if not settings.database.is_file():
         raise click.ClickException(f"Base {settings.database} absente : aucune passerelle à prévenir.")
+    print_announced_previews(settings.database, root)  # what announced versions would refuse, before publishing
     store = Store(settings.database)
     try:
         publication = publish_catalogue(store, root, author=author or _user(), clock=SystemClock())

@@ -44,6 +44,14 @@ from ._network_events import NetworkEventService
 from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
+from ._preview import (
+    DEFAULT_PREVIEW_DAYS,
+    Announcement,
+    ErrorCount,
+    FormPreview,
+    FormPreviewService,
+    OperatorPreview,
+)
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._text import check_text, non_xml_problem
@@ -70,6 +78,7 @@ from ._volumetry import OperationStats, Volumetry
 __all__ = [
     "ADMINISTRATOR",
     "ATTACHMENT_TYPES",
+    "DEFAULT_PREVIEW_DAYS",
     "DELIVERY_WINDOW",
     "DOC_PACK",
     "DOC_PACK_NAME",
@@ -93,6 +102,7 @@ __all__ = [
     "AccessService",
     "AccountService",
     "AdminService",
+    "Announcement",
     "AppointmentService",
     "AttachmentIn",
     "Caller",
@@ -104,8 +114,11 @@ __all__ = [
     "DepositReceipt",
     "DepositRequest",
     "Durability",
+    "ErrorCount",
     "EventPage",
     "EventService",
+    "FormPreview",
+    "FormPreviewService",
     "FormSchema",
     "FormVersionView",
     "FormView",
@@ -125,6 +138,7 @@ __all__ = [
     "NoticeMailer",
     "NotificationService",
     "OperationStats",
+    "OperatorPreview",
     "PortalService",
     "PortalUser",
     "ProviderAgent",

@@ -18,6 +18,7 @@ from ._line_tests import create_line_test_tables
 from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
+from ._preview import create_preview_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
@@ -187,6 +188,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
+    (26, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
 ]
 
 

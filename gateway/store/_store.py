@@ -28,6 +28,7 @@ from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._portal import PortalStore
+from ._preview import PreviewStore
 from ._records import (
     AttachmentRecord,
     CertificateRecord,
@@ -83,7 +84,7 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
 
 class Store(AccountStore, PortalStore, SubscriptionStore,
             AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore):
+            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore, PreviewStore):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.

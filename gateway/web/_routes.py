@@ -7,6 +7,7 @@ from gateway.services import Gateway
 from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
+from . import _views_evolutions as evolutions
 from . import _views_field as field
 from . import _views_mail as mail
 from . import _views_portal as portal
@@ -51,6 +52,8 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/esav/tests", field.launch_test)
     app.route("GET", "/esav/tests/{reference}", field.test_result)
     app.route("GET", "/esav/reseau", field.network)
+    app.route("GET", "/evolutions", evolutions.evolutions)
+    app.route("POST", "/evolutions/actualiser", evolutions.refresh_evolutions)
     # The operator's administrator
     app.route("GET", "/abonnement", subscription.subscription_form)
     app.route("POST", "/abonnement", subscription.subscription_submit)
@@ -80,6 +83,7 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements", provider.register_subscription),
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+        ("GET", "/evolutions", evolutions.provider_evolutions),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
     return app

@@ -23,6 +23,7 @@ def navigation(user: PortalUser | None) -> list[tuple[str, str]]:
             ("/esav/deposer", "Déposer"),
             ("/esav/tests", "Tests"),
             ("/esav/reseau", "Travaux et incidents"),
+            ("/evolutions", "Évolutions"),
         ]
     for eservice, href, label in (
         ("ACTUALITES", "/actualites", "Actualités"),
