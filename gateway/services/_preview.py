@@ -35,7 +35,7 @@ from gateway.catalogue import (
 )
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.notices import NoticeKind, check_notice
-from gateway.errors import InvalidRequestError, UnknownCodeError, quote
+from gateway.errors import InvalidRequestError, NotEntitledError, UnknownCodeError, quote
 from gateway.store import Store
 
 from ._accounts import PortalUser
@@ -339,11 +339,17 @@ class FormPreviewService:
 
     # The operator's "Évolutions" page ----------------------------------------------------------------
 
+    @staticmethod
+    def may_see(user: PortalUser) -> bool:
+        """Whether the user's portal shows "Évolutions": its profile opens e-SAV en ligne, or its operator
+        deposits through the web services (e-SAV intégré)."""
+        return "ESAV" in user.eservices or user.caller.esav_integre
+
     def for_operator(self, user: PortalUser, *, refresh: bool = False) -> list[tuple[Announcement, OperatorPreview]]:
         """The announced versions of the forms of the user's offers, each with its operator's own
         preview: computed once a day (Paris) and kept, or now when ``refresh``."""
-        if "ESAV" not in user.eservices:
-            raise InvalidRequestError("Section e-SAV non ouverte à ce profil.", chemin="eservice")
+        if not self.may_see(user):
+            raise NotEntitledError("Évolutions des formulaires : réservé aux abonnés e-SAV.", chemin="eservice")
         operator = user.caller.operator_code
         now = self._clock.now()
         today = to_paris(now).date().isoformat()
