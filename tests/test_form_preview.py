@@ -243,3 +243,16 @@ def test_stored_form_of_another_namespace_is_validated_as_the_new_version():
     assert check_stored_form(cat, "SIG_DSL", "2.0", "DSL_BITSTREAM", "<pas du xml")[0].libelle.startswith(
         "formulaire stocké illisible"
     )
+
+
+def test_cli_announce_and_remind(live_mix, capsys, monkeypatch):
+    """``esav catalogue announce`` queues each concerned operator's notice; ``remind`` has nothing due yet."""
+    live, _ = live_mix
+    _published(live)
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "announce", "SIG_CUIVRE", "2.0")
+    assert status == 0, err
+    assert "Annonce de SIG_CUIVRE 2.0 publiée ; 2 message(s) en file d'envoi." in out
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "announce", "SIG_CUIVRE", "1.0")
+    assert status == 1 and "première version du formulaire" in err
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "remind")
+    assert status == 0 and "0 rappel(s) en file d'envoi." in out

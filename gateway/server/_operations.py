@@ -41,6 +41,8 @@ call_log = logging.getLogger("gateway.calls")
 #: Seconds between two looks for certificates entering their expiry window (daily check; the
 #: reminder itself is given once per certificate, whichever process sees it first).
 CERTIFICATE_CHECK_S = 24 * 3600.0
+#: Seconds between two looks for operators to remind that the version they still use is about to be retired.
+FORM_REMINDER_CHECK_S = 3600.0
 
 
 def nightly_window(settings: Settings) -> NightlyWindow | None:
@@ -198,6 +200,8 @@ def start_operations(
     if leader:
         every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
         every(60.0, gateway.rate_limits.purge, "rate counter purge")
+        # Reminders of a form version retired within a week (once per operator and version; cheap outside that week).
+        every(FORM_REMINDER_CHECK_S, gateway.form_previews.remind, "form version reminders")
         if settings.metrics_port is not None:
             root = Resource()
             root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
