@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,18 @@ def test_evolutions_page_in_chromium(announced):
             context.close()
         finally:
             browser.close()
+
+
+def test_the_days_previews_are_computed_in_the_background(announced):
+    """The server's hourly task computes each operator's preview once a day; the page reads what it kept."""
+    live, _ = announced
+    previews = live.gateway.form_previews
+    assert previews.refresh_day() == 3  # SIG_CUIVRE 2.0 for OPE001, OPE002 and OPE003
+    assert previews.refresh_day() == 0
+    deposit_cuivre(live.client("OPE002"), "OPE002", cuivre_form(availability=False, code=REMOVED_CODE))
+    assert "Sur vos 3 dépôts" in text_of(signed_in(live, BETA).get("/evolutions").text)
+    live.clock.advance(timedelta(days=1))
+    assert previews.refresh_day() == 3
+    assert "Sur vos 4 dépôts des 30 derniers jours, 3 seraient refusés" in text_of(
+        signed_in(live, BETA).get("/evolutions").text
+    )

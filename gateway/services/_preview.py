@@ -347,28 +347,51 @@ class FormPreviewService:
 
     def for_operator(self, user: PortalUser, *, refresh: bool = False) -> list[tuple[Announcement, OperatorPreview]]:
         """The announced versions of the forms of the user's offers, each with its operator's own
-        preview: computed once a day (Paris) and kept, or now when ``refresh``."""
+        preview: the one of the day (Paris) when kept (the server computes them in the background, see
+        ``refresh_day``), otherwise, or when ``refresh``, computed now and kept."""
         if not self.may_see(user):
             raise NotEntitledError("Évolutions des formulaires : réservé aux abonnés e-SAV.", chemin="eservice")
-        operator = user.caller.operator_code
         now = self._clock.now()
-        today = to_paris(now).date().isoformat()
-        out = []
+        return [
+            (announcement, self._of_the_day(user.caller.operator_code, announcement, now, refresh=refresh))
+            for announcement in self.announced(now)
+            if any(user.can_read(offer) for offer in announcement.offres)
+        ]
+
+    def refresh_day(self) -> int:
+        """Compute the day's preview of every announced version for every operator that has none yet (the
+        server's leader runs it every hour, off the reactor thread); the number computed."""
+        now = self._clock.now()
+        computed = 0
         for announcement in self.announced(now):
-            if not any(user.can_read(offer) for offer in announcement.offres):
-                continue
-            key = self._schema_key(announcement.form_code, announcement.version)
-            cached = self._store.cached_preview(operator, announcement.form_code, announcement.version)
-            if not refresh and cached is not None and cached.day == today and cached.content.get("schema") == key:
-                out.append((announcement, OperatorPreview.from_json(cached.content["preview"])))
-                continue
-            [preview] = self.preview(announcement.form_code, announcement.version, operator=operator, at=now).operators
-            self._store.keep_preview(
-                operator, announcement.form_code, announcement.version, day=today, at=now,
-                content={"schema": key, "preview": preview.to_json()},
-            )  # fmt: skip
-            out.append((announcement, preview))
-        return out
+            for operator in self._store.list_operators():
+                if self._kept(operator.code, announcement, now) is None:
+                    self._of_the_day(operator.code, announcement, now, refresh=True)
+                    computed += 1
+        return computed
+
+    def _kept(self, operator: str, announcement: Announcement, now: datetime) -> OperatorPreview | None:
+        """The preview kept for today and for the version's current schema, if any."""
+        cached = self._store.cached_preview(operator, announcement.form_code, announcement.version)
+        if cached is None or cached.day != to_paris(now).date().isoformat():
+            return None
+        if cached.content.get("schema") != self._schema_key(announcement.form_code, announcement.version):
+            return None  # the version's schema changed since (a new publication)
+        return OperatorPreview.from_json(cached.content["preview"])
+
+    def _of_the_day(
+        self, operator: str, announcement: Announcement, now: datetime, *, refresh: bool
+    ) -> OperatorPreview:
+        kept = None if refresh else self._kept(operator, announcement, now)
+        if kept is not None:
+            return kept
+        [preview] = self.preview(announcement.form_code, announcement.version, operator=operator, at=now).operators
+        self._store.keep_preview(
+            operator, announcement.form_code, announcement.version, day=to_paris(now).date().isoformat(), at=now,
+            content={"schema": self._schema_key(announcement.form_code, announcement.version),
+                     "preview": preview.to_json()},
+        )  # fmt: skip
+        return preview
 
     def _schema_key(self, code: str, version: str) -> str:
         return hashlib.sha256(self._catalogue.xsd_text(code, version).encode("utf-8")).hexdigest()[:16]
