@@ -398,10 +398,17 @@ class FormPreviewService:
 
     # The provider's view ------------------------------------------------------------------------------
 
-    def readiness(self, at: datetime | None = None) -> list[tuple[Announcement, FormPreview]]:
-        """Every announced version with every operator's preview (no example: counts and errors)."""
-        at = at or self._clock.now()
-        return [(a, self.preview(a.form_code, a.version, at=at, examples=False)) for a in self.announced(at)]
+    def readiness(self) -> list[tuple[Announcement, FormPreview]]:
+        """Every announced version with every operator's preview of the day (those kept, as the portal
+        shows them; computed now for an operator that has none yet)."""
+        now = self._clock.now()
+        out = []
+        for a in self.announced(now):
+            operators = tuple(self._of_the_day(o.code, a, now, refresh=False) for o in self._store.list_operators())
+            since = min((o.since for o in operators), default=now - timedelta(days=DEFAULT_PREVIEW_DAYS))
+            until = max((o.until for o in operators), default=now)
+            out.append((a, FormPreview(a.form_code, a.version, DEFAULT_PREVIEW_DAYS, since, until, operators)))
+        return out
 
     # Notices ------------------------------------------------------------------------------------------
 
