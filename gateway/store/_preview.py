@@ -1,7 +1,7 @@
 """Previews of a new form version against stored deposits: the deposits, read as a stream, and the
 previews computed for operators' pages, kept for the day they were computed.
 
-``tickets`` gets the index ``(form_code, operator_code, deposited_at)`` (migration 26): one
+``tickets`` gets the index ``(form_code, operator_code, deposited_at)`` (migration 30): one
 operator's deposits of one form over a window are a range of it, whatever the size of the table.
 """
 

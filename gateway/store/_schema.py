@@ -164,7 +164,7 @@ def _repair_non_xml_text(db: Database) -> None:
 
 
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
-# (12, 19, 20) are numbers reserved and not used.
+# (12, 19, 20, 26 to 29) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
     (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
@@ -188,7 +188,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
-    (26, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
+    (30, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
 ]
 
 
