@@ -44,7 +44,8 @@ class CachedPreview:
 
 
 def create_preview_tables(db: Database) -> None:
-    db.conn.execute("CREATE INDEX idx_tickets_form_preview ON tickets (form_code, operator_code, deposited_at)")
+    # IF NOT EXISTS: a store that applied this step under an earlier number (before a renumbering) keeps it.
+    db.conn.execute("CREATE INDEX IF NOT EXISTS idx_tickets_form_preview ON tickets (form_code, operator_code, deposited_at)")
     db.table("form_previews").create(
         {
             "operator_code": str,
@@ -56,6 +57,7 @@ def create_preview_tables(db: Database) -> None:
         },
         pk=("operator_code", "form_code", "version"),
         not_null={"day", "computed_at", "content"},
+        if_not_exists=True,
     )
 
 
