@@ -155,3 +155,23 @@ def test_the_days_previews_are_computed_in_the_background(announced):
     assert "Sur vos 4 dépôts des 30 derniers jours, 3 seraient refusés" in text_of(
         signed_in(live, BETA).get("/evolutions").text
     )
+
+
+def test_an_agent_announces_the_version_from_the_readiness_page(announced):
+    """The agent's "Annoncer" button queues each concerned operator's own notice; a too-short notice is refused."""
+    live, _ = announced
+    live.clock.set(NOW + timedelta(days=40))  # 2.0 is then less than six months away
+    agent = signed_in(live, AGENT, lands_on="/fournisseur")
+    refused = agent.post("/fournisseur/evolutions/annoncer", {"formulaire": "SIG_CUIVRE", "version": "2.0"},
+                         form_page="/fournisseur/evolutions")  # fmt: skip
+    assert refused.status_code == 422 and "Préavis insuffisant" in text_of(refused.text)
+    live.clock.set(NOW)
+    agent = signed_in(live, AGENT, lands_on="/fournisseur")
+    answer = agent.post("/fournisseur/evolutions/annoncer", {"formulaire": "SIG_CUIVRE", "version": "2.0",
+                        "texte": "Voir la documentation."}, form_page="/fournisseur/evolutions")  # fmt: skip
+    assert answer.status_code == 200 and "L'annonce est publiée" in text_of(answer.text)
+    queued = [m for m in live.gateway.mail.outbox() if "SIG_CUIVRE" in m.subject]
+    assert sorted(m.operator_code for m in queued) == ["OPE001", "OPE002"]
+    beta = next(m for m in queued if m.operator_code == "OPE002").text_body
+    assert "Sur vos 3 dépôts des 30 derniers jours, 2 seraient refusés" in beta and "Voir la documentation." in beta
+    assert [a for a in live.gateway.store.audit(actor="agent/agent.sav") if a.action == "catalogue.annonce"]

@@ -45,7 +45,9 @@ class CachedPreview:
 
 def create_preview_tables(db: Database) -> None:
     # IF NOT EXISTS: a store that applied this step under an earlier number (before a renumbering) keeps it.
-    db.conn.execute("CREATE INDEX IF NOT EXISTS idx_tickets_form_preview ON tickets (form_code, operator_code, deposited_at)")
+    db.conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_tickets_form_preview ON tickets (form_code, operator_code, deposited_at)"
+    )
     db.table("form_previews").create(
         {
             "operator_code": str,

@@ -84,6 +84,7 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
         ("GET", "/evolutions", evolutions.provider_evolutions),
+        ("POST", "/evolutions/annoncer", evolutions.announce_evolution),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
     return app

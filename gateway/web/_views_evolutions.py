@@ -8,12 +8,13 @@ user's own operator and only for the forms of offers the user reaches.
 
 from __future__ import annotations
 
+from gateway.errors import EsavError
 from gateway.services import FormPreviewService, PortalUser
 
-from ._app import Context
+from ._app import STAFF_PREFIX, Context
 from ._http import HttpError, Response, redirect
 
-__all__ = ["evolutions", "provider_evolutions", "refresh_evolutions"]
+__all__ = ["announce_evolution", "evolutions", "provider_evolutions", "refresh_evolutions"]
 
 
 def _user(ctx: Context) -> PortalUser:
@@ -35,5 +36,25 @@ def refresh_evolutions(ctx: Context) -> Response:
     return redirect("/evolutions", recalcul="1")
 
 
-def provider_evolutions(ctx: Context) -> Response:
-    return ctx.page("fournisseur/evolutions.html", items=ctx.gateway.form_previews.readiness())
+def provider_evolutions(
+    ctx: Context, erreur: str | None = None, status: int = 200, annonce: str | None = None
+) -> Response:
+    if annonce is None and ctx.request.arg("annonce"):
+        annonce = "L'annonce est publiée : chaque opérateur concerné reçoit son propre aperçu."
+    return ctx.page(
+        "fournisseur/evolutions.html",
+        status=status,
+        items=ctx.gateway.form_previews.readiness(),
+        erreur=erreur,
+        annonce=annonce,
+    )
+
+
+def announce_evolution(ctx: Context) -> Response:
+    """Publish the notice of an announced version (the same use case as ``esav catalogue announce``)."""
+    code, version = ctx.request.field("formulaire"), ctx.request.field("version")
+    try:
+        ctx.gateway.form_previews.announce(code, version, author=ctx.staff.author, text=ctx.request.field("texte"))
+    except EsavError as exc:
+        return provider_evolutions(ctx, erreur=exc.libelle, status=422)
+    return redirect(f"{STAFF_PREFIX}/evolutions", annonce="1")
