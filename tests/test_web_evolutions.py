@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mail_support import eventually
 from preview_support import (
     NEW_FIELD,
     NOW,
@@ -25,7 +27,7 @@ from preview_support import (
     deposit_cuivre,
     deposit_mix,
 )
-from support import REPO, SessionPki, start_gateway
+from support import REPO, SessionPki, in_reactor, start_gateway
 from web_support import ADMIN, signed_in
 
 from gateway.services import ADMINISTRATOR, WRITE
@@ -175,3 +177,20 @@ def test_an_agent_announces_the_version_from_the_readiness_page(announced):
     beta = next(m for m in queued if m.operator_code == "OPE002").text_body
     assert "Sur vos 3 dépôts des 30 derniers jours, 2 seraient refusés" in beta and "Voir la documentation." in beta
     assert [a for a in live.gateway.store.audit(actor="agent/agent.sav") if a.action == "catalogue.annonce"]
+
+
+def test_the_leaders_hourly_task_computes_previews_off_the_reactor_thread(announced, monkeypatch):
+    """The server's form-preview task runs in the reactor's thread pool: the previews of the day get kept."""
+    live, _ = announced
+    ran_in: list[str] = []
+    refresh_day = live.gateway.form_previews.refresh_day
+
+    def recording() -> int:
+        ran_in.append(threading.current_thread().name)
+        return refresh_day()
+
+    monkeypatch.setattr(live.gateway.form_previews, "refresh_day", recording)
+    [task] = [t for t in live.running.operations.tasks if t.interval == 3600.0]
+    in_reactor(task.f)
+    assert eventually(lambda: live.gateway.store.cached_preview("OPE002", "SIG_CUIVRE", "2.0"), timeout=20)
+    assert ran_in and ran_in[0] != "reactor"
