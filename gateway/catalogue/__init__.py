@@ -21,6 +21,7 @@ from ._mockups import build_mockups, check_mockups, render_mockups
 from ._model import FormField, form_model
 from ._nomenclature import CodeList, CodeValue
 from ._paths import default_catalogue_root, default_mockups_dir
+from ._preview import ExampleMark, RepairedExample, as_version, check_stored_form, repaired_example
 from ._sample import sample
 from ._versions import Form, FormVersion, VersionStatus
 
@@ -28,15 +29,19 @@ __all__ = [
     "Catalogue",
     "CodeList",
     "CodeValue",
+    "ExampleMark",
     "FieldView",
     "Form",
     "FormDiff",
     "FormField",
     "FormVersion",
     "LintProblem",
+    "RepairedExample",
     "VersionStatus",
+    "as_version",
     "build_mockups",
     "check_mockups",
+    "check_stored_form",
     "default_catalogue_root",
     "default_mockups_dir",
     "diff",
@@ -44,6 +49,7 @@ __all__ = [
     "form_model",
     "lint",
     "render_mockups",
+    "repaired_example",
     "sample",
     "templates_loader",
 ]

@@ -28,6 +28,7 @@ from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue_in
 
+from ._catalogue_preview import print_announced_previews
 from ._common import data_option, echo, echo_json, esav_errors, require_store, settings_from
 
 __all__ = ["catalogue"]
@@ -223,6 +224,7 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
     require_store(settings)  # no database: no gateway to tell
+    print_announced_previews(settings.database, root)  # what announced versions would refuse, before publishing
     try:
         publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:

@@ -9,6 +9,7 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._catalogue_preview import announce_command, preview_command, remind_command
 from ._common import echo, printable
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
@@ -40,6 +41,8 @@ pki.add_command(pki_init)
 for command in (serve, demo, pki, certs, operators, prestations, sav):
     cli.add_command(command)
 cli.add_command(catalogue)
+for command in (preview_command, announce_command, remind_command):  # new form versions vs real deposits
+    catalogue.add_command(command)
 cli.add_command(wsdl)
 cli.add_command(bench)
 cli.add_command(notifications)

@@ -51,6 +51,14 @@ from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
 from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
+from ._preview import (
+    DEFAULT_PREVIEW_DAYS,
+    Announcement,
+    ErrorCount,
+    FormPreview,
+    FormPreviewService,
+    OperatorPreview,
+)
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
@@ -81,6 +89,7 @@ __all__ = [
     "AFTER_SALES",
     "AGENT_ROLES",
     "ATTACHMENT_TYPES",
+    "DEFAULT_PREVIEW_DAYS",
     "DELIVERY_WINDOW",
     "DOC_PACK",
     "DOC_PACK_NAME",
@@ -106,6 +115,7 @@ __all__ = [
     "AccessService",
     "AccountService",
     "AdminService",
+    "Announcement",
     "AppointmentService",
     "AttachmentIn",
     "Caller",
@@ -120,8 +130,11 @@ __all__ = [
     "DepositReceipt",
     "DepositRequest",
     "Durability",
+    "ErrorCount",
     "EventPage",
     "EventService",
+    "FormPreview",
+    "FormPreviewService",
     "FormSchema",
     "FormVersionView",
     "FormView",
@@ -143,6 +156,7 @@ __all__ = [
     "NotificationService",
     "OperationStats",
     "OperatorFilesService",
+    "OperatorPreview",
     "PortalService",
     "PortalUser",
     "ProviderAgent",

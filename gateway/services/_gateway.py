@@ -28,6 +28,7 @@ from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
 from ._operator_files import OperatorFilesService
 from ._portal import PortalService
+from ._preview import FormPreviewService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._support_desk import SupportDesk
@@ -98,6 +99,8 @@ class Gateway:
         # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
+        self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 
     @classmethod
     def open(

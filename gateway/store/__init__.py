@@ -20,6 +20,7 @@ from ._mail import (
 )
 from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
+from ._preview import CachedPreview, StoredDeposit
 from ._records import (
     AttachmentRecord,
     CataloguePublicationRecord,
@@ -49,6 +50,7 @@ __all__ = [
     "AttachmentRecord",
     "AuditRecord",
     "BacklogRow",
+    "CachedPreview",
     "CallAggregate",
     "CallKey",
     "CallStatsRow",
@@ -80,6 +82,7 @@ __all__ = [
     "RobotTicket",
     "SessionRecord",
     "Store",
+    "StoredDeposit",
     "SubscriptionRecord",
     "SupportCase",
     "SupportFile",

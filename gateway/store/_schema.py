@@ -18,6 +18,7 @@ from ._line_tests import create_line_test_tables
 from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
+from ._preview import create_preview_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
@@ -221,6 +222,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (28, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
     (29, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
     (30, "tickets keep their prestation's details as at deposit", _ticket_prestations),
+    (31, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
 ]
 
 

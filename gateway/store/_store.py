@@ -28,6 +28,7 @@ from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._portal import PortalStore
+from ._preview import PreviewStore
 from ._records import (
     AttachmentRecord,
     CataloguePublicationRecord,
@@ -100,6 +101,7 @@ class Store(
     MailStore,
     WorkQueueStore,
     SupportStore,
+    PreviewStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
