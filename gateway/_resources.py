@@ -1,11 +1,13 @@
 """Where the data shipped with the package is: the catalogue, the frozen WSDLs, the test set, the HTML
-mockups, the integration platform's configuration and the deployment files (service units, settings).
+mockups, the integrator's kit, the integration platform's configuration and the deployment files (service
+units, settings).
 
 The repository's top-level folders (``catalogue/``, ``wsdl/``, ``test_sets/``, ``html_mockups/``,
-``integration_platform/``, ``deploy/``) are the sources. ``gateway/_data/`` holds one symbolic link to each, so a
-checkout (or an editable install) reads them in place, and a wheel carries copies: setuptools follows
-the links when it builds, and ``setup.cfg`` declares their files as package data. Every module finds
-them here, through ``importlib.resources``, never from the position of its own source file.
+``integrators/``, ``integration_platform/``, ``deploy/``) are the sources. ``gateway/_data/`` holds one
+symbolic link to each, so a checkout (or an editable install) reads them in place, and a wheel carries
+copies: setuptools follows the links when it builds, and ``setup.cfg`` declares their files as package
+data. Every module finds them here, through ``importlib.resources``, never from the position of its
+own source file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = [
     "shipped_catalogue",
     "shipped_deploy",
     "shipped_integration_platform",
+    "shipped_integrators",
     "shipped_mockups",
     "shipped_test_sets",
     "shipped_wsdl",
@@ -48,6 +51,11 @@ def shipped_test_sets() -> Path:
 def shipped_mockups() -> Path:
     """The HTML mockups generated from the forms."""
     return _shipped("html_mockups")
+
+
+def shipped_integrators() -> Path:
+    """The integrator's kit: sample exchanges of every operation, a Postman collection, its README."""
+    return _shipped("integrators")
 
 
 def shipped_integration_platform() -> Path:

@@ -8,7 +8,7 @@ import click
 
 from gateway.services import backup_store, restore_store
 
-from ._common import data_option, esav_errors, settings_from
+from ._common import data_option, esav_errors, require_store, settings_from
 
 __all__ = ["db"]
 
@@ -25,6 +25,7 @@ def db() -> None:
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Sauvegarder la base dans TARGET (nouveau fichier), même pendant que les serveurs tournent."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     backup = backup_store(settings.database, target)
     click.echo(
         f"Sauvegarde de {settings.database} : {backup.path} ({backup.size} octets, migration {backup.schema_version})."

@@ -9,6 +9,8 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._catalogue_preview import announce_command, preview_command, remind_command
+from ._common import echo, printable
 from ._db import db
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
@@ -16,6 +18,7 @@ from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
 from ._portal import portail
+from ._portal_files import fichiers
 from ._sav import sav
 from ._serve import demo, pki_init, serve
 from ._testset import testset
@@ -39,6 +42,8 @@ pki.add_command(pki_init)
 for command in (serve, demo, pki, certs, operators, prestations, sav):
     cli.add_command(command)
 cli.add_command(catalogue)
+for command in (preview_command, announce_command, remind_command):  # new form versions vs real deposits
+    catalogue.add_command(command)
 cli.add_command(wsdl)
 cli.add_command(bench)
 cli.add_command(notifications)
@@ -55,6 +60,7 @@ for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal (issue 10)
 cli.add_command(db)  # backup and restore of the store
+portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,9 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="esav", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Interrompu.", err=True)
+        echo("Interrompu.", err=True)
         return 130
     except click.ClickException as error:
+        error.message = printable(error.message)  # type: ignore[misc]  # it may quote stored text
         error.show()
         return error.exit_code
     except SystemExit as exit_:  # --help, --version

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
 from gateway.services import Gateway
 
-from ._common import data_option, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["demo", "serve"]
 
@@ -106,6 +108,8 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    if not with_demo:
+        require_store(settings)
     gateway = Gateway.open(
         settings.database,
         catalogue_dir=settings.catalogue_dir,
@@ -121,16 +125,13 @@ def serve(
     if worker_index is None and count > 1:
         # Parent: the data is ready (migrations, demo); the workers serve, this process supervises.
         gateway.close()
-        worker_argv = ["serve", "--data", str(settings.data_dir), "--host", settings.host, "--workers", "1"]
-        if config_file is not None:
-            worker_argv += ["--config", str(config_file)]
         raise SystemExit(
             supervise_workers(
-                worker_argv,
+                worker_argv(click.get_current_context().params),
                 count,
                 settings.host,
                 settings.port,
-                announce=lambda port: click.echo(
+                announce=lambda port: echo(
                     _banner(settings, port, info).replace("Ctrl-C", f"{count} processus serveurs. Ctrl-C")
                 ),
             )
@@ -139,17 +140,20 @@ def serve(
         if worker_index is not None:
             sock = reuse_port_socket(settings.host, settings.port)
             running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+            logging.getLogger("gateway.server").info(
+                "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
+            )
         else:
             running = start(gateway, settings, pki)
-            click.echo(_banner(settings, running.port_number, info))
+            echo(_banner(settings, running.port_number, info))
             operations_port = running.operations.metrics_port_number if running.operations else None
             if operations_port is not None:
-                click.echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
+                echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
         if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
             from gateway.web import start_web
 
             portal = start_web(gateway, settings, pki)
-            click.echo(_portal_banner(settings, portal.port_number, info))
+            echo(_portal_banner(settings, portal.port_number, info))
     except (CannotListenError, OSError) as error:
         gateway.close()
         raise click.ClickException(
@@ -161,6 +165,36 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     gateway.close()
+
+
+#: Options of ``serve`` a worker process never receives from its parent: the parent builds the demo
+#: before starting the workers, and gives each worker its port (the one it reserved) and its index.
+PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index"})
+
+
+def worker_argv(params: Mapping[str, Any]) -> list[str]:
+    """The ``esav`` arguments of a worker: every option the parent's ``serve`` was given, as given,
+    except ``PARENT_ONLY_OPTIONS`` (the supervisor adds ``--port`` and ``--worker-index``).
+
+    Built from the command's own option list, so that an option added to ``serve`` reaches the
+    workers without anyone remembering to forward it."""
+    argv = ["serve", "--workers", "1"]
+    for option in serve.params:
+        if not isinstance(option, click.Option) or option.name in PARENT_ONLY_OPTIONS:
+            continue
+        value = params.get(option.name or "")
+        flag = max(option.opts, key=len)
+        if option.is_flag:  # ``--x`` when set; ``--no-x`` when a ``--x/--no-x`` flag is cleared
+            if value is True:
+                argv.append(flag)
+            elif value is False and option.secondary_opts:
+                argv.append(max(option.secondary_opts, key=len))
+            continue
+        if value is None:
+            continue
+        for item in value if option.multiple else (value,):
+            argv += [flag, str(item)]
+    return argv
 
 
 def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
@@ -180,16 +214,16 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
     settings = settings_from(config_file, data_dir)
-    with open_gateway(settings) as gateway:
+    with open_gateway(settings, create=True) as gateway:
         info = build_demo(gateway, settings.pki_dir)
-    click.echo(f"Démonstration prête dans {settings.data_dir}.")
-    click.echo(f"  CA : {info.ca}")
+    echo(f"Démonstration prête dans {settings.data_dir}.")
+    echo(f"  CA : {info.ca}")
     for code, (cert, key) in info.operator_certs.items():
-        click.echo(f"  {code} : {cert} / {key}")
+        echo(f"  {code} : {cert} / {key}")
     for login, password in info.web_users.items():
-        click.echo(f"  portail : {login} / {password}")
+        echo(f"  portail : {login} / {password}")
     for login, password in info.web_agents.items():
-        click.echo(f"  portail, agent du fournisseur : {login} / {password}")
+        echo(f"  portail, agent du fournisseur : {login} / {password}")
 
 
 @click.command("init")
@@ -197,7 +231,9 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
 @esav_errors
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
-    """Créer l'autorité de certification du fournisseur et le certificat du serveur (une fois)."""
+    """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
     settings = settings_from(config_file, data_dir)
     ensure_provider_pki(settings.pki_dir, hostnames)
-    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem).")
+    with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
+        pass
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")

@@ -8,6 +8,7 @@ mutual-TLS port (see ``gateway/server/_operations.py``).
 Families: ``esav_requests_total`` (operator, version, service, operation, outcome: ``OK`` or the fault
 code), ``esav_request_duration_seconds`` (histogram per version, service, operation),
 ``esav_faults_total`` (per code, version, service), ``esav_rate_limit_refusals_total`` (per operator),
+``esav_request_timeouts_total`` (per port: ``web_services``, ``portal``),
 ``esav_rate_limit_per_minute``, ``esav_maintenance``, ``esav_certificates_expiring``,
 ``esav_mail_outbox_messages`` (per state), ``esav_notifications_pending`` (per operator),
 ``esav_build_info``, and prometheus_client's ``process_*`` and ``python_info``.
@@ -37,6 +38,8 @@ __all__ = ["MetricsResource", "metrics_registry", "render_metrics"]
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: The fault code of a call refused by an operator's rate limit.
 RATE_LIMIT_FAULT = "LIMITE_REQUETES"
+#: The ports whose slow requests are counted (``esav_request_timeouts_total``), always listed.
+DOORS = ("web_services", "portal")
 
 
 def _build_version() -> str:
@@ -110,6 +113,16 @@ class GatewayCollector(Collector):
         for operator, count in sorted(refusals.items()):
             refused.add_metric([operator], count)
         yield refused
+        timeouts = CounterMetricFamily(
+            "esav_request_timeouts",
+            "Connections closed because a request was not received within request_timeout_s, per port "
+            "(web_services, portal).",
+            labels=["port"],
+        )
+        received = self._gateway.volumetry.request_timeouts()
+        for door in DOORS:
+            timeouts.add_metric([door], received.get(door, 0))
+        yield timeouts
 
     def _service_state(self) -> Iterator[Metric]:
         gateway = self._gateway

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from twisted.internet import threads
 from twisted.internet.defer import Deferred
 from twisted.internet.error import CannotListenError
 from twisted.internet.task import LoopingCall
@@ -45,6 +46,8 @@ call_log = logging.getLogger("gateway.calls")
 #: Seconds between two looks for certificates entering their expiry window (daily check; the
 #: reminder itself is given once per certificate, whichever process sees it first).
 CERTIFICATE_CHECK_S = 24 * 3600.0
+#: Seconds between two looks for the day's form previews to compute and the reminders to send.
+FORM_PREVIEW_CHECK_S = 3600.0
 
 
 def nightly_window(settings: Settings) -> NightlyWindow | None:
@@ -148,6 +151,24 @@ def _guarded(task: Any, what: str) -> Any:
     return run
 
 
+def _form_previews(gateway: Gateway) -> Any:
+    def run() -> None:
+        gateway.form_previews.refresh_day()
+        gateway.form_previews.remind()
+
+    return run
+
+
+def _in_thread(reactor: Any, task: Any, what: str) -> Any:
+    """``task`` run in the reactor's thread pool; a failure is logged, and the task runs again next time."""
+
+    def run() -> None:
+        done = threads.deferToThreadPool(reactor, reactor.getThreadPool(), task)
+        done.addErrback(lambda failure: log.error("%s failed: %s", what, failure.getErrorMessage()))
+
+    return run
+
+
 @dataclass
 class Operations:
     """The per-process running-the-service parts of a server."""
@@ -203,6 +224,9 @@ def start_operations(
     if leader:
         every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
         every(60.0, gateway.rate_limits.purge, "rate counter purge")
+        # Form previews: the day's previews for the portal, then the reminders due (once per operator and
+        # version), in a thread: replaying a month of deposits must not hold the reactor.
+        every(FORM_PREVIEW_CHECK_S, _in_thread(reactor, _form_previews(gateway), "form previews"), "form previews")
         if settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
             root = Resource()
             root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ from ._line_tests import LineTestPoller
 from ._mail import MailDispatcher, start_mail
 from ._notifications import NotificationDispatcher, start_notifications
 from ._operations import Operations, operation_guards, start_operations
+from ._timeouts import limit_connection_times
 from .tls import server_tls_options
 
 __all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "start"]
@@ -123,7 +124,10 @@ def build_site(
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
-    return site
+    timeouts = gateway.volumetry.record_request_timeout
+    return limit_connection_times(
+        site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("web_services")
+    )
 
 
 @dataclass
@@ -221,6 +225,9 @@ def start(
     except BaseException:
         operations.stop()
         raise
+    if leader:  # the catalogue served is the last published one: say so, and whether the folder differs
+        origin = gateway.catalogue_origin()
+        (log.warning if origin.folder_differs else log.info)("%s", origin.describe())
     sweep = LoopingCall(_run_automatic, gateway)
     sweep.clock = reactor
     if leader:

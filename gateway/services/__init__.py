@@ -3,6 +3,8 @@
 from ._access import DOMAINS, AccessService
 from ._accounts import (
     ADMINISTRATOR,
+    AFTER_SALES,
+    AGENT_ROLES,
     ESERVICES,
     READ,
     USER,
@@ -22,10 +24,13 @@ from ._catalogue_service import (
     FormVersionView,
     FormView,
     Publication,
+    catalogue_files,
     catalogue_fingerprint,
     publish_catalogue,
+    publish_catalogue_in,
 )
 from ._certificate_renewal import CertificateRenewal, Renewal
+from ._declared_form import DeclaredField
 from ._doc_pack import DOC_PACK, doc_pack_files, doc_pack_zip
 from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
@@ -34,6 +39,7 @@ from ._gateway import Gateway
 from ._health import HealthService, Readiness
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
+from ._live_catalogue import CatalogueOrigin
 from ._mail import (
     MAIL_MAX_ATTEMPTS,
     MAIL_RETRY_DELAYS,
@@ -46,9 +52,19 @@ from ._mail import (
 from ._network_events import NetworkEventService
 from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
+from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
+from ._preview import (
+    DEFAULT_PREVIEW_DAYS,
+    Announcement,
+    ErrorCount,
+    FormPreview,
+    FormPreviewService,
+    OperatorPreview,
+)
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
 from ._text import check_text, non_xml_problem
 from ._tickets import (
     ATTACHMENT_TYPES,
@@ -69,14 +85,19 @@ from ._views import (
     TicketDetail,
 )
 from ._volumetry import OperationStats, Volumetry
+from ._work_queue import DUE_SOON, QueueItem, QueuePage, QueueQuery, SavTicket, WorkQueueService
 
 __all__ = [
     "ADMINISTRATOR",
+    "AFTER_SALES",
+    "AGENT_ROLES",
     "ATTACHMENT_TYPES",
+    "DEFAULT_PREVIEW_DAYS",
     "DELIVERY_WINDOW",
     "DOC_PACK",
     "DOC_PACK_NAME",
     "DOMAINS",
+    "DUE_SOON",
     "ESERVICES",
     "EVENT_KINDS",
     "FILE_TYPES",
@@ -90,26 +111,34 @@ __all__ = [
     "RATE_LIMIT_NEWS",
     "READ",
     "RETRY_DELAYS",
+    "SUPPORT_STATUSES",
     "USER",
     "WEB_SERVICES_ONLY_OFFERS",
     "WRITE",
     "AccessService",
     "AccountService",
     "AdminService",
+    "Announcement",
     "AppointmentService",
     "AttachmentIn",
     "AuditTrail",
     "Caller",
     "CapacityService",
+    "CatalogueOrigin",
     "CatalogueService",
     "CertificateRenewal",
     "CertificateWatch",
+    "ContractFiles",
+    "DeclaredField",
     "DeliveryRun",
     "DepositReceipt",
     "DepositRequest",
     "Durability",
+    "ErrorCount",
     "EventPage",
     "EventService",
+    "FormPreview",
+    "FormPreviewService",
     "FormSchema",
     "FormVersionView",
     "FormView",
@@ -117,6 +146,7 @@ __all__ = [
     "GtrView",
     "HealthService",
     "HistoryQuery",
+    "InboxItem",
     "Letter",
     "Lifecycle",
     "LineTestResult",
@@ -130,25 +160,36 @@ __all__ = [
     "NoticeMailer",
     "NotificationService",
     "OperationStats",
+    "OperatorFilesService",
+    "OperatorPreview",
     "PortalService",
     "PortalUser",
     "ProviderAgent",
     "Publication",
+    "QueueItem",
+    "QueuePage",
+    "QueueQuery",
     "RateLimitService",
     "Readiness",
+    "ReceivedFile",
     "Renewal",
     "SavService",
+    "SavTicket",
     "SearchQuery",
     "Sender",
     "SignalisationService",
     "StateView",
     "SubscriptionService",
+    "SupportDesk",
+    "SupportThread",
     "TicketDetail",
     "UploadedFile",
     "Volumetry",
     "WebSession",
+    "WorkQueueService",
     "audit",
     "backup_store",
+    "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
     "doc_pack_files",
@@ -156,6 +197,7 @@ __all__ = [
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",
+    "publish_catalogue_in",
     "readable_value",
     "restore_store",
     "retry_delay",

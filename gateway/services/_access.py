@@ -47,8 +47,7 @@ class AccessService:
             channel="WS",
             author=f"{operator.code}/ws",
             # A terminated subscription closes e-SAV intégré on its effective day, by the clock (issue 10).
-            esav_integre=operator.esav_integre
-            and not access_closed(operator.esav_ends_on, to_paris(now).date()),
+            esav_integre=operator.esav_integre and not access_closed(operator.esav_ends_on, to_paris(now).date()),
         )
 
     def require_ws_domain(self, caller: Caller, domain: str) -> None:

@@ -7,7 +7,13 @@ import io
 import zipfile
 from pathlib import Path
 
-from gateway._resources import shipped_catalogue, shipped_mockups, shipped_test_sets, shipped_wsdl
+from gateway._resources import (
+    shipped_catalogue,
+    shipped_integrators,
+    shipped_mockups,
+    shipped_test_sets,
+    shipped_wsdl,
+)
 
 __all__ = ["DOC_PACK", "doc_pack_files", "doc_pack_zip"]
 
@@ -22,6 +28,11 @@ DOC_PACK = {
     "nomenclature": ("Nomenclature (listes de codes)", shipped_catalogue() / "nomenclature", ("*.xml", "*.xsd")),
     "maquettes": ("Maquettes HTML des formulaires", shipped_mockups(), ("*.html", "*/*.html")),
     "jeu-de-tests": ("Jeu de tests des opérateurs", shipped_test_sets(), ("*.toml", "**/*.xml", "**/*.toml")),
+    "integrateurs": (
+        "Kit de l'intégrateur : exemples d'échanges, collection Postman, mise en place du certificat",
+        shipped_integrators(),
+        ("README.md", "samples/*/*/*.xml", "postman/*.json"),
+    ),
 }
 
 

@@ -23,18 +23,25 @@ from ._exploitation import CertificateWatch, MaintenanceService, RateLimitServic
 from ._health import HealthService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
-from ._live_catalogue import LiveCatalogue
+from ._live_catalogue import CatalogueOrigin, LiveCatalogue
 from ._mail import MailService
 from ._network_events import NetworkEventService
 from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
+from ._operator_files import OperatorFilesService
 from ._portal import PortalService
+from ._preview import FormPreviewService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SupportDesk
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
+from ._work_queue import WorkQueueService
 
-__all__ = ["Gateway"]
+__all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
+
+#: Folder of the data directory where published catalogues are unpacked (one folder per publication).
+PUBLISHED_CATALOGUES_DIR = "published-catalogues"
 
 
 class Gateway:
@@ -43,7 +50,7 @@ class Gateway:
     def __init__(
         self,
         store: Store,
-        catalogue: Catalogue,
+        catalogue: Catalogue | LiveCatalogue,
         clock: Clock | None = None,
         *,
         catalogue_root: Path | None = None,
@@ -52,7 +59,11 @@ class Gateway:
         self.store = store
         # Answer only after a durable commit: every door (SOAP, portal, CLI, integration) goes through it.
         self.durable = Durability(store)
-        live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        live = (
+            catalogue
+            if isinstance(catalogue, LiveCatalogue)
+            else LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        )
         # Services hold the live catalogue, so a publication reaches them all at once.
         self.live_catalogue = live
         self.catalogue = cast(Catalogue, live)
@@ -64,9 +75,13 @@ class Gateway:
         self.mail = MailService(store, self.clock)
         self.notices = NoticeMailer(store, self.clock, self.mail)
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
+        self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
+        self.support = SupportDesk(store, self.clock, self.portal)  # e-soutien: requests, answers, inbox
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
         # e-SAV Test and appointments (issue 5); the network elements are simulated by default.
@@ -88,22 +103,37 @@ class Gateway:
         self.notifications = NotificationService(store, self.clock)
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
         self.audit_trail = AuditTrail(store)  # esav audit
+        # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
+        self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 
     @classmethod
     def open(
         cls,
-        database: Path,
+        database: Path | str,
         *,
         catalogue_dir: Path | None = None,
         clock: Clock | None = None,
         network: NetworkElements | None = None,
     ) -> Gateway:
+        """The gateway on ``database``, serving the last published catalogue (the folder
+        ``catalogue_dir`` as it is only when nothing was ever published: see ``LiveCatalogue``)."""
         root = catalogue_dir or default_catalogue_root()
-        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root, network=network)
+        store = Store(database)
+        try:
+            # Publications are unpacked beside the database (":memory:": in the working folder).
+            live = LiveCatalogue.open(root, store, Path(database).parent / PUBLISHED_CATALOGUES_DIR)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, live, clock, network=network)
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""
         return self.live_catalogue.refresh()
+
+    def catalogue_origin(self) -> CatalogueOrigin:
+        """The publication served, and whether the catalogue folder has changes not published."""
+        return self.live_catalogue.origin()
 
     def close(self) -> None:
         self.store.close()

@@ -21,8 +21,10 @@ from ._mail import (
 )
 from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
+from ._preview import CachedPreview, StoredDeposit
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -35,6 +37,8 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._support import SupportCase, SupportFile, SupportMessage
+from ._work_queue import QueueFilter
 
 __all__ = [
     "MAIL_ABANDONED",
@@ -48,10 +52,12 @@ __all__ = [
     "AuditRecord",
     "BacklogRow",
     "BackupFile",
+    "CachedPreview",
     "CallAggregate",
     "CallKey",
     "CallStatsRow",
     "CapacityRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",
@@ -72,12 +78,17 @@ __all__ = [
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "QueueFilter",
     "RateLimitRecord",
     "RequestCount",
     "RobotTicket",
     "SessionRecord",
     "Store",
+    "StoredDeposit",
     "SubscriptionRecord",
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
     "SupportRecord",
     "TicketRecord",
     "TransitionRow",

@@ -10,6 +10,7 @@ T = TypeVar("T")
 
 __all__ = [
     "AttachmentRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "OperatorRecord",
@@ -120,3 +121,15 @@ class Page(Generic[T]):
     total: int
     number: int
     size: int
+
+
+@dataclass(frozen=True)
+class CataloguePublicationRecord:
+    """A catalogue publication and the files published (relative POSIX path → content); ``files`` is
+    empty for a publication recorded before the content was kept."""
+
+    id: int
+    published_at: datetime
+    author: str
+    fingerprint: str
+    files: dict[str, bytes]

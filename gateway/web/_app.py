@@ -132,13 +132,13 @@ class WebApp:
         self,
         gateway: Gateway,
         nav: Callable[[PortalUser | None], list[tuple[str, str]]],
-        staff_nav: list[tuple[str, str]] | None = None,
+        staff_nav: Callable[[ProviderAgent], list[tuple[str, str]]] | None = None,
     ) -> None:
         self.gateway = gateway
         self.templates = Templates()
         self._routes: list[Route] = []
         self._nav = nav
-        self._staff_nav = staff_nav or []
+        self._staff_nav = staff_nav or (lambda agent: [])
 
     def route(
         self,
@@ -164,7 +164,7 @@ class WebApp:
             new_cookie = session.session_id
         user = accounts.portal_user(session)
         agent = accounts.agent(session) if user is None else None
-        nav = self._staff_nav if agent is not None else self._nav(user)
+        nav = self._staff_nav(agent) if agent is not None else self._nav(user)
         context = Context(request, self.gateway, self.templates, session, user, new_cookie, nav, agent)
         try:
             response = self._dispatch(context)

@@ -20,7 +20,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 from gateway.errors import AuthenticationError, ConfigError, NotRecordedError
 from gateway.security.pki import load_certificates
-from gateway.server import PkiFiles, bounded_request_factory
+from gateway.server import PkiFiles, bounded_request_factory, limit_connection_times
 from gateway.services import Gateway
 
 from ._app import SIGN_IN_PATH
@@ -180,7 +180,8 @@ def build_web_site(gateway: Gateway, settings: Settings) -> Site:
     site = _Quiet(PortalResource(gateway))
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
-    return site
+    timeouts = gateway.volumetry.record_request_timeout
+    return limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("portal"))
 
 
 @dataclass
