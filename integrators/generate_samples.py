@@ -395,7 +395,9 @@ def demo_gateway(folder: Path) -> Iterator[tuple[requests.Session, str, Gateway,
     if not started.wait(30):
         raise RuntimeError("the Twisted reactor did not start")
     clock = FixedClock(NOW)
-    settings = Settings(data_dir=folder, port=0, catalogue_dir=REPO / "catalogue", sweep_interval_s=3600)
+    settings = Settings(
+        data_dir=folder, port=0, metrics_port=0, catalogue_dir=REPO / "catalogue", sweep_interval_s=3600
+    )
     gateway = Gateway.open(settings.database, catalogue_dir=REPO / "catalogue", clock=clock)
     build_demo(gateway, folder / "pki")
     running = blockingCallFromThread(reactor, start, gateway, settings, PkiFiles.in_dir(folder / "pki"), reactor)
