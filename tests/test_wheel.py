@@ -3,6 +3,7 @@ checkout, it serves the demo, the integration platform and replays the test set 
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from lxml import etree
 from support import REPO
 from test_durability import clean_env, client_for, free_port, wait_until_serving
@@ -84,7 +86,7 @@ def test_installed_package_ships_its_data(installed: tuple[Path, str], tmp_path:
 
 def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[Path, str], tmp_path: Path) -> None:
     """``esav serve --demo`` of the installed wheel, run from an empty folder, takes a zeep deposit made
-    with the example form its banner names."""
+    with the example form its banner names, and answers ready on the operations port it names."""
     bin_dir, _ = installed
     port = free_port()
     log = tmp_path / "serve.log"
@@ -105,6 +107,11 @@ def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[
             formulaire={"code": "SIG_CUIVRE", "version": "1.0", "_value_1": form},
         )  # fmt: skip
         assert answer.referenceSignalisation.startswith("SIG") and answer.etat == "EN_DEPOT"
+        operations = re.search(r"Exploitation \(boucle locale\) : (http://127\.0\.0\.1:\d+)/metrics", banner)
+        assert operations is not None, banner
+        ready = requests.get(operations.group(1) + "/health/ready", timeout=10)
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        assert "esav_requests_total" in requests.get(operations.group(1) + "/metrics", timeout=10).text
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
