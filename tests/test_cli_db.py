@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -68,7 +69,7 @@ def test_backup_does_not_wait_for_a_writer_and_restore_waits_for_the_services_to
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A write transaction in progress neither blocks the backup nor enters it; a restore is refused while
-    another process has the database open, then replaces it and keeps the old one aside."""
+    another process has the database open, then replaces it, keeps the old one aside and is audited."""
     database = data / "esav.db"
     writer = sqlite3.connect(database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
@@ -90,6 +91,11 @@ def test_backup_does_not_wait_for_a_writer_and_restore_waits_for_the_services_to
     with closing(sqlite3.connect(aside)) as old, closing(sqlite3.connect(database)) as new:
         assert old.execute("SELECT name FROM operators WHERE code = 'OPE001'").fetchone()[0] == "pas encore validé"
         assert new.execute("SELECT name FROM operators WHERE code = 'OPE001'").fetchone()[0] != "pas encore validé"
+        (action, target, details) = new.execute(
+            "SELECT action, target, details FROM audit ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert (action, target) == ("stockage.restauration", "esav.db")
+    assert json.loads(details)["ancienne_base"] == str(aside)
 
 
 def test_restore_is_refused_while_a_server_holds_the_database(

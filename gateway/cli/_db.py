@@ -8,7 +8,7 @@ import click
 
 from gateway.services import backup_store, restore_store
 
-from ._common import data_option, esav_errors, require_store, settings_from
+from ._common import data_option, echo, esav_errors, provider_author, require_store, settings_from
 
 __all__ = ["db"]
 
@@ -27,7 +27,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     backup = backup_store(settings.database, target)
-    click.echo(
+    echo(
         f"Sauvegarde de {settings.database} : {backup.path} ({backup.size} octets, migration {backup.schema_version})."
     )
 
@@ -39,7 +39,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Remplacer la base par la sauvegarde BACKUP (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = settings_from(config_file, data_dir)
-    restored, aside = restore_store(backup, settings.database)
-    click.echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
+    restored, aside = restore_store(backup, settings.database, actor=provider_author())
+    echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
     if aside is not None:
-        click.echo(f"  Ancienne base gardée : {aside}")
+        echo(f"  Ancienne base gardée : {aside}")

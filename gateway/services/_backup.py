@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from gateway.domain.clock import Clock, SystemClock
 from gateway.store import BackupFile, Store, backup_database, restore_database
+
+from ._exploitation import audit
 
 __all__ = ["backup_store", "restore_store"]
 
@@ -23,10 +26,22 @@ def backup_store(database: Path, target: Path) -> BackupFile:
     return backup
 
 
-def restore_store(backup: Path, database: Path) -> tuple[BackupFile, Path | None]:
-    """Put ``backup`` in place of ``database`` and apply the migrations it lacks; returns the restored
-    database and where the replaced one was kept (None if there was none)."""
+def restore_store(
+    backup: Path, database: Path, *, actor: str, clock: Clock | None = None
+) -> tuple[BackupFile, Path | None]:
+    """Put ``backup`` in place of ``database``, apply the migrations it lacks and audit the restore in it
+    (``stockage.restauration``, by ``actor``); returns the restored database and where the replaced one
+    was kept (None if there was none)."""
     restored, aside = restore_database(backup, database)
-    Store(database).close()  # opening the store applies the missing migrations
+    store = Store(database)  # opening the store applies the missing migrations
+    try:
+        with store.write() as db:
+            audit(
+                store, db, at=(clock or SystemClock()).now(), actor=actor, action="stockage.restauration",
+                target=database.name, sauvegarde=str(backup), ancienne_base=None if aside is None else str(aside),
+                migration_de_la_sauvegarde=restored.schema_version,
+            )  # fmt: skip
+    finally:
+        store.close()
     log.info("restored %s from %s (replaced database kept as %s)", database, backup, aside)
     return restored, aside
