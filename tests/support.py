@@ -75,7 +75,7 @@ def make_session_pki(directory: Path) -> SessionPki:
     for code, name in (("OPE001", "Opérateur Alpha"), ("OPE002", "Opérateur Beta"), ("OPE003", "Opérateur Gamma")):
         issued = pki_mod.issue_client_certificate(ca, code, name, now=PKI_EPOCH, valid_days=3650)
         pki_mod.write_pem_files(issued, directory / f"{code}.pem", directory / f"{code}.key")
-    # The provider's client certificate for pushing notifications (issue 9), as the demo issues it.
+    # The provider's client certificate for pushing notifications, as the demo issues it.
     notifier = pki_mod.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur", now=PKI_EPOCH)
     pki_mod.write_pem_files(notifier, directory / "notifier.pem", directory / "notifier.key")
     other_ca = pki_mod.create_ca("AC étrangère", now=PKI_EPOCH)
@@ -210,7 +210,7 @@ def start_gateway(
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
-    if web:  # the portal (issue 10) on its own OS-chosen port
+    if web:  # the portal on its own OS-chosen port
         from gateway.web import start_web
 
         web_settings = dataclasses.replace(settings, web_port=0)

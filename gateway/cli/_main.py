@@ -50,7 +50,7 @@ cli.add_command(notifications)
 operators.add_command(operators_validate)
 cli.add_command(integration)
 cli.add_command(testset)
-# Running the service (issue 8).
+# Running the service.
 for command in (maintenance, quota, stats, audit):
     cli.add_command(command)
 certs.add_command(certs_expiring)
@@ -58,7 +58,7 @@ certs.add_command(certs_renew)
 cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
-cli.add_command(portail)  # the operators' portal (issue 10)
+cli.add_command(portail)  # the operators' portal
 cli.add_command(db)  # backup and restore of the store
 portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
 

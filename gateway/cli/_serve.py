@@ -149,7 +149,7 @@ def serve(
             operations_port = running.operations.metrics_port_number if running.operations else None
             if operations_port is not None:
                 echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
-        if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
+        if worker_index in (None, 0):  # the portal: one process serves it, on its own port
             from gateway.web import start_web
 
             portal = start_web(gateway, settings, pki)

@@ -1,4 +1,4 @@
-"""What the server adds to run the service for real (issue 8): maintenance and rate-limit guards,
+"""What the server adds to run the service for real: maintenance and rate-limit guards,
 volumetry and call logs as call observers, the periodic flush and certificate check, the operations
 port (``/metrics``, ``/health/live``, ``/health/ready``).
 

@@ -120,7 +120,7 @@ class SignalisationService:
                 valeur=request.identifiant_prestation,
             )
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
-        if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
+        if ready_on is not None:  # a new offer's month of set-up (operators' portal)
             raise NotEntitledError(
                 f"Offre {quote(request.code_offre)} en cours de mise en place pour {caller.operator_code} : ses "
                 f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
