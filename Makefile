@@ -1,7 +1,8 @@
 # Two commands on a fresh machine (see README):
 #   make demo   installs the gateway in .venv and serves the demo on https://localhost:8443
 #   make test   installs the gateway, its test tools and the interoperability clients and browser
-#               (when the machine allows: missing ones make their tests skip) and runs the whole suite
+#               (when the machine allows: missing ones make their tests skip), checks lint, format and
+#               types, and runs the whole suite
 PYTHON ?= python3.11
 VENV   ?= .venv
 DATA   ?= var/demo
@@ -30,7 +31,8 @@ toolchains:
 	@bash tests/interop/install-toolchains.sh
 	@bash tests/web/install-browser.sh
 
-test: $(VENV)/.installed toolchains
+# Lint, format and types first (seconds), then every test.
+test: $(VENV)/.installed toolchains lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
@@ -38,7 +40,8 @@ test-fast: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m unit $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check gateway tests
+	$(VENV)/bin/ruff check gateway tests bench
+	$(VENV)/bin/ruff format --check gateway tests bench
 	$(VENV)/bin/mypy
 
 clean:

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoadSpec", "http_request", "run"]
+__all__ = ["LoadSpec", "body_of", "http_request", "run"]
 
 _MAX_ERROR_SAMPLES = 3
 
@@ -83,7 +83,11 @@ def _connect(spec: LoadSpec, context: ssl.SSLContext) -> ssl.SSLSocket:
 
 
 def _response_length(buffer: bytearray) -> tuple[int, int] | None:
-    """(status, total length) once the head is in, else None; total -1 if no Content-Length."""
+    """(status, total length) once the length is known, else None; total -1 if the answer has no length.
+
+    With ``Content-Length`` the length is known from the head; with ``Transfer-Encoding: chunked``
+    (the JDK's HTTP server under JAX-WS streams its answers so) only once the last chunk is in.
+    """
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
         return None
@@ -91,10 +95,45 @@ def _response_length(buffer: bytearray) -> tuple[int, int] | None:
     status = int(head[9:12])
     at = head.find(b"\r\ncontent-length:")
     if at < 0:
+        if b"\r\ntransfer-encoding: chunked" in head:
+            total = _chunked_end(buffer, end + 4)
+            return None if total is None else (status, total)
         return status, -1
     stop = head.find(b"\r\n", at + 2)
     length = int(head[at + 17 : stop if stop > 0 else len(head)])
     return status, end + 4 + length
+
+
+def _chunked_end(buffer: bytearray, start: int) -> int | None:
+    """The end of a chunked body that begins at ``start``, once its last chunk (and trailer) is in."""
+    position = start
+    while True:
+        line_end = buffer.find(b"\r\n", position)
+        if line_end < 0:
+            return None
+        size = int(bytes(buffer[position:line_end]).split(b";", 1)[0], 16)
+        if size == 0:
+            trailer_end = buffer.find(b"\r\n\r\n", line_end)  # an empty line ends the (usually empty) trailer
+            return None if trailer_end < 0 else trailer_end + 4
+        position = line_end + 2 + size + 2
+        if position > len(buffer):
+            return None
+
+
+def body_of(answer: bytes) -> bytes:
+    """The body of a complete answer, its chunks joined if it was chunked."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if b"\r\ntransfer-encoding: chunked" not in head.lower():
+        return body
+    parts: list[bytes] = []
+    position = 0
+    while True:
+        line_end = body.find(b"\r\n", position)
+        size = int(body[position:line_end].split(b";", 1)[0], 16)
+        if size == 0:
+            return b"".join(parts)
+        parts.append(body[line_end + 2 : line_end + 2 + size])
+        position = line_end + 2 + size + 2
 
 
 def _sample(answer: bytearray) -> str:
@@ -180,7 +219,12 @@ def run(spec: LoadSpec) -> dict[str, Any]:
             done = parsed is not None and parsed[1] >= 0 and len(conn.buffer) >= parsed[1]
             if done or closed:
                 latency = (time.perf_counter() - conn.sent_at) * 1000
-                ok = done and parsed is not None and parsed[0] == 200 and marker in conn.buffer
+                ok = (
+                    done
+                    and parsed is not None
+                    and parsed[0] == 200
+                    and (marker in conn.buffer or marker in body_of(bytes(conn.buffer)))
+                )
                 if ok:
                     latencies.append(latency)
                 elif conn.busy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["http_table", "scale_table"]
+__all__ = ["http_table", "paired_table", "scale_table"]
 
 
 def _f(value: Any, digits: int = 1) -> str:
@@ -102,4 +102,73 @@ def scale_table(result: dict[str, Any]) -> str:
         lines.append(f"  {q['query']}:")
         for sql, plan in q["plan"].items():
             lines.append(f"    {sql.split(' WHERE ')[0]} …: {'; '.join(plan)}")
+    return "\n".join(lines)
+
+
+def paired_table(result: dict[str, Any]) -> str:
+    """Per concurrency: each pair's deposits/s, p99 and server CPU per request, then the medians."""
+    env = result["environment"]
+    lines = [
+        f"esav bench --peer — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
+        f"peer: {env['peer']}, {env['peer_threads']} threads; gateway workers: {env['workers'] or 'default'}",
+        f"load average at start {env['load_average_at_start']}, at end {env['load_average_at_end']}",
+    ]
+    for side, slices in result["warmup"].items():
+        lines.append(
+            f"{side} warm-up: {len(slices)} slice(s) of {_f(slices[0]['seconds'])} s, CPU ms/req "
+            + " → ".join(_f(s["cpu_ms_per_request"], 2) for s in slices)
+        )
+    header = ["pair", "peer dep/s", "gw dep/s", "gw/peer", "echo req/s", "peer p99", "gw p99", "echo p99"]
+    header += ["peer CPU ms", "gw CPU ms", "echo CPU ms"]
+    for summary in result["summary"]:
+        concurrency = summary["concurrency"]
+        rows = []
+        for row in (r for r in result["pairs"] if r["concurrency"] == concurrency):
+            peer, gateway, echo = row["peer"], row["gateway"], row["echo"]
+            rows.append(
+                [
+                    str(row["pair"]),
+                    _f(peer["rps"], 0),
+                    _f(gateway["rps"], 0),
+                    _f(row["gateway_vs_peer"]["rps"], 2),
+                    _f(echo["rps"], 0),
+                    _f(peer["p99_ms"], 1),
+                    _f(gateway["p99_ms"], 1),
+                    _f(echo["p99_ms"], 1),
+                    _f(peer["server_cpu_ms_per_request"], 2),
+                    _f(gateway["server_cpu_ms_per_request"], 2),
+                    _f(echo["server_cpu_ms_per_request"], 2),
+                ]
+            )
+        ratio = summary["gateway_vs_peer_rps"]
+        lines += [
+            "",
+            f"deposits at concurrency {concurrency} (p99 in ms; server CPU per request):",
+            *_table(header, rows),
+        ]
+        lines.append(
+            f"gateway / peer deposits/s: median {_f(ratio['median'], 2)} over {summary['pairs']} pair(s) "
+            f"(min {_f(ratio['min'], 2)}, max {_f(ratio['max'], 2)}); "
+            f"p99 ×peer {_f(summary['gateway_vs_peer_p99_median'], 2)}, "
+            f"CPU per deposit ×peer {_f(summary['gateway_vs_peer_cpu_median'], 2)}"
+        )
+        for side in ("peer", "gateway", "echo"):
+            s = summary[side]
+            lines.append(
+                f"  {side:8} median {_f(s['rps_median'], 0)} req/s, p50 {_f(s['p50_ms_median'], 1)} ms, "
+                f"p99 {_f(s['p99_ms_median'], 1)} ms (worst {_f(s['p99_ms_max'], 1)}), "
+                f"CPU {_f(s['cpu_ms_per_request_median'], 2)} ms/req, {_f(s['cores_busy_median'], 2)} cores, "
+                f"{s['errors']} errors"
+            )
+    memory = result["memory"]
+    lines += [
+        "",
+        "server memory (peak RSS, MB): "
+        + ", ".join(
+            f"{side} {_f(memory[side]['peak_rss_mb'])} ({memory[side]['processes']} process(es))"
+            for side in ("peer", "gateway", "echo")
+        ),
+    ]
+    if result["notes"]:
+        lines += ["", "notes:", *(f"  - {note}" for note in result["notes"])]
     return "\n".join(lines)

@@ -7,9 +7,10 @@ variables (``ESAV_PORT=9443``). A bad value raises ``ConfigError`` naming the ke
 from __future__ import annotations
 
 import configparser
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,16 @@ from typing import Any
 from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion, check_registry, parse_versions
 from gateway.errors import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "load_settings", "numeric_ranges"]
+
+
+def _between(low: float, high: float) -> dict[str, tuple[float, float]]:
+    """Field metadata: the inclusive range a numeric setting accepts (checked by ``validate``)."""
+    return {"range": (low, high)}
+
+
+#: Numeric settings that may also be left empty (None).
+_OPTIONAL = frozenset({"metrics_port"})
 
 
 @dataclass(frozen=True)
@@ -28,36 +38,46 @@ class Settings:
     data_dir: Path = Path("var/demo")
     #: Address the web services listen on (loopback by default; set 0.0.0.0 to expose).
     host: str = "127.0.0.1"
-    #: Port of the web services (mutual TLS). 0 lets the OS choose.
-    port: int = 8443
+    #: Port of the web services (mutual TLS). 0 lets the OS choose. Range 0 to 65535.
+    port: int = field(default=8443, metadata=_between(0, 65535))
     #: Port of the operators' portal (Espace Opérateurs, HTTPS without client certificate). 0 lets the OS choose.
-    web_port: int = 8444
-    #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core.
-    workers: int = 1
+    #: Range 0 to 65535.
+    web_port: int = field(default=8444, metadata=_between(0, 65535))
+    #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core. Range 0 to 64.
+    workers: int = field(default=1, metadata=_between(0, 64))
     #: Commit the writes of one reactor tick together, answering only after the commit (DESIGN.md).
     group_commit: bool = True
     #: Name the server certificate is issued for, and that WSDLs and the README show.
     public_host: str = "localhost"
     #: The form catalogue folder (manifest, forms, nomenclature).
     catalogue_dir: Path | None = None
-    #: Largest request body accepted, in bytes; larger is refused with REQUETE_INVALIDE.
-    max_body_bytes: int = 8 * 1024 * 1024
-    #: Deepest XML nesting accepted in a request.
-    max_xml_depth: int = 64
+    #: Largest request body accepted, in bytes; larger is refused with REQUETE_INVALIDE. Range 4096 to 1 GiB.
+    max_body_bytes: int = field(default=8 * 1024 * 1024, metadata=_between(4096, 1024**3))
+    #: Deepest XML nesting accepted in a request. Range 8 to 1000.
+    max_xml_depth: int = field(default=64, metadata=_between(8, 1000))
+    #: Seconds a client may take to send one whole request (request line, headers and body), counted
+    #: from its first byte; past it the connection is closed (``408``) and counted in ``/metrics``
+    #: (``esav_request_timeouts_total``). Both the web services and the portal. Range 0.1 to 3600.
+    request_timeout_s: float = field(default=30.0, metadata=_between(0.1, 3600))
+    #: Seconds a keep-alive connection may stay idle between two requests before it is closed.
+    #: Range 1 to 86400.
+    idle_timeout_s: float = field(default=120.0, metadata=_between(1, 86400))
     #: Seconds between two runs of the automatic transitions (72 h validation, 30-day freeze).
-    sweep_interval_s: float = 60.0
-    #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``).
-    catalogue_poll_s: float = 1.0
-    #: Seconds a remote line test takes on the embedded network-element simulator.
-    line_test_delay_s: float = 20.0
-    #: Seconds between two looks for the results of the line tests still running.
-    line_test_poll_s: float = 1.0
+    #: Range 0.01 to 86400.
+    sweep_interval_s: float = field(default=60.0, metadata=_between(0.01, 86400))
+    #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``). Range 0.01 to 3600.
+    catalogue_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
+    #: Seconds a remote line test takes on the embedded network-element simulator. Range 0 to 3600.
+    line_test_delay_s: float = field(default=20.0, metadata=_between(0, 3600))
+    #: Seconds between two looks for the results of the line tests still running. Range 0.01 to 3600.
+    line_test_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Notifications (ESAV-WS §12): seconds between two looks for events to push to operators' endpoints.
-    notification_poll_s: float = 1.0
-    #: Seconds allowed for one push (connect, TLS, answer) before it counts as failed.
-    notification_timeout_s: float = 10.0
-    #: Pushes in flight at once (one per operator at most): threads of the delivery pool.
-    notification_workers: int = 4
+    #: Range 0.01 to 3600.
+    notification_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
+    #: Seconds allowed for one push (connect, TLS, answer) before it counts as failed. Range 0.1 to 600.
+    notification_timeout_s: float = field(default=10.0, metadata=_between(0.1, 600))
+    #: Pushes in flight at once (one per operator at most): threads of the delivery pool. Range 1 to 64.
+    notification_workers: int = field(default=4, metadata=_between(1, 64))
     #: The provider's client certificate and key (PEM) presented to operators' endpoints;
     #: default ``{data_dir}/pki/notifier.pem`` and ``.key`` (the demo issues them).
     notification_cert: Path | None = None
@@ -69,26 +89,29 @@ class Settings:
     #: (last day served) falls one to six months after the new one's production (``gateway.domain.versions``).
     versions: tuple[ApiVersion, ...] = DEFAULT_VERSIONS
     #: Integration platform only: seconds between two steps of the scenario robot (``esav integration serve``).
-    robot_step_s: float = 1.0
+    #: Range 0.01 to 3600.
+    robot_step_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Production: the integration platform's public key (PEM) that signs the attestations
     #: ``esav operators validate --attestation FILE`` imports.
     integration_platform_key: Path | None = None
     #: Nightly maintenance (ESAV-WS §8): start, Paris local time (``HH:MM``), and length in minutes
-    #: (0: no nightly window). Every operation then answers MAINTENANCE.
+    #: (0: no nightly window; range 0 to 240). Every operation then answers MAINTENANCE.
     maintenance_start: time = time(4, 0)
-    maintenance_minutes: int = 15
+    maintenance_minutes: int = field(default=15, metadata=_between(0, 240))
     #: Seconds between two flushes of the in-memory volumetry (call counts, faults, latencies) to the store.
-    volumetry_flush_s: float = 1.0
-    #: Port of the Prometheus ``/metrics`` endpoint: plain HTTP on 127.0.0.1 only, never the operators'
-    #: TLS port. Empty (the default): not served; 0: chosen by the system.
-    metrics_port: int | None = None
+    #: Range 0.01 to 3600.
+    volumetry_flush_s: float = field(default=1.0, metadata=_between(0.01, 3600))
+    #: The operations port: ``/metrics`` (Prometheus), ``/health/live`` and ``/health/ready``, plain HTTP on
+    #: 127.0.0.1 only, never the operators' TLS port. 9464 by default; 0: chosen by the system (tests);
+    #: empty (``metrics_port =``, ``ESAV_METRICS_PORT=``): not served. Range 0 to 65535.
+    metrics_port: int | None = field(default=9464, metadata=_between(0, 65535))
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the
     #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav mail outbox``).
     mail_relay_host: str = ""
-    #: The relay's port: 587 (submission, with STARTTLS) by default; 25 for a relay on localhost.
-    mail_relay_port: int = 587
+    #: The relay's port: 587 (submission, with STARTTLS) by default; 25 for a relay on localhost. Range 1 to 65535.
+    mail_relay_port: int = field(default=587, metadata=_between(1, 65535))
     #: Upgrade the connection with STARTTLS before anything else (refused if the relay does not offer
     #: it); turn off only for a relay on the loopback interface.
     mail_starttls: bool = True
@@ -100,9 +123,10 @@ class Settings:
     mail_password: str = ""
     #: The sender of every message (``From``, and the envelope sender).
     mail_from: str = "e-SAV <esav@localhost>"
-    #: Seconds between two looks for messages to send, and allowed for one exchange with the relay.
-    mail_poll_s: float = 5.0
-    mail_timeout_s: float = 30.0
+    #: Seconds between two looks for messages to send (range 0.01 to 3600), and allowed for one
+    #: exchange with the relay (range 0.1 to 600).
+    mail_poll_s: float = field(default=5.0, metadata=_between(0.01, 3600))
+    mail_timeout_s: float = field(default=30.0, metadata=_between(0.1, 600))
 
     @property
     def database(self) -> Path:
@@ -113,32 +137,14 @@ class Settings:
         return self.data_dir / "pki"
 
     def validate(self) -> Settings:
-        if not 0 <= self.workers <= 64:
-            raise ConfigError(f"workers : {self.workers} hors de 0 à 64 (0 : un par cœur).")
-        if not 0 <= self.port <= 65535:
-            raise ConfigError(f"port : {self.port} n'est pas un port TCP (0 à 65535).")
-        if not 0 <= self.web_port <= 65535:
-            raise ConfigError(f"web_port : {self.web_port} n'est pas un port TCP (0 à 65535).")
-        if self.max_body_bytes < 4096:
-            raise ConfigError(f"max_body_bytes : {self.max_body_bytes} est trop petit (au moins 4096).")
-        if not 8 <= self.max_xml_depth <= 1000:
-            raise ConfigError(f"max_xml_depth : {self.max_xml_depth} hors de 8 à 1000.")
-        if self.catalogue_poll_s <= 0:
-            raise ConfigError("catalogue_poll_s : doit être positif.")
-        if self.sweep_interval_s <= 0:
-            raise ConfigError("sweep_interval_s : doit être positif.")
-        if self.line_test_poll_s <= 0:
-            raise ConfigError("line_test_poll_s : doit être positif.")
-        if self.line_test_delay_s < 0:
-            raise ConfigError("line_test_delay_s : ne peut être négatif.")
-        if self.notification_poll_s <= 0 or self.notification_timeout_s <= 0:
-            raise ConfigError("notification_poll_s, notification_timeout_s : doivent être positifs.")
-        if not 1 <= self.notification_workers <= 64:
-            raise ConfigError(f"notification_workers : {self.notification_workers} hors de 1 à 64.")
+        """Check every setting; a ConfigError names the first bad key and what it accepts."""
+        for name, (low, high) in numeric_ranges().items():
+            value = getattr(self, name)
+            if value is None and name in _OPTIONAL:
+                continue
+            _check_range(name, value, low, high)
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
             raise ConfigError(f"catalogue_dir : {self.catalogue_dir} n'est pas un dossier.")
-        if self.robot_step_s <= 0:
-            raise ConfigError("robot_step_s : doit être positif.")
         if self.integration_platform_key is not None and not self.integration_platform_key.is_file():
             raise ConfigError(f"integration_platform_key : {self.integration_platform_key} n'existe pas.")
         for path in self.recognised_cas:
@@ -148,12 +154,6 @@ class Settings:
             check_registry(self.versions)
         except ValueError as exc:
             raise ConfigError(f"versions : {exc}") from None
-        if not 0 <= self.maintenance_minutes <= 240:
-            raise ConfigError(f"maintenance_minutes : {self.maintenance_minutes} hors de 0 à 240.")
-        if self.volumetry_flush_s <= 0:
-            raise ConfigError("volumetry_flush_s : doit être positif.")
-        if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
-            raise ConfigError(f"metrics_port : {self.metrics_port} n'est pas un port TCP (0 à 65535).")
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"log_format : {self.log_format!r} n'est ni « text » ni « json ».")
         _validate_mail(self)
@@ -161,17 +161,32 @@ class Settings:
 
 
 def _validate_mail(settings: Settings) -> None:
-    """The mail settings (``mail_*``)."""
-    if not 1 <= settings.mail_relay_port <= 65535:
-        raise ConfigError(f"mail_relay_port : {settings.mail_relay_port} n'est pas un port TCP (1 à 65535).")
-    if settings.mail_poll_s <= 0 or settings.mail_timeout_s <= 0:
-        raise ConfigError("mail_poll_s, mail_timeout_s : doivent être positifs.")
+    """The mail settings (``mail_*``) other than numbers (their ranges are checked with the others)."""
     if settings.mail_ca is not None and not settings.mail_ca.is_file():
         raise ConfigError(f"mail_ca : {settings.mail_ca} n'existe pas.")
     if "@" not in settings.mail_from or any(c in settings.mail_from for c in "\r\n"):
         raise ConfigError(f"mail_from : {settings.mail_from!r} n'est pas une adresse (« e-SAV <esav@exemple.fr> »).")
     if bool(settings.mail_username) != bool(settings.mail_password):
         raise ConfigError("mail_username, mail_password : donnez les deux, ou aucun.")
+
+
+def numeric_ranges() -> dict[str, tuple[float, float]]:
+    """Every numeric setting and its inclusive range ``(low, high)``."""
+    return {f.name: f.metadata["range"] for f in fields(Settings) if "range" in f.metadata}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _check_range(name: str, value: Any, low: float, high: float) -> None:
+    allowed = f"de {_number(low)} à {_number(high)}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} : {value!r} n'est pas un nombre (attendu : {allowed}).")
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} : {value} n'est pas un nombre fini (attendu : {allowed}).")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} : {_number(value)} hors de l'intervalle permis ({allowed}).")
 
 
 _CONVERTERS: dict[str, Any] = {
@@ -185,6 +200,8 @@ _CONVERTERS: dict[str, Any] = {
     "group_commit": lambda text: _boolean("group_commit", text),
     "max_body_bytes": int,
     "max_xml_depth": int,
+    "request_timeout_s": float,
+    "idle_timeout_s": float,
     "sweep_interval_s": float,
     "catalogue_poll_s": float,
     "line_test_delay_s": float,

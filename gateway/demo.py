@@ -284,4 +284,5 @@ DEMO_AGENTS = (("agent.sav", "Sophie Fournisseur (SAV)", "Fournisseur-SAV-2026!"
 def _build_demo_agents(gateway: Gateway) -> None:
     for login, name, password in DEMO_AGENTS:
         if gateway.store.agent_by_login(login) is None:
-            gateway.accounts.create_agent(login, name, password, author="démonstration")
+            # The demo's agent works the after-sales queue too (role SAV).
+            gateway.accounts.create_agent(login, name, password, author="démonstration", roles=frozenset({"SAV"}))

@@ -20,6 +20,7 @@ exit codes. Everything a caller needs to explain the error travels on the except
     │   ├── UnknownPrestationError    PRESTATION_INCONNUE
     │   ├── UnknownTicketError        SIGNALISATION_INCONNUE
     │   ├── TransitionForbiddenError  TRANSITION_INTERDITE
+    │   │   └── TicketChangedError    TRANSITION_INTERDITE (changed since the agent opened it)
     │   ├── DuplicateError            DOUBLON
     │   └── HistoryOutOfRangeError    HISTORIQUE_HORS_DELAI
     ├── AppointmentError
@@ -67,6 +68,7 @@ __all__ = [
     "SlotsUnavailableError",
     "StoreError",
     "TestUnavailableError",
+    "TicketChangedError",
     "TicketError",
     "TransitionForbiddenError",
     "UnknownCodeError",
@@ -208,6 +210,10 @@ class UnknownTicketError(TicketError):
 
 class TransitionForbiddenError(TicketError):
     code = "TRANSITION_INTERDITE"
+
+
+class TicketChangedError(TransitionForbiddenError):
+    """The ticket moved on (another agent, the operator, the system) since the page was opened."""
 
 
 class DuplicateError(TicketError):

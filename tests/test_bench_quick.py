@@ -13,7 +13,8 @@ from support import REPO, LiveGateway
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import _soap, fill, harness, loadgen, report
+from bench import _soap, fill, harness, loadgen, paired, peers, report
+from bench.peers import _jaxws
 from gateway.cli import main
 
 POINT_KEYS = {"operation", "concurrency", "requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms", "vs_echo"}
@@ -82,6 +83,54 @@ def test_http_harness_tiny_run_produces_every_figure() -> None:
         assert set(point["vs_echo"]) == {"rps", "p50_ms", "p95_ms", "p99_ms"}
     assert result["memory"]["gateway"]["hwm_mb_per_process"] and result["memory"]["echo"]["peak_rss_mb"] > 0
     assert "deposit" in report.http_table(result)
+
+
+def test_loadgen_reads_chunked_answers() -> None:
+    """A chunked answer (the JDK server under JAX-WS sends them) is complete only once its last chunk is in."""
+    answer = b"HTTP/1.1 200 OK\r\nTransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=1\r\n world\r\n0\r\n\r\n"
+    for cut in range(len(answer)):
+        assert loadgen._response_length(bytearray(answer[:cut])) is None
+    assert loadgen._response_length(bytearray(answer)) == (200, len(answer))
+    assert loadgen.body_of(answer) == b"hello world"
+    plain = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+    assert loadgen._response_length(bytearray(plain)) == (200, len(plain))
+    assert loadgen.body_of(plain) == b"abc"
+
+
+PAIRED_SIDE_KEYS = {"rps_median", "p50_ms_median", "p99_ms_median", "cpu_ms_per_request_median", "errors"}
+
+
+@pytest.mark.slow
+def test_paired_tiny_run_with_the_jaxws_peer_reports_every_key() -> None:
+    """The JAX-WS peer is compiled, started, measured beside the gateway and the echo; every key is reported."""
+    missing = peers.missing_toolchain()
+    if missing:
+        pytest.skip("the JAX-WS peer needs " + ", ".join(missing))
+    result = paired.run_paired(paired.tiny_paired_options())
+    assert {"environment", "pairs", "warmup", "summary", "memory", "notes"} <= result.keys()
+    assert [(r["pair"], r["concurrency"]) for r in result["pairs"]] == [(1, 2)]
+    row = result["pairs"][0]
+    for side in paired.SIDES:
+        assert row[side].keys() >= POINT_KEYS - {"vs_echo"} | {"server_cpu_ms_per_request"}
+        assert row[side]["requests"] > 0 and row[side]["errors"] == 0
+    assert set(row["gateway_vs_peer"]) == {"rps", "p50_ms", "p99_ms", "cpu_ms_per_request"}
+    (summary,) = result["summary"]
+    assert summary["concurrency"] == 2 and set(summary["gateway_vs_peer_rps"]) == {"per_pair", "median", "min", "max"}
+    for side in paired.SIDES:
+        assert summary[side].keys() >= PAIRED_SIDE_KEYS
+        assert result["memory"][side]["peak_rss_mb"] > 0
+    assert set(result["warmup"]) == set(paired.SIDES)
+    assert "gw/peer" in report.paired_table(result)
+
+
+def test_bench_peer_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the Java libraries, ``esav bench --peer jaxws`` stops and names the missing jars and packages."""
+    monkeypatch.setattr(_jaxws, "JAVA_LIBRARIES", tmp_path)
+    assert main(["bench", "--peer", "jaxws", "--quick"]) != 0
+    error = capsys.readouterr().err
+    assert "jaxws-rt.jar" in error and "libjaxws-java" in error and "libxerial-sqlite-jdbc-java" in error
 
 
 def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -> None:

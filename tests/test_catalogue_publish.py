@@ -3,20 +3,44 @@ catalogue that never replaces the one being served."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import zeep
 from lxml import etree
-from support import CATALOGUE, LiveGateway, SessionPki, deposit, fault_code, start_gateway
+from support import (
+    CATALOGUE,
+    DEFAULT_NOW,
+    REPO,
+    LiveGateway,
+    SessionPki,
+    deposit,
+    fault_code,
+    in_reactor,
+    reactor,
+    start_gateway,
+)
 from test_catalogue_tools import break_compile, edit
+from test_durability import clean_env, free_port, wait_until_serving
 
 from gateway.cli import main
+from gateway.config import Settings
+from gateway.domain.clock import FixedClock
+from gateway.errors import CatalogueError
+from gateway.server import PkiFiles, start
+from gateway.services import Gateway, catalogue_files, publish_catalogue_in
+from gateway.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -130,3 +154,112 @@ def test_broken_catalogue_is_refused_and_the_good_one_keeps_serving(capsys, monk
     assert xsd.encode("utf-8") == (CATALOGUE / "forms" / "SIG_FTTH" / "1.0.xsd").read_bytes()  # not the broken file
     assert deposit_from(CATALOGUE, live_copy, "FTTH_ACCES", "1.0").etat == "EN_DEPOT"
     assert deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.1").etat == "EN_DEPOT"
+
+
+def restarted(live: LiveGateway, folder: Path) -> LiveGateway:
+    """Stop ``live`` and start a new gateway on the same data, clock and catalogue folder (a restart)."""
+    live.stop()
+    settings = Settings(data_dir=live.data_dir, port=0, metrics_port=0, catalogue_dir=folder, sweep_interval_s=3600)
+    gateway = Gateway.open(settings.database, catalogue_dir=folder, clock=live.clock)
+    running = in_reactor(start, gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
+    return LiveGateway(running, live.clock, live.data_dir, live.pki)
+
+
+def test_restart_serves_the_published_catalogue_not_the_edited_folder(
+    capsys, monkeypatch, caplog, tmp_path, session_pki, served
+):
+    """An edit of the folder not published is not served after a restart, and start-up says the folder differs."""
+    live = start_gateway(tmp_path / "data", session_pki, catalogue_dir=served)
+    try:
+        assert live.gateway.catalogue_origin().publication is None  # fresh: the folder is served as it is
+        status, err = publish(capsys, monkeypatch, live)
+        assert status == 0, err
+        add_cuivre_1_1(served)  # edited on disk, never published
+        with caplog.at_level(logging.INFO, logger="gateway.server"):
+            live = restarted(live, served)
+        assert cuivre_versions(live) == {"1.0": "EN_VIGUEUR"}
+        with pytest.raises(zeep.exceptions.Fault) as caught:
+            deposit_from(served, live, "CUIVRE_DEGROUPAGE", "1.1")
+        assert fault_code(caught.value) == "FORMULAIRE_INVALIDE"
+        origin = live.gateway.catalogue_origin()
+        assert origin.publication is not None and origin.folder_differs
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any("unpublished changes" in m and str(served) in m for m in warnings), warnings
+
+        status, err = publish(capsys, monkeypatch, live)  # published now: served, and the folder matches
+        assert status == 0, err
+        assert live.gateway.refresh_catalogue()
+        assert cuivre_versions(live) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
+        assert not live.gateway.catalogue_origin().folder_differs
+    finally:
+        live.stop()
+
+
+@pytest.mark.e2e  # runs esav demo, publish and serve in subprocesses
+def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xsd(tmp_path):
+    """`esav serve` with a broken XSD in the folder, not published: starts, says so, serves the published XSD."""
+    data, folder = tmp_path / "data", tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, folder)
+    env = {**clean_env(), "ESAV_CATALOGUE_DIR": str(folder)}
+    for command in (["demo"], ["catalogue", "publish", "--author", "mainteneur"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway", *command, "--data", str(data)],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    broken, _, _ = break_compile(folder)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port)],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until_serving(server, port, data / "pki", log)
+        assert "unpublished changes" in log.read_text(encoding="utf-8")
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = str(data / "pki" / "ca.pem")
+        session.cert = (str(data / "pki" / "OPE001.pem"), str(data / "pki" / "OPE001.key"))
+        catalogue = zeep.Client(
+            f"https://localhost:{port}/esav/v2/catalogue?wsdl", transport=zeep.Transport(session=session, timeout=10)
+        )
+        xsd = catalogue.service.obtenirFormulaire("SIG_FTTH", "1.0").xsd
+        assert xsd.encode("utf-8") == (CATALOGUE / "forms" / "SIG_FTTH" / "1.0.xsd").read_bytes()
+        assert xsd.encode("utf-8") != broken.read_bytes()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+def test_unloadable_publication_names_the_publication(tmp_path, served):
+    """Published content that does not load stops start-up naming the publication, not where it was unpacked."""
+    store = Store(tmp_path / "esav.db")
+    files = catalogue_files(served)
+    files["forms/SIG_FTTH/1.0.xsd"] = b"<xs:schema"
+    store.record_catalogue_publication(author="forcé", fingerprint="0" * 64, at=datetime.now(UTC), files=files)
+    store.close()
+    with pytest.raises(CatalogueError, match=r"publication 1\b") as caught:
+        Gateway.open(tmp_path / "esav.db", catalogue_dir=served)
+    message = str(caught.value)
+    assert "(publication 1) : forms/SIG_FTTH/1.0.xsd:1: " in message
+    assert "published-catalogues" not in message
+
+
+def test_a_damaged_unpacked_copy_is_not_served(tmp_path, served):
+    """A file changed in the unpacked copy of a publication is not served: it is set aside and unpacked afresh."""
+    database = tmp_path / "esav.db"
+    publish_catalogue_in(database, served, author="mainteneur", clock=FixedClock(DEFAULT_NOW))
+    original = (served / "forms" / "SIG_FTTH" / "1.0.xsd").read_text(encoding="utf-8")
+    gateway = Gateway.open(database, catalogue_dir=served)
+    gateway.close()
+    [copy] = (tmp_path / "published-catalogues").iterdir()
+    (copy / "forms" / "SIG_FTTH" / "1.0.xsd").write_text(original + "<!-- changé -->\n", encoding="utf-8")
+    gateway = Gateway.open(database, catalogue_dir=served)
+    try:
+        assert gateway.catalogue.xsd_text("SIG_FTTH", "1.0") == original
+        assert gateway.catalogue.xsd_path("SIG_FTTH", "1.0").read_text(encoding="utf-8") == original
+        assert [p.name.split(".damaged-")[0] for p in copy.parent.glob(".*.damaged-*")] == [f".{copy.name}"]
+    finally:
+        gateway.close()

@@ -73,9 +73,7 @@ def test_gtr_10ho_counts_ten_business_hours(deposited_at: datetime, expected: da
         (paris(2026, 10, 23, 10), utc(2026, 10, 26, 17)),  # autumn DST → Mon 18:00 CET
     ],
 )
-def test_standard_ends_at_the_close_of_the_next_business_day(
-    deposited_at: datetime, expected: datetime
-) -> None:
+def test_standard_ends_at_the_close_of_the_next_business_day(deposited_at: datetime, expected: datetime) -> None:
     """STANDARD falls at 18:00 Paris on the first business day after the deposit's Paris day."""
     assert gtr_deadline(GtrOption.STANDARD, deposited_at) == expected
 
@@ -151,9 +149,7 @@ def test_standard_ends_at_the_close_of_the_next_business_day(
         ),
     ],
 )
-def test_gtr_4h_skips_frozen_wall_clock_time(
-    deposited_at: datetime, frozen: list[Freeze], expected: datetime
-) -> None:
+def test_gtr_4h_skips_frozen_wall_clock_time(deposited_at: datetime, frozen: list[Freeze], expected: datetime) -> None:
     """GTR_4H is pushed back by the frozen time that falls before the (moving) deadline."""
     assert gtr_deadline(GtrOption.GTR_4H, deposited_at, frozen) == expected
 
@@ -208,9 +204,7 @@ def test_gtr_4h_skips_frozen_wall_clock_time(
         ),
     ],
 )
-def test_gtr_10ho_skips_frozen_business_hours(
-    deposited_at: datetime, frozen: list[Freeze], expected: datetime
-) -> None:
+def test_gtr_10ho_skips_frozen_business_hours(deposited_at: datetime, frozen: list[Freeze], expected: datetime) -> None:
     """GTR_10HO is pushed back by the business hours frozen before the (moving) deadline."""
     assert gtr_deadline(GtrOption.GTR_10HO, deposited_at, frozen) == expected
 
@@ -238,9 +232,7 @@ def test_gtr_10ho_skips_frozen_business_hours(
         ),
     ],
 )
-def test_standard_skips_frozen_business_hours(
-    deposited_at: datetime, frozen: list[Freeze], expected: datetime
-) -> None:
+def test_standard_skips_frozen_business_hours(deposited_at: datetime, frozen: list[Freeze], expected: datetime) -> None:
     """STANDARD's business-hour budget (deposit to next business day's close) excludes frozen time."""
     assert gtr_deadline(GtrOption.STANDARD, deposited_at, frozen) == expected
 

@@ -141,9 +141,7 @@ def test_server_certificate_names_usage_and_issuer(ca: IssuedCertificate, server
     cert.verify_directly_issued_by(ca.certificate)
 
 
-def test_client_certificate_carries_operator_identity(
-    ca: IssuedCertificate, client: IssuedCertificate
-) -> None:
+def test_client_certificate_carries_operator_identity(ca: IssuedCertificate, client: IssuedCertificate) -> None:
     """The client certificate's CN is the operator code, O its name, and it is for clientAuth."""
     info = client.info
     assert (info.subject_cn, info.organisation, info.issuer_cn) == (
@@ -168,9 +166,7 @@ def test_client_certificate_validity_overrides(ca: IssuedCertificate) -> None:
     assert (info.not_before, info.not_after) == (start, end)
 
 
-def test_serials_are_unique(
-    ca: IssuedCertificate, server: IssuedCertificate, client: IssuedCertificate
-) -> None:
+def test_serials_are_unique(ca: IssuedCertificate, server: IssuedCertificate, client: IssuedCertificate) -> None:
     """Every issued certificate has its own positive random serial number."""
     serials = {ca.info.serial, server.info.serial, client.info.serial}
     assert len(serials) == 3 and all(s > 0 for s in serials)
@@ -243,9 +239,7 @@ def test_verify_accepts_certificate_of_own_ca(
     assert info == client.info
 
 
-def test_verify_refuses_certificate_of_another_ca(
-    other_ca: IssuedCertificate, client: IssuedCertificate
-) -> None:
+def test_verify_refuses_certificate_of_another_ca(other_ca: IssuedCertificate, client: IssuedCertificate) -> None:
     """A certificate not issued by a trusted CA is refused with a French message naming its issuer."""
     with pytest.raises(AuthenticationError, match=r"non reconnu.*e-SAV Demo Provider CA") as caught:
         verify_issued_by(client.cert_pem, [other_ca.cert_pem], now=NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -10,9 +11,13 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import click
 import pytest
+import requests
 from support import REPO, deposit
 from test_durability import clean_env, client_for, free_port, wait_until_serving
+
+from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +116,79 @@ def _alive(pid):
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_worker_argv_forwards_every_option_of_serve():
+    """Each click option of `serve`, except those only the parent uses, reaches the workers' argv as given."""
+    params: dict[str, object] = {}
+    expected: dict[str, str | None] = {}
+    for option in serve.params:
+        assert isinstance(option, click.Option)
+        name = option.name or ""
+        if option.is_flag:
+            params[name] = True
+            expected[name] = None
+        elif isinstance(option.type, click.Choice):
+            params[name] = option.type.choices[-1]
+            expected[name] = str(option.type.choices[-1])
+        else:
+            params[name] = f"value-of-{name}" if option.type.name != "integer" else 7000 + len(params)
+            expected[name] = str(params[name])
+    argv = worker_argv(params)
+    for option in serve.params:
+        name, flag = option.name or "", max(option.opts, key=len)
+        if name in PARENT_ONLY_OPTIONS:
+            assert flag not in argv or (flag == "--workers" and argv[argv.index(flag) + 1] == "1"), flag
+            continue
+        assert flag in argv, f"{flag} is not forwarded to the workers"
+        if expected[name] is not None:
+            assert argv[argv.index(flag) + 1] == expected[name], flag
+    assert {o.name for o in serve.params} >= PARENT_ONLY_OPTIONS  # no stale name hides a forgotten option
+
+
+def test_every_option_reaches_every_worker(tmp_path, demo_folder):
+    """`serve --workers 2 --web-port P --log-format json --host 127.0.0.1`: the portal answers on P, logs are JSON."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_folder, data)
+    port, web_port = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port), "--workers", "2",
+             "--web-port", str(web_port), "--log-format", "json", "--host", "127.0.0.1"],
+            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    try:
+        wait_until_serving(parent, port, data / "pki", log)
+        portal = requests.Session()
+        portal.trust_env = False
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = portal.get(f"https://localhost:{web_port}/connexion", verify=str(data / "pki" / "ca.pem"))
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, f"no portal on port {web_port}:\n{log.read_text()}"
+                time.sleep(0.1)
+        assert page.status_code == 200
+        deadline = time.monotonic() + 60  # both workers ready (the port answers as soon as one is)
+        while log.read_text().count('"message":"worker ') < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        clients = [client_for(port, data / "pki") for _ in range(8)]  # connections spread over both workers
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda c: deposit(c), clients))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            calls = [json.loads(line) for line in log.read_text().splitlines() if '"request_id"' in line]
+            if len({c["request_id"] for c in calls}) >= 8:
+                break
+            time.sleep(0.1)
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(timeout=20)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line of every process is one JSON object
+    messages = [r.get("message", "") for r in records]
+    for index in (0, 1):
+        assert any(m.startswith(f"worker {index} (pid ") for m in messages), f"worker {index}:\n{lines}"
+    assert len({r["request_id"] for r in records if "request_id" in r}) >= 8

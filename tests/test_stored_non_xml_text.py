@@ -155,7 +155,9 @@ def test_migration_repairs_stored_text_and_audits_each_row(live):
         audited = {r.target: r for r in reopened.audit() if r.action == "stockage.reparation_xml"}
         comment_id = next(c.id for c in reopened.comments(ticket.id) if c.text.startswith("colonne"))
         assert set(audited) == {
-            f"tickets/{ticket.id}", f"comments/{comment_id}", f"attachments/{reopened.attachments(ticket.id)[0].id}",
+            f"tickets/{ticket.id}",
+            f"comments/{comment_id}",
+            f"attachments/{reopened.attachments(ticket.id)[0].id}",
             f"transitions/{next(t.id for t in reopened.transitions(ticket.id) if t.action == 'ANNULER')}",
             f"events/{bad}",
         }

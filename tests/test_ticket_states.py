@@ -197,9 +197,7 @@ def test_closure_refusal_message_gives_the_end_in_paris_time() -> None:
         (S.VALIDE, utc(2026, 1, 1), utc(2026, 12, 1), None),  # archiving is not automatic
     ],
 )
-def test_due_automatic_action(
-    state: TicketState, entered_at: datetime, now: datetime, expected: Action | None
-) -> None:
+def test_due_automatic_action(state: TicketState, entered_at: datetime, now: datetime, expected: Action | None) -> None:
     """A CLOS ticket is validated after 72 hours, a GELE one expires after 30 calendar days; nothing else."""
     assert due_automatic_action(state, entered_at, now) is expected
 
@@ -258,9 +256,7 @@ def test_apply_refuses_a_missing_or_unexpected_code_or_motif(
         (A.EXPIRER_GEL, S.GELE, Actor.SYSTEME, "DELAI_REPONSE_EXPIRE"),
     ],
 )
-def test_apply_fills_the_imposed_closure_code(
-    action: Action, state: TicketState, actor: Actor, code: str
-) -> None:
+def test_apply_fills_the_imposed_closure_code(action: Action, state: TicketState, actor: Actor, code: str) -> None:
     """Cancellation and freeze expiry close the ticket with their own closure code."""
     record = apply(action, state, actor, author="x", at=utc(2026, 6, 9, 8))
     assert (record.to_state, record.code) == (S.CLOS, code)

@@ -26,7 +26,7 @@ def test_cancel_reason_with_a_vertical_tab_is_refused_naming_the_field(portal):
     tech = signed_in(portal, TECH)
     response = tech.post(
         f"/esav/signalisations/{reference}/annuler",
-        {"texte": f"collé{VT}du tableur"},
+        {"texte": f"collé{VT}du tableur", "confirme": "oui"},  # the box ticked: the reason itself is refused
         form_page=f"/esav/signalisations/{reference}",
     )
     _refused(response, "Motif d'annulation : caractère interdit U+000B en position 6")

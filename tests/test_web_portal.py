@@ -323,7 +323,7 @@ def test_detail_shows_history_gtr_and_comments_and_the_user_completes_and_cancel
     reference = deposit(portal.client(), commentaire="Premier commentaire").referenceSignalisation
     tech = signed_in(portal, TECH)
     page = tech.get(f"/esav/signalisations/{reference}").text
-    assert "Historique" in page and "DEPOSER" in page and "échéance le" in page and "Premier commentaire" in page
+    assert "Historique" in page and "Dépôt" in page and "échéance le" in page and "Premier commentaire" in page
     done = tech.post(
         f"/esav/signalisations/{reference}/completer",
         {"texte": "Le client est joignable"},
@@ -332,7 +332,7 @@ def test_detail_shows_history_gtr_and_comments_and_the_user_completes_and_cancel
     assert "Votre complément a été enregistré." in done.text and "Le client est joignable" in done.text
     cancelled = tech.post(
         f"/esav/signalisations/{reference}/annuler",
-        {"texte": "Doublon interne"},
+        {"texte": "Doublon interne", "confirme": "oui"},
         form_page=f"/esav/signalisations/{reference}",
     )
     assert "La signalisation a été annulée." in cancelled.text

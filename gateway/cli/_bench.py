@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ._common import echo_json
+from ._common import echo, echo_json
 
 __all__ = ["bench"]
 
@@ -42,14 +42,14 @@ def _bench_module(name: str) -> Any:
     "--duration",
     type=click.FloatRange(min=0.5),
     default=None,
-    help="Secondes par point de mesure (défaut 10, 2,5 avec --quick).",
+    help="Secondes par point de mesure (défaut 10, 2,5 avec --quick ; avec --peer 5, 2 avec --quick).",
 )
 @click.option(
     "--concurrency",
     "concurrencies",
     type=click.IntRange(min=1),
     multiple=True,
-    help="Concurrence à mesurer (répétable ; défaut 1, 8 et 32).",
+    help="Concurrence à mesurer (répétable ; défaut 1, 8 et 32 ; 32 et 8 avec --peer).",
 )
 @click.option("--form", type=click.Choice(["SIG_CUIVRE", "SIG_FTTH"]), default="SIG_CUIVRE", help="Formulaire déposé.")
 @click.option("--client-processes", type=click.IntRange(min=1), default=1, help="Processus du générateur de charge.")
@@ -57,6 +57,19 @@ def _bench_module(name: str) -> Any:
     "--scale",
     is_flag=True,
     help="Volumétrie : remplir une base (1 million de tickets) et chronométrer historique et recherche.",
+)
+@click.option(
+    "--peer",
+    type=click.Choice(["jaxws"]),
+    default=None,
+    help="Mesurer aussi un pair de référence (jaxws : JAX-WS RI sur Java), en alternance avec la passerelle "
+    "(dépôts, concurrences 32 et 8 par défaut).",
+)
+@click.option(
+    "--pairs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Avec --peer : nombre de paires de mesures pair/passerelle (défaut 13, 4 avec --quick).",
 )
 @click.option("--tickets", type=click.IntRange(min=1000), default=None, help="Nombre de tickets avec --scale.")
 @click.option(
@@ -74,20 +87,40 @@ def bench(
     form: str,
     client_processes: int,
     scale: bool,
+    peer: str | None,
+    pairs: int | None,
     tickets: int | None,
     store: Path | None,
 ) -> None:
     """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
 
     def progress(message: str) -> None:
-        click.echo(message, err=True)
+        echo(message, err=True)
 
+    if scale and peer is not None:
+        raise click.UsageError("--peer mesure des dépôts ; il ne se combine pas avec --scale.")
     try:
         if scale:
             fill = _bench_module("fill")
             count = tickets or (fill.QUICK_TICKETS if quick else fill.FULL_TICKETS)
             result = fill.run_scale(count, store, progress=progress)
             report = _bench_module("report").scale_table
+        elif peer is not None:
+            paired = _bench_module("paired")
+            peer_options = paired.QUICK_PAIRED if quick else paired.PairedOptions()
+            peer_changes: dict[str, Any] = {
+                "peer": peer,
+                "workers": workers,
+                "form": form,
+                "client_processes": client_processes,
+            }
+            for key, value in (("pairs", pairs), ("duration_s", duration)):
+                if value is not None:
+                    peer_changes[key] = value
+            if concurrencies:
+                peer_changes["concurrencies"] = tuple(concurrencies)
+            result = paired.run_paired(dataclasses.replace(peer_options, **peer_changes), progress=progress)
+            report = _bench_module("report").paired_table
         else:
             harness = _bench_module("harness")
             options = harness.QUICK if quick else harness.HttpOptions()
@@ -103,4 +136,4 @@ def bench(
     if as_json:
         echo_json(result)
     else:
-        click.echo(report(result))
+        echo(report(result))

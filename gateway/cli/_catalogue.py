@@ -27,10 +27,10 @@ from gateway.catalogue import (
 from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.domain.form_evolutions import FORM_EVOLUTION_NOTICE_MONTHS
 from gateway.errors import CatalogueError, UnknownCodeError
-from gateway.services import CatalogueService, publish_catalogue
-from gateway.store import Store
+from gateway.services import CatalogueService, publish_catalogue_in
 
-from ._common import data_option, echo_json, esav_errors, settings_from
+from ._catalogue_preview import print_announced_previews
+from ._common import data_option, echo, echo_json, esav_errors, require_store, settings_from
 
 __all__ = ["catalogue"]
 
@@ -78,9 +78,9 @@ def lint_command(root: Path | None, as_json: bool) -> None:
         echo_json([{"file": str(p.file), "line": p.line, "message": p.message} for p in problems])
     else:
         for problem in problems:
-            click.echo(str(problem))
+            echo(str(problem))
         plural = "s" if len(problems) > 1 else ""
-        click.echo(f"{len(problems)} problème{plural}." if problems else "Catalogue sans problème.", err=True)
+        echo(f"{len(problems)} problème{plural}." if problems else "Catalogue sans problème.", err=True)
     _exit_with(len(problems))
 
 
@@ -102,14 +102,14 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
     if check:
         problems = check_mockups(loaded, out)
         for problem in problems:
-            click.echo(f"{out}/{problem}")
+            echo(f"{out}/{problem}")
         if problems:
-            click.echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
+            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
         else:
-            click.echo(f"Maquettes à jour dans {out}.", err=True)
+            echo(f"Maquettes à jour dans {out}.", err=True)
         _exit_with(len(problems))
     written = render_mockups(loaded, out)
-    click.echo(f"{len(written)} pages écrites dans {out}.")
+    echo(f"{len(written)} pages écrites dans {out}.")
 
 
 @catalogue.command("sample")
@@ -119,7 +119,7 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
 @esav_errors
 def sample_command(root: Path | None, code: str, version: str) -> None:
     """Afficher une instance valide de la version VERSION du formulaire CODE, construite depuis son schéma."""
-    click.echo(sample(_load(root), code, version).decode("utf-8"), nl=False)
+    echo(sample(_load(root), code, version).decode("utf-8"), nl=False)
 
 
 def _diff_json(result: FormDiff) -> dict[str, Any]:
@@ -160,10 +160,10 @@ def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool
         echo_json(_diff_json(result))
         return
     for line in result.lines():
-        click.echo(line)
+        echo(line)
     if result.breaking:
-        click.echo("Des instances de l'ancienne version peuvent être refusées : elle reste acceptée un mois.")
-    click.echo(
+        echo("Des instances de l'ancienne version peuvent être refusées : elle reste acceptée un mois.")
+    echo(
         f"Évolution mineure (évolution de formulaire) : préavis de {NOTICE_MONTHS[result.verdict]} mois aux opérateurs."
     )
 
@@ -210,12 +210,12 @@ def status_command(root: Path | None, at_text: str | None, as_json: bool) -> Non
             ]
         )
         return
-    click.echo(f"Statuts au {at.astimezone(PARIS):%d/%m/%Y %H:%M} (heure de Paris)")
+    echo(f"Statuts au {at.astimezone(PARIS):%d/%m/%Y %H:%M} (heure de Paris)")
     for form in forms:
-        click.echo(f"{form.code} — {form.titre} ({', '.join(form.offres)})")
+        echo(f"{form.code} — {form.titre} ({', '.join(form.offres)})")
         for v in form.versions:
             until = f", acceptée jusqu'au {v.date_fin_cohabitation:%d/%m/%Y} inclus" if v.date_fin_cohabitation else ""
-            click.echo(f"  {v.version:6} {v.status.value:16} en production le {v.date_production:%d/%m/%Y}{until}")
+            echo(f"  {v.version:6} {v.status.value:16} en production le {v.date_production:%d/%m/%Y}{until}")
 
 
 @catalogue.command("publish")
@@ -224,23 +224,21 @@ def status_command(root: Path | None, at_text: str | None, as_json: bool) -> Non
 @esav_errors
 def publish_command(config_file: Path | None, data_dir: Path | None, author: str | None) -> None:
     """Publier le catalogue servi par la passerelle (catalogue_dir) après l'avoir vérifié ; les
-    passerelles en service le rechargent sans redémarrer. Refusé, sans rien enregistrer, au moindre problème."""
+    passerelles en service le rechargent sans redémarrer, et celles qui démarrent ensuite servent ce
+    catalogue publié, pas le dossier tel qu'il sera alors. Refusé, sans rien enregistrer, au moindre problème."""
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
-    if not settings.database.is_file():
-        raise click.ClickException(f"Base {settings.database} absente : aucune passerelle à prévenir.")
-    store = Store(settings.database)
+    require_store(settings)  # no database: no gateway to tell
+    print_announced_previews(settings.database, root)  # what announced versions would refuse, before publishing
     try:
-        publication = publish_catalogue(store, root, author=author or _user(), clock=SystemClock())
+        publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""
-            click.echo(f"{detail.chemin}:{line} {detail.libelle}", err=True)
-        click.echo(f"[{error.code}] {error.libelle} ; publication refusée, rien n'est changé.", err=True)
+            echo(f"{detail.chemin}:{line} {detail.libelle}", err=True)
+        echo(f"[{error.code}] {error.libelle} ; publication refusée, rien n'est changé.", err=True)
         _exit_with(max(len(error.details), 1))
-    finally:
-        store.close()
-    click.echo(
+    echo(
         f"Catalogue {root} publié (publication {publication.id}, empreinte {publication.fingerprint[:16]}) : "
         f"les passerelles en service le chargent dans les {settings.catalogue_poll_s:g} s."
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +14,20 @@ import click
 from twisted.internet.error import CannotListenError
 
 from gateway.adapters import NetworkSimulator
+from gateway.catalogue import default_catalogue_root
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_provider_pki
 from gateway.domain.clock import SystemClock
 from gateway.services import Gateway
 
-from ._common import data_option, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["demo", "serve"]
+
+
+def _example_form(settings: Settings) -> Path:
+    """The SIG_CUIVRE 1.0 example of the catalogue in use (the shipped one unless ``catalogue_dir``)."""
+    return (settings.catalogue_dir or default_catalogue_root()).resolve() / "forms" / "SIG_CUIVRE" / "1.0.example.xml"
 
 
 def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
@@ -44,7 +52,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
             f"  s.verify = {str(info.ca.resolve())!r}",
             f"  s.cert = ({str(cert.resolve())!r}, {str(key.resolve())!r})",
             f"  client = zeep.Client({url + '?wsdl'!r}, transport=zeep.Transport(session=s))",
-            "  form = etree.parse('catalogue/forms/SIG_CUIVRE/1.0.example.xml').getroot()",
+            f"  form = etree.parse({str(_example_form(settings))!r}).getroot()",
             "  r = client.service.deposerSignalisation(identifiantPrestation='0140000001',",
             "        codeOffre='CUIVRE_DEGROUPAGE', gravite='MAJEURE',",
             "        formulaire={'code': 'SIG_CUIVRE', 'version': '1.0', '_value_1': form})",
@@ -103,6 +111,8 @@ def serve(
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
     if with_demo:  # the demo's catalogue and versions, dated from the day it is first built
         settings = ensure_demo_calendar(settings, SystemClock().now())
+    else:
+        require_store(settings)
     gateway = Gateway.open(
         settings.database,
         catalogue_dir=settings.catalogue_dir,
@@ -118,16 +128,13 @@ def serve(
     if worker_index is None and count > 1:
         # Parent: the data is ready (migrations, demo); the workers serve, this process supervises.
         gateway.close()
-        worker_argv = ["serve", "--data", str(settings.data_dir), "--host", settings.host, "--workers", "1"]
-        if config_file is not None:
-            worker_argv += ["--config", str(config_file)]
         raise SystemExit(
             supervise_workers(
-                worker_argv,
+                worker_argv(click.get_current_context().params),
                 count,
                 settings.host,
                 settings.port,
-                announce=lambda port: click.echo(
+                announce=lambda port: echo(
                     _banner(settings, port, info).replace("Ctrl-C", f"{count} processus serveurs. Ctrl-C")
                 ),
             )
@@ -136,14 +143,20 @@ def serve(
         if worker_index is not None:
             sock = reuse_port_socket(settings.host, settings.port)
             running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+            logging.getLogger("gateway.server").info(
+                "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
+            )
         else:
             running = start(gateway, settings, pki)
-            click.echo(_banner(settings, running.port_number, info))
-        if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
+            echo(_banner(settings, running.port_number, info))
+            operations_port = running.operations.metrics_port_number if running.operations else None
+            if operations_port is not None:
+                echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
+        if worker_index in (None, 0):  # the portal: one process serves it, on its own port
             from gateway.web import start_web
 
             portal = start_web(gateway, settings, pki)
-            click.echo(_portal_banner(settings, portal.port_number, info))
+            echo(_portal_banner(settings, portal.port_number, info))
     except (CannotListenError, OSError) as error:
         gateway.close()
         raise click.ClickException(
@@ -155,6 +168,36 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     gateway.close()
+
+
+#: Options of ``serve`` a worker process never receives from its parent: the parent builds the demo
+#: before starting the workers, and gives each worker its port (the one it reserved) and its index.
+PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index"})
+
+
+def worker_argv(params: Mapping[str, Any]) -> list[str]:
+    """The ``esav`` arguments of a worker: every option the parent's ``serve`` was given, as given,
+    except ``PARENT_ONLY_OPTIONS`` (the supervisor adds ``--port`` and ``--worker-index``).
+
+    Built from the command's own option list, so that an option added to ``serve`` reaches the
+    workers without anyone remembering to forward it."""
+    argv = ["serve", "--workers", "1"]
+    for option in serve.params:
+        if not isinstance(option, click.Option) or option.name in PARENT_ONLY_OPTIONS:
+            continue
+        value = params.get(option.name or "")
+        flag = max(option.opts, key=len)
+        if option.is_flag:  # ``--x`` when set; ``--no-x`` when a ``--x/--no-x`` flag is cleared
+            if value is True:
+                argv.append(flag)
+            elif value is False and option.secondary_opts:
+                argv.append(max(option.secondary_opts, key=len))
+            continue
+        if value is None:
+            continue
+        for item in value if option.multiple else (value,):
+            argv += [flag, str(item)]
+    return argv
 
 
 def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
@@ -174,16 +217,16 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
     settings = ensure_demo_calendar(settings_from(config_file, data_dir), SystemClock().now())
-    with open_gateway(settings) as gateway:
+    with open_gateway(settings, create=True) as gateway:
         info = build_demo(gateway, settings.pki_dir)
-    click.echo(f"Démonstration prête dans {settings.data_dir}.")
-    click.echo(f"  CA : {info.ca}")
+    echo(f"Démonstration prête dans {settings.data_dir}.")
+    echo(f"  CA : {info.ca}")
     for code, (cert, key) in info.operator_certs.items():
-        click.echo(f"  {code} : {cert} / {key}")
+        echo(f"  {code} : {cert} / {key}")
     for login, password in info.web_users.items():
-        click.echo(f"  portail : {login} / {password}")
+        echo(f"  portail : {login} / {password}")
     for login, password in info.web_agents.items():
-        click.echo(f"  portail, agent du fournisseur : {login} / {password}")
+        echo(f"  portail, agent du fournisseur : {login} / {password}")
 
 
 @click.command("init")
@@ -191,7 +234,9 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
 @esav_errors
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
-    """Créer l'autorité de certification du fournisseur et le certificat du serveur (une fois)."""
+    """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
     settings = settings_from(config_file, data_dir)
     ensure_provider_pki(settings.pki_dir, hostnames)
-    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem).")
+    with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
+        pass
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")

@@ -155,9 +155,7 @@ def _rule(
     fixed_closure_code: str | None = None,
     code_field: str | None = None,
 ) -> ActionRule:
-    return ActionRule(
-        frozenset(sources), target, frozenset(actors), needs_reason, fixed_closure_code, code_field
-    )
+    return ActionRule(frozenset(sources), target, frozenset(actors), needs_reason, fixed_closure_code, code_field)
 
 
 _S = TicketState
@@ -166,18 +164,14 @@ _A = Actor
 RULES: Mapping[Action, ActionRule] = MappingProxyType(
     {
         Action.QUALIFIER: _rule({_S.EN_DEPOT}, _S.EN_QUALIFICATION, {_A.SAV}),
-        Action.REJETER: _rule(
-            {_S.EN_DEPOT}, _S.EN_REJET, {_A.SAV}, needs_reason=True, code_field="codeRejet"
-        ),
+        Action.REJETER: _rule({_S.EN_DEPOT}, _S.EN_REJET, {_A.SAV}, needs_reason=True, code_field="codeRejet"),
         Action.DEMARRER: _rule({_S.EN_QUALIFICATION}, _S.EN_COURS, {_A.SAV}),
         Action.GELER: _rule(
             {_S.EN_QUALIFICATION, _S.EN_COURS}, _S.GELE, {_A.SAV}, needs_reason=True, code_field="codeGel"
         ),
         # The operator resumes a frozen ticket by completing it or booking an appointment.
         Action.REPRENDRE: _rule({_S.GELE}, _S.EN_COURS, {_A.SAV, _A.OPERATEUR, _A.SYSTEME}),
-        Action.CLORE: _rule(
-            {_S.EN_COURS, _S.GELE}, _S.CLOS, {_A.SAV}, needs_reason=True, code_field="codeCloture"
-        ),
+        Action.CLORE: _rule({_S.EN_COURS, _S.GELE}, _S.CLOS, {_A.SAV}, needs_reason=True, code_field="codeCloture"),
         Action.VALIDER: _rule({_S.CLOS}, _S.VALIDE, {_A.SAV, _A.SYSTEME}),
         Action.ARCHIVER: _rule({_S.CLOS, _S.VALIDE}, _S.CLOS_TABLEAU_DE_BORD, {_A.SAV, _A.SYSTEME}),
         Action.ANNULER: _rule(
@@ -187,9 +181,7 @@ RULES: Mapping[Action, ActionRule] = MappingProxyType(
             fixed_closure_code="ANNULATION_OPERATEUR",
         ),
         Action.REFUSER_CLOTURE: _rule({_S.CLOS}, _S.EN_COURS, {_A.OPERATEUR}, needs_reason=True),
-        Action.EXPIRER_GEL: _rule(
-            {_S.GELE}, _S.CLOS, {_A.SYSTEME}, fixed_closure_code="DELAI_REPONSE_EXPIRE"
-        ),
+        Action.EXPIRER_GEL: _rule({_S.GELE}, _S.CLOS, {_A.SYSTEME}, fixed_closure_code="DELAI_REPONSE_EXPIRE"),
     }
 )
 

@@ -244,9 +244,7 @@ def _issue(
     extra: Sequence[x509.ExtensionType] = (),
 ) -> IssuedCertificate:
     if not_after <= not_before:
-        raise ConfigError(
-            f"Période de validité vide : du {not_before.isoformat()} au {not_after.isoformat()}"
-        )
+        raise ConfigError(f"Période de validité vide : du {not_before.isoformat()} au {not_after.isoformat()}")
     ca_cert = ca.certificate
     ca_key = ca.private_key()
     key = ec.generate_private_key(ec.SECP256R1())
@@ -329,9 +327,7 @@ def _utc(when: datetime | None) -> datetime:
 # --- checking ----------------------------------------------------------------------------------
 
 
-def verify_issued_by(
-    cert_pem: bytes, ca_pems: Sequence[bytes], *, now: datetime | None = None
-) -> CertificateInfo:
+def verify_issued_by(cert_pem: bytes, ca_pems: Sequence[bytes], *, now: datetime | None = None) -> CertificateInfo:
     """Check that a certificate chains to one of the trusted CAs and is valid at ``now``.
 
     ``cert_pem`` is the leaf, optionally followed by intermediate CA certificates (concatenated

@@ -4,6 +4,7 @@ from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapReso
 from ._operations import JsonLogFormatter, Operations
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, start
+from ._timeouts import TimedChannel, limit_connection_times
 from ._workers import reuse_port_socket, supervise_workers, worker_count
 
 __all__ = [
@@ -18,8 +19,10 @@ __all__ = [
     "PkiFiles",
     "RunningGateway",
     "SoapResource",
+    "TimedChannel",
     "bounded_request_factory",
     "build_site",
+    "limit_connection_times",
     "reuse_port_socket",
     "start",
     "start_receiver",

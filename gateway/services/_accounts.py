@@ -33,6 +33,8 @@ from ._views import Caller
 
 __all__ = [
     "ADMINISTRATOR",
+    "AFTER_SALES",
+    "AGENT_ROLES",
     "ESERVICES",
     "READ",
     "USER",
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 ADMINISTRATOR = "ADMINISTRATEUR"
+#: The provider's agents' roles; ``AFTER_SALES`` opens the after-sales work queue (/fournisseur/sav).
+AFTER_SALES = "SAV"
+AGENT_ROLES = {AFTER_SALES: "Après-vente : file des signalisations, actions SAV"}
 USER = "UTILISATEUR"
 READ = "LECTURE"
 WRITE = "ECRITURE"
@@ -103,6 +108,9 @@ class ProviderAgent:
     @property
     def author(self) -> str:
         return f"agent/{self.agent.login}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.agent.roles
 
 
 @dataclass(frozen=True)
@@ -233,7 +241,9 @@ class AccountService:
         )
         if not file_offers:
             eservices -= {"FICHIERS"}  # no contract of the operator (within the profile) provides it
-        caller = Caller(operator.code, operator.name, operator.domains, channel="WEB", author=user.login)
+        integre = operator.esav_integre and not access_closed(operator.esav_ends_on, to_paris(self._clock.now()).date())
+        caller = Caller(operator.code, operator.name, operator.domains, channel="WEB", author=user.login,
+                        esav_integre=integre)  # fmt: skip
         return PortalUser(user, caller, offers, eservices, file_offers)
 
     def agent(self, session: WebSession | None) -> ProviderAgent | None:
@@ -318,22 +328,45 @@ class AccountService:
 
     # The provider's agents (``esav portail agents``) ---------------------------------------------------
 
-    def create_agent(self, login: str, name: str, password: str, *, author: str) -> AgentRecord:
-        """A staff account for the provider's pages; audited as ``author``."""
+    def create_agent(
+        self, login: str, name: str, password: str, *, author: str, roles: frozenset[str] = frozenset()
+    ) -> AgentRecord:
+        """A staff account for the provider's pages, with its roles; audited as ``author``."""
         login = login.strip().lower()
         check_text(login, chemin="login", label="Identifiant")
         check_text(name, chemin="nom", label="Nom")
         self._check_login_free(login)
         _check_password(password)
+        _check_roles(roles)
         now = self._clock.now()
         with self._store.write() as db:
             agent = self._store.insert_agent(
                 login=login, name=name.strip(), password_hash=_HASHER.hash(password), at=now
             )
+            if roles:
+                self._store.set_agent_roles(db, agent.id, roles)
             self._store.add_audit(
-                db, at=now, actor=author, action="agent.creation", target=login, details={"nom": name.strip()}
-            )
-        return agent
+                db, at=now, actor=author, action="agent.creation", target=login,
+                details={"nom": name.strip(), "roles": sorted(roles)},
+            )  # fmt: skip
+        found = self._store.get_agent(agent.id)
+        assert found is not None
+        return found
+
+    def set_agent_roles(self, login: str, roles: frozenset[str], *, author: str) -> AgentRecord:
+        """Replace an agent's roles; audited."""
+        agent = self._store.agent_by_login(login.strip().lower())
+        if agent is None:
+            raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
+        _check_roles(roles)
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.set_agent_roles(db, agent.id, roles)
+            self._store.add_audit(db, at=now, actor=author, action="agent.roles", target=agent.login,
+                                  details={"roles": sorted(roles)})  # fmt: skip
+        found = self._store.get_agent(agent.id)
+        assert found is not None
+        return found
 
     def agents(self) -> list[AgentRecord]:
         return self._store.list_agents()
@@ -395,4 +428,14 @@ def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequestError(
             f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères.", chemin="motDePasse"
+        )
+
+
+def _check_roles(roles: frozenset[str]) -> None:
+    unknown = sorted(roles - AGENT_ROLES.keys())
+    if unknown:
+        raise InvalidRequestError(
+            f"Rôle d'agent « {unknown[0]} » inconnu : rôles possibles {', '.join(sorted(AGENT_ROLES))}.",
+            chemin="role",
+            valeur=unknown[0],
         )

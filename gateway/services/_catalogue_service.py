@@ -8,6 +8,7 @@ publication reaches the catalogue service at the same moment as the deposit chec
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,8 +26,11 @@ __all__ = [
     "FormVersionView",
     "FormView",
     "Publication",
+    "catalogue_files",
     "catalogue_fingerprint",
+    "files_fingerprint",
     "publish_catalogue",
+    "publish_catalogue_in",
 ]
 
 
@@ -121,24 +125,38 @@ class Publication:
     root: Path
 
 
-def catalogue_fingerprint(root: Path) -> str:
-    """SHA-256 over every file under ``root``: relative paths (sorted) and contents."""
+def catalogue_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``: relative POSIX path → content (what a publication keeps)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(p for p in root.rglob("*") if p.is_file())
+    }
+
+
+def files_fingerprint(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over relative paths (sorted) and contents."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix().encode("utf-8")
-        content = path.read_bytes()
+    for relative_path in sorted(files):
+        relative, content = relative_path.encode("utf-8"), files[relative_path]
         digest.update(b"%d:%s\0%d:" % (len(relative), relative, len(content)))
         digest.update(content)
     return digest.hexdigest()
 
 
+def catalogue_fingerprint(root: Path) -> str:
+    """SHA-256 over every file under ``root``: relative paths (sorted) and contents."""
+    return files_fingerprint(catalogue_files(root))
+
+
 def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) -> Publication:
-    """Record the catalogue folder ``root`` as published, so that running gateways reload it.
+    """Record the catalogue folder ``root`` as published, with the content of its files, so that
+    running gateways reload it and every gateway started later serves it (not the folder as it is then).
 
     Refused with a CatalogueError listing every lint problem (file in ``chemin``, line in
     ``ligne``) or the loading error, and then nothing is recorded: a gateway never even tries a
     catalogue that the maintainers' checks refuse.
     """
+    files = catalogue_files(root)
     problems = lint(root)
     if problems:
         plural = "s" if len(problems) > 1 else ""
@@ -147,15 +165,26 @@ def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) ->
             details=[ErrorDetail(str(p.file), p.message, p.line) for p in problems],
         )
     catalogue = Catalogue.load(root)  # what the gateways will do: must succeed too
-    fingerprint = catalogue_fingerprint(root)
+    if catalogue_files(root) != files:  # what was checked is what is kept
+        raise CatalogueError(f"Catalogue {root} modifié pendant sa vérification : publication refusée, recommencez.")
+    fingerprint = files_fingerprint(files)
     now = clock.now()
     today = to_paris(now).date()
     baseline = check_form_notices(store, catalogue, today)  # a new form version keeps its two months' notice
     with store.write() as db:
         store.record_form_versions(db, declared_form_versions(catalogue), today, held=not baseline)
-        publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=now)
+        publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=now, files=files)
         store.add_audit(
             db, at=now, actor=author, action="catalogue.publication", target=str(root),
             details={"publication": publication_id, "empreinte": fingerprint},
         )  # fmt: skip
     return Publication(publication_id, fingerprint, root)
+
+
+def publish_catalogue_in(database: Path, root: Path, *, author: str, clock: Clock) -> Publication:
+    """``publish_catalogue`` on the gateway database at ``database`` (opened and closed here)."""
+    store = Store(database)
+    try:
+        return publish_catalogue(store, root, author=author, clock=clock)
+    finally:
+        store.close()

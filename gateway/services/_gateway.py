@@ -14,6 +14,7 @@ from ._access import AccessService
 from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._audit_trail import AuditTrail
 from ._catalogue_service import CatalogueService
 from ._certificate_renewal import CertificateRenewal
 from ._contract_ends import ContractEndService
@@ -21,22 +22,30 @@ from ._documentation import DocumentationPack
 from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
+from ._health import HealthService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
-from ._live_catalogue import LiveCatalogue
+from ._live_catalogue import CatalogueOrigin, LiveCatalogue
 from ._mail import MailService
 from ._network_events import NetworkEventService
 from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
 from ._offer_launches import OfferLaunchService
+from ._operator_files import OperatorFilesService
 from ._portal import PortalService
+from ._preview import FormPreviewService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
+from ._support_desk import SupportDesk
 from ._suspensions import SuspensionService
 from ._tickets import SignalisationService
 from ._volumetry import Volumetry
+from ._work_queue import WorkQueueService
 
-__all__ = ["Gateway"]
+__all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
+
+#: Folder of the data directory where published catalogues are unpacked (one folder per publication).
+PUBLISHED_CATALOGUES_DIR = "published-catalogues"
 
 
 class Gateway:
@@ -45,7 +54,7 @@ class Gateway:
     def __init__(
         self,
         store: Store,
-        catalogue: Catalogue,
+        catalogue: Catalogue | LiveCatalogue,
         clock: Clock | None = None,
         *,
         catalogue_root: Path | None = None,
@@ -54,35 +63,43 @@ class Gateway:
         self.store = store
         # Answer only after a durable commit: every door (SOAP, portal, CLI, integration) goes through it.
         self.durable = Durability(store)
-        live = LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        live = (
+            catalogue
+            if isinstance(catalogue, LiveCatalogue)
+            else LiveCatalogue(catalogue, catalogue_root or default_catalogue_root(), store)
+        )
         # Services hold the live catalogue, so a publication reaches them all at once.
         self.live_catalogue = live
         self.catalogue = cast(Catalogue, live)
         self.clock: Clock = clock or SystemClock()
         lifecycle = Lifecycle(store, self.catalogue, self.clock)
         self.access = AccessService(store, self.clock)
-        self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
+        self.accounts = AccountService(store, self.clock)  # portal users and sessions
         # E-mail to operators: their addresses, the outbox; the notices each change owes them.
         self.mail = MailService(store, self.clock)
         # The documentation pack (annex 2): the portal's Documents page, and the zip evolutions' notices carry.
         self.documentation = DocumentationPack(self.catalogue)
         self.notices = NoticeMailer(store, self.clock, self.mail, doc_pack=self.documentation.zip)
         self.portal = PortalService(store, self.clock, self.notices)  # portal content: news, files, invoices...
+        self.operator_files = OperatorFilesService(store, self.clock)  # "Mes fichiers" received by the provider
+        self.support = SupportDesk(store, self.clock, self.portal)  # e-soutien: requests, answers, inbox
         self.subscriptions = SubscriptionService(store, self.clock)  # e-SAV order forms
         self.offer_launches = OfferLaunchService(store, self.clock, catalogue.offers())  # new offers' set-up
         self.suspensions = SuspensionService(store, self.clock)  # the provider cuts an operator's access
         self.contract_ends = ContractEndService(store, self.clock)  # an ended contract's offer leaves e-SAV
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
-        # e-SAV Test and appointments (issue 5); the network elements are simulated by default.
+        # e-SAV Test and appointments; the network elements are simulated by default.
         self.network: NetworkElements = network or NetworkSimulator()
         self.appointments = AppointmentService(store, self.catalogue, self.clock, lifecycle)
         self.capacities = CapacityService(store, self.catalogue, self.clock)
         self.line_tests = LineTestService(store, self.catalogue, self.clock, self.network)
         self.network_events = NetworkEventService(store, self.catalogue, self.clock)
-        # Running the service (issue 8): volumetry, maintenance, rate limits, certificate expiry.
+        # Running the service: volumetry, maintenance, rate limits, certificate expiry.
         self.volumetry = Volumetry(store, self.clock)
         self.maintenance = MaintenanceService(store, self.clock, self.notices)
         self.rate_limits = RateLimitService(store, self.clock, self.notices)
@@ -90,25 +107,42 @@ class Gateway:
         self.certificate_renewal = CertificateRenewal(
             store, self.clock, self.admin, self.certificate_watch, self.notices
         )
-        # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
+        # The operators' event feed and its push to their callback endpoints (ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
+        self.audit_trail = AuditTrail(store)  # esav audit
+        # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
+        self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 
     @classmethod
     def open(
         cls,
-        database: Path,
+        database: Path | str,
         *,
         catalogue_dir: Path | None = None,
         clock: Clock | None = None,
         network: NetworkElements | None = None,
     ) -> Gateway:
+        """The gateway on ``database``, serving the last published catalogue (the folder
+        ``catalogue_dir`` as it is only when nothing was ever published: see ``LiveCatalogue``)."""
         root = catalogue_dir or default_catalogue_root()
-        return cls(Store(database), Catalogue.load(root), clock, catalogue_root=root, network=network)
+        store = Store(database)
+        try:
+            # Publications are unpacked beside the database (":memory:": in the working folder).
+            live = LiveCatalogue.open(root, store, Path(database).parent / PUBLISHED_CATALOGUES_DIR)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, live, clock, network=network)
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""
         return self.live_catalogue.refresh()
+
+    def catalogue_origin(self) -> CatalogueOrigin:
+        """The publication served, and whether the catalogue folder has changes not published."""
+        return self.live_catalogue.origin()
 
     def close(self) -> None:
         self.store.close()

@@ -164,6 +164,7 @@ class SignalisationService:
                 },
                 REFERENCE_PREFIX,
             )
+            self._store.add_ticket_prestation(db, ticket.id, prestation)
             self._store.add_transition(
                 db,
                 ticket.id,
@@ -202,7 +203,9 @@ class SignalisationService:
 
     def detail_of(self, ticket: TicketRecord) -> TicketDetail:
         """Everything known about a ticket (also used by the provider's back office)."""
-        prestation = self._store.get_prestation(ticket.prestation)
+        # As at deposit: a later import or transfer of the prestation does not rewrite the ticket. Only
+        # rows written around the store (bench data) lack it; they show the prestation as it is now.
+        prestation = self._store.prestation_at_deposit(ticket) or self._store.get_prestation(ticket.prestation)
         assert prestation is not None  # a ticket's prestation is a foreign key
         transitions = self._store.transitions(ticket.id)
         return TicketDetail(
@@ -249,6 +252,7 @@ class SignalisationService:
             prestation=query.prestation,
             page=page,
             size=size,
+            offers=query.offers,
         )
 
     def search(self, caller: Caller, query: SearchQuery) -> Page[TicketRecord]:

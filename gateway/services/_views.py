@@ -115,6 +115,7 @@ class HistoryQuery:
     prestation: str | None = None
     page: int = 1
     size: int = 50
+    offers: tuple[str, ...] | None = None  # only these offers (a portal user's), applied before paging
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from gateway.domain.volumetry import (
     merge_buckets,
     percentile_ms,
 )
-from gateway.store import CallAggregate, CallKey, Store, minute_of
+from gateway.store import CallAggregate, CallKey, CallStatsRow, Store, minute_of
 
 __all__ = ["OperationStats", "Volumetry"]
 
@@ -55,6 +55,7 @@ class Volumetry:
         self._lock = threading.Lock()
         self._counted: dict[tuple[str, str, str], int] = defaultdict(int)
         self._calls: dict[CallKey, CallAggregate] = {}
+        self._timeouts: dict[str, int] = defaultdict(int)
 
     def record(
         self,
@@ -86,16 +87,27 @@ class Volumetry:
         with self._lock:
             self._counted[(operator, minute, operation)] += 1
 
+    def record_request_timeout(self, door: str) -> None:
+        """Count one connection closed because its client sent a request too slowly (in memory only)."""
+        with self._lock:
+            self._timeouts[door] += 1
+
+    def request_timeouts(self) -> dict[str, int]:
+        """Connections closed for a slow request per door, as flushed by every process."""
+        return self._store.request_timeouts()
+
     def flush(self) -> int:
         """Write what was counted since the last flush, in one transaction; the number of calls.
         On a store failure the counts are kept for the next flush."""
         with self._lock:
-            counted, calls = dict(self._counted), self._calls
-            self._counted, self._calls = defaultdict(int), {}
+            counted, calls, timeouts = dict(self._counted), self._calls, dict(self._timeouts)
+            self._counted, self._calls, self._timeouts = defaultdict(int), {}, defaultdict(int)
         try:
-            self._store.flush_volumetry(counted, calls)
+            self._store.flush_volumetry(counted, calls, timeouts)
         except BaseException:
             with self._lock:
+                for door, n in timeouts.items():
+                    self._timeouts[door] += n
                 for k, n in counted.items():
                     self._counted[k] += n
                 for key, agg in calls.items():
@@ -116,6 +128,11 @@ class Volumetry:
     def pending(self) -> int:
         with self._lock:
             return sum(a.calls for a in self._calls.values())
+
+    def totals(self) -> list[CallStatsRow]:
+        """Every call counted since the database exists (all processes), per operator, version, service,
+        operation and outcome: what ``/metrics`` exposes."""
+        return self._store.call_totals()
 
     def stats(
         self, *, operator_code: str | None = None, since: datetime | None = None, until: datetime | None = None

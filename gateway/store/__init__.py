@@ -3,6 +3,7 @@
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
+from ._backup import BackupFile, backup_database, inspect_backup, restore_database
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
 from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
@@ -21,8 +22,10 @@ from ._mail import (
 from ._network_events import NetworkEventRecord
 from ._offer_calendar import OfferLaunch
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
+from ._preview import CachedPreview, StoredDeposit
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -35,6 +38,8 @@ from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
+from ._support import SupportCase, SupportFile, SupportMessage
+from ._work_queue import QueueFilter
 
 __all__ = [
     "MAIL_ABANDONED",
@@ -47,10 +52,13 @@ __all__ = [
     "AttachmentRecord",
     "AuditRecord",
     "BacklogRow",
+    "BackupFile",
+    "CachedPreview",
     "CallAggregate",
     "CallKey",
     "CallStatsRow",
     "CapacityRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",
@@ -72,17 +80,25 @@ __all__ = [
     "OperatorRecord",
     "Page",
     "PrestationRecord",
+    "QueueFilter",
     "RateLimitRecord",
     "RequestCount",
     "RobotTicket",
     "SessionRecord",
     "Store",
+    "StoredDeposit",
     "SubscriptionRecord",
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
     "SupportRecord",
     "TicketRecord",
     "TransitionRow",
     "UserRecord",
+    "backup_database",
     "from_ts",
+    "inspect_backup",
     "minute_of",
+    "restore_database",
     "to_ts",
 ]

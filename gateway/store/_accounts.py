@@ -22,6 +22,7 @@ __all__ = [
     "AgentRecord",
     "SessionRecord",
     "UserRecord",
+    "add_agent_roles",
     "create_account_tables",
     "create_agent_tables",
 ]
@@ -53,6 +54,7 @@ class AgentRecord:
     password_hash: str
     status: str  # ACTIF or SUSPENDU
     created_at: datetime
+    roles: frozenset[str] = frozenset()  # what the agent may do beyond the portal's pages (SAV: after-sales)
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,20 @@ def create_agent_tables(db: Database) -> None:
     db.conn.execute("ALTER TABLE web_sessions ADD COLUMN agent_id INTEGER")
 
 
+def add_agent_roles(db: Database) -> None:
+    """Migration 28: the agents' roles (a JSON list; existing agents get none)."""
+    db.conn.execute("ALTER TABLE provider_agents ADD COLUMN roles TEXT")
+
+
 def _agent(row: dict[str, Any]) -> AgentRecord:
-    return AgentRecord(**{**row, "name": row["name"] or "", "created_at": from_ts(row["created_at"])})
+    return AgentRecord(
+        **{
+            **row,
+            "name": row["name"] or "",
+            "created_at": from_ts(row["created_at"]),
+            "roles": frozenset(json.loads(row.get("roles") or "[]")),
+        }
+    )
 
 
 def _user(row: dict[str, Any]) -> UserRecord:
@@ -286,6 +300,10 @@ class AccountStore(StorePart):
 
     def list_agents(self) -> list[AgentRecord]:
         return [_agent(r) for r in self._rows("SELECT * FROM provider_agents ORDER BY login")]
+
+    def set_agent_roles(self, db: Database, agent_id: int, roles: frozenset[str]) -> None:
+        """Replace the agent's roles (inside the caller's write transaction)."""
+        db.conn.execute("UPDATE provider_agents SET roles = ? WHERE id = ?", [json.dumps(sorted(roles)), agent_id])
 
     def set_agent_status(self, agent_id: int, status: str) -> None:
         with self.write() as db:

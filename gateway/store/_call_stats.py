@@ -9,6 +9,9 @@ never a ticket. Three tables:
   (``OK`` or the fault code), with the number of calls, their total and a latency histogram;
 - ``call_totals``: the same without the minute, cumulative since the database exists (what
   ``/metrics`` reads, so that every process of a group serves the same monotonic counters).
+
+And ``request_timeouts`` (migration 26): connections closed because a client took longer than
+``request_timeout_s`` to send a request, per door (``web_services``, ``portal``), cumulative.
 """
 
 from __future__ import annotations
@@ -24,7 +27,15 @@ from sqlite_utils import Database
 
 from ._parts import StorePart
 
-__all__ = ["CallAggregate", "CallKey", "CallStatsRow", "CallStatsStore", "create_call_stats_tables", "relaxed_write"]
+__all__ = [
+    "CallAggregate",
+    "CallKey",
+    "CallStatsRow",
+    "CallStatsStore",
+    "create_call_stats_tables",
+    "create_request_timeout_table",
+    "relaxed_write",
+]
 
 #: (operator_code, minute, version, service, operation, outcome); "" for an unknown operator or operation.
 CallKey = tuple[str, str, str, str, str, str]
@@ -65,6 +76,10 @@ def create_call_stats_tables(db: Database) -> None:
     )
 
 
+def create_request_timeout_table(db: Database) -> None:
+    db.table("request_timeouts").create({"door": str, "count": int}, pk="door", not_null={"count"})
+
+
 @contextmanager
 def relaxed_write(store: Any) -> Iterator[Database]:
     """A write transaction of ``store`` committed with ``synchronous=NORMAL`` (counters, not receipts).
@@ -97,13 +112,21 @@ class CallStatsStore(StorePart):
     """Flushing and reading the volumetry."""
 
     def flush_volumetry(
-        self, counted: Mapping[tuple[str, str, str], int], calls: Mapping[CallKey, CallAggregate]
+        self,
+        counted: Mapping[tuple[str, str, str], int],
+        calls: Mapping[CallKey, CallAggregate],
+        timeouts: Mapping[str, int] | None = None,
     ) -> None:
         """Add one process's counts of the last interval, in one relaxed transaction."""
-        if not counted and not calls:
+        if not counted and not calls and not timeouts:
             return
         with relaxed_write(self) as db:
             conn = db.conn
+            conn.executemany(
+                "INSERT INTO request_timeouts (door, count) VALUES (?, ?) "
+                "ON CONFLICT (door) DO UPDATE SET count = count + excluded.count",
+                list((timeouts or {}).items()),
+            )
             conn.executemany(
                 "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + excluded.count",
@@ -164,3 +187,7 @@ class CallStatsStore(StorePart):
         """Cumulative rows since the database exists (``minute`` is empty)."""
         rows = self._rows("SELECT * FROM call_totals ORDER BY operator_code, version, service, operation, outcome")
         return [CallStatsRow(**{**r, "minute": "", "buckets": tuple(json.loads(r["buckets"]))}) for r in rows]
+
+    def request_timeouts(self) -> dict[str, int]:
+        """Connections closed for a request sent too slowly, per door, since the database exists."""
+        return {r["door"]: r["count"] for r in self._rows("SELECT door, count FROM request_timeouts ORDER BY door")}

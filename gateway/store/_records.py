@@ -10,6 +10,7 @@ T = TypeVar("T")
 
 __all__ = [
     "AttachmentRecord",
+    "CataloguePublicationRecord",
     "CertificateRecord",
     "CommentRecord",
     "OperatorRecord",
@@ -27,7 +28,7 @@ class OperatorRecord:
     esav_en_ligne: bool
     esav_integre: bool
     domains: frozenset[str]
-    esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated), issue 10
+    esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated)
     suspended_at: str | None = None  # UTC instant the provider suspended every access (None: not suspended)
     suspension_reason: str | None = None
     esav_starts_on: str | None = None  # ISO day e-SAV accesses open (the subscription's activation date)
@@ -123,3 +124,15 @@ class Page(Generic[T]):
     total: int
     number: int
     size: int
+
+
+@dataclass(frozen=True)
+class CataloguePublicationRecord:
+    """A catalogue publication and the files published (relative POSIX path → content); ``files`` is
+    empty for a publication recorded before the content was kept."""
+
+    id: int
+    published_at: datetime
+    author: str
+    fingerprint: str
+    files: dict[str, bytes]

@@ -39,7 +39,7 @@ def _candidates_sql(table: str, column: str) -> str:
     col = f'"{column}"'
     tests = [f"{col} GLOB '*{_RAW_CLASS}*'", f"instr(CAST({col} AS BLOB), X'00') > 0"]
     tests += [f"{col} GLOB '{pattern}'" for pattern in _ESCAPES]
-    return f'SELECT rowid, {col} FROM "{table}" WHERE typeof({col}) = \'text\' AND ({" OR ".join(tests)})'
+    return f"SELECT rowid, {col} FROM \"{table}\" WHERE typeof({col}) = 'text' AND ({' OR '.join(tests)})"
 
 
 def _repaired(text: str) -> tuple[str, int]:

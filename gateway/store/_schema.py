@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from ._access_start import add_access_start_column
-from ._accounts import create_account_tables, create_agent_tables
+from ._accounts import add_agent_roles, create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
-from ._call_stats import create_call_stats_tables
+from ._call_stats import create_call_stats_tables, create_request_timeout_table
 from ._contract_ends import add_contract_end_column
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
@@ -21,9 +21,11 @@ from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._offer_calendar import create_offer_calendar_tables
 from ._portal import add_contract_terms, create_portal_tables
+from ._preview import create_preview_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
+from ._support import create_support_desk_tables
 from ._suspensions import add_suspension_columns
 
 __all__ = ["MIGRATIONS", "migrate"]
@@ -154,6 +156,16 @@ def _catalogue_publications(db: Database) -> None:
     )
 
 
+def _catalogue_publication_files(db: Database) -> None:
+    # The content of each publication, so that a gateway serves what was published, not the folder.
+    db.table("catalogue_publication_files").create(
+        {"publication_id": int, "path": str, "content": bytes},
+        pk=("publication_id", "path"),
+        foreign_keys=[("publication_id", "catalogue_publications", "id")],
+        not_null={"content"},
+    )
+
+
 def _history_and_search_indexes(db: Database) -> None:
     # History counts every ticket of the 90-day window: a covering index answers the count and the
     # state filter without reading the (large) rows. A prestation's history walks its own index,
@@ -164,6 +176,24 @@ def _history_and_search_indexes(db: Database) -> None:
 
 def _repair_non_xml_text(db: Database) -> None:
     repair_non_xml_text(db, actor="migration/24")
+
+
+def _ticket_prestations(db: Database) -> None:
+    """Each ticket keeps its prestation's details as they were at deposit.
+
+    A later import or transfer of the prestation must not change what an old ticket shows (nor show
+    a new owner's customer on the old owner's tickets). Owner, offer and GTR are already columns of
+    the ticket; existing tickets get the prestation's details as they are now, the best still known.
+    """
+    db.conn.execute(
+        "CREATE TABLE ticket_prestations (ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id), "
+        "extremite_a TEXT, extremite_b TEXT, code_commune TEXT, informations TEXT)"
+    )
+    db.conn.execute(
+        "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
+        "SELECT t.id, p.extremite_a, p.extremite_b, p.code_commune, p.informations "
+        "FROM tickets t JOIN prestations p ON p.identifiant = t.prestation"
+    )
 
 
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
@@ -191,11 +221,17 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (23, "contracts' 'Mes fichiers' flag, operators' e-SAV access end date", add_contract_terms),
     (24, "stored text XML cannot carry repaired with U+FFFD, each row audited", _repair_non_xml_text),
     (25, "operators' notification addresses, the mail outbox; news for one operator", create_mail_tables),
-    (26, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
-    (27, "volumetry: the door each line test came through", add_line_test_channel),
-    (28, "operators' suspension by the provider", add_suspension_columns),
-    (29, "offer contracts' end date", add_contract_end_column),
-    (30, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
+    (26, "connections closed for a request sent too slowly (metrics)", create_request_timeout_table),
+    (27, "catalogue publications keep their files (a restart serves what was published)", _catalogue_publication_files),
+    (28, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
+    (29, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
+    (30, "tickets keep their prestation's details as at deposit", _ticket_prestations),
+    (31, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
+    (32, "form versions' first publication, offers' commercial launch", create_offer_calendar_tables),
+    (33, "volumetry: the door each line test came through", add_line_test_channel),
+    (34, "operators' suspension by the provider", add_suspension_columns),
+    (35, "offer contracts' end date", add_contract_end_column),
+    (36, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
 ]
 
 

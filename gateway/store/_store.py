@@ -7,7 +7,7 @@ Writes happen inside ``with store.write():`` blocks opened by the services, so t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
@@ -31,8 +31,10 @@ from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._offer_calendar import OfferCalendarStore
 from ._portal import PortalStore
+from ._preview import PreviewStore
 from ._records import (
     AttachmentRecord,
+    CataloguePublicationRecord,
     CertificateRecord,
     CommentRecord,
     OperatorRecord,
@@ -44,7 +46,9 @@ from ._records import (
 from ._request_counts import RequestCountStore
 from ._schema import migrate
 from ._subscriptions import SubscriptionStore
+from ._support import SupportStore
 from ._suspensions import SuspensionStore
+from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
 
@@ -88,10 +92,28 @@ def _operator(row: dict[str, Any]) -> OperatorRecord:
     )
 
 
-class Store(AccountStore, PortalStore, SubscriptionStore,
-            AppointmentStore, EventStore, LineTestStore, NetworkEventStore, RequestCountStore,
-            CallStatsStore, ExploitationStore, AuditStore, IntegrationStore, MailStore,
-            OfferCalendarStore, SuspensionStore, ContractEndStore, AccessStartStore):
+class Store(
+    AccountStore,
+    PortalStore,
+    SubscriptionStore,
+    AppointmentStore,
+    EventStore,
+    LineTestStore,
+    NetworkEventStore,
+    RequestCountStore,
+    CallStatsStore,
+    ExploitationStore,
+    AuditStore,
+    IntegrationStore,
+    MailStore,
+    WorkQueueStore,
+    SupportStore,
+    PreviewStore,
+    OfferCalendarStore,
+    SuspensionStore,
+    ContractEndStore,
+    AccessStartStore,
+):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
@@ -156,6 +178,10 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
     def integrity_check(self) -> str:
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def applied_migrations(self) -> set[int]:
+        """The migrations recorded in this database (a query: it fails if the database does not answer)."""
+        return {int(row["id"]) for row in self._rows("SELECT id FROM schema_migrations")}
+
     # Operators ---------------------------------------------------------------------------------
 
     def upsert_operator(
@@ -173,6 +199,32 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
                 },
                 pk="code",
             )
+
+    def insert_operator(
+        self,
+        db: Database,
+        code: str,
+        name: str,
+        *,
+        esav_en_ligne: bool,
+        esav_integre: bool,
+        domains: Iterable[str],
+        at: datetime,
+    ) -> bool:
+        """Insert a new operator inside the caller's transaction; False (nothing written) if the code exists."""
+        cursor = db.conn.execute(
+            "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+            [code, name, int(esav_en_ligne), int(esav_integre), json.dumps(sorted(set(domains))), to_ts(at)],
+        )
+        return cursor.rowcount == 1
+
+    def update_operator(self, db: Database, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool) -> None:
+        """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
+        db.conn.execute(
+            "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
+            [name, int(esav_en_ligne), int(esav_integre), code],
+        )
 
     def get_operator(self, code: str) -> OperatorRecord | None:
         row = self._one("SELECT * FROM operators WHERE code = ?", [code])
@@ -260,6 +312,10 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
                 db.table("prestations").upsert_all(rows, pk="identifiant")
         return len(rows)
 
+    def set_prestation_operator(self, db: Database, identifiant: str, operator_code: str) -> None:
+        """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
+        db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
+
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
         return PrestationRecord(**row) if row else None
@@ -273,13 +329,43 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
 
     # Catalogue publications -------------------------------------------------------------------
 
-    def record_catalogue_publication(self, *, author: str, fingerprint: str, at: datetime) -> int:
+    def record_catalogue_publication(
+        self, *, author: str, fingerprint: str, at: datetime, files: Mapping[str, bytes] | None = None
+    ) -> int:
+        """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
         with self.write() as db:
             cur = db.conn.execute(
                 "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
                 [to_ts(at), author, fingerprint],
             )
-            return int(cur.lastrowid or 0)
+            publication_id = int(cur.lastrowid or 0)
+            db.conn.executemany(
+                "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
+                [(publication_id, path, content) for path, content in sorted((files or {}).items())],
+            )
+            return publication_id
+
+    def catalogue_publication(self, publication_id: int | None = None) -> CataloguePublicationRecord | None:
+        """A publication with its files; without an id, the latest one whose content was kept (None: none)."""
+        if publication_id is None:
+            row = self._one(
+                "SELECT * FROM catalogue_publications WHERE id IN "
+                "(SELECT publication_id FROM catalogue_publication_files) ORDER BY id DESC LIMIT 1"
+            )
+        else:
+            row = self._one("SELECT * FROM catalogue_publications WHERE id = ?", [publication_id])
+        if row is None:
+            return None
+        files = self._rows(
+            "SELECT path, content FROM catalogue_publication_files WHERE publication_id = ? ORDER BY path", [row["id"]]
+        )
+        return CataloguePublicationRecord(
+            id=row["id"],
+            published_at=datetime.fromisoformat(row["published_at"]),
+            author=row["author"],
+            fingerprint=row["fingerprint"],
+            files={f["path"]: bytes(f["content"]) for f in files},
+        )
 
     def latest_catalogue_publication(self) -> int:
         """The id of the latest publication (0 when none): gateways reload when it grows."""
@@ -301,6 +387,36 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         }
         self._insert(db, "tickets", row)
         return _ticket({**_EMPTY_TICKET, **row})
+
+    def add_ticket_prestation(self, db: Database, ticket_id: int, prestation: PrestationRecord) -> None:
+        """Keep, inside the deposit's transaction, the prestation's details as the ticket was deposited on."""
+        db.conn.execute(
+            "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                ticket_id,
+                prestation.extremite_a,
+                prestation.extremite_b,
+                prestation.code_commune,
+                prestation.informations,
+            ],
+        )
+
+    def prestation_at_deposit(self, ticket: TicketRecord) -> PrestationRecord | None:
+        """The ticket's prestation as it was at deposit (owner, offer and GTR are the ticket's own)."""
+        row = self._one(
+            "SELECT extremite_a, extremite_b, code_commune, informations FROM ticket_prestations WHERE ticket_id = ?",
+            [ticket.id],
+        )
+        if row is None:
+            return None
+        return PrestationRecord(
+            identifiant=ticket.prestation,
+            operator_code=ticket.operator_code,
+            code_offre=ticket.code_offre,
+            gtr=ticket.gtr,
+            **row,
+        )
 
     def get_ticket(self, reference: str) -> TicketRecord | None:
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
@@ -425,12 +541,17 @@ class Store(AccountStore, PortalStore, SubscriptionStore,
         prestation: str | None,
         page: int,
         size: int,
+        offers: Iterable[str] | None = None,
     ) -> Page[TicketRecord]:
-        """Tickets of one operator closed within a period, newest closure first."""
+        """Tickets of one operator closed within a period (and ``offers``, when given), newest closure first."""
         states = list(states)
         where = f"operator_code = ? AND closed_at >= ? AND closed_at <= ? AND state IN ({','.join('?' * len(states))})"
         params: list[Any] = [operator_code, to_ts(closed_from), to_ts(closed_to), *states]
         source = "tickets"
+        if offers is not None:  # a portal user's offers: filtered here, before paging
+            wanted = sorted(offers)
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
             params.append(prestation)

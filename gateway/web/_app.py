@@ -26,11 +26,13 @@ from gateway.services import Gateway, PortalUser, ProviderAgent, WebSession
 from ._http import HttpError, Response, WebRequest, redirect
 from ._templates import Templates
 
-__all__ = ["SESSION_COOKIE", "STAFF_PREFIX", "Context", "Route", "WebApp"]
+__all__ = ["SESSION_COOKIE", "SIGN_IN_PATH", "STAFF_PREFIX", "Context", "Route", "WebApp"]
 
 log = logging.getLogger("gateway.web")
 
 SESSION_COOKIE = "esav_session"
+#: The login page; a POST there is a sign-in (logged as such, with the login tried).
+SIGN_IN_PATH = "/connexion"
 STAFF_PREFIX = "/fournisseur"
 Handler = Callable[..., Response]
 
@@ -103,6 +105,17 @@ _MESSAGES = {
 }
 
 
+def _account(context: Context) -> str | None:
+    """Who the request is from, for the log: the login tried at sign-in, else the session's account."""
+    if context.request.path == SIGN_IN_PATH and context.request.method == "POST":
+        return context.request.field("login") or None
+    if context.user is not None:
+        return f"{context.user.caller.operator_code}/{context.user.user.login}"
+    if context.agent is not None:
+        return context.agent.author
+    return None
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -120,13 +133,13 @@ class WebApp:
         self,
         gateway: Gateway,
         nav: Callable[[PortalUser | None], list[tuple[str, str]]],
-        staff_nav: list[tuple[str, str]] | None = None,
+        staff_nav: Callable[[ProviderAgent], list[tuple[str, str]]] | None = None,
     ) -> None:
         self.gateway = gateway
         self.templates = Templates()
         self._routes: list[Route] = []
         self._nav = nav
-        self._staff_nav = staff_nav or []
+        self._staff_nav = staff_nav or (lambda agent: [])
 
     def route(
         self,
@@ -142,7 +155,8 @@ class WebApp:
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
         self._routes.append(Route(method, re.compile(regex), handler, login_required, staff, shared))
 
-    def handle(self, request: WebRequest) -> Response:
+    def handle(self, request: WebRequest, request_id: str | None = None) -> Response:
+        """The response to ``request``; ``request_id`` (the portal's log) is the incident id of an internal error."""
         accounts = self.gateway.accounts
         session = accounts.session(request.cookies.get(SESSION_COOKIE))
         new_cookie = None
@@ -151,7 +165,7 @@ class WebApp:
             new_cookie = session.session_id
         user = accounts.portal_user(session)
         agent = accounts.agent(session) if user is None else None
-        nav = self._staff_nav if agent is not None else self._nav(user)
+        nav = self._staff_nav(agent) if agent is not None else self._nav(user)
         context = Context(request, self.gateway, self.templates, session, user, new_cookie, nav, agent)
         try:
             response = self._dispatch(context)
@@ -164,7 +178,7 @@ class WebApp:
         except EsavError as exc:
             response = context.page("erreur.html", status=400, erreur=exc.libelle)
         except Exception:
-            incident = secrets.token_hex(6)
+            incident = request_id or secrets.token_hex(6)
             log.exception("web page failed, incident %s", incident)
             response = context.page(
                 "erreur.html", status=500, erreur=f"Erreur interne du fournisseur, incident {incident}."
@@ -175,6 +189,7 @@ class WebApp:
                 self.gateway.volumetry.count(context.user.caller.operator_code, counted)
         if context.new_cookie is not None:
             response.cookies[SESSION_COOKIE] = (context.new_cookie, None)
+        response.account = _account(context)
         return response
 
     def not_recorded(self, request: WebRequest, error: NotRecordedError) -> Response:

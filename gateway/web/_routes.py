@@ -8,19 +8,24 @@ from . import _views_access as access
 from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
+from . import _views_esav_history as esav_history
+from . import _views_evolutions as evolutions
 from . import _views_field as field
 from . import _views_mail as mail
+from . import _views_operator_files as operator_files
 from . import _views_portal as portal
 from . import _views_provider as provider
+from . import _views_sav as sav
 from . import _views_space as space
 from . import _views_subscription as subscription
+from . import _views_support as support
 from ._app import STAFF_PREFIX, WebApp
 
 __all__ = ["build_app"]
 
 
 def build_app(gateway: Gateway) -> WebApp:
-    app = WebApp(gateway, portal.navigation, provider.STAFF_NAV)
+    app = WebApp(gateway, portal.navigation, provider.staff_navigation)
     app.route("GET", "/connexion", auth.login_form, login_required=False)
     app.route("POST", "/connexion", auth.login_submit, login_required=False)
     app.route("POST", "/deconnexion", auth.logout, shared=True)
@@ -36,10 +41,14 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("GET", "/duplicata", space.invoices)
     app.route("GET", "/duplicata/{invoice_id}", space.download_invoice)
     app.route("GET", "/faq", space.faq)
-    app.route("GET", "/e-soutien", space.support_form)
-    app.route("POST", "/e-soutien", space.support_submit)
+    app.route("GET", "/e-soutien", support.requests_page)
+    app.route("POST", "/e-soutien", support.submit)
+    app.route("GET", "/e-soutien/{reference}", support.my_thread)
+    app.route("POST", "/e-soutien/{reference}", support.my_reply)
+    app.route("GET", "/e-soutien/{reference}/pieces/{file_id}", support.my_file)
     # e-SAV en ligne
     app.route("GET", "/esav", esav.tickets)
+    app.route("GET", "/esav/historique", esav_history.history)
     app.route("GET", "/esav/deposer", esav.deposit_form)
     app.route("POST", "/esav/deposer", esav.deposit_submit)
     app.route("GET", "/esav/signalisations/{reference}", esav.ticket_detail)
@@ -53,6 +62,8 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/esav/tests", field.launch_test)
     app.route("GET", "/esav/tests/{reference}", field.test_result)
     app.route("GET", "/esav/reseau", field.network)
+    app.route("GET", "/evolutions", evolutions.evolutions)
+    app.route("POST", "/evolutions/actualiser", evolutions.refresh_evolutions)
     # The operator's administrator
     app.route("GET", "/abonnement", subscription.subscription_form)
     app.route("POST", "/abonnement", subscription.subscription_submit)
@@ -82,6 +93,23 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/abonnements", provider.register_subscription),
         ("POST", "/abonnements/{reference}/activer", provider.activate_subscription),
         ("POST", "/abonnements/{reference}/resilier", provider.terminate_subscription),
+        ("GET", "/e-soutien", support.inbox),
+        ("GET", "/e-soutien/{reference}", support.inbox_thread),
+        ("POST", "/e-soutien/{reference}/prendre", support.inbox_take),
+        ("POST", "/e-soutien/{reference}/repondre", support.inbox_reply),
+        ("POST", "/e-soutien/{reference}/clore", support.inbox_close),
+        ("GET", "/e-soutien/{reference}/pieces/{file_id}", support.inbox_file),
+        ("GET", "/fichiers-operateurs", operator_files.received),
+        ("GET", "/fichiers-operateurs/{file_id}", operator_files.download),
+        # The after-sales work queue (agents with the SAV role)
+        ("GET", "/sav", sav.queue),
+        ("GET", "/sav/{reference}", sav.ticket),
+        ("POST", "/sav/{reference}/action", sav.act),
+        ("POST", "/sav/{reference}/commentaire", sav.comment),
+        ("POST", "/sav/{reference}/pieces", sav.attach),
+        ("GET", "/sav/{reference}/pieces/{attachment_id}", sav.attachment),
+        ("GET", "/evolutions", evolutions.provider_evolutions),
+        ("POST", "/evolutions/annoncer", evolutions.announce_evolution),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
     # Operators' access: suspend at once, lift a suspension

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.domain.states import CLOSED_STATES, OPEN_STATES, TicketState
+from gateway.domain.states import CLOSED_STATES, OPEN_STATES, Action, Actor, TicketState
 from gateway.domain.xml_text import xml_safe
 from gateway.errors import EsavError, NotEntitledError, UnknownTicketError
 from gateway.services import (
@@ -80,6 +80,7 @@ def tickets(ctx: Context) -> Response:
         pages=max(1, -(-page.total // PAGE_SIZE)),
         states=sorted((s.value, s.libelle) for s in OPEN_STATES),
         state_labels={s.value: s.libelle for s in TicketState},
+        gravite_labels=dict(GRAVITES),
         etat=state,
         prestation=prestation,
     )
@@ -196,7 +197,13 @@ def _ticket_for(ctx: Context, reference: str) -> tuple[PortalUser, TicketDetail]
     return user, detail
 
 
-def ticket_detail(ctx: Context, reference: str, erreur: str | None = None, status: int = 200) -> Response:
+def ticket_detail(
+    ctx: Context,
+    reference: str,
+    erreur: str | None = None,
+    status: int = 200,
+    field_errors: dict[str, str] | None = None,
+) -> Response:
     user, detail = _ticket_for(ctx, reference)
     ticket = detail.ticket
     state = TicketState(ticket.state)
@@ -209,6 +216,11 @@ def ticket_detail(ctx: Context, reference: str, erreur: str | None = None, statu
         is_closed=state in CLOSED_STATES,
         state_labels={s.value: s.libelle for s in TicketState},
         erreur_action=erreur,
+        declared=ctx.gateway.work_queue.declared(ticket),
+        gravite_libelle=dict(GRAVITES).get(ticket.gravite, ticket.gravite),
+        action_labels={a.value: a.libelle for a in Action} | {"DEPOSER": "dépôt"},
+        actor_labels={a.value: a.libelle for a in Actor},
+        field_errors=field_errors or {},
     )
 
 
@@ -224,6 +236,13 @@ def _act(ctx: Context, reference: str, action: str) -> Response:
             attachments = tuple(AttachmentIn(p.filename, p.content_type, p.content) for p in files)
             services.complete(user.caller, reference, text, attachments)
         elif action == "annule":
+            if ctx.request.field("confirme") != "oui":  # cancelling is final: the user ticks a box first
+                return ticket_detail(
+                    ctx,
+                    reference,
+                    status=422,
+                    field_errors={"confirme": "Cochez la case pour confirmer l'annulation, qui est définitive."},
+                )
             services.cancel(user.caller, reference, text)
         else:
             services.refuse_closure(user.caller, reference, text)

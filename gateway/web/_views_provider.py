@@ -15,7 +15,7 @@ from gateway.domain.clock import parse_instant
 from gateway.domain.notices import NoticeKind
 from gateway.domain.subscriptions import FIELDS
 from gateway.errors import EsavError, InvalidRequestError
-from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
+from gateway.services import AFTER_SALES, NEWS_KINDS, RATE_LIMIT_NEWS, ProviderAgent, UploadedFile
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
@@ -36,12 +36,16 @@ __all__ = [
     "news",
     "news_submit",
     "register_subscription",
+    "staff_navigation",
     "subscriptions",
     "terminate_subscription",
 ]
 
 STAFF_NAV = [
     (STAFF_PREFIX, "Accueil fournisseur"),
+    (f"{STAFF_PREFIX}/sav", "File SAV"),
+    (f"{STAFF_PREFIX}/e-soutien", "e-soutien"),
+    (f"{STAFF_PREFIX}/fichiers-operateurs", "Fichiers reçus"),
     (f"{STAFF_PREFIX}/actualites", "Actualités et annonces"),
     (f"{STAFF_PREFIX}/faq", "FAQ"),
     (f"{STAFF_PREFIX}/fichiers", "Fichiers"),
@@ -49,6 +53,7 @@ STAFF_NAV = [
     (f"{STAFF_PREFIX}/contrats", "Contrats"),
     (f"{STAFF_PREFIX}/abonnements", "Abonnements"),
     (f"{STAFF_PREFIX}/acces", "Accès des opérateurs"),
+    (f"{STAFF_PREFIX}/evolutions", "Évolutions : opérateurs prêts"),
 ]
 
 
@@ -91,14 +96,25 @@ def _operator_field(ctx: Context) -> str:
     return code
 
 
+def staff_navigation(agent: ProviderAgent) -> list[tuple[str, str]]:
+    """The staff's menu: the work queue only for the after-sales role (its pages answer 404 to others)."""
+    return [(href, label) for href, label in STAFF_NAV if href != f"{STAFF_PREFIX}/sav" or agent.has_role(AFTER_SALES)]
+
+
 def home(ctx: Context) -> Response:
-    return ctx.page("fournisseur/accueil.html", sections=STAFF_NAV[1:])
+    return ctx.page("fournisseur/accueil.html", sections=staff_navigation(ctx.staff)[1:])
 
 
 # News and announcements -------------------------------------------------------------------------
 
 
-def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+def news(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
+) -> Response:
     return ctx.page(
         "fournisseur/actualites.html",
         status=status,
@@ -107,6 +123,7 @@ def news(ctx: Context, erreur: str | None = None, status: int = 200, values: dic
         notices={k.value: k.notice for k in NoticeKind},
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -128,20 +145,27 @@ def news_submit(ctx: Context) -> Response:
             document=document,
         )
     except EsavError as exc:
-        return news(ctx, erreur=exc.libelle, status=422, values=values)
+        return news(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/actualites", ok="publie")
 
 
 # FAQ --------------------------------------------------------------------------------------------
 
 
-def faq(ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None) -> Response:
+def faq(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
+) -> Response:
     return ctx.page(
         "fournisseur/faq.html",
         status=status,
         entries=ctx.gateway.portal.all_faq(),
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -154,14 +178,20 @@ def faq_submit(ctx: Context) -> Response:
             values["question"], values["reponse"], values["offre"] or None, author=ctx.staff.author
         )
     except EsavError as exc:
-        return faq(ctx, erreur=exc.libelle, status=422, values=values)
+        return faq(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/faq", ok="publie")
 
 
 # Files for an operator --------------------------------------------------------------------------
 
 
-def files(ctx: Context, erreur: str | None = None, status: int = 200, published: object = None) -> Response:
+def files(
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    published: object = None,
+    erreur_champ: str | None = None,
+) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.files_of(operator) if operator else []
     return ctx.page(
@@ -171,6 +201,7 @@ def files(ctx: Context, erreur: str | None = None, status: int = 200, published:
         operator=operator,
         files=listing,
         erreur=erreur,
+        erreur_champ=erreur_champ,
         published=published,
     )
 
@@ -186,7 +217,7 @@ def file_submit(ctx: Context) -> Response:
             operator, part.filename, part.content_type, part.content, ctx.staff.author
         )
     except EsavError as exc:
-        return files(ctx, erreur=exc.libelle, status=422)
+        return files(ctx, erreur=exc.libelle, status=422, erreur_champ=exc.chemin)
     return files(ctx, published=record)
 
 
@@ -204,7 +235,11 @@ def _cents(text: str) -> int:
 
 
 def invoices(
-    ctx: Context, erreur: str | None = None, status: int = 200, values: dict[str, str] | None = None
+    ctx: Context,
+    erreur: str | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    erreur_champ: str | None = None,
 ) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.invoices_of(operator) if operator else []
@@ -215,6 +250,7 @@ def invoices(
         operator=operator,
         invoices=listing,
         erreur=erreur,
+        erreur_champ=erreur_champ,
         values=values or {},
     )
 
@@ -237,14 +273,14 @@ def invoice_submit(ctx: Context) -> Response:
             author=ctx.staff.author,
         )
     except EsavError as exc:
-        return invoices(ctx, erreur=exc.libelle, status=422, values=values)
+        return invoices(ctx, erreur=exc.libelle, status=422, values=values, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/factures", operateur=operator, ok="publie")
 
 
 # Contracts (offers taken, "Mes fichiers") -------------------------------------------------------
 
 
-def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Response:
+def contracts(ctx: Context, erreur: str | None = None, status: int = 200, erreur_champ: str | None = None) -> Response:
     operators, operator = _operator_choice(ctx)
     listing = ctx.gateway.portal.contracts_of(operator) if operator else []
     return ctx.page(
@@ -255,6 +291,7 @@ def contracts(ctx: Context, erreur: str | None = None, status: int = 200) -> Res
         contracts=listing,
         offers=_offers(ctx),
         erreur=erreur,
+        erreur_champ=erreur_champ,
     )
 
 
@@ -274,7 +311,7 @@ def contract_submit(ctx: Context) -> Response:
             author=ctx.staff.author,
         )
     except EsavError as exc:
-        return contracts(ctx, erreur=exc.libelle, status=422)
+        return contracts(ctx, erreur=exc.libelle, status=422, erreur_champ=exc.chemin)
     return redirect(f"{STAFF_PREFIX}/contrats", operateur=operator, ok="publie")
 
 

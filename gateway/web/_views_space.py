@@ -1,5 +1,6 @@
 """Espace Opérateurs' pages beyond e-SAV: news and notices, contracts, "Mes fichiers", invoice duplicates,
-FAQ and e-soutien. Everything goes through ``gateway.portal`` (services), which bounds it to the user."""
+FAQ (e-soutien: ``_views_support``). Everything goes through ``gateway.portal`` (services), which bounds it
+to the user."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ __all__ = [
     "files",
     "invoices",
     "news",
-    "support_form",
-    "support_submit",
     "upload_files",
 ]
 
@@ -99,19 +98,3 @@ def _attachment(content: bytes, mime_type: str, name: str) -> Response:
 
 def faq(ctx: Context) -> Response:
     return ctx.page("espace/faq.html", entries=ctx.gateway.portal.faq(ctx.portal_user))
-
-
-def support_form(
-    ctx: Context, sent: object = None, erreur: str | None = None, status: int = 200, values: dict | None = None
-) -> Response:
-    return ctx.page("espace/soutien.html", status=status, sent=sent, erreur=erreur, values=values or {})
-
-
-def support_submit(ctx: Context) -> Response:
-    request = ctx.request
-    try:
-        sent = ctx.gateway.portal.support_request(ctx.portal_user, request.field("objet"), request.field("description"))
-    except EsavError as exc:
-        values = {"objet": request.field("objet"), "description": request.field("description")}
-        return support_form(ctx, erreur=exc.libelle, status=422, values=values)
-    return support_form(ctx, sent=sent)

@@ -1,0 +1,246 @@
+"""The gateway against a reference peer: deposits measured in alternation, pair after pair.
+
+``run_paired(PairedOptions())`` builds the peer (``bench.peers``), starts it beside the gateway
+(``esav serve --demo``) and the spyne echo, checks that each answers the benchmark's deposit (the
+echo its echo), warms them up (the peer until its CPU per deposit is stable: the JVM's JIT), then
+for each pair and each concurrency measures the peer, the gateway and the echo in turn, each point
+as ``bench.harness`` measures one. Alternating short points lets a shared, noisy machine slow both
+sides alike: the figure to read is the ratio gateway / peer of each pair, and its median over the pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import _soap
+from ._processes import PYTHON, ServerProcess, start_server
+from .harness import HttpOptions, _check_once, _drive, _memory, serve_supports_workers
+from .peers import PEERS
+
+__all__ = ["QUICK_PAIRED", "SIDES", "PairedOptions", "run_paired", "tiny_paired_options"]
+
+#: What each pair measures, in this order.
+SIDES = ("peer", "gateway", "echo")
+
+
+@dataclass(frozen=True)
+class PairedOptions:
+    """What one paired run does."""
+
+    peer: str = "jaxws"
+    pairs: int = 13
+    concurrencies: tuple[int, ...] = (32, 8)
+    duration_s: float = 5.0  # per measured point, at most
+    max_requests: int = 200_000  # per measured point, at most
+    # The peer is driven in slices at the highest concurrency until two slices' CPU per deposit agree
+    # within 10 % (the JVM's JIT has compiled the hot code) or ``warmup_s`` is spent; the gateway and
+    # the echo (no JIT) get one slice each.
+    warmup_s: float = 60.0
+    warmup_slice_s: float = 5.0
+    workers: int | None = None  # passed to ``esav serve --workers``
+    form: str = "SIG_CUIVRE"
+    client_processes: int = 1
+    keep_dir: Path | None = None
+
+
+QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=30.0, warmup_slice_s=3.0)
+
+
+def tiny_paired_options(**overrides: Any) -> PairedOptions:
+    """One pair of a few requests at concurrency 2, to prove the paired run works (tests)."""
+    return replace(
+        PairedOptions(pairs=1, concurrencies=(2,), duration_s=1.5, max_requests=20, warmup_s=1.0, warmup_slice_s=0.5),
+        **overrides,
+    )
+
+
+def _warm_up(
+    server: ServerProcess,
+    operation: _soap.Operation,
+    pki: Path,
+    connections: int,
+    drive_options: HttpOptions,
+    budget_s: float,
+    slice_s: float,
+) -> list[dict[str, float]]:
+    """Drive ``server`` in slices until two in a row agree on CPU per request within 10 %, or ``budget_s`` is spent."""
+    slices: list[dict[str, float]] = []
+    spent = 0.0
+    while spent < budget_s:
+        point = _drive(server, operation, pki, connections, drive_options, slice_s)
+        spent += slice_s
+        slices.append(
+            {"seconds": slice_s, "rps": point["rps"], "cpu_ms_per_request": point["server_cpu_ms_per_request"]}
+        )
+        if len(slices) >= 2:
+            previous, last = slices[-2]["cpu_ms_per_request"], slices[-1]["cpu_ms_per_request"]
+            if abs(last - previous) <= 0.1 * previous:
+                break
+    return slices
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b and not math.isnan(a) and not math.isnan(b) else math.nan
+
+
+def _median(values: list[float]) -> float:
+    kept = [v for v in values if not math.isnan(v)]
+    return round(statistics.median(kept), 3) if kept else math.nan
+
+
+def _side_summary(points: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rps_median": _median([p["rps"] for p in points]),
+        "p50_ms_median": _median([p["p50_ms"] for p in points]),
+        "p99_ms_median": _median([p["p99_ms"] for p in points]),
+        "p99_ms_max": max((p["p99_ms"] for p in points), default=math.nan),
+        "cpu_ms_per_request_median": _median([p["server_cpu_ms_per_request"] for p in points]),
+        "cores_busy_median": _median([p["server_cores_busy"] for p in points]),
+        "requests": sum(p["requests"] for p in points),
+        "errors": sum(p["errors"] for p in points),
+    }
+
+
+def _summaries(rows: list[dict[str, Any]], concurrencies: tuple[int, ...]) -> list[dict[str, Any]]:
+    summaries = []
+    for concurrency in concurrencies:
+        mine = [r for r in rows if r["concurrency"] == concurrency]
+        per_pair = [r["gateway_vs_peer"]["rps"] for r in mine]
+        kept = [v for v in per_pair if not math.isnan(v)]
+        summaries.append(
+            {
+                "concurrency": concurrency,
+                "pairs": len(mine),
+                "gateway_vs_peer_rps": {
+                    "per_pair": per_pair,
+                    "median": _median(per_pair),
+                    "min": min(kept, default=math.nan),
+                    "max": max(kept, default=math.nan),
+                },
+                "gateway_vs_peer_p99_median": _median([r["gateway_vs_peer"]["p99_ms"] for r in mine]),
+                "gateway_vs_peer_cpu_median": _median([r["gateway_vs_peer"]["cpu_ms_per_request"] for r in mine]),
+                **{side: _side_summary([r[side] for r in mine]) for side in SIDES},
+            }
+        )
+    return summaries
+
+
+def _environment(options: PairedOptions, workers_applied: bool, peer_description: str) -> dict[str, Any]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "load_generator": f"bench.loadgen, {options.client_processes} process(es), HTTP/1.1 keep-alive, mutual TLS",
+        "workers": options.workers if workers_applied else None,
+        "peer": peer_description,
+        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
+    }
+
+
+def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -> dict[str, Any]:
+    """Measure the gateway and the peer in alternation; returns the figures (see bench/README.md)."""
+    say = progress or (lambda message: None)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    if options.peer not in PEERS:
+        raise RuntimeError(f"unknown peer {options.peer!r} (known: {', '.join(sorted(PEERS))})")
+    notes: list[str] = []
+    workers_applied = False
+    if options.workers is not None:
+        workers_applied = serve_supports_workers()
+        if not workers_applied:
+            notes.append(f"--workers {options.workers} ignored: `esav serve` has no --workers option yet")
+    drive_options = HttpOptions(max_requests=options.max_requests, client_processes=options.client_processes)
+    # The JDK server holds a pool thread per handshaking connection: never fewer threads than connections.
+    threads = max(32, *options.concurrencies)
+    with tempfile.TemporaryDirectory(prefix="esav-bench-peer-") as temporary:
+        work = options.keep_dir or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        say(f"building the {options.peer} peer…")
+        peer_build = PEERS[options.peer].build(work)
+        data = work / "data"
+        serve = [PYTHON, "-m", "gateway", "serve", "--demo", "--data", str(data), "--port", "{port}"]
+        if workers_applied:
+            serve += ["--workers", str(options.workers)]
+        servers: dict[str, ServerProcess] = {}
+        try:
+            say("starting the gateway (demo data, PKI)…")
+            servers["gateway"] = start_server("gateway", serve, work)
+            pki = data / "pki"
+            say(f"starting the {options.peer} peer and the echo yardstick…")
+            servers["peer"] = start_server(options.peer, peer_build.argv(pki, work / "peer.db", threads), work)
+            servers["echo"] = start_server(
+                "echo", [PYTHON, "-m", "bench.echo_server", "--port", "{port}", "--pki", str(pki)], work
+            )
+            for server in servers.values():
+                server.start_sampling()
+            deposit = _soap.deposit(options.form)
+            operations = {"peer": deposit, "gateway": deposit, "echo": _soap.echo()}
+            for side in SIDES:
+                _check_once(servers[side], operations[side], pki)
+            warmup: dict[str, list[dict[str, float]]] = {}
+            if options.warmup_s > 0:
+                top = max(options.concurrencies)
+                for side in SIDES:
+                    say(f"warming up the {side}" + (" until its CPU per deposit is stable…" if side == "peer" else "…"))
+                    budget = options.warmup_s if side == "peer" else options.warmup_slice_s
+                    warmup[side] = _warm_up(
+                        servers[side], operations[side], pki, top, drive_options, budget, options.warmup_slice_s
+                    )
+            rows = []
+            for pair in range(1, options.pairs + 1):
+                for concurrency in options.concurrencies:
+                    say(f"pair {pair}/{options.pairs}, concurrency {concurrency}: peer, gateway, echo…")
+                    row: dict[str, Any] = {"pair": pair, "concurrency": concurrency}
+                    for side in SIDES:
+                        point = _drive(
+                            servers[side], operations[side], pki, concurrency, drive_options, options.duration_s
+                        )
+                        row[side] = point
+                        if point["errors"]:
+                            notes.append(f"pair {pair} c={concurrency} {side}: {point['errors']} errors")
+                    row["gateway_vs_peer"] = {
+                        key: _ratio(row["gateway"][key], row["peer"][key])
+                        for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request")
+                    }
+                    row["gateway_vs_peer"]["cpu_ms_per_request"] = row["gateway_vs_peer"].pop(
+                        "server_cpu_ms_per_request"
+                    )
+                    rows.append(row)
+            memory = {side: _memory(servers[side]) for side in SIDES}
+        finally:
+            for server in servers.values():
+                server.stop()
+    for row in rows:
+        for side in SIDES:
+            if row[side]["client_cores_busy"] > 0.8 * options.client_processes:
+                notes.append(
+                    f"pair {row['pair']} c={row['concurrency']} {side}: the load generator was busy "
+                    f"{row[side]['client_cores_busy']} cores; it may be the limit"
+                )
+    environment = _environment(options, workers_applied, f"{peer_build.description}; {peer_build.java_version}")
+    environment["peer_threads"] = threads
+    environment["load_average_at_start"] = load_at_start
+    environment["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return {
+        "environment": environment,
+        "pairs": rows,
+        "warmup": warmup,
+        "summary": _summaries(rows, options.concurrencies),
+        "memory": memory,
+        "notes": notes,
+    }
