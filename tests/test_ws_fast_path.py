@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from lxml import etree
 from support import CATALOGUE, start_gateway
 
 from gateway.server import _phases
+from gateway.ws._fastpath import AnswerTemplate
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "urn:esav:signalisation:v2"
@@ -118,3 +121,15 @@ def test_deposit_with_attachments_is_left_to_spyne(live, monkeypatch):
     answer = live.session("OPE001").post(live.url(), data=request, headers=HEADERS, timeout=30)
     assert answer.status_code == 200 and b"referenceSignalisation>SIG" in answer.content
     assert read_by_spyne == [1]
+
+
+def test_answer_template_writes_any_text_as_lxml_would():
+    """Markup characters are escaped, characters XML cannot carry become U+FFFD, a None field is left out."""
+    template = AnswerTemplate(NS, "consulterEtatSignalisation", ("referenceSignalisation", "etat", "dateEtat", "x"))
+    instant = datetime(2026, 11, 18, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
+    hostile = "a & b < c > d \r e \x00 f \ud800 g ]]> h é"
+    written = etree.fromstring(template.render((hostile, "EN_DEPOT", instant, None)), SAFE_PARSER)
+    answer = written.find(f"{{{SOAP_ENV}}}Body/{{{NS}}}consulterEtatSignalisationResponse")
+    assert [child.tag.rpartition("}")[2] for child in answer] == ["referenceSignalisation", "etat", "dateEtat"]
+    assert answer[0].text == "a & b < c > d \r e \ufffd f \ufffd g ]]> h é"
+    assert answer[2].text == "2026-11-18T10:00:00.123456+01:00"
