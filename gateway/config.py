@@ -47,7 +47,7 @@ class Settings:
     workers: int = field(default=1, metadata=_between(0, 64))
     #: Commit the writes of one reactor tick together, answering only after the commit (DESIGN.md).
     group_commit: bool = True
-    #: Read and answer the hottest operations (v2 deposit and state query) without spyne's object
+    #: Read and answer the hottest operations (deposit, state query) without spyne's object
     #: mapping, same contract and answers (``gateway/ws/_fastpath.py``); false serves them by spyne.
     fast_path: bool = True
     #: Name the server certificate is issued for, and that WSDLs and the README show.

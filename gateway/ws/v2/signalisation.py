@@ -8,16 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
 from spyne import Application, Boolean, ByteArray, DateTime, Integer, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.domain.clock import to_paris
-from gateway.services import Caller, DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
+from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
 from gateway.store import Page, TicketRecord
 
-from .._base import Guard, form_element, form_payload, make_service_base
-from .._fastpath import AnswerTemplate, FastOperation, FastPath, child_texts
+from .._base import Guard, form_payload, make_service_base
+from .._fast_signalisation import signalisation_fast_path
+from .._fastpath import FastPath
 from .._faults import make_fault_types
 from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, MAX_TEXT
 from .._protocol import esav_application
@@ -220,53 +220,6 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
 
 
 def build_fast_path(gateway: Gateway, application: Application, guards: tuple[Guard, ...] = ()) -> FastPath:
-    """The hottest operations of ``/esav/v2/signalisation`` without spyne's object mapping
-    (``gateway.ws._fastpath``): the same use cases as ``build_application``'s methods, the same
-    answers. ``application`` is that endpoint's, whose schema validates the requests."""
-    form_tag = f"{{{NAMESPACE}}}formulaire"
-    attachments_tag = f"{{{NAMESPACE}}}piecesJointes"
-
-    def deposit(caller: Caller, element: etree._Element) -> tuple[Any, ...]:
-        fields: Any = child_texts(element)
-        form = element.find(form_tag)
-        form_attributes: Any = form.attrib if form is not None else {}
-        receipt = gateway.tickets.deposit(
-            caller,
-            DepositRequest(
-                identifiant_prestation=fields.get("identifiantPrestation"),
-                code_offre=fields.get("codeOffre"),
-                gravite=str(fields.get("gravite")),
-                form_code=form_attributes.get("code"),
-                form_version=form_attributes.get("version"),
-                form=form_element(element, NAMESPACE),
-                commentaire=fields.get("commentaire"),
-                reference_operateur=fields.get("referenceOperateur"),
-                attachments=(),
-                api_version="v2",
-            ),
-        )
-        return receipt.reference, _paris(receipt.deposited_at), receipt.state
-
-    def state(caller: Caller, element: etree._Element) -> tuple[Any, ...]:
-        fields: Any = child_texts(element)
-        view = gateway.tickets.state(caller, fields.get("referenceSignalisation"))
-        return view.reference, view.state, _paris(view.state_at), view.libelle
-
-    operations = [
-        FastOperation(
-            "deposerSignalisation",
-            deposit,
-            AnswerTemplate(NAMESPACE, "deposerSignalisation", ("referenceSignalisation", "dateDepot", "etat")),
-            # Attachments (base64, rare) are read by spyne.
-            accepts=lambda element: element.find(attachments_tag) is None,
-        ),
-        FastOperation(
-            "consulterEtatSignalisation",
-            state,
-            AnswerTemplate(
-                NAMESPACE, "consulterEtatSignalisation", ("referenceSignalisation", "etat", "dateEtat", "libelleEtat")
-            ),
-        ),
-    ]
-    schema = application.in_protocol.validation_schema
-    return FastPath(gateway, NAMESPACE, "signalisation", guards, schema, operations)
+    """The deposit and the state query of ``/esav/v2/signalisation`` without spyne's object mapping
+    (``gateway.ws._fastpath``); ``application`` is that endpoint's, whose schema validates them."""
+    return signalisation_fast_path(gateway, application, NAMESPACE, guards, api_version="v2", date=_paris)
