@@ -95,9 +95,16 @@ class FastOperation:
 class FastCall:
     """One call on the fast path between the host's phases: read, then ``handle``, then ``render``."""
 
-    def __init__(self, path: FastPath, operation: FastOperation, element: etree._Element, call: dict[str, Any]):
+    def __init__(
+        self,
+        path: FastPath,
+        operation: FastOperation,
+        element: etree._Element,
+        call: dict[str, Any],
+        fingerprint: str | None,
+    ) -> None:
         self._path, self._operation, self._element, self._call = path, operation, element, call
-        self._fingerprint: str | None = None
+        self._fingerprint = fingerprint
         self._values: Sequence[Any] | None = None
         self.error: EsavError | None = None
 
@@ -150,8 +157,7 @@ class FastPath:
             return None
         if document.find(".//*[@id]") is not None:  # SOAP-encoded references: spyne resolves them
             return None
-        fast = FastCall(self, operation, element, call)
-        fast._fingerprint = fingerprint
+        fast = FastCall(self, operation, element, call, fingerprint)
         if not self._schema.validate(element):
             fast.error = contract_error(self._schema.error_log.last_error)
             call[CALL_FAULT] = fast.error.code
