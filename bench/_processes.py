@@ -34,6 +34,7 @@ def python_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("ESAV_WEB_PORT", "0")  # the portal is not measured: never a fixed port
+    env.setdefault("ESAV_METRICS_PORT", "0")  # nor the operations port (/metrics, /health)
     return env
 
 

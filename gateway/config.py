@@ -104,9 +104,10 @@ class Settings:
     #: Seconds between two flushes of the in-memory volumetry (call counts, faults, latencies) to the store.
     #: Range 0.01 to 3600.
     volumetry_flush_s: float = field(default=1.0, metadata=_between(0.01, 3600))
-    #: Port of the Prometheus ``/metrics`` endpoint: plain HTTP on 127.0.0.1 only, never the operators'
-    #: TLS port. Empty (the default): not served; 0: chosen by the system. Range 0 to 65535.
-    metrics_port: int | None = field(default=None, metadata=_between(0, 65535))
+    #: The operations port: ``/metrics`` (Prometheus), ``/health/live`` and ``/health/ready``, plain HTTP on
+    #: 127.0.0.1 only, never the operators' TLS port. 9464 by default; 0: chosen by the system (tests);
+    #: empty (``metrics_port =``, ``ESAV_METRICS_PORT=``): not served. Range 0 to 65535.
+    metrics_port: int | None = field(default=9464, metadata=_between(0, 65535))
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the

@@ -1,4 +1,4 @@
-"""Helpers for the event-feed and notification tests (issue 9): one change of every kind, pulling
+"""Helpers for the event-feed and notification tests: one change of every kind, pulling
 the feed through zeep, and comparing what was pulled with what a receiver got."""
 
 from __future__ import annotations

@@ -87,6 +87,7 @@ def start_platform_for_test(
     settings = Settings(
         data_dir=data_dir,
         port=0,
+        metrics_port=0,
         catalogue_dir=CATALOGUE,
         sweep_interval_s=3600,
         robot_step_s=robot_step_s,

@@ -75,7 +75,7 @@ def make_session_pki(directory: Path) -> SessionPki:
     for code, name in (("OPE001", "Opérateur Alpha"), ("OPE002", "Opérateur Beta"), ("OPE003", "Opérateur Gamma")):
         issued = pki_mod.issue_client_certificate(ca, code, name, now=PKI_EPOCH, valid_days=3650)
         pki_mod.write_pem_files(issued, directory / f"{code}.pem", directory / f"{code}.key")
-    # The provider's client certificate for pushing notifications (issue 9), as the demo issues it.
+    # The provider's client certificate for pushing notifications, as the demo issues it.
     notifier = pki_mod.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur", now=PKI_EPOCH)
     pki_mod.write_pem_files(notifier, directory / "notifier.pem", directory / "notifier.key")
     other_ca = pki_mod.create_ca("AC étrangère", now=PKI_EPOCH)
@@ -205,12 +205,12 @@ def start_gateway(
     pki_dir = data_dir / "pki"
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
-    settings = Settings(data_dir=data_dir, port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    settings = Settings(data_dir=data_dir, port=0, metrics_port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
     gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
-    if web:  # the portal (issue 10) on its own OS-chosen port
+    if web:  # the portal on its own OS-chosen port
         from gateway.web import start_web
 
         web_settings = dataclasses.replace(settings, web_port=0)

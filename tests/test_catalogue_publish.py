@@ -159,7 +159,7 @@ def test_broken_catalogue_is_refused_and_the_good_one_keeps_serving(capsys, monk
 def restarted(live: LiveGateway, folder: Path) -> LiveGateway:
     """Stop ``live`` and start a new gateway on the same data, clock and catalogue folder (a restart)."""
     live.stop()
-    settings = Settings(data_dir=live.data_dir, port=0, catalogue_dir=folder, sweep_interval_s=3600)
+    settings = Settings(data_dir=live.data_dir, port=0, metrics_port=0, catalogue_dir=folder, sweep_interval_s=3600)
     gateway = Gateway.open(settings.database, catalogue_dir=folder, clock=live.clock)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
     return LiveGateway(running, live.clock, live.data_dir, live.pki)

@@ -97,8 +97,9 @@ def test_command_tree_is_the_documented_one():
     """The walk below is not vacuous: it reaches every command group and the SAV actions."""
     paths = {" ".join(path) for path, _ in COMMANDS}
     assert paths >= {
-        "", "serve", "demo", "pki", "pki init", "operators add", "operators list", "certs issue",
-        "certs register", "certs revoke", "certs list", "prestations import", "prestations list",
+        "", "serve", "demo", "pki", "pki init", "operators add", "operators update", "operators list", "certs issue",
+        "certs register", "certs revoke", "certs list", "prestations import", "prestations transfer",
+        "prestations list",
         "sav qualify", "sav reject", "sav start", "sav freeze", "sav resume", "sav close", "sav validate",
         "sav archive", "sav comment", "sav show", "sav list", "sav sweep",
     }  # fmt: skip
@@ -222,6 +223,44 @@ def test_operators_add_refuses_unknown_domain(data, capsys):
     assert "signalisation" in err
 
 
+def test_operators_add_refuses_an_existing_code(data, capsys):
+    """``operators add`` of an existing code is refused, naming it; its name and validated domains stay."""
+    before = esav_json(capsys, "operators", "list", "--data", data)
+    status, out, err = esav(capsys, "operators", "add", "--data", data, "OPE001", "X")
+    assert_refused(status, out, err, "REQUETE_INVALIDE")
+    assert "OPE001 existe déjà" in err and "operators update" in err
+    assert esav_json(capsys, "operators", "list", "--data", data) == before
+
+
+def test_operators_update_changes_name_and_access_keeps_domains_and_is_audited(data, capsys):
+    """``operators update`` renames and changes accesses, leaves the validated domains, and is audited."""
+    before = {o["code"]: o for o in esav_json(capsys, "operators", "list", "--data", data)}["OPE001"]
+    status, out, err = esav(
+        capsys, "operators", "update", "--data", data, "OPE001", "--name", "Alpha Télécom", "--sans-en-ligne"
+    )
+    assert status == 0, err
+    assert "OPE001 (Alpha Télécom) modifié" in out
+    after = {o["code"]: o for o in esav_json(capsys, "operators", "list", "--data", data)}["OPE001"]
+    assert after == {**before, "name": "Alpha Télécom", "esav_en_ligne": False}
+    assert before["domains"]  # the demo's OPE001 has validated domains: they were there to lose
+    (row,) = [r for r in esav_json(capsys, "audit", "--data", data) if r["action"] == "operateur.modification"]
+    assert row["target"] == "OPE001"
+    assert row["details"] == {
+        "nom": {"avant": before["name"], "apres": "Alpha Télécom"},
+        "en_ligne": {"avant": True, "apres": False},
+    }
+
+
+@pytest.mark.parametrize(
+    "args", [["OPE999", "--name", "X"], ["OPE001"], ["OPE001", "--name", "  "]], ids=["unknown", "nothing", "blank"]
+)
+def test_operators_update_refuses_unknown_operator_or_no_change(data, capsys, args):
+    """Updating an unknown operator, with nothing to change or with a blank name is refused; nothing changes."""
+    before = esav_json(capsys, "operators", "list", "--data", data)
+    assert_refused(*esav(capsys, "operators", "update", "--data", data, *args), "REQUETE_INVALIDE")
+    assert esav_json(capsys, "operators", "list", "--data", data) == before
+
+
 # Prestations ---------------------------------------------------------------------------------------
 
 
@@ -262,6 +301,86 @@ def test_prestations_import_bad_lines_names_them_and_imports_nothing(data, tmp_p
     assert f"{csv}:5" in err and "GTR_1MIN" in err
     assert f"{csv}:2" not in err and f"{csv}:4" not in err
     assert esav_json(capsys, "prestations", "list", "--data", data) == before
+
+
+def test_prestations_import_refuses_giving_a_prestation_to_another_operator(data, tmp_path, capsys):
+    """A line naming another operator for an existing prestation is refused with FILE:LINE, its owner named."""
+    csv = tmp_path / "takeover.csv"
+    csv.write_text(
+        CSV_HEADER
+        + "FI-0002-0013;OPE002;FTTH_ACCES;STANDARD;PTO a;PM b;13201;\n"  # line 2: good
+        + "0140000001;OPE002;CUIVRE_DEGROUPAGE;GTR_10HO;NRA 13201;client de Beta;13201;\n",  # line 3: OPE001's
+        encoding="utf-8",
+    )
+    before = esav_json(capsys, "prestations", "list", "--data", data)
+    status, out, err = esav(capsys, "prestations", "import", "--data", data, csv)
+    assert_refused(status, out, err, "REQUETE_INVALIDE")
+    (line,) = [x for x in err.splitlines() if f"{csv}:3" in x]
+    assert "0140000001" in line and "appartient à OPE001" in line and "prestations transfer" in line
+    assert f"{csv}:2" not in err
+    assert esav_json(capsys, "prestations", "list", "--data", data) == before
+
+
+def test_prestations_import_refuses_a_prestation_named_twice(data, tmp_path, capsys):
+    """A CSV naming one prestation twice is refused at the second line, naming the first; nothing is imported."""
+    csv = tmp_path / "twice.csv"
+    csv.write_text(
+        CSV_HEADER
+        + "FI-0002-0014;OPE002;FTTH_ACCES;STANDARD;PTO a;PM b;13201;\n"
+        + "FI-0002-0015;OPE002;FTTH_ACCES;STANDARD;PTO c;PM d;13201;\n"
+        + "FI-0002-0014;OPE002;FTTH_ACCES;STANDARD;PTO e;PM f;13201;\n",
+        encoding="utf-8",
+    )
+    before = esav_json(capsys, "prestations", "list", "--data", data)
+    status, out, err = esav(capsys, "prestations", "import", "--data", data, csv)
+    assert_refused(status, out, err, "REQUETE_INVALIDE")
+    (line,) = [x for x in err.splitlines() if f"{csv}:4" in x]
+    assert "FI-0002-0014" in line and "ligne 2" in line
+    assert "2 prestation(s)" not in out
+    assert esav_json(capsys, "prestations", "list", "--data", data) == before
+
+
+def test_prestations_import_field_over_the_csv_limit_is_a_line_error(data, tmp_path, capsys):
+    """A field longer than the csv module accepts is reported as FILE:LINE, without a traceback; nothing is imported."""
+    import csv as csv_module
+
+    csv = tmp_path / "huge.csv"
+    huge = "x" * (csv_module.field_size_limit() + 1)
+    csv.write_text(
+        CSV_HEADER
+        + "FI-0002-0016;OPE002;FTTH_ACCES;STANDARD;PTO a;PM b;13201;\n"
+        + f"FI-0002-0017;OPE002;FTTH_ACCES;STANDARD;PTO a;PM b;13201;{huge}\n",
+        encoding="utf-8",
+    )
+    before = esav_json(capsys, "prestations", "list", "--data", data)
+    status, out, err = esav(capsys, "prestations", "import", "--data", data, csv)
+    assert_refused(status, out, err, "REQUETE_INVALIDE")
+    assert f"{csv}:3: champ trop long" in err
+    assert esav_json(capsys, "prestations", "list", "--data", data) == before
+
+
+def test_prestations_transfer_gives_the_line_to_another_operator_audited(data, capsys):
+    """``prestations transfer`` changes the owner, says from whom to whom, and records who, why, from and to."""
+    status, out, err = esav(
+        capsys, "prestations", "transfer", "--data", data, "0140000001", "--to", "OPE002", "--reason", "Portabilité"
+    )
+    assert status == 0, err
+    assert "0140000001 transférée de OPE001 à OPE002" in out
+    rows = {p["identifiant"]: p for p in esav_json(capsys, "prestations", "list", "--data", data)}
+    assert rows["0140000001"]["operator_code"] == "OPE002"
+    (row,) = [r for r in esav_json(capsys, "audit", "--data", data) if r["action"] == "prestation.transfert"]
+    assert (row["target"], row["details"]) == (
+        "0140000001",
+        {"de": "OPE001", "vers": "OPE002", "motif": "Portabilité"},
+    )
+
+
+def test_prestations_transfer_needs_a_reason(data, capsys):
+    """``prestations transfer`` without ``--reason`` is a usage error naming it; the owner does not change."""
+    status, _, err = esav(capsys, "prestations", "transfer", "--data", data, "0140000001", "--to", "OPE002")
+    assert status == 2 and "--reason" in err
+    rows = {p["identifiant"]: p for p in esav_json(capsys, "prestations", "list", "--data", data)}
+    assert rows["0140000001"]["operator_code"] == "OPE001"
 
 
 # Certificates --------------------------------------------------------------------------------------

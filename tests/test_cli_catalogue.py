@@ -266,4 +266,5 @@ def test_fingerprint_changes_with_any_file(catalogue_copy: Path):
 def test_publish_without_database_is_refused(capsys, tmp_path):
     """Publishing to a data folder without a database says so and exits 1."""
     status, _, err = esav(capsys, "publish", "--data", tmp_path / "nowhere")
-    assert status == 1 and "absente" in err
+    assert status == 1 and f"Aucune base e-SAV dans {tmp_path / 'nowhere'}" in err
+    assert not (tmp_path / "nowhere").exists()

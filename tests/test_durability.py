@@ -41,8 +41,12 @@ class ClientLog:
 
 def clean_env() -> dict[str, str]:
     """The environment without ESAV_* settings that would redirect the gateway elsewhere, and with
-    the portal on a port the OS chooses (never a fixed one another server may hold)."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}, "ESAV_WEB_PORT": "0"}
+    the portal and the operations port on ports the OS chooses (never a fixed one another server may hold)."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ESAV_")},
+        "ESAV_WEB_PORT": "0",
+        "ESAV_METRICS_PORT": "0",
+    }
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""CallBatch: the calls of one reactor turn run their service methods, commit once, then answer (issue 7)."""
+"""CallBatch: the calls of one reactor turn run their service methods, commit once, then answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pushing events to operators' endpoints (ESAV-WS §12, issue 9): the reference receiver over mutual
+"""Pushing events to operators' endpoints (ESAV-WS §12): the reference receiver over mutual
 TLS on loopback gets every event as pulled, in order; outages, 24-hour give-up, replay, a hanging
 endpoint, and a gateway killed with SIGKILL mid-delivery."""
 
@@ -240,7 +240,13 @@ class SlowLog(EventLog):
 
 
 def _serve(data: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ESAV_NOTIFICATION_POLL_S": "0.05", "ESAV_WEB_PORT": "0", "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "ESAV_NOTIFICATION_POLL_S": "0.05",
+        "ESAV_WEB_PORT": "0",
+        "ESAV_METRICS_PORT": "0",
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("ESAV_CONFIG", None)
     with log.open("ab") as stderr:  # the child keeps its own descriptor
         return subprocess.Popen(

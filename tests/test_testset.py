@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from junitparser import JUnitXml
 from lxml import etree
 from platform_support import start_platform_for_test
 from support import SessionPki
@@ -167,3 +168,29 @@ def test_runner_exit_status_is_the_number_of_failed_scenarios(
     assert status == 1
     assert _junit(tmp_path / "junit.xml") == {"tests": 2, "failed": ["v2_chemin_rejetee"]}
     assert "PRESTATION_INCONNUE" in capsys.readouterr().out
+
+
+def test_junit_report_of_v1_and_v2_is_one_document_with_one_suite_per_version(
+    live: Any, tmp_path: Path, session_pki: SessionPki
+) -> None:
+    """``--junit`` over v1 and v2 writes one JUnit document: a testsuite per version with its counts and failures."""
+    junit = tmp_path / "junit.xml"
+    picked = ["v1_chemin_rejetee", "v1_fautes", "v2_chemin_rejetee", "v2_faute_signalisation_inconnue"]
+    status = _run(
+        f"https://localhost:{live.port}", session_pki, "OPE001", junit, *(a for n in picked for a in ("--scenario", n))
+    )
+    assert status == 3  # against production the sandbox prestations are unknown: only the plain fault passes
+    root = etree.parse(str(junit)).getroot()
+    assert root.tag == "testsuites" and (root.get("tests"), root.get("failures")) == ("4", "3")
+    by_suite = {
+        s.get("name"): (s.get("tests"), s.get("failures"), [c.get("name") for c in s.iter("testcase")]) for s in root
+    }
+    assert by_suite == {
+        "esav.v1": ("2", "2", ["v1_chemin_rejetee", "v1_fautes"]),
+        "esav.v2": ("2", "1", ["v2_chemin_rejetee", "v2_faute_signalisation_inconnue"]),
+    }
+    report = JUnitXml.fromfile(str(junit))
+    failed = {(suite.name, case.name) for suite in report for case in suite if case.is_failure}
+    assert failed == {("esav.v1", "v1_chemin_rejetee"), ("esav.v1", "v1_fautes"), ("esav.v2", "v2_chemin_rejetee")}
+    messages = [r.message for suite in report for case in suite for r in case.result]
+    assert all("PRESTATION_INCONNUE" in m for m in messages), messages

@@ -94,7 +94,9 @@ def test_month_arithmetic_clamps_to_the_end_of_month():
 
 def test_start_up_refuses_three_versions(live):
     """The server does not start (ConfigError naming ``versions``) on a registry of three versions."""
-    settings = Settings(data_dir=live.data_dir, port=0, catalogue_dir=CATALOGUE, versions=parse_versions(THREE))
+    settings = Settings(
+        data_dir=live.data_dir, port=0, metrics_port=0, catalogue_dir=CATALOGUE, versions=parse_versions(THREE)
+    )
     with pytest.raises(ConfigError, match=r"^versions : 3 versions"):
         in_reactor(start, live.gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
 

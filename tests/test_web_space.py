@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
 import requests
+from pypdf import PdfReader
 from web_support import ADMIN, TECH, Browser, csrf_of, signed_in
 
 from gateway.services._pdf import text_pdf
@@ -40,8 +42,11 @@ def test_invoice_duplicates_cover_three_rolling_years_and_are_pdfs(portal):
     assert "F001-202611" in listed and "F001-202312" in listed and "F001-202311" not in listed
     invoice_id = numbers[0][0]
     pdf = admin.get(f"/duplicata/{invoice_id}")
-    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-1.4")
-    assert b"(Facture F001-202611 \\(duplicata\\)) Tj" in pdf.content
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    document = PdfReader(io.BytesIO(pdf.content))
+    assert len(document.pages) == 1 and document.metadata.title == "Facture F001-202611 (duplicata)"
+    text = " ".join(document.pages[0].extract_text().split())
+    assert "Facture F001-202611 (duplicata)" in text and "Période facturée : 11/2026" in text and ",56 €" in text
     too_old = portal.gateway.store.invoices("OPE001", "2000-01-01")[-1]
     assert admin.get(f"/duplicata/{too_old.id}").status_code == 404
 
@@ -135,12 +140,28 @@ def test_file_names_are_escaped(portal):
     assert "<img src=x" not in tech.get("/fichiers").text
 
 
-def test_pdf_is_well_formed():
-    """The generated PDF's cross-reference offsets point at its objects and startxref at the table."""
-    pdf = text_pdf("Facture F-1 (duplicata)", ["Montant : 12,00 EUR", "Émise le 01/11/2026"])
-    startxref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert pdf[startxref:].startswith(b"xref\n0 7\n")
-    offsets = [int(line[:10]) for line in pdf[startxref:].split(b"\n")[3:9]]
-    for number, offset in enumerate(offsets, start=1):
-        assert pdf[offset:].startswith(f"{number} 0 obj".encode())
-    assert "Émise".encode("cp1252") in pdf
+def test_pdf_prints_french_text_with_its_unicode_font():
+    """A generated PDF carries é, œ, €, « » as text (embedded DejaVu Sans), and prints "?" for what the font lacks."""
+    pdf = text_pdf("Facture F-1 (duplicata) — œuvre", ["Montant : 12,00 €", "« Émise » le 01/11/2026", "日"])
+    document = PdfReader(io.BytesIO(pdf))
+    fonts = {f["/BaseFont"] for f in document.pages[0]["/Resources"]["/Font"].values()}
+    assert all("DejaVuSans" in name for name in fonts), fonts
+    assert document.pages[0].extract_text().splitlines()[:4] == [
+        "Facture F-1 (duplicata) — œuvre",
+        "Montant : 12,00 €",
+        "« Émise » le 01/11/2026",
+        "?",
+    ]
+
+
+def test_pdf_of_many_lines_continues_on_numbered_pages():
+    """150 lines fill several A4 pages, in order, none lost, each page saying "page n/N"; same text, same bytes."""
+    lines = [f"Ligne {i} : prestation « cœur » {i},00 €" for i in range(150)]
+    pdf = text_pdf("Relevé", lines)
+    document = PdfReader(io.BytesIO(pdf))
+    pages = [page.extract_text().splitlines() for page in document.pages]
+    assert len(pages) == 4
+    assert [p[-1] for p in pages] == [f"Relevé — page {n}/4" for n in range(1, 5)]
+    assert [line for p in pages for line in p if line.startswith("Ligne")] == lines
+    assert all(p.mediabox.width == pytest.approx(595.3, abs=0.1) for p in document.pages)  # A4
+    assert text_pdf("Relevé", lines) == pdf

@@ -160,7 +160,7 @@ def test_operator_without_validated_domain_may_read_the_catalogue(live):
 
 def test_operator_without_esav_integre_is_refused(live):
     """An operator not subscribed to e-SAV intégré gets NON_HABILITE from the catalogue too."""
-    live.gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=True, esav_integre=False, domains=())
+    live.gateway.admin.update_operator("OPE003", esav_en_ligne=True, esav_integre=False)
     with pytest.raises(zeep.exceptions.Fault) as caught:
         live.client("OPE003", service="catalogue").service.listerFormulaires()
     assert fault_code(caught.value) == "NON_HABILITE"

@@ -41,7 +41,7 @@ def _restart(live: LiveGateway, later: timedelta) -> None:
     in_reactor(live.running.stop)
     live.gateway.close()
     clock = FixedClock(live.clock.now() + later)
-    settings = Settings(data_dir=live.data_dir, port=0, catalogue_dir=CATALOGUE, sweep_interval_s=3600)
+    settings = Settings(data_dir=live.data_dir, port=0, metrics_port=0, catalogue_dir=CATALOGUE, sweep_interval_s=3600)
     gateway = Gateway.open(settings.database, catalogue_dir=CATALOGUE, clock=clock)
     live.running = in_reactor(start, gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
     live.clock = clock

@@ -1,4 +1,4 @@
-"""A request is parsed once, by the host's hardened parser, and spyne reads that very tree (issue 7)."""
+"""A request is parsed once, by the host's hardened parser, and spyne reads that very tree."""
 
 from __future__ import annotations
 

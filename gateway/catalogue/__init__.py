@@ -15,11 +15,13 @@ xmlschema.
 
 from ._catalogue import Catalogue
 from ._diff import FormDiff, diff
+from ._field_views import FieldView, field_views, templates_loader
 from ._lint import LintProblem, lint
 from ._mockups import build_mockups, check_mockups, render_mockups
 from ._model import FormField, form_model
 from ._nomenclature import CodeList, CodeValue
 from ._paths import default_catalogue_root, default_mockups_dir
+from ._preview import ExampleMark, RepairedExample, as_version, check_stored_form, repaired_example
 from ._sample import sample
 from ._versions import Form, FormVersion, VersionStatus
 
@@ -27,19 +29,27 @@ __all__ = [
     "Catalogue",
     "CodeList",
     "CodeValue",
+    "ExampleMark",
+    "FieldView",
     "Form",
     "FormDiff",
     "FormField",
     "FormVersion",
     "LintProblem",
+    "RepairedExample",
     "VersionStatus",
+    "as_version",
     "build_mockups",
     "check_mockups",
+    "check_stored_form",
     "default_catalogue_root",
     "default_mockups_dir",
     "diff",
+    "field_views",
     "form_model",
     "lint",
     "render_mockups",
+    "repaired_example",
     "sample",
+    "templates_loader",
 ]

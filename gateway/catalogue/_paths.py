@@ -1,17 +1,17 @@
-"""Where the catalogue and its mockups live in a checkout (data of the checkout, not package data)."""
+"""Where the shipped catalogue and its mockups are (package data: ``gateway._resources``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-_REPOSITORY = Path(__file__).resolve().parents[2]
+from gateway._resources import shipped_catalogue, shipped_mockups
 
 
 def default_catalogue_root() -> Path:
-    """The repository's ``catalogue/`` folder."""
-    return _REPOSITORY / "catalogue"
+    """The shipped ``catalogue/`` folder (the repository's in a checkout)."""
+    return shipped_catalogue()
 
 
 def default_mockups_dir() -> Path:
-    """The repository's ``html_mockups/`` folder."""
-    return _REPOSITORY / "html_mockups"
+    """The shipped ``html_mockups/`` folder (the repository's in a checkout)."""
+    return shipped_mockups()

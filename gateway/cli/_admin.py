@@ -12,14 +12,23 @@ from gateway.domain.subscriptions import access_closed
 from gateway.security import pki
 from gateway.services import DOMAINS
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import (
+    data_option,
+    echo,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
 
 __all__ = ["certs", "operators", "prestations"]
 
 
 @click.group()
 def operators() -> None:
-    """Opérateurs clients : création, liste."""
+    """Opérateurs clients : création, modification, liste."""
 
 
 @operators.command("add")
@@ -39,12 +48,35 @@ def operators_add(
     integre: bool,
     domains: tuple[str, ...],
 ) -> None:
-    """Créer ou mettre à jour l'opérateur CODE nommé NAME."""
+    """Créer l'opérateur CODE nommé NAME (refusé si CODE existe : voir « operators update »)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         operator = gateway.admin.add_operator(
             code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
         )
-    click.echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
+    echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
+
+
+@operators.command("update")
+@data_option
+@click.argument("code")
+@click.option("--name", default=None, help="Nouveau nom.")
+@click.option("--en-ligne/--sans-en-ligne", default=None, help="Abonné ou non à e-SAV en ligne (inchangé si absent).")
+@click.option("--integre/--sans-integre", default=None, help="Abonné ou non à e-SAV intégré (inchangé si absent).")
+@esav_errors
+def operators_update(
+    config_file: Path | None,
+    data_dir: Path | None,
+    code: str,
+    name: str | None,
+    en_ligne: bool | None,
+    integre: bool | None,
+) -> None:
+    """Modifier le nom ou les accès de l'opérateur CODE (audité ; ses domaines validés restent inchangés)."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        operator = gateway.admin.update_operator(
+            code, name=name, esav_en_ligne=en_ligne, esav_integre=integre, author=provider_author()
+        )
+    echo(f"Opérateur {operator.code} ({operator.name}) modifié.")
 
 
 @operators.command("list")
@@ -65,9 +97,7 @@ def operators_list(config_file: Path | None, data_dir: Path | None, as_json: boo
             end = date.fromisoformat(str(o.esav_ends_on))
             closed = access_closed(end, today)
             access = f"fermé depuis le {end:%d/%m/%Y}" if closed else f"{access or '-'} (jusqu'au {end:%d/%m/%Y})"
-        click.echo(
-            f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}"
-        )
+        echo(f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}")
 
 
 @click.group()
@@ -92,6 +122,7 @@ def certs_issue(
 ) -> None:
     """Émettre un certificat client pour OPERATOR_CODE avec l'AC du fournisseur et l'enregistrer."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
     if not ca_key.exists():
         raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
@@ -104,7 +135,7 @@ def certs_issue(
         f"{operator_code}-{issued.info.fingerprint[:8]}" if (out / f"{operator_code}.pem").exists() else operator_code
     )
     pki.write_pem_files(issued, out / f"{stem}.pem", out / f"{stem}.key")
-    click.echo(
+    echo(
         f"Certificat émis : {out / f'{stem}.pem'} (empreinte {issued.info.fingerprint}, "
         f"valide jusqu'au {issued.info.not_after:%d/%m/%Y})."
     )
@@ -118,12 +149,13 @@ def certs_issue(
 def certs_register(config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path) -> None:
     """Enregistrer pour OPERATOR_CODE un certificat émis par une AC reconnue (chaîne vérifiée)."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]
     with open_gateway(settings) as gateway:
         record = gateway.admin.register_certificate(
             operator_code, cert_file.read_bytes(), trusted, author=provider_author()
         )
-    click.echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
+    echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
 
 
 @certs.command("revoke")
@@ -134,7 +166,7 @@ def certs_revoke(config_file: Path | None, data_dir: Path | None, fingerprint: s
     """Révoquer un certificat (effet immédiat) par son empreinte SHA-256."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         record = gateway.admin.revoke_certificate(fingerprint, author=provider_author())
-    click.echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
+    echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
 
 
 @certs.command("list")
@@ -151,12 +183,12 @@ def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: s
         return
     for r in rows:
         state = f"révoqué le {r.revoked_at:%d/%m/%Y}" if r.revoked_at else "actif"
-        click.echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
+        echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
 
 
 @click.group()
 def prestations() -> None:
-    """Prestations (lignes, liens) des opérateurs."""
+    """Prestations (lignes, liens) des opérateurs : import, transfert, liste."""
 
 
 @prestations.command("import")
@@ -167,7 +199,23 @@ def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file
     """Importer des prestations d'un CSV séparé par « ; » (tout ou rien)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         count = gateway.admin.import_prestations(csv_file, author=provider_author())
-    click.echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
+    echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
+
+
+@prestations.command("transfer")
+@data_option
+@click.argument("identifiant")
+@click.option("--to", "to_operator", required=True, help="Code de l'opérateur qui devient titulaire.")
+@click.option("--reason", required=True, help="Motif du transfert (consigné dans l'audit).")
+@esav_errors
+def prestations_transfer(
+    config_file: Path | None, data_dir: Path | None, identifiant: str, to_operator: str, reason: str
+) -> None:
+    """Transférer la prestation IDENTIFIANT à un autre opérateur (audité ; ses signalisations restent à l'ancien)."""
+    with open_gateway(settings_from(config_file, data_dir)) as gateway:
+        owner = gateway.admin.prestation(identifiant).operator_code
+        record = gateway.admin.transfer_prestation(identifiant, to_operator, reason=reason, author=provider_author())
+    echo(f"Prestation {record.identifiant} transférée de {owner} à {record.operator_code}.")
 
 
 @prestations.command("list")
@@ -183,4 +231,4 @@ def prestations_list(config_file: Path | None, data_dir: Path | None, operator_c
         echo_json([vars(r) for r in rows])
         return
     for r in rows:
-        click.echo(f"{r.identifiant:14} {r.operator_code:8} {r.code_offre:18} {r.gtr:9} {r.extremite_a}")
+        echo(f"{r.identifiant:14} {r.operator_code:8} {r.code_offre:18} {r.gtr:9} {r.extremite_a}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ._common import echo_json
+from ._common import echo, echo_json
 
 __all__ = ["bench"]
 
@@ -95,7 +95,7 @@ def bench(
     """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
 
     def progress(message: str) -> None:
-        click.echo(message, err=True)
+        echo(message, err=True)
 
     if scale and peer is not None:
         raise click.UsageError("--peer mesure des dépôts ; il ne se combine pas avec --scale.")
@@ -136,4 +136,4 @@ def bench(
     if as_json:
         echo_json(result)
     else:
-        click.echo(report(result))
+        echo(report(result))

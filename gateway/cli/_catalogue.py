@@ -28,7 +28,8 @@ from gateway.domain.clock import PARIS, SystemClock, parse_instant
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue_in
 
-from ._common import data_option, echo_json, esav_errors, settings_from
+from ._catalogue_preview import print_announced_previews
+from ._common import data_option, echo, echo_json, esav_errors, require_store, settings_from
 
 __all__ = ["catalogue"]
 
@@ -75,9 +76,9 @@ def lint_command(root: Path | None, as_json: bool) -> None:
         echo_json([{"file": str(p.file), "line": p.line, "message": p.message} for p in problems])
     else:
         for problem in problems:
-            click.echo(str(problem))
+            echo(str(problem))
         plural = "s" if len(problems) > 1 else ""
-        click.echo(f"{len(problems)} problème{plural}." if problems else "Catalogue sans problème.", err=True)
+        echo(f"{len(problems)} problème{plural}." if problems else "Catalogue sans problème.", err=True)
     _exit_with(len(problems))
 
 
@@ -99,14 +100,14 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
     if check:
         problems = check_mockups(loaded, out)
         for problem in problems:
-            click.echo(f"{out}/{problem}")
+            echo(f"{out}/{problem}")
         if problems:
-            click.echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
+            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
         else:
-            click.echo(f"Maquettes à jour dans {out}.", err=True)
+            echo(f"Maquettes à jour dans {out}.", err=True)
         _exit_with(len(problems))
     written = render_mockups(loaded, out)
-    click.echo(f"{len(written)} pages écrites dans {out}.")
+    echo(f"{len(written)} pages écrites dans {out}.")
 
 
 @catalogue.command("sample")
@@ -116,7 +117,7 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
 @esav_errors
 def sample_command(root: Path | None, code: str, version: str) -> None:
     """Afficher une instance valide de la version VERSION du formulaire CODE, construite depuis son schéma."""
-    click.echo(sample(_load(root), code, version).decode("utf-8"), nl=False)
+    echo(sample(_load(root), code, version).decode("utf-8"), nl=False)
 
 
 def _diff_json(result: FormDiff) -> dict[str, Any]:
@@ -157,9 +158,9 @@ def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool
         echo_json(_diff_json(result))
         return
     for line in result.lines():
-        click.echo(line)
+        echo(line)
     kind = "majeure" if result.breaking else "mineure"
-    click.echo(f"Évolution {kind} : préavis de {NOTICE_MONTHS[result.verdict]} mois aux opérateurs.")
+    echo(f"Évolution {kind} : préavis de {NOTICE_MONTHS[result.verdict]} mois aux opérateurs.")
 
 
 def _instant(text: str | None) -> datetime:
@@ -204,12 +205,12 @@ def status_command(root: Path | None, at_text: str | None, as_json: bool) -> Non
             ]
         )
         return
-    click.echo(f"Statuts au {at.astimezone(PARIS):%d/%m/%Y %H:%M} (heure de Paris)")
+    echo(f"Statuts au {at.astimezone(PARIS):%d/%m/%Y %H:%M} (heure de Paris)")
     for form in forms:
-        click.echo(f"{form.code} — {form.titre} ({', '.join(form.offres)})")
+        echo(f"{form.code} — {form.titre} ({', '.join(form.offres)})")
         for v in form.versions:
             until = f", acceptée jusqu'au {v.date_fin_cohabitation:%d/%m/%Y} inclus" if v.date_fin_cohabitation else ""
-            click.echo(f"  {v.version:6} {v.status.value:16} en production le {v.date_production:%d/%m/%Y}{until}")
+            echo(f"  {v.version:6} {v.status.value:16} en production le {v.date_production:%d/%m/%Y}{until}")
 
 
 @catalogue.command("publish")
@@ -222,17 +223,17 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     catalogue publié, pas le dossier tel qu'il sera alors. Refusé, sans rien enregistrer, au moindre problème."""
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
-    if not settings.database.is_file():
-        raise click.ClickException(f"Base {settings.database} absente : aucune passerelle à prévenir.")
+    require_store(settings)  # no database: no gateway to tell
+    print_announced_previews(settings.database, root)  # what announced versions would refuse, before publishing
     try:
         publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""
-            click.echo(f"{detail.chemin}:{line} {detail.libelle}", err=True)
-        click.echo(f"[{error.code}] {error.libelle} ; publication refusée, rien n'est changé.", err=True)
+            echo(f"{detail.chemin}:{line} {detail.libelle}", err=True)
+        echo(f"[{error.code}] {error.libelle} ; publication refusée, rien n'est changé.", err=True)
         _exit_with(max(len(error.details), 1))
-    click.echo(
+    echo(
         f"Catalogue {root} publié (publication {publication.id}, empreinte {publication.fingerprint[:16]}) : "
         f"les passerelles en service le chargent dans les {settings.catalogue_poll_s:g} s."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,17 @@ from gateway.config import Settings, load_settings
 from gateway.errors import EsavError
 from gateway.services import Gateway
 
-__all__ = ["data_option", "echo_json", "esav_errors", "open_gateway", "provider_author", "settings_from"]
+__all__ = [
+    "data_option",
+    "echo",
+    "echo_json",
+    "esav_errors",
+    "open_gateway",
+    "printable",
+    "provider_author",
+    "require_store",
+    "settings_from",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,11 +54,29 @@ def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: 
     return load_settings(config_file, data_dir=data_dir, **overrides)
 
 
+def require_store(settings: Settings) -> None:
+    """Refuse a data folder that holds no database, creating nothing.
+
+    Only the commands that build an instance create one (``pki init``, ``demo``, ``serve --demo``,
+    ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
+    store created there would answer "0 signalisation(s)" as if it were the real one.
+    """
+    if not settings.database.is_file():
+        raise click.ClickException(
+            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
+            f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
+            "une démonstration : « esav demo »."
+        )
+
+
 @contextmanager
-def open_gateway(settings: Settings) -> Iterator[Gateway]:
-    """The gateway for one command; what the block writes is durable when it ends (``Gateway.durable``),
-    so a command prints what it did after the block. A failed commit raises ``NotRecordedError``,
-    which ``esav_errors`` turns into a message and exit status 1."""
+def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gateway]:
+    """The gateway for one command, on the settings' database, which must exist unless ``create`` (see
+    ``require_store``). What the block writes is durable when it ends (``Gateway.durable``), so a
+    command prints what it did after the block. A failed commit raises ``NotRecordedError``, which
+    ``esav_errors`` turns into a message and exit status 1."""
+    if not create:
+        require_store(settings)
     gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
     try:
         with gateway.durable.committed():
@@ -74,5 +103,25 @@ def provider_author() -> str:
     return f"fournisseur/{getpass.getuser()}"
 
 
+# C0 controls but tab and newline, DEL and C1 controls: what a terminal may act on (ESC starts a
+# sequence that can move the cursor, rewrite the screen or the window title; U+009B is CSI alone).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Inside JSON, the controls json.dumps leaves raw (it escapes only those below U+0020).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character a terminal could act on shown as ``\\xNN`` (tab and
+    newline kept): stored text (an operator's comment, a name) cannot drive the terminal."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def echo(message: Any = None, *, err: bool = False, nl: bool = True) -> None:
+    """The one way ``esav`` prints: ``click.echo`` of the message made ``printable``."""
+    click.echo(None if message is None else printable(str(message)), err=err, nl=nl)
+
+
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """``data`` as JSON, exactly: json escapes C0 controls itself; DEL and C1 are escaped as ``\\u00NN``."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from gateway._resources import shipped_integration_platform
 from gateway.config import Settings
 from gateway.domain.clock import to_paris
 from gateway.integration import (
@@ -26,12 +27,12 @@ from gateway.integration import (
     verify_attestation,
 )
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["integration", "operators_validate"]
 
 #: The platform's own configuration, used when no --config (nor ESAV_CONFIG) is given.
-PLATFORM_CONFIG = Path(__file__).resolve().parents[2] / "integration_platform" / "esav.ini"
+PLATFORM_CONFIG = shipped_integration_platform() / "esav.ini"
 
 
 def _platform_settings(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
@@ -43,6 +44,8 @@ def _platform_settings(config_file: Path | None, data_dir: Path | None, **overri
 
 
 def _platform(settings: Settings, robot_file: Path) -> tuple[Any, IntegrationPlatform]:
+    """The platform's instance as ``integration serve`` built it (refused when it has no database yet)."""
+    require_store(settings)
     paths = load_robot_paths(robot_file)
     gateway = open_platform_gateway(settings, paths)
     key, _ = ensure_platform_key(settings.pki_dir)
@@ -100,7 +103,7 @@ def integration_serve(
         "",
         "Ctrl-C pour arrêter.",
     ]
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     running.journal.flush()
@@ -129,8 +132,8 @@ def integration_journal(
         return
     for e in entries:
         when, outcome = to_paris(e.at), e.fault_code or "OK"
-        click.echo(f"{e.id:>6}  {when:%Y-%m-%d %H:%M:%S}  {e.version}  {e.service}.{e.operation or '?'}  {outcome}")
-    click.echo(f"{len(entries)} entrée(s).", err=True)
+        echo(f"{e.id:>6}  {when:%Y-%m-%d %H:%M:%S}  {e.version}  {e.service}.{e.operation or '?'}  {outcome}")
+    echo(f"{len(entries)} entrée(s).", err=True)
 
 
 @integration.command("campagne")
@@ -165,9 +168,9 @@ def integration_campaign(operator: str, config_file: Path | None, data_dir: Path
         return
     for d in progress.domains:
         state = f"validé ({', '.join(d.complete_in)})" if d.complete else "à faire"
-        click.echo(f"{d.domain:14} {state}")
+        echo(f"{d.domain:14} {state}")
         for o in d.operations:
-            click.echo(f"    {o.operation:28} {', '.join(o.versions) or '—'}")
+            echo(f"    {o.operation:28} {', '.join(o.versions) or '—'}")
 
 
 @integration.command("reset")
@@ -182,7 +185,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
         counts = platform.reset(operator)
     finally:
         gateway.close()
-    click.echo(
+    echo(
         f"Bac à sable de {operator} réinitialisé : {counts['signalisations']} signalisation(s), "
         f"{counts['tests']} test(s), {counts['rendezVous']} rendez-vous, {counts['journal']} entrée(s) de journal."
     )
@@ -201,6 +204,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
 def operators_validate(config_file: Path | None, data_dir: Path | None, attestation_file: Path) -> None:
     """Importer une attestation de la plate-forme d'intégration : ouvre les domaines attestés en web services."""
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     if settings.integration_platform_key is None:
         raise click.ClickException(
             "integration_platform_key n'est pas configurée : indiquez la clé publique de la plate-forme "
@@ -226,7 +230,7 @@ def operators_validate(config_file: Path | None, data_dir: Path | None, attestat
             gateway.clock.now(),
             granted,
         )
-    click.echo(
+    echo(
         f"{operator.code} validé pour : {', '.join(attestation.domains)} (attestation du {attestation.date}, "
         f"version {attestation.version}). Domaines ouverts en web services : {', '.join(sorted(granted))}."
     )

@@ -12,7 +12,16 @@ from gateway.domain.clock import to_paris
 from gateway.domain.mail_lists import MailList
 from gateway.security import pki
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import (
+    data_option,
+    echo,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
 
 __all__ = ["certs_renew", "mail"]
 
@@ -44,11 +53,11 @@ def mail_outbox(
         echo_json([{k: v for k, v in vars(r).items() if k not in ("text_body", "html_body")} for r in records])
         return
     if not records:
-        click.echo("File d'envoi vide.")
+        echo("File d'envoi vide.")
     for r in records:
         extra = f"  pièces : {', '.join(r.attachment_names)}" if r.attachment_names else ""
         error = f"  erreur : {r.last_error}" if r.last_error else ""
-        click.echo(
+        echo(
             f"{r.id:5} {r.status:17} {r.operator_code:7} {_paris(r.created_at)}  essais {r.attempts}  "
             f"à {', '.join(r.recipients) or '(personne)'}\n      {r.subject}{extra}{error}"
         )
@@ -63,14 +72,14 @@ def mail_show(config_file: Path | None, data_dir: Path | None, mail_id: int) -> 
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         record = gateway.mail.message(mail_id)
         attachments = gateway.mail.attachments(mail_id)
-    click.echo(f"Message-ID : {record.message_id}")
-    click.echo(f"À : {', '.join(record.recipients) or '(personne)'}")
-    click.echo(f"Objet : {record.subject}")
-    click.echo(f"État : {record.status} (essais : {record.attempts}, envoyé : {_paris(record.sent_at)})")
+    echo(f"Message-ID : {record.message_id}")
+    echo(f"À : {', '.join(record.recipients) or '(personne)'}")
+    echo(f"Objet : {record.subject}")
+    echo(f"État : {record.status} (essais : {record.attempts}, envoyé : {_paris(record.sent_at)})")
     for a in attachments:
-        click.echo(f"Pièce jointe : {a.name} ({a.mime_type}, {len(a.content)} octets)")
-    click.echo("")
-    click.echo(record.text_body)
+        echo(f"Pièce jointe : {a.name} ({a.mime_type}, {len(a.content)} octets)")
+    echo("")
+    echo(record.text_body)
 
 
 @mail.command("retry")
@@ -85,9 +94,9 @@ def mail_retry(config_file: Path | None, data_dir: Path | None, mail_ids: tuple[
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         requeued = gateway.mail.retry(None if every else mail_ids, author=provider_author())
     if requeued:
-        click.echo(f"Relancé(s) : {', '.join(map(str, requeued))}.")
+        echo(f"Relancé(s) : {', '.join(map(str, requeued))}.")
     else:
-        click.echo("Aucun message relancé (aucun, ou toujours sans adresse pour l'opérateur).")
+        echo("Aucun message relancé (aucun, ou toujours sans adresse pour l'opérateur).")
 
 
 @mail.command("send")
@@ -98,11 +107,12 @@ def mail_send(config_file: Path | None, data_dir: Path | None) -> None:
     from gateway.server._mail import SmtpSender  # the network part: only for this command
 
     settings = settings_from(config_file, data_dir)
+    require_store(settings)
     if not settings.mail_relay_host:
         raise click.ClickException("Aucun relais configuré (mail_relay_host) : les messages restent dans la file.")
     with open_gateway(settings) as gateway:
         run = gateway.mail.deliver(SmtpSender(settings))
-    click.echo(f"Envoyés : {len(run.sent)} ; à réessayer : {len(run.retried)} ; abandonnés : {len(run.abandoned)}.")
+    echo(f"Envoyés : {len(run.sent)} ; à réessayer : {len(run.retried)} ; abandonnés : {len(run.abandoned)}.")
     if run.retried or run.abandoned:
         raise SystemExit(1)
 
@@ -120,9 +130,9 @@ def mail_addresses(config_file: Path | None, data_dir: Path | None, operator_cod
         echo_json([vars(r) for r in records])
         return
     if not records:
-        click.echo("Aucune adresse de notification.")
+        echo("Aucune adresse de notification.")
     for r in records:
-        click.echo(f"{r.operator_code:7} {r.list:14} {r.address}  (ajoutée le {_paris(r.added_at)} par {r.added_by})")
+        echo(f"{r.operator_code:7} {r.list:14} {r.address}  (ajoutée le {_paris(r.added_at)} par {r.added_by})")
 
 
 _LIST_OPTION = click.option(
@@ -144,7 +154,7 @@ def mail_add(config_file: Path | None, data_dir: Path | None, operator_code: str
     """Ajouter une adresse de notification à une liste d'un opérateur."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         added = gateway.mail.add_address(operator_code, list_name, address, author=provider_author())
-    click.echo(f"{operator_code} {list_name} : {address.strip()} " + ("ajoutée." if added else "y figurait déjà."))
+    echo(f"{operator_code} {list_name} : {address.strip()} " + ("ajoutée." if added else "y figurait déjà."))
 
 
 @mail.command("remove")
@@ -161,7 +171,7 @@ def mail_remove(
         removed = gateway.mail.remove_address(operator_code, list_name, address, author=provider_author())
     if not removed:
         raise click.ClickException(f"{operator_code} {list_name} : {address.strip()} n'y figure pas.")
-    click.echo(f"{operator_code} {list_name} : {address.strip()} retirée.")
+    echo(f"{operator_code} {list_name} : {address.strip()} retirée.")
 
 
 @click.command("renew")
@@ -210,16 +220,16 @@ def certs_renew(
         out.mkdir(parents=True, exist_ok=True)
         stem = f"{operator_code}-{record.fingerprint[:8]}"
         pki.write_pem_files(renewal.issued, out / f"{stem}.pem", out / f"{stem}.key")
-        click.echo(f"Certificat émis : {out / f'{stem}.pem'} (clé : {out / f'{stem}.key'}).")
-    click.echo(f"Nouveau certificat {record.fingerprint} valable jusqu'au {_paris(record.not_after)}.")
+        echo(f"Certificat émis : {out / f'{stem}.pem'} (clé : {out / f'{stem}.key'}).")
+    echo(f"Nouveau certificat {record.fingerprint} valable jusqu'au {_paris(record.not_after)}.")
     if renewal.previous is not None:
-        click.echo(
+        echo(
             f"L'ancien ({renewal.previous.fingerprint[:16]}…) reste valable "
             f"jusqu'au {_paris(renewal.previous.not_after)}"
             f" ; livraison due le {renewal.due_on:%d/%m/%Y}"
             + (" : livré EN RETARD." if renewal.late else " : dans les délais.")
         )
-    click.echo(
+    echo(
         f"Avis de livraison : message {renewal.mail_id} (esav mail outbox)."
         if renewal.mail_id is not None
         else "Avis de livraison déjà en file."

@@ -9,6 +9,9 @@ import click
 from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
+from ._catalogue_preview import announce_command, preview_command, remind_command
+from ._common import echo, printable
+from ._db import db
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
 from ._mail import certs_renew, mail
@@ -39,13 +42,15 @@ pki.add_command(pki_init)
 for command in (serve, demo, pki, certs, operators, prestations, sav):
     cli.add_command(command)
 cli.add_command(catalogue)
+for command in (preview_command, announce_command, remind_command):  # new form versions vs real deposits
+    catalogue.add_command(command)
 cli.add_command(wsdl)
 cli.add_command(bench)
 cli.add_command(notifications)
 operators.add_command(operators_validate)
 cli.add_command(integration)
 cli.add_command(testset)
-# Running the service (issue 8).
+# Running the service.
 for command in (maintenance, quota, stats, audit):
     cli.add_command(command)
 certs.add_command(certs_expiring)
@@ -53,7 +58,8 @@ certs.add_command(certs_renew)
 cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
 for command in (capacity, travaux, incidents):
     cli.add_command(command)
-cli.add_command(portail)  # the operators' portal (issue 10)
+cli.add_command(portail)  # the operators' portal
+cli.add_command(db)  # backup and restore of the store
 portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
 
 
@@ -62,9 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="esav", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Interrompu.", err=True)
+        echo("Interrompu.", err=True)
         return 130
     except click.ClickException as error:
+        error.message = printable(error.message)  # type: ignore[misc]  # it may quote stored text
         error.show()
         return error.exit_code
     except SystemExit as exit_:  # --help, --version

@@ -16,7 +16,7 @@ from gateway.domain.clock import paris_if_naive, to_paris
 from gateway.domain.network_events import EventKind, EventStatus
 from gateway.store import NetworkEventRecord
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
 
 __all__ = ["capacity", "incidents", "travaux"]
 
@@ -84,7 +84,7 @@ def capacity_set(
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         rows = gateway.capacities.set_capacity(zone, intervention_type, technicians, slot_starts=slots, author=author)
     for row in rows:
-        click.echo(f"{row.zone:4} {row.intervention_type:10} {row.slot_start} : {row.capacity}")
+        echo(f"{row.zone:4} {row.intervention_type:10} {row.slot_start} : {row.capacity}")
 
 
 @capacity.command("list")
@@ -100,7 +100,7 @@ def capacity_list(config_file: Path | None, data_dir: Path | None, zone: str | N
         echo_json([vars(r) for r in rows])
         return
     for row in rows:
-        click.echo(f"{row.zone:4} {row.intervention_type:10} {row.slot_start} : {row.capacity}")
+        echo(f"{row.zone:4} {row.intervention_type:10} {row.slot_start} : {row.capacity}")
 
 
 # Planned works and incidents ------------------------------------------------------------------
@@ -152,7 +152,7 @@ def _event_group(kind: EventKind, name: str, doc: str) -> click.Group:
                 description=description,
                 author=author,
             )
-        click.echo(f"{event.reference} déclaré : {_event_line(event)}")
+        echo(f"{event.reference} déclaré : {_event_line(event)}")
 
     @data_option
     @click.option("--commune", default=None, help="Seulement cette commune.")
@@ -165,7 +165,7 @@ def _event_group(kind: EventKind, name: str, doc: str) -> click.Group:
             echo_json([vars(r) for r in rows])
             return
         for row in rows:
-            click.echo(_event_line(row))
+            echo(_event_line(row))
 
     @data_option
     @click.argument("reference")
@@ -203,7 +203,7 @@ def _event_group(kind: EventKind, name: str, doc: str) -> click.Group:
                 impact=impact,
                 description=description,
             )
-        click.echo(_event_line(event))
+        echo(_event_line(event))
 
     commands: list[tuple[str, Callable[..., None], str]] = [
         (

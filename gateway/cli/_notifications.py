@@ -13,7 +13,7 @@ import click
 
 from gateway.domain.clock import to_paris
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
 
 __all__ = ["notifications"]
 
@@ -41,7 +41,7 @@ def register(
     """Enregistrer (ou remplacer) le point de notification d'un opérateur pour un domaine."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         endpoint = gateway.notifications.register(operator, domain, url, author=author)
-    click.echo(f"{endpoint.operator_code} {endpoint.domain} : {endpoint.url}")
+    echo(f"{endpoint.operator_code} {endpoint.domain} : {endpoint.url}")
 
 
 @notifications.command()
@@ -55,7 +55,7 @@ def remove(config_file: Path | None, data_dir: Path | None, operator: str, domai
         removed = gateway.notifications.remove(operator, domain)
     if not removed:
         raise click.ClickException(f"{operator} n'a pas de point de notification pour {domain}.")
-    click.echo(f"{operator} {domain} : supprimé.")
+    echo(f"{operator} {domain} : supprimé.")
 
 
 @notifications.command("list")
@@ -70,9 +70,7 @@ def list_(config_file: Path | None, data_dir: Path | None, as_json: bool) -> Non
         echo_json([vars(e) for e in endpoints])
         return
     for e in endpoints:
-        click.echo(
-            f"{e.operator_code}  {e.domain:13}  {e.url}  ({e.author}, {to_paris(e.registered_at):%d/%m/%Y %H:%M})"
-        )
+        echo(f"{e.operator_code}  {e.domain:13}  {e.url}  ({e.author}, {to_paris(e.registered_at):%d/%m/%Y %H:%M})")
 
 
 @notifications.command()
@@ -91,7 +89,7 @@ def backlog(config_file: Path | None, data_dir: Path | None, as_json: bool) -> N
         return f"{to_paris(instant):%d/%m/%Y %H:%M:%S}" if instant else "-"
 
     for r in rows:
-        click.echo(
+        echo(
             f"{r.operator_code}  en attente {r.pending}  plus ancien {when(r.oldest_pending)}  "
             f"prochain essai {when(r.next_attempt_at)}  livrés {r.delivered}  abandonnés {r.abandoned}  "
             f"dernière erreur : {r.last_error or '-'}"
@@ -107,7 +105,7 @@ def replay(config_file: Path | None, data_dir: Path | None, operator: str, after
     """Renvoyer à l'opérateur ses événements postérieurs à un idEvenement (nouvelle fenêtre de 24 h)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         count = gateway.notifications.replay(operator, after_id)
-    click.echo(f"{operator} : {count} événement(s) remis en file après {after_id}.")
+    echo(f"{operator} : {count} événement(s) remis en file après {after_id}.")
 
 
 @notifications.command()
@@ -133,5 +131,5 @@ def receiver(port: int, host: str, cert: Path, key: Path, ca: Path, out: Path | 
     listening = start_receiver(
         reactor, port=port, cert=cert, key=key, ca=ca, host=host, on_event=EventLog(out, echo=click.echo)
     )
-    click.echo(f"Récepteur de notifications : https://{host}:{listening.getHost().port}/ (Ctrl-C pour arrêter)")
+    echo(f"Récepteur de notifications : https://{host}:{listening.getHost().port}/ (Ctrl-C pour arrêter)")
     reactor.run()

@@ -16,7 +16,7 @@ import click
 from gateway.domain.clock import parse_instant
 from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
-from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
+from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["portail"]
 
@@ -81,7 +81,7 @@ def publier(
         )  # fmt: skip
         mailed = len(gateway.mail.for_cause(f"actualite/{news_id}"))
     queued = f" ; {mailed} courrier(s) en file d'envoi." if mailed else "."
-    click.echo(f"Publiée : actualité {news_id} ({NEWS_KINDS[kind]}){queued}")
+    echo(f"Publiée : actualité {news_id} ({NEWS_KINDS[kind]}){queued}")
 
 
 @portail.command("abonnements")
@@ -92,7 +92,7 @@ def abonnements(config_file: Path | None, data_dir: Path | None) -> None:
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         for s in gateway.subscriptions.all():
-            click.echo(
+            echo(
                 f"{s.reference} {s.operator_code} {s.state} accès={','.join(sorted(s.access))} "
                 f"activé={s.activated_on or '-'} résiliation={s.terminates_on or '-'} "
                 f"({s.form.get('raisonSociale', '')})"
@@ -113,7 +113,7 @@ def enregistrer(
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.subscriptions.register(operator, form, frozenset(access), provider_author())
-    click.echo(f"Bon de commande enregistré : {record.reference}.")
+    echo(f"Bon de commande enregistré : {record.reference}.")
 
 
 @portail.command("activer")
@@ -136,7 +136,7 @@ def activer(
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.subscriptions.activate(reference, day.date(), frozenset(access), provider_author())
-    click.echo(f"{record.reference} actif depuis le {record.activated_on} ({', '.join(sorted(record.access))}).")
+    echo(f"{record.reference} actif depuis le {record.activated_on} ({', '.join(sorted(record.access))}).")
 
 
 @portail.command("resilier")
@@ -148,7 +148,7 @@ def resilier(config_file: Path | None, data_dir: Path | None, reference: str) ->
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.subscriptions.terminate(reference, author=provider_author())
-    click.echo(f"{record.reference} résilié : effectif le {record.terminates_on}.")
+    echo(f"{record.reference} résilié : effectif le {record.terminates_on}.")
 
 
 @portail.command("faq")
@@ -162,7 +162,7 @@ def faq(config_file: Path | None, data_dir: Path | None, question: str, reponse:
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         gateway.portal.publish_faq(question, reponse, offre, author=provider_author())
-    click.echo("Entrée de FAQ ajoutée.")
+    echo("Entrée de FAQ ajoutée.")
 
 
 @portail.command("fichier")
@@ -176,7 +176,7 @@ def fichier(config_file: Path | None, data_dir: Path | None, operator: str, path
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.portal.publish_file(operator, path.name, mime_type, path.read_bytes(), provider_author())
-    click.echo(f"{record.name} publié pour {operator} (version {record.version}).")
+    echo(f"{record.name} publié pour {operator} (version {record.version}).")
 
 
 @portail.command("facture")
@@ -210,7 +210,7 @@ def facture(
             pdf=path.read_bytes(),
             author=provider_author(),
         )
-    click.echo(f"Facture {numero} publiée pour {operator}.")
+    echo(f"Facture {numero} publiée pour {operator}.")
 
 
 @portail.command("contrat")
@@ -236,7 +236,7 @@ def contrat(
         record = gateway.portal.set_contract(
             operator, offer, reference, day.date(), files_provided=fichiers, author=provider_author()
         )
-    click.echo(f"Contrat {record.reference} : {operator} {offer} depuis le {record.signed_on}.")
+    echo(f"Contrat {record.reference} : {operator} {offer} depuis le {record.signed_on}.")
 
 
 @portail.group("agents")
@@ -268,7 +268,7 @@ def agents_ajouter(
         agent = gateway.accounts.create_agent(
             login, nom, password, author=provider_author(), roles=frozenset(r.upper() for r in roles)
         )
-    click.echo(f"Agent {agent.login} créé.")
+    echo(f"Agent {agent.login} créé.")
 
 
 @agents.command("liste")
@@ -280,7 +280,7 @@ def agents_liste(config_file: Path | None, data_dir: Path | None) -> None:
     with open_gateway(settings) as gateway:
         for agent in gateway.accounts.agents():
             roles = ",".join(sorted(agent.roles)) or "-"
-            click.echo(f"{agent.login} {agent.status} ({agent.name}) rôles : {roles}")
+            echo(f"{agent.login} {agent.status} ({agent.name}) rôles : {roles}")
 
 
 @agents.command("roles")
@@ -293,7 +293,7 @@ def agents_roles(config_file: Path | None, data_dir: Path | None, login: str, ro
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         agent = gateway.accounts.set_agent_roles(login, frozenset(r.upper() for r in roles), author=provider_author())
-    click.echo(f"Agent {agent.login} : rôles {', '.join(sorted(agent.roles)) or 'aucun'}.")
+    echo(f"Agent {agent.login} : rôles {', '.join(sorted(agent.roles)) or 'aucun'}.")
 
 
 @agents.command("statut")
@@ -306,4 +306,4 @@ def agents_statut(config_file: Path | None, data_dir: Path | None, login: str, a
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         agent = gateway.accounts.set_agent_status(login, actif, author=provider_author())
-    click.echo(f"Agent {agent.login} : {agent.status}.")
+    echo(f"Agent {agent.login} : {agent.status}.")

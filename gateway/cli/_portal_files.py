@@ -12,7 +12,7 @@ import click
 
 from gateway.domain.clock import to_paris
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["fichiers"]
 
@@ -63,15 +63,15 @@ def fichiers_list(config_file: Path | None, data_dir: Path | None, operator: str
     count = 0
     for g in groups:
         contract = f" (contrat {g.contract_reference})" if g.contract_reference else ""
-        click.echo(f"{g.operator_code} {g.offer or 'hors offre'}{contract}")
+        echo(f"{g.operator_code} {g.offer or 'hors offre'}{contract}")
         for f in g.files:
             for v in f.versions:
                 count += 1
-                click.echo(
+                echo(
                     f"  {v.id:>6}  {f.name}  version {v.version}  reçu le "
                     f"{to_paris(v.published_at):%d/%m/%Y %H:%M:%S}  {v.author}  {v.size} octets"
                 )
-    click.echo(f"{count} version(s) de fichier reçue(s).")
+    echo(f"{count} version(s) de fichier reçue(s).")
 
 
 @fichiers.command("get")
@@ -93,4 +93,4 @@ def fichiers_get(config_file: Path | None, data_dir: Path | None, file_id: int, 
     if output is None and target.exists():
         raise click.ClickException(f"{target} existe déjà : choisissez --sortie.")
     target.write_bytes(found.content or b"")
-    click.echo(f"{found.name} version {found.version} ({found.size} octets) écrit dans {target}.")
+    echo(f"{found.name} version {found.version} ({found.size} octets) écrit dans {target}.")

@@ -12,7 +12,7 @@ from gateway.domain.clock import PARIS, to_paris
 from gateway.domain.states import Action
 from gateway.services import QueueQuery
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
 
 __all__ = ["sav"]
 
@@ -49,7 +49,7 @@ def _make_action(
     ) -> None:
         with open_gateway(settings_from(config_file, data_dir)) as gateway:
             ticket = gateway.sav.act(reference, action, author=author, reason=reason, code=code)
-        click.echo(f"{ticket.reference} : {ticket.state}")
+        echo(f"{ticket.reference} : {ticket.state}")
 
     command.__doc__ = doc
     if code_list:
@@ -80,7 +80,7 @@ def sav_comment(config_file: Path | None, data_dir: Path | None, reference: str,
     """Ajouter un commentaire SAV, visible de l'opérateur."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         gateway.sav.comment(reference, author=author, text=text)
-    click.echo(f"Commentaire ajouté à {reference}.")
+    echo(f"Commentaire ajouté à {reference}.")
 
 
 @sav.command("show")
@@ -105,26 +105,26 @@ def sav_show(config_file: Path | None, data_dir: Path | None, reference: str, as
             }
         )
         return
-    click.echo(f"{t.reference}  {t.operator_code}  {t.prestation} ({t.code_offre})  {t.gravite}")
+    echo(f"{t.reference}  {t.operator_code}  {t.prestation} ({t.code_offre})  {t.gravite}")
     if t.reference_operateur:
-        click.echo(f"  référence opérateur : {t.reference_operateur}")
-    click.echo(f"  état : {t.state} — {d.state_libelle}")
-    click.echo(
+        echo(f"  référence opérateur : {t.reference_operateur}")
+    echo(f"  état : {t.state} — {d.state_libelle}")
+    echo(
         f"  GTR {d.gtr.option} : échéance {to_paris(d.gtr.deadline):%d/%m/%Y %H:%M}"
         + ("" if d.gtr.met is None else (" respectée" if d.gtr.met else " dépassée"))
     )
-    click.echo(f"  défaut déclaré (formulaire {t.form_code} {t.form_version}) :")
+    echo(f"  défaut déclaré (formulaire {t.form_code} {t.form_version}) :")
     for f in declared:
         indent = "    " + "  " * f.depth
-        click.echo(f"{indent}{f.label} :" + ("" if f.value is None else f" {f.value}"))
+        echo(f"{indent}{f.label} :" + ("" if f.value is None else f" {f.value}"))
     for r in d.transitions:
         why = " ".join(x for x in (r.code, r.reason) if x)
-        click.echo(
+        echo(
             f"  {to_paris(r.at):%d/%m/%Y %H:%M}  {r.from_state or '-':>20} → {r.to_state:20} "
             f"{r.actor:10} {r.author} {why}"
         )
     for c in d.comments:
-        click.echo(f"  [{c.side}] {to_paris(c.at):%d/%m/%Y %H:%M} {c.author} : {c.text}")
+        echo(f"  [{c.side}] {to_paris(c.at):%d/%m/%Y %H:%M} {c.author} : {c.text}")
 
 
 def _day_option(name: str, help_text: str):
@@ -200,15 +200,15 @@ def sav_list(
             }
         )
         return
-    click.echo("  ".join(f"{state} {count}" for state, count in sorted(result.counts.items())) or "aucune")
+    echo("  ".join(f"{state} {count}" for state, count in sorted(result.counts.items())) or "aucune")
     for i in result.items:
         t = i.ticket
         flag = "RETARD" if i.overdue else ("PROCHE" if i.due_soon else "")
-        click.echo(
+        echo(
             f"{t.reference}  {t.operator_code}  {t.state:18} {t.code_offre:18} {t.gravite:8} {t.prestation:14} "
             f"échéance {to_paris(i.deadline):%d/%m/%Y %H:%M} {flag}".rstrip()
         )
-    click.echo(f"{result.total} signalisation(s) — page {result.number} sur {result.pages}.")
+    echo(f"{result.total} signalisation(s) — page {result.number} sur {result.pages}.")
 
 
 @sav.command("sweep")
@@ -219,5 +219,5 @@ def sav_sweep(config_file: Path | None, data_dir: Path | None) -> None:
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         done = gateway.sav.run_automatic()
     for reference, action in done:
-        click.echo(f"{reference} : {action.value}")
-    click.echo(f"{len(done)} transition(s) automatique(s).")
+        echo(f"{reference} : {action.value}")
+    echo(f"{len(done)} transition(s) automatique(s).")

@@ -14,13 +14,19 @@ import click
 from twisted.internet.error import CannotListenError
 
 from gateway.adapters import NetworkSimulator
+from gateway.catalogue import default_catalogue_root
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_provider_pki
 from gateway.services import Gateway
 
-from ._common import data_option, esav_errors, open_gateway, settings_from
+from ._common import data_option, echo, esav_errors, open_gateway, require_store, settings_from
 
 __all__ = ["demo", "serve"]
+
+
+def _example_form(settings: Settings) -> Path:
+    """The SIG_CUIVRE 1.0 example of the catalogue in use (the shipped one unless ``catalogue_dir``)."""
+    return (settings.catalogue_dir or default_catalogue_root()).resolve() / "forms" / "SIG_CUIVRE" / "1.0.example.xml"
 
 
 def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
@@ -45,7 +51,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
             f"  s.verify = {str(info.ca.resolve())!r}",
             f"  s.cert = ({str(cert.resolve())!r}, {str(key.resolve())!r})",
             f"  client = zeep.Client({url + '?wsdl'!r}, transport=zeep.Transport(session=s))",
-            "  form = etree.parse('catalogue/forms/SIG_CUIVRE/1.0.example.xml').getroot()",
+            f"  form = etree.parse({str(_example_form(settings))!r}).getroot()",
             "  r = client.service.deposerSignalisation(identifiantPrestation='0140000001',",
             "        codeOffre='CUIVRE_DEGROUPAGE', gravite='MAJEURE',",
             "        formulaire={'code': 'SIG_CUIVRE', 'version': '1.0', '_value_1': form})",
@@ -102,6 +108,8 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    if not with_demo:
+        require_store(settings)
     gateway = Gateway.open(
         settings.database,
         catalogue_dir=settings.catalogue_dir,
@@ -123,7 +131,7 @@ def serve(
                 count,
                 settings.host,
                 settings.port,
-                announce=lambda port: click.echo(
+                announce=lambda port: echo(
                     _banner(settings, port, info).replace("Ctrl-C", f"{count} processus serveurs. Ctrl-C")
                 ),
             )
@@ -137,12 +145,15 @@ def serve(
             )
         else:
             running = start(gateway, settings, pki)
-            click.echo(_banner(settings, running.port_number, info))
-        if worker_index in (None, 0):  # the portal (issue 10): one process serves it, on its own port
+            echo(_banner(settings, running.port_number, info))
+            operations_port = running.operations.metrics_port_number if running.operations else None
+            if operations_port is not None:
+                echo(f"Exploitation (boucle locale) : http://127.0.0.1:{operations_port}/metrics, /health/ready")
+        if worker_index in (None, 0):  # the portal: one process serves it, on its own port
             from gateway.web import start_web
 
             portal = start_web(gateway, settings, pki)
-            click.echo(_portal_banner(settings, portal.port_number, info))
+            echo(_portal_banner(settings, portal.port_number, info))
     except (CannotListenError, OSError) as error:
         gateway.close()
         raise click.ClickException(
@@ -203,16 +214,16 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
     settings = settings_from(config_file, data_dir)
-    with open_gateway(settings) as gateway:
+    with open_gateway(settings, create=True) as gateway:
         info = build_demo(gateway, settings.pki_dir)
-    click.echo(f"Démonstration prête dans {settings.data_dir}.")
-    click.echo(f"  CA : {info.ca}")
+    echo(f"Démonstration prête dans {settings.data_dir}.")
+    echo(f"  CA : {info.ca}")
     for code, (cert, key) in info.operator_certs.items():
-        click.echo(f"  {code} : {cert} / {key}")
+        echo(f"  {code} : {cert} / {key}")
     for login, password in info.web_users.items():
-        click.echo(f"  portail : {login} / {password}")
+        echo(f"  portail : {login} / {password}")
     for login, password in info.web_agents.items():
-        click.echo(f"  portail, agent du fournisseur : {login} / {password}")
+        echo(f"  portail, agent du fournisseur : {login} / {password}")
 
 
 @click.command("init")
@@ -220,7 +231,9 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
 @esav_errors
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
-    """Créer l'autorité de certification du fournisseur et le certificat du serveur (une fois)."""
+    """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
     settings = settings_from(config_file, data_dir)
     ensure_provider_pki(settings.pki_dir, hostnames)
-    click.echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem).")
+    with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
+        pass
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")

@@ -10,9 +10,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from gateway.integration import DEFAULT_ROBOT_FILE, load_robot_paths
-from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_xml, load_test_set, summary_table
+from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_report, load_test_set, summary_table
 
-from ._common import esav_errors
+from ._common import echo, esav_errors
 
 __all__ = ["testset"]
 
@@ -121,19 +121,12 @@ def testset_run(
         ) as bar:
             for scenario in bar:
                 results.append(runner.run_scenario(scenario))
-        click.echo(f"\n== {version}")
-        click.echo(summary_table(results))
+        echo(f"\n== {version}")
+        echo(summary_table(results))
         all_results += results
         suites.append((f"esav.{version}", results))
     if junit_file is not None:
-        if len(suites) == 1:
-            junit_file.write_text(junit_xml(suites[0][1], suites[0][0]), encoding="utf-8")
-        else:
-            parts = [junit_xml(r, name).split("<testsuites>", 1)[1].rsplit("</testsuites>", 1)[0] for name, r in suites]
-            junit_file.write_text(
-                '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>' + "".join(parts) + "</testsuites>\n",
-                encoding="utf-8",
-            )
+        junit_report(suites).write(str(junit_file), pretty=True)
     failed = sum(not r.passed for r in all_results)
     if failed:
         raise SystemExit(min(failed, MAX_EXIT_STATUS))

@@ -25,7 +25,10 @@ import click
 from lxml import etree
 from spyne.server.wsgi import WsgiApplication
 
+from gateway._resources import shipped_wsdl
 from gateway.services import Gateway
+
+from ._common import echo
 
 __all__ = [
     "ContractDifference",
@@ -49,8 +52,8 @@ Endpoint = tuple[str, str]  # (version, service)
 
 
 def default_wsdl_dir() -> Path:
-    """The checkout's ``wsdl/`` folder."""
-    return Path(__file__).resolve().parents[2] / "wsdl"
+    """The shipped ``wsdl/`` folder (the repository's in a checkout)."""
+    return shipped_wsdl()
 
 
 def placeholder_url(version: str, service: str) -> str:
@@ -195,7 +198,7 @@ def freeze(wsdl_dir: Path | None) -> None:
     """Écrire le WSDL de chaque service de chaque version dans wsdl/{version}/{service}.wsdl."""
     target = wsdl_dir or default_wsdl_dir()
     for path, changed in freeze_contracts(target, generate_wsdls()):
-        click.echo(f"{'écrit    ' if changed else 'inchangé '} {path}")
+        echo(f"{'écrit    ' if changed else 'inchangé '} {path}")
 
 
 @wsdl.command()
@@ -206,10 +209,10 @@ def check(wsdl_dir: Path | None) -> None:
     generated = generate_wsdls()
     differences = check_contracts(target, generated)
     for difference in differences:
-        click.echo(difference.explain())
+        echo(difference.explain())
     if differences:
         raise click.ClickException(
             f"{len(differences)} contrat(s) différent(s) de {target}. Un changement du WSDL d'une version en "
             "production est un défaut (ESAV-WS §2) ; s'il est voulu, figez-le avec « esav wsdl freeze »."
         )
-    click.echo(f"{len(generated)} contrats conformes à {target}.")
+    echo(f"{len(generated)} contrats conformes à {target}.")

@@ -6,13 +6,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway._resources import shipped_test_sets
 from gateway.domain.states import Action, TicketState
 from gateway.errors import ConfigError
 
 __all__ = ["DEFAULT_ROBOT_FILE", "RobotPath", "RobotPaths", "RobotStep", "load_robot_paths"]
 
-#: The paths shipped with the test set (repository's ``test_sets/robot.toml``).
-DEFAULT_ROBOT_FILE = Path(__file__).resolve().parents[2] / "test_sets" / "robot.toml"
+#: The paths shipped with the test set (``test_sets/robot.toml``).
+DEFAULT_ROBOT_FILE = shipped_test_sets() / "robot.toml"
 
 _LINE_TEST_STATUSES = ("TERMINE", "ECHEC")
 

@@ -1,95 +1,183 @@
-"""``/metrics`` in Prometheus text format (0.0.4), for the provider's monitoring.
+"""``/metrics`` for the provider's monitoring, written by ``prometheus_client``.
 
-Read from the store's cumulative call totals (``call_totals``), so every process of a group answers
-the same monotonic counters; served on a loopback-only plain-HTTP port, never on the operators'
+The call families are read from the cumulative call totals (``Volumetry.totals``), so every process
+of a group answers the same monotonic counters; the process families describe the process serving
+the operations port (the leader). Served on a loopback-only plain-HTTP port, never on the operators'
 mutual-TLS port (see ``gateway/server/_operations.py``).
+
+Families: ``esav_requests_total`` (operator, version, service, operation, outcome: ``OK`` or the fault
+code), ``esav_request_duration_seconds`` (histogram per version, service, operation),
+``esav_faults_total`` (per code, version, service), ``esav_rate_limit_refusals_total`` (per operator),
+``esav_request_timeouts_total`` (per port: ``web_services``, ``portal``),
+``esav_rate_limit_per_minute``, ``esav_maintenance``, ``esav_certificates_expiring``,
+``esav_mail_outbox_messages`` (per state), ``esav_notifications_pending`` (per operator),
+``esav_build_info``, and prometheus_client's ``process_*`` and ``python_info``.
 """
 
 from __future__ import annotations
 
+import platform
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
 from twisted.web.resource import Resource
 
 from gateway.domain.maintenance import NightlyWindow
 from gateway.domain.volumetry import LATENCY_BOUNDS_MS
 from gateway.services import Gateway
 
-__all__ = ["MetricsResource", "render_metrics"]
+__all__ = ["MetricsResource", "metrics_registry", "render_metrics"]
 
+#: The classic text format, which every Prometheus version reads (the names need nothing newer).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: The fault code of a call refused by an operator's rate limit.
+RATE_LIMIT_FAULT = "LIMITE_REQUETES"
 #: The ports whose slow requests are counted (``esav_request_timeouts_total``), always listed.
 DOORS = ("web_services", "portal")
 
 
-def _labels(**labels: str) -> str:
-    def escape(value: str) -> str:
-        return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def _build_version() -> str:
+    try:
+        return version("esav-gateway")
+    except PackageNotFoundError:  # a checkout on the path without an install
+        return "inconnue"
 
-    return "{" + ",".join(f'{k}="{escape(v)}"' for k, v in labels.items()) + "}"
+
+class GatewayCollector(Collector):
+    """The gateway's families, read afresh from the services at each scrape."""
+
+    def __init__(self, gateway: Gateway, nightly: NightlyWindow | None) -> None:
+        self._gateway = gateway
+        self._nightly = nightly
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._calls()
+        yield from self._service_state()
+        build = GaugeMetricFamily(
+            "esav_build_info", "Version of the gateway and of Python.", labels=["version", "python"]
+        )
+        build.add_metric([_build_version(), platform.python_version()], 1)
+        yield build
+
+    def _calls(self) -> Iterator[Metric]:
+        totals = self._gateway.volumetry.totals()
+        requests = CounterMetricFamily(
+            "esav_requests",
+            "SOAP calls answered, per operator, version, service, operation and outcome.",
+            labels=["operator", "version", "service", "operation", "outcome"],
+        )
+        faults: dict[tuple[str, str, str], int] = {}
+        refusals: dict[str, int] = {}
+        merged: dict[tuple[str, str, str], tuple[list[int], float]] = {}
+        for row in totals:
+            requests.add_metric([row.operator_code, row.version, row.service, row.operation, row.outcome], row.calls)
+            if row.outcome != "OK":
+                key = (row.outcome, row.version, row.service)
+                faults[key] = faults.get(key, 0) + row.calls
+            if row.outcome == RATE_LIMIT_FAULT:
+                refusals[row.operator_code] = refusals.get(row.operator_code, 0) + row.calls
+            key = (row.version, row.service, row.operation)
+            buckets, total_ms = merged.get(key, ([0] * (len(LATENCY_BOUNDS_MS) + 1), 0.0))
+            merged[key] = ([a + b for a, b in zip(buckets, row.buckets, strict=False)], total_ms + row.total_ms)
+        yield requests
+        durations = HistogramMetricFamily(
+            "esav_request_duration_seconds",
+            "Time to answer a SOAP call, per service and operation.",
+            labels=["version", "service", "operation"],
+        )
+        for (version_, service, operation), (buckets, total_ms) in sorted(merged.items()):
+            cumulative, points = 0, []
+            for bound, count in zip(LATENCY_BOUNDS_MS, buckets, strict=False):
+                cumulative += count
+                points.append((_bound(bound / 1000), cumulative))
+            points.append(("+Inf", cumulative + buckets[-1]))
+            durations.add_metric([version_, service, operation], points, total_ms / 1000)
+        yield durations
+        by_code = CounterMetricFamily(
+            "esav_faults", "SOAP faults answered, per code, version and service.", labels=["code", "version", "service"]
+        )
+        for (code, version_, service), count in sorted(faults.items()):
+            by_code.add_metric([code, version_, service], count)
+        yield by_code
+        refused = CounterMetricFamily(
+            "esav_rate_limit_refusals",
+            "Calls refused by an operator's rate limit (LIMITE_REQUETES).",
+            labels=["operator"],
+        )
+        for operator, count in sorted(refusals.items()):
+            refused.add_metric([operator], count)
+        yield refused
+        timeouts = CounterMetricFamily(
+            "esav_request_timeouts",
+            "Connections closed because a request was not received within request_timeout_s, per port "
+            "(web_services, portal).",
+            labels=["port"],
+        )
+        received = self._gateway.volumetry.request_timeouts()
+        for door in DOORS:
+            timeouts.add_metric([door], received.get(door, 0))
+        yield timeouts
+
+    def _service_state(self) -> Iterator[Metric]:
+        gateway = self._gateway
+        limits = GaugeMetricFamily(
+            "esav_rate_limit_per_minute",
+            "Requests per minute allowed to an operator (limits in force).",
+            labels=["operator"],
+        )
+        now = gateway.clock.now()
+        in_force: dict[str, int] = {}
+        for limit in sorted(gateway.rate_limits.limits(), key=lambda r: (r.effective_from, r.id)):
+            if limit.effective_from <= now:
+                in_force[limit.operator_code] = limit.per_minute
+        for operator, per_minute in sorted(in_force.items()):
+            limits.add_metric([operator], per_minute)
+        yield limits
+        yield GaugeMetricFamily(
+            "esav_maintenance",
+            "1 while the web services answer MAINTENANCE.",
+            value=int(gateway.maintenance.downtime(self._nightly) is not None),
+        )
+        yield GaugeMetricFamily(
+            "esav_certificates_expiring",
+            "Operators' certificates expiring within 15 business days.",
+            value=len(gateway.certificate_watch.expiring()),
+        )
+        outbox = GaugeMetricFamily(
+            "esav_mail_outbox_messages", "Messages of the mail outbox, per state.", labels=["status"]
+        )
+        for status, count in sorted(gateway.mail.status_counts().items()):
+            outbox.add_metric([status], count)
+        yield outbox
+        pending = GaugeMetricFamily(
+            "esav_notifications_pending", "Events waiting to be pushed, per operator.", labels=["operator"]
+        )
+        for row in gateway.notifications.backlog():
+            pending.add_metric([row.operator_code], row.pending)
+        yield pending
 
 
-def _number(value: float) -> str:
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+def _bound(seconds: float) -> str:
+    return repr(seconds) if not float(seconds).is_integer() else f"{seconds:.1f}"
+
+
+def metrics_registry(gateway: Gateway, nightly: NightlyWindow | None) -> CollectorRegistry:
+    """A registry of its own (never the global one: tests run many gateways in one process)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(GatewayCollector(gateway, nightly))
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    return registry
 
 
 def render_metrics(gateway: Gateway, nightly: NightlyWindow | None) -> str:
-    totals = gateway.store.call_totals()
-    lines = [
-        "# HELP esav_requests_total SOAP calls answered, per operator, version, service, operation and outcome.",
-        "# TYPE esav_requests_total counter",
-    ]
-    for row in totals:
-        labels = _labels(
-            operator=row.operator_code, version=row.version, service=row.service, operation=row.operation,
-            outcome=row.outcome,
-        )  # fmt: skip
-        lines.append(f"esav_requests_total{labels} {row.calls}")
-    lines += [
-        "# HELP esav_request_duration_seconds Time to answer a SOAP call, per service and operation.",
-        "# TYPE esav_request_duration_seconds histogram",
-    ]
-    merged: dict[tuple[str, str, str], tuple[list[int], float]] = {}
-    for row in totals:
-        key = (row.version, row.service, row.operation)
-        buckets, total_ms = merged.get(key, ([0] * (len(LATENCY_BOUNDS_MS) + 1), 0.0))
-        merged[key] = ([a + b for a, b in zip(buckets, row.buckets, strict=False)], total_ms + row.total_ms)
-    for (version, service, operation), (buckets, total_ms) in sorted(merged.items()):
-        cumulative = 0
-        base = {"version": version, "service": service, "operation": operation}
-        for bound, count in zip(LATENCY_BOUNDS_MS, buckets, strict=False):
-            cumulative += count
-            lines.append(
-                f"esav_request_duration_seconds_bucket{_labels(**base, le=_number(bound / 1000))} {cumulative}"
-            )
-        cumulative += buckets[-1]
-        lines.append(f"esav_request_duration_seconds_bucket{_labels(**base, le='+Inf')} {cumulative}")
-        lines.append(f"esav_request_duration_seconds_sum{_labels(**base)} {_number(total_ms / 1000)}")
-        lines.append(f"esav_request_duration_seconds_count{_labels(**base)} {cumulative}")
-    lines += [
-        "# HELP esav_rate_limit_per_minute Requests per minute allowed to an operator (limits in force).",
-        "# TYPE esav_rate_limit_per_minute gauge",
-    ]
-    now = gateway.clock.now()
-    in_force: dict[str, int] = {}
-    for limit in sorted(gateway.rate_limits.limits(), key=lambda r: (r.effective_from, r.id)):
-        if limit.effective_from <= now:
-            in_force[limit.operator_code] = limit.per_minute
-    lines += [f"esav_rate_limit_per_minute{_labels(operator=op)} {n}" for op, n in sorted(in_force.items())]
-    lines += [
-        "# HELP esav_maintenance 1 while the web services answer MAINTENANCE.",
-        "# TYPE esav_maintenance gauge",
-        f"esav_maintenance {int(gateway.maintenance.downtime(nightly) is not None)}",
-        "# HELP esav_certificates_expiring Operators' certificates expiring within 15 business days.",
-        "# TYPE esav_certificates_expiring gauge",
-        f"esav_certificates_expiring {len(gateway.certificate_watch.expiring())}",
-        "# HELP esav_request_timeouts_total Connections closed because a request was not received within"
-        " request_timeout_s, per port (web_services, portal).",
-        "# TYPE esav_request_timeouts_total counter",
-    ]
-    timeouts = gateway.volumetry.request_timeouts()
-    lines += [f"esav_request_timeouts_total{_labels(port=door)} {timeouts.get(door, 0)}" for door in DOORS]
-    return "\n".join(lines) + "\n"
+    return generate_latest(metrics_registry(gateway, nightly)).decode()
 
 
 class MetricsResource(Resource):
@@ -97,9 +185,8 @@ class MetricsResource(Resource):
 
     def __init__(self, gateway: Gateway, nightly: NightlyWindow | None) -> None:
         super().__init__()
-        self._gateway = gateway
-        self._nightly = nightly
+        self._registry = metrics_registry(gateway, nightly)
 
     def render_GET(self, request: Any) -> bytes:  # noqa: N802 - Twisted's interface
         request.setHeader("Content-Type", CONTENT_TYPE)
-        return render_metrics(self._gateway, self._nightly).encode()
+        return bytes(generate_latest(self._registry))

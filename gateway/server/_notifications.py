@@ -27,6 +27,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
+from gateway._resources import shipped_wsdl
 from gateway.config import Settings
 from gateway.services import DeliveryRun, NotificationService
 from gateway.store import EventRecord
@@ -38,7 +39,7 @@ __all__ = ["NOTIFICATION_WSDL", "NotificationDispatcher", "ZeepSender", "start_n
 log = logging.getLogger("gateway.notifications")
 
 #: The published callback contract, from which zeep builds the outgoing calls.
-NOTIFICATION_WSDL = Path(__file__).resolve().parents[2] / "wsdl" / "v2" / "notification.wsdl"
+NOTIFICATION_WSDL = shipped_wsdl() / "v2" / "notification.wsdl"
 _BINDING = f"{{{notification.NAMESPACE}}}notification"  # spyne names the binding after the Application
 
 

@@ -1,5 +1,6 @@
-"""What the server adds to run the service for real (issue 8): maintenance and rate-limit guards,
-volumetry and call logs as call observers, the periodic flush and certificate check, ``/metrics``.
+"""What the server adds to run the service for real: maintenance and rate-limit guards,
+volumetry and call logs as call observers, the periodic flush and certificate check, the operations
+port (``/metrics``, ``/health/live``, ``/health/ready``).
 
 ``start()`` (``_site.py``) builds one ``Operations`` per process and stops it with the server.
 """
@@ -13,16 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from twisted.internet import threads
 from twisted.internet.defer import Deferred
+from twisted.internet.error import CannotListenError
 from twisted.internet.task import LoopingCall
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from gateway.config import Settings
 from gateway.domain.maintenance import NightlyWindow
+from gateway.errors import ConfigError
 from gateway.services import Caller, Gateway
 from gateway.ws import Guard
 
+from ._health import health_resource
 from ._host import CallObserver, CallRecord
 from ._metrics import MetricsResource
 
@@ -41,6 +46,8 @@ call_log = logging.getLogger("gateway.calls")
 #: Seconds between two looks for certificates entering their expiry window (daily check; the
 #: reminder itself is given once per certificate, whichever process sees it first).
 CERTIFICATE_CHECK_S = 24 * 3600.0
+#: Seconds between two looks for the day's form previews to compute and the reminders to send.
+FORM_PREVIEW_CHECK_S = 3600.0
 
 
 def nightly_window(settings: Settings) -> NightlyWindow | None:
@@ -117,10 +124,11 @@ def call_log_observer() -> CallObserver:
 
 
 class JsonLogFormatter(logging.Formatter):
-    """JSON lines: a call's fields as they are, any other record as ts, level, logger, message."""
+    """JSON lines: a call's (``esav_call``) or a portal event's (``esav_event``) fields as they are, any
+    other record as ts, level, logger, message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = getattr(record, "esav_call", None)
+        fields = getattr(record, "esav_call", None) or getattr(record, "esav_event", None)
         if fields is None:
             fields = {
                 "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -139,6 +147,24 @@ def _guarded(task: Any, what: str) -> Any:
             task()
         except Exception:  # a periodic task must never stop the server; it runs again next time
             log.exception("%s failed", what)
+
+    return run
+
+
+def _form_previews(gateway: Gateway) -> Any:
+    def run() -> None:
+        gateway.form_previews.refresh_day()
+        gateway.form_previews.remind()
+
+    return run
+
+
+def _in_thread(reactor: Any, task: Any, what: str) -> Any:
+    """``task`` run in the reactor's thread pool; a failure is logged, and the task runs again next time."""
+
+    def run() -> None:
+        done = threads.deferToThreadPool(reactor, reactor.getThreadPool(), task)
+        done.addErrback(lambda failure: log.error("%s failed: %s", what, failure.getErrorMessage()))
 
     return run
 
@@ -198,8 +224,21 @@ def start_operations(
     if leader:
         every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
         every(60.0, gateway.rate_limits.purge, "rate counter purge")
-        if settings.metrics_port is not None:
+        # Form previews: the day's previews for the portal, then the reminders due (once per operator and
+        # version), in a thread: replaying a month of deposits must not hold the reactor.
+        every(FORM_PREVIEW_CHECK_S, _in_thread(reactor, _form_previews(gateway), "form previews"), "form previews")
+        if settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
             root = Resource()
             root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
-            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+            root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
+            try:
+                ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+            except CannotListenError as error:
+                for task in ops.tasks:
+                    task.stop()
+                raise ConfigError(
+                    f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
+                    f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
+                    "0 : choisi par le système ; vide : pas de port d'exploitation)."
+                ) from None
     return ops

@@ -94,7 +94,7 @@ def build_site(
     versions: dict[str, Any] = {}
     # The settings' version registry says which versions are published and guards the retiring one.
     published = published_versions(settings.versions, {v for v, _ in ENDPOINTS}, gateway.clock)
-    # Every version: maintenance first (before authentication), rate limits last (issue 8).
+    # Every version: maintenance first (before authentication), rate limits last.
     first, last = operation_guards(gateway, settings)
     # One batch for the whole site: the calls of one reactor turn share one group commit.
     batch = CallBatch(gateway.durable if settings.group_commit else None)
@@ -212,18 +212,22 @@ def start(
     _tame_garbage_collection()
     if settings.group_commit:
         gateway.durable.group_per_tick(lambda commit: reactor.callLater(0, commit))
-    # Volumetry and call logs observe every call; flush, certificate reminders, /metrics (issue 8).
+    # Volumetry and call logs observe every call; flush, certificate reminders, /metrics.
     operations = start_operations(gateway, settings, reactor, observers, leader=leader)
-    site = build_site(gateway, settings, operations.observers, extra_endpoints)
-    if listen_socket is None:
-        port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
-    else:
-        port = reactor.adoptStreamPort(
-            listen_socket.fileno(),
-            listen_socket.family,
-            TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
-        )
-        listen_socket.close()  # the reactor holds its own duplicate
+    try:  # a refused start-up (versions, a port in use) leaves no operations port nor task behind
+        site = build_site(gateway, settings, operations.observers, extra_endpoints)
+        if listen_socket is None:
+            port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+        else:
+            port = reactor.adoptStreamPort(
+                listen_socket.fileno(),
+                listen_socket.family,
+                TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
+            )
+            listen_socket.close()  # the reactor holds its own duplicate
+    except BaseException:
+        operations.stop()
+        raise
     if leader:  # the catalogue served is the last published one: say so, and whether the folder differs
         origin = gateway.catalogue_origin()
         (log.warning if origin.folder_differs else log.info)("%s", origin.describe())
@@ -238,7 +242,7 @@ def start(
     line_tests = LineTestPoller(gateway.line_tests, reactor, settings.line_test_poll_s)
     if leader:
         line_tests.start()
-    # Push events to operators' callback endpoints (issue 9), off the reactor thread; one process does it.
+    # Push events to operators' callback endpoints, off the reactor thread; one process does it.
     notifications = start_notifications(gateway.notifications, settings, reactor) if leader else None
     # E-mail to operators (notices, rate limits, certificates) through the SMTP relay; one process sends.
     mail = start_mail(gateway.mail, settings, reactor) if leader else None

@@ -16,6 +16,8 @@ from ._accounts import (
 )
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._audit_trail import AuditTrail, readable_value
+from ._backup import backup_store, restore_store
 from ._catalogue_service import (
     CatalogueService,
     FormSchema,
@@ -34,6 +36,7 @@ from ._durability import Durability
 from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payload_instant
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
+from ._health import HealthService, Readiness
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._live_catalogue import CatalogueOrigin
@@ -51,6 +54,14 @@ from ._notices_mail import DOC_PACK_NAME, NoticeMailer
 from ._notifications import DELIVERY_WINDOW, RETRY_DELAYS, DeliveryRun, NotificationService, Sender, retry_delay
 from ._operator_files import ContractFiles, OperatorFilesService, ReceivedFile
 from ._portal import FILE_TYPES, NEWS_KINDS, RATE_LIMIT_NEWS, PortalService, UploadedFile
+from ._preview import (
+    DEFAULT_PREVIEW_DAYS,
+    Announcement,
+    ErrorCount,
+    FormPreview,
+    FormPreviewService,
+    OperatorPreview,
+)
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
@@ -81,6 +92,7 @@ __all__ = [
     "AFTER_SALES",
     "AGENT_ROLES",
     "ATTACHMENT_TYPES",
+    "DEFAULT_PREVIEW_DAYS",
     "DELIVERY_WINDOW",
     "DOC_PACK",
     "DOC_PACK_NAME",
@@ -106,8 +118,10 @@ __all__ = [
     "AccessService",
     "AccountService",
     "AdminService",
+    "Announcement",
     "AppointmentService",
     "AttachmentIn",
+    "AuditTrail",
     "Caller",
     "CapacityService",
     "CatalogueOrigin",
@@ -120,13 +134,17 @@ __all__ = [
     "DepositReceipt",
     "DepositRequest",
     "Durability",
+    "ErrorCount",
     "EventPage",
     "EventService",
+    "FormPreview",
+    "FormPreviewService",
     "FormSchema",
     "FormVersionView",
     "FormView",
     "Gateway",
     "GtrView",
+    "HealthService",
     "HistoryQuery",
     "InboxItem",
     "Letter",
@@ -143,6 +161,7 @@ __all__ = [
     "NotificationService",
     "OperationStats",
     "OperatorFilesService",
+    "OperatorPreview",
     "PortalService",
     "PortalUser",
     "ProviderAgent",
@@ -151,6 +170,7 @@ __all__ = [
     "QueuePage",
     "QueueQuery",
     "RateLimitService",
+    "Readiness",
     "ReceivedFile",
     "Renewal",
     "SavService",
@@ -168,6 +188,7 @@ __all__ = [
     "WebSession",
     "WorkQueueService",
     "audit",
+    "backup_store",
     "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
@@ -177,5 +198,7 @@ __all__ = [
     "payload_instant",
     "publish_catalogue",
     "publish_catalogue_in",
+    "readable_value",
+    "restore_store",
     "retry_delay",
 ]

@@ -46,7 +46,7 @@ class AccessService:
             operator.domains,
             channel="WS",
             author=f"{operator.code}/ws",
-            # A terminated subscription closes e-SAV intégré on its effective day, by the clock (issue 10).
+            # A terminated subscription closes e-SAV intégré on its effective day, by the clock.
             esav_integre=operator.esav_integre and not access_closed(operator.esav_ends_on, to_paris(now).date()),
         )
 

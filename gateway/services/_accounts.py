@@ -231,7 +231,9 @@ class AccountService:
         )
         if not file_offers:
             eservices -= {"FICHIERS"}  # no contract of the operator (within the profile) provides it
-        caller = Caller(operator.code, operator.name, operator.domains, channel="WEB", author=user.login)
+        integre = operator.esav_integre and not access_closed(operator.esav_ends_on, to_paris(self._clock.now()).date())
+        caller = Caller(operator.code, operator.name, operator.domains, channel="WEB", author=user.login,
+                        esav_integre=integre)  # fmt: skip
         return PortalUser(user, caller, offers, eservices, file_offers)
 
     def agent(self, session: WebSession | None) -> ProviderAgent | None:

@@ -57,11 +57,12 @@ class AdminService:
         domains: Sequence[str] = (),
         author: str = DEFAULT_AUTHOR,
     ) -> OperatorRecord:
+        """Create a new operator; an existing code is refused (``update_operator`` changes one)."""
         if not code or not code.isalnum() or not code.isupper() or len(code) > 10:
             raise InvalidRequestError(
                 f"Code opérateur « {code} » invalide : lettres majuscules et chiffres, 10 au plus.", chemin="code"
             )
-        check_text(name, chemin="nom", label="Nom de l'opérateur")
+        name = _operator_name(name)
         check_text(author, chemin="auteur", label="Auteur")
         unknown = set(domains) - set(DOMAINS)
         if unknown:
@@ -71,16 +72,61 @@ class AdminService:
             )
         now = self._clock.now()
         with self._store.write() as db:
-            self._store.upsert_operator(
-                code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+            created = self._store.insert_operator(
+                db, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
             )
+            if not created:  # checked by the INSERT itself, inside the transaction: no race with another add
+                existing = self._store.get_operator(code)
+                raise InvalidRequestError(
+                    f"L'opérateur {code} existe déjà ({existing.name if existing else '?'}) : rien n'est changé. "
+                    "Pour changer son nom ou ses accès : « esav operators update ».",
+                    chemin="code",
+                    valeur=code,
+                )
             self._store.add_audit(
                 db, at=now, actor=author, action="operateur.enregistrement", target=code,
                 details={"nom": name, "en_ligne": esav_en_ligne, "integre": esav_integre, "domaines": sorted(domains)},
             )  # fmt: skip
-        operator = self._store.get_operator(code)
-        assert operator is not None
-        return operator
+        return self.operator(code)
+
+    def update_operator(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        esav_en_ligne: bool | None = None,
+        esav_integre: bool | None = None,
+        author: str = DEFAULT_AUTHOR,
+    ) -> OperatorRecord:
+        """Change an existing operator's name or subscriptions; its validated domains are left as they are."""
+        check_text(author, chemin="auteur", label="Auteur")
+        before = self.operator(code)
+        after = {
+            "nom": before.name if name is None else _operator_name(name),
+            "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
+            "integre": before.esav_integre if esav_integre is None else esav_integre,
+        }
+        was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
+        changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
+        if not changes:
+            raise InvalidRequestError(
+                f"Opérateur {code} : rien à changer (--name, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
+                chemin="operateur",
+                valeur=code,
+            )
+        now = self._clock.now()
+        with self._store.write() as db:
+            self._store.update_operator(
+                db,
+                code,
+                name=str(after["nom"]),
+                esav_en_ligne=bool(after["en_ligne"]),
+                esav_integre=bool(after["integre"]),
+            )
+            self._store.add_audit(
+                db, at=now, actor=author, action="operateur.modification", target=code, details=changes
+            )
+        return self.operator(code)
 
     def list_operators(self) -> list[OperatorRecord]:
         return self._store.list_operators()
@@ -161,7 +207,9 @@ class AdminService:
     def import_prestations(self, source: Path | str, text: str | None = None, *, author: str = DEFAULT_AUTHOR) -> int:
         """Import (create or update) prestations from a ``;``-separated CSV with a header line.
 
-        Every bad line is reported with its number; nothing is imported unless all lines are good.
+        Every bad line is reported as ``FILE:LINE``; nothing is imported unless all lines are good. A
+        line may update a prestation of the same operator, never give it to another one (that is
+        ``transfer_prestation``), and a file names each prestation once.
         """
         name = str(source)
         if text is None:
@@ -170,7 +218,13 @@ class AdminService:
             except (OSError, UnicodeDecodeError) as exc:
                 raise InvalidRequestError(f"{name} : illisible ({exc}).") from None
         reader = csv.DictReader(io.StringIO(text), delimiter=";")
-        missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
+        try:
+            fieldnames = reader.fieldnames or []
+        except csv.Error as exc:
+            raise InvalidRequestError(
+                f"{name}, ligne 1 : {_csv_problem(exc)}.", details=[ErrorDetail(f"{name}:1", _csv_problem(exc), 1)]
+            ) from None
+        missing = [c for c in _REQUIRED if c not in fieldnames]
         if missing:
             raise InvalidRequestError(
                 f"{name}, ligne 1 : colonnes manquantes : {', '.join(missing)} "
@@ -179,14 +233,33 @@ class AdminService:
             )
         operators = {o.code for o in self._store.list_operators()}
         problems: list[ErrorDetail] = []
-        records: list[PrestationRecord] = []
-        for line_number, row in enumerate(reader, start=2):
+        records: dict[str, tuple[int, PrestationRecord]] = {}  # identifiant → (line, record)
+        first_line: dict[str, int] = {}
+        rows = iter(reader)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # the reader cannot go on past such a line: report it and stop
+                line = reader.line_num + 1  # the bad line is not counted yet
+                problems.append(ErrorDetail(f"{name}:{line}", _csv_problem(exc), line))
+                break
+            line = reader.line_num
             line_problems = _check_row(row, operators, self._offers)
-            problems += [ErrorDetail(f"{name}:{line_number}", p, line_number) for p in line_problems]
+            identifiant = (row.get("identifiantPrestation") or "").strip()
+            if identifiant and identifiant in first_line:
+                line_problems.append(
+                    f"prestation {identifiant} déjà à la ligne {first_line[identifiant]} de ce fichier"
+                )
+            elif identifiant:
+                first_line[identifiant] = line
+            problems += [ErrorDetail(f"{name}:{line}", p, line) for p in line_problems]
             if not line_problems:
-                records.append(
+                records[identifiant] = (
+                    line,
                     PrestationRecord(
-                        identifiant=row["identifiantPrestation"].strip(),
+                        identifiant=identifiant,
                         operator_code=row["operateur"].strip(),
                         code_offre=row["codeOffre"].strip(),
                         gtr=row["gtr"].strip(),
@@ -194,22 +267,81 @@ class AdminService:
                         extremite_b=row["extremiteB"].strip(),
                         code_commune=(row.get("codeCommune") or "").strip() or None,
                         informations=(row.get("informationsComplementaires") or "").strip() or None,
-                    )
+                    ),
                 )
-        if problems:
-            raise InvalidRequestError(
-                f"{name} : {len(problems)} ligne(s) invalide(s), rien n'a été importé.", details=problems
-            )
         now = self._clock.now()
         with self._store.write() as db:
-            count = self._store.upsert_prestations(records)
+            # Owners are checked inside the write transaction: no transfer can slip in between.
+            for line, record in records.values():
+                current = self._store.get_prestation(record.identifiant)
+                if current is not None and current.operator_code != record.operator_code:
+                    problems.append(
+                        ErrorDetail(
+                            f"{name}:{line}",
+                            f"prestation {record.identifiant} : appartient à {current.operator_code}, la ligne la "
+                            f"donne à {record.operator_code} ; un changement de titulaire se fait par "
+                            "« esav prestations transfer »",
+                            line,
+                        )
+                    )
+            if problems:
+                problems.sort(key=lambda d: d.ligne or 0)
+                raise InvalidRequestError(
+                    f"{name} : {len({d.ligne for d in problems})} ligne(s) invalide(s), rien n'a été importé.",
+                    details=problems,
+                )
+            count = self._store.upsert_prestations(record for _, record in records.values())
             self._store.add_audit(
                 db, at=now, actor=author, action="prestations.import", target=name, details={"prestations": count}
             )
         return count
 
+    def transfer_prestation(
+        self, identifiant: str, to_operator: str, *, reason: str, author: str = DEFAULT_AUTHOR
+    ) -> PrestationRecord:
+        """Give a prestation to another operator, audited with its reason.
+
+        Tickets already deposited stay the old owner's, showing the prestation as it was at their
+        deposit; the new owner deposits its own from now on.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise InvalidRequestError("Le motif du transfert est obligatoire.", chemin="motif")
+        target = self.operator(to_operator)
+        now = self._clock.now()
+        with self._store.write() as db:
+            current = self.prestation(identifiant)  # read inside the transaction: the owner being replaced
+            if current.operator_code == target.code:
+                raise InvalidRequestError(
+                    f"La prestation {identifiant} appartient déjà à {target.code} : rien à transférer.",
+                    chemin="operateur",
+                    valeur=target.code,
+                )
+            self._store.set_prestation_operator(db, identifiant, target.code)
+            self._store.add_audit(
+                db, at=now, actor=author, action="prestation.transfert", target=identifiant,
+                details={"de": current.operator_code, "vers": target.code, "motif": reason},
+            )  # fmt: skip
+        transferred = self._store.get_prestation(identifiant)
+        assert transferred is not None
+        return transferred
+
+    def prestation(self, identifiant: str) -> PrestationRecord:
+        found = self._store.get_prestation(identifiant)
+        if found is None:
+            raise InvalidRequestError(
+                f"Prestation {identifiant} inconnue.", chemin="identifiantPrestation", valeur=identifiant
+            )
+        return found
+
     def list_prestations(self, operator_code: str | None = None) -> list[PrestationRecord]:
         return self._store.list_prestations(operator_code)
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"champ trop long (plus de {csv.field_size_limit()} caractères)"
+    return f"ligne illisible en CSV ({error})"
 
 
 def _check_row(row: dict[str, str | None], operators: set[str], offers: frozenset[str]) -> list[str]:
@@ -234,3 +366,11 @@ def _check_row(row: dict[str, str | None], operators: set[str], offers: frozense
     if commune and not (len(commune) == 5 and commune[:2].isalnum() and commune[2:].isdigit()):
         problems.append(f"code commune INSEE {commune} invalide (5 caractères)")
     return problems
+
+
+def _operator_name(name: str) -> str:
+    check_text(name, chemin="nom", label="Nom de l'opérateur")
+    name = name.strip()
+    if not name:
+        raise InvalidRequestError("Le nom de l'opérateur est vide.", chemin="nom")
+    return name

@@ -7,22 +7,32 @@ import io
 import zipfile
 from pathlib import Path
 
-from gateway.catalogue import default_mockups_dir
+from gateway._resources import (
+    shipped_catalogue,
+    shipped_integrators,
+    shipped_mockups,
+    shipped_test_sets,
+    shipped_wsdl,
+)
 
 __all__ = ["DOC_PACK", "doc_pack_files", "doc_pack_zip"]
 
-_REPOSITORY = Path(__file__).resolve().parents[2]
 #: The e-SAV doc pack: folder name in the URL → (title, folder, file patterns).
 DOC_PACK = {
-    "wsdl": ("WSDL des web services", _REPOSITORY / "wsdl", ("*/*.wsdl",)),
+    "wsdl": ("WSDL des web services", shipped_wsdl(), ("*/*.wsdl",)),
     "formulaires": (
         "Schémas XSD et exemples des formulaires",
-        _REPOSITORY / "catalogue",
+        shipped_catalogue(),
         ("forms/*/*.xsd", "forms/*/*.example.xml", "catalogue.xml"),
     ),
-    "nomenclature": ("Nomenclature (listes de codes)", _REPOSITORY / "catalogue" / "nomenclature", ("*.xml", "*.xsd")),
-    "maquettes": ("Maquettes HTML des formulaires", default_mockups_dir(), ("*.html", "*/*.html")),
-    "jeu-de-tests": ("Jeu de tests des opérateurs", _REPOSITORY / "test_sets", ("*.toml", "**/*.xml", "**/*.toml")),
+    "nomenclature": ("Nomenclature (listes de codes)", shipped_catalogue() / "nomenclature", ("*.xml", "*.xsd")),
+    "maquettes": ("Maquettes HTML des formulaires", shipped_mockups(), ("*.html", "*/*.html")),
+    "jeu-de-tests": ("Jeu de tests des opérateurs", shipped_test_sets(), ("*.toml", "**/*.xml", "**/*.toml")),
+    "integrateurs": (
+        "Kit de l'intégrateur : exemples d'échanges, collection Postman, mise en place du certificat",
+        shipped_integrators(),
+        ("README.md", "samples/*/*/*.xml", "postman/*.json"),
+    ),
 }
 
 

@@ -14,11 +14,13 @@ from ._access import AccessService
 from ._accounts import AccountService
 from ._admin import AdminService
 from ._appointments import AppointmentService, CapacityService
+from ._audit_trail import AuditTrail
 from ._catalogue_service import CatalogueService
 from ._certificate_renewal import CertificateRenewal
 from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
+from ._health import HealthService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import CatalogueOrigin, LiveCatalogue
@@ -28,6 +30,7 @@ from ._notices_mail import NoticeMailer
 from ._notifications import NotificationService
 from ._operator_files import OperatorFilesService
 from ._portal import PortalService
+from ._preview import FormPreviewService
 from ._sav import SavService
 from ._subscriptions import SubscriptionService
 from ._support_desk import SupportDesk
@@ -67,7 +70,7 @@ class Gateway:
         self.clock: Clock = clock or SystemClock()
         lifecycle = Lifecycle(store, self.catalogue, self.clock)
         self.access = AccessService(store, self.clock)
-        self.accounts = AccountService(store, self.clock)  # portal users and sessions (issue 10)
+        self.accounts = AccountService(store, self.clock)  # portal users and sessions
         # E-mail to operators: their addresses, the outbox; the notices each change owes them.
         self.mail = MailService(store, self.clock)
         self.notices = NoticeMailer(store, self.clock, self.mail)
@@ -81,13 +84,13 @@ class Gateway:
         self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
-        # e-SAV Test and appointments (issue 5); the network elements are simulated by default.
+        # e-SAV Test and appointments; the network elements are simulated by default.
         self.network: NetworkElements = network or NetworkSimulator()
         self.appointments = AppointmentService(store, self.catalogue, self.clock, lifecycle)
         self.capacities = CapacityService(store, self.catalogue, self.clock)
         self.line_tests = LineTestService(store, self.catalogue, self.clock, self.network)
         self.network_events = NetworkEventService(store, self.catalogue, self.clock)
-        # Running the service (issue 8): volumetry, maintenance, rate limits, certificate expiry.
+        # Running the service: volumetry, maintenance, rate limits, certificate expiry.
         self.volumetry = Volumetry(store, self.clock)
         self.maintenance = MaintenanceService(store, self.clock, self.notices)
         self.rate_limits = RateLimitService(store, self.clock, self.notices)
@@ -95,9 +98,13 @@ class Gateway:
         self.certificate_renewal = CertificateRenewal(
             store, self.clock, self.admin, self.certificate_watch, self.notices
         )
-        # The operators' event feed and its push to their callback endpoints (issue 9, ESAV-WS §12).
+        # The operators' event feed and its push to their callback endpoints (ESAV-WS §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
+        self.audit_trail = AuditTrail(store)  # esav audit
+        # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
+        self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 
     @classmethod
     def open(

@@ -227,6 +227,10 @@ class MailService:
     def outbox(self, *, status: str | None = None, operator_code: str | None = None) -> list[MailRecord]:
         return self._store.outbox(status=status, operator_code=operator_code)
 
+    def status_counts(self) -> dict[str, int]:
+        """How many messages of the outbox are in each state (the backlog at a glance, for /metrics)."""
+        return self._store.mail_status_counts()
+
     def for_cause(self, cause: str) -> list[MailRecord]:
         """The messages queued for one change (``actualite/12``, ``quota/3``...), one per operator."""
         return self._store.mail_by_cause(cause)

@@ -347,7 +347,7 @@ class PortalService:
         author: str = "fournisseur",
     ) -> None:
         """Record an invoice with its PDF duplicate: ``pdf`` as uploaded by the provider, or a generated
-        one-page PDF; audited. The number is unique."""
+        PDF; audited. The number is unique."""
         name = self._operator_name(operator_code)
         number = number.strip()
         if not number:
@@ -373,7 +373,7 @@ class PortalService:
     def _invoice_pdf(
         name: str, operator_code: str, number: str, issued_on: date, period: str, amount_cents: int
     ) -> bytes:
-        euros = f"{amount_cents // 100:,}".replace(",", " ") + f",{amount_cents % 100:02d} EUR"
+        euros = f"{amount_cents // 100:,}".replace(",", "\u202f") + f",{amount_cents % 100:02d}\u00a0€"
         return text_pdf(
             f"Facture {number} (duplicata)",
             [

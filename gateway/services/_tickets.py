@@ -120,7 +120,7 @@ class SignalisationService:
                 valeur=request.identifiant_prestation,
             )
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
-        if ready_on is not None:  # a new offer's month of set-up (ESPACE-OPERATEURS, issue 10)
+        if ready_on is not None:  # a new offer's month of set-up (operators' portal)
             raise NotEntitledError(
                 f"Offre {quote(request.code_offre)} en cours de mise en place pour {caller.operator_code} : ses "
                 f"signalisations sont traitées dans e-SAV à partir du {ready_on:%d/%m/%Y} (un mois après la "
@@ -167,6 +167,7 @@ class SignalisationService:
                 },
                 REFERENCE_PREFIX,
             )
+            self._store.add_ticket_prestation(db, ticket.id, prestation)
             self._store.add_transition(
                 db,
                 ticket.id,
@@ -205,7 +206,9 @@ class SignalisationService:
 
     def detail_of(self, ticket: TicketRecord) -> TicketDetail:
         """Everything known about a ticket (also used by the provider's back office)."""
-        prestation = self._store.get_prestation(ticket.prestation)
+        # As at deposit: a later import or transfer of the prestation does not rewrite the ticket. Only
+        # rows written around the store (bench data) lack it; they show the prestation as it is now.
+        prestation = self._store.prestation_at_deposit(ticket) or self._store.get_prestation(ticket.prestation)
         assert prestation is not None  # a ticket's prestation is a foreign key
         transitions = self._store.transitions(ticket.id)
         return TicketDetail(

@@ -21,7 +21,7 @@ from gateway.domain.volumetry import (
     merge_buckets,
     percentile_ms,
 )
-from gateway.store import CallAggregate, CallKey, Store, minute_of
+from gateway.store import CallAggregate, CallKey, CallStatsRow, Store, minute_of
 
 __all__ = ["OperationStats", "Volumetry"]
 
@@ -122,6 +122,11 @@ class Volumetry:
     def pending(self) -> int:
         with self._lock:
             return sum(a.calls for a in self._calls.values())
+
+    def totals(self) -> list[CallStatsRow]:
+        """Every call counted since the database exists (all processes), per operator, version, service,
+        operation and outcome: what ``/metrics`` exposes."""
+        return self._store.call_totals()
 
     def stats(
         self, *, operator_code: str | None = None, since: datetime | None = None, until: datetime | None = None

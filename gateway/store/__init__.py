@@ -3,6 +3,7 @@
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
+from ._backup import BackupFile, backup_database, inspect_backup, restore_database
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
 from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
@@ -20,6 +21,7 @@ from ._mail import (
 )
 from ._network_events import NetworkEventRecord
 from ._portal import ContractRecord, FaqRecord, FileRecord, InvoiceRecord, NewsRecord, SupportRecord
+from ._preview import CachedPreview, StoredDeposit
 from ._records import (
     AttachmentRecord,
     CataloguePublicationRecord,
@@ -49,6 +51,8 @@ __all__ = [
     "AttachmentRecord",
     "AuditRecord",
     "BacklogRow",
+    "BackupFile",
+    "CachedPreview",
     "CallAggregate",
     "CallKey",
     "CallStatsRow",
@@ -80,6 +84,7 @@ __all__ = [
     "RobotTicket",
     "SessionRecord",
     "Store",
+    "StoredDeposit",
     "SubscriptionRecord",
     "SupportCase",
     "SupportFile",
@@ -88,7 +93,10 @@ __all__ = [
     "TicketRecord",
     "TransitionRow",
     "UserRecord",
+    "backup_database",
     "from_ts",
+    "inspect_backup",
     "minute_of",
+    "restore_database",
     "to_ts",
 ]

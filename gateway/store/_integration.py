@@ -101,7 +101,7 @@ _ROBOT_DONE = ("EN_REJET", "VALIDE", "CLOS_TABLEAU_DE_BORD")
 
 
 class IntegrationStore(StorePart):
-    """Journal, campaign, attestations and sandbox reset (integration platform, issue 6)."""
+    """Journal, campaign, attestations and sandbox reset (integration platform)."""
 
     # Journal -----------------------------------------------------------------------------------
 

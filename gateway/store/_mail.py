@@ -214,6 +214,10 @@ class MailStore(StorePart):
         )
         return [_mail(r, self._attachment_names(r["id"])) for r in rows]
 
+    def mail_status_counts(self) -> dict[str, int]:
+        rows = self._rows("SELECT status, count(*) AS n FROM mail_outbox GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
+
     def mail_attachments(self, mail_id: int) -> list[MailAttachment]:
         rows = self._rows(
             "SELECT a.name, a.mime_type, b.content FROM mail_attachments a JOIN mail_blobs b ON b.sha256 = a.sha256 "

@@ -28,7 +28,7 @@ class OperatorRecord:
     esav_en_ligne: bool
     esav_integre: bool
     domains: frozenset[str]
-    esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated), issue 10
+    esav_ends_on: str | None = None  # ISO day e-SAV accesses close (subscription terminated)
 
 
 @dataclass(frozen=True)

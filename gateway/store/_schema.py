@@ -18,6 +18,7 @@ from ._line_tests import create_line_test_tables
 from ._mail import create_mail_tables
 from ._network_events import create_network_event_tables
 from ._portal import add_contract_terms, create_portal_tables
+from ._preview import create_preview_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
 from ._subscriptions import create_subscription_tables
@@ -173,6 +174,24 @@ def _repair_non_xml_text(db: Database) -> None:
     repair_non_xml_text(db, actor="migration/24")
 
 
+def _ticket_prestations(db: Database) -> None:
+    """Each ticket keeps its prestation's details as they were at deposit.
+
+    A later import or transfer of the prestation must not change what an old ticket shows (nor show
+    a new owner's customer on the old owner's tickets). Owner, offer and GTR are already columns of
+    the ticket; existing tickets get the prestation's details as they are now, the best still known.
+    """
+    db.conn.execute(
+        "CREATE TABLE ticket_prestations (ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id), "
+        "extremite_a TEXT, extremite_b TEXT, code_commune TEXT, informations TEXT)"
+    )
+    db.conn.execute(
+        "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
+        "SELECT t.id, p.extremite_a, p.extremite_b, p.code_commune, p.informations "
+        "FROM tickets t JOIN prestations p ON p.identifiant = t.prestation"
+    )
+
+
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
 # (12, 19, 20) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
@@ -202,6 +221,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (27, "catalogue publications keep their files (a restart serves what was published)", _catalogue_publication_files),
     (28, "the provider's agents' roles (after-sales work queue)", add_agent_roles),
     (29, "e-soutien desk: requests' topic and status, messages, files", create_support_desk_tables),
+    (30, "tickets keep their prestation's details as at deposit", _ticket_prestations),
+    (31, "previews of a new form version: deposits by form and operator, previews of the day", create_preview_tables),
 ]
 
 

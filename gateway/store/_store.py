@@ -28,6 +28,7 @@ from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._portal import PortalStore
+from ._preview import PreviewStore
 from ._records import (
     AttachmentRecord,
     CataloguePublicationRecord,
@@ -100,6 +101,7 @@ class Store(
     MailStore,
     WorkQueueStore,
     SupportStore,
+    PreviewStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
@@ -165,6 +167,10 @@ class Store(
     def integrity_check(self) -> str:
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def applied_migrations(self) -> set[int]:
+        """The migrations recorded in this database (a query: it fails if the database does not answer)."""
+        return {int(row["id"]) for row in self._rows("SELECT id FROM schema_migrations")}
+
     # Operators ---------------------------------------------------------------------------------
 
     def upsert_operator(
@@ -182,6 +188,32 @@ class Store(
                 },
                 pk="code",
             )
+
+    def insert_operator(
+        self,
+        db: Database,
+        code: str,
+        name: str,
+        *,
+        esav_en_ligne: bool,
+        esav_integre: bool,
+        domains: Iterable[str],
+        at: datetime,
+    ) -> bool:
+        """Insert a new operator inside the caller's transaction; False (nothing written) if the code exists."""
+        cursor = db.conn.execute(
+            "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+            [code, name, int(esav_en_ligne), int(esav_integre), json.dumps(sorted(set(domains))), to_ts(at)],
+        )
+        return cursor.rowcount == 1
+
+    def update_operator(self, db: Database, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool) -> None:
+        """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
+        db.conn.execute(
+            "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
+            [name, int(esav_en_ligne), int(esav_integre), code],
+        )
 
     def get_operator(self, code: str) -> OperatorRecord | None:
         row = self._one("SELECT * FROM operators WHERE code = ?", [code])
@@ -268,6 +300,10 @@ class Store(
                 db.table("prestations").upsert_all(rows, pk="identifiant")
         return len(rows)
 
+    def set_prestation_operator(self, db: Database, identifiant: str, operator_code: str) -> None:
+        """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
+        db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
+
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
         return PrestationRecord(**row) if row else None
@@ -339,6 +375,36 @@ class Store(
         }
         self._insert(db, "tickets", row)
         return _ticket({**_EMPTY_TICKET, **row})
+
+    def add_ticket_prestation(self, db: Database, ticket_id: int, prestation: PrestationRecord) -> None:
+        """Keep, inside the deposit's transaction, the prestation's details as the ticket was deposited on."""
+        db.conn.execute(
+            "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                ticket_id,
+                prestation.extremite_a,
+                prestation.extremite_b,
+                prestation.code_commune,
+                prestation.informations,
+            ],
+        )
+
+    def prestation_at_deposit(self, ticket: TicketRecord) -> PrestationRecord | None:
+        """The ticket's prestation as it was at deposit (owner, offer and GTR are the ticket's own)."""
+        row = self._one(
+            "SELECT extremite_a, extremite_b, code_commune, informations FROM ticket_prestations WHERE ticket_id = ?",
+            [ticket.id],
+        )
+        if row is None:
+            return None
+        return PrestationRecord(
+            identifiant=ticket.prestation,
+            operator_code=ticket.operator_code,
+            code_offre=ticket.code_offre,
+            gtr=ticket.gtr,
+            **row,
+        )
 
     def get_ticket(self, reference: str) -> TicketRecord | None:
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])

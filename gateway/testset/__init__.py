@@ -1,7 +1,7 @@
 """The operators' test set ("jeu de test e-SAV", ESAV-WS §11): scenarios as data and their runner."""
 
 from ._model import DEFAULT_TEST_SETS, Scenario, Step, load_test_set
-from ._runner import Runner, ScenarioResult, junit_xml, summary_table
+from ._runner import Runner, ScenarioResult, junit_report, junit_suite, summary_table
 
 __all__ = [
     "DEFAULT_TEST_SETS",
@@ -9,7 +9,8 @@ __all__ = [
     "Scenario",
     "ScenarioResult",
     "Step",
-    "junit_xml",
+    "junit_report",
+    "junit_suite",
     "load_test_set",
     "summary_table",
 ]

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gateway._resources import shipped_test_sets
 from gateway.errors import ConfigError
 
 __all__ = ["DEFAULT_TEST_SETS", "Scenario", "Step", "load_test_set"]
 
-DEFAULT_TEST_SETS = Path(__file__).resolve().parents[2] / "test_sets"
+DEFAULT_TEST_SETS = shipped_test_sets()
 
 
 @dataclass(frozen=True)

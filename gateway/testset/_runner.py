@@ -18,21 +18,23 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
+from junitparser import Failure, JUnitXml, TestCase, TestSuite
+
+from gateway._resources import shipped_catalogue
 from gateway.domain.clock import PARIS
 
 from ._model import Scenario, Step
 
-__all__ = ["Runner", "ScenarioResult", "junit_xml", "summary_table"]
+__all__ = ["Runner", "ScenarioResult", "junit_report", "junit_suite", "summary_table"]
 
 _TOKEN = re.compile(r"\$\{([^}]+)\}")
-_DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
+_DEFAULT_CATALOGUE = shipped_catalogue()
 
 
 class StepFailed(Exception):
@@ -282,23 +284,25 @@ def summary_table(results: list[ScenarioResult]) -> str:
     return "\n".join(lines)
 
 
-def junit_xml(results: list[ScenarioResult], suite: str) -> str:
-    """JUnit XML (one testsuite, one testcase per scenario), as CI servers read it."""
-    failed = sum(not r.passed for r in results)
-    total = sum(r.duration_s for r in results)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuites><testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failed}" '
-        f'errors="0" time="{total:.3f}">',
-    ]
+def junit_suite(results: list[ScenarioResult], suite: str) -> TestSuite:
+    """One JUnit testsuite named ``suite``: one testcase per scenario, a failure carrying its message."""
+    testsuite = TestSuite(suite)
     for r in results:
-        head = (
-            f"<testcase classname={quoteattr(suite + '.' + r.scenario.source.removesuffix('.toml'))} "
-            f'name={quoteattr(r.scenario.name)} time="{r.duration_s:.3f}"'
-        )
-        if r.passed:
-            out.append(head + "/>")
-        else:
-            out.append(head + f"><failure message={quoteattr(r.message)}>{escape(r.message)}</failure></testcase>")
-    out.append("</testsuite></testsuites>")
-    return "\n".join(out) + "\n"
+        case = TestCase(r.scenario.name, f"{suite}.{r.scenario.source.removesuffix('.toml')}", round(r.duration_s, 3))
+        if not r.passed:
+            failure = Failure(r.message)
+            failure.text = r.message
+            case.result = [failure]
+        testsuite.add_testcase(case)
+    testsuite.update_statistics()
+    return testsuite
+
+
+def junit_report(suites: Iterable[tuple[str, list[ScenarioResult]]]) -> JUnitXml:
+    """One JUnit XML document (``testsuites``) holding one testsuite per ``(name, results)``, as CI servers
+    read it; ``.write(path)`` saves it."""
+    report = JUnitXml()
+    for name, results in suites:
+        report.add_testsuite(junit_suite(results, name))
+    report.update_statistics()
+    return report

@@ -25,11 +25,13 @@ from gateway.services import Gateway, PortalUser, ProviderAgent, WebSession
 from ._http import HttpError, Response, WebRequest, redirect
 from ._templates import Templates
 
-__all__ = ["SESSION_COOKIE", "STAFF_PREFIX", "Context", "Route", "WebApp"]
+__all__ = ["SESSION_COOKIE", "SIGN_IN_PATH", "STAFF_PREFIX", "Context", "Route", "WebApp"]
 
 log = logging.getLogger("gateway.web")
 
 SESSION_COOKIE = "esav_session"
+#: The login page; a POST there is a sign-in (logged as such, with the login tried).
+SIGN_IN_PATH = "/connexion"
 STAFF_PREFIX = "/fournisseur"
 Handler = Callable[..., Response]
 
@@ -102,6 +104,17 @@ _MESSAGES = {
 }
 
 
+def _account(context: Context) -> str | None:
+    """Who the request is from, for the log: the login tried at sign-in, else the session's account."""
+    if context.request.path == SIGN_IN_PATH and context.request.method == "POST":
+        return context.request.field("login") or None
+    if context.user is not None:
+        return f"{context.user.caller.operator_code}/{context.user.user.login}"
+    if context.agent is not None:
+        return context.agent.author
+    return None
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -141,7 +154,8 @@ class WebApp:
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
         self._routes.append(Route(method, re.compile(regex), handler, login_required, staff, shared))
 
-    def handle(self, request: WebRequest) -> Response:
+    def handle(self, request: WebRequest, request_id: str | None = None) -> Response:
+        """The response to ``request``; ``request_id`` (the portal's log) is the incident id of an internal error."""
         accounts = self.gateway.accounts
         session = accounts.session(request.cookies.get(SESSION_COOKIE))
         new_cookie = None
@@ -163,13 +177,14 @@ class WebApp:
         except EsavError as exc:
             response = context.page("erreur.html", status=400, erreur=exc.libelle)
         except Exception:
-            incident = secrets.token_hex(6)
+            incident = request_id or secrets.token_hex(6)
             log.exception("web page failed, incident %s", incident)
             response = context.page(
                 "erreur.html", status=500, erreur=f"Erreur interne du fournisseur, incident {incident}."
             )
         if context.new_cookie is not None:
             response.cookies[SESSION_COOKIE] = (context.new_cookie, None)
+        response.account = _account(context)
         return response
 
     def not_recorded(self, request: WebRequest, error: NotRecordedError) -> Response:

@@ -1,4 +1,5 @@
-"""The deposit page's form: the catalogue's field tree (the same as the HTML mockups), and back to XML.
+"""The deposit page's form: the catalogue's field views, drawn by the template the HTML mockups use
+(``catalogue/_champs.html``), and back to XML.
 
 Field names are the fields' paths in the form (``/signalisationCuivre/defaut/codeDefaut``) and ids
 are built as the mockups build them, so a schema error's ``chemin`` names its field directly.
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from gateway.catalogue import Catalogue, FormField, form_model
+from gateway.catalogue import Catalogue, FieldView, FormField, field_views, form_model
 from gateway.domain.clock import parse_instant
 from gateway.domain.xml_text import first_non_xml_char
 from gateway.errors import ErrorDetail
@@ -21,23 +22,10 @@ from gateway.services import non_xml_problem
 
 from ._hints import pattern_hint
 
-__all__ = ["FieldView", "FormPage", "build_form_xml", "errors_by_field", "form_page", "refused_characters"]
+__all__ = ["FormPage", "build_form_xml", "errors_by_field", "form_page", "refused_characters"]
 
 _LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _INDEX = re.compile(r"\[\d+\]")
-
-
-@dataclass(frozen=True)
-class FieldView:
-    """One field as the template draws it (mirrors the mockup's control choice)."""
-
-    field: FormField
-    id: str
-    control: str  # select, boolean, number, textarea, input
-    input_type: str  # for input: text, date, time, datetime-local
-    options: tuple[tuple[str, str], ...]  # (value, label) for select
-    help: str
-    children: tuple[FieldView, ...]
 
 
 @dataclass(frozen=True)
@@ -59,36 +47,13 @@ def _model(xsd_path: Path) -> FormField:
 def form_page(catalogue: Catalogue, code: str, version: str) -> FormPage:
     form = catalogue.form(code)
     root = _model(catalogue.xsd_path(code, version))
-    views = tuple(_view(catalogue, child) for child in root.children)
-    return FormPage(code, version, form.titre, form.namespace, root, views)
-
-
-def _view(catalogue: Catalogue, field: FormField) -> FieldView:
-    field_id = "f" + field.path.replace("/", "-")
-    children = tuple(_view(catalogue, child) for child in field.children)
-    options: tuple[tuple[str, str], ...] = ()
-    input_type = "text"
-    if field.children:
-        control = "group"
-    elif field.enumeration:
-        control = "select"
-        labels = catalogue.nomenclature(field.nomenclature) if field.nomenclature else None
-        options = tuple(
-            (value, f"{(labels.libelle_of(value) if labels else None) or value} ({value})")
-            for value in field.enumeration
-        )
-    elif field.primitive == "boolean":
-        control, options = "select", (("true", "Oui"), ("false", "Non"))
-    elif field.primitive == "decimal":
-        control = "number"
-    else:
-        input_type = {"dateTime": "datetime-local", "date": "date", "time": "time"}.get(field.primitive or "", "text")
-        long_text = input_type == "text" and field.max_length is not None and field.max_length > 200
-        control = "textarea" if long_text else "input"
-    return FieldView(field, field_id, control, input_type, options, _help(field), children)
+    return FormPage(code, version, form.titre, form.namespace, root, field_views(catalogue, root, _help))
 
 
 def _help(field: FormField) -> str:
+    """A field's hint in words (the mockups spell out the schema's constraints instead)."""
+    if field.children:
+        return ""
     notes = []
     if field.patterns:
         notes.append(pattern_hint(field.patterns[0]))  # in words: a regular expression helps nobody

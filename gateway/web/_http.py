@@ -44,6 +44,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     #: name → (value, max-age seconds or None for a session cookie; 0 deletes it)
     cookies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    #: Who made the request, for the portal's log: ``OPE001/login``, ``agent/login``, the login tried at
+    #: sign-in, or None (anonymous).
+    account: str | None = None
 
 
 class HttpError(Exception):

@@ -8,6 +8,7 @@ from . import _views_admin as admin
 from . import _views_auth as auth
 from . import _views_esav as esav
 from . import _views_esav_history as esav_history
+from . import _views_evolutions as evolutions
 from . import _views_field as field
 from . import _views_mail as mail
 from . import _views_operator_files as operator_files
@@ -59,6 +60,8 @@ def build_app(gateway: Gateway) -> WebApp:
     app.route("POST", "/esav/tests", field.launch_test)
     app.route("GET", "/esav/tests/{reference}", field.test_result)
     app.route("GET", "/esav/reseau", field.network)
+    app.route("GET", "/evolutions", evolutions.evolutions)
+    app.route("POST", "/evolutions/actualiser", evolutions.refresh_evolutions)
     # The operator's administrator
     app.route("GET", "/abonnement", subscription.subscription_form)
     app.route("POST", "/abonnement", subscription.subscription_submit)
@@ -103,6 +106,8 @@ def build_app(gateway: Gateway) -> WebApp:
         ("POST", "/sav/{reference}/commentaire", sav.comment),
         ("POST", "/sav/{reference}/pieces", sav.attach),
         ("GET", "/sav/{reference}/pieces/{attachment_id}", sav.attachment),
+        ("GET", "/evolutions", evolutions.provider_evolutions),
+        ("POST", "/evolutions/annoncer", evolutions.announce_evolution),
     ):
         app.route(method, STAFF_PREFIX + path, handler, staff=True)
     return app

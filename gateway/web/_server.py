@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,12 +23,17 @@ from gateway.security.pki import load_certificates
 from gateway.server import PkiFiles, bounded_request_factory, limit_connection_times
 from gateway.services import Gateway
 
+from ._app import SIGN_IN_PATH
 from ._http import Response, WebRequest
 from ._multipart import UploadedPart, parse_multipart
 from ._routes import build_app
 from ._templates import STATIC_DIR
 
 __all__ = ["RunningWeb", "build_web_site", "start_web", "web_tls_options"]
+
+#: One record per sign-in, failed sign-in and write (every POST), after its commit: the portal's
+#: counterpart of ``gateway.calls`` (the JSON formatter writes the fields as one object).
+portal_log = logging.getLogger("gateway.portal")
 
 # Pages are private to the user: no caching, no framing, no guessing of types, scripts from here only.
 _SECURITY_HEADERS = {
@@ -72,11 +81,18 @@ class PortalResource(Resource):
             cookies={k.decode("latin-1"): v.decode("latin-1") for k, v in request.received_cookies.items()},
             client_ip=str(getattr(request.getClientAddress(), "host", "")),
         )
+        request_id = uuid.uuid4().hex[:16]
+        started = time.time()
+        handled: Response | None = None
         try:
             with self._durable.committed():
-                response = self._app.handle(web_request)
+                handled = self._app.handle(web_request, request_id)
+            response = handled
         except NotRecordedError as error:
             response = self._app.not_recorded(web_request, error)
+            response.account = handled.account if handled is not None else None
+        response.headers["X-Request-Id"] = request_id
+        _log_event(web_request, response, request_id, started)
         return self._send(request, response)
 
     def _static(self, request: Any, name: str) -> bytes:
@@ -105,6 +121,31 @@ class PortalResource(Resource):
                 max_age=None if max_age is None else str(max_age).encode(),
             )
         return response.body
+
+
+def _log_event(request: WebRequest, response: Response, request_id: str, started: float) -> None:
+    """Log a sign-in, a failed sign-in or a write, once its outcome is known (never a form's values)."""
+    if request.method != "POST" or not portal_log.isEnabledFor(logging.INFO):
+        return
+    if request.path == SIGN_IN_PATH:
+        event = "connexion" if response.status == 303 else "connexion_refusee"
+    else:
+        event = "ecriture"
+    fields = {
+        "ts": datetime.fromtimestamp(started, UTC).isoformat(timespec="milliseconds"),
+        "request_id": request_id,
+        "event": event,
+        "account": response.account,
+        "method": request.method,
+        "path": request.path,
+        "http_status": response.status,
+        "client_ip": request.client_ip,
+        "duration_ms": round((time.time() - started) * 1000.0, 3),
+    }
+    portal_log.info(
+        "%s %s %s %s %d %r", request_id, event, request.method, request.path, response.status, response.account,
+        extra={"esav_event": fields},
+    )  # fmt: skip
 
 
 def _form(request: Any) -> tuple[dict[str, list[str]], dict[str, list[UploadedPart]]]:

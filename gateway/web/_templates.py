@@ -6,8 +6,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from gateway.catalogue import templates_loader
 from gateway.domain.clock import to_paris
 
 __all__ = ["STATIC_DIR", "Templates"]
@@ -33,7 +34,8 @@ class Templates:
 
     def __init__(self) -> None:
         self._env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES_DIR)),
+            # The catalogue's templates too, under catalogue/: the form fields the mockups draw alike.
+            loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), templates_loader()]),
             autoescape=select_autoescape(["html"], default=True),
             undefined=StrictUndefined,
             trim_blocks=True,

@@ -6,15 +6,9 @@ from gateway.errors import AuthenticationError
 
 from ._app import STAFF_PREFIX, Context
 from ._http import Response, redirect
+from ._redirects import same_origin_path
 
 __all__ = ["login_form", "login_submit", "logout"]
-
-
-def _next_page(value: str) -> str:
-    """Where to go after login: a path of this site only (never ``//host`` or ``https://...``)."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
 
 
 def _landing(suite: str, agent: bool) -> str:
@@ -30,7 +24,7 @@ def login_form(ctx: Context) -> Response:
         return redirect("/")
     if ctx.agent is not None:
         return redirect(STAFF_PREFIX)
-    return ctx.page("connexion.html", suite=_next_page(ctx.request.arg("suite", "/")), erreur=None, login="")
+    return ctx.page("connexion.html", suite=same_origin_path(ctx.request.arg("suite", "/")), erreur=None, login="")
 
 
 def login_submit(ctx: Context) -> Response:
@@ -40,11 +34,10 @@ def login_submit(ctx: Context) -> Response:
         session = ctx.gateway.accounts.login(login, request.field("password"), request.client_ip, ctx.session)
     except AuthenticationError as exc:
         status = 429 if exc.reessayer_dans else 401
-        return ctx.page(
-            "connexion.html", status=status, suite=_next_page(request.field("suite")), erreur=exc.libelle, login=login
-        )
+        suite = same_origin_path(request.field("suite"))
+        return ctx.page("connexion.html", status=status, suite=suite, erreur=exc.libelle, login=login)
     ctx.new_cookie = session.session_id  # a new id at login: a planted session id is worth nothing
-    return redirect(_landing(_next_page(request.field("suite", "/")), session.record.agent_id is not None))
+    return redirect(_landing(same_origin_path(request.field("suite", "/")), session.record.agent_id is not None))
 
 
 def logout(ctx: Context) -> Response:

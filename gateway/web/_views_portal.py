@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from gateway.services import DOC_PACK, PortalUser, doc_pack_files
+from gateway.services import DOC_PACK, FormPreviewService, PortalUser, doc_pack_files
 
 from ._app import Context
 from ._http import HttpError, Response
@@ -24,6 +24,8 @@ def navigation(user: PortalUser | None) -> list[tuple[str, str]]:
             ("/esav/tests", "Tests"),
             ("/esav/reseau", "Travaux et incidents"),
         ]
+    if FormPreviewService.may_see(user):
+        items.append(("/evolutions", "Évolutions"))
     for eservice, href, label in (
         ("ACTUALITES", "/actualites", "Actualités"),
         ("CONTRATS", "/contrats", "Contrats"),

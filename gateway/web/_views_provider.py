@@ -52,6 +52,7 @@ STAFF_NAV = [
     (f"{STAFF_PREFIX}/factures", "Factures"),
     (f"{STAFF_PREFIX}/contrats", "Contrats"),
     (f"{STAFF_PREFIX}/abonnements", "Abonnements"),
+    (f"{STAFF_PREFIX}/evolutions", "Évolutions : opérateurs prêts"),
 ]
 
 

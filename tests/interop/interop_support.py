@@ -50,6 +50,15 @@ class JavaClient:
     keystore: Path
 
 
+@dataclass(frozen=True)
+class MonoClient:
+    """Program.cs compiled with the wsdl proxies of the frozen WSDLs, and of the served ones; the PKCS#12."""
+
+    frozen: Path
+    served: Path
+    pkcs12: Path
+
+
 def check_call(argv: list[str]) -> None:
     completed = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     if completed.returncode != 0:

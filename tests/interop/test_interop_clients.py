@@ -23,7 +23,7 @@ from support import DEFAULT_NOW, REPO, LiveGateway, fault_code
 from gateway.domain.clock import PARIS
 
 VERSIONS = ("v1", "v2")
-CLIENT_NAMES = ("zeep", "suds-community", "node-soap", "php-soapclient", "jaxws-ri")
+CLIENT_NAMES = ("zeep", "suds-community", "node-soap", "php-soapclient", "jaxws-ri", "mono-wsdl")
 #: What the clients deposit (see clients/*): OPE001's copper line, and a prestation nobody has.
 PRESTATION, UNKNOWN_PRESTATION = "0140000001", "0149999999"
 #: The deposit instant (the gateway's fixed clock) and its GTR deadline, 10 business hours later.
@@ -126,6 +126,16 @@ def client(request: pytest.FixtureRequest, interop_gateway: LiveGateway) -> Clie
         return Client(
             name, _external(live, ["php", str(CLIENTS / "client.php")], cert, key), "PHP SoapClient", "SoapFault"
         )
+    if name == "mono-wsdl":
+        mono = request.getfixturevalue("mono_client")
+
+        def call(version: str, operation: str, reference: str | None, wsdl: str) -> dict[str, Any]:
+            # The proxy is compiled from the WSDL: the served one's program for a served WSDL.
+            program = mono.served if wsdl.startswith("https:") else mono.frozen
+            external = _external(live, ["mono", str(program)], str(mono.pkcs12), KEYSTORE_PASSWORD)
+            return external(version, operation, reference, wsdl)
+
+        return Client(name, call, ".NET (Mono)", "System.Web.Services.Protocols.SoapException")
     java = request.getfixturevalue("java_client")
     call = _external(live, ["java", "-cp", java.classpath, "Main"], str(java.keystore), KEYSTORE_PASSWORD)
     # The generated exception of the wsdl:fault, not a generic SOAPFaultException.
@@ -199,7 +209,7 @@ def test_deposit_through_the_served_wsdl(client: Client, version: str, interop_g
 def test_every_client_program_is_in_the_suite():
     """Every program of clients/ is driven by this suite (none left behind untested)."""
     programs = {p.name for p in CLIENTS.iterdir() if p.is_file()}
-    assert programs == {"suds_client.py", "client.js", "client.php", "Main.java"}
+    assert programs == {"suds_client.py", "client.js", "client.php", "Main.java", "Program.cs"}
 
 
 #: SOAP 1.1 §4.4: a Fault holds faultcode, faultstring, then optionally faultactor and detail, and

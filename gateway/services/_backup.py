@@ -1,0 +1,47 @@
+"""Backing up and restoring the store: the use cases behind ``esav db backup`` and ``esav db restore``.
+
+A backup is taken online, while servers keep answering; a restore needs the services stopped, keeps
+the replaced database aside and brings the restored one up to this version's migrations.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from gateway.domain.clock import Clock, SystemClock
+from gateway.store import BackupFile, Store, backup_database, restore_database
+
+from ._exploitation import audit
+
+__all__ = ["backup_store", "restore_store"]
+
+log = logging.getLogger("gateway.store")
+
+
+def backup_store(database: Path, target: Path) -> BackupFile:
+    """A consistent copy of ``database`` in the new file ``target``, checked before it is named so."""
+    backup = backup_database(database, target)
+    log.info("backup of %s to %s (%d bytes, migration %d)", database, target, backup.size, backup.schema_version)
+    return backup
+
+
+def restore_store(
+    backup: Path, database: Path, *, actor: str, clock: Clock | None = None
+) -> tuple[BackupFile, Path | None]:
+    """Put ``backup`` in place of ``database``, apply the migrations it lacks and audit the restore in it
+    (``stockage.restauration``, by ``actor``); returns the restored database and where the replaced one
+    was kept (None if there was none)."""
+    restored, aside = restore_database(backup, database)
+    store = Store(database)  # opening the store applies the missing migrations
+    try:
+        with store.write() as db:
+            audit(
+                store, db, at=(clock or SystemClock()).now(), actor=actor, action="stockage.restauration",
+                target=database.name, sauvegarde=str(backup), ancienne_base=None if aside is None else str(aside),
+                migration_de_la_sauvegarde=restored.schema_version,
+            )  # fmt: skip
+    finally:
+        store.close()
+    log.info("restored %s from %s (replaced database kept as %s)", database, backup, aside)
+    return restored, aside

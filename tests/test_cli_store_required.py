@@ -1,0 +1,176 @@
+"""Every ``esav`` command that reads or writes data refuses a folder holding no database, creating nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from gateway.cli import cli, main
+
+#: Commands that build an instance, and so may create its database (a restore may be onto a new machine).
+BUILDERS = {"demo", "pki init", "integration serve", "db restore"}
+
+#: One well-formed invocation of every other command taking ``--data`` (``{file}``: an existing file).
+INVOCATIONS = {
+    "audit": [],
+    "capacity list": [],
+    "capacity set": ["--zone", "75", "--type", "SAV", "--capacity", "3"],
+    "catalogue announce": ["SIG_CUIVRE", "1.0"],
+    "catalogue preview": ["SIG_CUIVRE", "1.0"],
+    "catalogue publish": [],
+    "catalogue remind": [],
+    "certs expiring": [],
+    "certs issue": ["OPE001"],
+    "certs list": [],
+    "certs renew": ["OPE001"],
+    "certs register": ["OPE001", "{file}"],
+    "certs revoke": ["00" * 32],
+    "incidents declare": ["--commune", "75111", "--impact", "COUPURE", "--description", "x"],
+    "incidents list": [],
+    "incidents update": ["INC00000001", "--statut", "CLOS"],
+    "integration campagne": ["OPE001"],
+    "integration journal": ["OPE001"],
+    "integration reset": ["OPE001"],
+    "maintenance declare": ["--debut", "2030-01-10T10:00", "--fin", "2030-01-10T11:00", "--motif", "x"],
+    "maintenance list": [],
+    "mail add": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
+    "mail addresses": [],
+    "mail outbox": [],
+    "mail remove": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
+    "mail retry": ["1"],
+    "mail send": [],
+    "mail show": ["1"],
+    "notifications backlog": [],
+    "notifications list": [],
+    "notifications register": ["OPE001", "--url", "https://localhost:1/x"],
+    "notifications remove": ["OPE001"],
+    "notifications replay": ["OPE001", "--depuis", "0"],
+    "operators add": ["OPE010", "Opérateur Delta"],
+    "operators list": [],
+    "operators update": ["OPE001", "--name", "X"],
+    "operators validate": ["--attestation", "{file}"],
+    "portail abonnements": [],
+    "portail activer": ["ABO00000001", "--date", "2030-01-10", "--acces", "INTEGRE"],
+    "portail agents ajouter": ["paul.agent", "--nom", "Paul", "--mot-de-passe", "Agent-Paul-2026!"],
+    "portail agents liste": [],
+    "portail agents roles": ["paul.agent"],
+    "portail agents statut": ["paul.agent", "--suspendu"],
+    "portail contrat": ["OPE001", "FTTH_ACCES", "--reference", "CT-1", "--date", "2030-01-10"],
+    "portail enregistrer": ["OPE001"],
+    "portail facture": ["OPE001", "{file}", "--numero", "F1", "--date", "2030-01-10", "--montant", "1.00"],
+    "portail faq": ["--question", "Q ?", "--reponse", "R."],
+    "portail fichier": ["OPE001", "{file}"],
+    "portail fichiers get": ["1"],
+    "portail fichiers list": [],
+    "portail publier": ["--type", "ACTUALITE", "--titre", "T", "--texte", "x"],
+    "portail resilier": ["ABO00000001"],
+    "prestations import": ["{file}"],
+    "prestations list": [],
+    "prestations transfer": ["0140000001", "--to", "OPE002", "--reason", "x"],
+    "quota lift": ["OPE001"],
+    "quota list": [],
+    "quota set": ["OPE001", "--par-minute", "10", "--annonce", "x"],
+    "sav archive": ["SIG00000001"],
+    "sav close": ["SIG00000001", "--code", "RESOLU"],
+    "sav comment": ["SIG00000001", "texte"],
+    "sav freeze": ["SIG00000001", "--code", "ATTENTE_ACCES_SITE"],
+    "db backup": ["copie.db"],
+    "sav list": ["OPE001"],
+    "sav qualify": ["SIG00000001"],
+    "sav reject": ["SIG00000001", "--code", "DEMANDE_INCOMPLETE"],
+    "sav resume": ["SIG00000001"],
+    "sav show": ["SIG00000001"],
+    "sav start": ["SIG00000001"],
+    "sav sweep": [],
+    "sav validate": ["SIG00000001"],
+    "serve": ["--port", "0", "--web-port", "0"],
+    "stats": [],
+    "travaux declare": [
+        "--commune",
+        "75111",
+        "--debut",
+        "2030-01-10T10:00",
+        "--fin",
+        "2030-01-10T11:00",
+        "--impact",
+        "COUPURE",
+        "--description",
+        "x",
+    ],
+    "travaux list": [],
+    "travaux update": ["TRV00000001", "--statut", "CLOS"],
+}
+
+
+def _walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _walk(sub, (*path, name))
+    else:
+        yield " ".join(path), command
+
+
+DATA_COMMANDS = {path for path, command in _walk(cli) if any(p.name == "data_dir" for p in command.params)}
+
+
+@pytest.fixture(autouse=True)
+def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
+    for name in [n for n in os.environ if n.startswith("ESAV_")]:
+        monkeypatch.delenv(name)
+
+
+def test_every_data_command_is_covered():
+    """Each command taking ``--data`` is either a builder or listed here: a new command cannot slip through."""
+    assert set(INVOCATIONS) | BUILDERS == DATA_COMMANDS
+
+
+@pytest.mark.parametrize("command", sorted(INVOCATIONS))
+@pytest.mark.parametrize("folder_exists", [True, False], ids=["empty-folder", "no-folder"])
+def test_command_refuses_a_folder_without_database(tmp_path, capsys, command, folder_exists):
+    """The command exits non-zero naming the folder, and the folder stays as it was (no database, no file)."""
+    given = tmp_path / "given.txt"
+    given.write_text("identifiantPrestation;operateur\n", encoding="utf-8")
+    data = tmp_path / "data"
+    if folder_exists:
+        data.mkdir()
+    argv = [*command.split(), "--data", str(data), *(str(given) if a == "{file}" else a for a in INVOCATIONS[command])]
+    capsys.readouterr()
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert f"Aucune base e-SAV dans {data}" in err
+    assert "Traceback" not in err
+    assert (sorted(data.iterdir()) == []) if folder_exists else not data.exists()
+
+
+def test_pki_init_creates_the_database_then_commands_work(tmp_path, capsys):
+    """``pki init`` creates the instance (PKI and an empty database): ``operators list`` then answers."""
+    data = tmp_path / "data"
+    assert main(["pki", "init", "--data", str(data)]) == 0
+    assert (data / "esav.db").is_file()
+    assert main(["operators", "list", "--data", str(data)]) == 0
+
+
+@pytest.mark.e2e  # runs an esav process
+def test_sav_list_in_a_subprocess_refuses_a_mistyped_folder(tmp_path):
+    """``esav sav list`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
+    data = tmp_path / "mistyped"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("esav")), "sav", "list", "OPE001", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"Aucune base e-SAV dans {data}" in done.stderr
+    assert "signalisation(s)" not in done.stdout
+    assert not data.exists()
