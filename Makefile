@@ -31,13 +31,14 @@ toolchains:
 	@bash tests/interop/install-toolchains.sh
 	@bash tests/web/install-browser.sh
 
-# Lint, format and types first (seconds), then every test.
+# Lint, format and types first (seconds), then every test, one pytest process per core (a test
+# module stays on one process, so its module-wide fixtures are built once).
 test: $(VENV)/.installed toolchains lint
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
 test-fast: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -m unit $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n auto -m unit $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gateway tests bench

@@ -47,6 +47,9 @@ class Settings:
     workers: int = field(default=1, metadata=_between(0, 64))
     #: Commit the writes of one reactor tick together, answering only after the commit (DESIGN.md).
     group_commit: bool = True
+    #: Read and answer the hottest operations (deposit, state query) without spyne's object
+    #: mapping, same contract and answers (``gateway/ws/_fastpath.py``); false serves them by spyne.
+    fast_path: bool = True
     #: Name the server certificate is issued for, and that WSDLs and the README show.
     public_host: str = "localhost"
     #: The form catalogue folder (manifest, forms, nomenclature).
@@ -198,6 +201,7 @@ _CONVERTERS: dict[str, Any] = {
     "web_port": int,
     "workers": int,
     "group_commit": lambda text: _boolean("group_commit", text),
+    "fast_path": lambda text: _boolean("fast_path", text),
     "max_body_bytes": int,
     "max_xml_depth": int,
     "request_timeout_s": float,

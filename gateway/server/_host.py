@@ -5,7 +5,9 @@ which costs more than the work itself: DESIGN.md), in three phases (``_phases``)
 on arrival, and the calls of one reactor turn then run their service methods and commit together
 before their answers are serialised (``CallBatch``). Everything a request needs is read here, once:
 its body (bounded), its hardened parse (handed to spyne), and the verified client certificate.
-This is the one place to change to host spyne differently.
+This is the one place to change to host spyne differently. The hottest operations skip spyne's
+object mapping: an endpoint's ``FastPath`` (``gateway.ws``) reads them from the same parse and
+answers them through the same phases and batch.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from gateway.ws import (
     CALL_RETRY_AFTER,
     CLIENT_FINGERPRINT,
     PARSED_DOCUMENT,
+    FastCall,
+    FastPath,
     Guard,
     check_request_xml,
     check_soap_body,
@@ -140,13 +144,17 @@ class _PendingCall:
         self.resource, self.request, self.call, self.body = resource, request, call, body
         self.started, self.clock = started, clock
         self.spyne: _phases.SpyneCall | None = None
+        self.fast: FastCall | None = None  # instead of spyne, for the hottest operations
         self.answer: bytes | None = None  # set when a phase failed outright
 
     def handle(self) -> None:
-        if self.spyne is None or self.answer is not None:
+        if self.answer is not None:
             return
         try:
-            _phases.handle(self.spyne)
+            if self.fast is not None:
+                self.fast.handle()
+            elif self.spyne is not None:
+                _phases.handle(self.spyne)
         except Exception:
             self.answer = self.resource._incident(self.request, self.call)
 
@@ -160,6 +168,8 @@ class _PendingCall:
                 log.error("incident %s: group commit failed", error.incident_id, exc_info=failure)
             self.call[CALL_FAULT] = "ERREUR_INTERNE"
             answer = resource._fault(request, error)
+        elif answer is None and self.fast is not None:
+            answer = resource._render_fast(request, self.fast, self.call)
         elif answer is None and self.spyne is not None:
             answer = resource._render(request, self.spyne, self.call)
         assert answer is not None
@@ -280,6 +290,7 @@ class SoapResource(Resource):
         batch: CallBatch | None = None,
         guards: Sequence[Guard] = (),
         authenticate: Callable[[str | None], object] | None = None,
+        fast_path: FastPath | None = None,
     ) -> None:
         super().__init__()
         self._app = wsgi_app
@@ -298,6 +309,8 @@ class SoapResource(Resource):
         # Checks the client certificate's fingerprint (raising AuthenticationError) before a GET: the
         # WSDL goes to the certificates that may call the operations, no others.
         self._authenticate = authenticate
+        # Reads and answers the hottest operations without spyne's object mapping (``gateway.ws``).
+        self._fast_path = fast_path
         interface = getattr(getattr(wsgi_app, "app", None), "interface", None)
         self._operations = frozenset(getattr(interface, "service_method_map", ()))  # "{namespace}name"
 
@@ -345,6 +358,12 @@ class SoapResource(Resource):
             pending.finish()
             return NOT_DONE_YET
         try:
+            if self._fast_path is not None and request.getHeader("content-type") is not None:
+                fingerprint = call[CLIENT_FINGERPRINT] = _client_fingerprint(request)
+                pending.fast = self._fast_path.read(document, call, fingerprint)
+                if pending.fast is not None:
+                    self._batch.add(pending)
+                    return NOT_DONE_YET
             environ = self._environ(request, body)
             environ[PARSED_DOCUMENT] = document  # parsed once, here, for spyne too
             # The wire layer writes what it learns (operation, operator, fault code) into ``call``.
@@ -375,6 +394,17 @@ class SoapResource(Resource):
             return payload
         except Exception:
             return self._incident(request, call)
+
+    def _render_fast(self, request: Request, fast: FastCall, call: dict[str, Any]) -> bytes:
+        try:
+            status, payload = fast.render()
+        except Exception:
+            return self._incident(request, call)
+        request.setResponseCode(status)
+        request.setHeader("Content-Type", "text/xml; charset=utf-8")
+        if call.get(CALL_RETRY_AFTER) is not None:
+            request.setHeader("Retry-After", str(call[CALL_RETRY_AFTER]))
+        return payload
 
     def _respond(self, request: Request, response: _StartResponse, call: dict[str, Any]) -> None:
         code, _, message = response.status.partition(" ")

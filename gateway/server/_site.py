@@ -106,7 +106,9 @@ def build_site(
             esav.putChild(version.encode(), versions[version])
         # Guards without a caller run in the host, before the envelope is validated; the others in
         # the service base, once the caller is authenticated (see ``gateway.ws.Guard``).
-        app = WsgiApplication(module.build_application(gateway, last))
+        application = module.build_application(gateway, last)
+        app = WsgiApplication(application)
+        fast_path = getattr(module, "build_fast_path", None)
         versions[version].putChild(
             service.encode(),
             SoapResource(
@@ -119,6 +121,7 @@ def build_site(
                 batch=batch,
                 guards=first + published[version],
                 authenticate=gateway.access.authenticate_certificate,  # the WSDL too (ESAV-WS §8)
+                fast_path=fast_path(gateway, application, last) if fast_path and settings.fast_path else None,
             ),
         )
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms

@@ -12,6 +12,7 @@ from ._base import (
     form_payload,
     make_service_base,
 )
+from ._fastpath import FastCall, FastPath
 from ._faults import FaultTypes, error_detail, fault_envelope, make_fault_types, to_fault
 from ._hardening import PARSED_DOCUMENT, check_request_xml, check_soap_body
 from ._protocol import EsavSoap11
@@ -27,6 +28,8 @@ __all__ = [
     "CLIENT_FINGERPRINT",
     "PARSED_DOCUMENT",
     "EsavSoap11",
+    "FastCall",
+    "FastPath",
     "FaultTypes",
     "Guard",
     "check_request_xml",

@@ -9,10 +9,10 @@ from lxml import etree
 from spyne import ServiceBase
 from spyne.model.fault import Fault
 
-from gateway.errors import InvalidRequestError
+from gateway.errors import EsavError, InvalidRequestError
 from gateway.services import Caller, Gateway
 
-from ._faults import FaultTypes, to_fault
+from ._faults import FaultTypes, as_esav_error, to_fault
 
 __all__ = [
     "CALL_FAULT",
@@ -23,8 +23,11 @@ __all__ = [
     "CALL_RETRY_AFTER",
     "CLIENT_FINGERPRINT",
     "Guard",
+    "authorize",
+    "form_element",
     "form_payload",
     "make_service_base",
+    "reported_error",
 ]
 
 #: WSGI environ key under which the host puts the verified client certificate's fingerprint.
@@ -44,6 +47,36 @@ CALL_RETRY_AFTER = "retry_after"
 Guard = Callable[[Caller | None, str], None]
 
 
+def authorize(
+    gateway: Gateway,
+    domain: str | None,
+    guards: tuple[Guard, ...],
+    fingerprint: str | None,
+    operation: str,
+    call: dict[str, Any],
+) -> Caller:
+    """The caller of an operation (``operation``: the Body's element, ``{namespace}name``), once its
+    certificate, the guards that need it and its rights allow the call; noted in ``call``."""
+    caller = gateway.access.authenticate_certificate(fingerprint)
+    call[CALL_OPERATOR] = caller.operator_code
+    for guard in guards:  # those that need the caller (rate limits); see ``Guard``
+        guard(caller, operation)
+    if domain is not None:
+        gateway.access.require_ws_domain(caller, domain)
+    else:
+        gateway.access.require_ws_subscription(caller)
+    return caller
+
+
+def reported_error(error: BaseException, call: dict[str, Any]) -> EsavError:
+    """An operation's failure as the error its fault carries, noted in ``call`` (code, Retry-After)."""
+    reported = as_esav_error(error, call.get(CALL_REQUEST_ID))
+    call[CALL_FAULT] = reported.code
+    if reported.reessayer_dans is not None:
+        call[CALL_RETRY_AFTER] = reported.reessayer_dans
+    return reported
+
+
 def make_service_base(
     gateway: Gateway, domain: str | None, faults: FaultTypes, guards: tuple[Guard, ...] = ()
 ) -> type[ServiceBase]:
@@ -59,34 +92,26 @@ def make_service_base(
             call = ctx.transport.req_env.get(CALL_INFO, {})
             call[CALL_OPERATION] = ctx.descriptor.name if ctx.descriptor is not None else None
             try:
-                caller = gateway.access.authenticate_certificate(ctx.transport.req_env.get(CLIENT_FINGERPRINT))
-                call[CALL_OPERATOR] = caller.operator_code
-                for guard in guards:  # those that need the caller (rate limits); see ``Guard``
-                    guard(caller, ctx.method_request_string)
-                if domain is not None:
-                    gateway.access.require_ws_domain(caller, domain)
-                else:
-                    gateway.access.require_ws_subscription(caller)
-                ctx.udc = caller
+                fingerprint = ctx.transport.req_env.get(CLIENT_FINGERPRINT)
+                ctx.udc = authorize(gateway, domain, guards, fingerprint, ctx.method_request_string, call)
                 return super().call_wrapper(ctx, args)
             except Fault as fault:
                 error = getattr(fault, "esav_error", None)
                 call[CALL_FAULT] = error.code if error is not None else "REQUETE_INVALIDE"
                 raise
             except Exception as error:
-                typed = to_fault(error, faults, call.get(CALL_REQUEST_ID))
-                reported = typed.esav_error
-                call[CALL_FAULT] = reported.code
-                if reported.reessayer_dans is not None:
-                    call[CALL_RETRY_AFTER] = reported.reessayer_dans
-                raise typed from None
+                raise to_fault(reported_error(error, call), faults) from None
 
     return EsavServiceBase
 
 
 def form_payload(ctx: Any, namespace: str, wrapper: str = "formulaire") -> etree._Element:
     """The form element carried by the ``xs:any`` of the wrapper (spyne leaves the argument empty)."""
-    body = ctx.in_body_doc
+    return form_element(ctx.in_body_doc, namespace, wrapper)
+
+
+def form_element(body: etree._Element | None, namespace: str, wrapper: str = "formulaire") -> etree._Element:
+    """The form element in the ``xs:any`` of ``wrapper``, a child of the operation's element ``body``."""
     holder = body.find(f"{{{namespace}}}{wrapper}") if body is not None else None
     children = [c for c in holder if isinstance(c.tag, str)] if holder is not None else []
     if len(children) != 1:

@@ -18,7 +18,15 @@ from spyne.model.fault import Fault
 from gateway.domain.xml_text import xml_safe
 from gateway.errors import EsavError, InternalError
 
-__all__ = ["FaultTypes", "error_detail", "fault_envelope", "make_fault_types", "to_fault"]
+__all__ = [
+    "FaultTypes",
+    "as_esav_error",
+    "error_detail",
+    "fault_answer",
+    "fault_envelope",
+    "make_fault_types",
+    "to_fault",
+]
 
 log = logging.getLogger("gateway.ws")
 
@@ -107,8 +115,8 @@ def error_detail(error: EsavError, namespace: str) -> etree._Element:
     return root
 
 
-def to_fault(error: BaseException, types: FaultTypes, request_id: str | None = None) -> Fault:
-    """Any exception as the typed fault; the unexpected ones are logged with an incident id (the
+def as_esav_error(error: BaseException, request_id: str | None = None) -> EsavError:
+    """Any exception as the gateway's error; the unexpected ones are logged with an incident id (the
     request's id when known, so that the fault, the traceback and the call's log line share it)."""
     if not isinstance(error, EsavError):
         incident = request_id or uuid.uuid4().hex[:12]
@@ -116,6 +124,12 @@ def to_fault(error: BaseException, types: FaultTypes, request_id: str | None = N
         error = InternalError(incident)
     if request_id is not None and error.request_id is None:
         error.request_id = request_id
+    return error
+
+
+def to_fault(error: BaseException, types: FaultTypes, request_id: str | None = None) -> Fault:
+    """Any exception as the typed fault (``as_esav_error``)."""
+    error = as_esav_error(error, request_id)
     fault = types.fault(
         faultcode="Server" if error.server_side else "Client",
         faultstring=_faultstring(error),
@@ -132,6 +146,20 @@ def fault_envelope(error: EsavError, namespace: str) -> bytes:
     fault = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(fault, "faultcode").text = f"soap11env:{'Server' if error.server_side else 'Client'}"
     etree.SubElement(fault, "faultstring").text = _faultstring(error)
+    detail = etree.SubElement(fault, "detail")
+    detail.append(error_detail(error, namespace))
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+def fault_answer(error: EsavError, namespace: str) -> bytes:
+    """The typed fault exactly as spyne writes it for an operation (the service's namespace declared
+    on the envelope, an empty ``faultactor``): what the fast path answers (``_fastpath``)."""
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap11env": SOAP_ENV, "tns": namespace})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    fault = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(fault, "faultcode").text = f"soap11env:{'Server' if error.server_side else 'Client'}"
+    etree.SubElement(fault, "faultstring").text = _faultstring(error)
+    etree.SubElement(fault, "faultactor").text = ""
     detail = etree.SubElement(fault, "detail")
     detail.append(error_detail(error, namespace))
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

@@ -22,7 +22,7 @@ from ._faults import FaultTypes, to_fault
 from ._hardening import PARSED_DOCUMENT
 from ._text import wire_text
 
-__all__ = ["EsavSoap11", "esav_application"]
+__all__ = ["EsavSoap11", "contract_error", "esav_application"]
 
 _XS_ANY = XSD("any")
 _LIBXML_PREFIX = re.compile(r"^.*?:\d+:\d+:ERROR:\w+:\w+: ")
@@ -83,7 +83,7 @@ class EsavSoap11(Soap11):
         try:
             super().validate_body(ctx, message)
         except SchemaValidationError:
-            error = _contract_error(self.validation_schema.error_log.last_error)
+            error = contract_error(self.validation_schema.error_log.last_error)
             if self._faults is None:
                 raise
             raise to_fault(error, self._faults) from None
@@ -115,7 +115,7 @@ def _paris_if_naive(instant: Any) -> Any:
     return paris_if_naive(instant) if isinstance(instant, datetime) else instant
 
 
-def _contract_error(entry: Any) -> InvalidRequestError:
+def contract_error(entry: Any) -> InvalidRequestError:
     """libxml2's complaint about an envelope as REQUETE_INVALIDE: its message names the field (and
     the limit it exceeds); ``chemin`` is the element's path, ``/@name`` added for an attribute."""
     if entry is None:

@@ -17,6 +17,8 @@ from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery,
 from gateway.store import TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
+from .._fast_signalisation import signalisation_fast_path
+from .._fastpath import FastPath
 from .._faults import make_fault_types
 from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, MAX_TEXT
 from .._protocol import esav_application
@@ -24,7 +26,7 @@ from .._translate import attachments_in, detail_fields, summary_fields
 from ._dates import format_paris, parse_paris
 from ._types import make_types
 
-__all__ = ["LIST_LIMIT", "NAMESPACE", "build_application"]
+__all__ = ["LIST_LIMIT", "NAMESPACE", "build_application", "build_fast_path"]
 
 NAMESPACE = "urn:esav:signalisation:v1"
 #: v1 lists (history, search) are not paged: the newest 100 items at most.
@@ -159,3 +161,9 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return state_out(view)
 
     return esav_application([SignalisationService], NAMESPACE, "signalisation", faults)
+
+
+def build_fast_path(gateway: Gateway, application: Application, guards: tuple[Guard, ...] = ()) -> FastPath:
+    """The deposit and the state query of ``/esav/v1/signalisation`` without spyne's object mapping
+    (``gateway.ws._fastpath``); ``application`` is that endpoint's, whose schema validates them."""
+    return signalisation_fast_path(gateway, application, NAMESPACE, guards, api_version="v1", date=format_paris)

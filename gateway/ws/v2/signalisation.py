@@ -16,6 +16,8 @@ from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery,
 from gateway.store import Page, TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
+from .._fast_signalisation import signalisation_fast_path
+from .._fastpath import FastPath
 from .._faults import make_fault_types
 from .._models import MAX_CODE, MAX_IDENTIFIER, MAX_REFERENCE, MAX_TEXT
 from .._protocol import esav_application
@@ -23,7 +25,7 @@ from .._translate import attachments_in, detail_fields, summary_fields
 from ._events import event_out, make_event_types
 from ._types import make_types
 
-__all__ = ["NAMESPACE", "build_application"]
+__all__ = ["NAMESPACE", "build_application", "build_fast_path"]
 
 NAMESPACE = "urn:esav:signalisation:v2"
 
@@ -215,3 +217,9 @@ def build_application(gateway: Gateway, guards: tuple[Guard, ...] = ()) -> Appli
             return [event_out(ev, e) for e in page.events], page.more, page.last_id
 
     return esav_application([SignalisationService], NAMESPACE, "signalisation", faults)
+
+
+def build_fast_path(gateway: Gateway, application: Application, guards: tuple[Guard, ...] = ()) -> FastPath:
+    """The deposit and the state query of ``/esav/v2/signalisation`` without spyne's object mapping
+    (``gateway.ws._fastpath``); ``application`` is that endpoint's, whose schema validates them."""
+    return signalisation_fast_path(gateway, application, NAMESPACE, guards, api_version="v2", date=_paris)
