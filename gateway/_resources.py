@@ -18,6 +18,7 @@ from pathlib import Path
 __all__ = [
     "shipped_catalogue",
     "shipped_deploy",
+    "shipped_guides",
     "shipped_integration_platform",
     "shipped_integrators",
     "shipped_mockups",
@@ -61,6 +62,11 @@ def shipped_integrators() -> Path:
 def shipped_integration_platform() -> Path:
     """The integration platform's default configuration (``esav.ini``)."""
     return _shipped("integration_platform")
+
+
+def shipped_guides() -> Path:
+    """The user guides served in the portal's documentation pack (e-SAV en ligne, with its screenshots)."""
+    return _shipped("docs")
 
 
 def shipped_deploy() -> Path:

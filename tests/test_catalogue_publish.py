@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +68,13 @@ def live_copy(tmp_path: Path, session_pki: SessionPki, served: Path) -> Iterator
         server.stop()
 
 
-def add_cuivre_1_1(root: Path) -> None:
-    """Declare SIG_CUIVRE 1.1, in production since 16/11/2026, with its schema and example."""
+def add_cuivre_1_1(root: Path, production: str = "2026-11-16") -> None:
+    """Declare SIG_CUIVRE 1.1, in production since ``production`` (16/11/2026), with its schema and example."""
     edit(
         root / "catalogue.xml",
         '<offre code="CUIVRE_DEGROUPAGE"/>\n    <version numero="1.0" dateProduction="2025-01-01"/>',
         '<offre code="CUIVRE_DEGROUPAGE"/>\n    <version numero="1.0" dateProduction="2025-01-01"/>\n'
-        '    <version numero="1.1" dateProduction="2026-11-16"/>',
+        f'    <version numero="1.1" dateProduction="{production}"/>',
     )
     forms = root / "forms" / "SIG_CUIVRE"
     shutil.copy(forms / "1.0.xsd", forms / "1.1.xsd")
@@ -174,7 +174,9 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
         assert live.gateway.catalogue_origin().publication is None  # fresh: the folder is served as it is
         status, err = publish(capsys, monkeypatch, live)
         assert status == 0, err
-        add_cuivre_1_1(served)  # edited on disk, never published
+        # Edited on disk, never published; dated past the two months' notice a new form version is owed
+        # from its publication (``publish`` reads the real clock), so that publishing it later is allowed.
+        add_cuivre_1_1(served, production=(datetime.now(UTC) + timedelta(days=100)).date().isoformat())
         with caplog.at_level(logging.INFO, logger="gateway.server"):
             live = restarted(live, served)
         assert cuivre_versions(live) == {"1.0": "EN_VIGUEUR"}
@@ -189,7 +191,7 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
         status, err = publish(capsys, monkeypatch, live)  # published now: served, and the folder matches
         assert status == 0, err
         assert live.gateway.refresh_catalogue()
-        assert cuivre_versions(live) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
+        assert cuivre_versions(live) == {"1.0": "EN_VIGUEUR", "1.1": "A_VENIR"}
         assert not live.gateway.catalogue_origin().folder_differs
     finally:
         live.stop()

@@ -9,7 +9,7 @@ import click
 
 from gateway.domain.subscriptions import offer_ready_on
 
-from ._common import data_option, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["fin_contrat", "lancement", "lancements"]
 
@@ -27,7 +27,7 @@ def lancement(config_file: Path | None, data_dir: Path | None, offer: str, day: 
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         launch = gateway.offer_launches.launch(offer, day.date(), author=provider_author())
-    click.echo(
+    echo(
         f"Offre {launch.offer} lancée le {launch.launched_on:%d/%m/%Y} : signalisations traitées dans e-SAV "
         f"à partir du {offer_ready_on(launch.launched_on):%d/%m/%Y}."
     )
@@ -50,7 +50,7 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
         echo_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['offre']:20} lancée le {row['lancement']}, traitée dans e-SAV à partir du {row['pret_le']}")
+        echo(f"{row['offre']:20} lancée le {row['lancement']}, traitée dans e-SAV à partir du {row['pret_le']}")
 
 
 @click.command("fin-contrat")
@@ -73,6 +73,6 @@ def fin_contrat(
     with open_gateway(settings) as gateway:
         record = gateway.contract_ends.end(operator, offer, day.date() if day else None, author=provider_author())
     if record.ends_on:
-        click.echo(f"Contrat {record.reference} ({operator} {offer}) : fin le {record.ends_on}.")
+        echo(f"Contrat {record.reference} ({operator} {offer}) : fin le {record.ends_on}.")
     else:
-        click.echo(f"Contrat {record.reference} ({operator} {offer}) : plus de fin prévue.")
+        echo(f"Contrat {record.reference} ({operator} {offer}) : plus de fin prévue.")

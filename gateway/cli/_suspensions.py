@@ -9,7 +9,7 @@ import click
 
 from gateway.domain.clock import to_paris
 
-from ._common import data_option, esav_errors, open_gateway, provider_author, settings_from
+from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
 
 __all__ = ["operators_resume", "operators_suspend"]
 
@@ -26,7 +26,7 @@ def operators_suspend(config_file: Path | None, data_dir: Path | None, code: str
         operator = gateway.suspensions.suspend(code, reason=reason, author=provider_author())
     assert operator.suspended_at is not None
     since = to_paris(datetime.fromisoformat(operator.suspended_at))
-    click.echo(
+    echo(
         f"Opérateur {code} suspendu depuis le {since:%d/%m/%Y %H:%M} : portail et web services refusés (NON_HABILITE)."
     )
 
@@ -41,4 +41,4 @@ def operators_resume(config_file: Path | None, data_dir: Path | None, code: str,
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         gateway.suspensions.resume(code, reason=reason, author=provider_author())
-    click.echo(f"Suspension de l'opérateur {code} levée : ses accès reprennent.")
+    echo(f"Suspension de l'opérateur {code} levée : ses accès reprennent.")

@@ -25,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from gateway._resources import shipped_catalogue, shipped_guides, shipped_integration_platform, shipped_wsdl
 from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion
 
 from ._catalogue_service import catalogue_fingerprint
@@ -32,7 +33,6 @@ from ._doc_pack import DOC_PACK, doc_pack_files
 
 __all__ = ["DOC_ARCHIVE_NAME", "Document", "DocumentationPack", "Section"]
 
-_REPOSITORY = Path(__file__).resolve().parents[2]
 DOC_ARCHIVE_NAME = "documentation-esav.zip"
 _WSDL = "http://schemas.xmlsoap.org/wsdl/"
 _XS = "http://www.w3.org/2001/XMLSchema"
@@ -41,19 +41,21 @@ _NS = {"wsdl": _WSDL, "xs": _XS}
 _GUIDES = {
     "guide-esav-en-ligne": (
         "Guide d'usage d'e-SAV en ligne",
-        _REPOSITORY / "docs" / "guide-esav-en-ligne" / "guide.md",
+        shipped_guides() / "guide-esav-en-ligne" / "guide.md",
         "1.0",
         date(2026, 12, 3),
     ),
     "guide-plate-forme-integration": (
         "Guide d'usage de la plate-forme d'intégration e-SAV",
-        _REPOSITORY / "integration_platform" / "README.md",
+        shipped_integration_platform() / "README.md",
         "1.1",
         date(2026, 12, 3),
     ),
 }
 #: The test set's edition (its files are in ``test_sets/``).
 _TEST_SET_EDITION = ("2.0", date(2026, 12, 3))
+#: The integrator's kit (samples of every operation, Postman collection): bump with each regeneration.
+_KIT_EDITION = ("1.0", date(2026, 12, 3))
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,13 @@ class DocumentationPack:
     def sections(self) -> list[Section]:
         sections = [self._guide("guide-esav-en-ligne")]
         sections.append(self._guide("guide-plate-forme-integration"))
-        sections += [self._specification(v) for v in self.versions if (_REPOSITORY / "wsdl" / v.name).is_dir()]
+        sections += [self._specification(v) for v in self.versions if (shipped_wsdl() / v.name).is_dir()]
         sections.append(self._static("jeu-de-tests", *_TEST_SET_EDITION))
         catalogue_version, catalogue_date = self._catalogue_edition()
         for key in ("formulaires", "nomenclature", "maquettes"):
             sections.append(self._static(key, catalogue_version, catalogue_date, pack=True))
         sections.append(self._static("wsdl", ", ".join(v.name for v in self.versions), self._newest_production()))
+        sections.append(self._static("integrateurs", *_KIT_EDITION))
         return sections
 
     def document(self, section: str, name: str) -> Document | None:
@@ -132,7 +135,7 @@ class DocumentationPack:
 
     def _specification(self, version: ApiVersion) -> Section:
         key = f"specifications-{version.name}"
-        page = specification_page(version, _REPOSITORY / "wsdl" / version.name, self._catalogue)
+        page = specification_page(version, shipped_wsdl() / version.name, self._catalogue)
         return Section(
             key,
             f"Spécifications fonctionnelles et techniques e-SAV WS {version.name}",
@@ -150,7 +153,7 @@ class DocumentationPack:
 
     def _catalogue_edition(self) -> tuple[str, date]:
         """The catalogue pack's version (its fingerprint) and date (its latest form version's production)."""
-        root = getattr(self._catalogue, "root", None) or _REPOSITORY / "catalogue"
+        root = getattr(self._catalogue, "root", None) or shipped_catalogue()
         days = [v.date_production for f in self._catalogue.forms() for v in f.versions]
         return catalogue_fingerprint(root)[:12], max(days)
 

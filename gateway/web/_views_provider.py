@@ -52,8 +52,8 @@ STAFF_NAV = [
     (f"{STAFF_PREFIX}/factures", "Factures"),
     (f"{STAFF_PREFIX}/contrats", "Contrats"),
     (f"{STAFF_PREFIX}/abonnements", "Abonnements"),
-    (f"{STAFF_PREFIX}/acces", "Accès des opérateurs"),
-    (f"{STAFF_PREFIX}/evolutions", "Évolutions : opérateurs prêts"),
+    (f"{STAFF_PREFIX}/acces", "Accès"),
+    (f"{STAFF_PREFIX}/evolutions", "Évolutions"),
 ]
 
 
