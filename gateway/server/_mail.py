@@ -16,20 +16,19 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import threading
 import time
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from typing import Any
 
-from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
-from twisted.python.threadpool import ThreadPool
 
 from gateway.config import Settings
 from gateway.services import MailDeliveryError, MailRun, MailService
 from gateway.store import MailAttachment, MailRecord
+
+from ._pooled_loop import PooledLoop
 
 __all__ = ["MailDispatcher", "SmtpSender", "build_message", "start_mail"]
 
@@ -103,45 +102,15 @@ class SmtpSender:
         return None
 
 
-class MailDispatcher:
+class MailDispatcher(PooledLoop):
     """Sends the due messages in a background thread, driven by a reactor loop (one batch at a time)."""
 
     def __init__(self, service: MailService, send: Any, reactor: Any, *, poll_s: float) -> None:
+        super().__init__(reactor, poll_s=poll_s, threads=1, name="esav-mail")
         self._service = service
         self._send = send
-        self._reactor = reactor
         self._busy = False
         self._last_check = float("-inf")
-        self._pool = ThreadPool(minthreads=0, maxthreads=1, name="esav-mail")
-        self._loop = LoopingCall(self.tick)
-        self._loop.clock = reactor
-        self._poll_s = poll_s
-        self._shutdown: Any = None
-
-    @property
-    def running(self) -> bool:
-        return bool(self._loop.running)
-
-    def start(self) -> None:
-        self._pool.start()
-        self._loop.start(self._poll_s, now=True)
-        # The pool's thread is not a daemon: a stopping reactor must stop it, or the process never exits.
-        self._shutdown = self._reactor.addSystemEventTrigger("before", "shutdown", self._stop_pool)
-
-    def stop(self) -> None:
-        """Stop looking for messages; a batch in flight ends within the relay's timeout, in the background."""
-        if self._loop.running:
-            self._loop.stop()
-        if self._shutdown is not None:
-            self._reactor.removeSystemEventTrigger(self._shutdown)
-            self._shutdown = None
-        threading.Thread(target=self._pool.stop, name="esav-mail-stop", daemon=True).start()
-
-    def _stop_pool(self) -> None:
-        self._shutdown = None
-        if self._loop.running:
-            self._loop.stop()
-        self._pool.stop()
 
     def tick(self) -> None:
         if self._busy or not self._loop.running:

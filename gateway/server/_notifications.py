@@ -22,10 +22,8 @@ from typing import Any
 import certifi
 import requests
 import zeep
-from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
-from twisted.python.threadpool import ThreadPool
 
 from gateway._resources import shipped_wsdl
 from gateway.config import Settings
@@ -33,6 +31,8 @@ from gateway.services import DeliveryRun, NotificationService
 from gateway.store import EventRecord
 from gateway.ws.v2 import notification
 from gateway.ws.v2._events import event_fields
+
+from ._pooled_loop import PooledLoop
 
 __all__ = ["NOTIFICATION_WSDL", "NotificationDispatcher", "ZeepSender", "start_notifications"]
 
@@ -82,45 +82,14 @@ def trust_bundle(settings: Settings) -> Path:
     return bundle
 
 
-class NotificationDispatcher:
+class NotificationDispatcher(PooledLoop):
     """Runs each operator's delivery queue in a bounded thread pool, driven by a reactor loop."""
 
     def __init__(self, service: NotificationService, send: Any, reactor: Any, *, poll_s: float, workers: int) -> None:
+        super().__init__(reactor, poll_s=poll_s, threads=workers, name="esav-notifications")
         self._service = service
         self._send = send
-        self._reactor = reactor
-        self._pool = ThreadPool(minthreads=0, maxthreads=workers, name="esav-notifications")
         self._busy: set[str] = set()
-        self._loop = LoopingCall(self.tick)
-        self._loop.clock = reactor
-        self._poll_s = poll_s
-        self._shutdown: Any = None
-
-    @property
-    def running(self) -> bool:
-        return bool(self._loop.running)
-
-    def start(self) -> None:
-        self._pool.start()
-        self._loop.start(self._poll_s, now=True)
-        # The pool's threads are not daemons: a stopping reactor must stop them, or the process never exits.
-        self._shutdown = self._reactor.addSystemEventTrigger("before", "shutdown", self._stop_pool)
-
-    def stop(self) -> None:
-        """Stop looking for deliveries; calls in flight end within their timeout, in the background."""
-        if self._loop.running:
-            self._loop.stop()
-        if self._shutdown is not None:
-            self._reactor.removeSystemEventTrigger(self._shutdown)
-            self._shutdown = None
-        # Joining the pool waits for calls in flight (bounded by their timeout): not in the reactor thread.
-        threading.Thread(target=self._pool.stop, name="esav-notifications-stop", daemon=True).start()
-
-    def _stop_pool(self) -> None:
-        self._shutdown = None
-        if self._loop.running:
-            self._loop.stop()
-        self._pool.stop()  # at shutdown: waits for calls in flight, at most notification_timeout_s
 
     def tick(self) -> None:
         """Start the queue of every operator with a due delivery and no call in flight."""
