@@ -6,43 +6,22 @@ Skipped, with the reason, when Playwright or Chromium is missing (``.ci/run`` in
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, LiveGateway
+from browser_support import launched, shot
+from support import LiveGateway
 from web_support import ADMIN, TECH
 
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
 
-CHROMIUM = os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright pour Python absent (pip install playwright)")
-if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-    pytest.skip(f"Chromium absent ({CHROMIUM}) : lancez tests/web/install-browser.sh", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -55,11 +34,6 @@ def page(chromium, portal) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page: Any, portal: LiveGateway, user: tuple[str, str]) -> None:

@@ -9,37 +9,23 @@ missing, like ``test_web_browser.py``.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import launched, shot
 from sav_support import AGENT, deposit
-from support import REPO, LiveGateway
+from support import LiveGateway
 from web_support import ADMIN
 
 from gateway.domain.clock import PARIS
 
-CHROMIUM = os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright pour Python absent (pip install playwright)")
-if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-    pytest.skip(f"Chromium absent ({CHROMIUM}) : lancez tests/web/install-browser.sh", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -61,11 +47,6 @@ def open_page(chromium, portal) -> Iterator[Any]:
     finally:
         for context in contexts:
             context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page: Any, portal: LiveGateway, account: tuple[str, str]) -> None:
