@@ -190,7 +190,7 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
 
         status, err = publish(capsys, monkeypatch, live)  # published now: served, and the folder matches
         assert status == 0, err
-        assert live.gateway.refresh_catalogue()
+        live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
         assert cuivre_versions(live) == {"1.0": "EN_VIGUEUR", "1.1": "A_VENIR"}
         assert not live.gateway.catalogue_origin().folder_differs
     finally:

@@ -158,7 +158,8 @@ def test_publish_prints_the_preview_across_operators(live_mix, capsys, monkeypat
     assert "OPE002 : 3 dépôt(s), 1 passerai(en)t, 2 serai(en)t refusé(s)" in out
     assert "opérateurs pas prêts : OPE001, OPE002." in out
     assert out.index("Aperçu") < out.index("publié")
-    assert live.gateway.refresh_catalogue()
+    live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
+    assert live.gateway.catalogue_origin().publication is not None
     assert live.gateway.catalogue.status("SIG_CUIVRE", "2.0", NOW).value == "A_VENIR"
 
 
@@ -177,7 +178,7 @@ def received_about(relay: SmtpRelay, subject: str, count: int) -> list[Any]:
 
 def _published(live: LiveGateway) -> None:
     live.gateway.store.record_catalogue_publication(author="test", fingerprint="x", at=NOW)
-    assert live.gateway.refresh_catalogue()
+    live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
 
 
 def test_the_notice_mail_carries_each_operators_own_figures(live_mix, relay):

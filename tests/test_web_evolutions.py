@@ -47,7 +47,7 @@ def announced(tmp_path: Path, session_pki: SessionPki) -> Iterator[Any]:
         deposits = deposit_mix(live)
         add_cuivre_2_0(served)
         live.gateway.store.record_catalogue_publication(author="test", fingerprint="x", at=NOW)
-        assert live.gateway.refresh_catalogue()
+        live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
         live.gateway.accounts.create_user(
             None, "OPE002", BETA[0], "Administrateur Beta", BETA[1], role=ADMINISTRATOR,
             eservices=frozenset({"ESAV", "ACTUALITES"}),
