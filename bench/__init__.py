@@ -1,4 +1,4 @@
-"""Benchmarks of the e-SAV gateway (issue 7): HTTP throughput and latency, data scale.
+"""Benchmarks of the e-SAV gateway: HTTP throughput and latency, data scale.
 
 Run with ``esav bench`` (see bench/README.md). Nothing here is imported by the gateway itself,
 except by the ``esav bench`` command, which loads it from the source tree.

@@ -26,7 +26,7 @@ from .loadgen import LoadSpec
 
 __all__ = ["QUICK", "TARGETS", "HttpOptions", "percentile", "run_http", "serve_supports_workers"]
 
-#: Issue 7's targets, at concurrency 32.
+#: The performance targets, at concurrency 32.
 TARGETS = {
     "deposit_rps": 1500.0,
     "state_rps": 2500.0,

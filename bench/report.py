@@ -63,7 +63,7 @@ def http_table(result: dict[str, Any]) -> str:
         f"({memory['gateway']['processes']} process(es), VmHWM per process {memory['gateway']['hwm_mb_per_process']}), "
         f"echo {_f(memory['echo']['peak_rss_mb'])} MB, ×echo {_f(memory['gateway_vs_echo'], 2)}",
         "",
-        "targets (issue 7, concurrency 32):",
+        "targets (concurrency 32):",
     ]
     for name, check in result["targets"].items():
         lines.append(

@@ -191,8 +191,8 @@ class CallBatch:
     or is waiting to write, the waiting ones resume in arrival order, the transaction opens for
     their writes only, and it is committed as soon as the last one is done; only then are the
     answers serialised and sent. The writer lock is thus held for the writes and the commit, not
-    for TLS, HTTP, parsing, checks and serialisation: the other process does that work meanwhile
-    (issue 7). An answer that read or wrote inside the transaction leaves only after the commit; a
+    for TLS, HTTP, parsing, checks and serialisation: the other process does that work meanwhile.
+    An answer that read or wrote inside the transaction leaves only after the commit; a
     failed commit turns those answers into ERREUR_INTERNE faults.
     """
 
