@@ -45,7 +45,7 @@ class Settings:
     web_port: int = field(default=8444, metadata=_between(0, 65535))
     #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core. Range 0 to 64.
     workers: int = field(default=1, metadata=_between(0, 64))
-    #: Commit the writes of one reactor tick together, answering only after the commit (DESIGN.md).
+    #: Commit the writes of one reactor tick together, answering only after the commit (docs/decisions.md, measured facts).
     group_commit: bool = True
     #: Read and answer the hottest operations (deposit, state query) without spyne's object
     #: mapping, same contract and answers (``gateway/ws/_fastpath.py``); false serves them by spyne.
@@ -74,7 +74,7 @@ class Settings:
     line_test_delay_s: float = field(default=20.0, metadata=_between(0, 3600))
     #: Seconds between two looks for the results of the line tests still running. Range 0.01 to 3600.
     line_test_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
-    #: Notifications (ESAV-WS §12): seconds between two looks for events to push to operators' endpoints.
+    #: Notifications (contract §12): seconds between two looks for events to push to operators' endpoints.
     #: Range 0.01 to 3600.
     notification_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Seconds allowed for one push (connect, TLS, answer) before it counts as failed. Range 0.1 to 600.
@@ -97,7 +97,7 @@ class Settings:
     #: Production: the integration platform's public key (PEM) that signs the attestations
     #: ``esav operators validate --attestation FILE`` imports.
     integration_platform_key: Path | None = None
-    #: Nightly maintenance (ESAV-WS §8): start, Paris local time (``HH:MM``), and length in minutes
+    #: Nightly maintenance (contract §8): start, Paris local time (``HH:MM``), and length in minutes
     #: (0: no nightly window; range 0 to 240). Every operation then answers MAINTENANCE.
     maintenance_start: time = time(4, 0)
     maintenance_minutes: int = field(default=15, metadata=_between(0, 240))

@@ -1,4 +1,4 @@
-"""The demo data set of shared/spec/DEMO.md, built by the project's own command, identical each run.
+"""The demo data set (operators, prestations, PKI, portal accounts), built by the project's own command, identical each run.
 
 Only keys and certificates differ between runs (they are generated). Building is idempotent: what
 is there is kept, what is missing is added.
@@ -156,7 +156,7 @@ def _build_demo_appointments_and_works(gateway: Gateway) -> None:
             )
 
 
-# Portal users of OPE001 (DEMO.md): login, name, password (fixed and documented: a demo, not a secret),
+# Portal users of OPE001: login, name, password (fixed and documented: a demo, not a secret),
 # role, e-services, offers → LECTURE/ECRITURE. tech.alpha reads and writes copper, DSL and Ethernet
 # tickets, reads FTTH ones, does not see dedicated fibre (LFO) at all, nor the invoice duplicates.
 DEMO_USERS: tuple[tuple[str, str, str, str, tuple[str, ...], dict[str, str]], ...] = (

@@ -113,7 +113,7 @@ class ErrorDetail:
 class EsavError(Exception):
     """Root of every error the gateway raises on purpose.
 
-    ``code`` is the spec's fault code (ESAV-WS §9); ``server_side`` says whether the fault is the
+    ``code`` is the spec's fault code (contract §9); ``server_side`` says whether the fault is the
     provider's (``soap:Server``) rather than the caller's (``soap:Client``).
     """
 

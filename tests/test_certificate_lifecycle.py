@@ -1,4 +1,4 @@
-"""Certificate lifecycle (ESAV-WS §8): the 15-business-day expiry reminder, renewal with an overlap."""
+"""Certificate lifecycle (contract §8): the 15-business-day expiry reminder, renewal with an overlap."""
 
 from __future__ import annotations
 

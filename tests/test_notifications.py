@@ -1,4 +1,4 @@
-"""Pushing events to operators' endpoints (ESAV-WS §12): the reference receiver over mutual
+"""Pushing events to operators' endpoints (contract §12): the reference receiver over mutual
 TLS on loopback gets every event as pulled, in order; outages, 24-hour give-up, replay, a hanging
 endpoint, and a gateway killed with SIGKILL mid-delivery."""
 

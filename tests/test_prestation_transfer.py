@@ -12,7 +12,7 @@ from gateway.store import Store
 CSV_HEADER = (
     "identifiantPrestation;operateur;codeOffre;gtr;extremiteA;extremiteB;codeCommune;informationsComplementaires\n"
 )
-#: OPE001's copper line in the demo, as DEMO.md lists it.
+#: OPE001's copper line in the demo (gateway/demo.py).
 LINE = "0140000001"
 ALPHA_END = "client 8 rue Oberkampf 75011 Paris"
 BETA_END = "client de Beta 3 rue Neuve 75011 Paris"

@@ -32,7 +32,7 @@ from gateway.errors import InvalidRequestError, TransitionForbiddenError
 S = TicketState
 A = Action
 
-# ESAV-WS §4, written out independently of RULES: (action, from) → to.
+# contract §4, written out independently of RULES: (action, from) → to.
 ALLOWED: dict[tuple[Action, TicketState], TicketState] = {
     (A.QUALIFIER, S.EN_DEPOT): S.EN_QUALIFICATION,
     (A.REJETER, S.EN_DEPOT): S.EN_REJET,
@@ -82,7 +82,7 @@ def a_source(action: Action) -> TicketState:
 
 @pytest.mark.parametrize(("action", "state"), list(itertools.product(Action, TicketState)))
 def test_transition_matrix(action: Action, state: TicketState) -> None:
-    """Every (action, state) pair is allowed exactly when ESAV-WS §4 allows it, to the state it names."""
+    """Every (action, state) pair is allowed exactly when contract §4 allows it, to the state it names."""
     actor = sorted(WHO[action])[0]
     if (action, state) in ALLOWED:
         assert next_state(action, state, actor) is ALLOWED[action, state]

@@ -1,4 +1,4 @@
-"""The version registry (ESAV-WS §2): two versions at once, never three, the old one retired on time."""
+"""The version registry (contract §2): two versions at once, never three, the old one retired on time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Service ``catalogue`` v2 through a real zeep client over mutual TLS (ESAV-WS §6)."""
+"""Service ``catalogue`` v2 through a real zeep client over mutual TLS (contract §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``consulterEvenements`` (ESAV-WS §3) through a real zeep client: every kind of change,
+"""``consulterEvenements`` (contract §3) through a real zeep client: every kind of change,
 in order, paged, only the caller's own, written in the same transaction as the change."""
 
 from __future__ import annotations

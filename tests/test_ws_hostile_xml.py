@@ -1,4 +1,4 @@
-"""Hostile XML is refused before any processing (ESAV-WS §8), as a typed REQUETE_INVALIDE fault (§9).
+"""Hostile XML is refused before any processing (contract §8), as a typed REQUETE_INVALIDE fault (§9).
 
 Every hostile body below is a variation of one valid ``consulterEtatSignalisation`` envelope, which
 ``test_baseline_envelope_reaches_the_service`` proves the service accepts: a refusal of a variant is

@@ -1,5 +1,5 @@
 """Nightly maintenance and declared interruptions: every operation of every service and version answers
-MAINTENANCE with the time service resumes (ESAV-WS §8)."""
+MAINTENANCE with the time service resumes (contract §8)."""
 
 from __future__ import annotations
 

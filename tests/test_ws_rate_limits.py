@@ -1,4 +1,4 @@
-"""Rate limits per operator and minute (ESAV-WS §8): off by default, set and lifted at run time, shared
+"""Rate limits per operator and minute (contract §8): off by default, set and lifted at run time, shared
 by every gateway process on one database."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Frozen contracts (ESAV-WS §2, §9): wsdl/{version}/ is what the code generates, with typed faults."""
+"""Frozen contracts (contract §2, §9): wsdl/{version}/ is what the code generates, with typed faults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Adapters to the world outside the gateway; simulators are the embedded defaults (DESIGN.md).
+"""Adapters to the world outside the gateway; simulators are the embedded defaults (docs/decisions.md, measured facts).
 
 - network elements (remote line tests): the ``NetworkElements`` interface and ``NetworkSimulator``.
 """

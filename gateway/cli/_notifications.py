@@ -1,5 +1,5 @@
 """``esav notifications``: operators' callback endpoints, the delivery backlog, replay, and the
-reference receiver (ESAV-WS §12, docs/notifications.md)."""
+reference receiver (contract §12, docs/notifications.md)."""
 
 from __future__ import annotations
 

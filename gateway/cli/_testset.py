@@ -1,4 +1,4 @@
-"""``esav testset run``: replay the operators' test set against an endpoint (ESAV-WS §11)."""
+"""``esav testset run``: replay the operators' test set against an endpoint (contract §11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``esav wsdl freeze`` and ``esav wsdl check``: the published contracts of ``wsdl/{version}/`` (ESAV-WS §2).
+"""``esav wsdl freeze`` and ``esav wsdl check``: the published contracts of ``wsdl/{version}/`` (contract §2).
 
 Every service of ``gateway.server.ENDPOINTS`` has its WSDL generated in-process from its spyne
 Application (no server, no network) and brought to a stable form:
@@ -213,6 +213,6 @@ def check(wsdl_dir: Path | None) -> None:
     if differences:
         raise click.ClickException(
             f"{len(differences)} contrat(s) différent(s) de {target}. Un changement du WSDL d'une version en "
-            "production est un défaut (ESAV-WS §2) ; s'il est voulu, figez-le avec « esav wsdl freeze »."
+            "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl freeze »."
         )
     echo(f"{len(generated)} contrats conformes à {target}.")

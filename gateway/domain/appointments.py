@@ -1,4 +1,4 @@
-"""Appointment slots (ESAV-WS §5): which two-hour slots exist, how they are named, when search is open.
+"""Appointment slots (contract §5): which two-hour slots exist, how they are named, when search is open.
 
 A slot is a two-hour window (08–10, 10–12, 13–15, 15–17 Paris time) of one zone (a département,
 derived from the prestation's INSEE commune code) for one intervention type (``SAV``, ``SAV_PLUS``,

@@ -1,4 +1,4 @@
-"""Certificate lifecycle rules (ESAV-WS §8): the provider is reminded 15 business days before expiry."""
+"""Certificate lifecycle rules (contract §8): the provider is reminded 15 business days before expiry."""
 
 from __future__ import annotations
 

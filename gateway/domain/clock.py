@@ -52,7 +52,7 @@ def to_paris(instant: datetime) -> datetime:
 
 def paris_if_naive(instant: datetime) -> datetime:
     """An instant given without an offset is Paris wall-clock time, the contract's and the staff's
-    local time (ESAV-WS dates, CLI options, portal fields); an aware instant is kept as it is."""
+    local time (v1 dates, CLI options, portal fields); an aware instant is kept as it is."""
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=PARIS)
 
 

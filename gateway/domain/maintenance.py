@@ -1,6 +1,6 @@
 """When the service is down on purpose: the nightly maintenance window and declared interruptions.
 
-ESAV-WS §8: a maintenance of about 15 minutes around 04:00 Europe/Paris every night (configurable);
+contract §8: a maintenance of about 15 minutes around 04:00 Europe/Paris every night (configurable);
 every operation then answers MAINTENANCE with the time service resumes. Planned interruptions of
 the service itself are declared ahead with their notice (two business days for e-SAV).
 """

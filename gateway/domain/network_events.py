@@ -1,4 +1,4 @@
-"""Planned works (TP) and network incidents (ESAV-WS §7, §8): their statuses and the notice rule.
+"""Planned works (TP) and network incidents (contract §7, §8): their statuses and the notice rule.
 
 Both have the statuses of the ``STATUTS_TRAVAUX`` code list. An item is created ``NOUVEAU``, may be
 updated (``MIS_A_JOUR``) or re-planned (``REPLANIFIE``) any number of times, and ends ``CLOS`` or

@@ -1,4 +1,4 @@
-"""The notice periods the provider owes operators before a change (ESPACE-OPERATEURS "Notice periods").
+"""The notice periods the provider owes operators before a change (docs/operations.md, "Telling operators in time").
 
 | change | notice |
 |---|---|

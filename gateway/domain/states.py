@@ -1,6 +1,6 @@
 """A ticket's life: its states, the actions that move it, who may act, and the two automatic rules.
 
-The table in ``RULES`` is the whole state machine of ESAV-WS §4: anything it does not allow is
+The table in ``RULES`` is the whole state machine of contract §4: anything it does not allow is
 ``TRANSITION_INTERDITE``. Every transition yields a ``TransitionRecord`` (time, author, reason).
 """
 
@@ -38,7 +38,7 @@ __all__ = [
 
 
 class TicketState(StrEnum):
-    """The states of ESAV-WS §4; values are the wire codes."""
+    """The states of contract §4; values are the wire codes."""
 
     EN_DEPOT = "EN_DEPOT"
     EN_QUALIFICATION = "EN_QUALIFICATION"

@@ -1,4 +1,4 @@
-"""Web-service versions in production (ESAV-WS §2): at most two, the old one retired in time.
+"""Web-service versions in production (contract §2): at most two, the old one retired in time.
 
 A registry lists each version's production date and, for the old one, its end of life. Rules:
 
@@ -103,7 +103,7 @@ def format_versions(versions: tuple[ApiVersion, ...]) -> str:
 
 
 def check_registry(versions: tuple[ApiVersion, ...]) -> tuple[ApiVersion, ...]:
-    """The registry ordered oldest first, or ValueError saying which rule of ESAV-WS §2 it breaks."""
+    """The registry ordered oldest first, or ValueError saying which rule of contract §2 it breaks."""
     if not versions:
         raise ValueError("aucune version configurée : il en faut au moins une.")
     names = [v.name for v in versions]

@@ -1,4 +1,4 @@
-"""Volumetry rules (ESAV-WS §8): which calls are "counted requests", and latency histograms.
+"""Volumetry rules (contract §8): which calls are "counted requests", and latency histograms.
 
 The one place that says which operations the volumetry counts. Everything else (the in-memory
 aggregator, the store's tables, ``esav stats``, ``/metrics``) asks these functions.

@@ -1,4 +1,4 @@
-"""The integration platform (ESAV-WS §10): scenario robot, call journal, validation campaign, attestation.
+"""The integration platform (contract §10): scenario robot, call journal, validation campaign, attestation.
 
 The same gateway started with its own configuration, database, port and CA; see
 ``integration_platform/README.md``.

@@ -1,4 +1,4 @@
-"""The validation campaign (ESAV-WS §10) and the platform's use cases for operators and staff.
+"""The validation campaign (contract §10) and the platform's use cases for operators and staff.
 
 An operator is validated for a domain once the journal holds, in one API version, at least one
 successful call (answered without fault) of a web service of that domain, as the e-SAV conditions

@@ -1,6 +1,6 @@
 """The provider's small PKI: its own CA, server and operator client certificates, and their checks.
 
-ESAV-WS §8: operators call the web services over mutual TLS; their certificate must chain to a
+contract §8: operators call the web services over mutual TLS; their certificate must chain to a
 trusted CA (the provider's own, or a recognised one) and be unexpired. This module issues the
 provider's certificates (demo, tests, integration platform, and the CA the provider really runs)
 and checks a presented certificate against a set of trusted CAs. The TLS stack checks the chain

@@ -1,7 +1,7 @@
 """The seam between Twisted and spyne: one resource that serves a spyne WsgiApplication.
 
 spyne's WSGI application is called synchronously in the reactor thread (no thread-pool hand-off,
-which costs more than the work itself: DESIGN.md), in three phases (``_phases``): each call is read
+which costs more than the work itself: docs/decisions.md), in three phases (``_phases``): each call is read
 on arrival, and the calls of one reactor turn then run their service methods and commit together
 before their answers are serialised (``CallBatch``). Everything a request needs is read here, once:
 its body (bounded), its hardened parse (handed to spyne), and the verified client certificate.
@@ -304,7 +304,7 @@ class SoapResource(Resource):
         # resource on its own (the echo yardstick, the reference receiver) has no store to group.
         self._batch = batch if batch is not None else CallBatch(None)
         # Run without a caller before the envelope is read (maintenance, retirement): their refusal
-        # is the answer even to a request the contract would refuse (ESAV-WS: MAINTENANCE first).
+        # is the answer even to a request the contract would refuse (contract §8: MAINTENANCE first).
         self._guards = tuple(guards)
         # Checks the client certificate's fingerprint (raising AuthenticationError) before a GET: the
         # WSDL goes to the certificates that may call the operations, no others.

@@ -1,4 +1,4 @@
-"""Pushing events to operators' callback endpoints from a running gateway (ESAV-WS §12).
+"""Pushing events to operators' callback endpoints from a running gateway (contract §12).
 
 ``NotificationDispatcher`` looks for operators with a due delivery every ``notification_poll_s``
 (a ``LoopingCall`` on the reactor) and hands each such operator's queue to a bounded thread pool

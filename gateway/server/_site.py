@@ -120,7 +120,7 @@ def build_site(
                 observers=observers,
                 batch=batch,
                 guards=first + published[version],
-                authenticate=gateway.access.authenticate_certificate,  # the WSDL too (ESAV-WS §8)
+                authenticate=gateway.access.authenticate_certificate,  # the WSDL too (contract §8)
                 fast_path=fast_path(gateway, application, last) if fast_path and settings.fast_path else None,
             ),
         )

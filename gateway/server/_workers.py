@@ -1,6 +1,6 @@
 """Several server processes on one port: one ``SO_REUSEPORT`` listening socket each (the kernel
 spreads connections evenly between them; one shared pre-bound socket splits them unevenly, see
-DESIGN.md), one SQLite database with writers serialised by the store's file lock.
+docs/decisions.md), one SQLite database with writers serialised by the store's file lock.
 
 The parent process prepares the data (migrations, demo), then starts and supervises the workers:
 it forwards SIGTERM/SIGINT, and restarts a worker that dies unexpectedly (at most a few times a

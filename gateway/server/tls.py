@@ -1,6 +1,6 @@
 """Mutual TLS for the Twisted server: context options and the verified peer certificate.
 
-ESAV-WS §8: an operator's information system must present a client certificate that chains to a
+contract §8: an operator's information system must present a client certificate that chains to a
 trusted CA and is unexpired. OpenSSL checks both during the handshake (chain, signatures, validity
 dates), so a caller without such a certificate never reaches HTTP. Which operator the certificate
 belongs to (registration, revocation) is decided above, from `peer_certificate_der`.

@@ -1,4 +1,4 @@
-"""Who may call: certificates mapped to operators, subscriptions and validated domains (ESAV-WS §8)."""
+"""Who may call: certificates mapped to operators, subscriptions and validated domains (contract §8)."""
 
 from __future__ import annotations
 

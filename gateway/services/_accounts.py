@@ -1,4 +1,4 @@
-"""Portal accounts (ESPACE-OPERATEURS "Users, accounts, rights"): login, sessions, users and profiles.
+"""Portal accounts (docs/portal.md, "Accounts"): login, sessions, users and profiles.
 
 A user belongs to one operator. Its profile says which e-services it reaches and, per offer, whether
 it reads or writes; an administrator reaches everything its operator holds and manages the users.

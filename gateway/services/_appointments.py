@@ -1,4 +1,4 @@
-"""Appointments (ESAV-WS §5): slot search, booking without over-booking, rescheduling, cancelling;
+"""Appointments (contract §5): slot search, booking without over-booking, rescheduling, cancelling;
 and the technicians' capacity the provider manages."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The catalogue as operators and maintainers use it: forms and their status at an instant, XSD
-texts, code lists (service ``catalogue``, ESAV-WS §6), and publishing a new catalogue folder.
+texts, code lists (service ``catalogue``, contract §6), and publishing a new catalogue folder.
 
 Reading goes through the catalogue being served (a ``LiveCatalogue`` in a running gateway), so a
 publication reaches the catalogue service at the same moment as the deposit check.

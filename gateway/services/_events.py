@@ -1,4 +1,4 @@
-"""The operators' event feed (ESAV-WS §3 ``consulterEvenements``): recording and reading events.
+"""The operators' event feed (contract §3 ``consulterEvenements``): recording and reading events.
 
 The ``record_*`` functions are called by the use cases inside their own write transaction (the
 store's outbox), so that an event is committed with its change or not at all. Payloads are plain

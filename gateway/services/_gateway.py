@@ -107,7 +107,7 @@ class Gateway:
         self.certificate_renewal = CertificateRenewal(
             store, self.clock, self.admin, self.certificate_watch, self.notices
         )
-        # The operators' event feed and its push to their callback endpoints (ESAV-WS §12).
+        # The operators' event feed and its push to their callback endpoints (contract §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port

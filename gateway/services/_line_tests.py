@@ -1,4 +1,4 @@
-"""e-SAV Test (ESAV-WS §7): remote tests on a prestation, launched at once, finished asynchronously.
+"""e-SAV Test (contract §7): remote tests on a prestation, launched at once, finished asynchronously.
 
 ``launch`` asks the network element to start and stores the test ``EN_COURS`` with the element's job
 handle; ``poll`` (run by the server's poller, at start-up and periodically, or by a scenario robot)

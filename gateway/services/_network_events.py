@@ -1,5 +1,5 @@
 """Planned works (TP) and network incidents: declared and updated by the provider, queried by
-operators by prestation (through its commune) or by INSEE commune code (ESAV-WS §7)."""
+operators by prestation (through its commune) or by INSEE commune code (contract §7)."""
 
 from __future__ import annotations
 

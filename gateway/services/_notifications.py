@@ -1,4 +1,4 @@
-"""Pushing the operators' events to their callback endpoints (ESAV-WS §12), and the provider's controls.
+"""Pushing the operators' events to their callback endpoints (contract §12), and the provider's controls.
 
 Each operator has one queue: its waiting deliveries in ``idEvenement`` order. ``deliver`` sends the
 head of one operator's queue, then the next, until the queue is empty, not yet due, or an attempt
@@ -75,7 +75,7 @@ class NotificationService:
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             raise InvalidRequestError(
-                f"Adresse « {url} » refusée : une URL https:// est exigée (ESAV-WS §12).", chemin="url", valeur=url
+                f"Adresse « {url} » refusée : une URL https:// est exigée (contract §12).", chemin="url", valeur=url
             )
         self._store.set_endpoint(operator_code, domain, url, at=self._clock.now(), author=author)
         endpoint = self._store.endpoint_for(operator_code, domain)

@@ -1,4 +1,4 @@
-"""Use cases of the operator's side of e-SAV Signalisation (ESAV-WS §3), whatever the door."""
+"""Use cases of the operator's side of e-SAV Signalisation (contract §3), whatever the door."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The gateway's persistence: the only package that speaks SQL (SQLite today, see DESIGN.md)."""
+"""The gateway's persistence: the only package that speaks SQL (SQLite today, see docs/decisions.md)."""
 
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord

@@ -1,4 +1,4 @@
-"""The operators' event feed (ESAV-WS §3 ``consulterEvenements``, §12) and its push deliveries.
+"""The operators' event feed (contract §3 ``consulterEvenements``, §12) and its push deliveries.
 
 ``events`` is an outbox: each row is written by ``add_event`` inside the write transaction of the
 change it reports (a transition, an SAV comment, an appointment change, a test result), so an event

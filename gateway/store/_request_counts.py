@@ -1,4 +1,4 @@
-"""Counted requests (ESAV-WS §8): one counter per operator, minute and operation.
+"""Counted requests (contract §8): one counter per operator, minute and operation.
 
 Which calls are counted requests is ``gateway.domain.volumetry``'s rule; the server counts them in
 memory (``gateway.services.Volumetry``, an observer of every SOAP call) and adds them here about

@@ -1,4 +1,4 @@
-"""The operators' test set ("jeu de test e-SAV", ESAV-WS §11): scenarios as data and their runner."""
+"""The operators' test set ("jeu de test e-SAV", contract §11): scenarios as data and their runner."""
 
 from ._model import DEFAULT_TEST_SETS, Scenario, Step, load_test_set
 from ._runner import Runner, ScenarioResult, junit_report, junit_suite, summary_table

@@ -1,4 +1,4 @@
-"""The typed ``erreurEsav`` fault (ESAV-WS §9): declared in every WSDL, raised from every error.
+"""The typed ``erreurEsav`` fault (contract §9): declared in every WSDL, raised from every error.
 
 Each version's Application gets its own classes (spyne keeps the first namespace a class was
 used with), hence the factory.

@@ -1,4 +1,4 @@
-"""Reading a request body safely, before spyne sees a byte (ESAV-WS §8: hostile XML).
+"""Reading a request body safely, before spyne sees a byte (contract §8: hostile XML).
 
 No DTD (hence no entity, internal or external), no network, bounded size and depth.
 """

@@ -53,7 +53,7 @@ def optional(model: Any, **kw: Any) -> Any:
 def model_factory(ns: str) -> Callable[[str, list[tuple[str, Any]]], type[ComplexModel]]:
     """``model(name, fields)`` making a fresh complex type named ``name`` in namespace ``ns``.
 
-    Fresh classes per call: two Applications must never share a model class (DESIGN.md).
+    Fresh classes per call: two Applications must never share a model class (docs/decisions.md, measured facts).
     """
 
     def model(name: str, fields: list[tuple[str, Any]]) -> type[ComplexModel]:

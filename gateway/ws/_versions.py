@@ -1,4 +1,4 @@
-"""Which versions the wire layer publishes, and the guard that retires the old one (ESAV-WS §2).
+"""Which versions the wire layer publishes, and the guard that retires the old one (contract §2).
 
 The registry comes from the settings (``versions``, see ``gateway.domain.versions``). A version of
 the code that the registry does not list is not published at all; a listed version past its end of

@@ -1,7 +1,7 @@
 """Wire models of the v1 ``signalisation`` service (namespace ``urn:esav:signalisation:v1``).
 
 v1 is a frozen, published contract: these classes are v1's own (never shared with v2, whose models
-keep evolving), built in a factory so that no class is shared between Applications (DESIGN.md).
+keep evolving), built in a factory so that no class is shared between Applications (docs/decisions.md, measured facts).
 Dates are strings ``JJ/MM/AAAA HH:MM`` in Europe/Paris local time (type ``dateHeureParis``); there
 is no ``referenceOperateur`` and no appointment.
 """
@@ -55,7 +55,7 @@ def make_types(ns: str) -> SimpleNamespace:
         [
             ("nom", _req(Unicode(max_len=MAX_FILE_NAME))),
             ("typeMime", _req(Unicode(max_len=MAX_MIME_TYPE))),
-            # Bounded by the request's size (``max_body_bytes``), then 5 MB each (ESAV-WS §3).
+            # Bounded by the request's size (``max_body_bytes``), then 5 MB each (contract §3).
             ("contenu", _req(ByteArray)),
         ],
     )

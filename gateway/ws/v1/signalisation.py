@@ -1,4 +1,4 @@
-"""Service ``signalisation`` v1 (ESAV-WS §2, §3): the previous contract, a thin skin over ``gateway.services``.
+"""Service ``signalisation`` v1 (contract §2, §3): the previous contract, a thin skin over ``gateway.services``.
 
 Same use cases as v2; what differs is only the wire: no ``referenceOperateur``, dates as
 ``JJ/MM/AAAA HH:MM`` Paris-time strings, history and search unpaged and capped at 100 items (newest

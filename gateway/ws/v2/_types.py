@@ -1,6 +1,6 @@
 """Wire models of the v2 ``signalisation`` service (namespace ``urn:esav:signalisation:v2``).
 
-Built in a factory so that no class is shared with another Application (see DESIGN.md).
+Built in a factory so that no class is shared with another Application (docs/decisions.md, measured facts).
 Dates are ``xs:dateTime`` with their offset, given in Paris local time.
 """
 
@@ -49,7 +49,7 @@ def make_types(ns: str) -> SimpleNamespace:
         [
             ("nom", _req(Unicode(max_len=MAX_FILE_NAME))),
             ("typeMime", _req(Unicode(max_len=MAX_MIME_TYPE))),
-            # Bounded by the request's size (``max_body_bytes``), then 5 MB each (ESAV-WS §3).
+            # Bounded by the request's size (``max_body_bytes``), then 5 MB each (contract §3).
             ("contenu", _req(ByteArray)),
         ],
     )

@@ -1,4 +1,4 @@
-"""Service ``catalogue`` v2 (ESAV-WS §6): forms, their versions' status, XSD texts and code lists.
+"""Service ``catalogue`` v2 (contract §6): forms, their versions' status, XSD texts and code lists.
 
 Open to every e-SAV intégré subscriber (no domain validation needed: an operator reads the
 catalogue before it is validated). A thin skin over ``gateway.services.CatalogueService``.

@@ -1,4 +1,4 @@
-"""Service ``notification`` v2 (ESAV-WS §12): the callback an operator's endpoint implements.
+"""Service ``notification`` v2 (contract §12): the callback an operator's endpoint implements.
 
 The provider publishes its WSDL (``wsdl/v2/notification.wsdl``, frozen by ``esav wsdl freeze`` like
 the served contracts) and calls ``notifierEvenement`` on the operator's registered endpoint, over

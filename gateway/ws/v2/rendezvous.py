@@ -1,4 +1,4 @@
-"""Service ``rendezvous`` v2 (ESAV-WS §5): slots and appointments, a thin skin over
+"""Service ``rendezvous`` v2 (contract §5): slots and appointments, a thin skin over
 ``gateway.services.AppointmentService``. Domain ``signalisation`` (appointments serve tickets).
 
 Wire choices: dates are ``xs:dateTime`` in Paris local time with their offset; ``idCreneau`` names

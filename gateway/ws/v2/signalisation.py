@@ -1,4 +1,4 @@
-"""Service ``signalisation`` v2 (ESAV-WS §3): a thin skin over ``gateway.services``.
+"""Service ``signalisation`` v2 (contract §3): a thin skin over ``gateway.services``.
 
 Each operation translates wire values into a use-case call and the result back; no rule lives here.
 """

@@ -1,4 +1,4 @@
-"""Service ``test`` v2 (ESAV-WS §7, e-SAV Test): remote line tests, planned works, network incidents.
+"""Service ``test`` v2 (contract §7, e-SAV Test): remote line tests, planned works, network incidents.
 Domain ``test``. A thin skin over ``LineTestService`` and ``NetworkEventService``.
 
 Wire choices: ``lancerTest`` answers at once with ``statut`` ``EN_COURS``; ``consulterResultatTest``
