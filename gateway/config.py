@@ -45,7 +45,8 @@ class Settings:
     web_port: int = field(default=8444, metadata=_between(0, 65535))
     #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core. Range 0 to 64.
     workers: int = field(default=1, metadata=_between(0, 64))
-    #: Commit the writes of one reactor tick together, answering only after the commit (docs/decisions.md, measured facts).
+    #: Commit the writes of one reactor tick together, answering only after the commit
+    #: (docs/decisions.md, measured facts).
     group_commit: bool = True
     #: Read and answer the hottest operations (deposit, state query) without spyne's object
     #: mapping, same contract and answers (``gateway/ws/_fastpath.py``); false serves them by spyne.
