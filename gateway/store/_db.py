@@ -75,7 +75,8 @@ def _commit(conn: sqlite3.Connection) -> None:
 class _WriterLock:
     """One writer at a time on the database file: across threads (a lock) and across processes
     (``flock`` on a side file). Writers queue in the kernel instead of sleeping and retrying in
-    SQLite's busy handler, which is what sends p99 up when several processes write (docs/decisions.md, measured facts)."""
+    SQLite's busy handler, which is what sends p99 up when several processes write
+    (docs/decisions.md, measured facts)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
