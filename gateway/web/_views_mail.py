@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gateway.domain.mail_lists import MailList
 from gateway.errors import EsavError
 
@@ -24,23 +26,18 @@ def addresses(ctx: Context, erreur: str | None = None, status: int = 200) -> Res
 
 
 def add_address(ctx: Context) -> Response:
-    admin = ctx.require_admin()
-    try:
-        ctx.gateway.mail.add_address(
-            admin.caller.operator_code,
-            ctx.request.field("liste"),
-            ctx.request.field("adresse"),
-            author=f"{admin.caller.operator_code}/{admin.user.login}",
-        )
-    except EsavError as exc:
-        return addresses(ctx, erreur=exc.libelle, status=422)
-    return redirect("/admin/adresses", ok="adresse")
+    return _change_address(ctx, ctx.gateway.mail.add_address, ok="adresse")
 
 
 def remove_address(ctx: Context) -> Response:
+    return _change_address(ctx, ctx.gateway.mail.remove_address, ok="adresse-retiree")
+
+
+def _change_address(ctx: Context, change: Callable[..., object], *, ok: str) -> Response:
+    """Add or remove one address of one list for the administrator's operator; errors under the form."""
     admin = ctx.require_admin()
     try:
-        ctx.gateway.mail.remove_address(
+        change(
             admin.caller.operator_code,
             ctx.request.field("liste"),
             ctx.request.field("adresse"),
@@ -48,4 +45,4 @@ def remove_address(ctx: Context) -> Response:
         )
     except EsavError as exc:
         return addresses(ctx, erreur=exc.libelle, status=422)
-    return redirect("/admin/adresses", ok="adresse-retiree")
+    return redirect("/admin/adresses", ok=ok)
