@@ -60,3 +60,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             or item.module.__name__.split(".")[-1] in PROCESS_MODULES
         )
         item.add_marker(pytest.mark.e2e if uses_server or "slow" in marks else pytest.mark.unit)
+    _longest_modules_first(items)
+
+
+def _longest_modules_first(items: list[pytest.Item]) -> None:
+    """Order the modules slow, then e2e, then unit (each module's tests kept together and in order).
+
+    ``pytest -n auto --dist loadfile`` hands the modules out in this order: starting with the longest
+    ones keeps a process from running a long module alone at the end while the others are idle.
+    """
+    rank: dict[str, int] = {}
+    for item in items:
+        weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
+        rank[item.nodeid.split("::")[0]] = max(weight, rank.get(item.nodeid.split("::")[0], 0))
+    items.sort(key=lambda item: -rank[item.nodeid.split("::")[0]])

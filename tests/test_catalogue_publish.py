@@ -197,7 +197,7 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
         live.stop()
 
 
-@pytest.mark.e2e  # runs esav demo, publish and serve in subprocesses
+@pytest.mark.slow  # runs esav demo, publish and serve in subprocesses
 def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xsd(tmp_path):
     """`esav serve` with a broken XSD in the folder, not published: starts, says so, serves the published XSD."""
     data, folder = tmp_path / "data", tmp_path / "catalogue"

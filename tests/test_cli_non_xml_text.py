@@ -15,6 +15,8 @@ from test_durability import clean_env
 from gateway.cli import main
 from gateway.services import Gateway
 
+pytestmark = pytest.mark.slow  # `esav` in subprocesses, seconds each
+
 VT = "\x0b"
 
 

@@ -15,6 +15,8 @@ from browser_support import launched, shot
 from support import LiveGateway
 from web_support import ADMIN, TECH
 
+pytestmark = pytest.mark.slow  # a browser per test, seconds each
+
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
 
 

@@ -21,6 +21,8 @@ from web_support import ADMIN
 
 from gateway.domain.clock import PARIS
 
+pytestmark = pytest.mark.slow  # a browser per test, seconds each
+
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:

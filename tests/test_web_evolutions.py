@@ -109,6 +109,7 @@ def test_provider_page_lists_operators_not_ready_and_is_closed_to_operators(anno
     assert signed_in(live, ADMIN).get("/fournisseur/evolutions").status_code == 404
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)), reason=f"Chromium absent ({CHROMIUM})")
 def test_evolutions_page_in_chromium(announced):
     """In Chromium, OPE001's administrator opens Évolutions from the menu, reads its figures and recomputes them."""

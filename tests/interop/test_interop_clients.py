@@ -22,6 +22,8 @@ from support import DEFAULT_NOW, REPO, LiveGateway, fault_code
 
 from gateway.domain.clock import PARIS
 
+pytestmark = pytest.mark.slow  # a JVM, Mono or node process per call, seconds each
+
 VERSIONS = ("v1", "v2")
 CLIENT_NAMES = ("zeep", "suds-community", "node-soap", "php-soapclient", "jaxws-ri", "mono-wsdl")
 #: What the clients deposit (see clients/*): OPE001's copper line, and a prestation nobody has.
