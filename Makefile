@@ -9,7 +9,7 @@ DATA   ?= var/demo
 PORT   ?= 8443
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint install clean toolchains
+.PHONY: demo test test-fast lint install clean toolchains wheel
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (spyne 2.14): set PYTHON=/path/to/python3.11"'
@@ -31,9 +31,15 @@ toolchains:
 	@bash tests/interop/install-toolchains.sh
 	@bash tests/web/install-browser.sh
 
+# The wheel of the current sources installed in a virtual environment outside the checkout, for
+# tests/test_wheel.py: built once per state of the sources (a folder of the temporary directory named by
+# their hash), nothing to do when the sources have not changed since the last build.
+wheel: $(VENV)/.installed
+	@$(VENV)/bin/python tests/wheel_support.py
+
 # Lint, format and types first (seconds), then every test, one pytest process per core (a test
 # module stays on one process, so its module-wide fixtures are built once).
-test: $(VENV)/.installed toolchains lint
+test: $(VENV)/.installed toolchains wheel lint
 	$(VENV)/bin/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.

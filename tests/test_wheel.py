@@ -4,12 +4,9 @@ checkout, it serves the demo, the integration platform and replays the test set 
 from __future__ import annotations
 
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +14,9 @@ import requests
 from lxml import etree
 from support import REPO
 from test_durability import clean_env, client_for, free_port, wait_until_serving
+from wheel_support import installed_wheel
 
 pytestmark = pytest.mark.slow
-
-#: What is not part of a build (local environments, outputs, caches).
-_NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "node_modules", "artifacts"
-)
 
 
 def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -31,21 +24,10 @@ def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The wheel built from a copy of the sources, installed into a new virtual environment: its bin folder
-    and the build's output."""
-    root = tmp_path_factory.mktemp("wheel")
-    sources = root / "sources"
-    shutil.copytree(REPO, sources, symlinks=True, ignore=_NOT_SOURCES)
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(root / "dist"), str(sources)])
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = (root / "dist").glob("esav_gateway-*.whl")
-    venv = root / "venv"
-    made = _run([sys.executable, "-m", "venv", str(venv)])
-    assert made.returncode == 0, made.stderr
-    install = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
-    assert install.returncode == 0, install.stdout + install.stderr
-    yield venv / "bin", built.stdout + built.stderr
+def installed() -> tuple[Path, str]:
+    """The wheel built from a copy of the current sources, installed into a new virtual environment: its bin
+    folder and the build's output (``make wheel`` builds it before the tests; built here when missing)."""
+    return installed_wheel()
 
 
 def _wait(process: subprocess.Popen[bytes], port: int, pki: Path, log: Path) -> None:
