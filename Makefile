@@ -27,9 +27,12 @@ demo: $(VENV)/.installed
 
 # PHP SoapClient, Java JAX-WS, node-soap for tests/interop; Chromium for the portal's browser tests.
 # Idempotent and never failing: what cannot be installed makes its tests skip with the reason.
-toolchains:
+# Then the JAX-WS and Mono clients are compiled, once per state of the WSDLs and of their sources
+# (build/interop/, folders named by their hash): nothing to do when those have not changed.
+toolchains: $(VENV)/.installed
 	@bash tests/interop/install-toolchains.sh
 	@bash tests/web/install-browser.sh
+	@$(VENV)/bin/python tests/interop/client_builds.py
 
 # The wheel of the current sources installed in a virtual environment outside the checkout, for
 # tests/test_wheel.py: built once per state of the sources (a folder of the temporary directory named by

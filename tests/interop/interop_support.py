@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from client_builds import INTEROP
 from support import CATALOGUE
 
-INTEROP = Path(__file__).resolve().parent
-CLIENTS = INTEROP / "clients"
 FORM = CATALOGUE / "forms" / "SIG_CUIVRE" / "1.0.example.xml"
 #: A client program has this long to answer one operation (a JVM start included).
 CLIENT_TIMEOUT_S = 120
@@ -52,16 +51,9 @@ class JavaClient:
 
 @dataclass(frozen=True)
 class MonoClient:
-    """Program.cs compiled with the wsdl proxies of the frozen WSDLs, and of the served ones; the PKCS#12."""
+    """Program.cs compiled with the wsdl proxies of the frozen WSDLs, and of the served ones (compiled on
+    first call); the PKCS#12."""
 
     frozen: Path
-    served: Path
+    served: Callable[[], Path]
     pkcs12: Path
-
-
-def check_call(argv: list[str]) -> None:
-    completed = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
-    if completed.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(argv[:3])}... exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}"
-        )

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 import zeep
-from interop_support import CLIENTS, FORM, KEYSTORE_PASSWORD, require_commands, run_client
+from client_builds import CLIENTS
+from interop_support import FORM, KEYSTORE_PASSWORD, require_commands, run_client
 from lxml import etree
 from support import DEFAULT_NOW, REPO, LiveGateway, fault_code
 
@@ -132,8 +133,9 @@ def client(request: pytest.FixtureRequest, interop_gateway: LiveGateway) -> Clie
         mono = request.getfixturevalue("mono_client")
 
         def call(version: str, operation: str, reference: str | None, wsdl: str) -> dict[str, Any]:
-            # The proxy is compiled from the WSDL: the served one's program for a served WSDL.
-            program = mono.served if wsdl.startswith("https:") else mono.frozen
+            # The proxy is compiled from the WSDL: the served one's program (downloaded and compiled on
+            # first use) for a served WSDL.
+            program = mono.served() if wsdl.startswith("https:") else mono.frozen
             external = _external(live, ["mono", str(program)], str(mono.pkcs12), KEYSTORE_PASSWORD)
             return external(version, operation, reference, wsdl)
 
