@@ -42,12 +42,15 @@ wheel: $(VENV)/.installed
 
 # Lint, format and types first (seconds), then every test, one pytest process per core (a test
 # module stays on one process, so its module-wide fixtures are built once).
+# Python keeps its compiled modules, and pytest its rewritten test modules, between runs and for the
+# processes the tests start, even where the environment says otherwise (PYTHONDONTWRITEBYTECODE):
+# compiling them again in every process costs seconds.
 test: $(VENV)/.installed toolchains wheel lint
-	$(VENV)/bin/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
 test-fast: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -n auto -m unit $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest -n auto -m unit $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gateway tests bench

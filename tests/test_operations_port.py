@@ -89,6 +89,7 @@ def test_metrics_carry_process_build_faults_refusals_and_backlogs(metered: LiveG
     assert build.labels["version"] and build.labels["python"].startswith("3.11")
 
 
+@pytest.mark.e2e  # runs esav serve in a subprocess
 def test_operations_port_in_use_is_a_clear_error(tmp_path) -> None:
     """With the operations port taken, ``esav serve`` exits 1 naming ``metrics_port``, the port and how to
     choose another, without a traceback."""
