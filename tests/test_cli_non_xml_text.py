@@ -3,6 +3,7 @@ written in a CSV) in the texts it stores, naming the field, or the file, line an
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +21,19 @@ pytestmark = pytest.mark.slow  # `esav` in subprocesses, seconds each
 VT = "\x0b"
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    """The demo data in a private folder."""
-    target = tmp_path / "data"
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data as ``esav demo`` builds it, once for the module."""
+    target = tmp_path_factory.mktemp("demo") / "data"
     assert main(["demo", "--data", str(target)]) == 0
     return target
+
+
+@pytest.fixture
+def data(tmp_path: Path, demo_folder: Path) -> Path:
+    """A private copy of the demo data folder."""
+    shutil.copytree(demo_folder, tmp_path / "data")
+    return tmp_path / "data"
 
 
 def esav(*argv: object) -> subprocess.CompletedProcess[str]:
