@@ -2,8 +2,9 @@
 
 Building the wheel and installing it with its dependencies takes tens of seconds: ``make wheel`` (a
 prerequisite of ``make test``) builds it before the tests, and ``tests/test_wheel.py`` uses it. The build
-is kept in a folder of the temporary directory named by a hash of every source and data file, so a test
-always gets the wheel of the sources as they are: any edit makes a new hash, and a new build.
+is kept in a folder of the temporary directory named by a hash of every source and data file (all the
+checkout but outputs, caches and the test suite), so a test always gets the wheel of the sources as they
+are: any edit makes a new hash, and a new build.
 
 Run as a script (``python tests/wheel_support.py``) it builds the wheel if it is missing and prints its folder.
 """
@@ -18,14 +19,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 #: What is not part of a build (local environments, outputs, caches).
-NOT_SOURCES = shutil.ignore_patterns(
+_NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
     "node_modules", "artifacts",
 )  # fmt: skip
+
+
+def not_sources(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """What a copy of ``root`` for a build leaves out (the ``ignore`` of ``shutil.copytree``): outputs
+    and caches, and the test suite, which no package holds (editing a test does not make a new wheel)."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(_NOT_SOURCES(folder, names))
+        if Path(folder) == root:
+            ignored.add("tests")
+        return ignored
+
+    return ignore
+
+
 #: Builds of other sources older than this are removed when a new one is made.
 _KEEP_S = 24 * 3600
 _PREFIX = "esav-wheel-"
@@ -34,8 +51,9 @@ _PREFIX = "esav-wheel-"
 def sources_digest(root: Path = REPO) -> str:
     """A hash of the files a build copies (paths, contents, symbolic links' targets) and of the Python."""
     digest = hashlib.sha256(sys.version.encode())
+    ignore = not_sources(root)
     for folder, dirs, files in os.walk(root):
-        ignored = NOT_SOURCES(folder, dirs + files)
+        ignored = ignore(folder, dirs + files)
         dirs[:] = sorted(d for d in dirs if d not in ignored)
         here = Path(folder)
         for name in sorted([*files, *(d for d in dirs if (here / d).is_symlink())]):
@@ -71,7 +89,7 @@ def _build(home: Path) -> None:
     for leftover in ("sources", "dist", "venv"):
         shutil.rmtree(home / leftover, ignore_errors=True)
     sources = home / "sources"
-    shutil.copytree(REPO, sources, symlinks=True, ignore=NOT_SOURCES)
+    shutil.copytree(REPO, sources, symlinks=True, ignore=not_sources(REPO))
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(home / "dist"), str(sources)])
     if built.returncode != 0:
         raise RuntimeError(f"pip wheel failed:\n{built.stdout}{built.stderr}")
