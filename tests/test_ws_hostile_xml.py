@@ -135,7 +135,8 @@ def canary() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
     handler = type("Canary", (_Canary,), {"hits": hits})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to notice, one poll at most: a short poll keeps teardown short.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", hits
