@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -17,6 +18,7 @@ import requests
 from support import REPO, deposit
 from test_durability import clean_env, client_for, free_port, wait_until_serving
 
+from gateway.cli import main
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
 pytestmark = pytest.mark.slow
@@ -24,15 +26,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory):
-    """The demo as ``esav demo`` builds it, once for the module; each test serves a copy."""
+    """The demo as ``esav demo`` builds it (in-process: serve is what runs in processes here), once for the
+    module; each test serves a copy."""
     data = tmp_path_factory.mktemp("workers") / "data"
-    subprocess.run(
-        [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
-        check=True,
-        cwd=REPO,
-        env=clean_env(),
-        capture_output=True,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("ESAV_")]:
+            patch.delenv(name)
+        assert main(["demo", "--data", str(data)]) == 0
     return data
 
 
