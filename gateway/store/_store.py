@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._access_start import AccessStartStore
 from ._accounts import AccountStore
 from ._appointments import AppointmentStore
@@ -45,6 +43,7 @@ from ._records import (
 )
 from ._request_counts import RequestCountStore
 from ._schema import migrate
+from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
 from ._suspensions import SuspensionStore
@@ -119,17 +118,29 @@ class Store(
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self._connections = Connections(Path(path))
-        migrate(self._connections.db)
+    def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20) -> None:
+        self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
+        self._connections = Connections(self.url, pool_size=pool_size)
+        try:
+            migrate(self._connections)
+        except BaseException:
+            self._connections.close()
+            raise
 
     @property
     def path(self) -> Path:
+        """The SQLite file (PostgreSQL: the database's name, for messages)."""
         return self._connections.path
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._connections.dialect
+
     @contextmanager
-    def write(self) -> Iterator[Database]:
-        """One durable write transaction (``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL)."""
+    def write(self) -> Iterator[Transaction]:
+        """One durable write transaction (SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL;
+        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on)."""
         with self._connections.write() as db:
             yield db
 
@@ -154,28 +165,32 @@ class Store(
         self._connections.before_group_opens(hook)
 
     @property
-    def _db(self) -> Database:
+    def _db(self) -> Transaction:
         return self._connections.db
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        # Plain sqlite3 on the hot path: sqlite-utils' query() costs more than the query itself.
-        cursor = self._connections.conn.execute(sql, list(params))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._connections.rows(sql, params)
 
     @staticmethod
-    def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    def _insert(db: Transaction, table: str, row: dict[str, Any]) -> int:
         """INSERT one row with plain SQL (sqlite-utils' insert() re-reads the table schema each time)."""
         columns = ", ".join(row)
         marks = ", ".join("?" * len(row))
-        cursor = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
-        return int(cursor.lastrowid or 0)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        if "id" in row:
+            db.conn.execute(sql, list(row.values()))
+            return int(row["id"])
+        return db.insert_id(sql, list(row.values()))
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
     def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` ("ok"); PostgreSQL checks its own pages: "ok" if it answers."""
+        if self.dialect != SQLITE:
+            self._db.conn.execute("SELECT 1").fetchone()
+            return "ok"
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     def applied_migrations(self) -> set[int]:
@@ -202,7 +217,7 @@ class Store(
 
     def insert_operator(
         self,
-        db: Database,
+        db: Transaction,
         code: str,
         name: str,
         *,
@@ -219,7 +234,9 @@ class Store(
         )
         return cursor.rowcount == 1
 
-    def update_operator(self, db: Database, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool) -> None:
+    def update_operator(
+        self, db: Transaction, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool
+    ) -> None:
         """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
         db.conn.execute(
             "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
@@ -312,7 +329,7 @@ class Store(
                 db.table("prestations").upsert_all(rows, pk="identifiant")
         return len(rows)
 
-    def set_prestation_operator(self, db: Database, identifiant: str, operator_code: str) -> None:
+    def set_prestation_operator(self, db: Transaction, identifiant: str, operator_code: str) -> None:
         """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
         db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
 
@@ -334,11 +351,10 @@ class Store(
     ) -> int:
         """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
         with self.write() as db:
-            cur = db.conn.execute(
+            publication_id = db.insert_id(
                 "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
                 [to_ts(at), author, fingerprint],
             )
-            publication_id = int(cur.lastrowid or 0)
             db.conn.executemany(
                 "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
                 [(publication_id, path, content) for path, content in sorted((files or {}).items())],
@@ -374,9 +390,9 @@ class Store(
 
     # Tickets -----------------------------------------------------------------------------------
 
-    def insert_ticket(self, db: Database, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
+    def insert_ticket(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
         """Insert a ticket inside the caller's write transaction; its reference derives from its id."""
-        (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        next_id = db.next_id("tickets")
         row = {
             **fields,
             "id": next_id,
@@ -388,7 +404,7 @@ class Store(
         self._insert(db, "tickets", row)
         return _ticket({**_EMPTY_TICKET, **row})
 
-    def add_ticket_prestation(self, db: Database, ticket_id: int, prestation: PrestationRecord) -> None:
+    def add_ticket_prestation(self, db: Transaction, ticket_id: int, prestation: PrestationRecord) -> None:
         """Keep, inside the deposit's transaction, the prestation's details as the ticket was deposited on."""
         db.conn.execute(
             "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
@@ -429,7 +445,7 @@ class Store(
         )
         return _ticket(row) if row else None
 
-    def update_ticket(self, db: Database, ticket_id: int, **changes: Any) -> None:
+    def update_ticket(self, db: Transaction, ticket_id: int, **changes: Any) -> None:
         """Change a ticket's columns inside the caller's write transaction."""
         values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
         assignments = ", ".join(f"{k} = ?" for k in values)
@@ -437,7 +453,7 @@ class Store(
 
     def add_transition(
         self,
-        db: Database,
+        db: Transaction,
         ticket_id: int,
         *,
         action: str,
@@ -473,7 +489,7 @@ class Store(
         )
         return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
 
-    def add_comment(self, db: Database, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
+    def add_comment(self, db: Transaction, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
         db.table("comments").insert(
             {"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text}
         )
@@ -486,7 +502,7 @@ class Store(
 
     def add_attachment(
         self,
-        db: Database,
+        db: Transaction,
         ticket_id: int,
         *,
         side: str,
@@ -550,7 +566,7 @@ class Store(
         source = "tickets"
         if offers is not None:  # a portal user's offers: filtered here, before paging
             wanted = sorted(offers)
-            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 1 = 0"
             params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
@@ -579,7 +595,7 @@ class Store(
         source = "tickets"
         if offers is not None:  # a portal user's offers: filtered here, before paging
             wanted = sorted(offers)
-            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 1 = 0"
             params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
