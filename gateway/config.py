@@ -15,10 +15,11 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.store_url import SQLITE, StoreUrl, parse_store_url
 from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion, check_registry, parse_versions
 from gateway.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "numeric_ranges"]
+__all__ = ["Settings", "StoreUrl", "load_settings", "numeric_ranges"]
 
 
 def _between(low: float, high: float) -> dict[str, tuple[float, float]]:
@@ -36,6 +37,11 @@ class Settings:
 
     #: Folder holding the database (``esav.db``) and the PKI (``pki/``).
     data_dir: Path = Path("var/demo")
+    #: Where the store lives: empty for the embedded SQLite file ``<data_dir>/esav.db``, or a
+    #: ``sqlite:///path`` or ``postgresql://user@host:port/database`` URL (libpq's, multi-host allowed).
+    store_url: str = ""
+    #: PostgreSQL: connections per gateway process (one per thread that reads or writes). Range 2 to 500.
+    store_pool_size: int = field(default=20, metadata=_between(2, 500))
     #: Address the web services listen on (loopback by default; set 0.0.0.0 to expose).
     host: str = "127.0.0.1"
     #: Port of the web services (mutual TLS). 0 lets the OS choose. Range 0 to 65535.
@@ -134,7 +140,13 @@ class Settings:
 
     @property
     def database(self) -> Path:
+        """The embedded SQLite file (the store when ``store_url`` is empty)."""
         return self.data_dir / "esav.db"
+
+    @property
+    def store(self) -> StoreUrl:
+        """The store's engine and place (``store_url``, or the embedded SQLite file)."""
+        return parse_store_url(self.store_url) if self.store_url else StoreUrl(SQLITE, path=self.database)
 
     @property
     def pki_dir(self) -> Path:
@@ -147,6 +159,11 @@ class Settings:
             if value is None and name in _OPTIONAL:
                 continue
             _check_range(name, value, low, high)
+        if self.store_url:
+            try:
+                parse_store_url(self.store_url)
+            except ValueError as error:
+                raise ConfigError(f"store_url : {error}") from None
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
             raise ConfigError(f"catalogue_dir : {self.catalogue_dir} n'est pas un dossier.")
         if self.integration_platform_key is not None and not self.integration_platform_key.is_file():

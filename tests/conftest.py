@@ -38,7 +38,16 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 
 
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
-SERVER_FIXTURES = {"session_pki", "two_workers", "url", "optional_url", "interop_gateway", "java_client"}
+SERVER_FIXTURES = {
+    "session_pki",
+    "live_any",
+    "store_url",
+    "two_workers",
+    "url",
+    "optional_url",
+    "interop_gateway",
+    "java_client",
+}
 #: Modules whose tests start processes of their own (``esav serve``, competing writers).
 PROCESS_MODULES = {
     "test_serve_command",
@@ -60,3 +69,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             or item.module.__name__.split(".")[-1] in PROCESS_MODULES
         )
         item.add_marker(pytest.mark.e2e if uses_server or "slow" in marks else pytest.mark.unit)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty store on each engine: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'esav.db'}"
+    from pg_support import fresh_database
+
+    return fresh_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_any(request, tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """``live`` on each engine: the demo on SQLite, then on PostgreSQL."""
+    server = start_gateway(tmp_path / "data", session_pki, backend=request.param)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from gateway.catalogue import Catalogue, default_catalogue_root
+from gateway.config import StoreUrl
 from gateway.domain.clock import Clock, SystemClock, parse_instant, to_paris
 from gateway.errors import CatalogueError
 from gateway.services import DEFAULT_PREVIEW_DAYS, FormPreview, Gateway, OperatorPreview
@@ -114,7 +115,7 @@ def preview_command(
     echo_preview(result)
 
 
-def print_announced_previews(database: Path, root: Path, clock: Clock | None = None) -> None:
+def print_announced_previews(database: StoreUrl | Path, root: Path, clock: Clock | None = None) -> None:
     """For ``esav catalogue publish``: the preview, across operators, of every version of ``root`` that
     is announced (not yet in production, or in cohabitation). Nothing when ``root`` does not load (the
     publication then lists the problems) or when there is nothing announced."""

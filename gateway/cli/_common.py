@@ -41,6 +41,13 @@ def data_option(f: F) -> F:
         envvar="ESAV_CONFIG",
         help="Fichier de configuration (section [esav]).",
     )(f)
+    f = click.option(
+        "--store",
+        expose_value=False,
+        callback=_remember_store,
+        metavar="URL",
+        help="Base : postgresql://utilisateur@hôte:port/base, ou sqlite:///fichier. Défaut : DATA/esav.db.",
+    )(f)
     return click.option(
         "--data",
         "data_dir",
@@ -50,8 +57,18 @@ def data_option(f: F) -> F:
     )(f)
 
 
+def _remember_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["esav.store_url"] = value
+
+
 def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
+    """The command's settings: defaults, file, environment, then its options (``--store`` included)."""
     from gateway._demo_calendar import apply_demo_calendar  # a demo's own dates, unless configured
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and "esav.store_url" in ctx.meta and overrides.get("store_url") is None:
+        overrides["store_url"] = ctx.meta["esav.store_url"]
 
     return apply_demo_calendar(load_settings(config_file, data_dir=data_dir, **overrides))
 
@@ -63,6 +80,8 @@ def require_store(settings: Settings) -> None:
     ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
     store created there would answer "0 signalisation(s)" as if it were the real one.
     """
+    if not settings.store.is_sqlite:
+        return  # a server's database: opening it says whether it is there (and migrates it)
     if not settings.database.is_file():
         raise click.ClickException(
             f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
@@ -79,7 +98,12 @@ def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gatewa
     ``esav_errors`` turns into a message and exit status 1."""
     if not create:
         require_store(settings)
-    gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    gateway = Gateway.open(
+        settings.store,
+        catalogue_dir=settings.catalogue_dir,
+        work_dir=settings.data_dir,
+        pool_size=settings.store_pool_size,
+    )
     gateway.documentation.versions = settings.versions  # the specifications follow the configured registry
     try:
         with gateway.durable.committed():

@@ -36,7 +36,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
         "Passerelle e-SAV démarrée (TLS mutuel).",
         f"  Point d'accès : {url}",
         f"  WSDL          : {url}?wsdl",
-        f"  Base          : {settings.database}",
+        f"  Base          : {settings.store}",
     ]
     if info is not None:
         cert, key = info.operator_certs["OPE001"]
@@ -114,7 +114,9 @@ def serve(
     else:
         require_store(settings)
     gateway = Gateway.open(
-        settings.database,
+        settings.store,
+        work_dir=settings.data_dir,
+        pool_size=settings.store_pool_size,
         catalogue_dir=settings.catalogue_dir,
         network=NetworkSimulator(delay_s=settings.line_test_delay_s),
     )
@@ -239,4 +241,4 @@ def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[s
     ensure_provider_pki(settings.pki_dir, hostnames)
     with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
         pass
-    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.store}.")

@@ -36,7 +36,7 @@ from ._records import (
 )
 from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
-from ._sql import StoreUrl, Transaction, parse_store_url
+from ._sql import POSTGRESQL, SQLITE, StoreUrl, Transaction, parse_store_url
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
 from ._support import SupportCase, SupportFile, SupportMessage
@@ -48,6 +48,8 @@ __all__ = [
     "MAIL_PENDING",
     "MAIL_SENT",
     "MIGRATIONS",
+    "POSTGRESQL",
+    "SQLITE",
     "AgentRecord",
     "AppointmentRecord",
     "AttachmentRecord",
