@@ -212,6 +212,8 @@ def _check_range(name: str, value: Any, low: float, high: float) -> None:
 
 _CONVERTERS: dict[str, Any] = {
     "data_dir": Path,
+    "store_url": str,
+    "store_pool_size": int,
     "catalogue_dir": Path,
     "host": str,
     "public_host": str,

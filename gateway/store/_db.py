@@ -303,7 +303,7 @@ class Connections:
                 with contextlib.suppress(Exception):  # a dropped connection has rolled back already
                     db.conn.execute("ROLLBACK")
                 raise
-            _commit(db.conn)
+            _commit(self.conn)
         finally:
             self._end()
 
