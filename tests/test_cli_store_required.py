@@ -14,7 +14,7 @@ import pytest
 from gateway.cli import cli, main
 
 #: Commands that build an instance, and so may create its database (a restore may be onto a new machine).
-BUILDERS = {"demo", "pki init", "integration serve", "db restore"}
+BUILDERS = {"demo", "pki init", "integration serve", "db restore", "db migrate"}
 
 #: One well-formed invocation of every other command taking ``--data`` (``{file}``: an existing file).
 INVOCATIONS = {
@@ -86,6 +86,7 @@ INVOCATIONS = {
     "sav comment": ["SIG00000001", "texte"],
     "sav freeze": ["SIG00000001", "--code", "ATTENTE_ACCES_SITE"],
     "db backup": ["copie.db"],
+    "db status": [],
     "sav list": ["OPE001"],
     "sav qualify": ["SIG00000001"],
     "sav reject": ["SIG00000001", "--code", "DEMANDE_INCOMPLETE"],

@@ -82,9 +82,10 @@ def require_store(settings: Settings) -> None:
     """
     if not settings.store.is_sqlite:
         return  # a server's database: opening it says whether it is there (and migrates it)
-    if not settings.database.is_file():
+    database = settings.store.path or settings.database
+    if not database.is_file():
         raise click.ClickException(
-            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
+            f"Aucune base e-SAV dans {database.parent} ({database.name} absent) : vérifiez --data "
             f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
             "une démonstration : « esav demo »."
         )

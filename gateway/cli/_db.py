@@ -1,4 +1,5 @@
-"""``esav db backup|restore``: the store's backup, online, and its restore, services stopped."""
+"""``esav db backup|restore|migrate|status``: the store's backup, online, its restore, services
+stopped, and its migrations (applied on opening anyway; run them first when upgrading several nodes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.services import backup_store, restore_store
+from gateway.services import backup_store, migrate_store, migration_status, restore_store
 
 from ._common import data_option, echo, esav_errors, provider_author, require_store, settings_from
 
@@ -15,7 +16,7 @@ __all__ = ["db"]
 
 @click.group()
 def db() -> None:
-    """Base de données : sauvegarde à chaud, restauration."""
+    """Base de données : sauvegarde à chaud, restauration, migrations."""
 
 
 @db.command("backup")
@@ -25,6 +26,11 @@ def db() -> None:
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Sauvegarder la base dans TARGET (nouveau fichier), même pendant que les serveurs tournent."""
     settings = settings_from(config_file, data_dir)
+    if not settings.store.is_sqlite:
+        raise click.ClickException(
+            f"La base {settings.store} est sur PostgreSQL : sauvegardez-la avec les outils du serveur "
+            "(pg_dump, ou la sauvegarde continue de l'exploitation : docs/deployment.md)."
+        )
     require_store(settings)
     backup = backup_store(settings.database, target)
     echo(
@@ -39,7 +45,38 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Remplacer la base par la sauvegarde BACKUP (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = settings_from(config_file, data_dir)
+    if not settings.store.is_sqlite:
+        raise click.ClickException(
+            f"La base {settings.store} est sur PostgreSQL : restaurez-la avec les outils du serveur (pg_restore)."
+        )
     restored, aside = restore_store(backup, settings.database, actor=provider_author())
     echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
     if aside is not None:
         echo(f"  Ancienne base gardée : {aside}")
+
+
+@db.command("status")
+@data_option
+@esav_errors
+def db_status(config_file: Path | None, data_dir: Path | None) -> None:
+    """Lister les migrations du schéma : appliquées (avec leur date) ou en attente, sans rien appliquer."""
+    settings = settings_from(config_file, data_dir)
+    require_store(settings)
+    rows = migration_status(settings.store)
+    for number, name, applied_at in rows:
+        echo(f"{number:4d}  {'appliquée le ' + applied_at if applied_at else 'EN ATTENTE':40}  {name}")
+    pending = sum(1 for _, _, applied_at in rows if applied_at is None)
+    echo(f"Base {settings.store} : {len(rows) - pending} migration(s) appliquée(s), {pending} en attente.")
+
+
+@db.command("migrate")
+@data_option
+@esav_errors
+def db_migrate(config_file: Path | None, data_dir: Path | None) -> None:
+    """Appliquer les migrations en attente (chacune dans sa transaction ; sans effet si la base est à jour)."""
+    settings = settings_from(config_file, data_dir)
+    applied = migrate_store(settings.store)
+    if applied:
+        echo(f"Base {settings.store} : migration(s) appliquée(s) : {', '.join(map(str, applied))}.")
+    else:
+        echo(f"Base {settings.store} : à jour, aucune migration à appliquer.")

@@ -17,7 +17,7 @@ from ._accounts import (
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._audit_trail import AuditTrail, readable_value
-from ._backup import backup_store, restore_store
+from ._backup import backup_store, migrate_store, migration_status, restore_store
 from ._catalogue_service import (
     CatalogueService,
     FormSchema,
@@ -206,6 +206,8 @@ __all__ = [
     "check_text",
     "doc_pack_files",
     "doc_pack_zip",
+    "migrate_store",
+    "migration_status",
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",

@@ -28,7 +28,7 @@ from ._subscriptions import create_subscription_tables
 from ._support import create_support_desk_tables
 from ._suspensions import add_suspension_columns
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "migrate", "pending_migrations"]
 
 
 def _initial(db: Transaction) -> None:
@@ -241,6 +241,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
 def migrate(connections: Connections) -> list[int]:
     """Apply the migrations this database has not seen yet, each in its own write transaction
     (under the writers' lock: two processes starting together apply each migration once)."""
+    if not pending_migrations(connections.db):
+        return []  # the usual case: opening a store writes nothing
     with connections.write() as db:
         db.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -258,3 +260,11 @@ def migrate(connections: Connections) -> list[int]:
                 )
                 applied_now.append(number)
     return applied_now
+
+
+def pending_migrations(db: Transaction) -> list[tuple[int, str]]:
+    """The migrations this database has not recorded (all of them for an empty database)."""
+    if "schema_migrations" not in db.table_names():
+        return [(number, name) for number, name, _ in MIGRATIONS]
+    applied = {int(row[0]) for row in db.conn.execute("SELECT id FROM schema_migrations").fetchall()}
+    return [(number, name) for number, name, _ in MIGRATIONS if number not in applied]

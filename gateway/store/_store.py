@@ -42,7 +42,7 @@ from ._records import (
     TransitionRow,
 )
 from ._request_counts import RequestCountStore
-from ._schema import migrate
+from ._schema import MIGRATIONS, migrate, pending_migrations
 from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
@@ -118,11 +118,12 @@ class Store(
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
     """
 
-    def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20, migrate_now: bool = True) -> None:
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self._connections = Connections(self.url, pool_size=pool_size)
         try:
-            migrate(self._connections)
+            if migrate_now:
+                migrate(self._connections)
         except BaseException:
             self._connections.close()
             raise
@@ -192,6 +193,20 @@ class Store(
             self._db.conn.execute("SELECT 1").fetchone()
             return "ok"
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database lacks (each in its own transaction); their numbers."""
+        return migrate(self._connections)
+
+    def migration_status(self) -> list[tuple[int, str, str | None]]:
+        """Every migration of this version: number, name, and when it was applied here (None: pending)."""
+        pending = {number for number, _ in pending_migrations(self._db)}
+        applied: dict[int, str] = {}
+        if len(pending) < len(MIGRATIONS):
+            applied = {
+                int(r["id"]): r["applied_at"] for r in self._rows("SELECT id, applied_at FROM schema_migrations")
+            }
+        return [(number, name, None if number in pending else applied.get(number)) for number, name, _ in MIGRATIONS]
 
     def applied_migrations(self) -> set[int]:
         """The migrations recorded in this database (a query: it fails if the database does not answer)."""
