@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.errors import InvalidRequestError
 from gateway.services import Caller, Gateway
-from gateway.store import JournalEntry
+from gateway.services.records import JournalEntry
 
 from ._attestation import sign_attestation
 from ._journal import CallJournal
