@@ -205,6 +205,8 @@ def test_reset_from_the_operators_system_deletes_only_its_own_sandbox(platform: 
         ("consulterEtatSignalisation", "SIGNALISATION_INCONNUE"),  # the check just above
     ]
     assert len(_journal(platform, "OPE002")) == before + 2  # its own journal reads and the state query
+    [audit] = [r for r in platform.gateway.store.audit() if r.action == "integration.reinitialisation"]
+    assert (audit.actor, audit.target, audit.details["signalisations"]) == ("OPE001", "OPE001", 1)
 
 
 def test_reset_from_the_cli_deletes_only_that_operators_sandbox(platform: LivePlatform, capsys: Any) -> None:
@@ -216,6 +218,15 @@ def test_reset_from_the_cli_deletes_only_that_operators_sandbox(platform: LivePl
     assert "1 signalisation(s), 1 test(s), 1 rendez-vous" in capsys.readouterr().out
     assert _exists(platform, "OPE002", *theirs) == (False, False)
     assert _exists(platform, "OPE001", *mine) == (True, True)
+    [audit] = [r for r in platform.gateway.store.audit() if r.action == "integration.reinitialisation"]
+    assert audit.actor.startswith("fournisseur/") and audit.target == "OPE002"
+
+
+def test_sandbox_set_up_audits_the_domains_it_opens(platform: LivePlatform) -> None:
+    """Building the sandbox opens every domain to the operators that lacked one, each change audited."""
+    opened = [(r.actor, r.target) for r in platform.gateway.store.audit() if r.action == "integration.domaines"]
+    assert opened == [("plate-forme d'intégration", "OPE002"), ("plate-forme d'intégration", "OPE003")]
+    assert all(o.domains == {"signalisation", "test"} for o in platform.gateway.admin.list_operators())
 
 
 def test_integration_service_is_not_published_in_production() -> None:
@@ -322,6 +333,11 @@ def test_attestation_opens_production_for_the_attested_domains_only(
     assert "OPE003 validé pour : signalisation" in capsys.readouterr().out
     assert _habilitation(production, "OPE003", "signalisation") == "SIGNALISATION_INCONNUE"  # reached the service
     assert _habilitation(production, "OPE003", "test") == "NON_HABILITE"
+    [validation] = [r for r in production.gateway.store.audit() if r.action == "operateur.validation"]
+    assert validation.actor.startswith("fournisseur/") and validation.target == "OPE003"
+    assert validation.details["domaines"] == {"avant": [], "apres": ["signalisation"]}
+    issued = [(r.actor, r.target) for r in platform.gateway.store.audit() if r.action == "integration.attestation"]
+    assert issued == [("OPE003", "OPE003")]
 
 
 def _altered_domains(document: dict[str, Any], _: Path) -> str:

@@ -28,7 +28,16 @@ from gateway.integration import (
     verify_attestation,
 )
 
-from ._common import data_option, echo, echo_json, esav_errors, open_gateway, require_store, settings_from
+from ._common import (
+    data_option,
+    echo,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
 
 __all__ = ["integration", "operators_validate"]
 
@@ -191,7 +200,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
     settings = _platform_settings(config_file, data_dir)
     gateway, platform = _platform(settings, DEFAULT_ROBOT_FILE)
     try:
-        counts = platform.reset(operator)
+        counts = platform.reset(operator, author=provider_author())
     finally:
         gateway.close()
     echo(
@@ -226,18 +235,13 @@ def operators_validate(config_file: Path | None, data_dir: Path | None, attestat
     except AttestationError as error:
         raise click.ClickException(f"{attestation_file} : {error}") from None
     with open_gateway(settings) as gateway:
-        operator = gateway.store.get_operator(attestation.operator_code)
-        if operator is None:
-            raise click.ClickException(f"Opérateur {attestation.operator_code} inconnu de cette instance.")
-        granted = set(operator.domains) | set(attestation.domains)
-        gateway.store.record_validation(
-            operator.code,
+        operator, granted = gateway.integration.validate_operator(
+            attestation.operator_code,
             attestation.domains,
             attestation.version,
             attestation.date,
             attestation.sha256,
-            gateway.clock.now(),
-            granted,
+            author=provider_author(),
         )
     echo(
         f"{operator.code} validé pour : {', '.join(attestation.domains)} (attestation du {attestation.date}, "

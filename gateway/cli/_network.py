@@ -14,7 +14,7 @@ import click
 from gateway.domain.appointments import INTERVENTION_TYPES, SLOT_STARTS
 from gateway.domain.clock import paris_if_naive, to_paris
 from gateway.domain.network_events import EventKind, EventStatus
-from gateway.store import NetworkEventRecord
+from gateway.services.records import NetworkEventRecord
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
 

@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from gateway.config import Settings
 from gateway.services import MailDeliveryError, MailRun, MailService
-from gateway.store import MailAttachment, MailRecord
+from gateway.services.records import MailAttachment, MailRecord
 
 from ._pooled_loop import PooledLoop
 

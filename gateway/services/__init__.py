@@ -39,6 +39,7 @@ from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payl
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
 from ._health import HealthService, Readiness
+from ._integration import IntegrationService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._live_catalogue import CatalogueOrigin
@@ -156,6 +157,7 @@ __all__ = [
     "HealthService",
     "HistoryQuery",
     "InboxItem",
+    "IntegrationService",
     "Letter",
     "Lifecycle",
     "LineTestResult",

@@ -23,6 +23,7 @@ from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._health import HealthService
+from ._integration import IntegrationService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import CatalogueOrigin, LiveCatalogue
@@ -121,6 +122,8 @@ class Gateway:
         self.notifications = NotificationService(store, self.clock)
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
         self.audit_trail = AuditTrail(store)  # esav audit
+        # The integration platform's journal, attestations and sandbox; production's import of an attestation.
+        self.integration = IntegrationService(store, self.clock)
         # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
         self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 

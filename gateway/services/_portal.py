@@ -392,6 +392,13 @@ class PortalService:
         """Everything published, newest first (the staff's view: no operator bound)."""
         return self._store.news(self._clock.now())
 
+    def has_news(self, title: str) -> bool:
+        """Whether a news item with this title was ever published (whatever its date)."""
+        return self._store.has_news(title)
+
+    def has_invoice(self, number: str) -> bool:
+        return self._store.has_invoice(number)
+
     def all_faq(self) -> list[FaqRecord]:
         return self._store.faq()
 
