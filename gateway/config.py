@@ -144,7 +144,7 @@ class Settings:
         return self.data_dir / "esav.db"
 
     @property
-    def store(self) -> StoreUrl:
+    def store_location(self) -> StoreUrl:
         """The store's engine and place (``store_url``, or the embedded SQLite file)."""
         return parse_store_url(self.store_url) if self.store_url else StoreUrl(SQLITE, path=self.database)
 

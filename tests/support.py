@@ -229,7 +229,7 @@ def start_gateway(
     if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
         settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
-    gateway = Gateway.open(settings.store, catalogue_dir=catalogue_dir, clock=clock, work_dir=data_dir)
+    gateway = Gateway.open(settings.store_location, catalogue_dir=catalogue_dir, clock=clock, work_dir=data_dir)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
     if web:  # the portal on its own OS-chosen port

@@ -112,11 +112,11 @@ class PostgresServer:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def sql(self, statement: str, database: str = "postgres") -> None:
-        """Run one statement outside a transaction (CREATE DATABASE cannot run inside one)."""
-        import psycopg
-
-        with psycopg.connect(self.url(database), autocommit=True) as conn:
-            conn.execute(statement.encode())
+        """Run one statement with ``psql`` (outside a transaction: CREATE DATABASE cannot run in one)."""
+        command = [str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement, self.url(database)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql : {result.stderr.strip()}")
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """A new database (a copy of ``template`` when given); its URL."""

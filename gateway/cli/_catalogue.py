@@ -229,9 +229,9 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
     require_store(settings)  # no database: no gateway to tell
-    print_announced_previews(settings.store, root)  # what announced versions would refuse, before publishing
+    print_announced_previews(settings.store_location, root)  # what announced versions would refuse, before publishing
     try:
-        publication = publish_catalogue_in(settings.store, root, author=author or _user(), clock=SystemClock())
+        publication = publish_catalogue_in(settings.store_location, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""

@@ -80,9 +80,9 @@ def require_store(settings: Settings) -> None:
     ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
     store created there would answer "0 signalisation(s)" as if it were the real one.
     """
-    if not settings.store.is_sqlite:
+    if not settings.store_location.is_sqlite:
         return  # a server's database: opening it says whether it is there (and migrates it)
-    database = settings.store.path or settings.database
+    database = settings.store_location.path or settings.database
     if not database.is_file():
         raise click.ClickException(
             f"Aucune base e-SAV dans {database.parent} ({database.name} absent) : vérifiez --data "
@@ -100,7 +100,7 @@ def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gatewa
     if not create:
         require_store(settings)
     gateway = Gateway.open(
-        settings.store,
+        settings.store_location,
         catalogue_dir=settings.catalogue_dir,
         work_dir=settings.data_dir,
         pool_size=settings.store_pool_size,

@@ -26,9 +26,9 @@ def db() -> None:
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Sauvegarder la base dans TARGET (nouveau fichier), même pendant que les serveurs tournent."""
     settings = settings_from(config_file, data_dir)
-    if not settings.store.is_sqlite:
+    if not settings.store_location.is_sqlite:
         raise click.ClickException(
-            f"La base {settings.store} est sur PostgreSQL : sauvegardez-la avec les outils du serveur "
+            f"La base {settings.store_location} est sur PostgreSQL : sauvegardez-la avec les outils du serveur "
             "(pg_dump, ou la sauvegarde continue de l'exploitation : docs/deployment.md)."
         )
     require_store(settings)
@@ -45,9 +45,10 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Remplacer la base par la sauvegarde BACKUP (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = settings_from(config_file, data_dir)
-    if not settings.store.is_sqlite:
+    if not settings.store_location.is_sqlite:
         raise click.ClickException(
-            f"La base {settings.store} est sur PostgreSQL : restaurez-la avec les outils du serveur (pg_restore)."
+            f"La base {settings.store_location} est sur PostgreSQL : "
+            "restaurez-la avec les outils du serveur (pg_restore)."
         )
     restored, aside = restore_store(backup, settings.database, actor=provider_author())
     echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
@@ -62,11 +63,11 @@ def db_status(config_file: Path | None, data_dir: Path | None) -> None:
     """Lister les migrations du schéma : appliquées (avec leur date) ou en attente, sans rien appliquer."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
-    rows = migration_status(settings.store)
+    rows = migration_status(settings.store_location)
     for number, name, applied_at in rows:
         echo(f"{number:4d}  {'appliquée le ' + applied_at if applied_at else 'EN ATTENTE':40}  {name}")
     pending = sum(1 for _, _, applied_at in rows if applied_at is None)
-    echo(f"Base {settings.store} : {len(rows) - pending} migration(s) appliquée(s), {pending} en attente.")
+    echo(f"Base {settings.store_location} : {len(rows) - pending} migration(s) appliquée(s), {pending} en attente.")
 
 
 @db.command("migrate")
@@ -75,8 +76,8 @@ def db_status(config_file: Path | None, data_dir: Path | None) -> None:
 def db_migrate(config_file: Path | None, data_dir: Path | None) -> None:
     """Appliquer les migrations en attente (chacune dans sa transaction ; sans effet si la base est à jour)."""
     settings = settings_from(config_file, data_dir)
-    applied = migrate_store(settings.store)
+    applied = migrate_store(settings.store_location)
     if applied:
-        echo(f"Base {settings.store} : migration(s) appliquée(s) : {', '.join(map(str, applied))}.")
+        echo(f"Base {settings.store_location} : migration(s) appliquée(s) : {', '.join(map(str, applied))}.")
     else:
-        echo(f"Base {settings.store} : à jour, aucune migration à appliquer.")
+        echo(f"Base {settings.store_location} : à jour, aucune migration à appliquer.")

@@ -105,7 +105,7 @@ def integration_serve(
     lines = [
         "Plate-forme d'intégration e-SAV démarrée (TLS mutuel, un seul processus).",
         f"  Web services  : {base}/esav/{{v1,v2}}/{{service}} ; {base}/esav/v2/integration",
-        f"  Base          : {settings.store}",
+        f"  Base          : {settings.store_location}",
         f"  CA            : {info.ca.resolve()}",
         *(f"  {code:13} : {c.resolve()} / {k.resolve()}" for code, (c, k) in info.operator_certs.items()),
         f"  Clé publique des attestations (à donner à la production) : {running.public_key.resolve()}",

@@ -36,7 +36,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
         "Passerelle e-SAV démarrée (TLS mutuel).",
         f"  Point d'accès : {url}",
         f"  WSDL          : {url}?wsdl",
-        f"  Base          : {settings.store}",
+        f"  Base          : {settings.store_location}",
     ]
     if info is not None:
         cert, key = info.operator_certs["OPE001"]
@@ -114,7 +114,7 @@ def serve(
     else:
         require_store(settings)
     gateway = Gateway.open(
-        settings.store,
+        settings.store_location,
         work_dir=settings.data_dir,
         pool_size=settings.store_pool_size,
         catalogue_dir=settings.catalogue_dir,
@@ -241,4 +241,4 @@ def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[s
     ensure_provider_pki(settings.pki_dir, hostnames)
     with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
         pass
-    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.store}.")
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.store_location}.")

@@ -60,7 +60,7 @@ def platform_network(paths: RobotPaths, delay_s: float) -> PlatformNetwork:
 
 def open_platform_gateway(settings: Settings, paths: RobotPaths, clock: Clock | None = None) -> Gateway:
     return Gateway.open(
-        settings.store,
+        settings.store_location,
         work_dir=settings.data_dir,
         pool_size=settings.store_pool_size,
         catalogue_dir=settings.catalogue_dir,

@@ -1,9 +1,5 @@
 """The gateway's persistence: the only package that speaks SQL (SQLite or PostgreSQL, see docs/decisions.md)."""
 
-from typing import TypeAlias
-
-from sqlite_utils import Database
-
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
@@ -45,10 +41,6 @@ from ._store import Store
 from ._subscriptions import SubscriptionRecord
 from ._support import SupportCase, SupportFile, SupportMessage
 from ._work_queue import QueueFilter
-
-#: The handle of a write transaction (``Store.write()``), opaque to the services: they pass it back to
-#: the store's methods (``add_audit``...) and never use it themselves. An alias for now.
-Transaction: TypeAlias = Database
 
 __all__ = [
     "MAIL_ABANDONED",
