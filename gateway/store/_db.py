@@ -354,6 +354,7 @@ WRITER_LOCK_KEY = 0x65534156  # "eSAV"
 def _pg_pool(url: StoreUrl, size: int) -> Any:
     """A psycopg pool on ``url``: autocommit connections (the store begins its transactions)."""
     try:
+        import psycopg
         from psycopg_pool import ConnectionPool
     except ImportError as error:  # pragma: no cover - declared dependency
         raise RuntimeError(
@@ -363,6 +364,7 @@ def _pg_pool(url: StoreUrl, size: int) -> Any:
         url.conninfo,
         min_size=1,
         max_size=size,
+        connection_class=psycopg.Connection,
         kwargs={"autocommit": True},
         open=False,
         name="esav-store",
