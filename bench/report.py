@@ -69,6 +69,38 @@ def http_table(result: dict[str, Any]) -> str:
         lines.append(
             f"  {name:22} {_f(check['value'])} (target {check['target']}) {'met' if check['met'] else 'NOT met'}"
         )
+    if result.get("engines"):
+        lines += ["", "store engines, same run (PostgreSQL beside SQLite):"]
+        header = [
+            "operation",
+            "c",
+            "SQLite req/s",
+            "PostgreSQL req/s",
+            "PG/SQLite",
+            "SQLite p99",
+            "PG p99",
+            "PG errors",
+        ]
+        rows = [
+            [
+                e["operation"],
+                str(e["concurrency"]),
+                _f(e["sqlite_rps"], 0),
+                _f(e["postgresql_rps"], 0),
+                _f(e["ratio"], 2),
+                _f(e["sqlite_p99_ms"], 1),
+                _f(e["postgresql_p99_ms"], 1),
+                str(e["postgresql_errors"]),
+            ]
+            for e in result["engines"]
+        ]
+        lines += _table(header, rows)
+        for e in result["engines"]:
+            if "met" in e:
+                lines.append(
+                    f"  deposits on PostgreSQL at c=32: {_f(e['ratio'], 2)} of SQLite (target >= 0.7), "
+                    f"p99 {_f(e['postgresql_p99_ms'], 1)} ms (target < 50): {'met' if e['met'] else 'NOT met'}"
+                )
     if result["notes"]:
         lines += ["", "notes:", *(f"  - {note}" for note in result["notes"])]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pg_support import fresh_database
 from support import REPO, LiveGateway
 
 # bench/ is not part of the installed package: it is imported from the source tree.
@@ -83,6 +84,17 @@ def test_http_harness_tiny_run_produces_every_figure() -> None:
         assert set(point["vs_echo"]) == {"rps", "p50_ms", "p95_ms", "p99_ms"}
     assert result["memory"]["gateway"]["hwm_mb_per_process"] and result["memory"]["echo"]["peak_rss_mb"] > 0
     assert "deposit" in report.http_table(result)
+
+
+def test_http_harness_tiny_run_beside_postgresql_reports_both_engines() -> None:
+    """With a PostgreSQL URL the same run also drives a gateway on PostgreSQL and sets both side by side."""
+    result = harness.run_http(harness.tiny_options(store_url=fresh_database()))
+    operations = [(p["operation"], p["concurrency"]) for p in result["points"]]
+    assert operations == [("echo", 2), ("deposit", 2), ("state", 2), ("deposit@postgresql", 2), ("state@postgresql", 2)]
+    assert all(p["requests"] > 0 and p["errors"] == 0 for p in result["points"])
+    assert [(e["operation"], e["concurrency"]) for e in result["engines"]] == [("deposit", 2), ("state", 2)]
+    assert all(e["ratio"] > 0 for e in result["engines"])
+    assert "PostgreSQL beside SQLite" in report.http_table(result)
 
 
 def test_loadgen_reads_chunked_answers() -> None:

@@ -74,9 +74,10 @@ def _bench_module(name: str) -> Any:
 @click.option("--tickets", type=click.IntRange(min=1000), default=None, help="Nombre de tickets avec --scale.")
 @click.option(
     "--store",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Avec --scale : garder la base ici (ou la réutiliser si elle existe).",
+    metavar="CHEMIN|URL",
+    help="Avec --scale : garder la base SQLite ici (ou la réutiliser). Sans --scale : une base PostgreSQL "
+    "(postgresql://…) où mesurer aussi la passerelle, à côté de SQLite, dans la même exécution.",
 )
 def bench(
     quick: bool,
@@ -90,7 +91,7 @@ def bench(
     peer: str | None,
     pairs: int | None,
     tickets: int | None,
-    store: Path | None,
+    store: str | None,
 ) -> None:
     """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
 
@@ -99,11 +100,16 @@ def bench(
 
     if scale and peer is not None:
         raise click.UsageError("--peer mesure des dépôts ; il ne se combine pas avec --scale.")
+    on_postgresql = store is not None and store.startswith(("postgresql://", "postgres://"))
+    if store is not None and not scale and not on_postgresql:
+        raise click.BadParameter("sans --scale, une URL postgresql://… est attendue.", param_hint="--store")
+    if on_postgresql and (scale or peer is not None):
+        raise click.UsageError("--store postgresql://… mesure la charge HTTP ; sans --scale ni --peer.")
     try:
         if scale:
             fill = _bench_module("fill")
             count = tickets or (fill.QUICK_TICKETS if quick else fill.FULL_TICKETS)
-            result = fill.run_scale(count, store, progress=progress)
+            result = fill.run_scale(count, Path(store) if store else None, progress=progress)
             report = _bench_module("report").scale_table
         elif peer is not None:
             paired = _bench_module("paired")
@@ -124,7 +130,12 @@ def bench(
         else:
             harness = _bench_module("harness")
             options = harness.QUICK if quick else harness.HttpOptions()
-            changes: dict[str, Any] = {"workers": workers, "form": form, "client_processes": client_processes}
+            changes: dict[str, Any] = {
+                "workers": workers,
+                "form": form,
+                "client_processes": client_processes,
+                "store_url": store if on_postgresql else None,
+            }
             if duration is not None:
                 changes["duration_s"] = duration
             if concurrencies:
