@@ -9,16 +9,17 @@ import click
 from gateway.services import backup_store, restore_store
 
 from ._common import data_option, echo, esav_errors, provider_author, require_store, settings_from
+from ._language import EsavGroup
 
 __all__ = ["db"]
 
 
-@click.group()
+@click.group("base", cls=EsavGroup, aliases=["db"])
 def db() -> None:
     """Base de données : sauvegarde à chaud, restauration."""
 
 
-@db.command("backup")
+@db.command("sauvegarder", aliases=["backup"])
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @esav_errors
@@ -32,7 +33,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
     )
 
 
-@db.command("restore")
+@db.command("restaurer", aliases=["restore"])
 @click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @esav_errors

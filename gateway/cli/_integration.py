@@ -28,7 +28,8 @@ from gateway.integration import (
     verify_attestation,
 )
 
-from ._common import data_option, echo, echo_json, esav_errors, open_gateway, require_store, settings_from
+from ._common import PORT, data_option, echo, echo_json, esav_errors, open_gateway, require_store, settings_from
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["integration", "operators_validate"]
 
@@ -63,16 +64,16 @@ robot_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def integration() -> None:
     """Plate-forme d'intégration : robot de scénarios, journal des appels, campagne, bac à sable."""
 
 
-@integration.command("serve")
+@integration.command("servir", aliases=["serve"])
 @data_option
 @robot_option
-@click.option("--port", type=int, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
-@click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option("--port", type=PORT, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
+@click.option("--hote", "--host", "host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
 @esav_errors
 def integration_serve(
     config_file: Path | None, data_dir: Path | None, robot_file: Path, port: int | None, host: str | None
@@ -182,7 +183,7 @@ def integration_campaign(
             echo(f"    {o.operation:28} {', '.join(o.versions) or '—'}")
 
 
-@integration.command("reset")
+@integration.command("reinitialiser", aliases=["reset"])
 @click.argument("operator")
 @data_option
 @esav_errors
@@ -200,7 +201,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
     )
 
 
-@click.command("validate")
+@click.command("valider", cls=EsavCommand, aliases=["validate"])
 @data_option
 @click.option(
     "--attestation",

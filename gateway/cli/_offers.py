@@ -10,11 +10,12 @@ import click
 from gateway.domain.subscriptions import offer_ready_on
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavCommand
 
 __all__ = ["fin_contrat", "lancement", "lancements"]
 
 
-@click.command("lancement")
+@click.command("lancement", cls=EsavCommand)
 @data_option
 @click.argument("offer")
 @click.option(
@@ -33,7 +34,7 @@ def lancement(config_file: Path | None, data_dir: Path | None, offer: str, day: 
     )
 
 
-@click.command("lancements")
+@click.command("lancements", cls=EsavCommand)
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
@@ -53,7 +54,7 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
         echo(f"{row['offre']:20} lancée le {row['lancement']}, traitée dans e-SAV à partir du {row['pret_le']}")
 
 
-@click.command("fin-contrat")
+@click.command("fin-contrat", cls=EsavCommand)
 @data_option
 @click.argument("operator")
 @click.argument("offer")

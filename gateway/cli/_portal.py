@@ -17,11 +17,12 @@ from gateway.domain.clock import parse_instant
 from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
 from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavGroup
 
 __all__ = ["portail"]
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def portail() -> None:
     """Espace Opérateurs : actualités, annonces (avec leur préavis), abonnements, fichiers, factures, agents."""
 

@@ -13,16 +13,17 @@ import click
 from gateway.domain.clock import to_paris
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavGroup
 
 __all__ = ["fichiers"]
 
 
-@click.group("fichiers")
+@click.group("fichiers", cls=EsavGroup)
 def fichiers() -> None:
     """Fichiers reçus des opérateurs (« Mes fichiers ») : lister, télécharger une version."""
 
 
-@fichiers.command("list")
+@fichiers.command("liste", aliases=["list"])
 @data_option
 @click.argument("operator", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -74,7 +75,7 @@ def fichiers_list(config_file: Path | None, data_dir: Path | None, operator: str
     echo(f"{count} version(s) de fichier reçue(s).")
 
 
-@fichiers.command("get")
+@fichiers.command("telecharger", aliases=["get"])
 @data_option
 @click.argument("file_id", type=int)
 @click.option(

@@ -29,6 +29,7 @@ from gateway._resources import shipped_wsdl
 from gateway.services import Gateway
 
 from ._common import echo
+from ._language import EsavGroup
 
 __all__ = [
     "ContractDifference",
@@ -179,6 +180,7 @@ def freeze_contracts(wsdl_dir: Path, generated: Mapping[Endpoint, bytes]) -> lis
 
 
 _dir_option = click.option(
+    "--dossier",
     "--dir",
     "wsdl_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -187,12 +189,12 @@ _dir_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def wsdl() -> None:
     """Contrats WSDL publiés (wsdl/v1, wsdl/v2) : les figer, vérifier que le code les génère encore."""
 
 
-@wsdl.command()
+@wsdl.command("figer", aliases=["freeze"])
 @_dir_option
 def freeze(wsdl_dir: Path | None) -> None:
     """Écrire le WSDL de chaque service de chaque version dans wsdl/{version}/{service}.wsdl."""
@@ -201,7 +203,7 @@ def freeze(wsdl_dir: Path | None) -> None:
         echo(f"{'écrit    ' if changed else 'inchangé '} {path}")
 
 
-@wsdl.command()
+@wsdl.command("verifier", aliases=["check"])
 @_dir_option
 def check(wsdl_dir: Path | None) -> None:
     """Comparer (XML canonique) les WSDL générés aux contrats figés ; code de sortie 1 s'ils diffèrent."""
