@@ -97,11 +97,11 @@ def test_command_tree_is_the_documented_one():
     """The walk below is not vacuous: it reaches every command group and the SAV actions."""
     paths = {" ".join(path) for path, _ in COMMANDS}
     assert paths >= {
-        "", "serve", "demo", "pki", "pki init", "operators add", "operators update", "operators list", "certs issue",
-        "certs register", "certs revoke", "certs list", "prestations import", "prestations transfer",
-        "prestations list",
-        "sav qualify", "sav reject", "sav start", "sav freeze", "sav resume", "sav close", "sav validate",
-        "sav archive", "sav comment", "sav show", "sav list", "sav sweep",
+        "", "servir", "demo", "pki", "pki initialiser", "operateurs ajouter", "operateurs modifier", "operateurs liste", "certificats emettre",
+        "certificats enregistrer", "certificats revoquer", "certificats liste", "prestations importer", "prestations transferer",
+        "prestations liste",
+        "sav qualifier", "sav rejeter", "sav demarrer", "sav geler", "sav reprendre", "sav clore", "sav valider",
+        "sav archiver", "sav commenter", "sav afficher", "sav liste", "sav balayer",
     }  # fmt: skip
 
 
@@ -228,7 +228,7 @@ def test_operators_add_refuses_an_existing_code(data, capsys):
     before = esav_json(capsys, "operators", "list", "--data", data)
     status, out, err = esav(capsys, "operators", "add", "--data", data, "OPE001", "X")
     assert_refused(status, out, err, "REQUETE_INVALIDE")
-    assert "OPE001 existe déjà" in err and "operators update" in err
+    assert "OPE001 existe déjà" in err and "operateurs modifier" in err
     assert esav_json(capsys, "operators", "list", "--data", data) == before
 
 
@@ -378,7 +378,7 @@ def test_prestations_transfer_gives_the_line_to_another_operator_audited(data, c
 def test_prestations_transfer_needs_a_reason(data, capsys):
     """``prestations transfer`` without ``--reason`` is a usage error naming it; the owner does not change."""
     status, _, err = esav(capsys, "prestations", "transfer", "--data", data, "0140000001", "--to", "OPE002")
-    assert status == 2 and "--reason" in err
+    assert status == 2 and "--motif" in err
     rows = {p["identifiant"]: p for p in esav_json(capsys, "prestations", "list", "--data", data)}
     assert rows["0140000001"]["operator_code"] == "OPE001"
 

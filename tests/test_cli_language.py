@@ -119,7 +119,11 @@ def test_click_messages_are_french(pages: list[tuple[str, str]]) -> None:
         (["operators", "list"], ["operateurs", "liste"], "operators"),  # a group
         (["sav", "show", "X-1"], ["sav", "afficher", "X-1"], "show"),  # a command
         (["sav", "list", "--jusqua", "2026-01-01"], ["sav", "liste", "--jusqu-a", "2026-01-01"], "--jusqua"),
-        (["catalogue", "statut", "--at", "2026-01-01T00:00"], ["catalogue", "statut", "--instant", "2026-01-01T00:00"], "--at"),
+        (
+            ["catalogue", "statut", "--at", "2026-01-01T00:00"],
+            ["catalogue", "statut", "--instant", "2026-01-01T00:00"],
+            "--at",
+        ),
     ],
 )
 def test_old_spellings_still_work_and_stay_hidden(
@@ -129,9 +133,10 @@ def test_old_spellings_still_work_and_stay_hidden(
     monkeypatch.delenv("ESAV_CONFIG", raising=False)
     runner = CliRunner()
     data = ["--donnees", str(tmp_path)] if new[0] != "catalogue" else []
-    assert runner.invoke(cli, [*new, *data], prog_name="esav").output == runner.invoke(
-        cli, [*old, *data], prog_name="esav"
-    ).output
+    assert (
+        runner.invoke(cli, [*new, *data], prog_name="esav").output
+        == runner.invoke(cli, [*old, *data], prog_name="esav").output
+    )
     for path in ([], new[:1], new[:2]):
         assert hidden not in runner.invoke(cli, [*path, "--help"], prog_name="esav").output.split()
 

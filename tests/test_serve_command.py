@@ -22,5 +22,5 @@ def test_port_in_use_is_a_clear_error(tmp_path):
             cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     assert result.returncode == 1
-    assert f"portail : port {busy}" in result.stderr and "--web-port" in result.stderr
+    assert f"portail : port {busy}" in result.stderr and "--port-web" in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""``esav operators``, ``esav certs``, ``esav prestations``: the provider's administration."""
+"""``esav operateurs``, ``esav certificats``, ``esav prestations``: the provider's administration."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def certs_issue(
     require_store(settings)
     ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
     if not ca_key.exists():
-        raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
+        raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki initialiser ».")
     ca = pki.load_issued(ca_cert, ca_key)
     with open_gateway(settings) as gateway:
         issued = gateway.admin.issue_certificate(operator_code, ca, valid_days=days, author=provider_author())

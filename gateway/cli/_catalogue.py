@@ -106,7 +106,7 @@ def lint_command(root: Path | None, as_json: bool) -> None:
 )
 @esav_errors
 def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> None:
-    """Générer les maquettes HTML des formulaires (ou, avec --check, vérifier qu'elles sont à jour)."""
+    """Générer les maquettes HTML des formulaires (ou, avec --verifier, vérifier qu'elles sont à jour)."""
     loaded = _load(root)
     out = out_dir or default_mockups_dir()
     if check:
@@ -114,7 +114,7 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
         for problem in problems:
             echo(f"{out}/{problem}")
         if problems:
-            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
+            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue maquettes --sortie {out}", err=True)
         else:
             echo(f"Maquettes à jour dans {out}.", err=True)
         _exit_with(len(problems))

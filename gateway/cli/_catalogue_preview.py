@@ -1,4 +1,4 @@
-"""``esav catalogue preview|announce|remind``: a new form version against operators' real deposits.
+"""``esav catalogue apercu|announce|remind``: a new form version against operators' real deposits.
 
 ``preview`` replays the deposits of the last N days against a version of the catalogue folder the
 gateway serves (``catalogue_dir``) or of ``--root``; ``publish`` prints the same for every announced
@@ -128,7 +128,7 @@ def preview_command(
 
 
 def print_announced_previews(database: Path, root: Path, clock: Clock | None = None) -> None:
-    """For ``esav catalogue publish``: the preview, across operators, of every version of ``root`` that
+    """For ``esav catalogue publier``: the preview, across operators, of every version of ``root`` that
     is announced (not yet in production, or in cohabitation). Nothing when ``root`` does not load (the
     publication then lists the problems) or when there is nothing announced."""
     try:

@@ -38,7 +38,7 @@ PORT = click.IntRange(0, 65535)
 
 
 def data_option(f: F) -> F:
-    """``--data DIR`` and ``--config FILE``, shared by every command that opens the store."""
+    """``--donnees DIR`` and ``--config FILE``, shared by every command that opens the store."""
     f = click.option(
         "--config",
         "config_file",
@@ -66,13 +66,13 @@ def require_store(settings: Settings) -> None:
     """Refuse a data folder that holds no database, creating nothing.
 
     Only the commands that build an instance create one (``pki init``, ``demo``, ``serve --demo``,
-    ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
+    ``integration serve``): anywhere else a missing database is a mistyped ``--donnees``, and an empty
     store created there would answer "0 signalisation(s)" as if it were the real one.
     """
     if not settings.database.is_file():
         raise click.ClickException(
-            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
-            f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
+            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --donnees "
+            f"(ou data_dir). Pour créer une instance : « esav pki initialiser --donnees {settings.data_dir} » ; "
             "une démonstration : « esav demo »."
         )
 

@@ -1,4 +1,4 @@
-"""``esav db backup|restore``: the store's backup, online, and its restore, services stopped."""
+"""``esav base sauvegarder|restore``: the store's backup, online, and its restore, services stopped."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``esav integration`` (the integration platform) and ``esav operators validate`` (production side)."""
+"""``esav integration`` (the integration platform) and ``esav operateurs valider`` (production side)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""``esav mail``: the outbox of e-mail to operators, its retries, and operators' notification addresses;
-``esav certs renew``: deliver a renewed certificate and mail its notice."""
+"""``esav courriel``: the outbox of e-mail to operators, its retries, and operators' notification addresses;
+``esav certificats renouveler``: deliver a renewed certificate and mail its notice."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``esav capacity``, ``esav travaux``, ``esav incidents``: technicians' capacity for appointments,
+"""``esav capacite``, ``esav travaux``, ``esav incidents``: technicians' capacity for appointments,
 planned works and network incidents, as the provider manages them."""
 
 from __future__ import annotations

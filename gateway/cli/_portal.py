@@ -42,7 +42,7 @@ def _instant(text: str | None) -> datetime | None:
     "--type",
     "kind",
     required=True,
-    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota set
+    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota fixer
     help="Type d'actualité ou d'annonce.",
 )
 @click.option("--titre", required=True, help="Titre affiché.")

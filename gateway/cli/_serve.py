@@ -1,4 +1,4 @@
-"""``esav serve`` and ``esav demo``: run the gateway, build the demo data set."""
+"""``esav servir`` and ``esav demo``: run the gateway, build the demo data set."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def serve(
     pki = PkiFiles.in_dir(settings.pki_dir)
     if not pki.server_cert.exists():
         raise click.ClickException(
-            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki init » ou « esav serve --demo »."
+            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki initialiser » ou « esav servir --demo »."
         )
     count = worker_count(settings.workers)
     if worker_index is None and count > 1:
@@ -177,7 +177,7 @@ def serve(
         raise click.ClickException(
             f"Impossible d'écouter sur {settings.host} (web services : port {settings.port}, portail : port "
             f"{settings.web_port}) : {getattr(error, 'socketError', error)}. Choisissez d'autres ports "
-            "(--port, --web-port ; 0 : choisi par le système)."
+            "(--port, --port-web ; 0 : choisi par le système)."
         ) from None
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))

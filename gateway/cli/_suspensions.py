@@ -1,4 +1,4 @@
-"""``esav operators suspend|resume CODE --reason``: cut or restore an operator's access at once."""
+"""``esav operateurs suspendre|retablir CODE --motif``: cut or restore an operator's access at once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``esav testset run``: replay the operators' test set against an endpoint (contract §11)."""
+"""``esav jeu-de-test rejouer``: replay the operators' test set against an endpoint (contract §11)."""
 
 from __future__ import annotations
 

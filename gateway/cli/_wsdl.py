@@ -1,4 +1,4 @@
-"""``esav wsdl freeze`` and ``esav wsdl check``: the published contracts of ``wsdl/{version}/`` (contract §2).
+"""``esav wsdl figer`` and ``esav wsdl verifier``: the published contracts of ``wsdl/{version}/`` (contract §2).
 
 Every service of ``gateway.server.ENDPOINTS`` has its WSDL generated in-process from its spyne
 Application (no server, no network) and brought to a stable form:
@@ -140,7 +140,7 @@ def check_contracts(wsdl_dir: Path, generated: Mapping[Endpoint, bytes]) -> list
         path = contract_path(wsdl_dir, version, service)
         if not path.is_file():
             differences.append(
-                ContractDifference(version, service, path, "aucun contrat figé : lancez « esav wsdl freeze ».")
+                ContractDifference(version, service, path, "aucun contrat figé : lancez « esav wsdl figer ».")
             )
             continue
         frozen = canonical_wsdl(path.read_bytes(), version, service)
@@ -215,6 +215,6 @@ def check(wsdl_dir: Path | None) -> None:
     if differences:
         raise click.ClickException(
             f"{len(differences)} contrat(s) différent(s) de {target}. Un changement du WSDL d'une version en "
-            "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl freeze »."
+            "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl figer »."
         )
     echo(f"{len(generated)} contrats conformes à {target}.")
