@@ -76,12 +76,12 @@ def test_every_command_and_option_is_a_word_of_the_vocabulary(pages: list[tuple[
 
 def test_the_vocabulary_check_catches_an_english_word(pages: list[tuple[str, str]]) -> None:
     """An English name on a help page (``--author`` next to French ones) fails the vocabulary check."""
-    path, text = next((path, text) for path, text in pages if path == "esav sav commenter")
+    text = dict(pages)["esav sav commenter"]
     assert unknown_words(text) == set()
     assert unknown_words(text.replace("--auteur", "--author")) == {"author"}
     assert unknown_words(text, VOCABULARY - {"auteur"}) == {"auteur"}
-    servir = dict(pages)["esav"]
-    assert unknown_words(servir.replace("  servir ", "  serve  ")) == {"serve"}
+    root = dict(pages)["esav"]
+    assert unknown_words(root.replace("  servir ", "  serve  ")) == {"serve"}
 
 
 def test_every_command_is_french_aware() -> None:
@@ -129,7 +129,7 @@ def test_click_messages_are_french(pages: list[tuple[str, str]]) -> None:
 def test_old_spellings_still_work_and_stay_hidden(
     old: list[str], new: list[str], hidden: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An English spelling of the previous release (group, command, option) runs as the French one, and no help shows it."""
+    """An English spelling of the last release (group, command, option) runs as the French one; no help shows it."""
     monkeypatch.delenv("ESAV_CONFIG", raising=False)
     runner = CliRunner()
     data = ["--donnees", str(tmp_path)] if new[0] != "catalogue" else []

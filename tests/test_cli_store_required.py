@@ -77,7 +77,7 @@ INVOCATIONS = {
     "portail resilier": ["ABO00000001"],
     "prestations importer": ["{file}"],
     "prestations liste": [],
-    "prestations transferer": ["0140000001", "--to", "OPE002", "--motif", "x"],
+    "prestations transferer": ["0140000001", "--vers", "OPE002", "--motif", "x"],
     "quota lever": ["OPE001"],
     "quota liste": [],
     "quota fixer": ["OPE001", "--par-minute", "10", "--annonce", "x"],
@@ -94,7 +94,7 @@ INVOCATIONS = {
     "sav demarrer": ["SIG00000001"],
     "sav balayer": [],
     "sav valider": ["SIG00000001"],
-    "servir": ["--port", "0", "--web-port", "0"],
+    "servir": ["--port", "0", "--port-web", "0"],
     "stats": [],
     "travaux declarer": [
         "--commune",
@@ -163,14 +163,14 @@ def test_command_refuses_a_folder_without_database(tmp_path, capsys, command, fo
 def test_pki_init_creates_the_database_then_commands_work(tmp_path, capsys):
     """``pki init`` creates the instance (PKI and an empty database): ``operators list`` then answers."""
     data = tmp_path / "data"
-    assert main(["pki", "init", "--donnees", str(data)]) == 0
+    assert main(["pki", "initialiser", "--donnees", str(data)]) == 0
     assert (data / "esav.db").is_file()
-    assert main(["operateurs", "list", "--donnees", str(data)]) == 0
+    assert main(["operateurs", "liste", "--donnees", str(data)]) == 0
 
 
 @pytest.mark.e2e  # runs an esav process
 def test_sav_list_in_a_subprocess_refuses_a_mistyped_folder(tmp_path):
-    """``esav sav list`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
+    """``esav sav liste`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
     data = tmp_path / "mistyped"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
     done = subprocess.run(

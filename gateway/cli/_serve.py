@@ -137,7 +137,8 @@ def serve(
     pki = PkiFiles.in_dir(settings.pki_dir)
     if not pki.server_cert.exists():
         raise click.ClickException(
-            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki initialiser » ou « esav servir --demo »."
+            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki initialiser » "
+            "ou « esav servir --demo »."
         )
     count = worker_count(settings.workers)
     if worker_index is None and count > 1:
