@@ -107,11 +107,11 @@ def test_command_tree_is_the_documented_one():
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) or "esav" for p, _ in COMMANDS])
 def test_every_command_documents_itself_and_its_options(capsys, path, command):
-    """Every command has help text, every option a help line, and ``--help`` exits 0 showing it."""
+    """Every command has help text, every option a help line, and ``--aide`` exits 0 showing it."""
     assert (command.help or "").strip(), f"esav {' '.join(path)} has no help"
     undocumented = [p.name for p in command.params if isinstance(p, click.Option) and not (p.help or "").strip()]
     assert not undocumented, f"esav {' '.join(path)}: options without help: {undocumented}"
-    status, out, _ = esav(capsys, *path, "--help")
+    status, out, _ = esav(capsys, *path, "--aide")
     assert status == 0
     first_sentence = " ".join(command.help.split(".")[0].split())
     assert first_sentence in " ".join(out.split())  # click rewraps the text

@@ -46,20 +46,25 @@ def walk_help(runner: CliRunner, command: click.Command = cli, path: tuple[str, 
 
 
 def names_shown(help_text: str) -> list[str]:
-    """The command and long option names a help page shows (options without their dashes or metavar)."""
+    """The names a help page shows: commands, long options (without their dashes), and the metavars of the
+    usage line and of the options (``OPERATEUR``, ``DOSSIER``; not a choice's values)."""
     sections = _sections(help_text)
     names = [m.group(1) for line in sections.get("Commandes", []) if (m := COMMAND_LINE.match(line))]
+    usage = help_text.splitlines()[0]
+    names += [word.lower() for word in re.findall(r"\b[A-Z][A-Z_]+\b", usage.split(" esav", 1)[-1])]
     for line in sections.get("Options", []):
         match = OPTION_LINE.match(line)
         if match:
             specs = re.split(r", | / ", match.group(1))
             names += [spec.split()[0][2:] for spec in specs if spec.startswith("--")]
+            names += [spec.split()[1].lower() for spec in specs if re.fullmatch(r"--\S+ [A-Z]+", spec)]
     return names
 
 
 def unknown_words(help_text: str, vocabulary: frozenset[str] = VOCABULARY) -> set[str]:
     """The words of the names shown on a help page that the vocabulary lacks."""
-    return {word for name in names_shown(help_text) for word in name.split("-") if word not in vocabulary}
+    words = {word for name in names_shown(help_text) for word in re.split(r"[-_]", name)}
+    return {word for word in words if word not in vocabulary}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +87,9 @@ def test_the_vocabulary_check_catches_an_english_word(pages: list[tuple[str, str
     assert unknown_words(text, VOCABULARY - {"auteur"}) == {"auteur"}
     root = dict(pages)["esav"]
     assert unknown_words(root.replace("  servir ", "  serve  ")) == {"serve"}
+    emettre = dict(pages)["esav certificats emettre"]
+    assert unknown_words(emettre.replace("OPERATEUR", "OPERATOR_CODE", 1)) == {"operator"}
+    assert unknown_words(emettre.replace("--jours ENTIER", "--jours INTEGER")) == {"integer"}
 
 
 def test_every_command_is_french_aware() -> None:

@@ -51,7 +51,7 @@ def operators_add(
     integre: bool,
     domains: tuple[str, ...],
 ) -> None:
-    """Créer l'opérateur CODE nommé NAME (refusé si CODE existe : voir « operators update »)."""
+    """Créer l'opérateur CODE nommé NOM (refusé si CODE existe : voir « operateurs modifier »)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         operator = gateway.admin.add_operator(
             code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
@@ -124,7 +124,7 @@ def certs() -> None:
 def certs_issue(
     config_file: Path | None, data_dir: Path | None, operator_code: str, out_dir: Path | None, days: int
 ) -> None:
-    """Émettre un certificat client pour OPERATOR_CODE avec l'AC du fournisseur et l'enregistrer."""
+    """Émettre un certificat client pour OPERATEUR avec l'AC du fournisseur et l'enregistrer."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
@@ -151,7 +151,7 @@ def certs_issue(
 @click.argument("cert_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @esav_errors
 def certs_register(config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path) -> None:
-    """Enregistrer pour OPERATOR_CODE un certificat émis par une AC reconnue (chaîne vérifiée)."""
+    """Enregistrer pour OPERATEUR un certificat émis par une AC reconnue (chaîne vérifiée)."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]

@@ -159,7 +159,7 @@ def _diff_json(result: FormDiff) -> dict[str, Any]:
 @_json_option
 @esav_errors
 def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool) -> None:
-    """Comparer les versions OLD et NEW du formulaire CODE : champs ajoutés, supprimés, devenus
+    """Comparer les versions ANCIENNE et NOUVELLE du formulaire CODE : champs ajoutés, supprimés, devenus
     obligatoires, valeurs de codes, et le verdict (évolution mineure ou majeure, préavis)."""
     folder = root or default_catalogue_root()
     for version in (old, new):

@@ -24,7 +24,7 @@ def db() -> None:
 @data_option
 @esav_errors
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
-    """Sauvegarder la base dans TARGET (nouveau fichier), même pendant que les serveurs tournent."""
+    """Sauvegarder la base dans CIBLE (nouveau fichier), même pendant que les serveurs tournent."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     backup = backup_store(settings.database, target)
@@ -38,7 +38,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 @data_option
 @esav_errors
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
-    """Remplacer la base par la sauvegarde BACKUP (services arrêtés ; l'ancienne base est gardée à côté)."""
+    """Remplacer la base par la sauvegarde SAUVEGARDE (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = settings_from(config_file, data_dir)
     restored, aside = restore_store(backup, settings.database, actor=provider_author())
     echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")

@@ -1,4 +1,4 @@
-"""One language on the command line: French, click's own messages included.
+"""One language on the command line: French, click's own messages and the metavars included.
 
 Every command, sub-command and option of ``esav`` is a French word (or a domain word or acronym kept as
 it is: *sav*, *wsdl*, *pki*, *json*); ``VOCABULARY`` lists them all, and a test walks every ``--help``
@@ -19,6 +19,7 @@ import click
 __all__ = [
     "HELP_OPTION_NAMES",
     "VOCABULARY",
+    "EsavArgument",
     "EsavCommand",
     "EsavGroup",
     "EsavOption",
@@ -28,28 +29,58 @@ __all__ = [
 #: ``-h`` and ``--aide``; ``--help`` stays accepted, hidden.
 HELP_OPTION_NAMES = ["-h", "--aide", "--help"]
 
-#: Every word of a command or option name (split on "-"), French or a domain word kept as it is.
+#: Every word of a command, option or metavar (split on "-" and "_"), French or a domain word kept as it is.
 VOCABULARY = frozenset(
     """
-    a abonnements ac acces acteur actif activer adresses afficher agents aide ajouter annonce annoncer annuler
-    apercu archiver attestation audit auteur balayer banc base campagne capacite catalogue cert certificats champ
-    cle clients clore code commenter commune comparer config contrat courriel creneau date de debut declarer
-    demarrer demo depuis description document domaine donnees dossier duree emettre en enregistrer envoyer etat
-    exemple expirant facture faq fichier fichiers figer file fin fixer format formulaire geler gravite hote impact
+    a abonnements ac acces acteur actif activer adresse adresses afficher agents aide ajouter ancienne annonce
+    annoncer annuler apercu archiver arguments attestation audit auteur balayer banc base campagne capacite
+    catalogue cert certificat certificats champ chemin cible cle clients clore code commande commenter commune
+    comparer config contrat courriel creneau csv date de debut decimal declarer demarrer demo depuis description
+    document domaine donnees dossier duree emettre empreinte en enregistrer entier envoyer etat exemple expirant
+    facture faq fichier fichiers figer file fin fixer format formulaire geler gravite hote id identifiant impact
     importer incidents initialiser instant integration integre jeu journal jours json junit jusqu lancement
-    lancements lever ligne liste maintenance maquettes max minute modifier montant mot motif nom notifications
-    numero offre operateur operateurs ouvres page pair paires par partir passe periode pki port portail prestations
-    processus publier qualifier question quota rapide rappeler recepteur recherche reference reinitialiser rejeter
-    rejouer relancer renouveler reponse reprendre resilier restaurer retablir retirer revoquer robot role roles sans
-    sauvegarder sav scenario servir simultanes sortie stats statut stricte supprimer suspendre suspendu taille
-    telecharger test texte tickets titre tous toutes transferer travaux type urgence url valider verifier vers
-    version volumetrie web wsdl zone
+    lancements lever ligne liste maintenance maquettes max message minute modifier montant mot motif nom nombre
+    notifications nouvelle numero offre operateur operateurs options ouvres page pair paires par partir passe
+    periode pki port portail prestations processus publier qualifier question quota rapide rappeler recepteur
+    recherche reference reinitialiser rejeter rejouer relancer renouveler reponse reprendre resilier restaurer
+    retablir retirer revoquer robot role roles sans sauvegarde sauvegarder sav scenario servir simultanes sortie
+    stats statut stricte supprimer suspendre suspendu taille telecharger test texte tickets titre tous toutes
+    transferer travaux type urgence url valider verifier vers version volumetrie web wsdl zone
     """.split()  # noqa: SIM905 -- a word list, read and kept as one
 )
 
 
 #: click's metavars of its types, in French.
-_METAVARS = {"TEXT": "TEXTE", "INTEGER": "ENTIER", "FLOAT": "NOMBRE", "FILENAME": "FICHIER", "PATH": "CHEMIN"}
+_METAVARS = {
+    "TEXT": "TEXTE",
+    "INTEGER": "ENTIER",
+    "INTEGER RANGE": "ENTIER",
+    "FLOAT": "NOMBRE",
+    "FLOAT RANGE": "NOMBRE",
+    "FILENAME": "FICHIER",
+    "PATH": "CHEMIN",
+}
+#: Arguments by their parameter name (English, as in the code) -> what the usage line calls them.
+ARGUMENT_NAMES = {
+    "address": "ADRESSE",
+    "backup": "SAUVEGARDE",
+    "cert_file": "CERTIFICAT",
+    "csv_file": "FICHIER_CSV",
+    "file_id": "ID_FICHIER",
+    "fingerprint": "EMPREINTE",
+    "login": "IDENTIFIANT",
+    "mail_id": "ID_MESSAGE",
+    "mail_ids": "ID_MESSAGE",
+    "name": "NOM",
+    "new": "NOUVELLE",
+    "offer": "OFFRE",
+    "old": "ANCIENNE",
+    "operator": "OPERATEUR",
+    "operator_code": "OPERATEUR",
+    "path": "CHEMIN",
+    "target": "CIBLE",
+    "text": "TEXTE",
+}
 
 
 class EsavOption(click.Option):
@@ -73,13 +104,23 @@ class EsavOption(click.Option):
         return _METAVARS.get(base, base) + metavar[len(base) :]
 
 
+class EsavArgument(click.Argument):
+    """An argument named in French on the usage line and in errors (``ARGUMENT_NAMES``)."""
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        metavar = super().make_metavar(ctx)
+        english = (self.name or "").upper()
+        return metavar.replace(english, ARGUMENT_NAMES.get(self.name or "", english), 1)
+
+
 def _shown(names: Sequence[str]) -> list[str]:
     longs = [name for name in names if name.startswith("--")]
     return [name for name in names if not name.startswith("--") or name == longs[0]]
 
 
 class _French:
-    """What ``EsavCommand`` and ``EsavGroup`` share: French metavars, options shown as ``EsavOption``."""
+    """What ``EsavCommand`` and ``EsavGroup`` share: French metavars, options and arguments shown as
+    ``EsavOption`` and ``EsavArgument``."""
 
     def __init__(self, *args: Any, aliases: Sequence[str] = (), **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[OPTIONS]")
@@ -91,6 +132,8 @@ class _French:
         for param in params:  # the help option too, which click builds itself
             if type(param) is click.Option:
                 param.__class__ = EsavOption
+            elif type(param) is click.Argument:
+                param.__class__ = EsavArgument
         return params
 
 

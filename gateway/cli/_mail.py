@@ -207,7 +207,7 @@ def certs_renew(
     config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path | None, out_dir: Path | None,
     days: int,
 ) -> None:  # fmt: skip
-    """Renouveler le certificat d'OPERATOR_CODE (à livrer 15 jours ouvrés avant l'expiration) et lui envoyer
+    """Renouveler le certificat d'OPERATEUR (à livrer 15 jours ouvrés avant l'expiration) et lui envoyer
     l'avis de livraison ; l'ancien certificat reste valable jusqu'à son expiration."""
     settings = settings_from(config_file, data_dir)
     author = provider_author()

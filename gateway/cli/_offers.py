@@ -23,7 +23,7 @@ __all__ = ["fin_contrat", "lancement", "lancements"]
 )
 @esav_errors
 def lancement(config_file: Path | None, data_dir: Path | None, offer: str, day: datetime) -> None:
-    """Enregistrer le lancement commercial d'OFFER : ses signalisations sont traitées dans e-SAV un mois
+    """Enregistrer le lancement commercial d'OFFRE : ses signalisations sont traitées dans e-SAV un mois
     plus tard, pour tous les opérateurs (procédure hors Web en attendant)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
@@ -66,7 +66,7 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
 def fin_contrat(
     config_file: Path | None, data_dir: Path | None, operator: str, offer: str, day: datetime | None, annuler: bool
 ) -> None:
-    """Dater la fin du contrat d'OFFER pour OPERATOR : dès cette date l'offre quitte son profil (droits,
+    """Dater la fin du contrat d'OFFRE pour OPERATEUR : dès cette date l'offre quitte son profil (droits,
     formulaires, tests, « Mes fichiers ») et ses dépôts et tests par web services sont refusés."""
     if (day is None) == (not annuler):
         raise click.UsageError("Donnez --date AAAA-MM-JJ, ou --annuler.")
