@@ -108,7 +108,8 @@ def test_click_messages_are_french(pages: list[tuple[str, str]]) -> None:
     """click's own words (usage, sections, the help option, usage errors) are French."""
     text = dict(pages)["esav sav"]
     assert text.startswith("Usage : esav sav [OPTIONS] COMMANDE [ARGUMENTS]...")
-    assert "Commandes:" in text and "-h, --aide  Afficher cette aide et quitter." in text
+    assert "\nCommandes :\n" in text and "\nOptions :\n" in text
+    assert "-h, --aide  Afficher cette aide et quitter." in text
     for english in ("Usage:", "Commands:", "Show this message", "--help", "COMMAND ", "[ARGS]"):
         assert english not in text
     result = CliRunner().invoke(cli, ["sav", "liste", "--frobnicate"], prog_name="esav")
@@ -182,3 +183,22 @@ def test_integration_servir_on_a_taken_port_says_so(tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert status == 1
     assert f"Impossible d'écouter sur 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+def test_every_alias_resolves_to_its_command_and_is_not_listed() -> None:
+    """Each old command name reaches the renamed command and is absent from its group's listing."""
+    seen = 0
+
+    def check(group: click.Group, ctx: click.Context) -> None:
+        nonlocal seen
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            for alias in getattr(command, "aliases", ()):
+                assert group.get_command(ctx, alias) is command and alias not in group.list_commands(ctx)
+                seen += 1
+            if isinstance(command, click.Group):
+                check(command, click.Context(command, parent=ctx, info_name=name))
+
+    check(cli, click.Context(cli, info_name="esav"))
+    assert seen == 80  # the renamed groups and commands the CHANGELOG lists

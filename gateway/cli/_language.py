@@ -118,9 +118,22 @@ def _shown(names: Sequence[str]) -> list[str]:
     return [name for name in names if not name.startswith("--") or name == longs[0]]
 
 
+class _FrenchFormatter(click.HelpFormatter):
+    """Help pages with French typography: a space before the colon of a heading (``Options :``)."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchFormatter
+
+
 class _French:
     """What ``EsavCommand`` and ``EsavGroup`` share: French metavars, options and arguments shown as
     ``EsavOption`` and ``EsavArgument``."""
+
+    context_class: type[click.Context] = _FrenchContext
 
     def __init__(self, *args: Any, aliases: Sequence[str] = (), **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[OPTIONS]")
