@@ -148,6 +148,7 @@ def test_old_spellings_still_work_and_stay_hidden(
     )
     for path in ([], new[:1], new[:2]):
         assert hidden not in runner.invoke(cli, [*path, "--help"], prog_name="esav").output.split()
+    assert hidden not in runner.invoke(cli, [*old[:2], "--help"], prog_name="esav").output.split()
 
 
 def test_help_accepts_the_english_spelling() -> None:

@@ -174,6 +174,13 @@ class EsavGroup(_French, click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self.commands.get(cmd_name) or self.commands.get(self._aliases.get(cmd_name, ""))
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command under its own name, also when an alias reached it (usage lines, errors)."""
+        name, command, rest = super().resolve_command(ctx, args)
+        return (command.name if command is not None else name), command, rest
+
 
 #: click's messages (the ones ``esav`` can show) in French; any other stays as click wrote it.
 FRENCH: dict[str, str] = {
