@@ -1,10 +1,11 @@
 """One language on the command line: French, click's own messages and the metavars included.
 
-Every command, sub-command and option of ``esav`` is a French word (or a domain word or acronym kept as
-it is: *sav*, *wsdl*, *pki*, *json*); ``VOCABULARY`` lists them all, and a test walks every ``--help``
-against it. The English spellings of the previous release stay accepted for one release, hidden:
-a command's ``aliases`` (``EsavGroup``), an option's later long names (``EsavCommand`` shows only the
-first). click's own messages ("Usage:", "Error: …") are translated by ``install_french_messages``.
+Every command, sub-command, option and metavar of ``esav`` is a French word (or a domain word or
+acronym kept as it is: *sav*, *wsdl*, *pki*, *json*); ``VOCABULARY`` lists them all, and a test walks
+every ``--aide`` against it. The English spellings of the previous release stay accepted for one
+release, hidden: a command's ``aliases`` (``EsavGroup``), an option's later long names (``EsavOption``
+shows only the first). click's own messages ("Usage:", "Error: …") are translated by
+``install_french_messages``.
 """
 
 from __future__ import annotations
