@@ -39,7 +39,7 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
 SERVER_FIXTURES = {"session_pki", "two_workers", "url", "optional_url", "interop_gateway", "java_client"}
-#: Modules whose tests start processes of their own (``esav serve``, competing writers).
+#: Modules whose tests start processes of their own (``esav servir``, competing writers).
 PROCESS_MODULES = {
     "test_serve_command",
     "test_appointments_processes",

@@ -131,7 +131,7 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path):
     pki = data / "pki"
     database = data / "esav.db"
     subprocess.run(
-        [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
+        [sys.executable, "-m", "gateway", "demo", "--donnees", str(data)],
         cwd=REPO,
         env=clean_env(),
         check=True,
@@ -147,7 +147,7 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path):
             server_log = tmp_path / f"server-{round_number}.log"
             with server_log.open("wb") as output:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port)],
+                    [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port)],
                     cwd=REPO,
                     env=clean_env(),
                     stdout=output,
