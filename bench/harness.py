@@ -44,7 +44,7 @@ class HttpOptions:
     duration_s: float = 10.0  # per measured point, at most
     max_requests: int = 200_000  # per measured point, at most
     warmup_s: float = 2.0  # per operation, before the first point, not measured
-    workers: int | None = None  # passed to ``esav serve --workers`` when it exists
+    workers: int | None = None  # passed to ``esav servir --processus`` when it exists
     form: str = "SIG_CUIVRE"  # or SIG_FTTH
     client_processes: int = 1  # load-generator processes sharing the connections of one point
     keep_dir: Path | None = None  # keep the data, logs and PKI here instead of a temporary folder
@@ -62,11 +62,11 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def serve_supports_workers() -> bool:
-    """Whether ``esav serve`` has a ``--workers`` option yet."""
+    """Whether ``esav servir`` has a ``--processus`` option yet."""
     result = subprocess.run(
-        [PYTHON, "-m", "gateway", "serve", "--help"], capture_output=True, text=True, env=python_env(), cwd=REPO
+        [PYTHON, "-m", "gateway", "servir", "--help"], capture_output=True, text=True, env=python_env(), cwd=REPO
     )
-    return "--workers" in result.stdout
+    return "--processus" in result.stdout
 
 
 def _drive(
@@ -216,14 +216,14 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
     if options.workers is not None:
         workers_applied = serve_supports_workers()
         if not workers_applied:
-            notes.append(f"--workers {options.workers} ignored: `esav serve` has no --workers option yet")
+            notes.append(f"--processus {options.workers} ignored: `esav servir` has no --processus option yet")
     with tempfile.TemporaryDirectory(prefix="esav-bench-") as temporary:
         work = options.keep_dir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "serve", "--demo", "--data", str(data), "--port", "{port}"]
+        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
         if workers_applied:
-            serve += ["--workers", str(options.workers)]
+            serve += ["--processus", str(options.workers)]
         say("starting the gateway (demo data, PKI)…")
         gateway = start_server("gateway", serve, work)
         echo_server: ServerProcess | None = None
@@ -233,7 +233,7 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
                 say("starting the gateway on PostgreSQL (demo data)…")
                 on_postgresql = start_server(
                     "gateway-postgresql",
-                    ["env", "ESAV_WEB_PORT=0", "ESAV_METRICS_PORT=", *serve, "--store", options.store_url],
+                    ["env", "ESAV_WEB_PORT=0", "ESAV_METRICS_PORT=", *serve, "--base", options.store_url],
                     work,
                 )
             pki = data / "pki"

@@ -28,7 +28,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def http_table(result: dict[str, Any]) -> str:
     env = result["environment"]
     lines = [
-        f"esav bench — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
+        f"esav banc — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
         f"load generator: {env['load_generator']}; server workers: {env['workers'] or 'default'}",
         "",
     ]
@@ -141,7 +141,7 @@ def paired_table(result: dict[str, Any]) -> str:
     """Per concurrency: each pair's deposits/s, p99 and server CPU per request, then the medians."""
     env = result["environment"]
     lines = [
-        f"esav bench --peer — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
+        f"esav banc --pair — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
         f"peer: {env['peer']}, {env['peer_threads']} threads; gateway workers: {env['workers'] or 'default'}",
         f"load average at start {env['load_average_at_start']}, at end {env['load_average_at_end']}",
     ]

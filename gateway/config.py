@@ -75,7 +75,7 @@ class Settings:
     #: Seconds between two runs of the automatic transitions (72 h validation, 30-day freeze).
     #: Range 0.01 to 86400.
     sweep_interval_s: float = field(default=60.0, metadata=_between(0.01, 86400))
-    #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``). Range 0.01 to 3600.
+    #: Seconds between two looks for a newly published catalogue (``esav catalogue publier``). Range 0.01 to 3600.
     catalogue_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Seconds a remote line test takes on the embedded network-element simulator. Range 0 to 3600.
     line_test_delay_s: float = field(default=20.0, metadata=_between(0, 3600))
@@ -98,11 +98,11 @@ class Settings:
     #: (``versions = v1:2024-03-04:2027-02-28, v2:2026-09-01``). At most two; the old one's end of life
     #: (last day served) falls one to six months after the new one's production (``gateway.domain.versions``).
     versions: tuple[ApiVersion, ...] = DEFAULT_VERSIONS
-    #: Integration platform only: seconds between two steps of the scenario robot (``esav integration serve``).
+    #: Integration platform only: seconds between two steps of the scenario robot (``esav integration servir``).
     #: Range 0.01 to 3600.
     robot_step_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Production: the integration platform's public key (PEM) that signs the attestations
-    #: ``esav operators validate --attestation FILE`` imports.
+    #: ``esav operateurs valider --attestation FILE`` imports.
     integration_platform_key: Path | None = None
     #: Nightly maintenance (contract §8): start, Paris local time (``HH:MM``), and length in minutes
     #: (0: no nightly window; range 0 to 240). Every operation then answers MAINTENANCE.
@@ -118,7 +118,7 @@ class Settings:
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the
-    #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav mail outbox``).
+    #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav courriel file``).
     mail_relay_host: str = ""
     #: The relay's port: 587 (submission, with STARTTLS) by default; 25 for a relay on localhost. Range 1 to 65535.
     mail_relay_port: int = field(default=587, metadata=_between(1, 65535))

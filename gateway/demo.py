@@ -113,7 +113,7 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
     )
 
 
-# Technicians per slot of the day, per zone and intervention type (``esav capacity set`` changes them).
+# Technicians per slot of the day, per zone and intervention type (``esav capacite fixer`` changes them).
 DEMO_CAPACITIES = {"SAV": 4, "SAV_PLUS": 2, "EXPERTISE": 1}
 DEMO_ZONES = ("75", "69", "33", "59", "13")
 
@@ -222,7 +222,7 @@ DEMO_FILES_OPERATORS = ("OPE001", "OPE003")
 DEMO_INVOICE_MONTHS = 40  # monthly invoices of OPE001 back to 40 months: the oldest fall outside 3 years
 
 
-#: Operators' notification addresses (``esav mail addresses``); OPE003 has none: its mail waits, SANS_DESTINATAIRE.
+#: Operators' notification addresses (``esav courriel adresses``); OPE003 has none: its mail waits, SANS_DESTINATAIRE.
 DEMO_MAIL_ADDRESSES = (
     ("OPE001", "contrat", "contrats@alpha.example"),
     ("OPE001", "correspondant", "esav@alpha.example"),

@@ -48,7 +48,7 @@ SERVER_FIXTURES = {
     "interop_gateway",
     "java_client",
 }
-#: Modules whose tests start processes of their own (``esav serve``, competing writers).
+#: Modules whose tests start processes of their own (``esav servir``, competing writers).
 PROCESS_MODULES = {
     "test_serve_command",
     "test_appointments_processes",

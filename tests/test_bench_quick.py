@@ -138,9 +138,9 @@ def test_paired_tiny_run_with_the_jaxws_peer_reports_every_key() -> None:
 def test_bench_peer_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without the Java libraries, ``esav bench --peer jaxws`` stops and names the missing jars and packages."""
+    """Without the Java libraries, ``esav banc --peer jaxws`` stops and names the missing jars and packages."""
     monkeypatch.setattr(_jaxws, "JAVA_LIBRARIES", tmp_path)
-    assert main(["bench", "--peer", "jaxws", "--quick"]) != 0
+    assert main(["banc", "--pair", "jaxws", "--rapide"]) != 0
     error = capsys.readouterr().err
     assert "jaxws-rt.jar" in error and "libjaxws-java" in error and "libxerial-sqlite-jdbc-java" in error
 
@@ -157,5 +157,5 @@ def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -
 
 
 def test_bench_command_is_registered_with_help() -> None:
-    """``esav bench --help`` exists and documents its options."""
-    assert main(["bench", "--help"]) == 0
+    """``esav banc --help`` exists and documents its options."""
+    assert main(["banc", "--help"]) == 0

@@ -148,9 +148,9 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path, engine):
     store_option: list[str] = []
     if engine == "postgresql":
         database = fresh_database()
-        store_option = ["--store", database]
+        store_option = ["--base", database]
     subprocess.run(
-        [sys.executable, "-m", "gateway", "demo", "--data", str(data), *store_option],
+        [sys.executable, "-m", "gateway", "demo", "--donnees", str(data), *store_option],
         cwd=REPO,
         env=clean_env(),
         check=True,
@@ -166,7 +166,17 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path, engine):
             server_log = tmp_path / f"server-{round_number}.log"
             with server_log.open("wb") as output:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port), *store_option],
+                    [
+                        sys.executable,
+                        "-m",
+                        "gateway",
+                        "servir",
+                        "--donnees",
+                        str(data),
+                        "--port",
+                        str(port),
+                        *store_option,
+                    ],
                     cwd=REPO,
                     env=clean_env(),
                     stdout=output,

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from twisted.internet.error import CannotListenError
 
 from gateway.config import Settings, load_settings
-from gateway.errors import EsavError
+from gateway.errors import ConfigError, EsavError
 from gateway.services import Gateway
 
 __all__ = [
+    "PORT",
     "data_option",
     "echo",
     "echo_json",
@@ -31,9 +33,12 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: A TCP port option: out of range, a usage error naming the option (before any setting is read).
+PORT = click.IntRange(0, 65535)
+
 
 def data_option(f: F) -> F:
-    """``--data DIR`` and ``--config FILE``, shared by every command that opens the store."""
+    """``--donnees DIR`` and ``--config FILE``, shared by every command that opens the store."""
     f = click.option(
         "--config",
         "config_file",
@@ -42,13 +47,14 @@ def data_option(f: F) -> F:
         help="Fichier de configuration (section [esav]).",
     )(f)
     f = click.option(
-        "--store",
+        "--base",
         expose_value=False,
         callback=_remember_store,
         metavar="URL",
-        help="Base : postgresql://utilisateur@hôte:port/base, ou sqlite:///fichier. Défaut : DATA/esav.db.",
+        help="Base : postgresql://utilisateur@hote:port/base, ou sqlite:///fichier. Défaut : DONNEES/esav.db.",
     )(f)
     return click.option(
+        "--donnees",
         "--data",
         "data_dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -77,7 +83,7 @@ def require_store(settings: Settings) -> None:
     """Refuse a data folder that holds no database, creating nothing.
 
     Only the commands that build an instance create one (``pki init``, ``demo``, ``serve --demo``,
-    ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
+    ``integration serve``): anywhere else a missing database is a mistyped ``--donnees``, and an empty
     store created there would answer "0 signalisation(s)" as if it were the real one.
     """
     if not settings.store_location.is_sqlite:
@@ -85,8 +91,8 @@ def require_store(settings: Settings) -> None:
     database = settings.store_location.path or settings.database
     if not database.is_file():
         raise click.ClickException(
-            f"Aucune base e-SAV dans {database.parent} ({database.name} absent) : vérifiez --data "
-            f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
+            f"Aucune base e-SAV dans {database.parent} ({database.name} absent) : vérifiez --donnees "
+            f"(ou data_dir). Pour créer une instance : « esav pki initialiser --donnees {settings.data_dir} » ; "
             "une démonstration : « esav demo »."
         )
 
@@ -120,8 +126,15 @@ def esav_errors(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
+        except ConfigError as error:  # a setting, not a fault of the service: no SOAP fault code
+            raise click.ClickException(f"Configuration : {error}") from None
         except EsavError as error:
             raise click.ClickException(f"[{error.code}] {error}") from None
+        except CannotListenError as error:
+            raise click.ClickException(
+                f"Impossible d'écouter sur {error.interface or '0.0.0.0'}:{error.port} : {error.socketError}. "
+                "Choisissez un autre port (--port ; 0 : choisi par le système)."
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -1,4 +1,4 @@
-"""``esav db backup|restore|migrate|status``: the store's backup, online, its restore, services
+"""``esav base sauvegarder|restaurer|migrer|statut``: the store's backup, online, its restore, services
 stopped, and its migrations (applied on opening anyway; run them first when upgrading several nodes)."""
 
 from __future__ import annotations
@@ -10,21 +10,22 @@ import click
 from gateway.services import backup_store, migrate_store, migration_status, restore_store
 
 from ._common import data_option, echo, esav_errors, provider_author, require_store, settings_from
+from ._language import EsavGroup
 
 __all__ = ["db"]
 
 
-@click.group()
+@click.group("base", cls=EsavGroup, aliases=["db"])
 def db() -> None:
     """Base de données : sauvegarde à chaud, restauration, migrations."""
 
 
-@db.command("backup")
+@db.command("sauvegarder", aliases=["backup"])
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @esav_errors
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
-    """Sauvegarder la base dans TARGET (nouveau fichier), même pendant que les serveurs tournent."""
+    """Sauvegarder la base dans CIBLE (nouveau fichier), même pendant que les serveurs tournent."""
     settings = settings_from(config_file, data_dir)
     if not settings.store_location.is_sqlite:
         raise click.ClickException(
@@ -38,12 +39,12 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
     )
 
 
-@db.command("restore")
+@db.command("restaurer", aliases=["restore"])
 @click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @esav_errors
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
-    """Remplacer la base par la sauvegarde BACKUP (services arrêtés ; l'ancienne base est gardée à côté)."""
+    """Remplacer la base par la sauvegarde SAUVEGARDE (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = settings_from(config_file, data_dir)
     if not settings.store_location.is_sqlite:
         raise click.ClickException(
@@ -56,7 +57,7 @@ def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) ->
         echo(f"  Ancienne base gardée : {aside}")
 
 
-@db.command("status")
+@db.command("statut")
 @data_option
 @esav_errors
 def db_status(config_file: Path | None, data_dir: Path | None) -> None:
@@ -70,7 +71,7 @@ def db_status(config_file: Path | None, data_dir: Path | None) -> None:
     echo(f"Base {settings.store_location} : {len(rows) - pending} migration(s) appliquée(s), {pending} en attente.")
 
 
-@db.command("migrate")
+@db.command("migrer")
 @data_option
 @esav_errors
 def db_migrate(config_file: Path | None, data_dir: Path | None) -> None:

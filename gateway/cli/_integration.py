@@ -1,4 +1,4 @@
-"""``esav integration`` (the integration platform) and ``esav operators validate`` (production side)."""
+"""``esav integration`` (the integration platform) and ``esav operateurs valider`` (production side)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from gateway.integration import (
 )
 
 from ._common import (
+    PORT,
     data_option,
     echo,
     echo_json,
@@ -38,6 +39,7 @@ from ._common import (
     require_store,
     settings_from,
 )
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["integration", "operators_validate"]
 
@@ -72,16 +74,16 @@ robot_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def integration() -> None:
     """Plate-forme d'intégration : robot de scénarios, journal des appels, campagne, bac à sable."""
 
 
-@integration.command("serve")
+@integration.command("servir", aliases=["serve"])
 @data_option
 @robot_option
-@click.option("--port", type=int, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
-@click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option("--port", type=PORT, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
+@click.option("--hote", "--host", "host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
 @esav_errors
 def integration_serve(
     config_file: Path | None, data_dir: Path | None, robot_file: Path, port: int | None, host: str | None
@@ -111,7 +113,7 @@ def integration_serve(
         f"  Clé publique des attestations (à donner à la production) : {running.public_key.resolve()}",
         f"  Robot         : {len(paths.paths)} chemins, un pas toutes les {settings.robot_step_s:g} s",
         "",
-        f"  Jeu de test   : esav testset run --url {base} --cert … --key … --ca {info.ca}",
+        f"  Jeu de test   : esav jeu-de-test rejouer --url {base} --cert … --key … --ca {info.ca}",
         "",
         "Ctrl-C pour arrêter.",
     ]
@@ -191,7 +193,7 @@ def integration_campaign(
             echo(f"    {o.operation:28} {', '.join(o.versions) or '—'}")
 
 
-@integration.command("reset")
+@integration.command("reinitialiser", aliases=["reset"])
 @click.argument("operator")
 @data_option
 @esav_errors
@@ -209,7 +211,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
     )
 
 
-@click.command("validate")
+@click.command("valider", cls=EsavCommand, aliases=["validate"])
 @data_option
 @click.option(
     "--attestation",

@@ -1,4 +1,4 @@
-"""Backing up and restoring the store: the use cases behind ``esav db backup`` and ``esav db restore``.
+"""Backing up and restoring the store: the use cases behind ``esav base sauvegarder`` and ``esav base restaurer``.
 
 A backup is taken online, while servers keep answering; a restore needs the services stopped, keeps
 the replaced database aside and brings the restored one up to this version's migrations.

@@ -99,7 +99,7 @@ class Gateway:
         self.contract_ends = ContractEndService(store, self.clock)  # an ended contract's offer leaves e-SAV
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
-        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav liste|show).
         self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)

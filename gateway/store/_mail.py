@@ -6,7 +6,7 @@ renewed certificate), so a message exists if and only if its change was committe
 unique: queueing the same message twice is a no-op. The mail worker claims a message (``EN_COURS``,
 committed) before it talks to the relay and records the outcome after, so a message is never handed
 to the relay twice by the gateway itself: a claim found after a crash is not retried on its own but
-set aside (``ABANDONNE``) for the provider to check and ``esav mail retry``.
+set aside (``ABANDONNE``) for the provider to check and ``esav courriel relancer``.
 
 Attachments are kept once per content (``mail_blobs``, by SHA-256): the same documentation pack
 sent to every operator is stored once.
@@ -40,7 +40,7 @@ __all__ = [
 MAIL_PENDING = "EN_ATTENTE"
 MAIL_CLAIMED = "EN_COURS"
 MAIL_SENT = "ENVOYE"
-MAIL_ABANDONED = "ABANDONNE"  # the dead letter: only ``esav mail retry`` sends it again
+MAIL_ABANDONED = "ABANDONNE"  # the dead letter: only ``esav courriel relancer`` sends it again
 MAIL_NO_RECIPIENT = "SANS_DESTINATAIRE"  # the operator has no address for the topic: kept, not sent
 
 
