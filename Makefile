@@ -23,7 +23,7 @@ $(VENV)/.installed: $(VENV)/bin/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/esav serve --demo --data $(DATA) --port $(PORT)
+	$(VENV)/bin/esav servir --demo --donnees $(DATA) --port $(PORT)
 
 # PHP SoapClient, Java JAX-WS, node-soap for tests/interop; Chromium for the portal's browser tests.
 # Idempotent and never failing: what cannot be installed makes its tests skip with the reason.
@@ -56,6 +56,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gateway tests bench
 	$(VENV)/bin/ruff format --check gateway tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -6,7 +6,7 @@ one ``echo`` operation with no business work. The gateway's figures divided by t
 the gateway's own work costs, independently of how fast the machine is today.
 
 Run as ``python -m bench.echo_server --port P --pki DIR`` (``DIR`` holds ca.pem, server.pem,
-server.key, as ``esav serve --demo`` leaves them).
+server.key, as ``esav servir --demo`` leaves them).
 """
 
 from __future__ import annotations

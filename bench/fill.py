@@ -10,7 +10,7 @@ Then ``Store.closed_tickets`` (what ``consulterHistorique`` runs) and ``Store.op
 (``rechercherSignalisations``) are timed as the service calls them, and the SQL they issued is
 captured and explained (``EXPLAIN QUERY PLAN``) to show which indexes serve it.
 
-Run as ``esav bench --scale [--quick]`` or ``python -m bench.fill [--tickets N] [--store PATH]``.
+Run as ``esav banc --volumetrie [--rapide]`` or ``python -m bench.fill [--tickets N] [--store PATH]``.
 """
 
 from __future__ import annotations

@@ -44,10 +44,11 @@ class HttpOptions:
     duration_s: float = 10.0  # per measured point, at most
     max_requests: int = 200_000  # per measured point, at most
     warmup_s: float = 2.0  # per operation, before the first point, not measured
-    workers: int | None = None  # passed to ``esav serve --workers`` when it exists
+    workers: int | None = None  # passed to ``esav servir --processus`` when it exists
     form: str = "SIG_CUIVRE"  # or SIG_FTTH
     client_processes: int = 1  # load-generator processes sharing the connections of one point
     keep_dir: Path | None = None  # keep the data, logs and PKI here instead of a temporary folder
+    store_url: str | None = None  # also measure a gateway on this PostgreSQL database, beside SQLite
 
 
 QUICK = HttpOptions(duration_s=2.5, warmup_s=0.5)
@@ -61,11 +62,11 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def serve_supports_workers() -> bool:
-    """Whether ``esav serve`` has a ``--workers`` option yet."""
+    """Whether ``esav servir`` has a ``--processus`` option yet."""
     result = subprocess.run(
-        [PYTHON, "-m", "gateway", "serve", "--help"], capture_output=True, text=True, env=python_env(), cwd=REPO
+        [PYTHON, "-m", "gateway", "servir", "--help"], capture_output=True, text=True, env=python_env(), cwd=REPO
     )
-    return "--workers" in result.stdout
+    return "--processus" in result.stdout
 
 
 def _drive(
@@ -215,18 +216,26 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
     if options.workers is not None:
         workers_applied = serve_supports_workers()
         if not workers_applied:
-            notes.append(f"--workers {options.workers} ignored: `esav serve` has no --workers option yet")
+            notes.append(f"--processus {options.workers} ignored: `esav servir` has no --processus option yet")
     with tempfile.TemporaryDirectory(prefix="esav-bench-") as temporary:
         work = options.keep_dir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "serve", "--demo", "--data", str(data), "--port", "{port}"]
+        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
         if workers_applied:
-            serve += ["--workers", str(options.workers)]
+            serve += ["--processus", str(options.workers)]
         say("starting the gateway (demo data, PKI)…")
         gateway = start_server("gateway", serve, work)
         echo_server: ServerProcess | None = None
+        on_postgresql: ServerProcess | None = None
         try:
+            if options.store_url:  # the same gateway, PKI and demo, its store on PostgreSQL
+                say("starting the gateway on PostgreSQL (demo data)…")
+                on_postgresql = start_server(
+                    "gateway-postgresql",
+                    ["env", "ESAV_WEB_PORT=0", "ESAV_METRICS_PORT=", *serve, "--base", options.store_url],
+                    work,
+                )
             pki = data / "pki"
             say("starting the echo yardstick…")
             echo_server = start_server(
@@ -242,6 +251,16 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
             echo = _soap.echo()
             _check_once(echo_server, echo, pki)
             plan = [(echo_server, echo), (gateway, deposit), (gateway, state)]
+            if on_postgresql is not None:
+                on_postgresql.start_sampling()
+                reference_pg = _soap.reference_in(_check_once(on_postgresql, deposit, pki))
+                assert reference_pg is not None
+                state_pg = _soap.state_query(reference_pg)
+                _check_once(on_postgresql, state_pg, pki)
+                plan += [
+                    (on_postgresql, _named(deposit, "deposit@postgresql")),
+                    (on_postgresql, _named(state_pg, "state@postgresql")),
+                ]
             if options.warmup_s > 0:
                 say("warming up…")
                 for server, operation in plan:
@@ -266,6 +285,8 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
             gateway.stop()
             if echo_server is not None:
                 echo_server.stop()
+            if on_postgresql is not None:
+                on_postgresql.stop()
     gateway_peak = max(memory["gateway"]["hwm_mb_per_process"], default=math.nan)
     echo_peak = max(memory["echo"]["hwm_mb_per_process"], default=math.nan)
     memory["gateway_vs_echo"] = round(gateway_peak / echo_peak, 2) if echo_peak else math.nan
@@ -274,8 +295,46 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
         "points": points,
         "memory": memory,
         "targets": _targets(points, memory["gateway"]),
+        "engines": _engines(points) if options.store_url else [],
         "notes": notes,
     }
+
+
+def _named(operation: _soap.Operation, name: str) -> _soap.Operation:
+    return replace(operation, name=name)
+
+
+#: PostgreSQL beside SQLite, same run: deposits/s at least this share of SQLite's, p99 below (ms, c=32).
+ENGINE_TARGETS = {"deposit_rps_ratio": 0.7, "p99_ms": 50.0}
+
+
+def _engines(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per concurrency and operation: SQLite's and PostgreSQL's figures side by side, and their ratio."""
+    by_key = {(p["operation"], p["concurrency"]): p for p in points}
+    rows = []
+    for (operation, concurrency), sqlite in sorted(by_key.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        postgresql = by_key.get((f"{operation}@postgresql", concurrency))
+        if postgresql is None:
+            continue
+        ratio = round(postgresql["rps"] / sqlite["rps"], 3) if sqlite["rps"] else math.nan
+        row = {
+            "operation": operation,
+            "concurrency": concurrency,
+            "sqlite_rps": sqlite["rps"],
+            "postgresql_rps": postgresql["rps"],
+            "ratio": ratio,
+            "sqlite_p99_ms": sqlite["p99_ms"],
+            "postgresql_p99_ms": postgresql["p99_ms"],
+            "postgresql_errors": postgresql["errors"],
+        }
+        if operation == "deposit" and concurrency == 32:
+            row["met"] = (
+                ratio >= ENGINE_TARGETS["deposit_rps_ratio"]
+                and postgresql["p99_ms"] < ENGINE_TARGETS["p99_ms"]
+                and postgresql["errors"] == 0
+            )
+        rows.append(row)
+    return rows
 
 
 def tiny_options(**overrides: Any) -> HttpOptions:

@@ -1,7 +1,7 @@
 """The gateway against a reference peer: deposits measured in alternation, pair after pair.
 
 ``run_paired(PairedOptions())`` builds the peer (``bench.peers``), starts it beside the gateway
-(``esav serve --demo``) and the spyne echo, checks that each answers the benchmark's deposit (the
+(``esav servir --demo``) and the spyne echo, checks that each answers the benchmark's deposit (the
 echo its echo), warms them up (the peer until its CPU per deposit is stable: the JVM's JIT), then
 for each pair and each concurrency measures the peer, the gateway and the echo in turn, each point
 as ``bench.harness`` measures one. Alternating short points lets a shared, noisy machine slow both
@@ -45,7 +45,7 @@ class PairedOptions:
     # the echo (no JIT) get one slice each.
     warmup_s: float = 60.0
     warmup_slice_s: float = 5.0
-    workers: int | None = None  # passed to ``esav serve --workers``
+    workers: int | None = None  # passed to ``esav servir --processus``
     form: str = "SIG_CUIVRE"
     client_processes: int = 1
     keep_dir: Path | None = None
@@ -163,7 +163,7 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
     if options.workers is not None:
         workers_applied = serve_supports_workers()
         if not workers_applied:
-            notes.append(f"--workers {options.workers} ignored: `esav serve` has no --workers option yet")
+            notes.append(f"--processus {options.workers} ignored: `esav servir` has no --processus option yet")
     drive_options = HttpOptions(max_requests=options.max_requests, client_processes=options.client_processes)
     # The JDK server holds a pool thread per handshaking connection: never fewer threads than connections.
     threads = max(32, *options.concurrencies)
@@ -173,9 +173,9 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
         say(f"building the {options.peer} peer…")
         peer_build = PEERS[options.peer].build(work)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "serve", "--demo", "--data", str(data), "--port", "{port}"]
+        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
         if workers_applied:
-            serve += ["--workers", str(options.workers)]
+            serve += ["--processus", str(options.workers)]
         servers: dict[str, ServerProcess] = {}
         try:
             say("starting the gateway (demo data, PKI)…")

@@ -1,8 +1,8 @@
-"""Time the preview of a form version against a scale store's deposits (``esav catalogue preview``).
+"""Time the preview of a form version against a scale store's deposits (``esav catalogue apercu``).
 
 ``python -m bench.preview --store PATH [--form SIG_FTTH --version 2.0 --days 30]`` on a store filled by
-``esav bench --scale --store PATH`` (or ``python -m bench.fill``): the window ends at the store's last
-deposit, every operator is replayed, as ``esav catalogue preview`` does. Prints JSON: deposits replayed,
+``esav banc --volumetrie --base PATH`` (or ``python -m bench.fill``): the window ends at the store's last
+deposit, every operator is replayed, as ``esav catalogue apercu`` does. Prints JSON: deposits replayed,
 refused, seconds (first run: cold statement cache; then the median of ``--repeat`` more), deposits per
 second and the process's peak memory.
 """

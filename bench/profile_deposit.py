@@ -1,6 +1,6 @@
 """Where a deposit's CPU goes in one gateway process under load, sampled with py-spy.
 
-``python -m bench.profile_deposit --py-spy PATH`` starts ``esav serve --demo`` (one process), warms
+``python -m bench.profile_deposit --py-spy PATH`` starts ``esav servir --demo`` (one process), warms
 it up, drives deposits at concurrency 32 while py-spy samples the server, and prints each phase's
 share of the samples, with the CPU per deposit the harness measures over the same window. py-spy is
 not a dependency: ``pip install --target DIR py-spy`` and pass ``DIR/bin/py-spy``.
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="esav-profile-") as temporary:
         work = Path(temporary)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "serve", "--demo", "--data", str(data), "--port", "{port}"]
+        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
         gateway = start_server("gateway", serve, work)
         try:
             pki, deposit = data / "pki", _soap.deposit()

@@ -28,7 +28,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def http_table(result: dict[str, Any]) -> str:
     env = result["environment"]
     lines = [
-        f"esav bench — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
+        f"esav banc — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
         f"load generator: {env['load_generator']}; server workers: {env['workers'] or 'default'}",
         "",
     ]
@@ -69,6 +69,38 @@ def http_table(result: dict[str, Any]) -> str:
         lines.append(
             f"  {name:22} {_f(check['value'])} (target {check['target']}) {'met' if check['met'] else 'NOT met'}"
         )
+    if result.get("engines"):
+        lines += ["", "store engines, same run (PostgreSQL beside SQLite):"]
+        header = [
+            "operation",
+            "c",
+            "SQLite req/s",
+            "PostgreSQL req/s",
+            "PG/SQLite",
+            "SQLite p99",
+            "PG p99",
+            "PG errors",
+        ]
+        rows = [
+            [
+                e["operation"],
+                str(e["concurrency"]),
+                _f(e["sqlite_rps"], 0),
+                _f(e["postgresql_rps"], 0),
+                _f(e["ratio"], 2),
+                _f(e["sqlite_p99_ms"], 1),
+                _f(e["postgresql_p99_ms"], 1),
+                str(e["postgresql_errors"]),
+            ]
+            for e in result["engines"]
+        ]
+        lines += _table(header, rows)
+        for e in result["engines"]:
+            if "met" in e:
+                lines.append(
+                    f"  deposits on PostgreSQL at c=32: {_f(e['ratio'], 2)} of SQLite (target >= 0.7), "
+                    f"p99 {_f(e['postgresql_p99_ms'], 1)} ms (target < 50): {'met' if e['met'] else 'NOT met'}"
+                )
     if result["notes"]:
         lines += ["", "notes:", *(f"  - {note}" for note in result["notes"])]
     return "\n".join(lines)
@@ -109,7 +141,7 @@ def paired_table(result: dict[str, Any]) -> str:
     """Per concurrency: each pair's deposits/s, p99 and server CPU per request, then the medians."""
     env = result["environment"]
     lines = [
-        f"esav bench --peer — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
+        f"esav banc --pair — {env['date']} — {env['cpus']} CPU ({env['cpu_model']}), Python {env['python']}",
         f"peer: {env['peer']}, {env['peer_threads']} threads; gateway workers: {env['workers'] or 'default'}",
         f"load average at start {env['load_average_at_start']}, at end {env['load_average_at_end']}",
     ]

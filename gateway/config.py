@@ -15,10 +15,11 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.store_url import SQLITE, StoreUrl, parse_store_url
 from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion, check_registry, parse_versions
 from gateway.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "numeric_ranges"]
+__all__ = ["Settings", "StoreUrl", "load_settings", "numeric_ranges"]
 
 
 def _between(low: float, high: float) -> dict[str, tuple[float, float]]:
@@ -36,6 +37,11 @@ class Settings:
 
     #: Folder holding the database (``esav.db``) and the PKI (``pki/``).
     data_dir: Path = Path("var/demo")
+    #: Where the store lives: empty for the embedded SQLite file ``<data_dir>/esav.db``, or a
+    #: ``sqlite:///path`` or ``postgresql://user@host:port/database`` URL (libpq's, multi-host allowed).
+    store_url: str = ""
+    #: PostgreSQL: connections per gateway process (one per thread that reads or writes). Range 2 to 500.
+    store_pool_size: int = field(default=20, metadata=_between(2, 500))
     #: Address the web services listen on (loopback by default; set 0.0.0.0 to expose).
     host: str = "127.0.0.1"
     #: Port of the web services (mutual TLS). 0 lets the OS choose. Range 0 to 65535.
@@ -69,7 +75,7 @@ class Settings:
     #: Seconds between two runs of the automatic transitions (72 h validation, 30-day freeze).
     #: Range 0.01 to 86400.
     sweep_interval_s: float = field(default=60.0, metadata=_between(0.01, 86400))
-    #: Seconds between two looks for a newly published catalogue (``esav catalogue publish``). Range 0.01 to 3600.
+    #: Seconds between two looks for a newly published catalogue (``esav catalogue publier``). Range 0.01 to 3600.
     catalogue_poll_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Seconds a remote line test takes on the embedded network-element simulator. Range 0 to 3600.
     line_test_delay_s: float = field(default=20.0, metadata=_between(0, 3600))
@@ -92,11 +98,11 @@ class Settings:
     #: (``versions = v1:2024-03-04:2027-02-28, v2:2026-09-01``). At most two; the old one's end of life
     #: (last day served) falls one to six months after the new one's production (``gateway.domain.versions``).
     versions: tuple[ApiVersion, ...] = DEFAULT_VERSIONS
-    #: Integration platform only: seconds between two steps of the scenario robot (``esav integration serve``).
+    #: Integration platform only: seconds between two steps of the scenario robot (``esav integration servir``).
     #: Range 0.01 to 3600.
     robot_step_s: float = field(default=1.0, metadata=_between(0.01, 3600))
     #: Production: the integration platform's public key (PEM) that signs the attestations
-    #: ``esav operators validate --attestation FILE`` imports.
+    #: ``esav operateurs valider --attestation FILE`` imports.
     integration_platform_key: Path | None = None
     #: Nightly maintenance (contract §8): start, Paris local time (``HH:MM``), and length in minutes
     #: (0: no nightly window; range 0 to 240). Every operation then answers MAINTENANCE.
@@ -112,7 +118,7 @@ class Settings:
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the
-    #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav mail outbox``).
+    #: default, and the demo's): nothing is sent, messages stay in the outbox (``esav courriel file``).
     mail_relay_host: str = ""
     #: The relay's port: 587 (submission, with STARTTLS) by default; 25 for a relay on localhost. Range 1 to 65535.
     mail_relay_port: int = field(default=587, metadata=_between(1, 65535))
@@ -134,7 +140,13 @@ class Settings:
 
     @property
     def database(self) -> Path:
+        """The embedded SQLite file (the store when ``store_url`` is empty)."""
         return self.data_dir / "esav.db"
+
+    @property
+    def store_location(self) -> StoreUrl:
+        """The store's engine and place (``store_url``, or the embedded SQLite file)."""
+        return parse_store_url(self.store_url) if self.store_url else StoreUrl(SQLITE, path=self.database)
 
     @property
     def pki_dir(self) -> Path:
@@ -147,6 +159,11 @@ class Settings:
             if value is None and name in _OPTIONAL:
                 continue
             _check_range(name, value, low, high)
+        if self.store_url:
+            try:
+                parse_store_url(self.store_url)
+            except ValueError as error:
+                raise ConfigError(f"store_url : {error}") from None
         if self.catalogue_dir is not None and not self.catalogue_dir.is_dir():
             raise ConfigError(f"catalogue_dir : {self.catalogue_dir} n'est pas un dossier.")
         if self.integration_platform_key is not None and not self.integration_platform_key.is_file():
@@ -195,6 +212,8 @@ def _check_range(name: str, value: Any, low: float, high: float) -> None:
 
 _CONVERTERS: dict[str, Any] = {
     "data_dir": Path,
+    "store_url": str,
+    "store_pool_size": int,
     "catalogue_dir": Path,
     "host": str,
     "public_host": str,

@@ -7,7 +7,7 @@ is there is kept, what is missing is added.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from gateway._demo_calendar import DEMO_REFERENCE_DAY, demo_versions, ensure_demo_calendar
@@ -83,8 +83,9 @@ def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost"
 def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
     """Create whatever of the demo is missing: PKI, operators, prestations, operators' certificates."""
     ca = ensure_provider_pki(pki_dir)
+    known = {operator.code for operator in gateway.admin.list_operators()}
     for code, name, en_ligne, integre, domains in DEMO_OPERATORS:
-        if gateway.store.get_operator(code) is None:
+        if code not in known:
             gateway.admin.add_operator(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains)
     gateway.admin.import_prestations("prestations de démonstration", DEMO_PRESTATIONS_CSV)
     certs: dict[str, tuple[Path, Path]] = {}
@@ -92,7 +93,7 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
         cert_path, key_path = pki_dir / f"{code}.pem", pki_dir / f"{code}.key"
         if cert_path.exists() and key_path.exists():
             issued = pki.load_issued(cert_path, key_path)
-            if gateway.store.get_certificate(issued.info.fingerprint) is None:
+            if issued.info.fingerprint not in {c.fingerprint for c in gateway.admin.list_certificates(code)}:
                 gateway.admin.register_certificate(code, issued.cert_pem, [ca.cert_pem])
         else:
             issued = gateway.admin.issue_certificate(code, ca)
@@ -112,7 +113,7 @@ def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
     )
 
 
-# Technicians per slot of the day, per zone and intervention type (``esav capacity set`` changes them).
+# Technicians per slot of the day, per zone and intervention type (``esav capacite fixer`` changes them).
 DEMO_CAPACITIES = {"SAV": 4, "SAV_PLUS": 2, "EXPERTISE": 1}
 DEMO_ZONES = ("75", "69", "33", "59", "13")
 
@@ -141,8 +142,9 @@ def _build_demo_appointments_and_works(gateway: Gateway) -> None:
         day, hour = day_hour
         return datetime.combine(midnight.date() + timedelta(days=day), time(hour), tzinfo=PARIS)
 
+    declared = {event.reference for event in gateway.network_events.events()}
     for reference, kind, commune, start, end, impact, description in DEMO_NETWORK_EVENTS:
-        if gateway.store.get_network_event(reference) is None:
+        if reference not in declared:
             gateway.network_events.declare(
                 EventKind(kind),
                 code_commune=commune,
@@ -179,7 +181,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str, tuple[str, ...], dict[str, str]], ..
 
 def _build_demo_users(gateway: Gateway) -> None:
     for login, name, password, role, eservices, offers in DEMO_USERS:
-        if gateway.store.user_by_login(login) is None:
+        if not gateway.accounts.login_taken(login):
             gateway.accounts.create_user(
                 None, "OPE001", login, name, password, role=role, eservices=frozenset(eservices), offers=dict(offers)
             )
@@ -220,7 +222,7 @@ DEMO_FILES_OPERATORS = ("OPE001", "OPE003")
 DEMO_INVOICE_MONTHS = 40  # monthly invoices of OPE001 back to 40 months: the oldest fall outside 3 years
 
 
-#: Operators' notification addresses (``esav mail addresses``); OPE003 has none: its mail waits, SANS_DESTINATAIRE.
+#: Operators' notification addresses (``esav courriel adresses``); OPE003 has none: its mail waits, SANS_DESTINATAIRE.
 DEMO_MAIL_ADDRESSES = (
     ("OPE001", "contrat", "contrats@alpha.example"),
     ("OPE001", "correspondant", "esav@alpha.example"),
@@ -239,25 +241,27 @@ def _build_demo_portal(gateway: Gateway) -> None:
     portal = gateway.portal
     today = to_paris(gateway.clock.now()).date()
     for kind, title, body, offer, days in DEMO_NEWS:
-        if not gateway.store.has_news(title):
+        if not portal.has_news(title):
             starts = datetime.combine(today + timedelta(days=days), time(22), tzinfo=PARIS) if days else None
             ends = starts + timedelta(hours=1) if starts else None  # a maintenance announces its end too
             portal.publish_news(kind, title, body, offer=offer, starts_at=starts, author="démonstration", ends_at=ends)
-    if not gateway.store.faq():
+    if not portal.all_faq():
         for offer, question, answer in DEMO_FAQ:
             portal.publish_faq(question, answer, offer, author="démonstration")
     for code, *_ in DEMO_OPERATORS:
+        signed = {contract.offer for contract in portal.contracts_of(code)}  # what the provider changed is kept
         for index, offer in enumerate(gateway.accounts.offers_held(code), start=1):
-            if gateway.store.contract(code, offer) is None:  # what the provider changed since is kept
-                gateway.store.upsert_contract(
+            if offer not in signed:
+                portal.set_contract(
                     code,
                     offer,
                     f"CT-{code}-{index:02d}",
-                    "2025-01-01",  # taken long ago: every offer's month of set-up is over
-                    f"Contrat d'accès à l'offre {offer} et à e-SAV.",
+                    date(2025, 1, 1),  # taken long ago: every offer's month of set-up is over
                     files_provided=code in DEMO_FILES_OPERATORS,
+                    summary=f"Contrat d'accès à l'offre {offer} et à e-SAV.",
+                    author="démonstration",
                 )
-    if not [f for f in gateway.store.files("OPE001") if f.direction == "FOURNISSEUR"]:
+    if not [f for f in portal.files_of("OPE001") if f.direction == "FOURNISSEUR"]:
         portal.publish_file(
             "OPE001",
             "planning-interventions.csv",
@@ -271,7 +275,7 @@ def _build_demo_portal(gateway: Gateway) -> None:
             year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
             issued = first.replace(year=year, month=month + 1)
             number = f"F{code[-3:]}-{issued:%Y%m}"
-            if not gateway.store.has_invoice(number):
+            if not portal.has_invoice(number):
                 portal.issue_invoice(
                     code, number, issued, f"{issued:%m/%Y}", amount + back * 100, author="démonstration"
                 )
@@ -283,6 +287,6 @@ DEMO_AGENTS = (("agent.sav", "Sophie Fournisseur (SAV)", "Fournisseur-SAV-2026!"
 
 def _build_demo_agents(gateway: Gateway) -> None:
     for login, name, password in DEMO_AGENTS:
-        if gateway.store.agent_by_login(login) is None:
+        if not gateway.accounts.login_taken(login):
             # The demo's agent works the after-sales queue too (role SAV).
             gateway.accounts.create_agent(login, name, password, author="démonstration", roles=frozenset({"SAV"}))

@@ -67,7 +67,7 @@ CAPTURES = {
     "idRendezVous": ("idRendezVous", 0),
     "idTest": ("idTest", 0),
 }
-#: What the after-sales staff do to close a ticket (``esav sav qualify``, ``start``, ``close``).
+#: What the after-sales staff do to close a ticket (``esav sav qualifier``, ``demarrer``, ``clore``).
 CLOSING = ((Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
 #: Variables the collection cannot make itself: the reference of a ticket the back office closed.
 ENVIRONMENT_VARIABLES = ("closedReference",)

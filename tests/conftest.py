@@ -38,8 +38,17 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 
 
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
-SERVER_FIXTURES = {"session_pki", "two_workers", "url", "optional_url", "interop_gateway", "java_client"}
-#: Modules whose tests start processes of their own (``esav serve``, competing writers).
+SERVER_FIXTURES = {
+    "session_pki",
+    "live_any",
+    "store_url",
+    "two_workers",
+    "url",
+    "optional_url",
+    "interop_gateway",
+    "java_client",
+}
+#: Modules whose tests start processes of their own (``esav servir``, competing writers).
 PROCESS_MODULES = {
     "test_serve_command",
     "test_appointments_processes",
@@ -74,3 +83,23 @@ def _longest_modules_first(items: list[pytest.Item]) -> None:
         weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
         rank[item.nodeid.split("::")[0]] = max(weight, rank.get(item.nodeid.split("::")[0], 0))
     items.sort(key=lambda item: -rank[item.nodeid.split("::")[0]])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh, empty store on each engine: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'esav.db'}"
+    from pg_support import fresh_database
+
+    return fresh_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_any(request, tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """``live`` on each engine: the demo on SQLite, then on PostgreSQL."""
+    server = start_gateway(tmp_path / "data", session_pki, backend=request.param)
+    try:
+        yield server
+    finally:
+        server.stop()

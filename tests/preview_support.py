@@ -13,7 +13,7 @@ import zeep
 from lxml import etree
 from support import CATALOGUE, PARIS, example_form
 
-#: The clock of the preview tests: the real time (minutes), so that ``esav catalogue publish``, which
+#: The clock of the preview tests: the real time (minutes), so that ``esav catalogue publier``, which
 #: reads the system clock, sees the deposits among those of the last 30 days.
 NOW = datetime.now(PARIS).replace(second=0, microsecond=0)
 #: SIG_CUIVRE 2.0 enters production 200 days later: more than the six months a major evolution needs.

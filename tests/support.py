@@ -8,6 +8,7 @@ own clock, own port chosen by the OS) on that one reactor.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import tempfile
@@ -191,6 +192,22 @@ def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
     return _demo_templates[key]
 
 
+def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> str:
+    """A new PostgreSQL database holding the demo built at ``now`` (copied from one built once)."""
+    from pg_support import fresh_database, template_database
+
+    def build(url: str) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="esav-pg-demo-", dir=session_pki.directory.parent))
+        shutil.copytree(session_pki.directory, folder / "pki")
+        gateway = Gateway.open(url, catalogue_dir=catalogue_dir, clock=FixedClock(now), work_dir=folder)
+        try:
+            build_demo(gateway, folder / "pki")
+        finally:
+            gateway.close()
+
+    return fresh_database(template_database(f"{session_pki.directory}|{now}|{catalogue_dir}", build))
+
+
 def start_gateway(
     data_dir: Path,
     session_pki: SessionPki,
@@ -200,14 +217,19 @@ def start_gateway(
     observers: Sequence[Any] = (),
     settings_overrides: dict[str, Any] | None = None,
     web: bool = False,
+    backend: str | None = None,
 ) -> LiveGateway:
-    """Copy the session's demo folder (PKI and data) in, and listen on an OS-chosen loopback port."""
+    """Copy the session's demo folder (PKI and data) in, and listen on an OS-chosen loopback port.
+
+    ``backend="postgresql"``: the demo data in a new PostgreSQL database, a copy of one built once."""
     pki_dir = data_dir / "pki"
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
     settings = Settings(data_dir=data_dir, port=0, metrics_port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
+        settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
-    gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=clock)
+    gateway = Gateway.open(settings.store_location, catalogue_dir=catalogue_dir, clock=clock, work_dir=data_dir)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
     if web:  # the portal on its own OS-chosen port

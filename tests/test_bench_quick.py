@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pg_support import fresh_database
 from support import REPO, LiveGateway
 
 # bench/ is not part of the installed package: it is imported from the source tree.
@@ -85,6 +86,17 @@ def test_http_harness_tiny_run_produces_every_figure() -> None:
     assert "deposit" in report.http_table(result)
 
 
+def test_http_harness_tiny_run_beside_postgresql_reports_both_engines() -> None:
+    """With a PostgreSQL URL the same run also drives a gateway on PostgreSQL and sets both side by side."""
+    result = harness.run_http(harness.tiny_options(store_url=fresh_database()))
+    operations = [(p["operation"], p["concurrency"]) for p in result["points"]]
+    assert operations == [("echo", 2), ("deposit", 2), ("state", 2), ("deposit@postgresql", 2), ("state@postgresql", 2)]
+    assert all(p["requests"] > 0 and p["errors"] == 0 for p in result["points"])
+    assert [(e["operation"], e["concurrency"]) for e in result["engines"]] == [("deposit", 2), ("state", 2)]
+    assert all(e["ratio"] > 0 for e in result["engines"])
+    assert "PostgreSQL beside SQLite" in report.http_table(result)
+
+
 def test_loadgen_reads_chunked_answers() -> None:
     """A chunked answer (the JDK server under JAX-WS sends them) is complete only once its last chunk is in."""
     answer = b"HTTP/1.1 200 OK\r\nTransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=1\r\n world\r\n0\r\n\r\n"
@@ -126,9 +138,9 @@ def test_paired_tiny_run_with_the_jaxws_peer_reports_every_key() -> None:
 def test_bench_peer_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without the Java libraries, ``esav bench --peer jaxws`` stops and names the missing jars and packages."""
+    """Without the Java libraries, ``esav banc --peer jaxws`` stops and names the missing jars and packages."""
     monkeypatch.setattr(_jaxws, "JAVA_LIBRARIES", tmp_path)
-    assert main(["bench", "--peer", "jaxws", "--quick"]) != 0
+    assert main(["banc", "--pair", "jaxws", "--rapide"]) != 0
     error = capsys.readouterr().err
     assert "jaxws-rt.jar" in error and "libjaxws-java" in error and "libxerial-sqlite-jdbc-java" in error
 
@@ -145,5 +157,5 @@ def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -
 
 
 def test_bench_command_is_registered_with_help() -> None:
-    """``esav bench --help`` exists and documents its options."""
-    assert main(["bench", "--help"]) == 0
+    """``esav banc --help`` exists and documents its options."""
+    assert main(["banc", "--help"]) == 0

@@ -1,4 +1,4 @@
-"""``esav catalogue publish`` against a running gateway: new versions without a restart, and a broken
+"""``esav catalogue publier`` against a running gateway: new versions without a restart, and a broken
 catalogue that never replaces the one being served."""
 
 from __future__ import annotations
@@ -82,10 +82,10 @@ def add_cuivre_1_1(root: Path, production: str = "2026-11-16") -> None:
 
 
 def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, live: LiveGateway) -> tuple[int, str]:
-    """Run ``esav catalogue publish`` on the live gateway's data and served folder; (status, stderr)."""
+    """Run ``esav catalogue publier`` on the live gateway's data and served folder; (status, stderr)."""
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(live.gateway.live_catalogue.root))
     capsys.readouterr()
-    status = main(["catalogue", "publish", "--data", str(live.data_dir), "--author", "mainteneur"])
+    status = main(["catalogue", "publier", "--donnees", str(live.data_dir), "--auteur", "mainteneur"])
     return status, capsys.readouterr().err
 
 
@@ -199,7 +199,7 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
 
 @pytest.mark.slow  # runs esav demo, publish and serve in subprocesses
 def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xsd(tmp_path, monkeypatch):
-    """`esav serve` with a broken XSD in the folder, not published: starts, says so, serves the published XSD."""
+    """`esav servir` with a broken XSD in the folder, not published: starts, says so, serves the published XSD."""
     data, folder = tmp_path / "data", tmp_path / "catalogue"
     shutil.copytree(CATALOGUE, folder)
     env = {**clean_env(), "ESAV_CATALOGUE_DIR": str(folder)}
@@ -207,14 +207,14 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(folder))
-    for command in (["demo"], ["catalogue", "publish", "--author", "mainteneur"]):
-        assert main([*command, "--data", str(data)]) == 0, command
+    for command in (["demo"], ["catalogue", "publier", "--auteur", "mainteneur"]):
+        assert main([*command, "--donnees", str(data)]) == 0, command
     broken, _, _ = break_compile(folder)
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port)],
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port)],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

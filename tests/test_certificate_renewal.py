@@ -121,7 +121,7 @@ def test_the_daily_reminder_lists_and_mails_what_was_not_renewed_in_time(live, c
 
 
 def test_cli_renew_records_the_operators_own_certificate_and_reports_the_notice(tmp_path, session_pki, capsys):
-    """esav certs renew --cert records the operator's own certificate, late; expiring shows it renewed."""
+    """esav certificats renouveler --cert records the operator's own certificate, late; expiring shows it renewed."""
     data = tmp_path / "data"
     shutil.copytree(demo_template(session_pki, DEFAULT_NOW, CATALOGUE), data)
     short = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=5)
@@ -129,18 +129,20 @@ def test_cli_renew_records_the_operators_own_certificate_and_reports_the_notice(
     own = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=4000)
     (tmp_path / "own.pem").write_bytes(own.cert_pem)
     capsys.readouterr()
-    assert main(["certs", "register", "OPE002", str(tmp_path / "short.pem"), "--data", str(data)]) == 0
-    assert main(["certs", "expiring", "--data", str(data)]) == 0
+    assert main(["certificats", "enregistrer", "OPE002", str(tmp_path / "short.pem"), "--donnees", str(data)]) == 0
+    assert main(["certificats", "expirant", "--donnees", str(data)]) == 0
     assert f"{short.info.fingerprint[:16]}…" in (listed := capsys.readouterr().out) and "NON RENOUVELÉ" in listed
-    assert main(["certs", "renew", "OPE002", "--cert", str(tmp_path / "own.pem"), "--data", str(data)]) == 0
+    assert (
+        main(["certificats", "renouveler", "OPE002", "--cert", str(tmp_path / "own.pem"), "--donnees", str(data)]) == 0
+    )
     out = capsys.readouterr().out
     assert f"Nouveau certificat {own.info.fingerprint}" in out
     assert f"L'ancien ({short.info.fingerprint[:16]}…) reste valable" in out and "dans les délais" not in out
     assert "Avis de livraison : message" in out
-    assert main(["certs", "expiring", "--data", str(data)]) == 0
+    assert main(["certificats", "expirant", "--donnees", str(data)]) == 0
     assert f"renouvelé par {own.info.fingerprint[:16]}…" in capsys.readouterr().out
-    assert main(["certs", "renew", "OPE002", "--days", "30", "--data", str(data)]) == 1
+    assert main(["certificats", "renouveler", "OPE002", "--jours", "30", "--donnees", str(data)]) == 1
     err = capsys.readouterr().err
     assert "[REQUETE_INVALIDE]" in err and "ce n'est pas un renouvellement" in err and "Traceback" not in err
-    assert main(["mail", "outbox", "--operateur", "OPE002", "--data", str(data)]) == 0
+    assert main(["courriel", "file", "--operateur", "OPE002", "--donnees", str(data)]) == 0
     assert "Certificat d'authentification renouvelé" in capsys.readouterr().out

@@ -20,7 +20,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A demo data folder, with no ESAV_* variable of the developer's shell redirecting the commands."""
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         monkeypatch.delenv(name)
-    assert main(["demo", "--data", str(tmp_path / "data")]) == 0
+    assert main(["demo", "--donnees", str(tmp_path / "data")]) == 0
     return tmp_path / "data"
 
 
@@ -28,11 +28,11 @@ def test_audit_prints_iso_instants_and_readable_values(data: Path, capsys: pytes
     """An operator's registration (a name with spaces, flags, a list of domains) prints as one line with a
     Paris ISO 8601 instant, quoted name, oui/non and comma-joined domains; JSON gives ISO instants."""
     status, _, err = esav(
-        capsys, "operators", "add", "OPE010", "Opérateur Delta", "--integre", "--sans-en-ligne",
-        "--domain", "signalisation", "--domain", "test", "--data", data,
+        capsys, "operateurs", "ajouter", "OPE010", "Opérateur Delta", "--integre", "--sans-en-ligne",
+        "--domaine", "signalisation", "--domaine", "test", "--donnees", data,
     )  # fmt: skip
     assert status == 0, err
-    status, out, _ = esav(capsys, "audit", "--data", data)
+    status, out, _ = esav(capsys, "audit", "--donnees", data)
     assert status == 0
     (line,) = [line for line in out.splitlines() if "OPE010" in line]
     assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00  ", line), line
@@ -40,7 +40,7 @@ def test_audit_prints_iso_instants_and_readable_values(data: Path, capsys: pytes
     assert "domaines=signalisation,test" in line
     assert not any(marker in out for marker in ("True", "False", "None", "['", "{'"))
 
-    status, out, _ = esav(capsys, "audit", "--json", "--data", data)
+    status, out, _ = esav(capsys, "audit", "--json", "--donnees", data)
     (entry,) = [e for e in json.loads(out) if e["target"] == "OPE010"]
     assert datetime.fromisoformat(entry["at"]).utcoffset() is not None and "T" in entry["at"]
     assert entry["details"]["domaines"] == ["signalisation", "test"] and entry["details"]["integre"] is True

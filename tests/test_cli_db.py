@@ -1,4 +1,4 @@
-"""``esav db backup|restore``: an online backup of the store and its restore, driven through ``main(argv)``."""
+"""``esav base sauvegarder|restaurer``: an online backup of the store and its restore, driven through ``main(argv)``."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once for the module by ``esav demo``; tests work on copies."""
     folder = tmp_path_factory.mktemp("demo") / "data"
-    assert main(["demo", "--data", str(folder)]) == 0
+    assert main(["demo", "--donnees", str(folder)]) == 0
     return folder
 
 
@@ -51,17 +51,17 @@ def test_backup_of_a_serving_gateway_restores_on_a_new_data_folder(
     restored into an empty data folder, the back office finds them there."""
     client = live.client()
     before = deposit(client).referenceSignalisation
-    status, out, err = esav(capsys, "db", "backup", tmp_path / "copy.db", "--data", live.data_dir)
+    status, out, err = esav(capsys, "base", "sauvegarder", tmp_path / "copy.db", "--donnees", live.data_dir)
     assert status == 0, err
     assert f"{tmp_path / 'copy.db'} (" in out and f"migration {max(n for n, _, _ in MIGRATIONS)}" in out
     after = deposit(client).referenceSignalisation
     assert not (tmp_path / "copy.db-wal").exists()  # one self-contained file
 
-    status, out, err = esav(capsys, "db", "restore", tmp_path / "copy.db", "--data", tmp_path / "new")
+    status, out, err = esav(capsys, "base", "restaurer", tmp_path / "copy.db", "--donnees", tmp_path / "new")
     assert status == 0, err
     assert "Ancienne base" not in out
     assert before in _tickets(tmp_path / "new" / "esav.db") and after not in _tickets(tmp_path / "new" / "esav.db")
-    status, out, _ = esav(capsys, "sav", "show", before, "--data", tmp_path / "new")
+    status, out, _ = esav(capsys, "sav", "afficher", before, "--donnees", tmp_path / "new")
     assert status == 0 and before in out
 
 
@@ -75,16 +75,16 @@ def test_backup_does_not_wait_for_a_writer_and_restore_waits_for_the_services_to
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE operators SET name = 'pas encore validé' WHERE code = 'OPE001'")
     try:
-        status, _, err = esav(capsys, "db", "backup", tmp_path / "copy.db", "--data", data)
+        status, _, err = esav(capsys, "base", "sauvegarder", tmp_path / "copy.db", "--donnees", data)
         assert status == 0, err
         writer.execute("COMMIT")
-        assert_refused(*esav(capsys, "db", "restore", tmp_path / "copy.db", "--data", data), "REQUETE_INVALIDE")
+        assert_refused(*esav(capsys, "base", "restaurer", tmp_path / "copy.db", "--donnees", data), "REQUETE_INVALIDE")
     finally:
         writer.close()
     with closing(sqlite3.connect(tmp_path / "copy.db")) as copy:
         assert copy.execute("SELECT name FROM operators WHERE code = 'OPE001'").fetchone()[0] != "pas encore validé"
 
-    status, out, err = esav(capsys, "db", "restore", tmp_path / "copy.db", "--data", data)
+    status, out, err = esav(capsys, "base", "restaurer", tmp_path / "copy.db", "--donnees", data)
     assert status == 0, err
     (aside,) = data.glob("esav.db.avant-restauration-*Z")
     assert f"Ancienne base gardée : {aside}" in out
@@ -102,10 +102,10 @@ def test_restore_is_refused_while_a_server_holds_the_database(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With the database open elsewhere (a running service), restore exits 1 asking to stop the services."""
-    assert esav(capsys, "db", "backup", tmp_path / "copy.db", "--data", data)[0] == 0
+    assert esav(capsys, "base", "sauvegarder", tmp_path / "copy.db", "--donnees", data)[0] == 0
     with closing(sqlite3.connect(data / "esav.db")) as server:
         server.execute("SELECT count(*) FROM tickets").fetchone()
-        status, out, err = esav(capsys, "db", "restore", tmp_path / "copy.db", "--data", data)
+        status, out, err = esav(capsys, "base", "restaurer", tmp_path / "copy.db", "--donnees", data)
     assert_refused(status, out, err, "REQUETE_INVALIDE")
     assert "ouverte par un autre processus : arrêtez les services e-SAV" in err
     assert not list(data.glob("esav.db.avant-restauration-*"))
@@ -118,24 +118,24 @@ def test_bad_backup_files_are_refused_with_a_clear_message(
     version are refused naming the file; the data folder is left as it was."""
     existing = tmp_path / "existing.db"
     existing.write_text("garder")
-    status, out, err = esav(capsys, "db", "backup", existing, "--data", data)
+    status, out, err = esav(capsys, "base", "sauvegarder", existing, "--donnees", data)
     assert_refused(status, out, err, "REQUETE_INVALIDE")
     assert f"{existing} existe déjà" in err and existing.read_text() == "garder"
 
-    status, out, err = esav(capsys, "db", "restore", tmp_path / "absent.db", "--data", data)
+    status, out, err = esav(capsys, "base", "restaurer", tmp_path / "absent.db", "--donnees", data)
     assert_refused(status, out, err, "REQUETE_INVALIDE")
     assert "absent.db : fichier introuvable" in err
 
-    status, out, err = esav(capsys, "db", "restore", existing, "--data", data)
+    status, out, err = esav(capsys, "base", "restaurer", existing, "--donnees", data)
     assert_refused(status, out, err, "REQUETE_INVALIDE")
     assert f"{existing} : pas une base e-SAV" in err
 
     newer = tmp_path / "newer.db"
-    assert esav(capsys, "db", "backup", newer, "--data", data)[0] == 0
+    assert esav(capsys, "base", "sauvegarder", newer, "--donnees", data)[0] == 0
     with closing(sqlite3.connect(newer)) as conn:
         conn.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'futur', 'x')")
         conn.commit()
-    status, out, err = esav(capsys, "db", "restore", newer, "--data", data)
+    status, out, err = esav(capsys, "base", "restaurer", newer, "--donnees", data)
     assert_refused(status, out, err, "REQUETE_INVALIDE")
     assert "sauvegarde d'une version plus récente (migration 9999" in err
     assert not list(data.glob("esav.db.*restauration*"))

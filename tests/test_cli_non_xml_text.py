@@ -25,7 +25,7 @@ VT = "\x0b"
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data as ``esav demo`` builds it, once for the module."""
     target = tmp_path_factory.mktemp("demo") / "data"
-    assert main(["demo", "--data", str(target)]) == 0
+    assert main(["demo", "--donnees", str(target)]) == 0
     return target
 
 
@@ -61,17 +61,17 @@ def _comments(data: Path, reference: str) -> list[str]:
 
 
 def test_sav_comment_with_a_vertical_tab_is_refused_naming_the_comment(data):
-    """``esav sav comment`` with a VT exits 1 naming the comment and the character; nothing is stored."""
+    """``esav sav commenter`` with a VT exits 1 naming the comment and the character; nothing is stored."""
     reference = deposit_ticket(data)
-    result = esav("sav", "comment", "--data", data, reference, f"Jarretière{VT}changée")
+    result = esav("sav", "commenter", "--donnees", data, reference, f"Jarretière{VT}changée")
     _refused(result, "Commentaire : caractère interdit U+000B en position 11")
     assert _comments(data, reference) == []
 
 
 def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data):
-    """``esav sav reject --reason`` with a VT exits 1 naming the reason; the ticket keeps its state."""
+    """``esav sav rejeter --reason`` with a VT exits 1 naming the reason; the ticket keeps its state."""
     reference = deposit_ticket(data)
-    result = esav("sav", "reject", "--data", data, reference, "--code", "DEMANDE_INCOMPLETE", "--reason", f"a{VT}b")
+    result = esav("sav", "rejeter", "--donnees", data, reference, "--code", "DEMANDE_INCOMPLETE", "--motif", f"a{VT}b")
     _refused(result, "Motif : caractère interdit U+000B en position 2")
     gateway = Gateway.open(data / "esav.db")
     try:
@@ -81,8 +81,8 @@ def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data
 
 
 def test_operator_name_with_a_vertical_tab_is_refused_naming_the_name(data):
-    """``esav operators add`` with a VT in the name exits 1 naming the operator's name; no operator is added."""
-    result = esav("operators", "add", "--data", data, "OPE010", f"Opérateur{VT}Delta")
+    """``esav operateurs ajouter`` with a VT in the name exits 1 naming the operator's name; no operator is added."""
+    result = esav("operateurs", "ajouter", "--donnees", data, "OPE010", f"Opérateur{VT}Delta")
     _refused(result, "Nom de l'opérateur : caractère interdit U+000B en position 10")
     gateway = Gateway.open(data / "esav.db")
     try:
@@ -100,7 +100,7 @@ def test_prestations_csv_with_a_control_character_names_file_line_and_column(dat
         + f"FI-0002-0011;OPE002;FTTH_ACCES;STANDARD;PTO a;PM{VT}b;13201;\n",
         encoding="utf-8",
     )
-    result = esav("prestations", "import", "--data", data, csv)
+    result = esav("prestations", "importer", "--donnees", data, csv)
     _refused(result, f"{csv}:3: colonne extremiteB : caractère interdit U+000B en position 3")
     assert f"{csv}:2" not in result.stderr
     gateway = Gateway.open(data / "esav.db")

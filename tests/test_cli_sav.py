@@ -1,4 +1,4 @@
-"""``esav sav list`` across operators (filters, ``--json``) and ``esav sav show`` with the declared form."""
+"""``esav sav liste`` across operators (filters, ``--json``) and ``esav sav afficher`` with the declared form."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ DEPOSITED = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once for the module by ``esav demo``, with three tickets of two operators."""
     data = tmp_path_factory.mktemp("sav-demo") / "data"
-    assert main(["demo", "--data", str(data)]) == 0
+    assert main(["demo", "--donnees", str(data)]) == 0
     gateway = Gateway.open(data / "esav.db", catalogue_dir=CATALOGUE, clock=FixedClock(DEPOSITED))
     try:
         deposit(gateway, "OPE001", "FIBRE_LFO", gravite="CRITIQUE", reference_operateur="ALPHA-LFO-1")
@@ -51,7 +51,7 @@ def esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, s
 
 
 def listed(capsys: pytest.CaptureFixture[str], data: Path, *options: str) -> dict:
-    status, out, err = esav(capsys, "sav", "list", "--data", data, "--json", *options)
+    status, out, err = esav(capsys, "sav", "liste", "--donnees", data, "--json", *options)
     assert status == 0, err
     return json.loads(out)
 
@@ -76,7 +76,7 @@ def test_sav_list_covers_every_operator_by_gtr_deadline(data, capsys):
         (("--offre", "FIBRE_LFO"), ["ALPHA-LFO-1"]),
         (("--gravite", "critique"), ["ALPHA-LFO-1"]),
         (("--recherche", "ALPHA-CU-7"), ["ALPHA-CU-7"]),
-        (("--depuis", "2026-11-18", "--jusqua", "2026-11-18"), ["ALPHA-LFO-1", "ALPHA-CU-7", "OPE002"]),
+        (("--depuis", "2026-11-18", "--jusqu-a", "2026-11-18"), ["ALPHA-LFO-1", "ALPHA-CU-7", "OPE002"]),
         (("--depuis", "2026-11-19"), []),
     ],
 )
@@ -88,7 +88,7 @@ def test_sav_list_filters(data, capsys, options, expected):
 
 def test_sav_list_prints_a_line_per_ticket_with_its_deadline(data, capsys):
     """The text output names the counts per state, each ticket with its deadline and RETARD, then the total."""
-    status, out, _ = esav(capsys, "sav", "list", "--data", data)
+    status, out, _ = esav(capsys, "sav", "liste", "--donnees", data)
     assert status == 0
     lines = out.strip().splitlines()
     assert lines[0] == "EN_DEPOT 2  EN_QUALIFICATION 1"
@@ -102,19 +102,19 @@ def test_sav_list_prints_a_line_per_ticket_with_its_deadline(data, capsys):
 )
 def test_sav_list_refuses_a_bad_filter_naming_it(data, capsys, options, field):
     """An unknown state, operator or gravity is refused with its value named, exit 1, no traceback."""
-    status, out, err = esav(capsys, "sav", "list", "--data", data, *options)
+    status, out, err = esav(capsys, "sav", "liste", "--donnees", data, *options)
     assert status == 1 and "[REQUETE_INVALIDE]" in err and field in err and "Traceback" not in out + err
 
 
 def test_sav_show_prints_the_declared_form_in_words(data, capsys):
     """``sav show`` prints the form as label: value lines with nomenclature labels, and --json carries them."""
     reference = listed(capsys, data, "--recherche", "ALPHA-CU-7")["signalisations"][0]["reference"]
-    status, out, _ = esav(capsys, "sav", "show", "--data", data, reference)
+    status, out, _ = esav(capsys, "sav", "afficher", "--donnees", data, reference)
     assert status == 0
     assert "référence opérateur : ALPHA-CU-7" in out
     assert "Défaut constaté :" in out and "Bruit ou friture sur la ligne" in out
     assert "Date de début du défaut" in out or "21/11/2026 19:42" in out
-    status, out, _ = esav(capsys, "sav", "show", "--data", data, reference, "--json")
+    status, out, _ = esav(capsys, "sav", "afficher", "--donnees", data, reference, "--json")
     detail = json.loads(out)
     fields = {f["chemin"]: f for f in detail["formulaire"]}
     assert fields["/signalisationCuivre/defaut/codeDefaut"]["valeur"] == "Bruit ou friture sur la ligne"

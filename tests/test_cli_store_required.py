@@ -14,49 +14,49 @@ import pytest
 from gateway.cli import cli, main
 
 #: Commands that build an instance, and so may create its database (a restore may be onto a new machine).
-BUILDERS = {"demo", "pki init", "integration serve", "db restore"}
+BUILDERS = {"demo", "pki initialiser", "integration servir", "base restaurer", "base migrer"}
 
 #: One well-formed invocation of every other command taking ``--data`` (``{file}``: an existing file).
 INVOCATIONS = {
     "audit": [],
-    "capacity list": [],
-    "capacity set": ["--zone", "75", "--type", "SAV", "--capacity", "3"],
-    "catalogue announce": ["SIG_CUIVRE", "1.0"],
-    "catalogue preview": ["SIG_CUIVRE", "1.0"],
-    "catalogue publish": [],
-    "catalogue remind": [],
-    "certs expiring": [],
-    "certs issue": ["OPE001"],
-    "certs list": [],
-    "certs renew": ["OPE001"],
-    "certs register": ["OPE001", "{file}"],
-    "certs revoke": ["00" * 32],
-    "incidents declare": ["--commune", "75111", "--impact", "COUPURE", "--description", "x"],
-    "incidents list": [],
-    "incidents update": ["INC00000001", "--statut", "CLOS"],
+    "capacite liste": [],
+    "capacite fixer": ["--zone", "75", "--type", "SAV", "--capacite", "3"],
+    "catalogue annoncer": ["SIG_CUIVRE", "1.0"],
+    "catalogue apercu": ["SIG_CUIVRE", "1.0"],
+    "catalogue publier": [],
+    "catalogue rappeler": [],
+    "certificats expirant": [],
+    "certificats emettre": ["OPE001"],
+    "certificats liste": [],
+    "certificats renouveler": ["OPE001"],
+    "certificats enregistrer": ["OPE001", "{file}"],
+    "certificats revoquer": ["00" * 32],
+    "incidents declarer": ["--commune", "75111", "--impact", "COUPURE", "--description", "x"],
+    "incidents liste": [],
+    "incidents modifier": ["INC00000001", "--statut", "CLOS"],
     "integration campagne": ["OPE001"],
     "integration journal": ["OPE001"],
-    "integration reset": ["OPE001"],
-    "maintenance declare": ["--debut", "2030-01-10T10:00", "--fin", "2030-01-10T11:00", "--motif", "x"],
-    "maintenance list": [],
-    "mail add": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
-    "mail addresses": [],
-    "mail outbox": [],
-    "mail remove": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
-    "mail retry": ["1"],
-    "mail send": [],
-    "mail show": ["1"],
-    "notifications backlog": [],
-    "notifications list": [],
-    "notifications register": ["OPE001", "--url", "https://localhost:1/x"],
-    "notifications remove": ["OPE001"],
-    "notifications replay": ["OPE001", "--depuis", "0"],
-    "operators add": ["OPE010", "Opérateur Delta"],
-    "operators list": [],
-    "operators resume": ["OPE001", "--reason", "x"],
-    "operators suspend": ["OPE001", "--reason", "x"],
-    "operators update": ["OPE001", "--name", "X"],
-    "operators validate": ["--attestation", "{file}"],
+    "integration reinitialiser": ["OPE001"],
+    "maintenance declarer": ["--debut", "2030-01-10T10:00", "--fin", "2030-01-10T11:00", "--motif", "x"],
+    "maintenance liste": [],
+    "courriel ajouter": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
+    "courriel adresses": [],
+    "courriel file": [],
+    "courriel retirer": ["OPE001", "sav@ope001.example", "--liste", "contrat"],
+    "courriel relancer": ["1"],
+    "courriel envoyer": [],
+    "courriel afficher": ["1"],
+    "notifications file": [],
+    "notifications liste": [],
+    "notifications enregistrer": ["OPE001", "--url", "https://localhost:1/x"],
+    "notifications supprimer": ["OPE001"],
+    "notifications rejouer": ["OPE001", "--depuis", "0"],
+    "operateurs ajouter": ["OPE010", "Opérateur Delta"],
+    "operateurs liste": [],
+    "operateurs retablir": ["OPE001", "--motif", "x"],
+    "operateurs suspendre": ["OPE001", "--motif", "x"],
+    "operateurs modifier": ["OPE001", "--nom", "X"],
+    "operateurs valider": ["--attestation", "{file}"],
     "portail abonnements": [],
     "portail activer": ["ABO00000001", "--date", "2030-01-10", "--acces", "INTEGRE"],
     "portail agents ajouter": ["paul.agent", "--nom", "Paul", "--mot-de-passe", "Agent-Paul-2026!"],
@@ -71,32 +71,33 @@ INVOCATIONS = {
     "portail lancement": ["FTTH_ACCES", "--date", "2030-01-10"],
     "portail lancements": [],
     "portail fichier": ["OPE001", "{file}"],
-    "portail fichiers get": ["1"],
-    "portail fichiers list": [],
+    "portail fichiers telecharger": ["1"],
+    "portail fichiers liste": [],
     "portail publier": ["--type", "ACTUALITE", "--titre", "T", "--texte", "x"],
     "portail resilier": ["ABO00000001"],
-    "prestations import": ["{file}"],
-    "prestations list": [],
-    "prestations transfer": ["0140000001", "--to", "OPE002", "--reason", "x"],
-    "quota lift": ["OPE001"],
-    "quota list": [],
-    "quota set": ["OPE001", "--par-minute", "10", "--annonce", "x"],
-    "sav archive": ["SIG00000001"],
-    "sav close": ["SIG00000001", "--code", "RESOLU"],
-    "sav comment": ["SIG00000001", "texte"],
-    "sav freeze": ["SIG00000001", "--code", "ATTENTE_ACCES_SITE"],
-    "db backup": ["copie.db"],
-    "sav list": ["OPE001"],
-    "sav qualify": ["SIG00000001"],
-    "sav reject": ["SIG00000001", "--code", "DEMANDE_INCOMPLETE"],
-    "sav resume": ["SIG00000001"],
-    "sav show": ["SIG00000001"],
-    "sav start": ["SIG00000001"],
-    "sav sweep": [],
-    "sav validate": ["SIG00000001"],
-    "serve": ["--port", "0", "--web-port", "0"],
+    "prestations importer": ["{file}"],
+    "prestations liste": [],
+    "prestations transferer": ["0140000001", "--vers", "OPE002", "--motif", "x"],
+    "quota lever": ["OPE001"],
+    "quota liste": [],
+    "quota fixer": ["OPE001", "--par-minute", "10", "--annonce", "x"],
+    "sav archiver": ["SIG00000001"],
+    "sav clore": ["SIG00000001", "--code", "RESOLU"],
+    "sav commenter": ["SIG00000001", "texte"],
+    "sav geler": ["SIG00000001", "--code", "ATTENTE_ACCES_SITE"],
+    "base sauvegarder": ["copie.db"],
+    "base statut": [],
+    "sav liste": ["OPE001"],
+    "sav qualifier": ["SIG00000001"],
+    "sav rejeter": ["SIG00000001", "--code", "DEMANDE_INCOMPLETE"],
+    "sav reprendre": ["SIG00000001"],
+    "sav afficher": ["SIG00000001"],
+    "sav demarrer": ["SIG00000001"],
+    "sav balayer": [],
+    "sav valider": ["SIG00000001"],
+    "servir": ["--port", "0", "--port-web", "0"],
     "stats": [],
-    "travaux declare": [
+    "travaux declarer": [
         "--commune",
         "75111",
         "--debut",
@@ -108,8 +109,8 @@ INVOCATIONS = {
         "--description",
         "x",
     ],
-    "travaux list": [],
-    "travaux update": ["TRV00000001", "--statut", "CLOS"],
+    "travaux liste": [],
+    "travaux modifier": ["TRV00000001", "--statut", "CLOS"],
 }
 
 
@@ -145,7 +146,12 @@ def test_command_refuses_a_folder_without_database(tmp_path, capsys, command, fo
     data = tmp_path / "data"
     if folder_exists:
         data.mkdir()
-    argv = [*command.split(), "--data", str(data), *(str(given) if a == "{file}" else a for a in INVOCATIONS[command])]
+    argv = [
+        *command.split(),
+        "--donnees",
+        str(data),
+        *(str(given) if a == "{file}" else a for a in INVOCATIONS[command]),
+    ]
     capsys.readouterr()
     status = main(argv)
     err = capsys.readouterr().err
@@ -158,18 +164,18 @@ def test_command_refuses_a_folder_without_database(tmp_path, capsys, command, fo
 def test_pki_init_creates_the_database_then_commands_work(tmp_path, capsys):
     """``pki init`` creates the instance (PKI and an empty database): ``operators list`` then answers."""
     data = tmp_path / "data"
-    assert main(["pki", "init", "--data", str(data)]) == 0
+    assert main(["pki", "initialiser", "--donnees", str(data)]) == 0
     assert (data / "esav.db").is_file()
-    assert main(["operators", "list", "--data", str(data)]) == 0
+    assert main(["operateurs", "liste", "--donnees", str(data)]) == 0
 
 
 @pytest.mark.e2e  # runs an esav process
 def test_sav_list_in_a_subprocess_refuses_a_mistyped_folder(tmp_path):
-    """``esav sav list`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
+    """``esav sav liste`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
     data = tmp_path / "mistyped"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("esav")), "sav", "list", "OPE001", "--data", str(data)],
+        [str(Path(sys.executable).with_name("esav")), "sav", "list", "OPE001", "--donnees", str(data)],
         capture_output=True,
         text=True,
         env=env,

@@ -62,7 +62,7 @@ def test_no_command_prints_around_the_choke_point():
 def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The demo with HOSTILE stored in a ticket's comments, an operator's and an agent's name, the audit."""
     data = tmp_path_factory.mktemp("hostile") / "data"
-    assert main(["demo", "--data", str(data)]) == 0
+    assert main(["demo", "--donnees", str(data)]) == 0
     gateway = Gateway.open(data / "esav.db", catalogue_dir=CATALOGUE)
     try:
         caller = Caller("OPE001", "Opérateur Alpha", frozenset({"signalisation", "test"}))
@@ -129,13 +129,13 @@ def esav(*argv: str) -> tuple[int, str, str]:
 @pytest.mark.e2e  # runs esav processes
 @pytest.mark.parametrize(
     "command",
-    [["sav", "show", "{ref}"], ["operators", "list"], ["audit"], ["portail", "agents", "liste"]],
+    [["sav", "afficher", "{ref}"], ["operateurs", "liste"], ["audit"], ["portail", "agents", "liste"]],
     ids=lambda c: " ".join(c[:2]) if c[0] != "audit" else "audit",
 )
 def test_commands_show_stored_controls_escaped(hostile_data, command):
     """Each command echoing stored text prints HOSTILE with its controls made visible, none of them raw."""
     data, reference = hostile_data
-    status, out, err = esav(*(reference if a == "{ref}" else a for a in command), "--data", str(data))
+    status, out, err = esav(*(reference if a == "{ref}" else a for a in command), "--donnees", str(data))
     assert status == 0, err
     assert RAW_CONTROL.search(out) is None
     assert SHOWN.split("\n")[0] in out
@@ -145,7 +145,7 @@ def test_commands_show_stored_controls_escaped(hostile_data, command):
 def test_sav_show_json_stays_exact_json(hostile_data):
     """``sav show --json`` has no raw control character yet decodes to the stored text exactly."""
     data, reference = hostile_data
-    status, out, err = esav("sav", "show", reference, "--data", str(data), "--json")
+    status, out, err = esav("sav", "afficher", reference, "--donnees", str(data), "--json")
     assert status == 0, err
     assert RAW_CONTROL.search(out) is None
     assert HOSTILE in [c["text"] for c in json.loads(out)["comments"]]
@@ -155,7 +155,7 @@ def test_sav_show_json_stays_exact_json(hostile_data):
 def test_error_messages_are_escaped_too(hostile_data):
     """A refusal quoting what it was given (here an unknown reference) shows its controls escaped on stderr."""
     data, _ = hostile_data
-    status, _, err = esav("sav", "show", "SIG\x1b[2J\x9b", "--data", str(data))
+    status, _, err = esav("sav", "afficher", "SIG\x1b[2J\x9b", "--donnees", str(data))
     assert status == 1
     assert RAW_CONTROL.search(err) is None
     assert "SIG\\x1b[2J\\x9b" in err

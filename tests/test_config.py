@@ -102,9 +102,9 @@ def test_defaults_are_within_their_ranges():
 
 @pytest.mark.e2e  # runs the esav command in a subprocess
 def test_serve_refuses_nan_sweep_interval(tmp_path: Path):
-    """`esav serve` with ESAV_SWEEP_INTERVAL_S=nan exits non-zero naming the key and its range, no traceback."""
+    """`esav servir` with ESAV_SWEEP_INTERVAL_S=nan exits non-zero naming the key and its range, no traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "gateway", "serve", "--demo", "--data", str(tmp_path / "d"), "--port", "0"],
+        [sys.executable, "-m", "gateway", "servir", "--demo", "--donnees", str(tmp_path / "d"), "--port", "0"],
         cwd=REPO, env={**clean_env(), "ESAV_SWEEP_INTERVAL_S": "nan"}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0

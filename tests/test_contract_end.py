@@ -24,7 +24,7 @@ def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_ended_contract_removes_its_offer_from_its_end_date(portal) -> None:
     """DSL's contract ends 20/11/2026: until then all works; from then deposits, tests, forms and profile lose DSL."""
     data = str(portal.data_dir)
-    assert main(["portail", "fin-contrat", "OPE001", "DSL_BITSTREAM", "--date", "2026-11-20", "--data", data]) == 0
+    assert main(["portail", "fin-contrat", "OPE001", "DSL_BITSTREAM", "--date", "2026-11-20", "--donnees", data]) == 0
     tech = signed_in(portal, TECH)
     assert tech.get("/esav/deposer?prestation=DSL0000001").status_code == 200  # the day before: still there
     assert deposit(portal.client(), "DSL_BITSTREAM", version="2.0").etat == "EN_DEPOT"
@@ -49,5 +49,5 @@ def test_ending_a_contract_that_does_not_exist_is_refused(portal, capsys) -> Non
     """`esav portail fin-contrat` for an offer OPE002 has no contract for exits 1 naming the offer."""
     data = str(portal.data_dir)
     capsys.readouterr()
-    assert main(["portail", "fin-contrat", "OPE002", "FIBRE_LFO", "--date", "2026-11-20", "--data", data]) == 1
+    assert main(["portail", "fin-contrat", "OPE002", "FIBRE_LFO", "--date", "2026-11-20", "--donnees", data]) == 1
     assert "FIBRE_LFO" in capsys.readouterr().err

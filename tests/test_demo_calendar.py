@@ -81,13 +81,13 @@ def test_demo_built_on_the_reference_day_is_the_repository_calendar(tmp_path: Pa
 def test_esav_demo_writes_its_calendar_once_and_every_command_reads_it(tmp_path: Path) -> None:
     """`esav demo` dates the demo from today, keeps those dates when run again, and settings follow them."""
     data = tmp_path / "data"
-    assert main(["demo", "--data", str(data)]) == 0
+    assert main(["demo", "--donnees", str(data)]) == 0
     calendar = data / "demo" / "calendar.ini"
     first = calendar.read_text(encoding="utf-8")
     parser = configparser.ConfigParser()
     parser.read_string(first)
     assert parser.get("demo", "jour") == to_paris(SystemClock().now()).date().isoformat()
-    assert main(["demo", "--data", str(data)]) == 0
+    assert main(["demo", "--donnees", str(data)]) == 0
     assert calendar.read_text(encoding="utf-8") == first
     from gateway.cli._common import settings_from
 

@@ -23,7 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
+from pg_support import fresh_database
 from support import REPO, deposit
+
+from gateway.store import Store
 
 ROUNDS = 4
 MIN_ACKNOWLEDGED = 20
@@ -106,15 +109,25 @@ def deposit_until_cut(client: zeep.Client, prefix: str, log: ClientLog, started:
         number += 1
 
 
-def stored_tickets(database: Path) -> tuple[dict[str, str], str]:
-    """``referenceOperateur → reference`` of OPE001's tickets, and ``PRAGMA integrity_check``, read-only."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-        rows = db.execute(
-            "SELECT reference_operateur, reference FROM tickets WHERE operator_code = 'OPE001' "
-            "AND reference_operateur IS NOT NULL"
-        ).fetchall()
-    db.close()
+def stored_tickets(database: Path | str) -> tuple[dict[str, str], str]:
+    """``referenceOperateur → reference`` of OPE001's tickets, and the engine's integrity verdict
+    (SQLite: ``PRAGMA integrity_check``, read-only; PostgreSQL: another connection's view)."""
+    sql = (
+        "SELECT reference_operateur, reference FROM tickets WHERE operator_code = 'OPE001' "
+        "AND reference_operateur IS NOT NULL"
+    )
+    if isinstance(database, str):  # a PostgreSQL URL: what another client of the server sees
+        store = Store(database, migrate_now=False)
+        try:
+            integrity = store.integrity_check()
+            rows = [(r["reference_operateur"], r["reference"]) for r in store._rows(sql)]
+        finally:
+            store.close()
+    else:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+            rows = db.execute(sql).fetchall()
+        db.close()
     stored: dict[str, str] = {}
     for reference_operateur, reference in rows:
         assert reference_operateur not in stored, f"{reference_operateur} stored twice"
@@ -123,15 +136,21 @@ def stored_tickets(database: Path) -> tuple[dict[str, str], str]:
 
 
 @pytest.mark.slow
-def test_acknowledged_deposits_survive_sigkill(tmp_path):
-    """After each SIGKILL every received reference is stored, the file is sound, and retries are idempotent."""
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_acknowledged_deposits_survive_sigkill(tmp_path, engine):
+    """After each SIGKILL every received reference is stored, the store is sound, and retries are idempotent
+    (on SQLite, and on PostgreSQL where the server outlives the gateway it serves)."""
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     data = tmp_path / "data"
     pki = data / "pki"
-    database = data / "esav.db"
+    database: Path | str = data / "esav.db"
+    store_option: list[str] = []
+    if engine == "postgresql":
+        database = fresh_database()
+        store_option = ["--base", database]
     subprocess.run(
-        [sys.executable, "-m", "gateway", "demo", "--data", str(data)],
+        [sys.executable, "-m", "gateway", "demo", "--donnees", str(data), *store_option],
         cwd=REPO,
         env=clean_env(),
         check=True,
@@ -147,7 +166,17 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path):
             server_log = tmp_path / f"server-{round_number}.log"
             with server_log.open("wb") as output:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "gateway",
+                        "servir",
+                        "--donnees",
+                        str(data),
+                        "--port",
+                        str(port),
+                        *store_option,
+                    ],
                     cwd=REPO,
                     env=clean_env(),
                     stdout=output,

@@ -156,13 +156,13 @@ def test_portal_complement_whose_commit_fails_shows_an_error_page_not_the_redire
 
 
 def test_cli_command_whose_commit_fails_exits_non_zero_with_a_message_and_stores_nothing(live, monkeypatch, capsys):
-    """CLI (esav sav comment): a failed commit exits 1 with the message and incident, prints nothing, stores nothing."""
+    """CLI (esav sav commenter): a failed commit exits 1 with message and incident, prints nothing, stores nothing."""
     reference = deposit(live.client()).referenceSignalisation
     comments = _count(live.data_dir, "comments")
     fail_commits(live.gateway.store, monkeypatch)
-    assert main(["sav", "show", reference, "--data", str(live.data_dir)]) == 0  # reading commits nothing
+    assert main(["sav", "afficher", reference, "--donnees", str(live.data_dir)]) == 0  # reading commits nothing
     capsys.readouterr()
-    status = main(["sav", "comment", reference, "Technicien passé", "--data", str(live.data_dir)])
+    status = main(["sav", "commenter", reference, "Technicien passé", "--donnees", str(live.data_dir)])
     out, err = capsys.readouterr()
     assert status == 1 and out == ""
     assert "[ERREUR_INTERNE]" in err and NOT_RECORDED in err and _incident(err) and "Traceback" not in err
@@ -175,7 +175,7 @@ def test_esav_process_whose_commit_sqlite_refuses_exits_1_with_one_message_and_s
     comments = _count(live.data_dir, "comments")
     break_commits_on(live.data_dir / "esav.db", "comments")
     done = subprocess.run(
-        [sys.executable, "-m", "gateway", "sav", "comment", reference, "Passé", "--data", str(live.data_dir)],
+        [sys.executable, "-m", "gateway", "sav", "commenter", reference, "Passé", "--donnees", str(live.data_dir)],
         capture_output=True,
         text=True,
         env=clean_env(),
@@ -254,7 +254,7 @@ def test_sandbox_reset_whose_commit_fails_is_refused_and_deletes_nothing(platfor
     with pytest.raises(zeep.exceptions.Fault) as failed:
         platform.client("OPE001", "integration").service.reinitialiserBacASable()
     assert fault_code(failed.value) == "ERREUR_INTERNE" and NOT_RECORDED in failed.value.message
-    status = main(["integration", "reset", "OPE001", "--data", str(platform.data_dir)])
+    status = main(["integration", "reinitialiser", "OPE001", "--donnees", str(platform.data_dir)])
     out, err = capsys.readouterr()
     assert status == 1 and "réinitialisé" not in out and NOT_RECORDED in err
     assert _count(platform.data_dir, "tickets", "reference = ?", reference) == 1

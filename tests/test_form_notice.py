@@ -49,12 +49,12 @@ def add_cuivre_1_1(root: Path, production: date) -> None:
 
 def publish(capsys: pytest.CaptureFixture[str], data: Path) -> tuple[int, str]:
     capsys.readouterr()
-    status = main(["catalogue", "publish", "--data", str(data), "--author", "mainteneur"])
+    status = main(["catalogue", "publier", "--donnees", str(data), "--auteur", "mainteneur"])
     return status, capsys.readouterr().err
 
 
 def test_esav_catalogue_publish_holds_a_new_form_version_to_two_months_notice(capsys, served, tmp_path) -> None:
-    """After the baseline, `esav catalogue publish` refuses a version due within two months, naming the earliest day."""
+    """After the baseline, `esav catalogue publier` refuses a version due within two months, naming the earliest day."""
     data = tmp_path / "data"
     assert publish(capsys, data)[0] == 0  # the baseline: the catalogue as it stands
     today = to_paris(SystemClock().now()).date()

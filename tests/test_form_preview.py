@@ -73,7 +73,7 @@ def esav(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, li
     """Run ``esav`` in-process on the live gateway's data and served folder: (status, stdout, stderr)."""
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(live.gateway.live_catalogue.root))
     capsys.readouterr()
-    status = main([*argv, "--data", str(live.data_dir)])
+    status = main([*argv, "--donnees", str(live.data_dir)])
     out = capsys.readouterr()
     return status, out.out, out.err
 
@@ -87,7 +87,7 @@ def refs(deposits: dict[str, list[tuple[str, bool, str]]], operator: str, availa
 def test_cli_preview_counts_errors_and_samples_per_operator(live_mix, capsys, monkeypatch):
     """``preview --json``: per operator, deposits, passes, refusals, each error with its count and sample."""
     live, deposits = live_mix
-    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "preview", "SIG_CUIVRE", "2.0", "--json")
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "apercu", "SIG_CUIVRE", "2.0", "--json")
     assert status == 0, err
     result = json.loads(out)
     by_operator = {o["operator"]: o for o in result["operators"]}
@@ -120,8 +120,8 @@ def test_cli_preview_counts_errors_and_samples_per_operator(live_mix, capsys, mo
 def test_cli_preview_for_one_operator_shows_nothing_of_another(live_mix, capsys, monkeypatch):
     """``--operator OPE002`` (text): only OPE002's figures and references, never OPE001's."""
     live, deposits = live_mix
-    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "preview", "SIG_CUIVRE", "2.0",
-                            "--operator", "OPE002")  # fmt: skip
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "apercu", "SIG_CUIVRE", "2.0",
+                            "--operateur", "OPE002")  # fmt: skip
     assert status == 0, err
     assert "OPE002 : 3 dépôt(s), 1 passerai(en)t, 2 serai(en)t refusé(s)" in out
     assert "OPE001" not in out
@@ -133,25 +133,25 @@ def test_cli_preview_window_and_bad_input(live_mix, capsys, monkeypatch):
     """Deposits older than the window are not replayed; a bad form, version, operator or window is a clear error."""
     live, _ = live_mix
     later = (NOW + timedelta(days=31)).strftime("%Y-%m-%dT%H:%M")
-    status, out, _ = esav(capsys, monkeypatch, live, "catalogue", "preview", "SIG_CUIVRE", "2.0", "--at", later)
+    status, out, _ = esav(capsys, monkeypatch, live, "catalogue", "apercu", "SIG_CUIVRE", "2.0", "--instant", later)
     assert status == 0 and "Total : 0 dépôt(s)" in out
-    status, out, _ = esav(capsys, monkeypatch, live, "catalogue", "preview", "SIG_CUIVRE", "2.0", "--at", later,
-                          "--days", "40")  # fmt: skip
+    status, out, _ = esav(capsys, monkeypatch, live, "catalogue", "apercu", "SIG_CUIVRE", "2.0", "--instant", later,
+                          "--jours", "40")  # fmt: skip
     assert "Total : 8 dépôt(s), 5 serai(en)t refusé(s)" in out
     for argv, message in (
         (("SIG_CUIVRE", "9.9"), "Version 9.9 inconnue"),
         (("SIG_NOPE", "1.0"), "Formulaire inconnu"),
-        (("SIG_CUIVRE", "2.0", "--operator", "OPE999"), "Opérateur OPE999 inconnu"),
-        (("SIG_CUIVRE", "2.0", "--days", "0"), "hors bornes"),
+        (("SIG_CUIVRE", "2.0", "--operateur", "OPE999"), "Opérateur OPE999 inconnu"),
+        (("SIG_CUIVRE", "2.0", "--jours", "0"), "hors bornes"),
     ):
-        status, out, err = esav(capsys, monkeypatch, live, "catalogue", "preview", *argv)
+        status, out, err = esav(capsys, monkeypatch, live, "catalogue", "apercu", *argv)
         assert status == 1 and message in err and "Traceback" not in err, (argv, err)
 
 
 def test_publish_prints_the_preview_across_operators(live_mix, capsys, monkeypatch):
-    """``esav catalogue publish`` prints every announced version's preview, operator by operator, then publishes."""
+    """``esav catalogue publier`` prints every announced version's preview, operator by operator, then publishes."""
     live, _ = live_mix
-    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "publish", "--author", "mainteneur")
+    status, out, err = esav(capsys, monkeypatch, live, "catalogue", "publier", "--auteur", "mainteneur")
     assert status == 0, err
     assert "Aperçu de SIG_CUIVRE 2.0" in out
     assert "OPE001 : 5 dépôt(s), 2 passerai(en)t, 3 serai(en)t refusé(s)" in out
@@ -247,7 +247,7 @@ def test_stored_form_of_another_namespace_is_validated_as_the_new_version():
 
 
 def test_cli_announce_and_remind(live_mix, capsys, monkeypatch):
-    """``esav catalogue announce`` queues each concerned operator's notice; ``remind`` has nothing due yet."""
+    """``esav catalogue annoncer`` queues each concerned operator's notice; ``remind`` has nothing due yet."""
     live, _ = live_mix
     _published(live)
     status, out, err = esav(capsys, monkeypatch, live, "catalogue", "announce", "SIG_CUIVRE", "2.0")

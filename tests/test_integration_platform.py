@@ -166,7 +166,7 @@ def test_cli_journal_lists_one_operators_entries_as_json(platform: LivePlatform,
     _deposit(platform, "OPE001", "REJETEE")
     _deposit(platform, "OPE002", "REJETEE")
     platform.flush()
-    assert main(["integration", "journal", "OPE002", "--json", "--data", str(platform.data_dir)]) == 0
+    assert main(["integration", "journal", "OPE002", "--json", "--donnees", str(platform.data_dir)]) == 0
     entries = json.loads(capsys.readouterr().out)
     assert [(e["operator_code"], e["operation"]) for e in entries] == [("OPE002", "deposerSignalisation")]
 
@@ -205,17 +205,28 @@ def test_reset_from_the_operators_system_deletes_only_its_own_sandbox(platform: 
         ("consulterEtatSignalisation", "SIGNALISATION_INCONNUE"),  # the check just above
     ]
     assert len(_journal(platform, "OPE002")) == before + 2  # its own journal reads and the state query
+    [audit] = [r for r in platform.gateway.store.audit() if r.action == "integration.reinitialisation"]
+    assert (audit.actor, audit.target, audit.details["signalisations"]) == ("OPE001", "OPE001", 1)
 
 
 def test_reset_from_the_cli_deletes_only_that_operators_sandbox(platform: LivePlatform, capsys: Any) -> None:
-    """``esav integration reset OPE002`` leaves OPE001's tickets and tests in place."""
+    """``esav integration reinitialiser OPE002`` leaves OPE001's tickets and tests in place."""
     mine = _sandbox(platform, "OPE001")
     theirs = _sandbox(platform, "OPE002")
     platform.flush()
-    assert main(["integration", "reset", "OPE002", "--data", str(platform.data_dir)]) == 0
+    assert main(["integration", "reinitialiser", "OPE002", "--donnees", str(platform.data_dir)]) == 0
     assert "1 signalisation(s), 1 test(s), 1 rendez-vous" in capsys.readouterr().out
     assert _exists(platform, "OPE002", *theirs) == (False, False)
     assert _exists(platform, "OPE001", *mine) == (True, True)
+    [audit] = [r for r in platform.gateway.store.audit() if r.action == "integration.reinitialisation"]
+    assert audit.actor.startswith("fournisseur/") and audit.target == "OPE002"
+
+
+def test_sandbox_set_up_audits_the_domains_it_opens(platform: LivePlatform) -> None:
+    """Building the sandbox opens every domain to the operators that lacked one, each change audited."""
+    opened = [(r.actor, r.target) for r in platform.gateway.store.audit() if r.action == "integration.domaines"]
+    assert opened == [("plate-forme d'intégration", "OPE002"), ("plate-forme d'intégration", "OPE003")]
+    assert all(o.domains == {"signalisation", "test"} for o in platform.gateway.admin.list_operators())
 
 
 def test_integration_service_is_not_published_in_production() -> None:
@@ -250,10 +261,10 @@ def test_one_successful_call_of_a_domains_web_service_validates_it(platform: Liv
     assert done == {"signalisation": True, "test": False}
     data = str(platform.data_dir)
     capsys.readouterr()
-    assert main(["integration", "campagne", "OPE003", "--stricte", "--json", "--data", data]) == 0
+    assert main(["integration", "campagne", "OPE003", "--stricte", "--json", "--donnees", data]) == 0
     strict = {d["domaine"]: d["valide"] for d in json.loads(capsys.readouterr().out)["domaines"]}
     assert strict == {"signalisation": False, "test": False}
-    assert main(["integration", "campagne", "OPE003", "--json", "--data", data]) == 0
+    assert main(["integration", "campagne", "OPE003", "--json", "--donnees", data]) == 0
     seed = {d["domaine"]: d["valide"] for d in json.loads(capsys.readouterr().out)["domaines"]}
     assert seed == {"signalisation": True, "test": False}
 
@@ -275,11 +286,11 @@ def _production_config(tmp_path: Path, platform: LivePlatform) -> Path:
 def _validate(production: Any, config: Path, attestation: Path) -> int:
     return main(
         [
-            "operators",
-            "validate",
+            "operateurs",
+            "valider",
             "--attestation",
             str(attestation),
-            "--data",
+            "--donnees",
             str(production.data_dir),
             "--config",
             str(config),
@@ -322,6 +333,11 @@ def test_attestation_opens_production_for_the_attested_domains_only(
     assert "OPE003 validé pour : signalisation" in capsys.readouterr().out
     assert _habilitation(production, "OPE003", "signalisation") == "SIGNALISATION_INCONNUE"  # reached the service
     assert _habilitation(production, "OPE003", "test") == "NON_HABILITE"
+    [validation] = [r for r in production.gateway.store.audit() if r.action == "operateur.validation"]
+    assert validation.actor.startswith("fournisseur/") and validation.target == "OPE003"
+    assert validation.details["domaines"] == {"avant": [], "apres": ["signalisation"]}
+    issued = [(r.actor, r.target) for r in platform.gateway.store.audit() if r.action == "integration.attestation"]
+    assert issued == [("OPE003", "OPE003")]
 
 
 def _altered_domains(document: dict[str, Any], _: Path) -> str:
@@ -385,10 +401,12 @@ def test_forged_or_altered_attestation_is_refused_and_opens_nothing(
 def test_validate_without_a_configured_platform_key_says_which_setting(
     production: Any, tmp_path: Path, capsys: Any
 ) -> None:
-    """``esav operators validate`` without integration_platform_key names the setting to configure."""
+    """``esav operateurs valider`` without integration_platform_key names the setting to configure."""
     attestation = tmp_path / "a.json"
     attestation.write_text("{}", encoding="utf-8")
-    assert main(["operators", "validate", "--attestation", str(attestation), "--data", str(production.data_dir)]) == 1
+    assert (
+        main(["operateurs", "valider", "--attestation", str(attestation), "--donnees", str(production.data_dir)]) == 1
+    )
     assert "integration_platform_key" in capsys.readouterr().err
 
 

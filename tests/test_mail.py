@@ -276,42 +276,46 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_manages_addresses_and_shows_the_outbox(gateway, capsys):
-    """esav mail add/addresses/remove/outbox/show/retry work; a bad address exits 1 with its reason."""
+    """esav courriel ajouter/adresses/retirer/file/afficher/relancer work; a bad address exits 1 with its reason."""
     data = str(gateway.store.path.parent)
     gateway.close()
-    status, out, err = _esav(capsys, "mail", "add", "OPE003", "noc@gamma.example", "--liste", "correspondant",
-                             "--data", data)  # fmt: skip
+    status, out, err = _esav(capsys, "courriel", "ajouter", "OPE003", "noc@gamma.example", "--liste", "correspondant",
+                             "--donnees", data)  # fmt: skip
     assert status == 0, err
     assert "OPE003       correspondant" not in out
-    status, out, _ = _esav(capsys, "mail", "addresses", "OPE003", "--data", data)
+    status, out, _ = _esav(capsys, "courriel", "adresses", "OPE003", "--donnees", data)
     assert "OPE003  correspondant  noc@gamma.example" in out
-    status, out, err = _esav(capsys, "mail", "add", "OPE003", "noc@@gamma", "--liste", "correspondant", "--data", data)
+    status, out, err = _esav(
+        capsys, "courriel", "ajouter", "OPE003", "noc@@gamma", "--liste", "correspondant", "--donnees", data
+    )
     assert status == 1 and "[REQUETE_INVALIDE] Adresse électronique « noc@@gamma » invalide" in err
     assert "Traceback" not in out + err
-    status, out, _ = _esav(capsys, "mail", "outbox", "--data", data)
+    status, out, _ = _esav(capsys, "courriel", "file", "--donnees", data)
     assert "SANS_DESTINATAIRE OPE003" in out and "[e-SAV] Maintenance du portail" in out
-    status, out, _ = _esav(capsys, "mail", "retry", "--tous", "--data", data)  # OPE003 now has a correspondent
+    status, out, _ = _esav(
+        capsys, "courriel", "relancer", "--tous", "--donnees", data
+    )  # OPE003 now has a correspondent
     assert status == 0 and "Relancé(s) : 3." in out
-    status, out, _ = _esav(capsys, "mail", "show", "3", "--data", data)
+    status, out, _ = _esav(capsys, "courriel", "afficher", "3", "--donnees", data)
     assert "À : noc@gamma.example" in out and "Durée prévisionnelle : 1 h" in out
-    status, out, err = _esav(capsys, "mail", "remove", "OPE003", "noc@gamma.example", "--liste", "correspondant",
-                             "--data", data)  # fmt: skip
+    status, out, err = _esav(capsys, "courriel", "retirer", "OPE003", "noc@gamma.example", "--liste", "correspondant",
+                             "--donnees", data)  # fmt: skip
     assert status == 0 and "retirée" in out
-    status, _, err = _esav(capsys, "mail", "retry", "1", "--data", data)
+    status, _, err = _esav(capsys, "courriel", "relancer", "1", "--donnees", data)
     assert status == 1 and "seuls les messages ABANDONNE ou SANS_DESTINATAIRE" in err
 
 
 def test_cli_send_uses_the_configured_relay(gateway, capsys, monkeypatch):
-    """``esav mail send`` sends the due messages through the relay of the settings; without one it says so."""
+    """``esav courriel envoyer`` sends the due messages through the relay of the settings; without one it says so."""
     data = str(gateway.store.path.parent)
     gateway.close()
-    status, _, err = _esav(capsys, "mail", "send", "--data", data)
+    status, _, err = _esav(capsys, "courriel", "envoyer", "--donnees", data)
     assert status == 1 and "Aucun relais configuré" in err
     with SmtpRelay() as relay:
         monkeypatch.setenv("ESAV_MAIL_RELAY_HOST", "127.0.0.1")
         monkeypatch.setenv("ESAV_MAIL_RELAY_PORT", str(relay.port))
         monkeypatch.setenv("ESAV_MAIL_STARTTLS", "false")
-        status, out, err = _esav(capsys, "mail", "send", "--data", data)
+        status, out, err = _esav(capsys, "courriel", "envoyer", "--donnees", data)
         assert status == 0, err
         assert "Envoyés : 2" in out
         assert {r.rcpt_tos for r in relay.wait_for(2)} == {

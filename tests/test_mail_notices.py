@@ -173,28 +173,28 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_declare_and_publish_mail_the_operators(gateway, capsys, tmp_path):
-    """esav maintenance declare and esav portail publier --document queue their mail; the outbox lists it."""
+    """esav maintenance declarer and esav portail publier --document queue their mail; the outbox lists it."""
     data = str(gateway.store.path.parent)
     gateway.close()
     start = (datetime.now(PARIS) + timedelta(days=10)).replace(hour=22, minute=0, second=0, microsecond=0)
-    status, out, err = _esav(capsys, "maintenance", "declare", "--debut", f"{start:%Y-%m-%dT%H:%M}",
+    status, out, err = _esav(capsys, "maintenance", "declarer", "--debut", f"{start:%Y-%m-%dT%H:%M}",
                              "--fin", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}", "--motif", "migration",
-                             "--data", data)  # fmt: skip
+                             "--donnees", data)  # fmt: skip
     assert status == 0, err
     assert "publiée sur le portail et envoyée aux opérateurs" in out
     document = tmp_path / "conditions-espace-v2.pdf"
     document.write_bytes(b"%PDF-1.4 v2")
     status, out, err = _esav(capsys, "portail", "publier", "--type", "CHANGEMENT_CONDITIONS_ESPACE", "--titre",
                              "Conditions v2", "--texte", "Nouvelles conditions.", "--date",
-                             f"{start + timedelta(days=40):%Y-%m-%dT%H:%M}", "--data", data)  # fmt: skip
+                             f"{start + timedelta(days=40):%Y-%m-%dT%H:%M}", "--donnees", data)  # fmt: skip
     assert status == 1 and "joignez la nouvelle version du document" in err
     status, out, err = _esav(capsys, "portail", "publier", "--type", "CHANGEMENT_CONDITIONS_ESPACE", "--titre",
                              "Conditions v2", "--texte", "Nouvelles conditions.", "--date",
                              f"{start + timedelta(days=40):%Y-%m-%dT%H:%M}", "--document", document,
-                             "--data", data)  # fmt: skip
+                             "--donnees", data)  # fmt: skip
     assert status == 0, err
     assert "4 courrier(s) en file d'envoi" in out  # every operator: the portal's conditions
-    status, out, _ = _esav(capsys, "mail", "outbox", "--data", data)
+    status, out, _ = _esav(capsys, "courriel", "file", "--donnees", data)
     assert "Interruption d'e-SAV : migration" in out and "pièces : conditions-espace-v2.pdf" in out
 
 

@@ -108,26 +108,26 @@ def _esav(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, 
 
 
 def test_cli_quota_set_announces_the_day_before_or_needs_urgence_and_motif(gateway, capsys):
-    """esav quota set starts tomorrow by default, refuses today, and needs --motif with --urgence."""
+    """esav quota fixer starts tomorrow by default, refuses today, and needs --motif with --urgence."""
     data = str(gateway.store.path.parent)
     gateway.close()
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date()
-    status, out, err = _esav(capsys, "quota", "set", "OPE002", "--par-minute", "50", "--annonce", "Surcharge.",
-                             "--data", data)  # fmt: skip
+    status, out, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "50", "--annonce", "Surcharge.",
+                             "--donnees", data)  # fmt: skip
     assert status == 0, err
     assert f"50 requêtes/minute à partir du {tomorrow:%d/%m/%Y} 00:00" in out
     soon = datetime.now(PARIS) + timedelta(minutes=5)
-    status, out, err = _esav(capsys, "quota", "set", "OPE002", "--par-minute", "50", "--annonce", "x",
-                             "--a-partir-de", f"{soon:%Y-%m-%dT%H:%M}", "--data", data)  # fmt: skip
+    status, out, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "50", "--annonce", "x",
+                             "--a-partir-de", f"{soon:%Y-%m-%dT%H:%M}", "--donnees", data)  # fmt: skip
     if soon.date() < tomorrow:  # five minutes before midnight, "soon" is already tomorrow
         assert status == 1 and f"au plus tôt le {tomorrow:%d/%m/%Y} à 00:00" in err and "Traceback" not in err
-    status, _, err = _esav(capsys, "quota", "set", "OPE002", "--par-minute", "5", "--annonce", "x", "--urgence",
-                           "--data", data)  # fmt: skip
+    status, _, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "5", "--annonce", "x", "--urgence",
+                           "--donnees", data)  # fmt: skip
     assert status == 2 and "--urgence exige --motif" in err
-    status, out, err = _esav(capsys, "quota", "set", "OPE002", "--par-minute", "5", "--annonce", "Immédiat.",
-                             "--urgence", "--motif", "incident majeur", "--data", data)  # fmt: skip
+    status, out, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "5", "--annonce", "Immédiat.",
+                             "--urgence", "--motif", "incident majeur", "--donnees", data)  # fmt: skip
     assert status == 0, err
-    status, out, _ = _esav(capsys, "mail", "outbox", "--operateur", "OPE002", "--data", data)
+    status, out, _ = _esav(capsys, "courriel", "file", "--operateur", "OPE002", "--donnees", data)
     assert out.count("Limitation du nombre de requêtes") == 2
 
 

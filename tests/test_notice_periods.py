@@ -83,8 +83,8 @@ def test_publishing_an_announcement_with_too_short_a_notice_is_refused(tmp_path)
 def test_the_cli_shows_the_earliest_allowed_date_on_refusal(tmp_path, capsys):
     """``esav portail publier`` exits non-zero on a too-short notice and prints the earliest date."""
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    assert main(["pki", "init", "--data", str(tmp_path)]) == 0  # the instance: commands need its database
-    args = ["portail", "publier", "--data", str(tmp_path), "--type", "EVOLUTION_MAJEURE"]
+    assert main(["pki", "initialiser", "--donnees", str(tmp_path)]) == 0  # the instance: commands need its database
+    args = ["portail", "publier", "--donnees", str(tmp_path), "--type", "EVOLUTION_MAJEURE"]
     status = main([*args, "--titre", "SOAP 1.2", "--texte", "Nouvelle signature.", "--date", tomorrow])
     assert status != 0
     assert "Préavis insuffisant" in capsys.readouterr().err

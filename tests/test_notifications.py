@@ -205,8 +205,8 @@ def test_provider_cli_registers_shows_the_backlog_replays_and_removes(tmp_path, 
     """register refuses http://, unknown operators and domains; backlog counts; replay requeues; remove forgets."""
     data = tmp_path / "data"
     shutil.copytree(session_pki.directory, data / "pki")
-    assert main(["demo", "--data", str(data)]) == 0
-    base = ["notifications", "register", "--data", str(data)]
+    assert main(["demo", "--donnees", str(data)]) == 0
+    base = ["notifications", "enregistrer", "--donnees", str(data)]
     assert main([*base, "OPE001", "--url", "http://op.example/notif"]) == 1
     assert main([*base, "OPE999", "--url", "https://op.example/notif"]) == 1
     assert main([*base, "OPE001", "--domaine", "facturation", "--url", "https://op.example/notif"]) == 1
@@ -218,14 +218,14 @@ def test_provider_cli_registers_shows_the_backlog_replays_and_removes(tmp_path, 
     finally:
         gateway.close()
     capsys.readouterr()
-    assert main(["notifications", "backlog", "--data", str(data), "--json"]) == 0
+    assert main(["notifications", "file", "--donnees", str(data), "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["operator_code"], row["pending"], row["delivered"]) == ("OPE001", 2, 0)
-    assert main(["notifications", "replay", "--data", str(data), "OPE001", "--depuis", "1"]) == 0
+    assert main(["notifications", "rejouer", "--donnees", str(data), "OPE001", "--depuis", "1"]) == 0
     assert "1 événement(s) remis en file après 1" in capsys.readouterr().out
-    assert main(["notifications", "remove", "--data", str(data), "OPE001"]) == 0
-    assert main(["notifications", "remove", "--data", str(data), "OPE001"]) == 1
-    assert main(["notifications", "replay", "--data", str(data), "OPE001", "--depuis", "0"]) == 1
+    assert main(["notifications", "supprimer", "--donnees", str(data), "OPE001"]) == 0
+    assert main(["notifications", "supprimer", "--donnees", str(data), "OPE001"]) == 1
+    assert main(["notifications", "rejouer", "--donnees", str(data), "OPE001", "--depuis", "0"]) == 1
 
 
 # The gateway killed with SIGKILL mid-delivery ----------------------------------------------------
@@ -250,7 +250,7 @@ def _serve(data: Path, log: Path) -> subprocess.Popen[bytes]:
     env.pop("ESAV_CONFIG", None)
     with log.open("ab") as stderr:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", "0"],
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", "0"],
             cwd=REPO,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -91,14 +91,14 @@ def test_metrics_carry_process_build_faults_refusals_and_backlogs(metered: LiveG
 
 @pytest.mark.e2e  # runs esav serve in a subprocess
 def test_operations_port_in_use_is_a_clear_error(tmp_path) -> None:
-    """With the operations port taken, ``esav serve`` exits 1 naming ``metrics_port``, the port and how to
+    """With the operations port taken, ``esav servir`` exits 1 naming ``metrics_port``, the port and how to
     choose another, without a traceback."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "gateway", "serve", "--demo", "--data", str(tmp_path / "d"), "--port", "0"],
+            [sys.executable, "-m", "gateway", "servir", "--demo", "--donnees", str(tmp_path / "d"), "--port", "0"],
             cwd=REPO, env={**clean_env(), "ESAV_METRICS_PORT": str(busy)}, capture_output=True, text=True,
             timeout=120,
         )  # fmt: skip

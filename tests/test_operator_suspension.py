@@ -35,7 +35,7 @@ def test_suspension_refuses_web_services_and_portal_at_once_and_resume_restores_
     tech = signed_in(portal, TECH)
     client = portal.client()
     status, out, err = esav(
-        capsys, "operators", "suspend", "OPE001", "--reason", "Manquement aux conditions", "--data", data
+        capsys, "operateurs", "suspendre", "OPE001", "--motif", "Manquement aux conditions", "--donnees", data
     )
     assert status == 0, err
     with pytest.raises(zeep.exceptions.Fault) as refused:
@@ -48,25 +48,25 @@ def test_suspension_refuses_web_services_and_portal_at_once_and_resume_restores_
     assert page.url.split("?")[0].endswith("/connexion")  # the open session no longer opens any page
     again = signed_in(portal).post("/connexion", {"login": TECH[0], "password": TECH[1], "suite": "/"})
     assert again.status_code == 401 and "suspendu par le fournisseur" in unescape(again.text)
-    status, out, _ = esav(capsys, "audit", "--data", data, "--json")
+    status, out, _ = esav(capsys, "audit", "--donnees", data, "--json")
     assert '"operateur.suspension"' in out and "Manquement aux conditions" in out
 
-    status, _, err = esav(capsys, "operators", "resume", "OPE001", "--reason", "Régularisé", "--data", data)
+    status, _, err = esav(capsys, "operateurs", "retablir", "OPE001", "--motif", "Régularisé", "--donnees", data)
     assert status == 0, err
     assert deposit(portal.client()).etat == "EN_DEPOT"
     signed_in(portal, TECH)  # signs in again
-    status, out, _ = esav(capsys, "audit", "--data", data, "--json")
+    status, out, _ = esav(capsys, "audit", "--donnees", data, "--json")
     assert '"operateur.reprise"' in out
 
 
 def test_suspension_needs_a_reason_and_a_known_operator(portal, capsys) -> None:
     """A blank reason, an unknown operator, resuming one not suspended: a message naming the problem, nothing done."""
     data = str(portal.data_dir)
-    status, _, err = esav(capsys, "operators", "suspend", "OPE001", "--reason", "  ", "--data", data)
+    status, _, err = esav(capsys, "operateurs", "suspendre", "OPE001", "--motif", "  ", "--donnees", data)
     assert status == 1 and "motif est obligatoire" in err
-    status, _, err = esav(capsys, "operators", "suspend", "OPE999", "--reason", "x", "--data", data)
+    status, _, err = esav(capsys, "operateurs", "suspendre", "OPE999", "--motif", "x", "--donnees", data)
     assert status == 1 and "OPE999" in err
-    status, _, err = esav(capsys, "operators", "resume", "OPE001", "--reason", "x", "--data", data)
+    status, _, err = esav(capsys, "operateurs", "retablir", "OPE001", "--motif", "x", "--donnees", data)
     assert status == 1 and "n'est pas suspendu" in err
     assert deposit(portal.client()).etat == "EN_DEPOT"
 

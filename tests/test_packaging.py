@@ -48,7 +48,7 @@ def test_no_module_finds_data_from_its_own_position() -> None:
         str(p.relative_to(REPO))
         for p in (REPO / "gateway").rglob("*.py")
         if ".parents[" in p.read_text(encoding="utf-8") and "__file__" in p.read_text(encoding="utf-8")
-        and p.name != "_bench.py"  # esav bench runs bench/ beside the sources: a checkout's tool by design
+        and p.name != "_bench.py"  # esav banc runs bench/ beside the sources: a checkout's tool by design
     ]  # fmt: skip
     assert offenders == []
     assert os.path.islink(REPO / "gateway" / "_data" / "catalogue")

@@ -161,7 +161,7 @@ def test_a_new_activation_reopens_accesses_a_termination_had_closed(portal):
 def test_a_new_offer_is_set_up_for_one_month_from_its_launch_over_soap_and_on_the_portal(portal):
     """Copper launched 10/11/2026: refused on both doors until 10/12/2026, pointing to the off-web procedure."""
     data = str(portal.data_dir)
-    assert main(["portail", "lancement", "CUIVRE_DEGROUPAGE", "--date", "2026-11-10", "--data", data]) == 0
+    assert main(["portail", "lancement", "CUIVRE_DEGROUPAGE", "--date", "2026-11-10", "--donnees", data]) == 0
     with pytest.raises(zeep.exceptions.Fault) as refused:
         deposit(portal.client())
     assert fault_code(refused.value) == "NON_HABILITE" and "à partir du 10/12/2026" in refused.value.message
@@ -191,7 +191,7 @@ def test_an_operator_taking_an_established_offer_is_not_held_back(portal):
 
 def test_launching_an_unknown_offer_is_refused_naming_it(portal, capsys):
     """`esav portail lancement` of an offer the catalogue does not know exits 1 naming it; nothing is recorded."""
-    assert main(["portail", "lancement", "OFFRE_X", "--date", "2026-11-10", "--data", str(portal.data_dir)]) == 1
+    assert main(["portail", "lancement", "OFFRE_X", "--date", "2026-11-10", "--donnees", str(portal.data_dir)]) == 1
     assert "OFFRE_X" in capsys.readouterr().err
     assert portal.gateway.store.offer_launches() == []
 

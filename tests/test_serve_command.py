@@ -1,4 +1,4 @@
-"""`esav serve` refuses a port already in use with a message, not a traceback."""
+"""`esav servir` refuses a port already in use with a message, not a traceback."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         taken.listen()
         busy = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "gateway", "serve", "--demo", "--data", str(tmp_path / "d"),
-             "--port", "0", "--web-port", str(busy)],
+            [sys.executable, "-m", "gateway", "servir", "--demo", "--donnees", str(tmp_path / "d"),
+             "--port", "0", "--port-web", str(busy)],
             cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     assert result.returncode == 1
-    assert f"portail : port {busy}" in result.stderr and "--web-port" in result.stderr
+    assert f"portail : port {busy}" in result.stderr and "--port-web" in result.stderr
     assert "Traceback" not in result.stderr

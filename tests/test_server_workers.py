@@ -1,4 +1,4 @@
-"""Several server processes on one port share the store safely (esav serve --workers 2)."""
+"""Several server processes on one port share the store safely (esav servir --workers 2)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def demo_folder(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         for name in [n for n in os.environ if n.startswith("ESAV_")]:
             patch.delenv(name)
-        assert main(["demo", "--data", str(data)]) == 0
+        assert main(["demo", "--donnees", str(data)]) == 0
     return data
 
 
@@ -44,7 +44,18 @@ def two_workers(tmp_path, demo_folder):
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         parent = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port), "--workers", "2"],
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "servir",
+                "--donnees",
+                str(data),
+                "--port",
+                str(port),
+                "--processus",
+                "2",
+            ],
             cwd=REPO,
             env=clean_env(),
             stdout=out,
@@ -154,8 +165,8 @@ def test_every_option_reaches_every_worker(tmp_path, demo_folder):
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         parent = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--data", str(data), "--port", str(port), "--workers", "2",
-             "--web-port", str(web_port), "--log-format", "json", "--host", "127.0.0.1"],
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port), "--processus", "2",
+             "--port-web", str(web_port), "--format-journal", "json", "--hote", "127.0.0.1"],
             cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
         )  # fmt: skip
     try:

@@ -115,12 +115,12 @@ def test_the_provider_registers_and_activates_from_the_cli(tmp_path, capsys):
     gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=False, esav_integre=False, domains=())
     gateway.close()
     fields = [f"--champ={k}={v}" for k, v in COMPLETE.items() if k != "representantNom"]
-    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) != 0
+    assert main(["portail", "enregistrer", "OPE003", "--donnees", data, *fields, "--acces", "INTEGRE"]) != 0
     assert "representantNom: Champ obligatoire." in capsys.readouterr().err
     fields.append("--champ=representantNom=Gamma")
-    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) == 0
+    assert main(["portail", "enregistrer", "OPE003", "--donnees", data, *fields, "--acces", "INTEGRE"]) == 0
     reference = re.search(r"ABO\d{8}", capsys.readouterr().out).group(0)
-    assert main(["portail", "activer", reference, "--data", data, "--date", "2026-12-01", "--acces", "INTEGRE"]) == 0
+    assert main(["portail", "activer", reference, "--donnees", data, "--date", "2026-12-01", "--acces", "INTEGRE"]) == 0
     assert "actif depuis le 2026-12-01 (INTEGRE)" in capsys.readouterr().out
 
 
@@ -131,14 +131,27 @@ def test_the_provider_publishes_a_faq_entry_and_a_file_from_the_cli(tmp_path, ca
     gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=True, esav_integre=False, domains=())
     gateway.close()
     assert (
-        main(["portail", "faq", "--data", data, "--question", "Délai ?", "--reponse", "48 h.", "--offre", "FTTH_ACCES"])
+        main(
+            [
+                "portail",
+                "faq",
+                "--donnees",
+                data,
+                "--question",
+                "Délai ?",
+                "--reponse",
+                "48 h.",
+                "--offre",
+                "FTTH_ACCES",
+            ]
+        )
         == 0
     )
     report = tmp_path / "rapport.pdf"
     report.write_bytes(b"%PDF-1.4 v1")
-    assert main(["portail", "fichier", "OPE003", str(report), "--data", data]) == 0
+    assert main(["portail", "fichier", "OPE003", str(report), "--donnees", data]) == 0
     report.write_bytes(b"%PDF-1.4 v2")
-    assert main(["portail", "fichier", "OPE003", str(report), "--data", data]) == 0
+    assert main(["portail", "fichier", "OPE003", str(report), "--donnees", data]) == 0
     assert "rapport.pdf publié pour OPE003 (version 2)." in capsys.readouterr().out
     gateway = Gateway.open(tmp_path / "esav.db")
     try:
@@ -155,19 +168,19 @@ def test_operators_list_shows_when_a_termination_closes_the_accesses(tmp_path, c
     gateway.admin.add_operator("OPE003", "Opérateur Gamma", esav_en_ligne=False, esav_integre=False, domains=())
     gateway.close()
     fields = [f"--champ={k}={v}" for k, v in COMPLETE.items()]
-    assert main(["portail", "enregistrer", "OPE003", "--data", data, *fields, "--acces", "INTEGRE"]) == 0
+    assert main(["portail", "enregistrer", "OPE003", "--donnees", data, *fields, "--acces", "INTEGRE"]) == 0
     reference = re.search(r"ABO\d{8}", capsys.readouterr().out).group(0)
-    assert main(["portail", "activer", reference, "--data", data, "--date", "2026-01-05", "--acces", "INTEGRE"]) == 0
-    assert main(["portail", "resilier", reference, "--data", data]) == 0
+    assert main(["portail", "activer", reference, "--donnees", data, "--date", "2026-01-05", "--acces", "INTEGRE"]) == 0
+    assert main(["portail", "resilier", reference, "--donnees", data]) == 0
     capsys.readouterr()
-    assert main(["operators", "list", "--data", data]) == 0
+    assert main(["operateurs", "liste", "--donnees", data]) == 0
     line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))
     assert re.search(r"accès : intégré \(jusqu'au \d\d/\d\d/\d{4}\)", line), line
     gateway = Gateway.open(tmp_path / "esav.db")  # the end day has come (as a past day stands for it)
     with gateway.store.write() as db:
         gateway.store.set_operator_access_end(db, "OPE003", "2020-01-01")
     gateway.close()
-    assert main(["operators", "list", "--data", data]) == 0
+    assert main(["operateurs", "liste", "--donnees", data]) == 0
     line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))
     assert "accès : fermé depuis le 01/01/2020" in line, line
 

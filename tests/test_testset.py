@@ -107,15 +107,15 @@ def _run(base_url: str, session_pki: SessionPki, operator: str, junit: Path, *ex
     directory = session_pki.directory
     return main(
         [
-            "testset",
-            "run",
+            "jeu-de-test",
+            "rejouer",
             "--url",
             base_url,
             "--cert",
             str(directory / f"{operator}.pem"),
-            "--key",
+            "--cle",
             str(directory / f"{operator}.key"),
-            "--ca",
+            "--ac",
             str(directory / "ca.pem"),
             "--junit",
             str(junit),
@@ -136,7 +136,7 @@ def _junit(path: Path) -> dict[str, Any]:
 def test_runner_passes_the_whole_test_set_against_a_fresh_platform(
     tmp_path: Path, session_pki: SessionPki, capsys: Any
 ) -> None:
-    """``esav testset run`` replays v1 and v2 against a new integration platform: every scenario passes."""
+    """``esav jeu-de-test rejouer`` replays v1 and v2 against a new integration platform: every scenario passes."""
     platform = start_platform_for_test(tmp_path / "platform", session_pki, robot_step_s=0.1)
     try:
         status = _run(platform.base_url, session_pki, "OPE002", tmp_path / "junit.xml")

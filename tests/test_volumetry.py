@@ -71,7 +71,7 @@ def test_counts_per_operator_and_operation_match_the_calls_made(metered, capsys)
     """esav stats --json: calls, counted requests and faults per operator and operation, as made."""
     _make_calls(metered)
     in_reactor(metered.running.operations.flush)
-    assert main(["stats", "--data", str(metered.data_dir), "--json"]) == 0
+    assert main(["stats", "--donnees", str(metered.data_dir), "--json"]) == 0
     rows = {(r["operator_code"], r["operation"]): r for r in json.loads(capsys.readouterr().out)}
     summary = {key: (r["calls"], r["counted"], r["faults"]) for key, r in rows.items()}
     assert summary == {

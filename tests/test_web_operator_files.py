@@ -80,19 +80,22 @@ def test_bad_input_is_named_and_unknown_files_are_404(received):
 def test_esav_portail_fichiers_list_and_get(received, tmp_path, capsys, monkeypatch):
     """``fichiers list --json`` gives each version's id; ``fichiers get`` writes that version and is audited."""
     data = str(received.data_dir)
-    assert main(["portail", "fichiers", "list", "OPE001", "--json", "--data", data]) == 0
+    assert main(["portail", "fichiers", "liste", "OPE001", "--json", "--donnees", data]) == 0
     groups = json.loads(capsys.readouterr().out)
     copper = next(g for g in groups if g["offre"] == "CUIVRE_DEGROUPAGE")
     versions = copper["fichiers"][0]["versions"]
     assert [v["version"] for v in versions] == [2, 1] and copper["operateur"] == "OPE001"
-    assert main(["portail", "fichiers", "list", "--data", data]) == 0
+    assert main(["portail", "fichiers", "liste", "--donnees", data]) == 0
     out = capsys.readouterr().out
     assert f"{RELEVE}  version 1  reçu le 18/11/2026 10:00:00" in out and "3 version(s)" in out
     target = tmp_path / "v1.csv"
-    assert main(["portail", "fichiers", "get", str(versions[1]["id"]), "--sortie", str(target), "--data", data]) == 0
+    assert (
+        main(["portail", "fichiers", "telecharger", str(versions[1]["id"]), "--sortie", str(target), "--donnees", data])
+        == 0
+    )
     assert target.read_bytes().endswith(b";ok\n")
     monkeypatch.chdir(tmp_path)
-    assert main(["portail", "fichiers", "get", str(versions[0]["id"]), "--data", data]) == 0
+    assert main(["portail", "fichiers", "telecharger", str(versions[0]["id"]), "--donnees", data]) == 0
     assert Path(tmp_path / RELEVE).read_bytes().endswith(b";ko\n")
-    assert main(["portail", "fichiers", "get", "99999", "--data", data]) == 1
+    assert main(["portail", "fichiers", "telecharger", "99999", "--donnees", data]) == 1
     assert "[REQUETE_INVALIDE]" in capsys.readouterr().err

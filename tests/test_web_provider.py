@@ -217,12 +217,22 @@ def test_the_cli_creates_an_agent_whose_login_is_unique_across_operators_users(t
     gateway.accounts.create_user(None, "OPE001", "marie.op", "Marie", "Mot-de-passe-Op-1")
     gateway.close()
     data = str(tmp_path)
-    add = ["portail", "agents", "ajouter", "--data", data, "--nom", "Paul Agent", "--mot-de-passe", "Agent-Paul-2026!"]
+    add = [
+        "portail",
+        "agents",
+        "ajouter",
+        "--donnees",
+        data,
+        "--nom",
+        "Paul Agent",
+        "--mot-de-passe",
+        "Agent-Paul-2026!",
+    ]
     assert main([*add[:3], "paul.agent", *add[3:]]) == 0
     assert main([*add[:3], "paul.agent", *add[3:]]) != 0
     assert main([*add[:3], "marie.op", *add[3:]]) != 0
     assert "L'identifiant marie.op est déjà pris." in capsys.readouterr().err
-    assert main(["portail", "agents", "liste", "--data", data]) == 0
+    assert main(["portail", "agents", "liste", "--donnees", data]) == 0
     assert "paul.agent ACTIF (Paul Agent)" in capsys.readouterr().out
     gateway = Gateway.open(tmp_path / "esav.db")
     try:
@@ -243,9 +253,9 @@ def test_the_cli_publishes_an_invoice_and_records_a_contract(tmp_path, capsys):
     data = str(tmp_path)
     pdf = tmp_path / "f.pdf"
     pdf.write_bytes(b"%PDF-1.4 F003-1")
-    invoice = ["portail", "facture", "OPE003", str(pdf), "--data", data, "--numero", "F003-1"]
+    invoice = ["portail", "facture", "OPE003", str(pdf), "--donnees", data, "--numero", "F003-1"]
     assert main([*invoice, "--date", "2026-11-01", "--montant", "99.90"]) == 0
-    contract = ["portail", "contrat", "OPE003", "DSL_BITSTREAM", "--data", data, "--reference", "CT-9"]
+    contract = ["portail", "contrat", "OPE003", "DSL_BITSTREAM", "--donnees", data, "--reference", "CT-9"]
     assert main([*contract, "--date", "2026-11-10", "--fichiers"]) == 0
     assert "Contrat CT-9 : OPE003 DSL_BITSTREAM depuis le 2026-11-10." in capsys.readouterr().out
     gateway = Gateway.open(tmp_path / "esav.db")

@@ -22,7 +22,7 @@ def test_portal_requests_are_counted_in_their_own_series(portal, capsys) -> None
     assert tech.get("/faq").status_code == 200  # not a counted request
     in_reactor(portal.running.operations.flush)
     capsys.readouterr()
-    assert main(["stats", "--data", str(portal.data_dir), "--operateur", "OPE001", "--json"]) == 0
+    assert main(["stats", "--donnees", str(portal.data_dir), "--operateur", "OPE001", "--json"]) == 0
     counted = {r["operation"]: r["counted"] for r in json.loads(capsys.readouterr().out) if r["counted"]}
     assert counted == {
         "deposerSignalisation": 1,

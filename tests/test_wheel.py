@@ -67,14 +67,14 @@ def test_installed_package_ships_its_data(installed: tuple[Path, str], tmp_path:
 
 
 def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[Path, str], tmp_path: Path) -> None:
-    """``esav serve --demo`` of the installed wheel, run from an empty folder, takes a zeep deposit made
+    """``esav servir --demo`` of the installed wheel, run from an empty folder, takes a zeep deposit made
     with the example form its banner names, and answers ready on the operations port it names."""
     bin_dir, _ = installed
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         server = subprocess.Popen(
-            [str(bin_dir / "esav"), "serve", "--demo", "--data", "demo", "--port", str(port)],
+            [str(bin_dir / "esav"), "servir", "--demo", "--donnees", "demo", "--port", str(port)],
             cwd=tmp_path, env=_env(), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -102,7 +102,7 @@ def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[
 def test_installed_platform_passes_scenarios_of_the_installed_test_set(
     installed: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """``esav integration serve`` and ``esav testset run`` of the installed wheel, from an empty folder:
+    """``esav integration servir`` and ``esav jeu-de-test rejouer`` of the installed wheel, from an empty folder:
     the shipped platform configuration, robot and scenarios work without the checkout."""
     bin_dir, _ = installed
     port = free_port()
@@ -110,15 +110,15 @@ def test_installed_platform_passes_scenarios_of_the_installed_test_set(
     env = _env(ESAV_ROBOT_STEP_S="0.1", ESAV_LINE_TEST_DELAY_S="0.2", ESAV_LINE_TEST_POLL_S="0.1")
     with open(log, "w") as out:
         platform = subprocess.Popen(
-            [str(bin_dir / "esav"), "integration", "serve", "--data", "platform", "--port", str(port)],
+            [str(bin_dir / "esav"), "integration", "servir", "--donnees", "platform", "--port", str(port)],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         pki = tmp_path / "platform" / "pki"
         _wait(platform, port, pki, log)
         result = _run(
-            [str(bin_dir / "esav"), "testset", "run", "--url", f"https://localhost:{port}",
-             "--cert", str(pki / "OPE003.pem"), "--key", str(pki / "OPE003.key"), "--ca", str(pki / "ca.pem"),
+            [str(bin_dir / "esav"), "jeu-de-test", "rejouer", "--url", f"https://localhost:{port}",
+             "--cert", str(pki / "OPE003.pem"), "--cle", str(pki / "OPE003.key"), "--ac", str(pki / "ca.pem"),
              "--version", "v2", "--scenario", "v2_chemin_rejetee", "--scenario", "v2_faute_formulaire_invalide",
              "--junit", "report.xml"],
             cwd=tmp_path, env=env, timeout=300,

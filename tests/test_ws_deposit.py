@@ -8,13 +8,13 @@ from lxml import etree
 from support import deposit, example_form, fault_code, fault_details
 
 
-def test_deposit_returns_reference_and_en_depot(live):
+def test_deposit_returns_reference_and_en_depot(live_any):
     """A valid deposit answers a reference number and the state EN_DEPOT."""
-    answer = deposit(live.client())
+    answer = deposit(live_any.client())
     assert answer.referenceSignalisation.startswith("SIG")
     assert answer.etat == "EN_DEPOT"
     assert answer.dateDepot.utcoffset() is not None
-    stored = live.gateway.store.get_ticket(answer.referenceSignalisation)
+    stored = live_any.gateway.store.get_ticket(answer.referenceSignalisation)
     assert stored is not None and stored.operator_code == "OPE001"
 
 
@@ -25,9 +25,9 @@ def test_deposit_accepted_for_every_demo_offer(live, offer):
     assert deposit(live.client(), offer, version=version).etat == "EN_DEPOT"
 
 
-def test_detail_shows_every_field_of_the_spec(live):
+def test_detail_shows_every_field_of_the_spec(live_any):
     """Detail carries references, dates, state, prestation, declared fault, GTR, history and comments."""
-    client = live.client()
+    client = live_any.client()
     answer = deposit(
         client,
         referenceOperateur="OC-2026-0001",
@@ -35,7 +35,7 @@ def test_detail_shows_every_field_of_the_spec(live):
         piecesJointes={"pieceJointe": [{"nom": "mesure.txt", "typeMime": "text/plain", "contenu": b"att 42 dB"}]},
     )
     reference = answer.referenceSignalisation
-    live.gateway.sav.comment(reference, author="sav/jdupont", text="Technicien prévu demain")
+    live_any.gateway.sav.comment(reference, author="sav/jdupont", text="Technicien prévu demain")
     d = client.service.consulterDetailSignalisation(reference)
     assert d.referenceSignalisation == reference
     assert d.referenceOperateur == "OC-2026-0001"

@@ -14,10 +14,10 @@ from gateway.domain.states import Action
 from gateway.errors import TransitionForbiddenError
 
 
-def test_every_kind_of_change_is_an_event_in_order(live):
+def test_every_kind_of_change_is_an_event_in_order(live_any):
     """State changes (deposit included), SAV comment, appointment booked/moved/cancelled and test result: in order."""
-    _, _, expected = every_kind_of_change(live)
-    events = pull_all(live.client())
+    _, _, expected = every_kind_of_change(live_any)
+    events = pull_all(live_any.client())
     assert [summary(e) for e in events] == expected
     ids = [e.idEvenement for e in events]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
@@ -41,10 +41,10 @@ def test_event_payloads_carry_what_changed(live):
     assert events[0].dateEvenement == live.clock.now() - timedelta(minutes=1)  # the deposit, before the test delay
 
 
-def test_pages_of_three_follow_the_cursor_without_gap_or_repeat(live):
+def test_pages_of_three_follow_the_cursor_without_gap_or_repeat(live_any):
     """nombreMax=3: plusDEvenements until the last page, dernierIdEvenement continues exactly."""
-    every_kind_of_change(live)
-    client = live.client()
+    every_kind_of_change(live_any)
+    client = live_any.client()
     assert [e.idEvenement for e in pull_all(client, page=3)] == [e.idEvenement for e in pull_all(client)]
     first = client.service.consulterEvenements(depuisId=0, nombreMax=3)
     assert first.plusDEvenements is True and first.dernierIdEvenement == items(first)[-1].idEvenement
@@ -90,19 +90,19 @@ def test_an_operator_sees_only_its_own_events(live):
     assert {e.referenceSignalisation for e in pull_all(live.client("OPE002"))} == {theirs}
 
 
-def test_no_event_without_its_change_and_no_change_without_its_event(live, monkeypatch):
+def test_no_event_without_its_change_and_no_change_without_its_event(live_any, monkeypatch):
     """A refused transition adds no event; a failing event write rolls the transition back (one transaction)."""
-    reference = deposit(live.client()).referenceSignalisation
+    reference = deposit(live_any.client()).referenceSignalisation
     with pytest.raises(TransitionForbiddenError):
-        live.gateway.sav.act(reference, Action.CLORE, author="sav/x", code="RESOLU_RESEAU_FOURNISSEUR")
-    assert len(pull_all(live.client())) == 1
+        live_any.gateway.sav.act(reference, Action.CLORE, author="sav/x", code="RESOLU_RESEAU_FOURNISSEUR")
+    assert len(pull_all(live_any.client())) == 1
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(live.gateway.store, "add_event", broken)
+    monkeypatch.setattr(live_any.gateway.store, "add_event", broken)
     with pytest.raises(RuntimeError):
-        live.gateway.sav.act(reference, Action.QUALIFIER, author="sav/x")
+        live_any.gateway.sav.act(reference, Action.QUALIFIER, author="sav/x")
     monkeypatch.undo()
-    assert live.gateway.store.get_ticket(reference).state == "EN_DEPOT"
-    assert len(pull_all(live.client())) == 1
+    assert live_any.gateway.store.get_ticket(reference).state == "EN_DEPOT"
+    assert len(pull_all(live_any.client())) == 1

@@ -47,13 +47,13 @@ def mine_form():
     return {"code": "SIG_CUIVRE", "version": "1.0", "_value_1": example_form("SIG_CUIVRE")}
 
 
-def test_twenty_concurrent_deposits_with_one_key_make_one_ticket(live):
+def test_twenty_concurrent_deposits_with_one_key_make_one_ticket(live_any):
     """Twenty deposits racing with one key, on twenty connections, all get the same single reference."""
-    clients = [live.client() for _ in range(20)]
+    clients = [live_any.client() for _ in range(20)]
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(lambda c: deposit(c, referenceOperateur="OC-RACE"), clients))
     assert len({a.referenceSignalisation for a in answers}) == 1
-    count = live.gateway.store._db.conn.execute(
+    count = live_any.gateway.store._db.conn.execute(
         "SELECT COUNT(*) FROM tickets WHERE reference_operateur = 'OC-RACE'"
     ).fetchone()[0]
     assert count == 1

@@ -16,17 +16,17 @@ def _sav(live, reference, *steps):
         live.gateway.sav.act(reference, action, author="sav/jdupont", code=code)
 
 
-def test_back_office_transitions_show_in_state_and_detail(live):
+def test_back_office_transitions_show_in_state_and_detail(live_any):
     """Qualify, start, freeze, resume and close are seen by the operator, each with its record."""
-    client = live.client()
+    client = live_any.client()
     reference = deposit(client).referenceSignalisation
-    _sav(live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None))
+    _sav(live_any, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None))
     assert client.service.consulterEtatSignalisation(reference).etat == "EN_COURS"
-    _sav(live, reference, (Action.GELER, "ATTENTE_ACCES_SITE"))
+    _sav(live_any, reference, (Action.GELER, "ATTENTE_ACCES_SITE"))
     state = client.service.consulterEtatSignalisation(reference)
     assert (state.etat, state.libelleEtat) == ("GELE", "Gelée, en attente d'une action de l'opérateur")
-    live.clock.advance(timedelta(hours=2))
-    _sav(live, reference, (Action.REPRENDRE, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
+    live_any.clock.advance(timedelta(hours=2))
+    _sav(live_any, reference, (Action.REPRENDRE, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"))
     detail = client.service.consulterDetailSignalisation(reference)
     assert detail.etat == "CLOS"
     history = [(h.etatPrecedent, h.etat, h.acteur) for h in detail.historique.changementEtat]
@@ -122,17 +122,21 @@ def test_refused_closure_after_72_hours_is_refused(live):
     assert fault_code(caught.value) == "TRANSITION_INTERDITE"
 
 
-def test_closed_ticket_becomes_valide_after_72_hours(live):
+def test_closed_ticket_becomes_valide_after_72_hours(live_any):
     """The automatic sweep validates a closure the operator has not refused within 72 hours."""
-    client = live.client()
+    client = live_any.client()
     reference = deposit(client).referenceSignalisation
     _sav(
-        live, reference, (Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR")
+        live_any,
+        reference,
+        (Action.QUALIFIER, None),
+        (Action.DEMARRER, None),
+        (Action.CLORE, "RESOLU_RESEAU_FOURNISSEUR"),
     )
-    live.clock.advance(timedelta(hours=71))
-    assert live.gateway.sav.run_automatic() == []
-    live.clock.advance(timedelta(hours=2))
-    assert live.gateway.sav.run_automatic() == [(reference, Action.VALIDER)]
+    live_any.clock.advance(timedelta(hours=71))
+    assert live_any.gateway.sav.run_automatic() == []
+    live_any.clock.advance(timedelta(hours=2))
+    assert live_any.gateway.sav.run_automatic() == [(reference, Action.VALIDER)]
     assert client.service.consulterEtatSignalisation(reference).etat == "VALIDE"
 
 

@@ -88,7 +88,7 @@ def demo_data(tmp_path, monkeypatch):
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         monkeypatch.delenv(name)
     data = tmp_path / "data"
-    assert main(["demo", "--data", str(data)]) == 0
+    assert main(["demo", "--donnees", str(data)]) == 0
     return data
 
 
@@ -96,7 +96,7 @@ def test_planned_works_with_short_notice_are_refused_with_the_earliest_start(dem
     """Declaring works that start in an hour exits 1 and names the earliest allowed start."""
     start = datetime.now(PARIS).replace(second=0, microsecond=0) + timedelta(hours=1)
     status = main(
-        ["travaux", "declare", "--data", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
+        ["travaux", "declarer", "--donnees", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
          "--fin", (start + timedelta(hours=4)).isoformat(), "--impact", "COUPURE", "--description", "Test"]
     )  # fmt: skip
     assert status == 1
@@ -110,39 +110,41 @@ def test_declared_planned_works_are_listed_and_follow_their_life_cycle(demo_data
     """Works declared with enough notice are listed; updated, closed, then refused any further change."""
     start = earliest_planned_start(datetime.now(PARIS)) + timedelta(hours=8)
     assert main(
-        ["travaux", "declare", "--data", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
+        ["travaux", "declarer", "--donnees", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
          "--fin", (start + timedelta(hours=4)).isoformat(), "--impact", "COUPURE", "--description", "Soudure PM"]
     ) == 0  # fmt: skip
     reference = capsys.readouterr().out.split()[0]
-    assert main(["travaux", "list", "--data", str(demo_data), "--commune", "75111", "--json"]) == 0
+    assert main(["travaux", "liste", "--donnees", str(demo_data), "--commune", "75111", "--json"]) == 0
     listed = {row["reference"]: row for row in json.loads(capsys.readouterr().out)}
     assert listed[reference]["status"] == "NOUVEAU" and "TP-DEMO-0001" in listed
-    assert main(["travaux", "update", reference, "--data", str(demo_data), "--statut", "MIS_A_JOUR"]) == 0
-    assert main(["travaux", "update", reference, "--data", str(demo_data), "--statut", "CLOS"]) == 0
+    assert main(["travaux", "modifier", reference, "--donnees", str(demo_data), "--statut", "MIS_A_JOUR"]) == 0
+    assert main(["travaux", "modifier", reference, "--donnees", str(demo_data), "--statut", "CLOS"]) == 0
     capsys.readouterr()
-    assert main(["travaux", "update", reference, "--data", str(demo_data), "--statut", "MIS_A_JOUR"]) == 1
+    assert main(["travaux", "modifier", reference, "--donnees", str(demo_data), "--statut", "MIS_A_JOUR"]) == 1
     assert "statut final" in capsys.readouterr().err
-    assert main(["travaux", "update", reference, "--data", str(demo_data), "--statut", "NOUVEAU"]) != 0
+    assert main(["travaux", "modifier", reference, "--donnees", str(demo_data), "--statut", "NOUVEAU"]) != 0
 
 
 def test_incident_declared_now_is_listed(demo_data, capsys):
     """An incident needs no notice: declared without a start, it starts now and is listed."""
     assert main(
-        ["incidents", "declare", "--data", str(demo_data), "--commune", "59350", "--impact", "COUPURE",
+        ["incidents", "declarer", "--donnees", str(demo_data), "--commune", "59350", "--impact", "COUPURE",
          "--description", "Panne d'alimentation du POP Lille-1"]
     ) == 0  # fmt: skip
     reference = capsys.readouterr().out.split()[0]
     assert reference.startswith("INC-")
-    assert main(["incidents", "list", "--data", str(demo_data), "--json"]) == 0
+    assert main(["incidents", "liste", "--donnees", str(demo_data), "--json"]) == 0
     assert reference in {row["reference"] for row in json.loads(capsys.readouterr().out)}
 
 
 def test_capacity_set_and_list(demo_data, capsys):
-    """``esav capacity set`` changes one slot of a zone and type; ``list`` shows it next to the others."""
-    assert main(["capacity", "set", "--data", str(demo_data), "--zone", "75", "--type", "SAV", "--capacity", "2",
-                 "--slot", "08:00"]) == 0  # fmt: skip
+    """``esav capacite fixer`` changes one slot of a zone and type; ``list`` shows it next to the others."""
+    assert main(["capacite", "fixer", "--donnees", str(demo_data), "--zone", "75", "--type", "SAV", "--capacite", "2",
+                 "--creneau", "08:00"]) == 0  # fmt: skip
     capsys.readouterr()
-    assert main(["capacity", "list", "--data", str(demo_data), "--zone", "75", "--json"]) == 0
+    assert main(["capacite", "liste", "--donnees", str(demo_data), "--zone", "75", "--json"]) == 0
     rows = {(r["intervention_type"], r["slot_start"]): r["capacity"] for r in json.loads(capsys.readouterr().out)}
     assert rows[("SAV", "08:00")] == 2 and rows[("SAV", "10:00")] == 4 and rows[("EXPERTISE", "08:00")] == 1
-    assert main(["capacity", "set", "--data", str(demo_data), "--zone", "7", "--type", "SAV", "--capacity", "2"]) == 1
+    assert (
+        main(["capacite", "fixer", "--donnees", str(demo_data), "--zone", "7", "--type", "SAV", "--capacite", "2"]) == 1
+    )

@@ -33,26 +33,26 @@ def test_no_limit_by_default(live):
     assert {_state_query(live) for _ in range(30)} == {"OK"}
 
 
-def test_exactly_n_pass_then_refused_with_seconds_to_next_minute_then_reset(live):
+def test_exactly_n_pass_then_refused_with_seconds_to_next_minute_then_reset(live_any):
     """With 5/min: 5 pass, the 6th is LIMITE_REQUETES with reessayerDans to the next minute and
     Retry-After; other operators are unaffected; the next minute lets 5 through again."""
-    live.clock.set(datetime(2026, 11, 18, 10, 0, 20, tzinfo=PARIS))
-    live.gateway.rate_limits.set_limit(
+    live_any.clock.set(datetime(2026, 11, 18, 10, 0, 20, tzinfo=PARIS))
+    live_any.gateway.rate_limits.set_limit(
         "OPE001", 5, actor="t", announcement="5 requêtes par minute dès maintenant", emergency_reason="surcharge"
     )
-    assert [_state_query(live) for _ in range(5)] == ["OK"] * 5
-    client = live.client()
+    assert [_state_query(live_any) for _ in range(5)] == ["OK"] * 5
+    client = live_any.client()
     with pytest.raises(zeep.exceptions.Fault) as caught:
         client.service.consulterEtatSignalisation(REF)
     assert caught.value.detail.xpath("string(.//*[local-name()='code'])") == "LIMITE_REQUETES"
     assert caught.value.detail.xpath("string(.//*[local-name()='reessayerDans'])") == "40"
-    session = live.session()
+    session = live_any.session()
     envelope = client.create_message(client.service, "consulterEtatSignalisation", referenceSignalisation=REF)
-    response = session.post(live.url(), data=etree.tostring(envelope), headers={"Content-Type": "text/xml"})
+    response = session.post(live_any.url(), data=etree.tostring(envelope), headers={"Content-Type": "text/xml"})
     assert response.headers["Retry-After"] == "40"
-    assert _state_query(live, "OPE002") == "OK"
-    live.clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=PARIS))
-    assert [_state_query(live) for _ in range(6)] == ["OK"] * 5 + ["LIMITE_REQUETES"]
+    assert _state_query(live_any, "OPE002") == "OK"
+    live_any.clock.set(datetime(2026, 11, 18, 10, 1, 0, tzinfo=PARIS))
+    assert [_state_query(live_any) for _ in range(6)] == ["OK"] * 5 + ["LIMITE_REQUETES"]
 
 
 def test_announced_limit_applies_from_its_date_and_lift_is_immediate(live):

@@ -65,15 +65,15 @@ def test_search_more_than_fourteen_days_ahead_is_refused(live):
     assert fault_code(caught.value) == "REQUETE_INVALIDE"
 
 
-def test_fifty_concurrent_bookings_for_a_slot_of_three_make_three_appointments(live):
+def test_fifty_concurrent_bookings_for_a_slot_of_three_make_three_appointments(live_any):
     """50 clients booking one slot of capacity 3 at once: exactly 3 appointments, 47 CRENEAU_NON_DISPONIBLE."""
-    client = live.client()
+    client = live_any.client()
     references = [deposit(client).referenceSignalisation for _ in range(50)]
-    live.gateway.capacities.set_capacity("75", "SAV", 3, slot_starts=["10:00"], author="test")
+    live_any.gateway.capacities.set_capacity("75", "SAV", 3, slot_starts=["10:00"], author="test")
     # A generous timeout: 50 simultaneous TLS clients on a loaded machine are slow, not wrong.
     transport = {"timeout": 120, "operation_timeout": 120}
-    wsdl = live.url("rendezvous") + "?wsdl"
-    clients = [zeep.Client(wsdl, transport=zeep.Transport(session=live.session(), **transport)) for _ in references]
+    wsdl = live_any.url("rendezvous") + "?wsdl"
+    clients = [zeep.Client(wsdl, transport=zeep.Transport(session=live_any.session(), **transport)) for _ in references]
     start = threading.Barrier(len(references))
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -96,7 +96,7 @@ def test_fifty_concurrent_bookings_for_a_slot_of_three_make_three_appointments(l
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["CRENEAU_NON_DISPONIBLE"] * 47 + ["OK"] * 3
-    assert live.gateway.store.count_appointments(THURSDAY_10H) == 3
+    assert live_any.gateway.store.count_appointments(THURSDAY_10H) == 3
 
 
 def test_booking_resumes_a_ticket_frozen_waiting_for_an_appointment(live):

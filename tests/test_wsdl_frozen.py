@@ -57,30 +57,30 @@ def _renamed_summary_field(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_committed_contracts_are_what_the_code_generates(generated):
-    """``esav wsdl check`` passes: every service of ENDPOINTS has its frozen WSDL, identical in C14N."""
+    """``esav wsdl verifier`` passes: every service of ENDPOINTS has its frozen WSDL, identical in C14N."""
     differences = check_contracts(FROZEN, generated)
     assert not differences, "\n".join(d.explain() for d in differences)
     assert set(generated) == set(ENDPOINTS) | {("v2", "notification")}  # + the callback operators implement (§12)
 
 
 def test_check_command_passes_on_the_checkout(capsys):
-    """``esav wsdl check`` exits 0 and says how many contracts it compared."""
-    assert main(["wsdl", "check"]) == 0
+    """``esav wsdl verifier`` exits 0 and says how many contracts it compared."""
+    assert main(["wsdl", "verifier"]) == 0
     assert f"{len(ENDPOINTS) + 1} contrats conformes" in capsys.readouterr().out  # + v2/notification
 
 
 def test_renamed_field_fails_the_check_with_a_readable_diff(monkeypatch, tmp_path, capsys):
-    """Renaming a v1 model field makes ``esav wsdl check`` exit 1 with a diff showing old and new names."""
+    """Renaming a v1 model field makes ``esav wsdl verifier`` exit 1 with a diff showing old and new names."""
     contract = contract_path(tmp_path, "v1", "signalisation")
     contract.parent.mkdir()
     shutil.copy(contract_path(FROZEN, "v1", "signalisation"), contract)
     (tmp_path / "v2").mkdir()  # the callback contract (§12) is always generated: keep it frozen here too
     shutil.copy(contract_path(FROZEN, "v2", "notification"), contract_path(tmp_path, "v2", "notification"))
     monkeypatch.setattr(gateway.server, "ENDPOINTS", {("v1", "signalisation"): v1_signalisation})
-    assert main(["wsdl", "check", "--dir", str(tmp_path)]) == 0
+    assert main(["wsdl", "verifier", "--dossier", str(tmp_path)]) == 0
     capsys.readouterr()
     _renamed_summary_field(monkeypatch)
-    assert main(["wsdl", "check", "--dir", str(tmp_path)]) == 1
+    assert main(["wsdl", "verifier", "--dossier", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert "v1/signalisation" in captured.out and "le contrat généré a changé" in captured.out
     assert "1 contrat(s) différent(s)" in captured.err
@@ -96,7 +96,7 @@ def test_service_without_frozen_file_fails_the_check(generated, tmp_path):
     (version, service), _ = next(iter(some.items()))
     differences = check_contracts(tmp_path, some)
     assert [(d.version, d.service) for d in differences] == [(version, service)]
-    assert "esav wsdl freeze" in differences[0].problem
+    assert "esav wsdl figer" in differences[0].problem
 
 
 def test_frozen_file_of_an_unpublished_service_fails_the_check(generated, tmp_path):

@@ -1,4 +1,4 @@
-"""``esav operators``, ``esav certs``, ``esav prestations``: the provider's administration."""
+"""``esav operateurs``, ``esav certificats``, ``esav prestations``: the provider's administration."""
 
 from __future__ import annotations
 
@@ -22,22 +22,25 @@ from ._common import (
     require_store,
     settings_from,
 )
+from ._language import EsavGroup
 
 __all__ = ["certs", "operators", "prestations"]
 
 
-@click.group()
+@click.group("operateurs", cls=EsavGroup, aliases=["operators"])
 def operators() -> None:
     """Opérateurs clients : création, modification, liste."""
 
 
-@operators.command("add")
+@operators.command("ajouter", aliases=["add"])
 @data_option
 @click.argument("code")
 @click.argument("name")
 @click.option("--en-ligne/--sans-en-ligne", default=True, help="Abonné à e-SAV en ligne (pages web).")
 @click.option("--integre/--sans-integre", default=True, help="Abonné à e-SAV intégré (web services).")
-@click.option("--domain", "domains", multiple=True, type=click.Choice(DOMAINS), help="Domaine validé (répétable).")
+@click.option(
+    "--domaine", "--domain", "domains", multiple=True, type=click.Choice(DOMAINS), help="Domaine validé (répétable)."
+)
 @esav_errors
 def operators_add(
     config_file: Path | None,
@@ -48,7 +51,7 @@ def operators_add(
     integre: bool,
     domains: tuple[str, ...],
 ) -> None:
-    """Créer l'opérateur CODE nommé NAME (refusé si CODE existe : voir « operators update »)."""
+    """Créer l'opérateur CODE nommé NOM (refusé si CODE existe : voir « operateurs modifier »)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         operator = gateway.admin.add_operator(
             code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, author=provider_author()
@@ -56,10 +59,10 @@ def operators_add(
     echo(f"Opérateur {operator.code} ({operator.name}) enregistré.")
 
 
-@operators.command("update")
+@operators.command("modifier", aliases=["update"])
 @data_option
 @click.argument("code")
-@click.option("--name", default=None, help="Nouveau nom.")
+@click.option("--nom", "--name", "name", default=None, help="Nouveau nom.")
 @click.option("--en-ligne/--sans-en-ligne", default=None, help="Abonné ou non à e-SAV en ligne (inchangé si absent).")
 @click.option("--integre/--sans-integre", default=None, help="Abonné ou non à e-SAV intégré (inchangé si absent).")
 @esav_errors
@@ -79,7 +82,7 @@ def operators_update(
     echo(f"Opérateur {operator.code} ({operator.name}) modifié.")
 
 
-@operators.command("list")
+@operators.command("liste", aliases=["list"])
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
@@ -100,32 +103,33 @@ def operators_list(config_file: Path | None, data_dir: Path | None, as_json: boo
         echo(f"{o.code:8} {o.name:24} accès : {access or '-':20} domaines : {', '.join(sorted(o.domains)) or '-'}")
 
 
-@click.group()
+@click.group("certificats", cls=EsavGroup, aliases=["certs"])
 def certs() -> None:
     """Certificats clients des opérateurs : émission, enregistrement, révocation."""
 
 
-@certs.command("issue")
+@certs.command("emettre", aliases=["issue"])
 @data_option
 @click.argument("operator_code")
 @click.option(
+    "--sortie",
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Dossier où écrire CODE.pem et CODE.key (défaut : le dossier pki).",
 )
-@click.option("--days", type=int, default=730, show_default=True, help="Durée de validité en jours.")
+@click.option("--jours", "--days", "days", type=int, default=730, show_default=True, help="Durée de validité en jours.")
 @esav_errors
 def certs_issue(
     config_file: Path | None, data_dir: Path | None, operator_code: str, out_dir: Path | None, days: int
 ) -> None:
-    """Émettre un certificat client pour OPERATOR_CODE avec l'AC du fournisseur et l'enregistrer."""
+    """Émettre un certificat client pour OPERATEUR avec l'AC du fournisseur et l'enregistrer."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
     if not ca_key.exists():
-        raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
+        raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki initialiser ».")
     ca = pki.load_issued(ca_cert, ca_key)
     with open_gateway(settings) as gateway:
         issued = gateway.admin.issue_certificate(operator_code, ca, valid_days=days, author=provider_author())
@@ -141,13 +145,13 @@ def certs_issue(
     )
 
 
-@certs.command("register")
+@certs.command("enregistrer", aliases=["register"])
 @data_option
 @click.argument("operator_code")
 @click.argument("cert_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @esav_errors
 def certs_register(config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path) -> None:
-    """Enregistrer pour OPERATOR_CODE un certificat émis par une AC reconnue (chaîne vérifiée)."""
+    """Enregistrer pour OPERATEUR un certificat émis par une AC reconnue (chaîne vérifiée)."""
     settings = settings_from(config_file, data_dir)
     require_store(settings)
     trusted = [(settings.pki_dir / "ca.pem").read_bytes(), *(p.read_bytes() for p in settings.recognised_cas)]
@@ -158,7 +162,7 @@ def certs_register(config_file: Path | None, data_dir: Path | None, operator_cod
     echo(f"Certificat {record.fingerprint} enregistré pour {operator_code} (émetteur {record.issuer_cn}).")
 
 
-@certs.command("revoke")
+@certs.command("revoquer", aliases=["revoke"])
 @data_option
 @click.argument("fingerprint")
 @esav_errors
@@ -169,9 +173,9 @@ def certs_revoke(config_file: Path | None, data_dir: Path | None, fingerprint: s
     echo(f"Certificat {record.fingerprint} de {record.operator_code} révoqué.")
 
 
-@certs.command("list")
+@certs.command("liste", aliases=["list"])
 @data_option
-@click.option("--operator", "operator_code", default=None, help="Seulement cet opérateur.")
+@click.option("--operateur", "--operator", "operator_code", default=None, help="Seulement cet opérateur.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
 def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: str | None, as_json: bool) -> None:
@@ -186,12 +190,12 @@ def certs_list(config_file: Path | None, data_dir: Path | None, operator_code: s
         echo(f"{r.operator_code:8} {r.fingerprint[:16]}…  expire le {r.not_after:%d/%m/%Y}  {state}")
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def prestations() -> None:
     """Prestations (lignes, liens) des opérateurs : import, transfert, liste."""
 
 
-@prestations.command("import")
+@prestations.command("importer", aliases=["import"])
 @data_option
 @click.argument("csv_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @esav_errors
@@ -202,11 +206,11 @@ def prestations_import(config_file: Path | None, data_dir: Path | None, csv_file
     echo(f"{count} prestation(s) importée(s) depuis {csv_file}.")
 
 
-@prestations.command("transfer")
+@prestations.command("transferer", aliases=["transfer"])
 @data_option
 @click.argument("identifiant")
-@click.option("--to", "to_operator", required=True, help="Code de l'opérateur qui devient titulaire.")
-@click.option("--reason", required=True, help="Motif du transfert (consigné dans l'audit).")
+@click.option("--vers", "--to", "to_operator", required=True, help="Code de l'opérateur qui devient titulaire.")
+@click.option("--motif", "--reason", "reason", required=True, help="Motif du transfert (consigné dans l'audit).")
 @esav_errors
 def prestations_transfer(
     config_file: Path | None, data_dir: Path | None, identifiant: str, to_operator: str, reason: str
@@ -218,9 +222,9 @@ def prestations_transfer(
     echo(f"Prestation {record.identifiant} transférée de {owner} à {record.operator_code}.")
 
 
-@prestations.command("list")
+@prestations.command("liste", aliases=["list"])
 @data_option
-@click.option("--operator", "operator_code", default=None, help="Seulement cet opérateur.")
+@click.option("--operateur", "--operator", "operator_code", default=None, help="Seulement cet opérateur.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
 def prestations_list(config_file: Path | None, data_dir: Path | None, operator_code: str | None, as_json: bool) -> None:

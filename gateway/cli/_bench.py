@@ -1,4 +1,4 @@
-"""``esav bench``: the benchmark harness of ``bench/`` (HTTP load, data scale), run from the source tree.
+"""``esav banc``: the benchmark harness of ``bench/`` (HTTP load, data scale), run from the source tree.
 
 The benchmark code lives in ``bench/`` beside the package, not in ``gateway``: this command only
 finds it and prints its figures (a table, or JSON with ``--json``).
@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ._common import echo, echo_json
+from ._language import EsavCommand
 
 __all__ = ["bench"]
 
@@ -25,58 +26,95 @@ def _bench_module(name: str) -> Any:
     if not (_SOURCE_TREE / "bench" / "harness.py").exists():
         raise click.ClickException(
             f"Le banc d'essai (bench/) est introuvable à côté du paquet ({_SOURCE_TREE}) : "
-            "lancez « esav bench » depuis une copie des sources installée en mode éditable."
+            "lancez « esav banc » depuis une copie des sources installée en mode éditable."
         )
     if str(_SOURCE_TREE) not in sys.path:
         sys.path.insert(0, str(_SOURCE_TREE))
     return importlib.import_module(f"bench.{name}")
 
 
-@click.command()
-@click.option("--quick", is_flag=True, help="Mesures courtes (moins d'une minute ; 100 000 tickets avec --scale).")
+@click.command("banc", cls=EsavCommand, aliases=["bench"])
+@click.option(
+    "--rapide",
+    "--quick",
+    "quick",
+    is_flag=True,
+    help="Mesures courtes (moins d'une minute ; 100 000 tickets avec --volumetrie).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Imprimer les mesures en JSON.")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Transmis à « esav serve --workers » s'il existe."
+    "--processus",
+    "--workers",
+    "workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Transmis à « esav servir --processus » s'il existe.",
 )
 @click.option(
+    "--duree",
     "--duration",
+    "duration",
     type=click.FloatRange(min=0.5),
     default=None,
-    help="Secondes par point de mesure (défaut 10, 2,5 avec --quick ; avec --peer 5, 2 avec --quick).",
+    help="Secondes par point de mesure (défaut 10, 2,5 avec --rapide ; avec --pair 5, 2 avec --rapide).",
 )
 @click.option(
+    "--simultanes",
     "--concurrency",
     "concurrencies",
     type=click.IntRange(min=1),
     multiple=True,
-    help="Concurrence à mesurer (répétable ; défaut 1, 8 et 32 ; 32 et 8 avec --peer).",
+    help="Concurrence à mesurer (répétable ; défaut 1, 8 et 32 ; 32 et 8 avec --pair).",
 )
-@click.option("--form", type=click.Choice(["SIG_CUIVRE", "SIG_FTTH"]), default="SIG_CUIVRE", help="Formulaire déposé.")
-@click.option("--client-processes", type=click.IntRange(min=1), default=1, help="Processus du générateur de charge.")
 @click.option(
+    "--formulaire",
+    "--form",
+    "form",
+    type=click.Choice(["SIG_CUIVRE", "SIG_FTTH"]),
+    default="SIG_CUIVRE",
+    help="Formulaire déposé.",
+)
+@click.option(
+    "--processus-clients",
+    "--client-processes",
+    "client_processes",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Processus du générateur de charge.",
+)
+@click.option(
+    "--volumetrie",
     "--scale",
+    "scale",
     is_flag=True,
     help="Volumétrie : remplir une base (1 million de tickets) et chronométrer historique et recherche.",
 )
 @click.option(
+    "--pair",
     "--peer",
+    "peer",
     type=click.Choice(["jaxws"]),
     default=None,
     help="Mesurer aussi un pair de référence (jaxws : JAX-WS RI sur Java), en alternance avec la passerelle "
     "(dépôts, concurrences 32 et 8 par défaut).",
 )
 @click.option(
+    "--paires",
     "--pairs",
+    "pairs",
     type=click.IntRange(min=1),
     default=None,
-    help="Avec --peer : nombre de paires de mesures pair/passerelle (défaut 13, 4 avec --quick).",
+    help="Avec --pair : nombre de paires de mesures pair/passerelle (défaut 13, 4 avec --rapide).",
 )
-@click.option("--tickets", type=click.IntRange(min=1000), default=None, help="Nombre de tickets avec --scale.")
+@click.option("--tickets", type=click.IntRange(min=1000), default=None, help="Nombre de tickets avec --volumetrie.")
 @click.option(
+    "--base",
     "--store",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "store",
     default=None,
-    help="Avec --scale : garder la base ici (ou la réutiliser si elle existe).",
+    metavar="CHEMIN|URL",
+    help="Avec --volumetrie : garder la base SQLite ici (ou la réutiliser). Sans --volumetrie : une base "
+    "PostgreSQL (postgresql://…) où mesurer aussi la passerelle, à côté de SQLite, dans la même exécution.",
 )
 def bench(
     quick: bool,
@@ -90,7 +128,7 @@ def bench(
     peer: str | None,
     pairs: int | None,
     tickets: int | None,
-    store: Path | None,
+    store: str | None,
 ) -> None:
     """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
 
@@ -98,12 +136,17 @@ def bench(
         echo(message, err=True)
 
     if scale and peer is not None:
-        raise click.UsageError("--peer mesure des dépôts ; il ne se combine pas avec --scale.")
+        raise click.UsageError("--pair mesure des dépôts ; il ne se combine pas avec --volumetrie.")
+    on_postgresql = store is not None and store.startswith(("postgresql://", "postgres://"))
+    if store is not None and not scale and not on_postgresql:
+        raise click.BadParameter("sans --volumetrie, une URL postgresql://… est attendue.", param_hint="--base")
+    if on_postgresql and (scale or peer is not None):
+        raise click.UsageError("--base postgresql://… mesure la charge HTTP ; sans --volumetrie ni --pair.")
     try:
         if scale:
             fill = _bench_module("fill")
             count = tickets or (fill.QUICK_TICKETS if quick else fill.FULL_TICKETS)
-            result = fill.run_scale(count, store, progress=progress)
+            result = fill.run_scale(count, Path(store) if store else None, progress=progress)
             report = _bench_module("report").scale_table
         elif peer is not None:
             paired = _bench_module("paired")
@@ -124,7 +167,12 @@ def bench(
         else:
             harness = _bench_module("harness")
             options = harness.QUICK if quick else harness.HttpOptions()
-            changes: dict[str, Any] = {"workers": workers, "form": form, "client_processes": client_processes}
+            changes: dict[str, Any] = {
+                "workers": workers,
+                "form": form,
+                "client_processes": client_processes,
+                "store_url": store if on_postgresql else None,
+            }
             if duration is not None:
                 changes["duration_s"] = duration
             if concurrencies:

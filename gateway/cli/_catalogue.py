@@ -31,6 +31,7 @@ from gateway.services import CatalogueService, publish_catalogue_in
 
 from ._catalogue_preview import print_announced_previews
 from ._common import data_option, echo, echo_json, esav_errors, require_store, settings_from
+from ._language import EsavGroup
 
 __all__ = ["catalogue"]
 
@@ -47,7 +48,9 @@ def _exit_with(count: int) -> NoReturn:
 
 def _root_option(f: Any) -> Any:
     return click.option(
+        "--dossier",
         "--root",
+        "root",
         type=click.Path(file_okay=False, exists=True, path_type=Path),
         default=None,
         help="Dossier du catalogue (défaut : catalogue/ du dépôt).",
@@ -62,12 +65,12 @@ def _load(root: Path | None) -> Catalogue:
     return Catalogue.load(root or default_catalogue_root())
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def catalogue() -> None:
     """Catalogue des formulaires : vérification, maquettes, exemples, différences, publication."""
 
 
-@catalogue.command("lint")
+@catalogue.command("verifier", aliases=["lint"])
 @_root_option
 @_json_option
 def lint_command(root: Path | None, as_json: bool) -> None:
@@ -84,19 +87,26 @@ def lint_command(root: Path | None, as_json: bool) -> None:
     _exit_with(len(problems))
 
 
-@catalogue.command("mockups")
+@catalogue.command("maquettes", aliases=["mockups"])
 @_root_option
 @click.option(
+    "--sortie",
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Dossier des maquettes (défaut : html_mockups/ du dépôt).",
 )
-@click.option("--check", is_flag=True, help="Ne rien écrire : signaler les maquettes périmées, absentes ou orphelines.")
+@click.option(
+    "--verifier",
+    "--check",
+    "check",
+    is_flag=True,
+    help="Ne rien écrire : signaler les maquettes périmées, absentes ou orphelines.",
+)
 @esav_errors
 def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> None:
-    """Générer les maquettes HTML des formulaires (ou, avec --check, vérifier qu'elles sont à jour)."""
+    """Générer les maquettes HTML des formulaires (ou, avec --verifier, vérifier qu'elles sont à jour)."""
     loaded = _load(root)
     out = out_dir or default_mockups_dir()
     if check:
@@ -104,7 +114,7 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
         for problem in problems:
             echo(f"{out}/{problem}")
         if problems:
-            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue mockups --out {out}", err=True)
+            echo(f"{len(problems)} maquette(s) à régénérer : esav catalogue maquettes --sortie {out}", err=True)
         else:
             echo(f"Maquettes à jour dans {out}.", err=True)
         _exit_with(len(problems))
@@ -112,7 +122,7 @@ def mockups_command(root: Path | None, out_dir: Path | None, check: bool) -> Non
     echo(f"{len(written)} pages écrites dans {out}.")
 
 
-@catalogue.command("sample")
+@catalogue.command("exemple", aliases=["sample"])
 @_root_option
 @click.argument("code")
 @click.argument("version")
@@ -141,7 +151,7 @@ def _diff_json(result: FormDiff) -> dict[str, Any]:
     }
 
 
-@catalogue.command("diff")
+@catalogue.command("comparer", aliases=["diff"])
 @_root_option
 @click.argument("code")
 @click.argument("old")
@@ -149,7 +159,7 @@ def _diff_json(result: FormDiff) -> dict[str, Any]:
 @_json_option
 @esav_errors
 def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool) -> None:
-    """Comparer les versions OLD et NEW du formulaire CODE : champs ajoutés, supprimés, devenus
+    """Comparer les versions ANCIENNE et NOUVELLE du formulaire CODE : champs ajoutés, supprimés, devenus
     obligatoires, valeurs de codes, et le verdict (évolution mineure ou majeure, préavis)."""
     folder = root or default_catalogue_root()
     for version in (old, new):
@@ -178,9 +188,15 @@ def _instant(text: str | None) -> datetime:
         raise click.BadParameter(f"{text!r} n'est pas une date ISO (2026-12-02 ou 2026-12-02T23:59)") from None
 
 
-@catalogue.command("status")
+@catalogue.command("statut", aliases=["status"])
 @_root_option
-@click.option("--at", "at_text", default=None, help="Instant ISO (heure de Paris sans décalage). Défaut : maintenant.")
+@click.option(
+    "--instant",
+    "--at",
+    "at_text",
+    default=None,
+    help="Instant ISO (heure de Paris sans décalage). Défaut : maintenant.",
+)
 @_json_option
 @esav_errors
 def status_command(root: Path | None, at_text: str | None, as_json: bool) -> None:
@@ -218,9 +234,11 @@ def status_command(root: Path | None, at_text: str | None, as_json: bool) -> Non
             echo(f"  {v.version:6} {v.status.value:16} en production le {v.date_production:%d/%m/%Y}{until}")
 
 
-@catalogue.command("publish")
+@catalogue.command("publier", aliases=["publish"])
 @data_option
-@click.option("--author", default=None, help="Auteur de la publication (défaut : l'utilisateur du système).")
+@click.option(
+    "--auteur", "--author", "author", default=None, help="Auteur de la publication (défaut : l'utilisateur du système)."
+)
 @esav_errors
 def publish_command(config_file: Path | None, data_dir: Path | None, author: str | None) -> None:
     """Publier le catalogue servi par la passerelle (catalogue_dir) après l'avoir vérifié ; les
@@ -229,9 +247,9 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
     require_store(settings)  # no database: no gateway to tell
-    print_announced_previews(settings.database, root)  # what announced versions would refuse, before publishing
+    print_announced_previews(settings.store_location, root)  # what announced versions would refuse, before publishing
     try:
-        publication = publish_catalogue_in(settings.database, root, author=author or _user(), clock=SystemClock())
+        publication = publish_catalogue_in(settings.store_location, root, author=author or _user(), clock=SystemClock())
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""

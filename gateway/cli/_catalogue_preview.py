@@ -1,4 +1,4 @@
-"""``esav catalogue preview|announce|remind``: a new form version against operators' real deposits.
+"""``esav catalogue apercu|announce|remind``: a new form version against operators' real deposits.
 
 ``preview`` replays the deposits of the last N days against a version of the catalogue folder the
 gateway serves (``catalogue_dir``) or of ``--root``; ``publish`` prints the same for every announced
@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from gateway.catalogue import Catalogue, default_catalogue_root
+from gateway.config import StoreUrl
 from gateway.domain.clock import Clock, SystemClock, parse_instant, to_paris
 from gateway.errors import CatalogueError
 from gateway.services import DEFAULT_PREVIEW_DAYS, FormPreview, Gateway, OperatorPreview
@@ -29,6 +30,7 @@ from ._common import (
     require_store,
     settings_from,
 )
+from ._language import EsavCommand
 
 __all__ = ["announce_command", "preview_command", "print_announced_previews", "remind_command"]
 
@@ -72,19 +74,31 @@ def echo_preview(preview: FormPreview) -> None:
     )
 
 
-@click.command("preview")
+@click.command("apercu", cls=EsavCommand, aliases=["preview"])
 @data_option
 @click.option(
+    "--dossier",
     "--root",
+    "root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
     help="Dossier du catalogue (défaut : celui que sert la passerelle, catalogue_dir).",
 )
 @click.argument("code")
 @click.argument("version")
-@click.option("--days", type=int, default=DEFAULT_PREVIEW_DAYS, show_default=True, help="Jours de dépôts examinés.")
-@click.option("--operator", "operator", default=None, help="Un seul opérateur (code, ex. OPE001).")
-@click.option("--at", "at_text", default=None, help="Fin de la période (ISO, heure de Paris). Défaut : maintenant.")
+@click.option(
+    "--jours",
+    "--days",
+    "days",
+    type=int,
+    default=DEFAULT_PREVIEW_DAYS,
+    show_default=True,
+    help="Jours de dépôts examinés.",
+)
+@click.option("--operateur", "--operator", "operator", default=None, help="Un seul opérateur (code, ex. OPE001).")
+@click.option(
+    "--instant", "--at", "at_text", default=None, help="Fin de la période (ISO, heure de Paris). Défaut : maintenant."
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (avec l'exemple corrigé de chaque opérateur).")
 @esav_errors
 def preview_command(
@@ -114,8 +128,8 @@ def preview_command(
     echo_preview(result)
 
 
-def print_announced_previews(database: Path, root: Path, clock: Clock | None = None) -> None:
-    """For ``esav catalogue publish``: the preview, across operators, of every version of ``root`` that
+def print_announced_previews(database: StoreUrl | Path, root: Path, clock: Clock | None = None) -> None:
+    """For ``esav catalogue publier``: the preview, across operators, of every version of ``root`` that
     is announced (not yet in production, or in cohabitation). Nothing when ``root`` does not load (the
     publication then lists the problems) or when there is nothing announced."""
     try:
@@ -138,7 +152,7 @@ def print_announced_previews(database: Path, root: Path, clock: Clock | None = N
         gateway.close()
 
 
-@click.command("announce")
+@click.command("annoncer", cls=EsavCommand, aliases=["announce"])
 @data_option
 @click.argument("code")
 @click.argument("version")
@@ -157,7 +171,7 @@ def announce_command(
     echo(f"Annonce de {code} {version} publiée ; {len(ids)} message(s) en file d'envoi.")
 
 
-@click.command("remind")
+@click.command("rappeler", cls=EsavCommand, aliases=["remind"])
 @data_option
 @esav_errors
 def remind_command(config_file: Path | None, data_dir: Path | None) -> None:

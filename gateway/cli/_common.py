@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from twisted.internet.error import CannotListenError
 
 from gateway.config import Settings, load_settings
-from gateway.errors import EsavError
+from gateway.errors import ConfigError, EsavError
 from gateway.services import Gateway
 
 __all__ = [
+    "PORT",
     "data_option",
     "echo",
     "echo_json",
@@ -31,9 +33,12 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: A TCP port option: out of range, a usage error naming the option (before any setting is read).
+PORT = click.IntRange(0, 65535)
+
 
 def data_option(f: F) -> F:
-    """``--data DIR`` and ``--config FILE``, shared by every command that opens the store."""
+    """``--donnees DIR`` and ``--config FILE``, shared by every command that opens the store."""
     f = click.option(
         "--config",
         "config_file",
@@ -41,7 +46,15 @@ def data_option(f: F) -> F:
         envvar="ESAV_CONFIG",
         help="Fichier de configuration (section [esav]).",
     )(f)
+    f = click.option(
+        "--base",
+        expose_value=False,
+        callback=_remember_store,
+        metavar="URL",
+        help="Base : postgresql://utilisateur@hote:port/base, ou sqlite:///fichier. Défaut : DONNEES/esav.db.",
+    )(f)
     return click.option(
+        "--donnees",
         "--data",
         "data_dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -50,8 +63,18 @@ def data_option(f: F) -> F:
     )(f)
 
 
+def _remember_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["esav.store_url"] = value
+
+
 def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
+    """The command's settings: defaults, file, environment, then its options (``--store`` included)."""
     from gateway._demo_calendar import apply_demo_calendar  # a demo's own dates, unless configured
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and "esav.store_url" in ctx.meta and overrides.get("store_url") is None:
+        overrides["store_url"] = ctx.meta["esav.store_url"]
 
     return apply_demo_calendar(load_settings(config_file, data_dir=data_dir, **overrides))
 
@@ -60,13 +83,16 @@ def require_store(settings: Settings) -> None:
     """Refuse a data folder that holds no database, creating nothing.
 
     Only the commands that build an instance create one (``pki init``, ``demo``, ``serve --demo``,
-    ``integration serve``): anywhere else a missing database is a mistyped ``--data``, and an empty
+    ``integration serve``): anywhere else a missing database is a mistyped ``--donnees``, and an empty
     store created there would answer "0 signalisation(s)" as if it were the real one.
     """
-    if not settings.database.is_file():
+    if not settings.store_location.is_sqlite:
+        return  # a server's database: opening it says whether it is there (and migrates it)
+    database = settings.store_location.path or settings.database
+    if not database.is_file():
         raise click.ClickException(
-            f"Aucune base e-SAV dans {settings.data_dir} ({settings.database.name} absent) : vérifiez --data "
-            f"(ou data_dir). Pour créer une instance : « esav pki init --data {settings.data_dir} » ; "
+            f"Aucune base e-SAV dans {database.parent} ({database.name} absent) : vérifiez --donnees "
+            f"(ou data_dir). Pour créer une instance : « esav pki initialiser --donnees {settings.data_dir} » ; "
             "une démonstration : « esav demo »."
         )
 
@@ -79,7 +105,12 @@ def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gatewa
     ``esav_errors`` turns into a message and exit status 1."""
     if not create:
         require_store(settings)
-    gateway = Gateway.open(settings.database, catalogue_dir=settings.catalogue_dir)
+    gateway = Gateway.open(
+        settings.store_location,
+        catalogue_dir=settings.catalogue_dir,
+        work_dir=settings.data_dir,
+        pool_size=settings.store_pool_size,
+    )
     gateway.documentation.versions = settings.versions  # the specifications follow the configured registry
     try:
         with gateway.durable.committed():
@@ -95,8 +126,15 @@ def esav_errors(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
+        except ConfigError as error:  # a setting, not a fault of the service: no SOAP fault code
+            raise click.ClickException(f"Configuration : {error}") from None
         except EsavError as error:
             raise click.ClickException(f"[{error.code}] {error}") from None
+        except CannotListenError as error:
+            raise click.ClickException(
+                f"Impossible d'écouter sur {error.interface or '0.0.0.0'}:{error.port} : {error.socketError}. "
+                "Choisissez un autre port (--port ; 0 : choisi par le système)."
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -1,4 +1,4 @@
-"""``esav integration`` (the integration platform) and ``esav operators validate`` (production side)."""
+"""``esav integration`` (the integration platform) and ``esav operateurs valider`` (production side)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,18 @@ from gateway.integration import (
     verify_attestation,
 )
 
-from ._common import data_option, echo, echo_json, esav_errors, open_gateway, require_store, settings_from
+from ._common import (
+    PORT,
+    data_option,
+    echo,
+    echo_json,
+    esav_errors,
+    open_gateway,
+    provider_author,
+    require_store,
+    settings_from,
+)
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["integration", "operators_validate"]
 
@@ -63,16 +74,16 @@ robot_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def integration() -> None:
     """Plate-forme d'intégration : robot de scénarios, journal des appels, campagne, bac à sable."""
 
 
-@integration.command("serve")
+@integration.command("servir", aliases=["serve"])
 @data_option
 @robot_option
-@click.option("--port", type=int, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
-@click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option("--port", type=PORT, default=None, help="Port HTTPS (défaut 9443, 0 : choisi par le système).")
+@click.option("--hote", "--host", "host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
 @esav_errors
 def integration_serve(
     config_file: Path | None, data_dir: Path | None, robot_file: Path, port: int | None, host: str | None
@@ -96,13 +107,13 @@ def integration_serve(
     lines = [
         "Plate-forme d'intégration e-SAV démarrée (TLS mutuel, un seul processus).",
         f"  Web services  : {base}/esav/{{v1,v2}}/{{service}} ; {base}/esav/v2/integration",
-        f"  Base          : {settings.database}",
+        f"  Base          : {settings.store_location}",
         f"  CA            : {info.ca.resolve()}",
         *(f"  {code:13} : {c.resolve()} / {k.resolve()}" for code, (c, k) in info.operator_certs.items()),
         f"  Clé publique des attestations (à donner à la production) : {running.public_key.resolve()}",
         f"  Robot         : {len(paths.paths)} chemins, un pas toutes les {settings.robot_step_s:g} s",
         "",
-        f"  Jeu de test   : esav testset run --url {base} --cert … --key … --ca {info.ca}",
+        f"  Jeu de test   : esav jeu-de-test rejouer --url {base} --cert … --key … --ca {info.ca}",
         "",
         "Ctrl-C pour arrêter.",
     ]
@@ -182,7 +193,7 @@ def integration_campaign(
             echo(f"    {o.operation:28} {', '.join(o.versions) or '—'}")
 
 
-@integration.command("reset")
+@integration.command("reinitialiser", aliases=["reset"])
 @click.argument("operator")
 @data_option
 @esav_errors
@@ -191,7 +202,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
     settings = _platform_settings(config_file, data_dir)
     gateway, platform = _platform(settings, DEFAULT_ROBOT_FILE)
     try:
-        counts = platform.reset(operator)
+        counts = platform.reset(operator, author=provider_author())
     finally:
         gateway.close()
     echo(
@@ -200,7 +211,7 @@ def integration_reset(operator: str, config_file: Path | None, data_dir: Path | 
     )
 
 
-@click.command("validate")
+@click.command("valider", cls=EsavCommand, aliases=["validate"])
 @data_option
 @click.option(
     "--attestation",
@@ -226,18 +237,13 @@ def operators_validate(config_file: Path | None, data_dir: Path | None, attestat
     except AttestationError as error:
         raise click.ClickException(f"{attestation_file} : {error}") from None
     with open_gateway(settings) as gateway:
-        operator = gateway.store.get_operator(attestation.operator_code)
-        if operator is None:
-            raise click.ClickException(f"Opérateur {attestation.operator_code} inconnu de cette instance.")
-        granted = set(operator.domains) | set(attestation.domains)
-        gateway.store.record_validation(
-            operator.code,
+        operator, granted = gateway.integration.validate_operator(
+            attestation.operator_code,
             attestation.domains,
             attestation.version,
             attestation.date,
             attestation.sha256,
-            gateway.clock.now(),
-            granted,
+            author=provider_author(),
         )
     echo(
         f"{operator.code} validé pour : {', '.join(attestation.domains)} (attestation du {attestation.date}, "

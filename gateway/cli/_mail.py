@@ -1,5 +1,5 @@
-"""``esav mail``: the outbox of e-mail to operators, its retries, and operators' notification addresses;
-``esav certs renew``: deliver a renewed certificate and mail its notice."""
+"""``esav courriel``: the outbox of e-mail to operators, its retries, and operators' notification addresses;
+``esav certificats renouveler``: deliver a renewed certificate and mail its notice."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ._common import (
     require_store,
     settings_from,
 )
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["certs_renew", "mail"]
 
@@ -32,12 +33,12 @@ def _paris(instant: datetime | None) -> str:
     return "-" if instant is None else f"{to_paris(instant):%d/%m/%Y %H:%M}"
 
 
-@click.group()
+@click.group("courriel", cls=EsavGroup, aliases=["mail"])
 def mail() -> None:
     """Courrier électronique aux opérateurs : file d'envoi, relances, adresses de notification."""
 
 
-@mail.command("outbox")
+@mail.command("file", aliases=["outbox"])
 @data_option
 @click.option("--statut", type=click.Choice(_STATUSES), default=None, help="Seulement les messages dans cet état.")
 @click.option("--operateur", "operator_code", default=None, help="Seulement cet opérateur.")
@@ -63,7 +64,7 @@ def mail_outbox(
         )
 
 
-@mail.command("show")
+@mail.command("afficher", aliases=["show"])
 @data_option
 @click.argument("mail_id", type=int)
 @esav_errors
@@ -82,7 +83,7 @@ def mail_show(config_file: Path | None, data_dir: Path | None, mail_id: int) -> 
     echo(record.text_body)
 
 
-@mail.command("retry")
+@mail.command("relancer", aliases=["retry"])
 @data_option
 @click.argument("mail_ids", type=int, nargs=-1)
 @click.option("--tous", "every", is_flag=True, help="Tous les messages ABANDONNE et SANS_DESTINATAIRE.")
@@ -99,7 +100,7 @@ def mail_retry(config_file: Path | None, data_dir: Path | None, mail_ids: tuple[
         echo("Aucun message relancé (aucun, ou toujours sans adresse pour l'opérateur).")
 
 
-@mail.command("send")
+@mail.command("envoyer", aliases=["send"])
 @data_option
 @esav_errors
 def mail_send(config_file: Path | None, data_dir: Path | None) -> None:
@@ -117,7 +118,7 @@ def mail_send(config_file: Path | None, data_dir: Path | None) -> None:
         raise SystemExit(1)
 
 
-@mail.command("addresses")
+@mail.command("adresses", aliases=["addresses"])
 @data_option
 @click.argument("operator_code", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -144,7 +145,7 @@ _LIST_OPTION = click.option(
 )
 
 
-@mail.command("add")
+@mail.command("ajouter", aliases=["add"])
 @data_option
 @click.argument("operator_code")
 @click.argument("address")
@@ -157,7 +158,7 @@ def mail_add(config_file: Path | None, data_dir: Path | None, operator_code: str
     echo(f"{operator_code} {list_name} : {address.strip()} " + ("ajoutée." if added else "y figurait déjà."))
 
 
-@mail.command("remove")
+@mail.command("retirer", aliases=["remove"])
 @data_option
 @click.argument("operator_code")
 @click.argument("address")
@@ -174,7 +175,7 @@ def mail_remove(
     echo(f"{operator_code} {list_name} : {address.strip()} retirée.")
 
 
-@click.command("renew")
+@click.command("renouveler", cls=EsavCommand, aliases=["renew"])
 @data_option
 @click.argument("operator_code")
 @click.option(
@@ -185,19 +186,28 @@ def mail_remove(
     help="Le nouveau certificat de l'opérateur (AC reconnue) ; sans lui, l'AC du fournisseur en émet un.",
 )
 @click.option(
+    "--sortie",
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Dossier où écrire le certificat émis et sa clé (défaut : le dossier pki).",
 )
-@click.option("--days", type=int, default=730, show_default=True, help="Durée de validité d'un certificat émis.")
+@click.option(
+    "--jours",
+    "--days",
+    "days",
+    type=int,
+    default=730,
+    show_default=True,
+    help="Durée de validité d'un certificat émis.",
+)
 @esav_errors
 def certs_renew(
     config_file: Path | None, data_dir: Path | None, operator_code: str, cert_file: Path | None, out_dir: Path | None,
     days: int,
 ) -> None:  # fmt: skip
-    """Renouveler le certificat d'OPERATOR_CODE (à livrer 15 jours ouvrés avant l'expiration) et lui envoyer
+    """Renouveler le certificat d'OPERATEUR (à livrer 15 jours ouvrés avant l'expiration) et lui envoyer
     l'avis de livraison ; l'ancien certificat reste valable jusqu'à son expiration."""
     settings = settings_from(config_file, data_dir)
     author = provider_author()
@@ -210,7 +220,7 @@ def certs_renew(
         else:
             ca_cert, ca_key = settings.pki_dir / "ca.pem", settings.pki_dir / "ca.key"
             if not ca_key.exists():
-                raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki init ».")
+                raise click.ClickException(f"AC absente ({ca_key}) : lancez d'abord « esav pki initialiser ».")
             renewal = gateway.certificate_renewal.renew(
                 operator_code, ca=pki.load_issued(ca_cert, ca_key), valid_days=days, author=author
             )
@@ -230,7 +240,7 @@ def certs_renew(
             + (" : livré EN RETARD." if renewal.late else " : dans les délais.")
         )
     echo(
-        f"Avis de livraison : message {renewal.mail_id} (esav mail outbox)."
+        f"Avis de livraison : message {renewal.mail_id} (esav courriel file)."
         if renewal.mail_id is not None
         else "Avis de livraison déjà en file."
     )

@@ -14,6 +14,7 @@ from ._common import echo, printable
 from ._db import db
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
 from ._integration import integration, operators_validate
+from ._language import HELP_OPTION_NAMES, EsavGroup
 from ._mail import certs_renew, mail
 from ._network import capacity, incidents, travaux
 from ._notifications import notifications
@@ -29,13 +30,13 @@ from ._wsdl import wsdl
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=EsavGroup, context_settings={"help_option_names": HELP_OPTION_NAMES})
 @click.version_option(package_name="esav-gateway")
 def cli() -> None:
     """e-SAV : la passerelle SAV du fournisseur (web services, back office, démonstration)."""
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def pki() -> None:
     """PKI du fournisseur : autorité de certification et certificat du serveur."""
 

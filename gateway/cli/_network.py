@@ -1,4 +1,4 @@
-"""``esav capacity``, ``esav travaux``, ``esav incidents``: technicians' capacity for appointments,
+"""``esav capacite``, ``esav travaux``, ``esav incidents``: technicians' capacity for appointments,
 planned works and network incidents, as the provider manages them."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import click
 from gateway.domain.appointments import INTERVENTION_TYPES, SLOT_STARTS
 from gateway.domain.clock import paris_if_naive, to_paris
 from gateway.domain.network_events import EventKind, EventStatus
-from gateway.store import NetworkEventRecord
+from gateway.services.records import NetworkEventRecord
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["capacity", "incidents", "travaux"]
 
@@ -25,7 +26,9 @@ _SLOTS = [f"{t:%H:%M}" for t in SLOT_STARTS]
 
 def _author_option(f: Any) -> Any:
     return click.option(
+        "--auteur",
         "--author",
+        "author",
         default=lambda: f"fournisseur/{getpass.getuser()}",
         show_default="fournisseur/<utilisateur>",
         help="Auteur enregistré.",
@@ -56,18 +59,25 @@ PARIS_DATETIME = ParisDateTime()
 # Capacity ---------------------------------------------------------------------------------------
 
 
-@click.group()
+@click.group("capacite", cls=EsavGroup, aliases=["capacity"])
 def capacity() -> None:
     """Capacité des techniciens par zone (département), type d'intervention et créneau."""
 
 
-@capacity.command("set")
+@capacity.command("fixer", aliases=["set"])
 @data_option
 @click.option("--zone", required=True, help="Département (75, 69, 2A, 974...).")
 @click.option("--type", "intervention_type", required=True, type=click.Choice(INTERVENTION_TYPES), help="Type.")
-@click.option("--capacity", "technicians", required=True, type=int, help="Techniciens par créneau (0 : fermé).")
 @click.option(
-    "--slot", "slots", multiple=True, type=click.Choice(_SLOTS), help="Créneau visé (répétable ; défaut : tous)."
+    "--capacite", "--capacity", "technicians", required=True, type=int, help="Techniciens par créneau (0 : fermé)."
+)
+@click.option(
+    "--creneau",
+    "--slot",
+    "slots",
+    multiple=True,
+    type=click.Choice(_SLOTS),
+    help="Créneau visé (répétable ; défaut : tous).",
 )
 @_author_option
 @esav_errors
@@ -87,7 +97,7 @@ def capacity_set(
         echo(f"{row.zone:4} {row.intervention_type:10} {row.slot_start} : {row.capacity}")
 
 
-@capacity.command("list")
+@capacity.command("liste", aliases=["list"])
 @data_option
 @click.option("--zone", default=None, help="Seulement cette zone.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -114,8 +124,8 @@ def _event_line(e: NetworkEventRecord) -> str:
     )
 
 
-def _event_group(kind: EventKind, name: str, doc: str) -> click.Group:
-    group = click.Group(name, help=doc)
+def _event_group(kind: EventKind, name: str, doc: str) -> EsavGroup:
+    group = EsavGroup(name, help=doc)
     needs_dates = kind is EventKind.TRAVAUX
 
     @data_option
@@ -205,18 +215,24 @@ def _event_group(kind: EventKind, name: str, doc: str) -> click.Group:
             )
         echo(_event_line(event))
 
-    commands: list[tuple[str, Callable[..., None], str]] = [
+    commands: list[tuple[str, str, Callable[..., None], str]] = [
         (
+            "declarer",
             "declare",
             declare,
             "Déclarer "
             + ("des travaux programmés (2 jours ouvrés d'avance au moins)." if needs_dates else "un incident réseau."),
         ),
-        ("list", list_, "Lister, par date de début."),
-        ("update", update, "Changer le statut (REPLANIFIE, MIS_A_JOUR, CLOS, ANNULE), les dates ou le texte."),
+        ("liste", "list", list_, "Lister, par date de début."),
+        (
+            "modifier",
+            "update",
+            update,
+            "Changer le statut (REPLANIFIE, MIS_A_JOUR, CLOS, ANNULE), les dates ou le texte.",
+        ),
     ]
-    for command_name, function, help_text in commands:
-        group.add_command(click.command(command_name, help=help_text)(function))
+    for command_name, alias, function, help_text in commands:
+        group.add_command(click.command(command_name, cls=EsavCommand, aliases=[alias], help=help_text)(function))
     return group
 
 

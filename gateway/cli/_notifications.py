@@ -13,23 +13,26 @@ import click
 
 from gateway.domain.clock import to_paris
 
-from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
+from ._common import PORT, data_option, echo, echo_json, esav_errors, open_gateway, settings_from
+from ._language import EsavGroup
 
 __all__ = ["notifications"]
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def notifications() -> None:
     """Notifications aux opérateurs : points de rappel, file d'envoi, rejeu, récepteur de référence."""
 
 
-@notifications.command()
+@notifications.command("enregistrer", aliases=["register"])
 @data_option
 @click.argument("operator")
 @click.option("--domaine", "domain", default="signalisation", show_default=True, help="signalisation ou test.")
 @click.option("--url", required=True, help="Adresse https:// du service notifierEvenement de l'opérateur.")
 @click.option(
+    "--auteur",
     "--author",
+    "author",
     default=lambda: f"sav/{getpass.getuser()}",
     show_default="sav/<utilisateur>",
     help="Auteur enregistré.",
@@ -44,7 +47,7 @@ def register(
     echo(f"{endpoint.operator_code} {endpoint.domain} : {endpoint.url}")
 
 
-@notifications.command()
+@notifications.command("supprimer", aliases=["remove"])
 @data_option
 @click.argument("operator")
 @click.option("--domaine", "domain", default="signalisation", show_default=True, help="signalisation ou test.")
@@ -58,7 +61,7 @@ def remove(config_file: Path | None, data_dir: Path | None, operator: str, domai
     echo(f"{operator} {domain} : supprimé.")
 
 
-@notifications.command("list")
+@notifications.command("liste", aliases=["list"])
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
@@ -73,7 +76,7 @@ def list_(config_file: Path | None, data_dir: Path | None, as_json: bool) -> Non
         echo(f"{e.operator_code}  {e.domain:13}  {e.url}  ({e.author}, {to_paris(e.registered_at):%d/%m/%Y %H:%M})")
 
 
-@notifications.command()
+@notifications.command("file", aliases=["backlog"])
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
@@ -96,7 +99,7 @@ def backlog(config_file: Path | None, data_dir: Path | None, as_json: bool) -> N
         )
 
 
-@notifications.command()
+@notifications.command("rejouer", aliases=["replay"])
 @data_option
 @click.argument("operator")
 @click.option("--depuis", "after_id", type=int, required=True, help="Renvoyer les événements après cet idEvenement.")
@@ -108,16 +111,16 @@ def replay(config_file: Path | None, data_dir: Path | None, operator: str, after
     echo(f"{operator} : {count} événement(s) remis en file après {after_id}.")
 
 
-@notifications.command()
-@click.option("--port", type=int, default=9443, show_default=True, help="Port HTTPS (0 : choisi par le système).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@notifications.command("recepteur", aliases=["receiver"])
+@click.option("--port", type=PORT, default=9443, show_default=True, help="Port HTTPS (0 : choisi par le système).")
+@click.option("--hote", "--host", "host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Certificat serveur du récepteur (PEM).")  # fmt: skip
-@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+@click.option("--cle", "--key", "key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Clé privée du récepteur (PEM).")  # fmt: skip
-@click.option("--ca", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+@click.option("--ac", "--ca", "ca", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CA qui a émis le certificat client du fournisseur (PEM).")  # fmt: skip
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--sortie", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fichier JSON-lines où ajouter chaque événement reçu.")  # fmt: skip
 def receiver(port: int, host: str, cert: Path, key: Path, ca: Path, out: Path | None) -> None:
     """Récepteur de référence : sert notifierEvenement (TLS mutuel) et affiche ce qu'il reçoit."""

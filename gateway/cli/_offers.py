@@ -10,11 +10,12 @@ import click
 from gateway.domain.subscriptions import offer_ready_on
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavCommand
 
 __all__ = ["fin_contrat", "lancement", "lancements"]
 
 
-@click.command("lancement")
+@click.command("lancement", cls=EsavCommand)
 @data_option
 @click.argument("offer")
 @click.option(
@@ -22,7 +23,7 @@ __all__ = ["fin_contrat", "lancement", "lancements"]
 )
 @esav_errors
 def lancement(config_file: Path | None, data_dir: Path | None, offer: str, day: datetime) -> None:
-    """Enregistrer le lancement commercial d'OFFER : ses signalisations sont traitées dans e-SAV un mois
+    """Enregistrer le lancement commercial d'OFFRE : ses signalisations sont traitées dans e-SAV un mois
     plus tard, pour tous les opérateurs (procédure hors Web en attendant)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
@@ -33,7 +34,7 @@ def lancement(config_file: Path | None, data_dir: Path | None, offer: str, day: 
     )
 
 
-@click.command("lancements")
+@click.command("lancements", cls=EsavCommand)
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
@@ -53,7 +54,7 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
         echo(f"{row['offre']:20} lancée le {row['lancement']}, traitée dans e-SAV à partir du {row['pret_le']}")
 
 
-@click.command("fin-contrat")
+@click.command("fin-contrat", cls=EsavCommand)
 @data_option
 @click.argument("operator")
 @click.argument("offer")
@@ -65,7 +66,7 @@ def lancements(config_file: Path | None, data_dir: Path | None, as_json: bool) -
 def fin_contrat(
     config_file: Path | None, data_dir: Path | None, operator: str, offer: str, day: datetime | None, annuler: bool
 ) -> None:
-    """Dater la fin du contrat d'OFFER pour OPERATOR : dès cette date l'offre quitte son profil (droits,
+    """Dater la fin du contrat d'OFFRE pour OPERATEUR : dès cette date l'offre quitte son profil (droits,
     formulaires, tests, « Mes fichiers ») et ses dépôts et tests par web services sont refusés."""
     if (day is None) == (not annuler):
         raise click.UsageError("Donnez --date AAAA-MM-JJ, ou --annuler.")

@@ -17,11 +17,12 @@ from gateway.domain.clock import parse_instant
 from gateway.services import NEWS_KINDS, RATE_LIMIT_NEWS, UploadedFile
 
 from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavGroup
 
 __all__ = ["portail"]
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def portail() -> None:
     """Espace Opérateurs : actualités, annonces (avec leur préavis), abonnements, fichiers, factures, agents."""
 
@@ -41,7 +42,7 @@ def _instant(text: str | None) -> datetime | None:
     "--type",
     "kind",
     required=True,
-    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota set
+    type=click.Choice(sorted(set(NEWS_KINDS) - {RATE_LIMIT_NEWS})),  # a rate limit: esav quota fixer
     help="Type d'actualité ou d'annonce.",
 )
 @click.option("--titre", required=True, help="Titre affiché.")
@@ -108,7 +109,7 @@ def abonnements(config_file: Path | None, data_dir: Path | None) -> None:
 def enregistrer(
     config_file: Path | None, data_dir: Path | None, operator: str, champs: tuple[str, ...], access: tuple[str, ...]
 ) -> None:
-    """Enregistrer un bon de commande reçu hors du portail pour OPERATOR (champs manquants signalés un à un)."""
+    """Enregistrer un bon de commande reçu hors du portail pour OPERATEUR (champs manquants signalés un à un)."""
     form = dict(c.split("=", 1) for c in champs if "=" in c)
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
@@ -172,7 +173,7 @@ def faq(config_file: Path | None, data_dir: Path | None, question: str, reponse:
 @click.option("--type", "mime_type", default="application/pdf", show_default=True, help="Type MIME du fichier.")
 @esav_errors
 def fichier(config_file: Path | None, data_dir: Path | None, operator: str, path: Path, mime_type: str) -> None:
-    """Publier le fichier PATH pour OPERATOR dans « Mes fichiers » (même nom : nouvelle version)."""
+    """Publier le fichier CHEMIN pour OPERATEUR dans « Mes fichiers » (même nom : nouvelle version)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.portal.publish_file(operator, path.name, mime_type, path.read_bytes(), provider_author())
@@ -198,7 +199,7 @@ def facture(
     periode: str,
     montant: Decimal,
 ) -> None:
-    """Publier la facture PATH (PDF) d'OPERATOR : elle paraît dans ses duplicata pendant trois ans."""
+    """Publier la facture CHEMIN (PDF) d'OPERATEUR : elle paraît dans ses duplicata pendant trois ans."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         gateway.portal.issue_invoice(
@@ -230,7 +231,7 @@ def contrat(
     day: datetime,
     fichiers: bool,
 ) -> None:
-    """Enregistrer le contrat d'OFFER pour OPERATOR (et si « Mes fichiers » y figure)."""
+    """Enregistrer le contrat d'OFFRE pour OPERATEUR (et si « Mes fichiers » y figure)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         record = gateway.portal.set_contract(
@@ -262,7 +263,7 @@ def agents() -> None:
 def agents_ajouter(
     config_file: Path | None, data_dir: Path | None, login: str, nom: str, password: str, roles: tuple[str, ...]
 ) -> None:
-    """Créer le compte de l'agent LOGIN (même page de connexion que les opérateurs)."""
+    """Créer le compte de l'agent IDENTIFIANT (même page de connexion que les opérateurs)."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         agent = gateway.accounts.create_agent(
@@ -289,7 +290,7 @@ def agents_liste(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option("--role", "roles", multiple=True, help="Rôle donné (SAV) ; répétable ; aucun : retire tous les rôles.")
 @esav_errors
 def agents_roles(config_file: Path | None, data_dir: Path | None, login: str, roles: tuple[str, ...]) -> None:
-    """Donner à l'agent LOGIN exactement ces rôles."""
+    """Donner à l'agent IDENTIFIANT exactement ces rôles."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         agent = gateway.accounts.set_agent_roles(login, frozenset(r.upper() for r in roles), author=provider_author())
@@ -302,7 +303,7 @@ def agents_roles(config_file: Path | None, data_dir: Path | None, login: str, ro
 @click.option("--actif/--suspendu", required=True, help="Réactiver ou suspendre (ses sessions prennent fin).")
 @esav_errors
 def agents_statut(config_file: Path | None, data_dir: Path | None, login: str, actif: bool) -> None:
-    """Suspendre ou réactiver l'agent LOGIN."""
+    """Suspendre ou réactiver l'agent IDENTIFIANT."""
     settings = settings_from(config_file, data_dir)
     with open_gateway(settings) as gateway:
         agent = gateway.accounts.set_agent_status(login, actif, author=provider_author())

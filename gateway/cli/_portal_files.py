@@ -13,22 +13,23 @@ import click
 from gateway.domain.clock import to_paris
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavGroup
 
 __all__ = ["fichiers"]
 
 
-@click.group("fichiers")
+@click.group("fichiers", cls=EsavGroup)
 def fichiers() -> None:
     """Fichiers reçus des opérateurs (« Mes fichiers ») : lister, télécharger une version."""
 
 
-@fichiers.command("list")
+@fichiers.command("liste", aliases=["list"])
 @data_option
 @click.argument("operator", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @esav_errors
 def fichiers_list(config_file: Path | None, data_dir: Path | None, operator: str | None, as_json: bool) -> None:
-    """Lister les fichiers reçus de OPERATOR (tous par défaut), par contrat, avec chaque version."""
+    """Lister les fichiers reçus de OPERATEUR (tous par défaut), par contrat, avec chaque version."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         groups = gateway.operator_files.received(operator)
     if as_json:
@@ -74,7 +75,7 @@ def fichiers_list(config_file: Path | None, data_dir: Path | None, operator: str
     echo(f"{count} version(s) de fichier reçue(s).")
 
 
-@fichiers.command("get")
+@fichiers.command("telecharger", aliases=["get"])
 @data_option
 @click.argument("file_id", type=int)
 @click.option(
@@ -86,7 +87,7 @@ def fichiers_list(config_file: Path | None, data_dir: Path | None, operator: str
 )
 @esav_errors
 def fichiers_get(config_file: Path | None, data_dir: Path | None, file_id: int, output: Path | None) -> None:
-    """Télécharger la version FILE_ID d'un fichier (l'identifiant que donne « fichiers list »)."""
+    """Télécharger la version ID_FICHIER d'un fichier (l'identifiant que donne « fichiers liste »)."""
     with open_gateway(settings_from(config_file, data_dir)) as gateway:
         found = gateway.operator_files.download(file_id, author=provider_author())
     target = output or Path(Path(found.name).name)

@@ -13,18 +13,21 @@ from gateway.domain.states import Action
 from gateway.services import QueueQuery
 
 from ._common import data_option, echo, echo_json, esav_errors, open_gateway, settings_from
+from ._language import EsavCommand, EsavGroup
 
 __all__ = ["sav"]
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def sav() -> None:
     """Back office SAV : faire avancer les signalisations, commenter, consulter."""
 
 
 def _author_option(f):
     return click.option(
+        "--auteur",
         "--author",
+        "author",
         default=lambda: f"sav/{getpass.getuser()}",
         show_default="sav/<utilisateur>",
         help="Auteur enregistré dans l'historique.",
@@ -32,12 +35,12 @@ def _author_option(f):
 
 
 def _make_action(
-    name: str, action: Action, doc: str, *, code_list: str | None = None, needs_reason: bool = False
+    name: str, alias: str, action: Action, doc: str, *, code_list: str | None = None, needs_reason: bool = False
 ) -> click.Command:
     @data_option
     @click.argument("reference")
     @_author_option
-    @click.option("--reason", "reason", required=needs_reason, default=None, help="Motif (texte libre).")
+    @click.option("--motif", "--reason", "reason", required=needs_reason, default=None, help="Motif (texte libre).")
     @esav_errors
     def command(
         config_file: Path | None,
@@ -54,23 +57,29 @@ def _make_action(
     command.__doc__ = doc
     if code_list:
         command = click.option("--code", required=True, help=f"Code de la nomenclature {code_list}.")(command)
-    return click.command(name, help=doc)(command)
+    return click.command(name, cls=EsavCommand, aliases=[alias], help=doc)(command)
 
 
-for _name, _action, _doc, _list in (
-    ("qualify", Action.QUALIFIER, "Accepter la signalisation (EN_DEPOT → EN_QUALIFICATION).", None),
-    ("reject", Action.REJETER, "Rejeter la signalisation avec un motif (EN_DEPOT → EN_REJET).", "MOTIFS_REJET"),
-    ("start", Action.DEMARRER, "Démarrer le traitement (EN_QUALIFICATION → EN_COURS).", None),
-    ("freeze", Action.GELER, "Geler en attente d'une action de l'opérateur (→ GELE).", "MOTIFS_GEL"),
-    ("resume", Action.REPRENDRE, "Reprendre une signalisation gelée (GELE → EN_COURS).", None),
-    ("close", Action.CLORE, "Clore avec un code de clôture (→ CLOS).", "CODES_CLOTURE"),
-    ("validate", Action.VALIDER, "Valider la clôture (CLOS → VALIDE).", None),
-    ("archive", Action.ARCHIVER, "Clore au tableau de bord (→ CLOS_TABLEAU_DE_BORD).", None),
+for _name, _alias, _action, _doc, _list in (
+    ("qualifier", "qualify", Action.QUALIFIER, "Accepter la signalisation (EN_DEPOT → EN_QUALIFICATION).", None),
+    (
+        "rejeter",
+        "reject",
+        Action.REJETER,
+        "Rejeter la signalisation avec un motif (EN_DEPOT → EN_REJET).",
+        "MOTIFS_REJET",
+    ),
+    ("demarrer", "start", Action.DEMARRER, "Démarrer le traitement (EN_QUALIFICATION → EN_COURS).", None),
+    ("geler", "freeze", Action.GELER, "Geler en attente d'une action de l'opérateur (→ GELE).", "MOTIFS_GEL"),
+    ("reprendre", "resume", Action.REPRENDRE, "Reprendre une signalisation gelée (GELE → EN_COURS).", None),
+    ("clore", "close", Action.CLORE, "Clore avec un code de clôture (→ CLOS).", "CODES_CLOTURE"),
+    ("valider", "validate", Action.VALIDER, "Valider la clôture (CLOS → VALIDE).", None),
+    ("archiver", "archive", Action.ARCHIVER, "Clore au tableau de bord (→ CLOS_TABLEAU_DE_BORD).", None),
 ):
-    sav.add_command(_make_action(_name, _action, _doc, code_list=_list))
+    sav.add_command(_make_action(_name, _alias, _action, _doc, code_list=_list))
 
 
-@sav.command("comment")
+@sav.command("commenter", aliases=["comment"])
 @data_option
 @click.argument("reference")
 @click.argument("text")
@@ -83,7 +92,7 @@ def sav_comment(config_file: Path | None, data_dir: Path | None, reference: str,
     echo(f"Commentaire ajouté à {reference}.")
 
 
-@sav.command("show")
+@sav.command("afficher", aliases=["show"])
 @data_option
 @click.argument("reference")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -127,19 +136,19 @@ def sav_show(config_file: Path | None, data_dir: Path | None, reference: str, as
         echo(f"  [{c.side}] {to_paris(c.at):%d/%m/%Y %H:%M} {c.author} : {c.text}")
 
 
-def _day_option(name: str, help_text: str):
-    return click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
+def _day_option(*names: str, help_text: str):
+    return click.option(*names, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
 
 
-@sav.command("list")
+@sav.command("liste", aliases=["list"])
 @data_option
 @click.argument("operator_code", required=False)
 @click.option("--operateur", "operator_option", default=None, help="Code de l'opérateur (tous par défaut).")
 @click.option("--etat", "states", multiple=True, help="État (répétable) ; par défaut les états ouverts.")
 @click.option("--offre", default=None, help="Code de l'offre (codeOffre).")
 @click.option("--gravite", default=None, help="MINEURE, MAJEURE ou CRITIQUE.")
-@_day_option("--depuis", "Déposées ce jour-là (AAAA-MM-JJ, heure de Paris) ou après.")
-@_day_option("--jusqua", "Déposées ce jour-là (AAAA-MM-JJ, heure de Paris) ou avant.")
+@_day_option("--depuis", help_text="Déposées ce jour-là (AAAA-MM-JJ, heure de Paris) ou après.")
+@_day_option("--jusqu-a", "--jusqua", "jusqua", help_text="Déposées ce jour-là (AAAA-MM-JJ, heure de Paris) ou avant.")
 @click.option("--recherche", default=None, help="Notre référence ou la référence de l'opérateur.")
 @click.option("--page", default=1, show_default=True, help="Numéro de page.")
 @click.option("--taille", default=50, show_default=True, help="Signalisations par page (100 au plus).")
@@ -211,7 +220,7 @@ def sav_list(
     echo(f"{result.total} signalisation(s) — page {result.number} sur {result.pages}.")
 
 
-@sav.command("sweep")
+@sav.command("balayer", aliases=["sweep"])
 @data_option
 @esav_errors
 def sav_sweep(config_file: Path | None, data_dir: Path | None) -> None:

@@ -1,4 +1,4 @@
-"""``esav serve`` and ``esav demo``: run the gateway, build the demo data set."""
+"""``esav servir`` and ``esav demo``: run the gateway, build the demo data set."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_prov
 from gateway.domain.clock import SystemClock
 from gateway.services import Gateway
 
-from ._common import data_option, echo, esav_errors, open_gateway, require_store, settings_from
+from ._common import PORT, data_option, echo, esav_errors, open_gateway, require_store, settings_from
+from ._language import EsavCommand
 
 __all__ = ["demo", "serve"]
 
@@ -36,7 +37,7 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
         "Passerelle e-SAV démarrée (TLS mutuel).",
         f"  Point d'accès : {url}",
         f"  WSDL          : {url}?wsdl",
-        f"  Base          : {settings.database}",
+        f"  Base          : {settings.store_location}",
     ]
     if info is not None:
         cert, key = info.operator_certs["OPE001"]
@@ -62,20 +63,34 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command("servir", cls=EsavCommand, aliases=["serve"])
 @data_option
 @click.option("--demo", "with_demo", is_flag=True, help="Construire les données de démonstration si absentes.")
 @click.option(
-    "--port", type=int, default=None, help="Port HTTPS des web services (défaut 8443, 0 : choisi par le système)."
+    "--port", type=PORT, default=None, help="Port HTTPS des web services (défaut 8443, 0 : choisi par le système)."
 )
-@click.option("--host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
+@click.option("--hote", "--host", "host", default=None, help="Adresse d'écoute (défaut 127.0.0.1).")
 @click.option(
-    "--web-port", type=int, default=None, help="Port HTTPS du portail (défaut 8444, 0 : choisi par le système)."
+    "--port-web",
+    "--web-port",
+    "web_port",
+    type=PORT,
+    default=None,
+    help="Port HTTPS du portail (défaut 8444, 0 : choisi par le système).",
 )
-@click.option("--workers", type=int, default=None, help="Nombre de processus serveurs (défaut 1 ; 0 : un par cœur).")
+@click.option(
+    "--processus",
+    "--workers",
+    "workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Nombre de processus serveurs (défaut 1 ; 0 : un par cœur).",
+)
 @click.option("--worker-index", type=int, default=None, hidden=True, help="Usage interne : rang du processus serveur.")
 @click.option(
+    "--format-journal",
     "--log-format",
+    "log_format",
     type=click.Choice(["text", "json"]),
     default=None,
     help="Journaux sur stderr : texte, ou JSON (un objet par ligne ; un par appel SOAP). Défaut : text.",
@@ -114,7 +129,9 @@ def serve(
     else:
         require_store(settings)
     gateway = Gateway.open(
-        settings.database,
+        settings.store_location,
+        work_dir=settings.data_dir,
+        pool_size=settings.store_pool_size,
         catalogue_dir=settings.catalogue_dir,
         network=NetworkSimulator(delay_s=settings.line_test_delay_s),
     )
@@ -122,7 +139,8 @@ def serve(
     pki = PkiFiles.in_dir(settings.pki_dir)
     if not pki.server_cert.exists():
         raise click.ClickException(
-            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki init » ou « esav serve --demo »."
+            f"Pas de certificat serveur dans {settings.pki_dir} : lancez « esav pki initialiser » "
+            "ou « esav servir --demo »."
         )
     count = worker_count(settings.workers)
     if worker_index is None and count > 1:
@@ -162,7 +180,7 @@ def serve(
         raise click.ClickException(
             f"Impossible d'écouter sur {settings.host} (web services : port {settings.port}, portail : port "
             f"{settings.web_port}) : {getattr(error, 'socketError', error)}. Choisissez d'autres ports "
-            "(--port, --web-port ; 0 : choisi par le système)."
+            "(--port, --port-web ; 0 : choisi par le système)."
         ) from None
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
@@ -211,7 +229,7 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=EsavCommand)
 @data_option
 @esav_errors
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
@@ -229,9 +247,11 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
         echo(f"  portail, agent du fournisseur : {login} / {password}")
 
 
-@click.command("init")
+@click.command("initialiser", cls=EsavCommand, aliases=["init"])
 @data_option
-@click.option("--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable).")
+@click.option(
+    "--nom-hote", "--host-name", "hostnames", multiple=True, default=("localhost",), help="Nom du serveur (répétable)."
+)
 @esav_errors
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
     """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
@@ -239,4 +259,4 @@ def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[s
     ensure_provider_pki(settings.pki_dir, hostnames)
     with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
         pass
-    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.database}.")
+    echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.store_location}.")

@@ -1,4 +1,4 @@
-"""``esav operators suspend|resume CODE --reason``: cut or restore an operator's access at once."""
+"""``esav operateurs suspendre|retablir CODE --motif``: cut or restore an operator's access at once."""
 
 from __future__ import annotations
 
@@ -10,14 +10,21 @@ import click
 from gateway.domain.clock import to_paris
 
 from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavCommand
 
 __all__ = ["operators_resume", "operators_suspend"]
 
 
-@click.command("suspend")
+@click.command("suspendre", cls=EsavCommand, aliases=["suspend"])
 @data_option
 @click.argument("code")
-@click.option("--reason", required=True, help="Motif (manquement aux conditions...), enregistré dans l'audit.")
+@click.option(
+    "--motif",
+    "--reason",
+    "reason",
+    required=True,
+    help="Motif (manquement aux conditions...), enregistré dans l'audit.",
+)
 @esav_errors
 def operators_suspend(config_file: Path | None, data_dir: Path | None, code: str, reason: str) -> None:
     """Suspendre sur-le-champ l'accès de l'opérateur CODE : connexion au portail et web services refusés."""
@@ -31,10 +38,10 @@ def operators_suspend(config_file: Path | None, data_dir: Path | None, code: str
     )
 
 
-@click.command("resume")
+@click.command("retablir", cls=EsavCommand, aliases=["resume"])
 @data_option
 @click.argument("code")
-@click.option("--reason", required=True, help="Motif de la levée, enregistré dans l'audit.")
+@click.option("--motif", "--reason", "reason", required=True, help="Motif de la levée, enregistré dans l'audit.")
 @esav_errors
 def operators_resume(config_file: Path | None, data_dir: Path | None, code: str, reason: str) -> None:
     """Lever la suspension de l'opérateur CODE : ses accès reprennent à la requête suivante."""

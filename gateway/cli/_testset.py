@@ -1,4 +1,4 @@
-"""``esav testset run``: replay the operators' test set against an endpoint (contract §11)."""
+"""``esav jeu-de-test rejouer``: replay the operators' test set against an endpoint (contract §11)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from gateway.integration import DEFAULT_ROBOT_FILE, load_robot_paths
 from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_report, load_test_set, summary_table
 
 from ._common import echo, esav_errors
+from ._language import EsavGroup
 
 __all__ = ["testset"]
 
@@ -28,12 +29,12 @@ def _operator_of(cert_file: Path) -> str:
     return str(names[0].value)
 
 
-@click.group()
+@click.group("jeu-de-test", cls=EsavGroup, aliases=["testset"])
 def testset() -> None:
     """Jeu de test e-SAV : rejouer les scénarios contre la plate-forme d'intégration (ou un autre point d'accès)."""
 
 
-@testset.command("run")
+@testset.command("rejouer", aliases=["run"])
 @click.option(
     "--url",
     default="https://localhost:9443",
@@ -47,13 +48,17 @@ def testset() -> None:
     help="Certificat client de l'opérateur (PEM).",
 )
 @click.option(
+    "--cle",
     "--key",
+    "key",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Clé privée du certificat client (PEM).",
 )
 @click.option(
+    "--ac",
     "--ca",
+    "ca",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Certificat de l'autorité qui a émis le certificat du serveur (PEM).",

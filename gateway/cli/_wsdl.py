@@ -1,4 +1,4 @@
-"""``esav wsdl freeze`` and ``esav wsdl check``: the published contracts of ``wsdl/{version}/`` (contract §2).
+"""``esav wsdl figer`` and ``esav wsdl verifier``: the published contracts of ``wsdl/{version}/`` (contract §2).
 
 Every service of ``gateway.server.ENDPOINTS`` has its WSDL generated in-process from its spyne
 Application (no server, no network) and brought to a stable form:
@@ -29,6 +29,7 @@ from gateway._resources import shipped_wsdl
 from gateway.services import Gateway
 
 from ._common import echo
+from ._language import EsavGroup
 
 __all__ = [
     "ContractDifference",
@@ -139,7 +140,7 @@ def check_contracts(wsdl_dir: Path, generated: Mapping[Endpoint, bytes]) -> list
         path = contract_path(wsdl_dir, version, service)
         if not path.is_file():
             differences.append(
-                ContractDifference(version, service, path, "aucun contrat figé : lancez « esav wsdl freeze ».")
+                ContractDifference(version, service, path, "aucun contrat figé : lancez « esav wsdl figer ».")
             )
             continue
         frozen = canonical_wsdl(path.read_bytes(), version, service)
@@ -179,6 +180,7 @@ def freeze_contracts(wsdl_dir: Path, generated: Mapping[Endpoint, bytes]) -> lis
 
 
 _dir_option = click.option(
+    "--dossier",
     "--dir",
     "wsdl_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -187,12 +189,12 @@ _dir_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=EsavGroup)
 def wsdl() -> None:
     """Contrats WSDL publiés (wsdl/v1, wsdl/v2) : les figer, vérifier que le code les génère encore."""
 
 
-@wsdl.command()
+@wsdl.command("figer", aliases=["freeze"])
 @_dir_option
 def freeze(wsdl_dir: Path | None) -> None:
     """Écrire le WSDL de chaque service de chaque version dans wsdl/{version}/{service}.wsdl."""
@@ -201,7 +203,7 @@ def freeze(wsdl_dir: Path | None) -> None:
         echo(f"{'écrit    ' if changed else 'inchangé '} {path}")
 
 
-@wsdl.command()
+@wsdl.command("verifier", aliases=["check"])
 @_dir_option
 def check(wsdl_dir: Path | None) -> None:
     """Comparer (XML canonique) les WSDL générés aux contrats figés ; code de sortie 1 s'ils diffèrent."""
@@ -213,6 +215,6 @@ def check(wsdl_dir: Path | None) -> None:
     if differences:
         raise click.ClickException(
             f"{len(differences)} contrat(s) différent(s) de {target}. Un changement du WSDL d'une version en "
-            "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl freeze »."
+            "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl figer »."
         )
     echo(f"{len(generated)} contrats conformes à {target}.")

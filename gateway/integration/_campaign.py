@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.errors import InvalidRequestError
 from gateway.services import Caller, Gateway
-from gateway.store import JournalEntry
+from gateway.services.records import JournalEntry
 
 from ._attestation import sign_attestation
 from ._journal import CallJournal
@@ -96,12 +96,12 @@ class IntegrationPlatform:
         if not 1 <= limit <= MAX_JOURNAL_PAGE:
             raise InvalidRequestError(f"max doit être entre 1 et {MAX_JOURNAL_PAGE}.", chemin="max", valeur=str(limit))
         self._journal.flush()
-        return self._gateway.store.journal(operator_code, after_id=after_id, since=since, limit=limit)
+        return self._gateway.integration.journal(operator_code, after_id=after_id, since=since, limit=limit)
 
     def campaign(self, operator_code: str, *, strict: bool = False) -> CampaignProgress:
         """Progress per domain: one successful call of the domain's services (``strict``: each named call)."""
         self._journal.flush()
-        calls = self._gateway.store.successful_calls(operator_code)
+        calls = self._gateway.integration.successful_calls(operator_code)
         domains = []
         for domain, named in REQUIRED_CALLS.items():
             called = sorted({(s, o) for _, s, o, _ in calls if s in DOMAIN_SERVICES[domain] and o})
@@ -135,7 +135,7 @@ class IntegrationPlatform:
             )
         version, domains = attestable
         now = self._gateway.clock.now()
-        number = len(self._gateway.store.list_attestations(caller.operator_code)) + 1
+        number = self._gateway.integration.next_attestation_number(caller.operator_code)
         document = sign_attestation(
             self._key,
             operator_code=caller.operator_code,
@@ -146,14 +146,13 @@ class IntegrationPlatform:
             number=number,
         )
         with self._gateway.durable.committed():  # never hand out an attestation that is not on record
-            self._gateway.store.record_attestation(caller.operator_code, version, domains, now, document)
+            self._gateway.integration.record_attestation(caller.operator_code, version, domains, now, document)
         return document, version, domains
 
-    def reset(self, operator_code: str) -> dict[str, int]:
-        """Delete the operator's sandbox data (tickets, tests, appointments, journal) on the platform;
-        the counts are returned once the deletion is durably committed."""
-        if self._gateway.store.get_operator(operator_code) is None:
-            raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", valeur=operator_code)
+    def reset(self, operator_code: str, *, author: str | None = None) -> dict[str, int]:
+        """Delete the operator's sandbox data (tickets, tests, appointments, journal) on the platform,
+        audited as ``author`` (the operator itself by default); the counts are returned once the
+        deletion is durably committed."""
         with self._gateway.durable.committed():
             self._journal.flush()
-            return self._gateway.store.reset_sandbox(operator_code)
+            return self._gateway.integration.reset_sandbox(operator_code, author=author or operator_code)

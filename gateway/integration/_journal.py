@@ -37,7 +37,7 @@ class CallJournal:
     """Buffers calls and writes them in batches; callable as a ``CallObserver``."""
 
     def __init__(self, gateway: Gateway, reactor: Any = None, flush_delay_s: float = 0.2) -> None:
-        self._store = gateway.store
+        self._integration = gateway.integration
         self._clock = gateway.clock
         self._durable = gateway.durable
         self._reactor = reactor
@@ -91,7 +91,7 @@ class CallJournal:
             return 0
         try:
             with self._durable.committed():
-                self._store.add_journal_entries(batch)
+                self._integration.record_calls(batch)
         except NotRecordedError:
             self._keep(batch)
             raise

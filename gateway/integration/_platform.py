@@ -17,7 +17,7 @@ from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo
 from gateway.domain.clock import Clock
 from gateway.server import PkiFiles, RunningGateway, start
-from gateway.services import DOMAINS, Gateway
+from gateway.services import Gateway
 from gateway.ws.v2 import integration as ws_integration
 
 from ._attestation import ensure_platform_key
@@ -29,6 +29,9 @@ from ._robot import ScenarioRobot
 __all__ = ["PlatformNetwork", "RunningPlatform", "build_sandbox", "open_platform_gateway", "start_platform"]
 
 log = logging.getLogger("gateway.integration")
+
+#: Who the sandbox's set-up is recorded as in the audit.
+SANDBOX_AUTHOR = "plate-forme d'intégration"
 
 
 @dataclass
@@ -57,7 +60,9 @@ def platform_network(paths: RobotPaths, delay_s: float) -> PlatformNetwork:
 
 def open_platform_gateway(settings: Settings, paths: RobotPaths, clock: Clock | None = None) -> Gateway:
     return Gateway.open(
-        settings.database,
+        settings.store_location,
+        work_dir=settings.data_dir,
+        pool_size=settings.store_pool_size,
         catalogue_dir=settings.catalogue_dir,
         clock=clock,
         network=platform_network(paths, settings.line_test_delay_s),
@@ -67,17 +72,9 @@ def open_platform_gateway(settings: Settings, paths: RobotPaths, clock: Clock | 
 def build_sandbox(gateway: Gateway, pki_dir: Path, paths: RobotPaths) -> DemoInfo:
     """The demo's operators and prestations, every domain open, one sandbox prestation per path and operator."""
     info = build_demo(gateway, pki_dir)
-    for operator in gateway.store.list_operators():
-        # On the platform every subscriber may call every domain: it is where it gets validated.
-        if set(operator.domains) != set(DOMAINS) or not operator.esav_integre:
-            gateway.store.upsert_operator(
-                operator.code,
-                operator.name,
-                esav_en_ligne=operator.esav_en_ligne,
-                esav_integre=True,
-                domains=DOMAINS,
-                at=gateway.clock.now(),
-            )
+    # On the platform every subscriber may call every domain: it is where it gets validated.
+    gateway.integration.open_every_domain(author=SANDBOX_AUTHOR)
+    known = {operator.code for operator in gateway.admin.list_operators()}
     header = (
         "identifiantPrestation;operateur;codeOffre;gtr;extremiteA;extremiteB;codeCommune;informationsComplementaires"
     )
@@ -86,7 +83,7 @@ def build_sandbox(gateway: Gateway, pki_dir: Path, paths: RobotPaths) -> DemoInf
         f"Chemin {path.name};{path.code_commune};Prestation de bac à sable : {path.description}"
         for path in paths.paths
         for operator, prestation in sorted(path.prestations.items())
-        if gateway.store.get_operator(operator) is not None
+        if operator in known
     ]
     gateway.admin.import_prestations("prestations de bac à sable", "\n".join([header, *rows]) + "\n")
     ensure_platform_key(pki_dir)

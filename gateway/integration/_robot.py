@@ -42,7 +42,7 @@ class ScenarioRobot:
 
     def _step(self) -> list[tuple[str, str]]:
         done: list[tuple[str, str]] = []
-        for ticket in self._gateway.store.robot_tickets(self._by_prestation, ROBOT_AUTHOR):
+        for ticket in self._gateway.integration.robot_tickets(self._by_prestation, ROBOT_AUTHOR):
             path = self._by_prestation[ticket.prestation]
             if ticket.robot_steps >= len(path.steps):
                 continue  # path finished (or waiting for the automatic 72-hour validation)

@@ -8,7 +8,7 @@ against ``mail_ca`` or the system's CAs) and authentication when configured. A r
 ``MailDispatcher`` looks for due messages every ``mail_poll_s`` (a ``LoopingCall``) and sends them
 in its own thread, one batch at a time, so a slow relay never holds up the reactor or another pool. Only the leader
 process sends. Without a relay (``mail_relay_host`` empty) nothing is started: messages stay in the
-outbox, where ``esav mail outbox`` shows them.
+outbox, where ``esav courriel file`` shows them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from gateway.config import Settings
 from gateway.services import MailDeliveryError, MailRun, MailService
-from gateway.store import MailAttachment, MailRecord
+from gateway.services.records import MailAttachment, MailRecord
 
 from ._pooled_loop import PooledLoop
 
@@ -139,7 +139,7 @@ class MailDispatcher(PooledLoop):
 def start_mail(service: MailService, settings: Settings, reactor: Any) -> MailDispatcher | None:
     """Start sending (None, with a note in the log, when no relay is configured: mail stays in the outbox)."""
     if not settings.mail_relay_host:
-        log.info("mail: no relay configured (mail_relay_host): messages stay in the outbox (esav mail outbox)")
+        log.info("mail: no relay configured (mail_relay_host): messages stay in the outbox (esav courriel file)")
         return None
     dispatcher = MailDispatcher(service, SmtpSender(settings), reactor, poll_s=settings.mail_poll_s)
     dispatcher.start()

@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 from gateway._resources import shipped_wsdl
 from gateway.config import Settings
 from gateway.services import DeliveryRun, NotificationService
-from gateway.store import EventRecord
+from gateway.services.records import EventRecord
 from gateway.ws.v2 import notification
 from gateway.ws.v2._events import event_fields
 

@@ -17,7 +17,7 @@ from ._accounts import (
 from ._admin import PRESTATION_CSV_COLUMNS, AdminService
 from ._appointments import AppointmentService, CapacityService
 from ._audit_trail import AuditTrail, readable_value
-from ._backup import backup_store, restore_store
+from ._backup import backup_store, migrate_store, migration_status, restore_store
 from ._catalogue_service import (
     CatalogueService,
     FormSchema,
@@ -39,6 +39,7 @@ from ._events import EVENT_KINDS, MAX_EVENTS_PAGE, EventPage, EventService, payl
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService, audit
 from ._gateway import Gateway
 from ._health import HealthService, Readiness
+from ._integration import IntegrationService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestResult, LineTestService
 from ._live_catalogue import CatalogueOrigin
@@ -156,6 +157,7 @@ __all__ = [
     "HealthService",
     "HistoryQuery",
     "InboxItem",
+    "IntegrationService",
     "Letter",
     "Lifecycle",
     "LineTestResult",
@@ -206,6 +208,8 @@ __all__ = [
     "check_text",
     "doc_pack_files",
     "doc_pack_zip",
+    "migrate_store",
+    "migration_status",
     "non_xml_problem",
     "payload_instant",
     "publish_catalogue",

@@ -386,6 +386,10 @@ class AccountService:
         assert found is not None
         return found
 
+    def login_taken(self, login: str) -> bool:
+        """Whether a portal user or a provider's agent has this login (logins are unique across both)."""
+        return self._store.user_by_login(login) is not None or self._store.agent_by_login(login) is not None
+
     def _check_login_free(self, login: str) -> None:
         if not _LOGIN.match(login):
             raise InvalidRequestError(

@@ -79,7 +79,7 @@ class AdminService:
                 existing = self._store.get_operator(code)
                 raise InvalidRequestError(
                     f"L'opérateur {code} existe déjà ({existing.name if existing else '?'}) : rien n'est changé. "
-                    "Pour changer son nom ou ses accès : « esav operators update ».",
+                    "Pour changer son nom ou ses accès : « esav operateurs modifier ».",
                     chemin="code",
                     valeur=code,
                 )
@@ -110,7 +110,7 @@ class AdminService:
         changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
         if not changes:
             raise InvalidRequestError(
-                f"Opérateur {code} : rien à changer (--name, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
+                f"Opérateur {code} : rien à changer (--nom, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
                 chemin="operateur",
                 valeur=code,
             )
@@ -280,7 +280,7 @@ class AdminService:
                             f"{name}:{line}",
                             f"prestation {record.identifiant} : appartient à {current.operator_code}, la ligne la "
                             f"donne à {record.operator_code} ; un changement de titulaire se fait par "
-                            "« esav prestations transfer »",
+                            "« esav prestations transferer »",
                             line,
                         )
                     )

@@ -1,4 +1,4 @@
-"""Backing up and restoring the store: the use cases behind ``esav db backup`` and ``esav db restore``.
+"""Backing up and restoring the store: the use cases behind ``esav base sauvegarder`` and ``esav base restaurer``.
 
 A backup is taken online, while servers keep answering; a restore needs the services stopped, keeps
 the replaced database aside and brings the restored one up to this version's migrations.
@@ -10,11 +10,11 @@ import logging
 from pathlib import Path
 
 from gateway.domain.clock import Clock, SystemClock
-from gateway.store import BackupFile, Store, backup_database, restore_database
+from gateway.store import BackupFile, Store, StoreUrl, backup_database, restore_database
 
 from ._exploitation import audit
 
-__all__ = ["backup_store", "restore_store"]
+__all__ = ["backup_store", "migrate_store", "migration_status", "restore_store"]
 
 log = logging.getLogger("gateway.store")
 
@@ -45,3 +45,24 @@ def restore_store(
         store.close()
     log.info("restored %s from %s (replaced database kept as %s)", database, backup, aside)
     return restored, aside
+
+
+def migration_status(url: StoreUrl) -> list[tuple[int, str, str | None]]:
+    """The store's migrations, applied (with when) or pending, without applying any."""
+    store = Store(url, migrate_now=False)
+    try:
+        return store.migration_status()
+    finally:
+        store.close()
+
+
+def migrate_store(url: StoreUrl) -> list[int]:
+    """Apply the store's pending migrations (two gateways doing it at once apply each once)."""
+    store = Store(url, migrate_now=False)
+    try:
+        applied = store.migrate()
+    finally:
+        store.close()
+    if applied:
+        log.info("migrations applied to %s: %s", url, ", ".join(map(str, applied)))
+    return applied

@@ -16,7 +16,7 @@ from pathlib import Path
 from gateway.catalogue import Catalogue, CodeList, VersionStatus, lint
 from gateway.domain.clock import Clock, to_paris
 from gateway.errors import CatalogueError, ErrorDetail, UnknownCodeError, quote
-from gateway.store import Store
+from gateway.store import Store, StoreUrl
 
 from ._form_notice import check_form_notices, declared_form_versions
 
@@ -181,7 +181,7 @@ def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) ->
     return Publication(publication_id, fingerprint, root)
 
 
-def publish_catalogue_in(database: Path, root: Path, *, author: str, clock: Clock) -> Publication:
+def publish_catalogue_in(database: StoreUrl | Path, root: Path, *, author: str, clock: Clock) -> Publication:
     """``publish_catalogue`` on the gateway database at ``database`` (opened and closed here)."""
     store = Store(database)
     try:

@@ -41,7 +41,7 @@ class Renewal:
 
 
 class CertificateRenewal:
-    """``esav certs renew``: issue or record the successor of an operator's certificate and mail it."""
+    """``esav certificats renouveler``: issue or record the successor of an operator's certificate and mail it."""
 
     def __init__(
         self, store: Store, clock: Clock, admin: AdminService, watch: CertificateWatch, notices: NoticeMailer

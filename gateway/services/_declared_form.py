@@ -3,7 +3,7 @@
 Each field comes out with its French label (the XSD's annotation, as on the deposit page and the
 mockups) and its value in words: a code of a nomenclature becomes its label, a boolean "Oui"/"Non",
 an instant the Paris date and time. The provider's staff pages, the operator's ticket page and
-``esav sav show`` all read it from here.
+``esav sav afficher`` all read it from here.
 """
 
 from __future__ import annotations

@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from gateway.domain.clock import Clock, iso_utc
 from gateway.errors import InvalidRequestError
-from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord
+from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord, Transaction
 
 from ._views import Caller
 
@@ -47,7 +45,7 @@ def payload_instant(text: str) -> datetime:
 
 def record_state_change(
     store: Store,
-    db: Database,
+    db: Transaction,
     ticket: TicketRecord,
     *,
     from_state: str | None,
@@ -66,7 +64,7 @@ def record_state_change(
 
 
 def record_sav_comment(
-    store: Store, db: Database, ticket: TicketRecord, *, author: str, text: str, at: datetime
+    store: Store, db: Transaction, ticket: TicketRecord, *, author: str, text: str, at: datetime
 ) -> int:
     return store.add_event(
         db, operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
@@ -75,7 +73,7 @@ def record_sav_comment(
 
 
 def record_appointment(
-    store: Store, db: Database, appointment: AppointmentRecord, *, operation: str, at: datetime
+    store: Store, db: Transaction, appointment: AppointmentRecord, *, operation: str, at: datetime
 ) -> int:
     """``operation``: RESERVE, MODIFIE or ANNULE."""
     payload = {
@@ -93,7 +91,9 @@ def record_appointment(
     )  # fmt: skip
 
 
-def record_test_result(store: Store, db: Database, test: LineTestRecord, *, libelle: str | None, at: datetime) -> int:
+def record_test_result(
+    store: Store, db: Transaction, test: LineTestRecord, *, libelle: str | None, at: datetime
+) -> int:
     payload = {
         "idTest": test.reference,
         "typeTest": test.test_type,

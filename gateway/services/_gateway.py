@@ -8,7 +8,7 @@ from typing import cast
 from gateway.adapters import NetworkElements, NetworkSimulator
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.domain.clock import Clock, SystemClock
-from gateway.store import Store
+from gateway.store import Store, StoreUrl, parse_store_url
 
 from ._access import AccessService
 from ._accounts import AccountService
@@ -23,6 +23,7 @@ from ._durability import Durability
 from ._events import EventService
 from ._exploitation import CertificateWatch, MaintenanceService, RateLimitService
 from ._health import HealthService
+from ._integration import IntegrationService
 from ._lifecycle import Lifecycle
 from ._line_tests import LineTestService
 from ._live_catalogue import CatalogueOrigin, LiveCatalogue
@@ -46,6 +47,15 @@ __all__ = ["PUBLISHED_CATALOGUES_DIR", "Gateway"]
 
 #: Folder of the data directory where published catalogues are unpacked (one folder per publication).
 PUBLISHED_CATALOGUES_DIR = "published-catalogues"
+
+
+def default_work_dir(url: StoreUrl) -> Path:
+    """Where a gateway on a server's database keeps its local files (published catalogues) when
+    no data folder is given: the system's temporary folder, one per database."""
+    import tempfile
+
+    name = "".join(c if c.isalnum() else "_" for c in f"{url.database_name}")
+    return Path(tempfile.gettempdir()) / f"esav-{name or 'postgresql'}"
 
 
 class Gateway:
@@ -89,7 +99,7 @@ class Gateway:
         self.contract_ends = ContractEndService(store, self.clock)  # an ended contract's offer leaves e-SAV
         self.tickets = SignalisationService(store, self.catalogue, self.clock, lifecycle)
         self.sav = SavService(store, self.clock, lifecycle, self.tickets)
-        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav list|show).
+        # The after-sales agents' queue across operators (pages /fournisseur/sav, esav sav liste|show).
         self.work_queue = WorkQueueService(store, self.catalogue, self.clock, lifecycle, self.tickets, self.sav)
         self.admin = AdminService(store, self.clock, catalogue.offers())
         self.catalogue_service = CatalogueService(self.catalogue, self.clock)
@@ -112,25 +122,33 @@ class Gateway:
         self.notifications = NotificationService(store, self.clock)
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
         self.audit_trail = AuditTrail(store)  # esav audit
+        # The integration platform's journal, attestations and sandbox; production's import of an attestation.
+        self.integration = IntegrationService(store, self.clock)
         # Previews of announced form versions against operators' own deposits (portal, notices, CLI).
         self.form_previews = FormPreviewService(store, self.catalogue, self.clock, self.mail, self.notices)
 
     @classmethod
     def open(
         cls,
-        database: Path | str,
+        database: StoreUrl | Path | str,
         *,
         catalogue_dir: Path | None = None,
         clock: Clock | None = None,
         network: NetworkElements | None = None,
+        work_dir: Path | None = None,
+        pool_size: int = 20,
     ) -> Gateway:
-        """The gateway on ``database``, serving the last published catalogue (the folder
+        """The gateway on ``database`` (a SQLite file, or a store URL: ``postgresql://…``), serving the
+        last published catalogue (the folder
         ``catalogue_dir`` as it is only when nothing was ever published: see ``LiveCatalogue``)."""
         root = catalogue_dir or default_catalogue_root()
-        store = Store(database)
+        url = database if isinstance(database, StoreUrl) else parse_store_url(database)
+        store = Store(url, pool_size=pool_size)
+        if work_dir is None:  # beside the SQLite file; a server's database: a folder of its own
+            work_dir = url.path.parent if url.path is not None else default_work_dir(url)
         try:
-            # Publications are unpacked beside the database (":memory:": in the working folder).
-            live = LiveCatalogue.open(root, store, Path(database).parent / PUBLISHED_CATALOGUES_DIR)
+            # Publications are unpacked in the local work folder (each machine its own copy).
+            live = LiveCatalogue.open(root, store, work_dir / PUBLISHED_CATALOGUES_DIR)
         except BaseException:
             store.close()
             raise

@@ -1,7 +1,7 @@
 """The catalogue a running gateway serves: the last *published* one, replaced in place when a new
 one is published.
 
-``esav catalogue publish`` lints the catalogue folder and records a publication in the store with
+``esav catalogue publier`` lints the catalogue folder and records a publication in the store with
 the content of its files. A gateway serves that content — at start-up as after a publication — never
 the folder as it happens to be: an edit not yet published is not served, and an unpublished broken
 XSD cannot stop a restart. Only when nothing was ever published (a fresh installation or demo) does
@@ -54,7 +54,7 @@ class CatalogueOrigin:
         if self.folder_differs:
             return (
                 f"catalogue: serving publication {self.publication}; the folder {self.folder} has unpublished "
-                "changes, not served until `esav catalogue publish`"
+                "changes, not served until `esav catalogue publier`"
             )
         return f"catalogue: serving publication {self.publication}, identical to the folder {self.folder}"
 
@@ -134,7 +134,7 @@ class LiveCatalogue:
             problem = error.libelle.replace(f"{unpacked}{os.sep}", "").replace(str(unpacked), ".")
             raise CatalogueError(
                 f"Catalogue publié illisible (publication {publication.id}) : {problem} ; publiez un "
-                "catalogue corrigé (esav catalogue publish)."
+                "catalogue corrigé (esav catalogue publier)."
             ) from error
 
     @property
@@ -143,7 +143,7 @@ class LiveCatalogue:
 
     @property
     def root(self) -> Path:
-        """The catalogue folder (what ``esav catalogue publish`` publishes), not necessarily what is served."""
+        """The catalogue folder (what ``esav catalogue publier`` publishes), not necessarily what is served."""
         return self._root
 
     def __getattr__(self, name: str) -> Any:

@@ -5,7 +5,7 @@ limit, a renewed certificate) calls ``queue`` inside its own write transaction: 
 outbox if and only if the change is committed. Recipients are the operator's addresses on the
 topic's lists (``domain.mail_lists``), read at that moment.
 
-``deliver`` (the server's mail worker, or ``esav mail send``) sends the due messages one by one: a
+``deliver`` (the server's mail worker, or ``esav courriel envoyer``) sends the due messages one by one: a
 message is claimed (committed) before the relay is called, then marked sent; a temporary failure
 waits ``MAIL_RETRY_DELAYS``, a permanent one (the relay refuses the message or every recipient) or
 the ``MAIL_MAX_ATTEMPTS``-th failure sets it aside (``ABANDONNE``) until ``retry``. How a message
@@ -145,7 +145,7 @@ class MailService:
         self._store = store
         self._clock = clock
 
-    # Addresses (the operator's administrator on the portal, the provider with ``esav mail``) --------
+    # Addresses (the operator's administrator on the portal, the provider with ``esav courriel``) --------
 
     def addresses(self, operator_code: str | None = None) -> list[MailAddressRecord]:
         if operator_code is not None:
@@ -282,10 +282,10 @@ class MailService:
         """Messages a stopped sender had claimed: set aside (the relay may have taken them; never twice)."""
         now = self._clock.now()
         count = self._store.set_aside_interrupted_mail(
-            now - CLAIM_TIMEOUT, now, "envoi interrompu : vérifiez la réception avant « esav mail retry »"
+            now - CLAIM_TIMEOUT, now, "envoi interrompu : vérifiez la réception avant « esav courriel relancer »"
         )
         if count:
-            log.warning("mail: %d message(s) interrupted while being sent, set aside (esav mail outbox)", count)
+            log.warning("mail: %d message(s) interrupted while being sent, set aside (esav courriel file)", count)
         return count
 
     def deliver(self, send: MailSender, *, max_messages: int = 50) -> MailRun:

@@ -3,7 +3,7 @@
 Listed per operator and contract (the offer a file's name designates, ``domain.file_rules``), each
 name with all its versions and their receipt times; any version can be downloaded, and every
 download is audited (who, which file, which version). Pages (/fournisseur/fichiers-operateurs) and
-``esav portail fichiers list|get`` call these.
+``esav portail fichiers liste|get`` call these.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ NEWS_KINDS = {
     "EVOLUTION": "Évolution contractuelle ou réglementaire",
     # Announcements of a change: their date must respect the notice owed (``domain.notices``).
     **{kind.value: kind.libelle for kind in NoticeKind},
-    # Published by ``esav quota set`` for the operator concerned only, never by hand.
+    # Published by ``esav quota fixer`` for the operator concerned only, never by hand.
     RATE_LIMIT_NEWS: "Limitation du nombre de requêtes",
 }
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -206,7 +206,7 @@ class PortalService:
             raise InvalidRequestError(f"Type d'actualité « {kind} » inconnu.", chemin="type", valeur=kind)
         if kind == RATE_LIMIT_NEWS:
             raise InvalidRequestError(
-                "Une limitation de requêtes s'annonce avec « esav quota set » (elle est publiée pour son opérateur).",
+                "Une limitation de requêtes s'annonce avec « esav quota fixer » (elle est publiée pour son opérateur).",
                 chemin="type",
                 valeur=kind,
             )
@@ -391,6 +391,13 @@ class PortalService:
     def all_news(self) -> list[NewsRecord]:
         """Everything published, newest first (the staff's view: no operator bound)."""
         return self._store.news(self._clock.now())
+
+    def has_news(self, title: str) -> bool:
+        """Whether a news item with this title was ever published (whatever its date)."""
+        return self._store.has_news(title)
+
+    def has_invoice(self, number: str) -> bool:
+        return self._store.has_invoice(number)
 
     def all_faq(self) -> list[FaqRecord]:
         return self._store.faq()

@@ -9,7 +9,7 @@ the operator's most frequent kind of refused deposit, a valid example with the c
 Deposits are read one row at a time from a cursor on the index ``(form_code, operator_code,
 deposited_at)``; what is kept per operator is bounded by the number of distinct errors.
 
-Doors: ``esav catalogue preview`` and ``publish`` (the maintainer, every operator), the portal's
+Doors: ``esav catalogue apercu`` and ``publish`` (the maintainer, every operator), the portal's
 "Évolutions" page (one operator: its own deposits only, cached for the day), the provider's page
 ``/fournisseur/evolutions``, the notice of a form evolution and the reminder a week before the
 previous version is retired (e-mail and portal).

@@ -85,7 +85,7 @@ class SuspensionService:
 def _reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise InvalidRequestError("Le motif est obligatoire (--reason).", chemin="motif")
+        raise InvalidRequestError("Le motif est obligatoire (--motif).", chemin="motif")
     if len(reason) > 500:
         raise InvalidRequestError("Le motif dépasse 500 caractères.", chemin="motif")
     return reason

@@ -1,6 +1,6 @@
 """The provider's after-sales work queue: every operator's tickets by GTR deadline, and acting on them.
 
-Used by the staff's pages (/fournisseur/sav) and ``esav sav list|show``. Actions go through the same
+Used by the staff's pages (/fournisseur/sav) and ``esav sav liste|show``. Actions go through the same
 ``SavService``/``Lifecycle`` as the command line (same rules, codes, reasons and audit rows); the pages
 add an optimistic check: the form carries the id of the last transition the agent saw, compared with
 the ticket's inside the write transaction, so that a second agent acting on a ticket that moved

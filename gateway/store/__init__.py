@@ -1,4 +1,4 @@
-"""The gateway's persistence: the only package that speaks SQL (SQLite today, see docs/decisions.md)."""
+"""The gateway's persistence: the only package that speaks SQL (SQLite or PostgreSQL, see docs/decisions.md)."""
 
 from ._accounts import AgentRecord, SessionRecord, UserRecord
 from ._appointments import AppointmentRecord, CapacityRecord
@@ -36,6 +36,7 @@ from ._records import (
 )
 from ._request_counts import RequestCount, minute_of
 from ._schema import MIGRATIONS
+from ._sql import POSTGRESQL, SQLITE, StoreUrl, Transaction, parse_store_url
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
 from ._support import SupportCase, SupportFile, SupportMessage
@@ -47,6 +48,8 @@ __all__ = [
     "MAIL_PENDING",
     "MAIL_SENT",
     "MIGRATIONS",
+    "POSTGRESQL",
+    "SQLITE",
     "AgentRecord",
     "AppointmentRecord",
     "AttachmentRecord",
@@ -86,6 +89,7 @@ __all__ = [
     "RobotTicket",
     "SessionRecord",
     "Store",
+    "StoreUrl",
     "StoredDeposit",
     "SubscriptionRecord",
     "SupportCase",
@@ -93,12 +97,14 @@ __all__ = [
     "SupportMessage",
     "SupportRecord",
     "TicketRecord",
+    "Transaction",
     "TransitionRow",
     "UserRecord",
     "backup_database",
     "from_ts",
     "inspect_backup",
     "minute_of",
+    "parse_store_url",
     "restore_database",
     "to_ts",
 ]

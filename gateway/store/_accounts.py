@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = [
     "AccountStore",
@@ -70,7 +69,7 @@ class SessionRecord:
     agent_id: int | None = None
 
 
-def create_account_tables(db: Database) -> None:
+def create_account_tables(db: Transaction) -> None:
     db.table("web_users").create(
         {
             "id": int,
@@ -101,7 +100,7 @@ def create_account_tables(db: Database) -> None:
     db.table("web_login_failures").create_index(["login", "ip", "at"])
 
 
-def create_agent_tables(db: Database) -> None:
+def create_agent_tables(db: Transaction) -> None:
     """Migration 22: the provider's staff agents; a session belongs to a user or to an agent."""
     db.table("provider_agents").create(
         {"id": int, "login": str, "name": str, "password_hash": str, "status": str, "created_at": str},
@@ -112,7 +111,7 @@ def create_agent_tables(db: Database) -> None:
     db.conn.execute("ALTER TABLE web_sessions ADD COLUMN agent_id INTEGER")
 
 
-def add_agent_roles(db: Database) -> None:
+def add_agent_roles(db: Transaction) -> None:
     """Migration 28: the agents' roles (a JSON list; existing agents get none)."""
     db.conn.execute("ALTER TABLE provider_agents ADD COLUMN roles TEXT")
 
@@ -172,7 +171,7 @@ class AccountStore(StorePart):
         at: datetime,
     ) -> UserRecord:
         with self.write() as db:
-            cursor = db.conn.execute(
+            user_id = db.insert_id(
                 "INSERT INTO web_users (operator_code, login, name, password_hash, role, status, eservices, offers, "
                 "created_at) VALUES (?, ?, ?, ?, ?, 'ACTIF', ?, ?, ?)",
                 [
@@ -186,8 +185,7 @@ class AccountStore(StorePart):
                     to_ts(at),
                 ],
             )
-            user_id = cursor.lastrowid
-        found = self.get_user(int(user_id or 0))
+        found = self.get_user(user_id)
         assert found is not None
         return found
 
@@ -280,12 +278,11 @@ class AccountStore(StorePart):
 
     def insert_agent(self, *, login: str, name: str, password_hash: str, at: datetime) -> AgentRecord:
         with self.write() as db:
-            cursor = db.conn.execute(
+            agent_id = db.insert_id(
                 "INSERT INTO provider_agents (login, name, password_hash, status, created_at) "
                 "VALUES (?, ?, ?, 'ACTIF', ?)",
                 [login, name, password_hash, to_ts(at)],
             )
-            agent_id = int(cursor.lastrowid or 0)
         found = self.get_agent(agent_id)
         assert found is not None
         return found
@@ -301,7 +298,7 @@ class AccountStore(StorePart):
     def list_agents(self) -> list[AgentRecord]:
         return [_agent(r) for r in self._rows("SELECT * FROM provider_agents ORDER BY login")]
 
-    def set_agent_roles(self, db: Database, agent_id: int, roles: frozenset[str]) -> None:
+    def set_agent_roles(self, db: Transaction, agent_id: int, roles: frozenset[str]) -> None:
         """Replace the agent's roles (inside the caller's write transaction)."""
         db.conn.execute("UPDATE provider_agents SET roles = ? WHERE id = ?", [json.dumps(sorted(roles)), agent_id])
 

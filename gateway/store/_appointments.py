@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["AppointmentRecord", "AppointmentStore", "CapacityRecord", "create_appointment_tables"]
 
@@ -45,7 +44,7 @@ class AppointmentRecord:
     updated_at: datetime
 
 
-def create_appointment_tables(db: Database) -> None:
+def create_appointment_tables(db: Transaction) -> None:
     db.table("capacities").create(
         {"zone": str, "intervention_type": str, "slot_start": str, "capacity": int, "updated_at": str, "author": str},
         pk=("zone", "intervention_type", "slot_start"),
@@ -141,9 +140,9 @@ class AppointmentStore(StorePart):
         )
         return {r["slot_id"]: int(r["n"]) for r in rows}
 
-    def insert_appointment(self, db: Database, fields: dict[str, Any], reference_prefix: str) -> AppointmentRecord:
+    def insert_appointment(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> AppointmentRecord:
         """Insert an appointment inside the caller's write transaction; its reference derives from its id."""
-        (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM appointments").fetchone()
+        next_id = db.next_id("appointments")
         row = {
             **{k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()},
             "id": next_id,
@@ -154,7 +153,7 @@ class AppointmentStore(StorePart):
         assert inserted is not None
         return _appointment(inserted)
 
-    def update_appointment(self, db: Database, appointment_id: int, **changes: Any) -> None:
+    def update_appointment(self, db: Transaction, appointment_id: int, **changes: Any) -> None:
         values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
         assignments = ", ".join(f"{k} = ?" for k in values)
         db.conn.execute(f"UPDATE appointments SET {assignments} WHERE id = ?", [*values.values(), appointment_id])

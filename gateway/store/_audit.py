@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["AuditRecord", "AuditStore", "create_audit_tables"]
 
@@ -27,7 +26,7 @@ class AuditRecord:
     details: dict[str, Any]
 
 
-def create_audit_tables(db: Database) -> None:
+def create_audit_tables(db: Transaction) -> None:
     db.table("audit").create(
         {"id": int, "at": str, "actor": str, "action": str, "target": str, "details": str},
         pk="id",
@@ -43,7 +42,7 @@ class AuditStore(StorePart):
 
     def add_audit(
         self,
-        db: Database,
+        db: Transaction,
         *,
         at: datetime,
         actor: str,
@@ -86,7 +85,7 @@ class AuditStore(StorePart):
         """Record the expiry reminder of a certificate; False if it was already given (by any process)."""
         with self.write() as db:
             cur = db.conn.execute(
-                "INSERT OR IGNORE INTO certificate_reminders (fingerprint, reminded_at) VALUES (?, ?)",
+                "INSERT INTO certificate_reminders (fingerprint, reminded_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [fingerprint, to_ts(at)],
             )
             return cur.rowcount == 1

@@ -17,15 +17,13 @@ And ``request_timeouts`` (migration 26): connections closed because a client too
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._parts import StorePart
+from ._sql import POSTGRESQL, Conn, Transaction
 
 __all__ = [
     "CallAggregate",
@@ -66,7 +64,7 @@ class CallStatsRow:
 _KEY_COLUMNS = ("operator_code", "minute", "version", "service", "operation", "outcome")
 
 
-def create_call_stats_tables(db: Database) -> None:
+def create_call_stats_tables(db: Transaction) -> None:
     columns = {c: str for c in _KEY_COLUMNS} | {"calls": int, "total_ms": float, "buckets": str}
     db.table("call_stats").create(columns, pk=_KEY_COLUMNS, not_null={"calls", "total_ms", "buckets"})
     db.table("call_stats").create_index(["minute"])
@@ -76,12 +74,12 @@ def create_call_stats_tables(db: Database) -> None:
     )
 
 
-def create_request_timeout_table(db: Database) -> None:
+def create_request_timeout_table(db: Transaction) -> None:
     db.table("request_timeouts").create({"door": str, "count": int}, pk="door", not_null={"count"})
 
 
 @contextmanager
-def relaxed_write(store: Any) -> Iterator[Database]:
+def relaxed_write(store: Any) -> Iterator[Transaction]:
     """A write transaction of ``store`` committed with ``synchronous=NORMAL`` (counters, not receipts).
 
     It takes the store's writer lock like any write. Inside an open transaction, or in a thread whose
@@ -89,10 +87,14 @@ def relaxed_write(store: Any) -> Iterator[Database]:
     never changes how the others' receipts are committed.
     """
     connections = store._connections
-    grouping = getattr(connections, "_grouping", None)
     conn = connections.db.conn
-    if conn.in_transaction or (grouping is not None and grouping() is not None):
+    if conn.in_transaction or connections._grouping() is not None:
         with store.write() as db:
+            yield db
+        return
+    if connections.dialect == POSTGRESQL:
+        with store.write() as db:
+            db.conn.execute("SET LOCAL synchronous_commit = off")  # this transaction only
             yield db
         return
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -124,12 +126,13 @@ class CallStatsStore(StorePart):
             conn = db.conn
             conn.executemany(
                 "INSERT INTO request_timeouts (door, count) VALUES (?, ?) "
-                "ON CONFLICT (door) DO UPDATE SET count = count + excluded.count",
+                "ON CONFLICT (door) DO UPDATE SET count = request_timeouts.count + excluded.count",
                 list((timeouts or {}).items()),
             )
             conn.executemany(
                 "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + excluded.count",
+                "ON CONFLICT (operator_code, minute, operation) "
+                "DO UPDATE SET count = request_counts.count + excluded.count",
                 [(*key, n) for key, n in counted.items()],
             )
             totals: dict[tuple[str, ...], CallAggregate] = {}
@@ -149,9 +152,7 @@ class CallStatsStore(StorePart):
                 self._add_calls(conn, "call_totals", total_columns, summed_key, summed)
 
     @staticmethod
-    def _add_calls(
-        conn: sqlite3.Connection, table: str, columns: tuple[str, ...], key: tuple[str, ...], agg: CallAggregate
-    ) -> None:
+    def _add_calls(conn: Conn, table: str, columns: tuple[str, ...], key: tuple[str, ...], agg: CallAggregate) -> None:
         where = " AND ".join(f"{c} = ?" for c in columns)
         row = conn.execute(f"SELECT calls, total_ms, buckets FROM {table} WHERE {where}", key).fetchone()
         if row is None:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["ContractEndStore", "add_contract_end_column"]
 
 
-def add_contract_end_column(db: Database) -> None:
+def add_contract_end_column(db: Transaction) -> None:
     db.conn.execute("ALTER TABLE operator_contracts ADD COLUMN ends_on TEXT")
 
 
 class ContractEndStore(StorePart):
     """Date (or clear) the end of a contract."""
 
-    def set_contract_end(self, db: Database, operator_code: str, offer: str, ends_on: str | None) -> bool:
+    def set_contract_end(self, db: Transaction, operator_code: str, offer: str, ends_on: str | None) -> bool:
         """The last day is the day before ``ends_on`` (ISO day); False when there is no such contract."""
         cursor = db.conn.execute(
             "UPDATE operator_contracts SET ends_on = ? WHERE operator_code = ? AND offer = ?",

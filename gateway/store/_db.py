@@ -1,4 +1,5 @@
-"""Opening the SQLite file the way the gateway needs it, and explicit write transactions."""
+"""Opening the database the way the gateway needs it (a SQLite file, or PostgreSQL through a pool),
+and explicit write transactions, grouped per reactor tick when the server asks."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import Any
 
 from gateway.domain.clock import iso_utc
 from gateway.errors import NotRecordedError
 
-__all__ = ["CommitWaiter", "Connections", "from_ts", "to_ts"]
+from ._sql import POSTGRESQL, SQLITE, PgConn, StoreUrl, Transaction, pg_rows, sqlite_rows
+
+__all__ = ["WRITER_LOCK_KEY", "CommitWaiter", "Connections", "from_ts", "to_ts"]
 
 log = logging.getLogger("gateway.store")
 
@@ -51,7 +53,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 CommitWaiter = Callable[[BaseException | None], None]
 
 
-def _commit(conn: sqlite3.Connection) -> None:
+def _commit(conn: Any) -> None:
     """COMMIT (durable: synchronous=FULL), or roll back and raise ``NotRecordedError``.
 
     A failed commit is logged once here, with its cause on the same line (no traceback: the cause is
@@ -119,17 +121,55 @@ class _Group:
 
 
 class Connections:
-    """One SQLite connection per thread on one database file."""
+    """One connection per thread on one database (a SQLite file, or PostgreSQL through a pool)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: StoreUrl, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.dialect = url.dialect
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[Any] = []
         self._lock = threading.Lock()
-        self._writer = _WriterLock(self.path.parent / (self.path.name + ".lock"))
         self._group: _Group | None = None
         self._before_open: Callable[[], None] | None = None
+        self._writer: _WriterLock | None = None
+        self._pool: Any = None
+        if url.dialect == SQLITE:
+            assert url.path is not None
+            self.path = Path(url.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = _WriterLock(self.path.parent / (self.path.name + ".lock"))
+            self.rows: Callable[[str, Iterable[Any]], list[dict[str, Any]]] = lambda sql, params: sqlite_rows(
+                self.conn, sql, params
+            )
+        else:
+            self.path = Path(url.database_name or "postgresql")
+            self._pool = _pg_pool(url, pool_size)
+            self.rows = lambda sql, params: pg_rows(self.conn, sql, params)
+
+    # Beginning and ending a write transaction, per engine ---------------------------------------
+
+    def _begin(self, conn: Any) -> None:
+        """Take the database's one writer lock and begin (SQLite: flock + BEGIN IMMEDIATE;
+        PostgreSQL: a transaction-scoped advisory lock, released by its COMMIT or ROLLBACK)."""
+        if self._writer is not None:
+            self._writer.acquire()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._writer.release()
+                raise
+            return
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITER_LOCK_KEY])
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+            raise
+
+    def _end(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
 
     # Group commit ------------------------------------------------------------------------------
 
@@ -182,27 +222,22 @@ class Connections:
             failure = error
         finally:
             group.open = False
-            self._writer.release()
+            self._end()
         waiters, group.waiters = group.waiters, []
         for waiter in waiters:
             waiter(failure)
 
     @contextmanager
-    def _grouped_write(self, group: _Group) -> Iterator[Database]:
+    def _grouped_write(self, group: _Group) -> Iterator[Transaction]:
         db = self.db
         if not group.open and self._before_open is not None:
             self._before_open()
         if not group.open:
-            self._writer.acquire()
-            try:
-                db.conn.execute("BEGIN IMMEDIATE")
-            except BaseException:
-                self._writer.release()
-                raise
+            self._begin(db.conn)
             group.open = True
             group.schedule(self._commit_group)
         # Each write block is a savepoint: one request's error undoes only its own writes. Named by
-        # nesting depth, so that the same few statements are prepared once and stay in sqlite3's
+        # nesting depth, so that the same few statements are prepared once and stay in the driver's
         # statement cache (a fresh name per block would push the real queries out of it).
         group.depth += 1
         name = f"w{group.depth}"
@@ -218,21 +253,33 @@ class Connections:
         db.conn.execute(f"RELEASE {name}")
 
     @property
-    def db(self) -> Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            conn = _connect(self.path)
+    def db(self) -> Transaction:
+        """The calling thread's connection (opened on first use; PostgreSQL: taken from the pool,
+        replaced when the server dropped it, given back when the thread ends)."""
+        held = getattr(self._local, "held", None)
+        if held is not None and not held.broken:
+            return held.tx
+        if self._pool is None:
+            conn: Any = _connect(self.path)
             with self._lock:
                 self._all.append(conn)
-            db = self._local.db = Database(conn)
-        return db
+            held = _Held(Transaction(conn, SQLITE), None)
+        else:
+            if held is not None:
+                held.release()
+            held = _Held(Transaction(PgConn(self._pool.getconn()), POSTGRESQL), self._pool)
+        self._local.held = held
+        return held.tx
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Any:
         return self.db.conn
 
+    def in_transaction(self) -> bool:
+        return bool(self.db.conn.in_transaction)
+
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[Transaction]:
         """A write transaction: committed (durably) on exit, rolled back on any exception; a commit
         that fails is rolled back too and raises ``NotRecordedError``.
 
@@ -248,17 +295,17 @@ class Connections:
         if db.conn.in_transaction:  # nested use joins the outer transaction
             yield db
             return
-        self._writer.acquire()
+        self._begin(db.conn)
         try:
-            db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield db
             except BaseException:
-                db.conn.execute("ROLLBACK")
+                with contextlib.suppress(Exception):  # a dropped connection has rolled back already
+                    db.conn.execute("ROLLBACK")
                 raise
             _commit(self.conn)
         finally:
-            self._writer.release()
+            self._end()
 
     def close(self) -> None:
         if self.commit_pending():
@@ -267,5 +314,61 @@ class Connections:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            held.release()
         self._local = threading.local()
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
+        if self._pool is not None:
+            self._pool.close()
+
+
+class _Held:
+    """A thread's connection; a pooled one goes back to its pool when the thread ends."""
+
+    __slots__ = ("_pool", "tx")
+
+    def __init__(self, tx: Transaction, pool: Any) -> None:
+        self.tx = tx
+        self._pool = pool
+
+    @property
+    def broken(self) -> bool:
+        return self._pool is not None and bool(self.tx.conn.raw.broken)  # type: ignore[attr-defined]
+
+    def release(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            with contextlib.suppress(Exception):  # a closed pool has taken its connections back
+                pool.putconn(self.tx.conn.raw)  # type: ignore[attr-defined]
+
+    def __del__(self) -> None:  # the thread-local holding it is gone: the thread has ended
+        self.release()
+
+
+#: The key of PostgreSQL's advisory lock that serialises the gateway's write transactions.
+WRITER_LOCK_KEY = 0x65534156  # "eSAV"
+
+
+def _pg_pool(url: StoreUrl, size: int) -> Any:
+    """A psycopg pool on ``url``: autocommit connections (the store begins its transactions)."""
+    try:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+    except ImportError as error:  # pragma: no cover - declared dependency
+        raise RuntimeError(
+            "PostgreSQL demandé mais psycopg n'est pas installé (pip install psycopg psycopg-pool)"
+        ) from error
+    pool = ConnectionPool(
+        url.conninfo,
+        min_size=1,
+        max_size=size,
+        connection_class=psycopg.Connection,
+        kwargs={"autocommit": True},
+        open=False,
+        name="esav-store",
+        timeout=30.0,
+    )
+    pool.open(wait=True, timeout=30.0)
+    return pool

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = [
     "DELIVERY_ABANDONED",
@@ -87,7 +86,7 @@ class BacklogRow:
     last_error: str | None
 
 
-def create_event_tables(db: Database) -> None:
+def create_event_tables(db: Transaction) -> None:
     # Raw SQL for AUTOINCREMENT: an id is never reused, even after the newest rows are deleted.
     db.conn.execute(
         "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, operator_code TEXT NOT NULL "
@@ -98,7 +97,7 @@ def create_event_tables(db: Database) -> None:
     db.table("events").create_index(["operator_code", "at"])
 
 
-def create_delivery_tables(db: Database) -> None:
+def create_delivery_tables(db: Transaction) -> None:
     db.table("notification_endpoints").create(
         {"operator_code": str, "domain": str, "url": str, "registered_at": str, "author": str},
         pk=("operator_code", "domain"),
@@ -143,7 +142,7 @@ class EventStore(StorePart):
 
     def add_event(
         self,
-        db: Database,
+        db: Transaction,
         *,
         operator_code: str,
         kind: str,
@@ -153,11 +152,10 @@ class EventStore(StorePart):
         payload: dict[str, Any],
     ) -> int:
         """Record an event inside the caller's write transaction (and queue its push); returns its id."""
-        cursor = db.conn.execute(
+        event_id = db.insert_id(
             "INSERT INTO events (operator_code, kind, subject, domain, at, payload) VALUES (?, ?, ?, ?, ?, ?)",
             [operator_code, kind, subject, domain, to_ts(at), json.dumps(payload, ensure_ascii=False)],
         )
-        event_id = int(cursor.lastrowid or 0)
         # Queued for push only when the operator has an endpoint for the domain (or its fallback):
         # one statement, the endpoint is not read back (this runs on every deposit).
         db.conn.execute(

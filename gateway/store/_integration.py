@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = [
     "IntegrationStore",
@@ -57,7 +56,7 @@ class RobotTicket:
     robot_steps: int
 
 
-def create_journal_tables(db: Database) -> None:
+def create_journal_tables(db: Transaction) -> None:
     # AUTOINCREMENT: an entry id is never reused, even after a sandbox reset deleted the last ones,
     # so an operator reading "depuis" its last id never misses an entry.
     db.conn.execute(
@@ -68,7 +67,7 @@ def create_journal_tables(db: Database) -> None:
     db.table("call_journal").create_index(["operator_code", "id"])
 
 
-def create_attestation_tables(db: Database) -> None:
+def create_attestation_tables(db: Transaction) -> None:
     db.table("attestations").create(
         {"id": int, "operator_code": str, "version": str, "domains": str, "issued_at": str, "document": str},
         pk="id",
@@ -76,7 +75,7 @@ def create_attestation_tables(db: Database) -> None:
     )
 
 
-def create_validation_tables(db: Database) -> None:
+def create_validation_tables(db: Transaction) -> None:
     db.table("operator_validations").create(
         {
             "id": int,
@@ -239,21 +238,20 @@ class IntegrationStore(StorePart):
             counts["journal"] = cursor.rowcount
         return counts
 
-    def _delete_referring(self, db: Database, table: str, ids: list[int], seen: set[str]) -> None:
+    def _delete_referring(self, db: Transaction, table: str, ids: list[int], seen: set[str]) -> None:
         if not ids or table in seen:
             return
         seen.add(table)
         for other in db.table_names():
-            for fk in db.conn.execute(f"PRAGMA foreign_key_list('{other}')").fetchall():
-                # (id, seq, table, from, to, on_update, on_delete, match)
-                if fk[2] != table or other == table:
-                    continue
-                column, to = fk[3], fk[4] or "id"
-                if to != "id":
+            if other == table:
+                continue
+            for column, referenced, to in db.foreign_keys(other):
+                if referenced != table or to != "id":
                     continue
                 marks = ", ".join("?" for _ in ids)
-                child_ids = [
-                    r[0] for r in db.conn.execute(f"SELECT rowid FROM {other} WHERE {column} IN ({marks})", ids)
-                ]
-                self._delete_referring(db, other, child_ids, seen)
+                if "id" in db.columns(other):  # rows of ``other`` may in turn be referenced by their id
+                    child_ids = [
+                        r[0] for r in db.conn.execute(f"SELECT id FROM {other} WHERE {column} IN ({marks})", ids)
+                    ]
+                    self._delete_referring(db, other, child_ids, seen)
                 db.conn.execute(f"DELETE FROM {other} WHERE {column} IN ({marks})", ids)

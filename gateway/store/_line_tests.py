@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["LineTestRecord", "LineTestStore", "add_line_test_channel", "create_line_test_tables"]
 
@@ -34,7 +33,7 @@ class LineTestRecord:
     channel: str = "WS"  # the door it was launched through: WS (web services) or WEB (portal)
 
 
-def create_line_test_tables(db: Database) -> None:
+def create_line_test_tables(db: Transaction) -> None:
     db.table("line_tests").create(
         {
             "id": int,
@@ -58,7 +57,7 @@ def create_line_test_tables(db: Database) -> None:
     db.table("line_tests").create_index(["status"])
 
 
-def add_line_test_channel(db: Database) -> None:
+def add_line_test_channel(db: Transaction) -> None:
     """The door each line test came through, so that its result counts in that door's series."""
     db.conn.execute("ALTER TABLE line_tests ADD COLUMN channel TEXT NOT NULL DEFAULT 'WS'")
 
@@ -80,7 +79,7 @@ class LineTestStore(StorePart):
     def insert_line_test(self, fields: dict[str, Any], reference_prefix: str) -> LineTestRecord:
         """Store a test just launched (EN_COURS) and give it its reference, durably."""
         with self.write() as db:
-            (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM line_tests").fetchone()
+            next_id = db.next_id("line_tests")
             db.table("line_tests").insert(
                 {
                     **fields,

@@ -6,7 +6,7 @@ renewed certificate), so a message exists if and only if its change was committe
 unique: queueing the same message twice is a no-op. The mail worker claims a message (``EN_COURS``,
 committed) before it talks to the relay and records the outcome after, so a message is never handed
 to the relay twice by the gateway itself: a claim found after a crash is not retried on its own but
-set aside (``ABANDONNE``) for the provider to check and ``esav mail retry``.
+set aside (``ABANDONNE``) for the provider to check and ``esav courriel relancer``.
 
 Attachments are kept once per content (``mail_blobs``, by SHA-256): the same documentation pack
 sent to every operator is stored once.
@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = [
     "MAIL_ABANDONED",
@@ -41,7 +40,7 @@ __all__ = [
 MAIL_PENDING = "EN_ATTENTE"
 MAIL_CLAIMED = "EN_COURS"
 MAIL_SENT = "ENVOYE"
-MAIL_ABANDONED = "ABANDONNE"  # the dead letter: only ``esav mail retry`` sends it again
+MAIL_ABANDONED = "ABANDONNE"  # the dead letter: only ``esav courriel relancer`` sends it again
 MAIL_NO_RECIPIENT = "SANS_DESTINATAIRE"  # the operator has no address for the topic: kept, not sent
 
 
@@ -82,7 +81,7 @@ class MailRecord:
     attachment_names: tuple[str, ...] = ()
 
 
-def create_mail_tables(db: Database) -> None:
+def create_mail_tables(db: Transaction) -> None:
     db.table("mail_addresses").create(
         {"operator_code": str, "list": str, "address": str, "added_at": str, "added_by": str},
         pk=("operator_code", "list", "address"),
@@ -127,17 +126,17 @@ class MailStore(StorePart):
     # Addresses ----------------------------------------------------------------------------------
 
     def add_mail_address(
-        self, db: Database, operator_code: str, list_: str, address: str, *, at: datetime, by: str
+        self, db: Transaction, operator_code: str, list_: str, address: str, *, at: datetime, by: str
     ) -> bool:
         """Add an address to one of the operator's lists (in the caller's transaction); False if already there."""
         cursor = db.conn.execute(
-            "INSERT OR IGNORE INTO mail_addresses (operator_code, list, address, added_at, added_by) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO mail_addresses (operator_code, list, address, added_at, added_by) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [operator_code, list_, address, to_ts(at), by],
         )
         return cursor.rowcount == 1
 
-    def remove_mail_address(self, db: Database, operator_code: str, list_: str, address: str) -> bool:
+    def remove_mail_address(self, db: Transaction, operator_code: str, list_: str, address: str) -> bool:
         cursor = db.conn.execute(
             "DELETE FROM mail_addresses WHERE operator_code = ? AND list = ? AND address = ?",
             [operator_code, list_, address],
@@ -153,7 +152,7 @@ class MailStore(StorePart):
 
     def queue_mail(
         self,
-        db: Database,
+        db: Transaction,
         *,
         message_id: str,
         cause: str,
@@ -169,20 +168,21 @@ class MailStore(StorePart):
         """Queue a message inside the caller's transaction; None when one was already queued for this cause
         and operator (or with this Message-ID)."""
         status = MAIL_PENDING if recipients else MAIL_NO_RECIPIENT
-        cursor = db.conn.execute(
-            "INSERT OR IGNORE INTO mail_outbox (message_id, cause, operator_code, topic, subject, recipients, "
+        queued = db.conn.execute(
+            "INSERT INTO mail_outbox (message_id, cause, operator_code, topic, subject, recipients, "
             "text_body, html_body, status, attempts, next_attempt_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             [message_id, cause, operator_code, topic, subject, json.dumps(list(recipients)), text_body, html_body,
              status, to_ts(at), to_ts(at), to_ts(at)],
-        )  # fmt: skip
-        if cursor.rowcount != 1:
+        ).fetchall()  # fmt: skip
+        if not queued:
             return None
-        mail_id = int(cursor.lastrowid or 0)
+        mail_id = int(queued[0][0])
         for position, attachment in enumerate(attachments):
             digest = hashlib.sha256(attachment.content).hexdigest()
             db.conn.execute(
-                "INSERT OR IGNORE INTO mail_blobs (sha256, content) VALUES (?, ?)", [digest, attachment.content]
+                "INSERT INTO mail_blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [digest, attachment.content],
             )
             db.conn.execute(
                 "INSERT INTO mail_attachments (mail_id, position, name, mime_type, sha256) VALUES (?, ?, ?, ?, ?)",
@@ -275,7 +275,7 @@ class MailStore(StorePart):
             )
             return int(cursor.rowcount)
 
-    def requeue_mail(self, db: Database, mail_id: int, *, at: datetime, recipients: tuple[str, ...]) -> None:
+    def requeue_mail(self, db: Transaction, mail_id: int, *, at: datetime, recipients: tuple[str, ...]) -> None:
         """Send a set-aside (or recipient-less) message again, from now, with a fresh count of attempts."""
         db.conn.execute(
             "UPDATE mail_outbox SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?, recipients = ?, "

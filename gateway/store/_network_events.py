@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["NetworkEventRecord", "NetworkEventStore", "create_network_event_tables"]
 
@@ -31,7 +30,7 @@ class NetworkEventRecord:
     author: str
 
 
-def create_network_event_tables(db: Database) -> None:
+def create_network_event_tables(db: Transaction) -> None:
     db.table("network_events").create(
         {
             "id": int,
@@ -66,7 +65,7 @@ class NetworkEventStore(StorePart):
         """Store a new item; its reference is ``reference`` or derives from its id (TP-000001, INC-000001)."""
         prefix = "TP" if fields["kind"] == "TRAVAUX" else "INC"
         with self.write() as db:
-            (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM network_events").fetchone()
+            next_id = db.next_id("network_events")
             row = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
             reference = reference or f"{prefix}-{next_id:06d}"
             db.table("network_events").insert({**row, "id": next_id, "reference": reference})
@@ -78,7 +77,7 @@ class NetworkEventStore(StorePart):
         row = self._one("SELECT * FROM network_events WHERE reference = ?", [reference])
         return _event(row) if row else None
 
-    def update_network_event(self, db: Database, event_id: int, **changes: Any) -> None:
+    def update_network_event(self, db: Transaction, event_id: int, **changes: Any) -> None:
         """Change an item's columns inside the caller's write transaction."""
         values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
         assignments = ", ".join(f'"{k}" = ?' for k in values)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlite_utils import Database
-
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["OfferCalendarStore", "OfferLaunch", "create_offer_calendar_tables"]
 
@@ -24,7 +23,7 @@ class OfferLaunch:
     author: str
 
 
-def create_offer_calendar_tables(db: Database) -> None:
+def create_offer_calendar_tables(db: Transaction) -> None:
     db.table("form_version_publications").create(
         {"form_code": str, "version": str, "production": str, "first_published": str, "held": int},
         pk=("form_code", "version"),
@@ -47,7 +46,7 @@ class OfferCalendarStore(StorePart):
         }
 
     def record_form_versions(
-        self, db: Database, versions: dict[tuple[str, str], date], published: date, *, held: bool
+        self, db: Transaction, versions: dict[tuple[str, str], date], published: date, *, held: bool
     ) -> None:
         """Remember each (form, version) → production day; one not yet known counts as first published on
         ``published`` (its notice applies when ``held``)."""
@@ -60,7 +59,7 @@ class OfferCalendarStore(StorePart):
             ],
         )
 
-    def set_offer_launch(self, db: Database, offer: str, launched_on: date, author: str) -> None:
+    def set_offer_launch(self, db: Transaction, offer: str, launched_on: date, author: str) -> None:
         db.conn.execute(
             "INSERT INTO offer_launches (offer, launched_on, author) VALUES (?, ?, ?) "
             "ON CONFLICT (offer) DO UPDATE SET launched_on = excluded.launched_on, author = excluded.author",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+from ._sql import Transaction
 
 __all__ = ["StorePart"]
 
@@ -16,10 +16,10 @@ class StorePart:
 
     if TYPE_CHECKING:
 
-        def write(self) -> AbstractContextManager[Database]: ...
+        def write(self) -> AbstractContextManager[Transaction]: ...
 
         @property
-        def _db(self) -> Database: ...
+        def _db(self) -> Transaction: ...
 
         def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]: ...
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = [
     "ContractRecord",
@@ -98,7 +97,7 @@ class SupportRecord:
     at: datetime
 
 
-def create_portal_tables(db: Database) -> None:
+def create_portal_tables(db: Transaction) -> None:
     db.table("portal_news").create(
         {
             "id": int,
@@ -172,7 +171,7 @@ def create_portal_tables(db: Database) -> None:
     )
 
 
-def add_contract_terms(db: Database) -> None:
+def add_contract_terms(db: Transaction) -> None:
     """Migration 23: the contract's "Mes fichiers" flag, and the day an operator's e-SAV accesses end
     (set by a subscription's termination, read with the operator)."""
     db.conn.execute("ALTER TABLE operator_contracts ADD COLUMN files_provided INTEGER NOT NULL DEFAULT 0")
@@ -208,12 +207,11 @@ class PortalStore(StorePart):
         operator_code: str | None = None,
     ) -> int:
         with self.write() as db:
-            cursor = db.conn.execute(
+            return db.insert_id(
                 "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at, operator_code) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None, operator_code],
             )
-            return int(cursor.lastrowid or 0)
 
     def news(self, published_before: datetime) -> list[NewsRecord]:
         rows = self._rows(
@@ -268,7 +266,7 @@ class PortalStore(StorePart):
         )
         return _contract(row) if row else None
 
-    def set_operator_access_end(self, db: Database, operator_code: str, ends_on: str | None) -> None:
+    def set_operator_access_end(self, db: Transaction, operator_code: str, ends_on: str | None) -> None:
         """The day the operator's e-SAV accesses close (a terminated subscription), or None: no end."""
         db.conn.execute("UPDATE operators SET esav_ends_on = ? WHERE code = ?", [ends_on, operator_code])
 
@@ -276,7 +274,7 @@ class PortalStore(StorePart):
 
     def add_file_version(
         self,
-        db: Database,
+        db: Transaction,
         *,
         operator_code: str,
         direction: str,
@@ -294,7 +292,7 @@ class PortalStore(StorePart):
             [operator_code, direction, name],
         ).fetchone()
         version = int(row[0]) + 1
-        cursor = db.conn.execute(
+        new_id = db.insert_id(
             "INSERT INTO operator_files (operator_code, direction, name, version, mime_type, size, sha256, content, "
             "published_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -311,7 +309,7 @@ class PortalStore(StorePart):
             ],
         )
         return FileRecord(
-            int(cursor.lastrowid or 0),
+            new_id,
             operator_code,
             direction,
             name,
@@ -369,12 +367,11 @@ class PortalStore(StorePart):
         self, operator_code: str, author: str, subject: str, description: str, at: datetime
     ) -> SupportRecord:
         with self.write() as db:
-            cursor = db.conn.execute(
+            row_id = db.insert_id(
                 "INSERT INTO support_requests (reference, operator_code, author, subject, description, at) "
                 "VALUES ('', ?, ?, ?, ?, ?)",
                 [operator_code, author, subject, description, to_ts(at)],
             )
-            row_id = int(cursor.lastrowid or 0)
             reference = f"SOU{row_id:08d}"
             db.conn.execute("UPDATE support_requests SET reference = ? WHERE id = ?", [reference, row_id])
         return SupportRecord(row_id, reference, operator_code, author, subject, description, at)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["CachedPreview", "PreviewStore", "StoredDeposit", "create_preview_tables"]
 
@@ -43,7 +42,7 @@ class CachedPreview:
     content: dict[str, Any]
 
 
-def create_preview_tables(db: Database) -> None:
+def create_preview_tables(db: Transaction) -> None:
     # IF NOT EXISTS: a store that applied this step under an earlier number (before a renumbering) keeps it.
     db.conn.execute(
         "CREATE INDEX IF NOT EXISTS idx_tickets_form_preview ON tickets (form_code, operator_code, deposited_at)"

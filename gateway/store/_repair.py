@@ -19,11 +19,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from gateway.domain.xml_text import xml_safe
 
 from ._db import to_ts
+from ._sql import Transaction
 
 __all__ = ["REPAIR_ACTION", "repair_non_xml_text"]
 
@@ -68,11 +67,11 @@ def _repaired_value(value: Any) -> tuple[Any, int]:
     return value, 0
 
 
-def _text_columns(db: Database, table: str) -> list[str]:
+def _text_columns(db: Transaction, table: str) -> list[str]:
     return [row[1] for row in db.conn.execute(f'PRAGMA table_info("{table}")') if str(row[2]).upper() == "TEXT"]
 
 
-def repair_non_xml_text(db: Database, *, actor: str = "migration") -> int:
+def repair_non_xml_text(db: Transaction, *, actor: str = "migration") -> int:
     """Repair every stored text XML cannot carry (in the caller's transaction); how many rows were repaired."""
     tables = [
         row[0]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["RequestCount", "RequestCountStore", "create_request_count_tables", "minute_of"]
 
@@ -30,7 +29,7 @@ def minute_of(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def create_request_count_tables(db: Database) -> None:
+def create_request_count_tables(db: Transaction) -> None:
     db.table("request_counts").create(
         {"operator_code": str, "minute": str, "operation": str, "count": int},
         pk=("operator_code", "minute", "operation"),
@@ -47,15 +46,15 @@ class RequestCountStore(StorePart):
         with self.write() as db:
             db.conn.execute(
                 "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + 1",
+                "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = request_counts.count + 1",
                 [operator_code, minute_of(at), operation],
             )
 
-    def add_counted_request(self, db: Database, operator_code: str, operation: str, at: datetime) -> None:
+    def add_counted_request(self, db: Transaction, operator_code: str, operation: str, at: datetime) -> None:
         """Add one request inside the caller's transaction (a line test's result, recorded with it)."""
         db.conn.execute(
             "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = count + 1",
+            "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = request_counts.count + 1",
             [operator_code, minute_of(at), operation],
         )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from ._access_start import add_access_start_column
 from ._accounts import add_agent_roles, create_account_tables, create_agent_tables
 from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables, create_request_timeout_table
 from ._contract_ends import add_contract_end_column
+from ._db import Connections
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
@@ -24,14 +23,15 @@ from ._portal import add_contract_terms, create_portal_tables
 from ._preview import create_preview_tables
 from ._repair import repair_non_xml_text
 from ._request_counts import create_request_count_tables
+from ._sql import Transaction
 from ._subscriptions import create_subscription_tables
 from ._support import create_support_desk_tables
 from ._suspensions import add_suspension_columns
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "migrate", "pending_migrations"]
 
 
-def _initial(db: Database) -> None:
+def _initial(db: Transaction) -> None:
     db.table("operators").create(
         {"code": str, "name": str, "esav_en_ligne": int, "esav_integre": int, "domains": str, "created_at": str},
         pk="code",
@@ -148,7 +148,7 @@ def _initial(db: Database) -> None:
     db.table("attachments").create_index(["ticket_id", "id"])
 
 
-def _catalogue_publications(db: Database) -> None:
+def _catalogue_publications(db: Transaction) -> None:
     db.table("catalogue_publications").create(
         {"id": int, "published_at": str, "author": str, "fingerprint": str},
         pk="id",
@@ -156,7 +156,7 @@ def _catalogue_publications(db: Database) -> None:
     )
 
 
-def _catalogue_publication_files(db: Database) -> None:
+def _catalogue_publication_files(db: Transaction) -> None:
     # The content of each publication, so that a gateway serves what was published, not the folder.
     db.table("catalogue_publication_files").create(
         {"publication_id": int, "path": str, "content": bytes},
@@ -166,7 +166,7 @@ def _catalogue_publication_files(db: Database) -> None:
     )
 
 
-def _history_and_search_indexes(db: Database) -> None:
+def _history_and_search_indexes(db: Transaction) -> None:
     # History counts every ticket of the 90-day window: a covering index answers the count and the
     # state filter without reading the (large) rows. A prestation's history walks its own index,
     # already in closing order (the store names it in the query: see Store.closed_tickets).
@@ -174,11 +174,14 @@ def _history_and_search_indexes(db: Database) -> None:
     db.conn.execute("CREATE INDEX idx_tickets_prestation_history ON tickets (operator_code, prestation, closed_at)")
 
 
-def _repair_non_xml_text(db: Database) -> None:
-    repair_non_xml_text(db, actor="migration/24")
+def _repair_non_xml_text(db: Transaction) -> None:
+    # A PostgreSQL database starts empty and every row since has passed the services' text rule;
+    # the rows this repairs could only be in SQLite files written before that rule.
+    if not db.postgresql:
+        repair_non_xml_text(db, actor="migration/24")
 
 
-def _ticket_prestations(db: Database) -> None:
+def _ticket_prestations(db: Transaction) -> None:
     """Each ticket keeps its prestation's details as they were at deposit.
 
     A later import or transfer of the prestation must not change what an old ticket shows (nor show
@@ -198,7 +201,7 @@ def _ticket_prestations(db: Database) -> None:
 
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
 # (12, 19, 20) are numbers reserved and not used.
-MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
+MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
     (1, "operators, certificates, prestations, tickets, transitions, comments, attachments", _initial),
     (2, "catalogue publications (hot reload of forms in running gateways)", _catalogue_publications),
     (3, "technicians' capacities and appointments", create_appointment_tables),
@@ -235,16 +238,19 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
 ]
 
 
-def migrate(db: Database) -> list[int]:
-    """Apply the migrations this database has not seen yet, each in its own transaction."""
-    db.conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
+def migrate(connections: Connections) -> list[int]:
+    """Apply the migrations this database has not seen yet, each in its own write transaction
+    (under the writers' lock: two processes starting together apply each migration once)."""
+    if not pending_migrations(connections.db):
+        return []  # the usual case: opening a store writes nothing
+    with connections.write() as db:
+        db.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
     applied_now = []
     for number, name, step in MIGRATIONS:
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with connections.write() as db:
             done = db.conn.execute("SELECT 1 FROM schema_migrations WHERE id = ?", [number]).fetchone()
             if not done:
                 step(db)
@@ -253,8 +259,12 @@ def migrate(db: Database) -> list[int]:
                     [number, name, datetime.now(UTC).isoformat()],
                 )
                 applied_now.append(number)
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
     return applied_now
+
+
+def pending_migrations(db: Transaction) -> list[tuple[int, str]]:
+    """The migrations this database has not recorded (all of them for an empty database)."""
+    if "schema_migrations" not in db.table_names():
+        return [(number, name) for number, name, _ in MIGRATIONS]
+    applied = {int(row[0]) for row in db.conn.execute("SELECT id FROM schema_migrations").fetchall()}
+    return [(number, name) for number, name, _ in MIGRATIONS if number not in applied]

@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._access_start import AccessStartStore
 from ._accounts import AccountStore
 from ._appointments import AppointmentStore
@@ -44,7 +42,8 @@ from ._records import (
     TransitionRow,
 )
 from ._request_counts import RequestCountStore
-from ._schema import migrate
+from ._schema import MIGRATIONS, migrate, pending_migrations
+from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
 from ._suspensions import SuspensionStore
@@ -119,17 +118,30 @@ class Store(
     Appointments, line tests, planned works and incidents, request counts: in their own modules.
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self._connections = Connections(Path(path))
-        migrate(self._connections.db)
+    def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20, migrate_now: bool = True) -> None:
+        self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
+        self._connections = Connections(self.url, pool_size=pool_size)
+        try:
+            if migrate_now:
+                migrate(self._connections)
+        except BaseException:
+            self._connections.close()
+            raise
 
     @property
     def path(self) -> Path:
+        """The SQLite file (PostgreSQL: the database's name, for messages)."""
         return self._connections.path
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._connections.dialect
+
     @contextmanager
-    def write(self) -> Iterator[Database]:
-        """One durable write transaction (``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL)."""
+    def write(self) -> Iterator[Transaction]:
+        """One durable write transaction (SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL;
+        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on)."""
         with self._connections.write() as db:
             yield db
 
@@ -154,29 +166,47 @@ class Store(
         self._connections.before_group_opens(hook)
 
     @property
-    def _db(self) -> Database:
+    def _db(self) -> Transaction:
         return self._connections.db
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        # Plain sqlite3 on the hot path: sqlite-utils' query() costs more than the query itself.
-        cursor = self._connections.conn.execute(sql, list(params))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self._connections.rows(sql, params)
 
     @staticmethod
-    def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    def _insert(db: Transaction, table: str, row: dict[str, Any]) -> int:
         """INSERT one row with plain SQL (sqlite-utils' insert() re-reads the table schema each time)."""
         columns = ", ".join(row)
         marks = ", ".join("?" * len(row))
-        cursor = db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
-        return int(cursor.lastrowid or 0)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        if "id" in row:
+            db.conn.execute(sql, list(row.values()))
+            return int(row["id"])
+        return db.insert_id(sql, list(row.values()))
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
     def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` ("ok"); PostgreSQL checks its own pages: "ok" if it answers."""
+        if self.dialect != SQLITE:
+            self._db.conn.execute("SELECT 1").fetchone()
+            return "ok"
         return str(self._db.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database lacks (each in its own transaction); their numbers."""
+        return migrate(self._connections)
+
+    def migration_status(self) -> list[tuple[int, str, str | None]]:
+        """Every migration of this version: number, name, and when it was applied here (None: pending)."""
+        pending = {number for number, _ in pending_migrations(self._db)}
+        applied: dict[int, str] = {}
+        if len(pending) < len(MIGRATIONS):
+            applied = {
+                int(r["id"]): r["applied_at"] for r in self._rows("SELECT id, applied_at FROM schema_migrations")
+            }
+        return [(number, name, None if number in pending else applied.get(number)) for number, name, _ in MIGRATIONS]
 
     def applied_migrations(self) -> set[int]:
         """The migrations recorded in this database (a query: it fails if the database does not answer)."""
@@ -202,7 +232,7 @@ class Store(
 
     def insert_operator(
         self,
-        db: Database,
+        db: Transaction,
         code: str,
         name: str,
         *,
@@ -219,7 +249,9 @@ class Store(
         )
         return cursor.rowcount == 1
 
-    def update_operator(self, db: Database, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool) -> None:
+    def update_operator(
+        self, db: Transaction, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool
+    ) -> None:
         """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
         db.conn.execute(
             "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
@@ -312,7 +344,7 @@ class Store(
                 db.table("prestations").upsert_all(rows, pk="identifiant")
         return len(rows)
 
-    def set_prestation_operator(self, db: Database, identifiant: str, operator_code: str) -> None:
+    def set_prestation_operator(self, db: Transaction, identifiant: str, operator_code: str) -> None:
         """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
         db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
 
@@ -334,11 +366,10 @@ class Store(
     ) -> int:
         """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
         with self.write() as db:
-            cur = db.conn.execute(
+            publication_id = db.insert_id(
                 "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
                 [to_ts(at), author, fingerprint],
             )
-            publication_id = int(cur.lastrowid or 0)
             db.conn.executemany(
                 "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
                 [(publication_id, path, content) for path, content in sorted((files or {}).items())],
@@ -374,9 +405,9 @@ class Store(
 
     # Tickets -----------------------------------------------------------------------------------
 
-    def insert_ticket(self, db: Database, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
+    def insert_ticket(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
         """Insert a ticket inside the caller's write transaction; its reference derives from its id."""
-        (next_id,) = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        next_id = db.next_id("tickets")
         row = {
             **fields,
             "id": next_id,
@@ -388,7 +419,7 @@ class Store(
         self._insert(db, "tickets", row)
         return _ticket({**_EMPTY_TICKET, **row})
 
-    def add_ticket_prestation(self, db: Database, ticket_id: int, prestation: PrestationRecord) -> None:
+    def add_ticket_prestation(self, db: Transaction, ticket_id: int, prestation: PrestationRecord) -> None:
         """Keep, inside the deposit's transaction, the prestation's details as the ticket was deposited on."""
         db.conn.execute(
             "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
@@ -429,7 +460,7 @@ class Store(
         )
         return _ticket(row) if row else None
 
-    def update_ticket(self, db: Database, ticket_id: int, **changes: Any) -> None:
+    def update_ticket(self, db: Transaction, ticket_id: int, **changes: Any) -> None:
         """Change a ticket's columns inside the caller's write transaction."""
         values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
         assignments = ", ".join(f"{k} = ?" for k in values)
@@ -437,7 +468,7 @@ class Store(
 
     def add_transition(
         self,
-        db: Database,
+        db: Transaction,
         ticket_id: int,
         *,
         action: str,
@@ -473,7 +504,7 @@ class Store(
         )
         return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
 
-    def add_comment(self, db: Database, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
+    def add_comment(self, db: Transaction, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
         db.table("comments").insert(
             {"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text}
         )
@@ -486,7 +517,7 @@ class Store(
 
     def add_attachment(
         self,
-        db: Database,
+        db: Transaction,
         ticket_id: int,
         *,
         side: str,
@@ -550,7 +581,7 @@ class Store(
         source = "tickets"
         if offers is not None:  # a portal user's offers: filtered here, before paging
             wanted = sorted(offers)
-            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 1 = 0"
             params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"
@@ -579,7 +610,7 @@ class Store(
         source = "tickets"
         if offers is not None:  # a portal user's offers: filtered here, before paging
             wanted = sorted(offers)
-            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 0"
+            where += f" AND code_offre IN ({','.join('?' * len(wanted))})" if wanted else " AND 1 = 0"
             params.extend(wanted)
         if prestation:
             where += " AND prestation = ?"

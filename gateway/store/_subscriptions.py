@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["SubscriptionRecord", "SubscriptionStore", "create_subscription_tables"]
 
@@ -31,7 +30,7 @@ class SubscriptionRecord:
     terminates_on: str | None  # ISO day it takes effect
 
 
-def create_subscription_tables(db: Database) -> None:
+def create_subscription_tables(db: Transaction) -> None:
     db.table("subscriptions").create(
         {
             "id": int,
@@ -70,12 +69,11 @@ class SubscriptionStore(StorePart):
         self, operator_code: str, form: dict[str, str], access: frozenset[str], at: datetime, by: str
     ) -> SubscriptionRecord:
         with self.write() as db:
-            cursor = db.conn.execute(
+            row_id = db.insert_id(
                 "INSERT INTO subscriptions (reference, operator_code, state, form, access, submitted_at, submitted_by) "
                 "VALUES ('', ?, 'DEMANDEE', ?, ?, ?, ?)",
                 [operator_code, json.dumps(form, ensure_ascii=False), json.dumps(sorted(access)), to_ts(at), by],
             )
-            row_id = int(cursor.lastrowid or 0)
             db.conn.execute("UPDATE subscriptions SET reference = ? WHERE id = ?", [f"ABO{row_id:08d}", row_id])
         found = self.subscription(f"ABO{row_id:08d}")
         assert found is not None
@@ -89,12 +87,12 @@ class SubscriptionStore(StorePart):
         where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
         return [_subscription(r) for r in self._rows(f"SELECT * FROM subscriptions {where} ORDER BY id DESC", params)]
 
-    def update_subscription(self, db: Database, reference: str, **changes: Any) -> None:
+    def update_subscription(self, db: Transaction, reference: str, **changes: Any) -> None:
         values = {k: (json.dumps(sorted(v)) if k == "access" else v) for k, v in changes.items()}
         assignments = ", ".join(f"{column} = ?" for column in values)
         db.conn.execute(f"UPDATE subscriptions SET {assignments} WHERE reference = ?", [*values.values(), reference])
 
-    def set_operator_access(self, db: Database, operator_code: str, *, en_ligne: bool, integre: bool) -> None:
+    def set_operator_access(self, db: Transaction, operator_code: str, *, en_ligne: bool, integre: bool) -> None:
         db.conn.execute(
             "UPDATE operators SET esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
             [int(en_ligne), int(integre), operator_code],

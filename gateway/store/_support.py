@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ._db import from_ts, to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["SupportCase", "SupportFile", "SupportMessage", "SupportStore", "create_support_desk_tables"]
 
@@ -60,7 +59,7 @@ class SupportFile:
     content: bytes | None = None
 
 
-def create_support_desk_tables(db: Database) -> None:
+def create_support_desk_tables(db: Transaction) -> None:
     """Migration 29: e-soutien requests' topic and status, their messages and files."""
     db.table("support_cases").create(
         {"request_id": int, "topic": str, "status": str, "file_id": int, "updated_at": str},
@@ -136,7 +135,7 @@ class SupportStore(StorePart):
         return {r["status"]: int(r["n"]) for r in rows}
 
     def set_support_case(
-        self, db: Database, request_id: int, *, topic: str, status: str, file_id: int | None, at: datetime
+        self, db: Transaction, request_id: int, *, topic: str, status: str, file_id: int | None, at: datetime
     ) -> None:
         db.conn.execute(
             "INSERT INTO support_cases (request_id, topic, status, file_id, updated_at) VALUES (?, ?, ?, ?, ?) "
@@ -146,13 +145,12 @@ class SupportStore(StorePart):
         )
 
     def add_support_message(
-        self, db: Database, request_id: int, *, side: str, author: str, at: datetime, text: str
+        self, db: Transaction, request_id: int, *, side: str, author: str, at: datetime, text: str
     ) -> int:
-        cursor = db.conn.execute(
+        return db.insert_id(
             "INSERT INTO support_messages (request_id, side, author, at, text) VALUES (?, ?, ?, ?, ?)",
             [request_id, side, author, to_ts(at), text],
         )
-        return int(cursor.lastrowid or 0)
 
     def support_messages(self, request_id: int) -> list[SupportMessage]:
         rows = self._rows(
@@ -162,7 +160,7 @@ class SupportStore(StorePart):
 
     def add_support_file(
         self,
-        db: Database,
+        db: Transaction,
         request_id: int,
         *,
         message_id: int | None,
@@ -174,12 +172,11 @@ class SupportStore(StorePart):
         sha256: str,
         at: datetime,
     ) -> int:
-        cursor = db.conn.execute(
+        return db.insert_id(
             "INSERT INTO support_files (request_id, message_id, side, author, name, mime_type, size, sha256, "
             "content, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [request_id, message_id, side, author, name, mime_type, len(content), sha256, content, to_ts(at)],
         )
-        return int(cursor.lastrowid or 0)
 
     def support_files(self, request_id: int) -> list[SupportFile]:
         rows = self._rows(

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from ._db import to_ts
 from ._parts import StorePart
+from ._sql import Transaction
 
 __all__ = ["SuspensionStore", "add_suspension_columns"]
 
 
-def add_suspension_columns(db: Database) -> None:
+def add_suspension_columns(db: Transaction) -> None:
     db.conn.execute("ALTER TABLE operators ADD COLUMN suspended_at TEXT")
     db.conn.execute("ALTER TABLE operators ADD COLUMN suspension_reason TEXT")
 
@@ -24,7 +23,7 @@ def add_suspension_columns(db: Database) -> None:
 class SuspensionStore(StorePart):
     """Set or lift an operator's suspension."""
 
-    def set_suspension(self, db: Database, operator_code: str, at: datetime | None, reason: str | None) -> None:
+    def set_suspension(self, db: Transaction, operator_code: str, at: datetime | None, reason: str | None) -> None:
         """Suspend the operator from ``at`` with ``reason``, or lift its suspension (``at`` None)."""
         db.conn.execute(
             "UPDATE operators SET suspended_at = ?, suspension_reason = ? WHERE code = ?",

@@ -20,7 +20,7 @@ from gateway.services import (
     SearchQuery,
     TicketDetail,
 )
-from gateway.store import PrestationRecord
+from gateway.services.records import PrestationRecord
 
 from ._app import Context
 from ._forms import build_form_xml, errors_by_field, form_page, refused_characters

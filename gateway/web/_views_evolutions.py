@@ -51,7 +51,7 @@ def provider_evolutions(
 
 
 def announce_evolution(ctx: Context) -> Response:
-    """Publish the notice of an announced version (the same use case as ``esav catalogue announce``)."""
+    """Publish the notice of an announced version (the same use case as ``esav catalogue annoncer``)."""
     code, version = ctx.request.field("formulaire"), ctx.request.field("version")
     try:
         ctx.gateway.form_previews.announce(code, version, author=ctx.staff.author, text=ctx.request.field("texte"))

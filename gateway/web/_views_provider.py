@@ -119,7 +119,7 @@ def news(
         "fournisseur/actualites.html",
         status=status,
         items=ctx.gateway.portal.all_news(),
-        kinds={k: v for k, v in NEWS_KINDS.items() if k != RATE_LIMIT_NEWS},  # rate limits: esav quota set
+        kinds={k: v for k, v in NEWS_KINDS.items() if k != RATE_LIMIT_NEWS},  # rate limits: esav quota fixer
         notices={k.value: k.notice for k in NoticeKind},
         offers=_offers(ctx),
         erreur=erreur,

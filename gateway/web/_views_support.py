@@ -11,7 +11,7 @@ from gateway.domain.clock import to_paris
 from gateway.domain.support_hours import SupportTopic
 from gateway.errors import EsavError, InvalidRequestError, NotEntitledError
 from gateway.services import SUPPORT_STATUSES, AttachmentIn
-from gateway.store import FileRecord
+from gateway.services.records import FileRecord
 
 from ._app import STAFF_PREFIX, Context
 from ._http import HttpError, Response, redirect

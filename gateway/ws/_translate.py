@@ -16,7 +16,7 @@ from lxml import etree
 
 from gateway.domain.states import TicketState
 from gateway.services import AttachmentIn, TicketDetail
-from gateway.store import TicketRecord
+from gateway.services.records import TicketRecord
 
 __all__ = ["attachments_in", "detail_fields", "summary_fields"]
 

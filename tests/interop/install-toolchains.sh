@@ -3,7 +3,8 @@
 # reference peer: PHP 8 SoapClient, Java JAX-WS RI (wsimport), Mono (wsdl, mcs) for the .NET
 # client, node-soap and newman (the integrator's kit's Postman collection). suds-community comes
 # with the Python test extras.
-# Also systemd-analyze, which checks the service units of deploy/ (tests/test_deploy_units.py).
+# Also systemd-analyze, which checks the service units of deploy/ (tests/test_deploy_units.py), and
+# PostgreSQL's server programs, for the tests of the store on its second engine.
 #
 # Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
 # what it could not install, and the matching interop tests then skip naming the missing command.
@@ -25,6 +26,9 @@ have_wsimport || apt_packages+=(jaxws libjaxws-java)
 have_mono || apt_packages+=(mono-devel)
 have_sqlite_jdbc || apt_packages+=(libxerial-sqlite-jdbc-java)
 command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
+# The store's second engine: the tests start throwaway PostgreSQL servers of their own (initdb, pg_ctl).
+have_postgres() { command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
+have_postgres || apt_packages+=(postgresql)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -36,7 +36,7 @@ import javax.xml.ws.Endpoint;
  * worker threads.
  *
  * <p>Usage: {@code java esav.peer.PeerServer --port P --pki DIR --forms DIR --db FILE [--threads 32]}
- * where DIR holds ca.pem, server.pem and server.key (PKCS#8) as {@code esav serve --demo} leaves
+ * where DIR holds ca.pem, server.pem and server.key (PKCS#8) as {@code esav servir --demo} leaves
  * them, and --forms is the catalogue's forms folder (CODE/VERSION.xsd).
  *
  * <p>The JDK server keeps a pool thread for each connection that is still handshaking, until its

@@ -14,7 +14,7 @@ from spyne import Application, Unicode, rpc
 from spyne.model.complex import Array
 
 from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
-from gateway.store import TicketRecord
+from gateway.services.records import TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._fast_signalisation import signalisation_fast_path

@@ -14,7 +14,7 @@ from spyne import DateTime, Enum, Integer, Unicode
 
 from gateway.domain.clock import to_paris
 from gateway.services import payload_instant
-from gateway.store import EventRecord
+from gateway.services.records import EventRecord
 
 from .._models import model_factory
 from .._models import optional as _opt

@@ -1,6 +1,6 @@
 """Service ``integration`` v2: what an operator's system asks the integration platform, and only it.
 
-Mounted on the integration platform only (``esav integration serve``), never in production's
+Mounted on the integration platform only (``esav integration servir``), never in production's
 ``ENDPOINTS`` nor in the published WSDLs. Open to every e-SAV intégré subscriber of the platform.
 
 - ``consulterJournal(depuis?, max?)``: the caller's journaled calls in order; ``depuis`` is an entry

@@ -1,13 +1,13 @@
 """Service ``notification`` v2 (contract §12): the callback an operator's endpoint implements.
 
-The provider publishes its WSDL (``wsdl/v2/notification.wsdl``, frozen by ``esav wsdl freeze`` like
+The provider publishes its WSDL (``wsdl/v2/notification.wsdl``, frozen by ``esav wsdl figer`` like
 the served contracts) and calls ``notifierEvenement`` on the operator's registered endpoint, over
 HTTPS with the provider's client certificate, once per event (at least once, in order per ticket).
 The endpoint answers with the ``idEvenement`` it received; any fault or HTTP error means "not
 delivered" and the provider tries again later.
 
 ``build_application(on_event=...)`` is also the reference receiver operators can run
-(``esav notifications receiver``): ``on_event`` gets each ``evenement`` element as received.
+(``esav notifications recepteur``): ``on_event`` gets each ``evenement`` element as received.
 """
 
 from __future__ import annotations

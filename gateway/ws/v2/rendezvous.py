@@ -17,7 +17,7 @@ from spyne.model.complex import Array
 from gateway.domain.appointments import Slot
 from gateway.domain.clock import to_paris
 from gateway.services import Gateway
-from gateway.store import AppointmentRecord
+from gateway.services.records import AppointmentRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types

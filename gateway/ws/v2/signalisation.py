@@ -13,7 +13,7 @@ from spyne.model.complex import Array
 
 from gateway.domain.clock import to_paris
 from gateway.services import DepositRequest, Gateway, HistoryQuery, SearchQuery, TicketDetail
-from gateway.store import Page, TicketRecord
+from gateway.services.records import Page, TicketRecord
 
 from .._base import Guard, form_payload, make_service_base
 from .._fast_signalisation import signalisation_fast_path

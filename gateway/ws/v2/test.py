@@ -17,7 +17,7 @@ from spyne.model.complex import Array
 
 from gateway.domain.clock import to_paris
 from gateway.services import Gateway, LineTestResult
-from gateway.store import NetworkEventRecord
+from gateway.services.records import NetworkEventRecord
 
 from .._base import Guard, make_service_base
 from .._faults import make_fault_types

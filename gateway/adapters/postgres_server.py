@@ -1,0 +1,128 @@
+"""A throwaway PostgreSQL server in a folder, on a free loopback port: for tests, benchmarks and demos.
+
+Debian's ``postgresql`` package provides the programs (``initdb``, ``pg_ctl``); the server refuses to
+run as root, so when we are root the cluster belongs to the ``postgres`` user and its programs run
+as that user (``runuser``). Nothing here is used by a production gateway, which is given the URL of
+a server its operations team runs (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["PostgresServer", "PostgresUnavailable", "find_postgres_bin"]
+
+SUPERUSER = "esav"
+
+
+class PostgresUnavailable(RuntimeError):
+    """PostgreSQL's server programs are not installed on this machine."""
+
+
+def find_postgres_bin() -> Path:
+    """The folder of ``initdb`` and ``pg_ctl`` (PATH first, then Debian's versioned folders)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if candidates:
+        return Path(candidates[-1]).parent
+    raise PostgresUnavailable("PostgreSQL n'est pas installé (paquet Debian postgresql : apt-get install postgresql)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PostgresServer:
+    """One PostgreSQL cluster in ``root``, started on a free port of 127.0.0.1, trust authentication."""
+
+    def __init__(
+        self, root: Path | None = None, *, port: int | None = None, settings: Mapping[str, str] | None = None
+    ) -> None:
+        # The server's user must reach its folder: a fresh one under the system's temporary folder
+        # (world-traversable) unless told otherwise.
+        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="esav-pg-"))
+        self.data = self.root / "data"
+        self.port = port or free_port()
+        self.settings = dict(settings or {})
+        self.bin = find_postgres_bin()
+        self._as_postgres = os.geteuid() == 0
+
+    # Running the programs ----------------------------------------------------------------------
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, check=check, timeout=120)
+
+    def init(self) -> PostgresServer:
+        """``initdb`` (no fsync of the new files: a throwaway cluster; commits stay durable)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._as_postgres:
+            self.root.chmod(0o755)
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-sync")
+        return self
+
+    def start(self) -> PostgresServer:
+        options = {
+            "port": str(self.port),
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.root),
+            "max_connections": "200",
+            **self.settings,
+        }
+        line = " ".join(f"-c {key}={value}" for key, value in options.items())
+        result = self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", line, "-w", "start", check=False
+        )
+        if result.returncode != 0:
+            log = (self.root / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"PostgreSQL n'a pas démarré sur le port {self.port} : {result.stderr}{log}")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``immediate``: as a crash would, no checkpoint)."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def __enter__(self) -> PostgresServer:
+        return self.init().start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop("immediate")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.root)
+
+    # Databases ---------------------------------------------------------------------------------
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def sql(self, statement: str, database: str = "postgres") -> None:
+        """Run one statement with ``psql`` (outside a transaction: CREATE DATABASE cannot run in one)."""
+        command = [str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement, self.url(database)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql : {result.stderr.strip()}")
+
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database (a copy of ``template`` when given); its URL."""
+        clause = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        self.sql(f'CREATE DATABASE "{name}"{clause}')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

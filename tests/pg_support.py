@@ -1,0 +1,57 @@
+"""A throwaway PostgreSQL server per test process, and a fresh database per test.
+
+The server (Debian's ``postgresql`` programs, run as the ``postgres`` user when we are root) starts
+on first use on a free loopback port and stops when the process ends; it never relies on a server
+already running. ``fsync=off`` for speed: the tests kill gateways, not this server, and commits are
+still made and waited for (``synchronous_commit`` on).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import threading
+
+import pytest
+
+from gateway.adapters.postgres_server import PostgresServer, PostgresUnavailable
+
+BACKENDS = ("sqlite", "postgresql")
+
+_server: PostgresServer | None = None
+_lock = threading.Lock()
+_names = itertools.count(1)
+_templates: set[str] = set()
+
+
+def postgres() -> PostgresServer:
+    """The process's server, started on first use (a missing PostgreSQL fails the test, loudly)."""
+    global _server
+    with _lock:
+        if _server is None:
+            try:
+                server = PostgresServer(settings={"fsync": "off", "full_page_writes": "off"})
+            except PostgresUnavailable as error:
+                pytest.fail(f"{error} : `make test` l'installe (tests/interop/install-toolchains.sh)")
+            server.init().start()
+            atexit.register(server.__exit__)
+            _server = server
+        return _server
+
+
+def fresh_database(template: str | None = None) -> str:
+    """The URL of a new, empty database (or a copy of ``template``)."""
+    name = f"t{os.getpid()}_{next(_names)}"
+    return postgres().create_database(name, template=template)
+
+
+def template_database(key: str, build: object) -> str:
+    """A database built once per process by ``build(url)`` and copied per test: its name."""
+    name = f"tpl_{abs(hash(key)) % 10**12}"
+    if name not in _templates:
+        server = postgres()
+        url = server.create_database(name)
+        build(url)  # type: ignore[operator]
+        _templates.add(name)
+    return name

@@ -1,0 +1,136 @@
+"""The store's promises on both engines (SQLite and PostgreSQL): schema, ids, durability, locks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.errors import NotRecordedError
+from gateway.store import MIGRATIONS, Store
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(store_url):
+    opened = Store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_a_new_store_applies_every_migration_and_reopening_applies_none(store_url):
+    """Every migration is recorded once; opening the store again changes nothing."""
+    first = Store(store_url)
+    try:
+        assert first.applied_migrations() == {number for number, _, _ in MIGRATIONS}
+    finally:
+        first.close()
+    again = Store(store_url)
+    try:
+        assert again.applied_migrations() == {number for number, _, _ in MIGRATIONS}
+    finally:
+        again.close()
+
+
+def test_operators_are_written_read_and_refused_twice(store):
+    """An operator inserted once is read back; the same code again writes nothing."""
+    with store.write() as tx:
+        assert store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=False, domains=["SAV"], at=AT)
+    with store.write() as tx:
+        assert not store.insert_operator(tx, "OPE9", "Autre", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
+    operator = store.get_operator("OPE9")
+    assert operator is not None and operator.name == "Neuf" and operator.esav_en_ligne and not operator.esav_integre
+
+
+def test_a_failed_block_writes_nothing(store):
+    """An exception inside a write block rolls back everything it wrote."""
+    with pytest.raises(RuntimeError), store.write() as tx:
+        store.insert_operator(tx, "OPE8", "Huit", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        raise RuntimeError("boom")
+    assert store.get_operator("OPE8") is None
+
+
+def test_a_failed_commit_is_not_recorded(store, monkeypatch):
+    """A COMMIT refused by the engine raises NotRecordedError and leaves nothing stored."""
+    import gateway.store._db as db_module
+
+    real = db_module._commit
+
+    def refused(conn):
+        conn.execute("ROLLBACK")
+        raise NotRecordedError("test")
+
+    monkeypatch.setattr(db_module, "_commit", refused)
+    with pytest.raises(NotRecordedError), store.write() as tx:
+        store.insert_operator(tx, "OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+    monkeypatch.setattr(db_module, "_commit", real)
+    assert store.get_operator("OPE7") is None
+
+
+def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(store):
+    """Eight threads declaring network events (references from ids reserved in their transaction)
+    get distinct references, and every event is stored."""
+    references: list[str] = []
+    errors: list[BaseException] = []
+    fields = {"kind": "TRAVAUX", "code_commune": "75056", "start": AT, "end": None, "impact": "COUPURE",
+              "description": "x", "status": "PLANIFIE", "declared_at": AT, "updated_at": AT, "author": "t"}  # fmt: skip
+
+    def writer() -> None:
+        try:
+            for _ in range(10):
+                references.append(store.insert_network_event(fields).reference)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(references)) == 80
+    assert all(store.get_network_event(reference) is not None for reference in references)
+
+
+def test_a_per_minute_quota_admits_exactly_its_number_across_threads(store):
+    """Forty threads asking for a slot of a 25-per-minute quota: exactly 25 are admitted."""
+    admitted: list[int] = []
+
+    def ask() -> None:
+        taken = store.take_rate_slot("OPE1", "2026-03-02T09:00Z", 25)
+        if taken is not None:
+            admitted.append(taken)
+
+    threads = [threading.Thread(target=ask) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(admitted) == list(range(1, 26))
+
+
+def test_the_writer_lock_serialises_read_then_write(store):
+    """Two threads each reading a count then writing count+1 inside write blocks never lose an update."""
+    with store.write() as tx:
+        store.insert_operator(tx, "OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+
+    def bump() -> None:
+        for _ in range(15):
+            with store.write() as tx:
+                current = store.get_operator("OPE1")
+                assert current is not None
+                store.update_operator(
+                    tx, "OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True
+                )
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    operator = store.get_operator("OPE1")
+    assert operator is not None and operator.name == "60"
