@@ -118,6 +118,9 @@ class _Group:
         self.open = False
         self.waiters: list[CommitWaiter] = []
         self.depth = 0  # write blocks open inside one another (savepoints are strictly nested)
+        #: PostgreSQL: the outermost savepoint of the last block, not released yet: released with the
+        #: next block's SAVEPOINT in one round trip (or by the COMMIT).
+        self.unreleased: str | None = None
 
 
 class Connections:
@@ -159,9 +162,8 @@ class Connections:
                 self._writer.release()
                 raise
             return
-        conn.execute("BEGIN")
-        try:
-            conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITER_LOCK_KEY])
+        try:  # one round trip: BEGIN and the lock (a statement without parameters may hold several)
+            conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
         except BaseException:
             with contextlib.suppress(Exception):
                 conn.execute("ROLLBACK")
@@ -222,6 +224,7 @@ class Connections:
             failure = error
         finally:
             group.open = False
+            group.unreleased = None
             self._end()
         waiters, group.waiters = group.waiters, []
         for waiter in waiters:
@@ -241,16 +244,26 @@ class Connections:
         # statement cache (a fresh name per block would push the real queries out of it).
         group.depth += 1
         name = f"w{group.depth}"
-        db.conn.execute(f"SAVEPOINT {name}")
+        if group.unreleased == name:  # PostgreSQL: the previous block's release, in this round trip
+            db.conn.execute(f"RELEASE {name}; SAVEPOINT {name}")
+        else:
+            db.conn.execute(f"SAVEPOINT {name}")
+        group.unreleased = None
         try:
             yield db
         except BaseException:
-            db.conn.execute(f"ROLLBACK TO {name}")
-            db.conn.execute(f"RELEASE {name}")
+            if self.dialect == POSTGRESQL:
+                db.conn.execute(f"ROLLBACK TO {name}; RELEASE {name}")
+            else:
+                db.conn.execute(f"ROLLBACK TO {name}")
+                db.conn.execute(f"RELEASE {name}")
             raise
         finally:
             group.depth -= 1
-        db.conn.execute(f"RELEASE {name}")
+        if self.dialect == POSTGRESQL and group.depth == 0:
+            group.unreleased = name  # released by the next block's SAVEPOINT, or by the COMMIT
+        else:
+            db.conn.execute(f"RELEASE {name}")
 
     @property
     def db(self) -> Transaction:
