@@ -33,7 +33,7 @@ def test_blocks_of_one_tick_commit_together_and_a_failed_one_undoes_only_its_wri
         _add_operator(db, "OPA")
     with store.write() as db:
         _add_operator(db, "OPB")
-    with pytest.raises(Exception, match="(?i)unique|duplicate"), store.write() as db:
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), store.write() as db:
         _add_operator(db, "OPC")
         _add_operator(db, "OPA")  # duplicate key
     with store.write() as db:
@@ -49,7 +49,7 @@ def test_a_failed_inner_block_undoes_its_writes_and_later_blocks_still_commit(gr
     store, scheduled, committed = grouped
     with store.write() as db:
         _add_operator(db, "OPA")
-        with pytest.raises(Exception, match="(?i)unique|duplicate"), store.write() as inner:
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"), store.write() as inner:
             _add_operator(inner, "OPB")
             _add_operator(inner, "OPA")
         _add_operator(db, "OPC")

@@ -378,7 +378,9 @@ def _pg_pool(url: StoreUrl, size: int) -> Any:
         min_size=1,
         max_size=size,
         connection_class=psycopg.Connection,
-        kwargs={"autocommit": True},
+        # The store prepares its statements itself (PgConn); psycopg's own preparing would DEALLOCATE
+        # ALL of a connection's statements after any ALTER or ROLLBACK it sees.
+        kwargs={"autocommit": True, "prepare_threshold": None},
         open=False,
         name="esav-store",
         timeout=30.0,
