@@ -164,7 +164,7 @@ def test_bench_command_is_registered_with_help() -> None:
 
 @pytest.fixture(params=BACKENDS)
 def seam_bench(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[store_seam.Bench]:
-    """The store benchmark's four approaches on a new demo database of each engine."""
+    """The store benchmark's approaches on a new demo database of each engine."""
     base = fresh_database() if request.param == "postgresql" else str(tmp_path / "esav.db")
     bench = store_seam.open_bench(base, tmp_path)
     yield bench
