@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_support import fresh_database
-from support import REPO, LiveGateway
+from pg_support import BACKENDS, fresh_database
+from support import REPO, LiveGateway, example_form
 
 # bench/ is not part of the installed package: it is imported from the source tree.
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import _soap, fill, harness, loadgen, paired, peers, report
+from bench import _soap, fill, harness, loadgen, paired, peers, report, store_seam
 from bench.peers import _jaxws
 from gateway.cli import main
 
@@ -159,3 +160,60 @@ def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -
 def test_bench_command_is_registered_with_help() -> None:
     """``esav banc --help`` exists and documents its options."""
     assert main(["banc", "--help"]) == 0
+
+
+@pytest.fixture(params=BACKENDS)
+def seam_bench(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[store_seam.Bench]:
+    """The store benchmark's approaches on a new demo database of each engine."""
+    base = fresh_database() if request.param == "postgresql" else str(tmp_path / "esav.db")
+    bench = store_seam.open_bench(base, tmp_path)
+    yield bench
+    bench.close()
+
+
+def test_store_seam_replays_the_statements_of_a_deposit_and_a_state_query(seam_bench: store_seam.Bench) -> None:
+    """The benchmark's seam workload issues, in order, the SQL the services issue for a deposit and a state query."""
+    from gateway.services import DepositRequest
+
+    gateway, seam = seam_bench.gateway, seam_bench.approaches["seam"]
+    fingerprint = seam.d.fingerprint
+    request = DepositRequest(store_seam.PRESTATION, store_seam.OFFER, "MAJEURE", "SIG_CUIVRE", "1.0",
+                             example_form("SIG_CUIVRE"))  # fmt: skip
+    receipts = []
+    served = store_seam.capture(
+        gateway.store,
+        lambda: receipts.append(gateway.tickets.deposit(gateway.access.authenticate_certificate(fingerprint), request)),
+    )
+    assert served == store_seam.capture(gateway.store, seam.deposit)
+    reference = receipts[0].reference
+    served = store_seam.capture(
+        gateway.store, lambda: gateway.tickets.state(gateway.access.authenticate_certificate(fingerprint), reference)
+    )
+    assert served == store_seam.capture(gateway.store, lambda: seam.state(reference))
+
+
+def test_store_seam_every_approach_stores_a_ticket_and_reads_it_back(seam_bench: store_seam.Bench) -> None:
+    """Each approach's deposit is a ticket the store finds, with its event; its state query reads that ticket."""
+    store = seam_bench.gateway.store
+    for name, approach in seam_bench.approaches.items():
+        reference = approach.deposit()
+        ticket = store.get_ticket(reference)
+        assert ticket is not None and ticket.state == "EN_DEPOT", name
+        assert [e.subject for e in store.events_after("OPE001", 0)][-1] == reference, name
+        assert approach.state(reference) == "EN_DEPOT", name
+
+
+@pytest.mark.parametrize("engine", BACKENDS)
+def test_store_seam_tiny_run_reports_every_figure(engine: str, tmp_path: Path) -> None:
+    """A tiny run reports CPU, wall time and ratios for every approach and operation, and prints them."""
+    base = fresh_database() if engine == "postgresql" else str(tmp_path / "esav.db")
+    result = store_seam.run([base], rounds=2, deposits=2, states=2)
+    rows = result["rows"]
+    assert [(r["engine"], r["operation"], r["approach"]) for r in rows] == [
+        (engine, operation, approach) for operation in store_seam.OPERATIONS for approach in store_seam.APPROACHES
+    ]
+    for row in rows:
+        assert all(row[key] > 0 for key in ("cpu_us", "wall_us", "cpu_vs_seam", "wall_vs_seam")), row
+    assert {r["cpu_vs_seam"] for r in rows if r["approach"] == "seam"} == {1.0}
+    assert {"load_before", "load_after", "sqlalchemy", "psycopg"} <= result["environment"].keys()
+    assert "µs CPU/op" in store_seam.table(result)
