@@ -3,10 +3,11 @@
 The workload is what a deposit (``deposerSignalisation``) and a state query
 (``consulterEtatSignalisation``) ask of the store, statement for statement:
 
-- deposit: the certificate and its operator, the prestation, the operator's ended contracts, the
-  offer's launch (four reads outside any transaction), then one durable write transaction: the
-  next ticket id, the ticket, its prestation as deposited, its transition, its event and the
-  event's queued delivery (five INSERTs), COMMIT;
+- deposit: the certificate and its operator, the prestation (two reads outside any transaction;
+  the offers' launches and the contracts' ends come from the service's copy in memory), then one
+  durable write transaction: the ticket (its id taken by the same statement), its prestation as
+  deposited, its transition, its event and the event's queued delivery (one statement with the
+  event on PostgreSQL, its own on SQLite), COMMIT;
 - state query: the certificate and its operator, the ticket by reference.
 
 Each is run, on the same database, by five approaches:
@@ -23,7 +24,8 @@ Each is run, on the same database, by five approaches:
 - ``text``: the seam's SQL texts as SQLAlchemy ``text()`` on the same engine: the connection layer
   without the expression compiler.
 
-``core``, ``core-once`` and ``text`` check a connection out of the pool per unit of work
+``core``, ``core-once`` and ``text`` take the ticket's id and queue the delivery in statements of
+their own, as SQLAlchemy code usually does. They check a connection out of the pool per unit of work
 (``with engine.connect()`` for the reads, ``with engine.begin()`` for the write), as a store written
 on SQLAlchemy would; the seam keeps one connection per thread. Rounds are interleaved (store, seam,
 core, core-once, text, store, …) and each figure is the median over rounds; ratios are taken within
@@ -84,16 +86,26 @@ CERTIFICATE_AND_OPERATOR = (
     "WHERE c.fingerprint = ?"
 )
 PRESTATION_SQL = "SELECT * FROM prestations WHERE identifiant = ?"
-ENDED_CONTRACTS = (
-    "SELECT offer FROM operator_contracts WHERE operator_code = ? AND ends_on IS NOT NULL AND ends_on <= ?"
-)
-OFFER_LAUNCH = "SELECT * FROM offer_launches WHERE offer = ?"
 TICKET_COLUMNS = (
     "operator_code", "reference_operateur", "content_hash", "prestation", "code_offre", "gravite", "form_code",
     "form_version", "form_xml", "commentaire", "gtr", "state", "state_at", "deposited_at", "api_version", "id",
     "reference", "closed_at",
 )  # fmt: skip
 INSERT_TICKET = f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({', '.join('?' * len(TICKET_COLUMNS))})"
+#: The store's own ticket INSERT: the id taken in the same statement (per engine), the reference from it.
+INSERT_NUMBERED_TICKET = {
+    "sqlite": (
+        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
+        f"SELECT {', '.join('?' * 16)}, n.id, ? || printf('%08d', n.id) "
+        "FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets) AS n RETURNING id"
+    ),
+    "postgresql": (
+        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
+        f"SELECT {', '.join('?' * 16)}, n.id, "
+        "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0') "
+        "FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id) AS n RETURNING id"
+    ),
+}
 INSERT_TICKET_PRESTATION = (
     "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
     "VALUES (?, ?, ?, ?, ?)"
@@ -108,9 +120,13 @@ INSERT_DELIVERY = (
     "updated_at) SELECT ?, ?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints "
     "WHERE operator_code = ? AND domain IN (?, ?))"
 )
+_QUEUED_AFTER_EVENT = INSERT_DELIVERY.replace("SELECT ?, ", "SELECT e.id, ", 1).replace(
+    " WHERE EXISTS", " FROM e WHERE EXISTS", 1
+)
+EVENT_AND_DELIVERY = f"WITH e AS ({INSERT_EVENT} RETURNING id), d AS ({_QUEUED_AFTER_EVENT}) SELECT id FROM e"
 TICKET_BY_REFERENCE = "SELECT * FROM tickets WHERE reference = ?"
 TABLES = (
-    "certificates", "operators", "prestations", "operator_contracts", "offer_launches", "tickets",
+    "certificates", "operators", "prestations", "tickets",
     "ticket_prestations", "transitions", "events", "deliveries", "notification_endpoints",
 )  # fmt: skip
 
@@ -123,7 +139,6 @@ class Deposit:
     prestation: PrestationRecord
     form_xml: str
     at: str = field(default_factory=lambda: to_ts(NOW))
-    today: str = NOW.date().isoformat()
 
     def ticket(self, ticket_id: int) -> list[Any]:
         """The ticket's row, in ``TICKET_COLUMNS`` order."""
@@ -161,8 +176,6 @@ class StoreApproach:
         assert s.certificate_and_operator(d.fingerprint) is not None
         prestation = s.get_prestation(PRESTATION)
         assert prestation is not None
-        assert OFFER not in s.ended_contract_offers(OPERATOR, d.today)
-        s.offer_launch(OFFER)
         with s.write() as db:
             fields = dict(zip(TICKET_COLUMNS[:15], d.ticket(0)[:15], strict=True))
             ticket = s.insert_ticket(db, {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG")
@@ -195,20 +208,23 @@ class SeamApproach:
         d = self.d
         assert conn.execute(CERTIFICATE_AND_OPERATOR, [d.fingerprint]).fetchone() is not None
         assert conn.execute(PRESTATION_SQL, [PRESTATION]).fetchone() is not None
-        assert not conn.execute(ENDED_CONTRACTS, [OPERATOR, d.today]).fetchall()
-        conn.execute(OFFER_LAUNCH, [OFFER]).fetchone()
 
     def deposit(self) -> str:
         d = self.d
         self._reads(_thread_tx(self.store).conn)
         with self.store.write() as db:
-            ticket_id = db.next_id("tickets")
+            engine = "postgresql" if db.postgresql else "sqlite"
+            fields = d.ticket(0)[:15]
+            ((ticket_id,),) = db.conn.execute(INSERT_NUMBERED_TICKET[engine], [*fields, None, "SIG"]).fetchall()
             reference = f"SIG{ticket_id:08d}"
-            db.conn.execute(INSERT_TICKET, d.ticket(ticket_id))
             db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
-            db.insert_id(INSERT_TRANSITION, d.transition(ticket_id))
-            event_id = db.insert_id(INSERT_EVENT, d.event(reference))
-            db.conn.execute(INSERT_DELIVERY, d.delivery(event_id))
+            db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
+            delivery = d.delivery(0)[1:]
+            if db.postgresql:
+                db.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
+            else:
+                event_id = db.insert_id(INSERT_EVENT, d.event(reference))
+                db.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
         return reference
 
     def state(self, reference: str) -> str:
@@ -310,12 +326,6 @@ class CoreApproach:
             assert conn.execute(_certificate_select(sa, t, d.fingerprint)).first() is not None
             p = t["prestations"]
             assert conn.execute(sa.select(p).where(p.c.identifiant == PRESTATION)).first() is not None
-            k = t["operator_contracts"]
-            ended = sa.select(k.c.offer).where(k.c.operator_code == OPERATOR, k.c.ends_on.is_not(None),
-                                               k.c.ends_on <= d.today)  # fmt: skip
-            assert not conn.execute(ended).all()
-            launches = t["offer_launches"]
-            conn.execute(sa.select(launches).where(launches.c.offer == OFFER)).first()
         with self.a.write() as conn:
             tickets = t["tickets"]
             if self.a.postgresql:
@@ -358,12 +368,8 @@ class CoreOnceApproach:
         self.a, self.d = alchemy, deposit
         sa, t, bp = alchemy.sa, alchemy.t, alchemy.sa.bindparam
         self.certificate = _certificate_select(sa, t, bp("fingerprint"))
-        p, k, launches = t["prestations"], t["operator_contracts"], t["offer_launches"]
+        p = t["prestations"]
         self.prestation = sa.select(p).where(p.c.identifiant == bp("identifiant"))
-        self.ended = sa.select(k.c.offer).where(
-            k.c.operator_code == bp("operator"), k.c.ends_on.is_not(None), k.c.ends_on <= bp("today")
-        )
-        self.launch = sa.select(launches).where(launches.c.offer == bp("offer"))
         tickets = t["tickets"]
         if alchemy.postgresql:
             self.lock = sa.select(sa.func.pg_advisory_xact_lock(bp("key")))
@@ -389,8 +395,6 @@ class CoreOnceApproach:
         with self.a.reader.connect() as conn:
             assert conn.execute(self.certificate, {"fingerprint": d.fingerprint}).first() is not None
             assert conn.execute(self.prestation, {"identifiant": PRESTATION}).first() is not None
-            assert not conn.execute(self.ended, {"operator": OPERATOR, "today": d.today}).all()
-            conn.execute(self.launch, {"offer": OFFER}).first()
         with self.a.write() as conn:
             if self.a.postgresql:
                 conn.execute(self.lock, {"key": WRITER_LOCK_KEY})
@@ -435,8 +439,8 @@ class TextApproach:
         self.sql = {
             name: sa.text(_named(sql))
             for name, sql in {
-                "certificate": CERTIFICATE_AND_OPERATOR, "prestation": PRESTATION_SQL, "ended": ENDED_CONTRACTS,
-                "launch": OFFER_LAUNCH, "ticket": INSERT_TICKET, "ticket_prestation": INSERT_TICKET_PRESTATION,
+                "certificate": CERTIFICATE_AND_OPERATOR, "prestation": PRESTATION_SQL,
+                "ticket": INSERT_TICKET, "ticket_prestation": INSERT_TICKET_PRESTATION,
                 "transition": INSERT_TRANSITION, "event": INSERT_EVENT, "delivery": INSERT_DELIVERY,
                 "by_reference": TICKET_BY_REFERENCE,
             }.items()
@@ -461,8 +465,6 @@ class TextApproach:
         with self.a.reader.connect() as conn:
             assert self._run(conn, "certificate", [d.fingerprint]).first() is not None
             assert self._run(conn, "prestation", [PRESTATION]).first() is not None
-            assert not self._run(conn, "ended", [OPERATOR, d.today]).all()
-            self._run(conn, "launch", [OFFER]).first()
         with self.a.write() as conn:
             if self.a.postgresql:
                 conn.execute(self.sql["lock"], {"key": WRITER_LOCK_KEY})

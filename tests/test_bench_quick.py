@@ -180,6 +180,8 @@ def test_store_seam_replays_the_statements_of_a_deposit_and_a_state_query(seam_b
     request = DepositRequest(store_seam.PRESTATION, store_seam.OFFER, "MAJEURE", "SIG_CUIVRE", "1.0",
                              example_form("SIG_CUIVRE"))  # fmt: skip
     receipts = []
+    caller = gateway.access.authenticate_certificate(fingerprint)
+    gateway.tickets.deposit(caller, request)  # the offers' launches and contracts' ends now in the service's copy
     served = store_seam.capture(
         gateway.store,
         lambda: receipts.append(gateway.tickets.deposit(gateway.access.authenticate_certificate(fingerprint), request)),

@@ -140,3 +140,48 @@ def test_the_writer_lock_serialises_read_then_write(store):
         thread.join()
     operator = store.get_operator("OPE1")
     assert operator is not None and operator.name == "60"
+
+
+def _ticket_fields(operator: str) -> dict[str, object]:
+    return {"operator_code": operator, "reference_operateur": None, "content_hash": "", "prestation": "P1",
+            "code_offre": "OFFRE", "gravite": "MAJEURE", "form_code": "F", "form_version": "1.0", "form_xml": "<f/>",
+            "commentaire": None, "gtr": "4H", "state": "EN_DEPOT", "state_at": AT, "deposited_at": AT,
+            "api_version": "v2"}  # fmt: skip
+
+
+def test_a_ticket_reference_has_its_id_on_eight_digits_or_more_as_stored(store):
+    """The ticket's id is taken by its INSERT: references SIG00000001, then past 99,999,999 nine digits, as stored."""
+    from gateway.store import PrestationRecord
+
+    with store.write() as tx:
+        store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+    store.upsert_prestations([PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", None, None)])
+    with store.write() as tx:
+        first = store.insert_ticket(tx, _ticket_fields("OPE9"), "SIG")
+    with store.write() as tx:
+        if tx.postgresql:
+            tx.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
+        else:
+            tx.conn.execute("UPDATE tickets SET id = 99999999 WHERE id = ?", [first.id])
+    with store.write() as tx:
+        large = store.insert_ticket(tx, _ticket_fields("OPE9"), "SIG")
+    assert (first.id, first.reference) == (1, "SIG00000001")
+    assert (large.id, large.reference) == (100000000, "SIG100000000")
+    stored = store.get_ticket("SIG100000000")
+    assert stored is not None and stored.id == large.id and stored.deposited_at == AT
+
+
+def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(store):
+    """add_event returns the stored event's id; a delivery is queued with it only for an operator with an endpoint."""
+    for code in ("OPE8", "OPE9"):
+        with store.write() as tx:
+            store.insert_operator(tx, code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+    store.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
+    ids = {}
+    for code in ("OPE8", "OPE9"):
+        with store.write() as tx:
+            ids[code] = store.add_event(tx, operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
+                                        domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
+    assert [e.id for e in store.events_after("OPE9", 0)] == [ids["OPE9"]] != [ids["OPE8"]]
+    assert store.deliveries_of("OPE8") == []
+    assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ids["OPE9"], "EN_ATTENTE")]

@@ -2,7 +2,8 @@
 
 From 00:00 Paris on the end date, the offer disappears from the operator's portal profile (users'
 rights, deposit forms, line tests, "Mes fichiers") and its deposits and tests over the web services
-are refused with ``NON_HABILITE``. Read at each request, by the clock: no job to run on the day.
+are refused with ``NON_HABILITE``. Decided at each request, by the clock: no job to run on the day;
+the end dates themselves are read from a copy kept in memory (``_read_mostly``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import date
 from gateway.domain.clock import Clock, to_paris
 from gateway.errors import InvalidRequestError, NotEntitledError, quote
 from gateway.store import ContractRecord, Store
+
+from . import _read_mostly
 
 __all__ = ["ContractEndService"]
 
@@ -36,22 +39,24 @@ class ContractEndService:
                 db, at=self._clock.now(), actor=author, action="portail.contrat.fin", target=operator_code,
                 details={"offre": offer, "fin": ends_on.isoformat() if ends_on else None},
             )  # fmt: skip
+        _read_mostly.forget(self._store)
         found = self._store.contract(operator_code, offer)
         assert found is not None
         return found
 
     def ended_offers(self, operator_code: str) -> frozenset[str]:
-        return self._store.ended_contract_offers(operator_code, to_paris(self._clock.now()).date().isoformat())
+        today = to_paris(self._clock.now()).date().isoformat()
+        ends = _read_mostly.contract_ends(self._store).get(operator_code, {})
+        return frozenset(offer for offer, ends_on in ends.items() if ends_on <= today)
 
     def refuse_if_ended(self, operator_code: str, offer: str) -> None:
         """NON_HABILITE for a deposit or test on an offer whose contract has ended."""
-        if offer in self.ended_offers(operator_code):
-            contract = self._store.contract(operator_code, offer)
-            ended = date.fromisoformat(contract.ends_on) if contract and contract.ends_on else None
+        ends_on = _read_mostly.contract_ends(self._store).get(operator_code, {}).get(offer)
+        if ends_on is not None and ends_on <= to_paris(self._clock.now()).date().isoformat():
+            ended = date.fromisoformat(ends_on)
             raise NotEntitledError(
-                f"Le contrat de l'offre {quote(offer)} de l'opérateur {operator_code} a pris fin"
-                + (f" le {ended:%d/%m/%Y}" if ended else "")
-                + " : cette offre ne relève plus d'e-SAV pour lui.",
+                f"Le contrat de l'offre {quote(offer)} de l'opérateur {operator_code} a pris fin le {ended:%d/%m/%Y}"
+                " : cette offre ne relève plus d'e-SAV pour lui.",
                 chemin="codeOffre",
                 valeur=offer,
             )

@@ -14,6 +14,8 @@ from gateway.domain.subscriptions import offer_ready_on
 from gateway.errors import InvalidRequestError, quote
 from gateway.store import OfferLaunch, Store
 
+from . import _read_mostly
+
 __all__ = ["OFF_WEB_PROCEDURE", "OfferLaunchService"]
 
 #: What operators do while an offer is being set up (e-SAV annex 1).
@@ -44,6 +46,7 @@ class OfferLaunchService:
                 db, at=self._clock.now(), actor=author, action="offre.lancement", target=offer,
                 details={"lancement": launched_on.isoformat(), "pret_le": offer_ready_on(launched_on).isoformat()},
             )  # fmt: skip
+        _read_mostly.forget(self._store)
         found = self._store.offer_launch(offer)
         assert found is not None
         return found
@@ -53,9 +56,12 @@ class OfferLaunchService:
 
     def set_up_until(self, offer: str) -> date | None:
         """The first day ``offer``'s tickets are handled in e-SAV while it is in its month of set-up;
-        None once ready, or for an offer with no recorded launch (marketed before e-SAV)."""
-        launch = self._store.offer_launch(offer)
-        if launch is None:
+        None once ready, or for an offer with no recorded launch (marketed before e-SAV).
+
+        The launches are read from a copy kept in memory (``_read_mostly``: another process's
+        launch is seen within a few seconds)."""
+        launched_on = _read_mostly.offer_launches(self._store).get(offer)
+        if launched_on is None:
             return None
-        ready = offer_ready_on(launch.launched_on)
+        ready = offer_ready_on(launched_on)
         return ready if to_paris(self._clock.now()).date() < ready else None

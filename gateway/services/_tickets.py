@@ -76,13 +76,15 @@ class SignalisationService:
         self._catalogue = catalogue
         self._clock = clock
         self._lifecycle = lifecycle
+        self._launches = OfferLaunchService(store, clock, [])
+        self._contract_ends = ContractEndService(store, clock)
 
     # Deposit ------------------------------------------------------------------------------------
 
     def offer_set_up_until(self, operator_code: str, offer: str) -> date | None:
         """The day tickets of ``offer`` are first handled in e-SAV while the offer is in its month of
         set-up from the provider's commercial launch (the same for every operator); None once ready."""
-        return OfferLaunchService(self._store, self._clock, []).set_up_until(offer)
+        return self._launches.set_up_until(offer)
 
     def deposit(self, caller: Caller, request: DepositRequest) -> DepositReceipt:
         """Store a new ticket durably and return its reference (the acknowledgement of receipt)."""
@@ -115,7 +117,7 @@ class SignalisationService:
                 chemin="identifiantPrestation",
                 valeur=request.identifiant_prestation,
             )
-        ContractEndService(self._store, self._clock).refuse_if_ended(caller.operator_code, request.code_offre)
+        self._contract_ends.refuse_if_ended(caller.operator_code, request.code_offre)
         ready_on = self.offer_set_up_until(caller.operator_code, request.code_offre)
         if ready_on is not None:  # a new offer's month of set-up from its launch (e-SAV annex 1)
             raise NotEntitledError(

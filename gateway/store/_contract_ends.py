@@ -30,3 +30,10 @@ class ContractEndStore(StorePart):
             [operator_code, today],
         )
         return frozenset(r["offer"] for r in rows)
+
+    def contract_ends(self) -> dict[str, dict[str, str]]:
+        """Operator → offer → the ISO day its contract ends, for every contract that has an end."""
+        ends: dict[str, dict[str, str]] = {}
+        for r in self._rows("SELECT operator_code, offer, ends_on FROM operator_contracts WHERE ends_on IS NOT NULL"):
+            ends.setdefault(r["operator_code"], {})[r["offer"]] = r["ends_on"]
+        return ends

@@ -135,6 +135,22 @@ def _delivery(row: dict[str, Any]) -> DeliveryRecord:
     return DeliveryRecord(**{**row, **{k: from_ts(row[k]) for k in dates}})
 
 
+_INSERT_EVENT = "INSERT INTO events (operator_code, kind, subject, domain, at, payload) VALUES (?, ?, ?, ?, ?, ?)"
+_QUEUE_DELIVERY = (
+    "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, updated_at)"
+)
+#: The delivery's values after its event id, queued only if the operator has an endpoint for the domain.
+_QUEUED = (
+    "?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints WHERE operator_code = ? AND domain IN (?, ?))"
+)
+_INSERT_DELIVERY = f"{_QUEUE_DELIVERY} SELECT ?, {_QUEUED}"
+_EVENT_AND_DELIVERY = (
+    f"WITH e AS ({_INSERT_EVENT} RETURNING id), "
+    f"d AS ({_QUEUE_DELIVERY} SELECT e.id, {_QUEUED.replace(' WHERE ', ' FROM e WHERE ', 1)}) "
+    "SELECT id FROM e"
+)
+
+
 class EventStore(StorePart):
     """Events (the outbox), operators' callback endpoints and the delivery queue, one per operator."""
 
@@ -151,20 +167,19 @@ class EventStore(StorePart):
         at: datetime,
         payload: dict[str, Any],
     ) -> int:
-        """Record an event inside the caller's write transaction (and queue its push); returns its id."""
-        event_id = db.insert_id(
-            "INSERT INTO events (operator_code, kind, subject, domain, at, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            [operator_code, kind, subject, domain, to_ts(at), json.dumps(payload, ensure_ascii=False)],
-        )
-        # Queued for push only when the operator has an endpoint for the domain (or its fallback):
-        # one statement, the endpoint is not read back (this runs on every deposit).
-        db.conn.execute(
-            "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, "
-            "updated_at) SELECT ?, ?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints "
-            "WHERE operator_code = ? AND domain IN (?, ?))",
-            [event_id, operator_code, DELIVERY_PENDING, to_ts(at), to_ts(at), to_ts(at), operator_code, domain,
-             FALLBACK_DOMAIN],
-        )  # fmt: skip
+        """Record an event inside the caller's write transaction (and queue its push); returns its id.
+
+        Queued for push only when the operator has an endpoint for the domain (or its fallback),
+        the endpoint not read back (this runs on every deposit): on PostgreSQL the event and its
+        delivery are one statement (one round trip), on SQLite two."""
+        stamp = to_ts(at)
+        event = [operator_code, kind, subject, domain, stamp, json.dumps(payload, ensure_ascii=False)]
+        delivery = [operator_code, DELIVERY_PENDING, stamp, stamp, stamp, operator_code, domain, FALLBACK_DOMAIN]
+        if db.postgresql:
+            ((event_id,),) = db.conn.execute(_EVENT_AND_DELIVERY, [*event, *delivery]).fetchall()
+            return int(event_id)
+        event_id = db.insert_id(_INSERT_EVENT, event)
+        db.conn.execute(_INSERT_DELIVERY, [event_id, *delivery])
         return event_id
 
     def get_event(self, event_id: int) -> EventRecord | None:

@@ -67,6 +67,11 @@ def _ticket(row: dict[str, Any]) -> TicketRecord:
     )
 
 
+_INSERT_TRANSITION = (
+    "INSERT INTO transitions (ticket_id, action, from_state, to_state, actor, author, at, reason, code) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 _CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
 
 
@@ -171,17 +176,6 @@ class Store(
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         return self._connections.rows(sql, params)
-
-    @staticmethod
-    def _insert(db: Transaction, table: str, row: dict[str, Any]) -> int:
-        """INSERT one row with plain SQL (sqlite-utils' insert() re-reads the table schema each time)."""
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-        if "id" in row:
-            db.conn.execute(sql, list(row.values()))
-            return int(row["id"])
-        return db.insert_id(sql, list(row.values()))
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
@@ -406,17 +400,32 @@ class Store(
     # Tickets -----------------------------------------------------------------------------------
 
     def insert_ticket(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
-        """Insert a ticket inside the caller's write transaction; its reference derives from its id."""
-        next_id = db.next_id("tickets")
+        """Insert a ticket inside the caller's write transaction; its reference derives from its id.
+
+        One statement takes the id and inserts the row (every deposit runs it): SQLite, one past
+        the largest (the write lock is held); PostgreSQL, the table's sequence, with no round trip
+        of its own. The reference is the prefix and the id on at least 8 digits."""
         row = {
             **fields,
-            "id": next_id,
-            "reference": f"{reference_prefix}{next_id:08d}",
             "state_at": to_ts(fields["state_at"]),
             "deposited_at": to_ts(fields["deposited_at"]),
             "closed_at": None,
         }
-        self._insert(db, "tickets", row)
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        if db.postgresql:
+            source = "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id)"
+            reference = "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0')"
+        else:
+            source = "(SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets)"
+            reference = "? || printf('%08d', n.id)"
+        ((ticket_id,),) = db.conn.execute(
+            f"INSERT INTO tickets ({columns}, id, reference) SELECT {marks}, n.id, {reference} FROM {source} AS n "
+            "RETURNING id",
+            [*row.values(), reference_prefix],
+        ).fetchall()  # read to its end: SQLite then ends the statement
+        row["id"] = int(ticket_id)
+        row["reference"] = f"{reference_prefix}{row['id']:08d}"
         return _ticket({**_EMPTY_TICKET, **row})
 
     def add_ticket_prestation(self, db: Transaction, ticket_id: int, prestation: PrestationRecord) -> None:
@@ -480,21 +489,9 @@ class Store(
         reason: str | None = None,
         code: str | None = None,
     ) -> None:
-        self._insert(
-            db,
-            "transitions",
-            {
-                "ticket_id": ticket_id,
-                "action": action,
-                "from_state": from_state,
-                "to_state": to_state,
-                "actor": actor,
-                "author": author,
-                "at": to_ts(at),
-                "reason": reason,
-                "code": code,
-            },
-        )
+        # The new row's id is not needed: no RETURNING on PostgreSQL (every deposit writes one).
+        row = [ticket_id, action, from_state, to_state, actor, author, to_ts(at), reason, code]
+        db.conn.execute(_INSERT_TRANSITION, row)
 
     def transitions(self, ticket_id: int) -> list[TransitionRow]:
         rows = self._rows(
