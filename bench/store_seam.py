@@ -6,8 +6,8 @@ The workload is what a deposit (``deposerSignalisation``) and a state query
 - deposit: the certificate and its operator, the prestation (two reads outside any transaction;
   the offers' launches and the contracts' ends come from the service's copy in memory), then one
   durable write transaction: the ticket (its id taken by the same statement), its prestation as
-  deposited, its transition, its event and the event's queued delivery (one statement with the
-  event on PostgreSQL, its own on SQLite), COMMIT;
+  deposited, its transition, its event and the event's queued delivery (on PostgreSQL two
+  statements: the first three rows, then the event and its delivery; on SQLite five), COMMIT;
 - state query: the certificate and its operator, the ticket by reference.
 
 Each is run, on the same database, by five approaches:
@@ -92,20 +92,12 @@ TICKET_COLUMNS = (
     "reference", "closed_at",
 )  # fmt: skip
 INSERT_TICKET = f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({', '.join('?' * len(TICKET_COLUMNS))})"
-#: The store's own ticket INSERT: the id taken in the same statement (per engine), the reference from it.
-INSERT_NUMBERED_TICKET = {
-    "sqlite": (
-        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
-        f"SELECT {', '.join('?' * 16)}, n.id, ? || printf('%08d', n.id) "
-        "FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets) AS n RETURNING id"
-    ),
-    "postgresql": (
-        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
-        f"SELECT {', '.join('?' * 16)}, n.id, "
-        "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0') "
-        "FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id) AS n RETURNING id"
-    ),
-}
+#: The store's own ticket INSERT on SQLite: the id taken in the same statement, the reference from it.
+INSERT_NUMBERED_TICKET = (
+    f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
+    f"SELECT {', '.join('?' * 16)}, n.id, ? || printf('%08d', n.id) "
+    "FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets) AS n RETURNING id"
+)
 INSERT_TICKET_PRESTATION = (
     "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
     "VALUES (?, ?, ?, ?, ?)"
@@ -119,6 +111,14 @@ INSERT_DELIVERY = (
     "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, "
     "updated_at) SELECT ?, ?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints "
     "WHERE operator_code = ? AND domain IN (?, ?))"
+)
+#: PostgreSQL: the ticket (its id from the sequence), its prestation as deposited and its transition, one statement.
+DEPOSIT_ROWS = (
+    f"WITH t AS (INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
+    f"SELECT {', '.join('?' * 16)}, n.id, CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0') "
+    "FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id) AS n RETURNING id), "
+    f"p AS ({INSERT_TICKET_PRESTATION.replace('VALUES (?, ', 'SELECT t.id, ').replace('?)', '? FROM t')}), "
+    f"r AS ({INSERT_TRANSITION.replace('VALUES (?, ', 'SELECT t.id, ').replace('?)', '? FROM t')}) SELECT id FROM t"
 )
 _QUEUED_AFTER_EVENT = INSERT_DELIVERY.replace("SELECT ?, ", "SELECT e.id, ", 1).replace(
     " WHERE EXISTS", " FROM e WHERE EXISTS", 1
@@ -178,11 +178,9 @@ class StoreApproach:
         assert prestation is not None
         with s.write() as db:
             fields = dict(zip(TICKET_COLUMNS[:15], d.ticket(0)[:15], strict=True))
-            ticket = s.insert_ticket(db, {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG")
-            s.add_ticket_prestation(db, ticket.id, prestation)
-            s.add_transition(
-                db, ticket.id, action="DEPOSER", from_state=None, to_state="EN_DEPOT", actor="OPERATEUR",
-                author=f"{OPERATOR}/ws", at=NOW,
+            ticket = s.insert_deposit(
+                db, {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG", prestation, action="DEPOSER",
+                to_state="EN_DEPOT", actor="OPERATEUR", author=f"{OPERATOR}/ws",
             )  # fmt: skip
             s.add_event(
                 db, operator_code=OPERATOR, kind="CHANGEMENT_ETAT", subject=ticket.reference, domain="signalisation",
@@ -213,16 +211,18 @@ class SeamApproach:
         d = self.d
         self._reads(_thread_tx(self.store).conn)
         with self.store.write() as db:
-            engine = "postgresql" if db.postgresql else "sqlite"
-            fields = d.ticket(0)[:15]
-            ((ticket_id,),) = db.conn.execute(INSERT_NUMBERED_TICKET[engine], [*fields, None, "SIG"]).fetchall()
-            reference = f"SIG{ticket_id:08d}"
-            db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
-            db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
+            ticket = [*d.ticket(0)[:15], None, "SIG"]
             delivery = d.delivery(0)[1:]
             if db.postgresql:
+                kept, first = d.ticket_prestation(0)[1:], d.transition(0)[1:]
+                ((ticket_id,),) = db.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
+                reference = f"SIG{ticket_id:08d}"
                 db.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
             else:
+                ((ticket_id,),) = db.conn.execute(INSERT_NUMBERED_TICKET, ticket).fetchall()
+                reference = f"SIG{ticket_id:08d}"
+                db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
+                db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
                 event_id = db.insert_id(INSERT_EVENT, d.event(reference))
                 db.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
         return reference

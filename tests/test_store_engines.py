@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.errors import NotRecordedError
-from gateway.store import MIGRATIONS, Store
+from gateway.store import MIGRATIONS, Store, TicketRecord
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -149,26 +149,43 @@ def _ticket_fields(operator: str) -> dict[str, object]:
             "api_version": "v2"}  # fmt: skip
 
 
-def test_a_ticket_reference_has_its_id_on_eight_digits_or_more_as_stored(store):
-    """The ticket's id is taken by its INSERT: references SIG00000001, then past 99,999,999 nine digits, as stored."""
+def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_reference_from_its_id(store):
+    """insert_deposit: SIG00000001, its prestation and DEPOSER transition; past 99,999,999 nine digits; as stored."""
     from gateway.store import PrestationRecord
 
     with store.write() as tx:
         store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
-    store.upsert_prestations([PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", None, None)])
-    with store.write() as tx:
-        first = store.insert_ticket(tx, _ticket_fields("OPE9"), "SIG")
+    prestation = PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", "75056", "étage 2")
+    store.upsert_prestations([prestation])
+
+    def deposit() -> TicketRecord:
+        with store.write() as tx:
+            return store.insert_deposit(tx, _ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
+                                        to_state="EN_DEPOT", actor="OPERATEUR", author="OPE9/ws")  # fmt: skip
+
+    first = deposit()
     with store.write() as tx:
         if tx.postgresql:
             tx.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
         else:
-            tx.conn.execute("UPDATE tickets SET id = 99999999 WHERE id = ?", [first.id])
-    with store.write() as tx:
-        large = store.insert_ticket(tx, _ticket_fields("OPE9"), "SIG")
+            columns = ", ".join(c for c in tx.columns("tickets") if c not in ("id", "reference"))
+            tx.conn.execute(f"INSERT INTO tickets (id, reference, {columns}) SELECT 99999999, 'X', {columns} "
+                            "FROM tickets WHERE id = 1")  # fmt: skip
+    large = deposit()
     assert (first.id, first.reference) == (1, "SIG00000001")
     assert (large.id, large.reference) == (100000000, "SIG100000000")
-    stored = store.get_ticket("SIG100000000")
-    assert stored is not None and stored.id == large.id and stored.deposited_at == AT
+    for ticket in (first, large):
+        stored = store.get_ticket(ticket.reference)
+        assert stored is not None and stored.id == ticket.id and stored.deposited_at == AT
+        assert store.prestation_at_deposit(stored) == prestation
+        (transition,) = store.transitions(ticket.id)
+        assert (transition.action, transition.from_state, transition.to_state, transition.author, transition.at) == (
+            "DEPOSER",
+            None,
+            "EN_DEPOT",
+            "OPE9/ws",
+            AT,
+        )
 
 
 def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(store):

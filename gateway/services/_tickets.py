@@ -145,7 +145,8 @@ class SignalisationService:
                             valeur=existing.reference,
                         )
                     return _receipt(existing)
-            ticket = self._store.insert_ticket(
+            # The ticket, its prestation as deposited and its DEPOSER transition (at ``now``).
+            ticket = self._store.insert_deposit(
                 db,
                 {
                     "operator_code": caller.operator_code,
@@ -165,17 +166,11 @@ class SignalisationService:
                     "api_version": request.api_version,
                 },
                 REFERENCE_PREFIX,
-            )
-            self._store.add_ticket_prestation(db, ticket.id, prestation)
-            self._store.add_transition(
-                db,
-                ticket.id,
+                prestation,
                 action="DEPOSER",
-                from_state=None,
                 to_state=TicketState.EN_DEPOT.value,
                 actor=Actor.OPERATEUR.value,
                 author=caller.who,
-                at=now,
             )
             record_state_change(
                 self._store, db, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now

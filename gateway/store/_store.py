@@ -72,6 +72,36 @@ _INSERT_TRANSITION = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+_INSERT_TICKET_PRESTATION = (
+    "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_deposit_statements: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _deposit_sql(dialect: str, columns: tuple[str, ...]) -> str:
+    """``insert_deposit``'s statement for a ticket of ``columns`` (built once per engine and columns)."""
+    sql = _deposit_statements.get((dialect, columns))
+    if sql is not None:
+        return sql
+    if dialect == SQLITE:
+        source = "(SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets)"
+        reference = "? || printf('%08d', n.id)"
+    else:
+        source = "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id)"
+        reference = "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0')"
+    sql = (
+        f"INSERT INTO tickets ({', '.join(columns)}, id, reference) SELECT {', '.join('?' * len(columns))}, n.id, "
+        f"{reference} FROM {source} AS n RETURNING id"
+    )
+    if dialect != SQLITE:
+        kept = _INSERT_TICKET_PRESTATION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
+        first = _INSERT_TRANSITION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
+        sql = f"WITH t AS ({sql}), p AS ({kept}), r AS ({first}) SELECT id FROM t"
+    _deposit_statements[(dialect, columns)] = sql
+    return sql
+
+
 _CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
 
 
@@ -399,48 +429,45 @@ class Store(
 
     # Tickets -----------------------------------------------------------------------------------
 
-    def insert_ticket(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> TicketRecord:
-        """Insert a ticket inside the caller's write transaction; its reference derives from its id.
+    def insert_deposit(
+        self,
+        db: Transaction,
+        fields: dict[str, Any],
+        reference_prefix: str,
+        prestation: PrestationRecord,
+        *,
+        action: str,
+        to_state: str,
+        actor: str,
+        author: str,
+    ) -> TicketRecord:
+        """A deposited ticket, inside the caller's write transaction: the ticket (its reference is the
+        prefix and its id on at least 8 digits), its prestation as deposited, and its first
+        transition (from no state, at its deposit).
 
-        One statement takes the id and inserts the row (every deposit runs it): SQLite, one past
-        the largest (the write lock is held); PostgreSQL, the table's sequence, with no round trip
-        of its own. The reference is the prefix and the id on at least 8 digits."""
+        Every deposit runs this: the ticket's INSERT takes its id itself (SQLite: one past the
+        largest, the write lock being held; PostgreSQL: the table's sequence), and on PostgreSQL the
+        three rows are one statement (one round trip); SQLite, where a statement is a call, runs three."""
         row = {
             **fields,
             "state_at": to_ts(fields["state_at"]),
             "deposited_at": to_ts(fields["deposited_at"]),
             "closed_at": None,
         }
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
+        kept = [prestation.extremite_a, prestation.extremite_b, prestation.code_commune, prestation.informations]
+        transition = [action, None, to_state, actor, author, row["deposited_at"], None, None]
+        sql = _deposit_sql(db.dialect, tuple(row))
         if db.postgresql:
-            source = "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id)"
-            reference = "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0')"
+            params = [*row.values(), reference_prefix, *kept, *transition]
+            ((ticket_id,),) = db.conn.execute(sql, params).fetchall()
         else:
-            source = "(SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets)"
-            reference = "? || printf('%08d', n.id)"
-        ((ticket_id,),) = db.conn.execute(
-            f"INSERT INTO tickets ({columns}, id, reference) SELECT {marks}, n.id, {reference} FROM {source} AS n "
-            "RETURNING id",
-            [*row.values(), reference_prefix],
-        ).fetchall()  # read to its end: SQLite then ends the statement
+            # read to its end: SQLite then ends the statement
+            ((ticket_id,),) = db.conn.execute(sql, [*row.values(), reference_prefix]).fetchall()
+            db.conn.execute(_INSERT_TICKET_PRESTATION, [ticket_id, *kept])
+            db.conn.execute(_INSERT_TRANSITION, [ticket_id, *transition])
         row["id"] = int(ticket_id)
         row["reference"] = f"{reference_prefix}{row['id']:08d}"
         return _ticket({**_EMPTY_TICKET, **row})
-
-    def add_ticket_prestation(self, db: Transaction, ticket_id: int, prestation: PrestationRecord) -> None:
-        """Keep, inside the deposit's transaction, the prestation's details as the ticket was deposited on."""
-        db.conn.execute(
-            "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                ticket_id,
-                prestation.extremite_a,
-                prestation.extremite_b,
-                prestation.code_commune,
-                prestation.informations,
-            ],
-        )
 
     def prestation_at_deposit(self, ticket: TicketRecord) -> PrestationRecord | None:
         """The ticket's prestation as it was at deposit (owner, offer and GTR are the ticket's own)."""
