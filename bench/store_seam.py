@@ -95,8 +95,8 @@ INSERT_TICKET = f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({', 
 #: The store's own ticket INSERT on SQLite: the id taken in the same statement, the reference from it.
 INSERT_NUMBERED_TICKET = (
     f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS[:15])}, closed_at, id, reference) "
-    f"SELECT {', '.join('?' * 16)}, n.id, ? || printf('%08d', n.id) "
-    "FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets) AS n RETURNING id"
+    f"VALUES ({', '.join('?' * 16)}, (SELECT COALESCE(MAX(id), 0) + 1 FROM tickets), "
+    "? || printf('%08d', (SELECT COALESCE(MAX(id), 0) + 1 FROM tickets)))"
 )
 INSERT_TICKET_PRESTATION = (
     "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
@@ -219,7 +219,7 @@ class SeamApproach:
                 reference = f"SIG{ticket_id:08d}"
                 db.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
             else:
-                ((ticket_id,),) = db.conn.execute(INSERT_NUMBERED_TICKET, ticket).fetchall()
+                ticket_id = db.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
                 reference = f"SIG{ticket_id:08d}"
                 db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
                 db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
