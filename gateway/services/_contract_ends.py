@@ -14,7 +14,7 @@ from gateway.domain.clock import Clock, to_paris
 from gateway.errors import InvalidRequestError, NotEntitledError, quote
 from gateway.store import ContractRecord, Store
 
-from . import _read_mostly
+from ._read_mostly import read_mostly
 
 __all__ = ["ContractEndService"]
 
@@ -25,6 +25,7 @@ class ContractEndService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._copies = read_mostly(store)
 
     def end(self, operator_code: str, offer: str, ends_on: date | None, *, author: str) -> ContractRecord:
         """The contract ends on ``ends_on`` (00:00 Paris; None: the end is cancelled); audited."""
@@ -39,19 +40,19 @@ class ContractEndService:
                 db, at=self._clock.now(), actor=author, action="portail.contrat.fin", target=operator_code,
                 details={"offre": offer, "fin": ends_on.isoformat() if ends_on else None},
             )  # fmt: skip
-        _read_mostly.forget(self._store)
+        self._copies.forget()
         found = self._store.contract(operator_code, offer)
         assert found is not None
         return found
 
     def ended_offers(self, operator_code: str) -> frozenset[str]:
         today = to_paris(self._clock.now()).date().isoformat()
-        ends = _read_mostly.contract_ends(self._store).get(operator_code, {})
+        ends = self._copies.contract_ends(self._store).get(operator_code, {})
         return frozenset(offer for offer, ends_on in ends.items() if ends_on <= today)
 
     def refuse_if_ended(self, operator_code: str, offer: str) -> None:
         """NON_HABILITE for a deposit or test on an offer whose contract has ended."""
-        ends_on = _read_mostly.contract_ends(self._store).get(operator_code, {}).get(offer)
+        ends_on = self._copies.contract_ends(self._store).get(operator_code, {}).get(offer)
         if ends_on is not None and ends_on <= to_paris(self._clock.now()).date().isoformat():
             ended = date.fromisoformat(ends_on)
             raise NotEntitledError(

@@ -14,7 +14,7 @@ from gateway.domain.subscriptions import offer_ready_on
 from gateway.errors import InvalidRequestError, quote
 from gateway.store import OfferLaunch, Store
 
-from . import _read_mostly
+from ._read_mostly import read_mostly
 
 __all__ = ["OFF_WEB_PROCEDURE", "OfferLaunchService"]
 
@@ -31,6 +31,7 @@ class OfferLaunchService:
         self._store = store
         self._clock = clock
         self._offers = offers
+        self._copies = read_mostly(store)
 
     def launch(self, offer: str, launched_on: date, *, author: str) -> OfferLaunch:
         """Record (or correct) the day ``offer`` was launched commercially; audited."""
@@ -46,7 +47,7 @@ class OfferLaunchService:
                 db, at=self._clock.now(), actor=author, action="offre.lancement", target=offer,
                 details={"lancement": launched_on.isoformat(), "pret_le": offer_ready_on(launched_on).isoformat()},
             )  # fmt: skip
-        _read_mostly.forget(self._store)
+        self._copies.forget()
         found = self._store.offer_launch(offer)
         assert found is not None
         return found
@@ -60,7 +61,7 @@ class OfferLaunchService:
 
         The launches are read from a copy kept in memory (``_read_mostly``: another process's
         launch is seen within a few seconds)."""
-        launched_on = _read_mostly.offer_launches(self._store).get(offer)
+        launched_on = self._copies.offer_launches(self._store).get(offer)
         if launched_on is None:
             return None
         ready = offer_ready_on(launched_on)

@@ -19,67 +19,52 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from gateway.store import Store
 
-__all__ = ["STALE_AFTER", "contract_ends", "forget", "offer_launches"]
+__all__ = ["STALE_AFTER", "ReadMostly", "read_mostly"]
 
 #: Seconds after which a copy is read again from the store (the bound on another process's write).
 STALE_AFTER = 2.0
 
-_LAUNCHES = "offer_launches"
-_CONTRACT_ENDS = "contract_ends"
+
+class ReadMostly:
+    """The copies of one database's read-mostly settings in this process (``read_mostly(store)``)."""
+
+    def __init__(self) -> None:
+        # (time.monotonic() of the read, value), replaced whole: readers in other threads see either.
+        self._launches: tuple[float, dict[str, date]] | None = None
+        self._contract_ends: tuple[float, dict[str, dict[str, str]]] | None = None
+
+    def offer_launches(self, store: Store) -> dict[str, date]:
+        """Offer → the day it was launched commercially (offers without a recorded launch are absent)."""
+        copy, now = self._launches, time.monotonic()
+        if copy is None or now - copy[0] >= STALE_AFTER:
+            copy = self._launches = (now, {launch.offer: launch.launched_on for launch in store.offer_launches()})
+        return copy[1]
+
+    def contract_ends(self, store: Store) -> dict[str, dict[str, str]]:
+        """Operator → offer → the ISO day its contract ends (contracts without an end are absent)."""
+        copy, now = self._contract_ends, time.monotonic()
+        if copy is None or now - copy[0] >= STALE_AFTER:
+            copy = self._contract_ends = (now, store.contract_ends())
+        return copy[1]
+
+    def forget(self) -> None:
+        """Drop the copies: this process has just written them."""
+        self._launches = self._contract_ends = None
 
 
-@dataclass(frozen=True)
-class _Copy:
-    read_at: float  # time.monotonic()
-    value: Any
-
-
-_copies: dict[tuple[str, str], _Copy] = {}
+_by_database: dict[Any, ReadMostly] = {}
 _lock = threading.Lock()
-_databases: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 
 
-def _database(store: Store) -> str:
-    """The database the store opens, the same for every ``Store`` on it in this process."""
-    database = _databases.get(store)
-    if database is None:
-        url = store.url
-        database = _databases[store] = str(url.path.resolve()) if url.path is not None else url.conninfo
-    return database
-
-
-def _read(store: Store, kind: str, load: Callable[[], Any]) -> Any:
-    key = (_database(store), kind)
-    copy = _copies.get(key)
-    now = time.monotonic()
-    if copy is None or now - copy.read_at >= STALE_AFTER:
-        copy = _Copy(now, load())
-        with _lock:
-            _copies[key] = copy
-    return copy.value
-
-
-def offer_launches(store: Store) -> dict[str, date]:
-    """Offer → the day it was launched commercially (offers without a recorded launch are absent)."""
-    return _read(store, _LAUNCHES, lambda: {launch.offer: launch.launched_on for launch in store.offer_launches()})
-
-
-def contract_ends(store: Store) -> dict[str, dict[str, str]]:
-    """Operator → offer → the ISO day its contract ends (contracts without an end are absent)."""
-    return _read(store, _CONTRACT_ENDS, store.contract_ends)
-
-
-def forget(store: Store) -> None:
-    """Drop the copies of ``store``'s database: this process has just written them."""
-    database = _database(store)
+def read_mostly(store: Store) -> ReadMostly:
+    """The copies of ``store``'s database, shared by every ``Store`` on it in this process (a
+    service takes them once, when it is built)."""
+    url = store.url
+    database = str(url.path.resolve()) if url.path is not None else url.conninfo
     with _lock:
-        for key in [key for key in _copies if key[0] == database]:
-            del _copies[key]
+        return _by_database.setdefault(database, ReadMostly())
