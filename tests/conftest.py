@@ -39,8 +39,10 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
 SERVER_FIXTURES = {
+    "platform_any",
     "session_pki",
     "live_any",
+    "portal_any",
     "store_url",
     "two_workers",
     "url",
@@ -93,6 +95,16 @@ def store_url(request, tmp_path) -> str:
     from pg_support import fresh_database
 
     return fresh_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def portal_any(request, tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """``portal`` on each engine: the demo and its portal on SQLite, then on PostgreSQL."""
+    server = start_gateway(tmp_path / "data", session_pki, web=True, backend=request.param)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
