@@ -74,6 +74,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _longest_modules_first(items)
 
 
+#: What needs the throwaway PostgreSQL server (tests/pg_support.py).
+POSTGRES_FIXTURES = {"store_url", "live_any", "portal_any", "platform_any"}
+POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migrations"}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the PostgreSQL server while the first tests run, when a selected test will need it."""
+    if any(
+        POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") in POSTGRES_MODULES
+        for item in session.items
+    ):
+        from pg_support import start_in_background
+
+        start_in_background()
+
+
 def _longest_modules_first(items: list[pytest.Item]) -> None:
     """Order the modules slow, then e2e, then unit (each module's tests kept together and in order).
 
