@@ -15,7 +15,7 @@ import click
 from twisted.internet.error import CannotListenError
 
 from gateway.config import Settings, load_settings
-from gateway.errors import ConfigError, EsavError
+from gateway.errors import ConfigError, EsavError, StoreUnavailableError
 from gateway.services import Gateway
 
 __all__ = [
@@ -128,6 +128,8 @@ def esav_errors(f: F) -> F:
             return f(*args, **kwargs)
         except ConfigError as error:  # a setting, not a fault of the service: no SOAP fault code
             raise click.ClickException(f"Configuration : {error}") from None
+        except StoreUnavailableError as error:  # the database's server, not a fault of the service
+            raise click.ClickException(f"Base : {error}") from None
         except EsavError as error:
             raise click.ClickException(f"[{error.code}] {error}") from None
         except CannotListenError as error:
