@@ -67,6 +67,7 @@ __all__ = [
     "SlotTakenError",
     "SlotsUnavailableError",
     "StoreError",
+    "StoreUnavailableError",
     "TestUnavailableError",
     "TicketChangedError",
     "TicketError",
@@ -143,6 +144,10 @@ class EsavError(Exception):
         if self.details:
             text += "".join(f"\n  {d.chemin}: {d.libelle}" for d in self.details)
         return text
+
+
+class StoreUnavailableError(EsavError):
+    """The store cannot be opened: its PostgreSQL server does not answer or refuses the connection."""
 
 
 class SecurityError(EsavError):

@@ -39,8 +39,10 @@ def portal(tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
 
 #: Fixtures that start a server: a test using one (directly or through another fixture) is ``e2e``.
 SERVER_FIXTURES = {
+    "platform_any",
     "session_pki",
     "live_any",
+    "portal_any",
     "store_url",
     "two_workers",
     "url",
@@ -72,6 +74,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _longest_modules_first(items)
 
 
+#: What needs the throwaway PostgreSQL server (tests/pg_support.py).
+POSTGRES_FIXTURES = {"store_url", "live_any", "portal_any", "platform_any"}
+POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migrations"}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the PostgreSQL server while the first tests run, when a selected test will need it."""
+    if any(
+        POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") in POSTGRES_MODULES
+        for item in session.items
+    ):
+        from pg_support import start_in_background
+
+        start_in_background()
+
+
 def _longest_modules_first(items: list[pytest.Item]) -> None:
     """Order the modules slow, then e2e, then unit (each module's tests kept together and in order).
 
@@ -93,6 +112,16 @@ def store_url(request, tmp_path) -> str:
     from pg_support import fresh_database
 
     return fresh_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def portal_any(request, tmp_path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """``portal`` on each engine: the demo and its portal on SQLite, then on PostgreSQL."""
+    server = start_gateway(tmp_path / "data", session_pki, web=True, backend=request.param)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,6 +9,7 @@ still made and waited for (``synchronous_commit`` on).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import os
 import threading
@@ -38,6 +39,17 @@ def postgres() -> PostgresServer:
             atexit.register(server.__exit__)
             _server = server
         return _server
+
+
+def start_in_background() -> None:
+    """Start the process's server now, in a thread, so that the first test needing it does not wait
+    for ``initdb`` (a failure is reported by that test, which tries again)."""
+
+    def start() -> None:
+        with contextlib.suppress(BaseException):  # reported by the test that needs the server
+            postgres()
+
+    threading.Thread(target=start, name="postgres-start", daemon=True).start()
 
 
 def fresh_database(template: str | None = None) -> str:

@@ -77,10 +77,35 @@ def sandbox_template(session_pki: SessionPki, now: datetime) -> Path:
     return _sandbox_templates[key]
 
 
+def postgres_sandbox(session_pki: SessionPki, now: datetime) -> str:
+    """A new PostgreSQL database holding the platform's sandbox built at ``now`` (copied from one built once)."""
+    from pg_support import fresh_database, template_database
+
+    def build(url: str) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="esav-pg-sandbox-", dir=session_pki.directory.parent))
+        shutil.copytree(session_pki.directory, folder / "pki")
+        settings = Settings(data_dir=folder, catalogue_dir=CATALOGUE, store_url=url)
+        paths = load_robot_paths()
+        gateway = open_platform_gateway(settings, paths, FixedClock(now))
+        try:
+            build_sandbox(gateway, folder / "pki", paths)
+        finally:
+            gateway.close()
+
+    return fresh_database(template_database(f"sandbox|{session_pki.directory}|{now}", build))
+
+
 def start_platform_for_test(
-    data_dir: Path, session_pki: SessionPki, *, robot_step_s: float = 3600.0, now: datetime = DEFAULT_NOW
+    data_dir: Path,
+    session_pki: SessionPki,
+    *,
+    robot_step_s: float = 3600.0,
+    now: datetime = DEFAULT_NOW,
+    backend: str = "sqlite",
 ) -> LivePlatform:
-    """A platform with the sandbox data; ``robot_step_s`` large means tests drive ``robot.step()`` themselves."""
+    """A platform with the sandbox data; ``robot_step_s`` large means tests drive ``robot.step()`` themselves.
+
+    ``backend="postgresql"``: the sandbox in a PostgreSQL database of its own."""
     pki_dir = data_dir / "pki"
     shutil.copytree(sandbox_template(session_pki, now), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
@@ -93,6 +118,7 @@ def start_platform_for_test(
         robot_step_s=robot_step_s,
         line_test_delay_s=0,
         line_test_poll_s=0.1,
+        store_url=postgres_sandbox(session_pki, now) if backend == "postgresql" else "",
     )
     paths = load_robot_paths()
     gateway = open_platform_gateway(settings, paths, clock)

@@ -40,3 +40,12 @@ def test_an_unknown_store_url_is_refused_naming_the_setting(capsys):
     assert main(["base", "statut", "--base", "mysql://x@y/z"]) == 1
     err = capsys.readouterr().err
     assert "store_url" in err and "Traceback" not in err
+
+
+def test_an_unreachable_postgresql_is_a_one_line_message_not_a_traceback(capsys):
+    """A server that refuses the connection is named in one message, at once, with the cause; no traceback."""
+    assert main(["base", "statut", "--base", "postgresql://esav:secret@127.0.0.1:1/esav"]) == 1
+    err = capsys.readouterr().err
+    assert "Base : PostgreSQL injoignable (postgresql://esav:***@127.0.0.1:1/esav)" in err
+    assert "refused" in err.lower() or "refus" in err.lower()
+    assert "Traceback" not in err and "secret" not in err

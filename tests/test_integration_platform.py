@@ -104,6 +104,21 @@ def test_robot_moves_a_sandbox_ticket_along_its_path(platform: LivePlatform, pat
     assert any(t.author == "ROBOT-INTEGRATION" and t.actor == "SAV" for t in transitions)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def platform_any(request: pytest.FixtureRequest, tmp_path: Path, session_pki: SessionPki) -> Any:
+    """``platform`` on each engine: the sandbox in a SQLite file, then in a PostgreSQL database of its own."""
+    running = start_platform_for_test(tmp_path / "platform", session_pki, backend=request.param)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_the_sandbox_and_its_robot_work_on_either_engine(platform_any: LivePlatform) -> None:
+    """On SQLite and on PostgreSQL: a sandbox ticket deposited over SOAP goes along its path with the robot."""
+    test_robot_moves_a_sandbox_ticket_along_its_path(platform_any, "ACCEPTEE_CLOSE_VALIDEE")
+
+
 def test_robot_leaves_tickets_outside_the_sandbox_prestations_alone(platform: LivePlatform) -> None:
     """A ticket on an ordinary (demo) prestation stays EN_DEPOT whatever the robot does."""
     client = platform.client("OPE001")

@@ -203,3 +203,13 @@ def test_every_option_reaches_every_worker(tmp_path, demo_folder):
     for index in (0, 1):
         assert any(m.startswith(f"worker {index} (pid ") for m in messages), f"worker {index}:\n{lines}"
     assert len({r["request_id"] for r in records if "request_id" in r}) >= 8
+
+
+def test_the_store_given_to_the_parent_reaches_every_worker():
+    """`servir --processus 2 --base URL`: the workers' argv carries --base URL (click keeps it out of params)."""
+    from gateway.cli._serve import worker_params
+
+    url = "postgresql://esav@127.0.0.1:5432/esav"
+    ctx = serve.make_context("servir", ["--base", url, "--processus", "2", "--port", "0"])
+    argv = worker_argv(worker_params(ctx))
+    assert argv[argv.index("--base") + 1] == url

@@ -105,13 +105,13 @@ def test_a_post_without_the_session_csrf_token_is_refused(portal, path, data, to
     )
 
 
-def test_logout_ends_the_session(portal):
+def test_logout_ends_the_session(portal_any):
     """After logout the old session id opens nothing."""
-    b = signed_in(portal, TECH)
+    b = signed_in(portal_any, TECH)
     old = b.session_id
     response = b.post("/deconnexion", {}, form_page="/")
     assert response.url.endswith("/connexion?ok=deconnecte") and "Vous êtes déconnecté." in response.text
-    again = signed_in(portal)
+    again = signed_in(portal_any)
     again.http.cookies.set("esav_session", old)
     assert again.get("/").url.endswith("/connexion?suite=%2F")
 
@@ -119,9 +119,9 @@ def test_logout_ends_the_session(portal):
 # e-SAV en ligne: deposit ----------------------------------------------------------------------------
 
 
-def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal):
+def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal_any):
     """Deposit from the catalogue form: the reference is the acknowledgement, and SOAP sees that ticket."""
-    b = signed_in(portal, TECH)
+    b = signed_in(portal_any, TECH)
     response = b.post(
         "/esav/deposer",
         {"prestation": "0140000001", "gravite": "MAJEURE", **example_values("SIG_CUIVRE")},
@@ -129,11 +129,11 @@ def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal):
     )
     assert response.status_code == 200
     reference = re.search(r'<strong id="reference">(SIG\d+)</strong>', response.text).group(1)
-    state = portal.client().service.consulterEtatSignalisation(referenceSignalisation=reference)
+    state = portal_any.client().service.consulterEtatSignalisation(referenceSignalisation=reference)
     assert state.etat == "EN_DEPOT"
-    ticket = portal.gateway.store.get_ticket(reference)
+    ticket = portal_any.gateway.store.get_ticket(reference)
     assert (ticket.form_code, ticket.form_version, ticket.prestation) == ("SIG_CUIVRE", "1.0", "0140000001")
-    first = portal.gateway.store.transitions(ticket.id)[0]
+    first = portal_any.gateway.store.transitions(ticket.id)[0]
     assert first.author == "tech.alpha"
 
 

@@ -15,7 +15,7 @@ import click
 from twisted.internet.error import CannotListenError
 
 from gateway.config import Settings, load_settings
-from gateway.errors import ConfigError, EsavError
+from gateway.errors import ConfigError, EsavError, StoreUnavailableError
 from gateway.services import Gateway
 
 __all__ = [
@@ -65,7 +65,14 @@ def data_option(f: F) -> F:
 
 def _remember_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        ctx.meta["esav.store_url"] = value
+        ctx.meta["esav.base"] = value
+
+
+def shared_options(ctx: click.Context) -> list[click.Parameter]:
+    """The command's options that ``data_option`` keeps in ``ctx.meta`` (``esav.<name>``) instead of
+    handing them to the function: a command that passes its options on (``servir`` to its workers)
+    must read them there."""
+    return [p for p in ctx.command.params if not p.expose_value and p.name]
 
 
 def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: Any) -> Settings:
@@ -73,8 +80,8 @@ def settings_from(config_file: Path | None, data_dir: Path | None, **overrides: 
     from gateway._demo_calendar import apply_demo_calendar  # a demo's own dates, unless configured
 
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and "esav.store_url" in ctx.meta and overrides.get("store_url") is None:
-        overrides["store_url"] = ctx.meta["esav.store_url"]
+    if ctx is not None and "esav.base" in ctx.meta and overrides.get("store_url") is None:
+        overrides["store_url"] = ctx.meta["esav.base"]
 
     return apply_demo_calendar(load_settings(config_file, data_dir=data_dir, **overrides))
 
@@ -128,6 +135,8 @@ def esav_errors(f: F) -> F:
             return f(*args, **kwargs)
         except ConfigError as error:  # a setting, not a fault of the service: no SOAP fault code
             raise click.ClickException(f"Configuration : {error}") from None
+        except StoreUnavailableError as error:  # the database's server, not a fault of the service
+            raise click.ClickException(f"Base : {error}") from None
         except EsavError as error:
             raise click.ClickException(f"[{error.code}] {error}") from None
         except CannotListenError as error:

@@ -20,7 +20,16 @@ from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_prov
 from gateway.domain.clock import SystemClock
 from gateway.services import Gateway
 
-from ._common import PORT, data_option, echo, esav_errors, open_gateway, require_store, settings_from
+from ._common import (
+    PORT,
+    data_option,
+    echo,
+    esav_errors,
+    open_gateway,
+    require_store,
+    settings_from,
+    shared_options,
+)
 from ._language import EsavCommand
 
 __all__ = ["demo", "serve"]
@@ -148,7 +157,7 @@ def serve(
         gateway.close()
         raise SystemExit(
             supervise_workers(
-                worker_argv(click.get_current_context().params),
+                worker_argv(worker_params(click.get_current_context())),
                 count,
                 settings.host,
                 settings.port,
@@ -191,6 +200,12 @@ def serve(
 #: Options of ``serve`` a worker process never receives from its parent: the parent builds the demo
 #: before starting the workers, and gives each worker its port (the one it reserved) and its index.
 PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index"})
+
+
+def worker_params(ctx: click.Context) -> dict[str, Any]:
+    """The parent's option values as the workers must get them: its parameters, and the options
+    shared by every command that click does not hand to the function (``--base``: ``data_option``)."""
+    return {**ctx.params, **{option.name: ctx.meta.get(f"esav.{option.name}") for option in shared_options(ctx)}}
 
 
 def worker_argv(params: Mapping[str, Any]) -> list[str]:

@@ -291,9 +291,14 @@ class SoapResource(Resource):
         guards: Sequence[Guard] = (),
         authenticate: Callable[[str | None], object] | None = None,
         fast_path: FastPath | None = None,
+        build: Callable[[], tuple[Any, FastPath | None]] | None = None,
     ) -> None:
         super().__init__()
-        self._app = wsgi_app
+        # ``build``: the spyne application and the fast path are made on the first request that
+        # needs them (most of a gateway's start-up otherwise, for services a process may never serve).
+        self._build = build
+        self._given = (wsgi_app, fast_path)
+        self._built: tuple[Any, FastPath | None, frozenset[str]] | None = None
         self._namespace = namespace
         self._max_depth = max_depth
         self._public_url = public_url
@@ -309,10 +314,28 @@ class SoapResource(Resource):
         # Checks the client certificate's fingerprint (raising AuthenticationError) before a GET: the
         # WSDL goes to the certificates that may call the operations, no others.
         self._authenticate = authenticate
-        # Reads and answers the hottest operations without spyne's object mapping (``gateway.ws``).
-        self._fast_path = fast_path
-        interface = getattr(getattr(wsgi_app, "app", None), "interface", None)
-        self._operations = frozenset(getattr(interface, "service_method_map", ()))  # "{namespace}name"
+
+    def _endpoint(self) -> tuple[Any, FastPath | None, frozenset[str]]:
+        """The WSGI application, the fast path (reads and answers the hottest operations without
+        spyne's object mapping: ``gateway.ws``) and the operations' names, built once."""
+        if self._built is None:
+            app, fast_path = self._build() if self._build is not None else self._given
+            interface = getattr(getattr(app, "app", None), "interface", None)
+            operations = frozenset(getattr(interface, "service_method_map", ()))  # "{namespace}name"
+            self._built = (app, fast_path, operations)
+        return self._built
+
+    @property
+    def _app(self) -> Any:
+        return self._endpoint()[0]
+
+    @property
+    def _fast_path(self) -> FastPath | None:
+        return self._endpoint()[1]
+
+    @property
+    def _operations(self) -> frozenset[str]:
+        return self._endpoint()[2]
 
     def render_GET(self, request: Request) -> bytes:  # noqa: N802 - Twisted's interface
         try:

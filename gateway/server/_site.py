@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import socket
@@ -21,7 +22,7 @@ from twisted.web.server import Site
 
 from gateway.config import Settings
 from gateway.services import Gateway
-from gateway.ws import published_versions
+from gateway.ws import FastPath, Guard, published_versions
 from gateway.ws.v1 import signalisation as v1_signalisation
 from gateway.ws.v2 import catalogue as v2_catalogue
 from gateway.ws.v2 import rendezvous as v2_rendezvous
@@ -104,15 +105,10 @@ def build_site(
         if version not in versions:
             versions[version] = _Folder()
             esav.putChild(version.encode(), versions[version])
-        # Guards without a caller run in the host, before the envelope is validated; the others in
-        # the service base, once the caller is authenticated (see ``gateway.ws.Guard``).
-        application = module.build_application(gateway, last)
-        app = WsgiApplication(application)
-        fast_path = getattr(module, "build_fast_path", None)
         versions[version].putChild(
             service.encode(),
             SoapResource(
-                app,
+                None,
                 module.NAMESPACE,
                 max_depth=settings.max_xml_depth,
                 version=version,
@@ -121,7 +117,7 @@ def build_site(
                 batch=batch,
                 guards=first + published[version],
                 authenticate=gateway.access.authenticate_certificate,  # the WSDL too (contract §8)
-                fast_path=fast_path(gateway, application, last) if fast_path and settings.fast_path else None,
+                build=functools.partial(_service, module, gateway, last, settings.fast_path),
             ),
         )
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
@@ -131,6 +127,16 @@ def build_site(
     return limit_connection_times(
         site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("web_services")
     )
+
+
+def _service(module: Any, gateway: Gateway, last: tuple[Guard, ...], fast: bool) -> tuple[Any, FastPath | None]:
+    """One endpoint's spyne application (WSGI) and fast path. Guards without a caller run in the host,
+    before the envelope is validated; the others in the service base, once the caller is
+    authenticated (see ``gateway.ws.Guard``)."""
+    application = module.build_application(gateway, last)
+    build_fast_path = getattr(module, "build_fast_path", None)
+    fast_path = build_fast_path(gateway, application, last) if build_fast_path and fast else None
+    return WsgiApplication(application), fast_path
 
 
 @dataclass

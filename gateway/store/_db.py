@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.domain.clock import iso_utc
-from gateway.errors import NotRecordedError
+from gateway.errors import NotRecordedError, StoreUnavailableError
 
 from ._sql import POSTGRESQL, SQLITE, PgConn, StoreUrl, Transaction, pg_rows, sqlite_rows
 
@@ -373,6 +373,11 @@ def _pg_pool(url: StoreUrl, size: int) -> Any:
         raise RuntimeError(
             "PostgreSQL demandé mais psycopg n'est pas installé (pip install psycopg psycopg-pool)"
         ) from error
+    try:  # one connection first, to say at once why the server cannot be reached (the pool would retry)
+        psycopg.connect(url.conninfo, connect_timeout=10, autocommit=True).close()
+    except psycopg.Error as error:
+        reason = " ; ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+        raise StoreUnavailableError(f"PostgreSQL injoignable ({url}) : {reason}") from None
     pool = ConnectionPool(
         url.conninfo,
         min_size=1,
