@@ -35,6 +35,9 @@ __all__ = [
     "JsonLogFormatter",
     "Operations",
     "call_log_observer",
+    "form_previews_task",
+    "guarded",
+    "in_thread",
     "operation_guards",
     "start_operations",
     "volumetry_observer",
@@ -141,7 +144,7 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-def _guarded(task: Any, what: str) -> Any:
+def guarded(task: Any, what: str) -> Any:
     def run() -> None:
         try:
             task()
@@ -151,7 +154,7 @@ def _guarded(task: Any, what: str) -> Any:
     return run
 
 
-def _form_previews(gateway: Gateway) -> Any:
+def form_previews_task(gateway: Gateway) -> Any:
     def run() -> None:
         gateway.form_previews.refresh_day()
         gateway.form_previews.remind()
@@ -159,7 +162,7 @@ def _form_previews(gateway: Gateway) -> Any:
     return run
 
 
-def _in_thread(reactor: Any, task: Any, what: str) -> Any:
+def in_thread(reactor: Any, task: Any, what: str) -> Any:
     """``task`` run in the reactor's thread pool; a failure is logged, and the task runs again next time."""
 
     def run() -> None:
@@ -210,35 +213,26 @@ class Operations:
 def start_operations(
     gateway: Gateway, settings: Settings, reactor: Any, observers: Sequence[CallObserver] = (), *, leader: bool = True
 ) -> Operations:
-    """Start the flush (every process), and on the leader the certificate check, the shared-counter
-    purge and the ``/metrics`` port; the observers to give the site come first in ``observers``."""
+    """Start the flush (every process), and on the machine's first process (``leader``) the ``/metrics``
+    port; the observers to give the site come first in ``observers``. The work that runs once for all
+    the processes sharing the store is ``_background``'s."""
     ops = Operations(gateway, [volumetry_observer(gateway), call_log_observer(), *observers])
-
-    def every(seconds: float, task: Any, what: str, now: bool = False) -> None:
-        loop = LoopingCall(_guarded(task, what))
-        loop.clock = reactor
-        loop.start(seconds, now=now)
-        ops.tasks.append(loop)
-
-    every(settings.volumetry_flush_s, gateway.volumetry.flush, "volumetry flush")
-    if leader:
-        every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
-        every(60.0, gateway.rate_limits.purge, "rate counter purge")
-        # Form previews: the day's previews for the portal, then the reminders due (once per operator and
-        # version), in a thread: replaying a month of deposits must not hold the reactor.
-        every(FORM_PREVIEW_CHECK_S, _in_thread(reactor, _form_previews(gateway), "form previews"), "form previews")
-        if settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
-            root = Resource()
-            root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
-            root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
-            try:
-                ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
-            except CannotListenError as error:
-                for task in ops.tasks:
-                    task.stop()
-                raise ConfigError(
-                    f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
-                    f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
-                    "0 : choisi par le système ; vide : pas de port d'exploitation)."
-                ) from None
+    loop = LoopingCall(guarded(gateway.volumetry.flush, "volumetry flush"))
+    loop.clock = reactor
+    loop.start(settings.volumetry_flush_s, now=False)
+    ops.tasks.append(loop)
+    if leader and settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
+        root = Resource()
+        root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
+        root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
+        try:
+            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+        except CannotListenError as error:
+            for task in ops.tasks:
+                task.stop()
+            raise ConfigError(
+                f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
+                f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
+                "0 : choisi par le système ; vide : pas de port d'exploitation)."
+            ) from None
     return ops

@@ -8,7 +8,7 @@ from typing import cast
 from gateway.adapters import NetworkElements, NetworkSimulator
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.domain.clock import Clock, SystemClock
-from gateway.store import Store, StoreUrl, parse_store_url
+from gateway.store import Leadership, Store, StoreUrl, parse_store_url
 
 from ._access import AccessService
 from ._accounts import AccountService
@@ -161,6 +161,10 @@ class Gateway:
     def catalogue_origin(self) -> CatalogueOrigin:
         """The publication served, and whether the catalogue folder has changes not published."""
         return self.live_catalogue.origin()
+
+    def leadership(self, *, leader: bool) -> Leadership:
+        """Who runs the background work among the processes sharing this store (see ``Store.leadership``)."""
+        return self.store.leadership(leader=leader)
 
     def close(self) -> None:
         self.store.close()

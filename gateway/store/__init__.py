@@ -9,6 +9,7 @@ from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
 from ._exploitation import InterruptionRecord, RateLimitRecord
 from ._integration import JournalEntry, RobotTicket
+from ._leadership import LEADER_LOCK_KEY, Leadership
 from ._line_tests import LineTestRecord
 from ._mail import (
     MAIL_ABANDONED,
@@ -43,6 +44,7 @@ from ._support import SupportCase, SupportFile, SupportMessage
 from ._work_queue import QueueFilter
 
 __all__ = [
+    "LEADER_LOCK_KEY",
     "MAIL_ABANDONED",
     "MAIL_NO_RECIPIENT",
     "MAIL_PENDING",
@@ -73,6 +75,7 @@ __all__ = [
     "InterruptionRecord",
     "InvoiceRecord",
     "JournalEntry",
+    "Leadership",
     "LineTestRecord",
     "MailAddressRecord",
     "MailAttachment",

@@ -24,6 +24,7 @@ from ._db import CommitWaiter, Connections, from_ts, to_ts
 from ._events import EventStore
 from ._exploitation import ExploitationStore
 from ._integration import IntegrationStore
+from ._leadership import LeaderLock, Leadership
 from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
@@ -147,6 +148,11 @@ class Store(
 
     def close(self) -> None:
         self._connections.close()
+
+    def leadership(self, *, leader: bool) -> Leadership:
+        """The right to run the background work: a PostgreSQL advisory lock held on a connection of its
+        own (one process of all those sharing the database), or ``leader`` as given on SQLite."""
+        return LeaderLock(self.url, leader=leader)
 
     # Group commit (the server's reactor thread; see Connections.enable_group_commit) ----------------
 
