@@ -104,6 +104,7 @@ def call_log_observer() -> CallObserver:
             "ts": datetime.fromtimestamp(call.started_at, UTC).isoformat(timespec="milliseconds"),
             "request_id": call.request_id,
             "operator": call.operator,
+            "client": call.client,
             "version": call.version,
             "service": call.service,
             "operation": call.operation,

@@ -14,7 +14,6 @@ from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 from twisted.internet import reactor as default_reactor
 from twisted.internet.task import LoopingCall
-from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web import pages
 from twisted.web.resource import Resource
 from twisted.web.server import Site
@@ -31,6 +30,7 @@ from gateway.ws.v2 import test as v2_test
 from ._background import Background, LeaderElection
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
 from ._operations import Operations, operation_guards, start_operations
+from ._proxy import listen_tls, tls_factory
 from ._timeouts import limit_connection_times
 from .tls import server_tls_options
 
@@ -206,12 +206,14 @@ def start(
     try:  # a refused start-up (versions, a port in use) leaves no operations port nor task behind
         site = build_site(gateway, settings, operations.observers, extra_endpoints)
         if listen_socket is None:
-            port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+            port = listen_tls(
+                reactor, settings.port, site, options, settings.host, proxy_protocol=settings.proxy_protocol
+            )
         else:
             port = reactor.adoptStreamPort(
                 listen_socket.fileno(),
                 listen_socket.family,
-                TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
+                tls_factory(options, site, proxy_protocol=settings.proxy_protocol),
             )
             listen_socket.close()  # the reactor holds its own duplicate
     except BaseException:
