@@ -115,6 +115,9 @@ class Settings:
     #: 127.0.0.1 only, never the operators' TLS port. 9464 by default; 0: chosen by the system (tests);
     #: empty (``metrics_port =``, ``ESAV_METRICS_PORT=``): not served. Range 0 to 65535.
     metrics_port: int | None = field(default=9464, metadata=_between(0, 65535))
+    #: Address the operations port listens on: loopback by default; a node behind a load balancer on
+    #: another machine listens on its private address so that the balancer's health checks reach it.
+    metrics_host: str = "127.0.0.1"
     #: Several gateway nodes on one PostgreSQL database: seconds between two attempts of a node that does
     #: not run the background work to take it (a PostgreSQL advisory lock), and between two checks by the
     #: node that runs it that it still holds it. Range 0.05 to 600.
@@ -252,6 +255,7 @@ _CONVERTERS: dict[str, Any] = {
     "maintenance_minutes": int,
     "volumetry_flush_s": float,
     "metrics_port": lambda text: int(text) if text.strip() else None,
+    "metrics_host": str.strip,
     "leader_retry_s": float,
     "proxy_protocol": lambda text: _boolean("proxy_protocol", text),
     "log_format": lambda text: text.strip().lower(),

@@ -92,6 +92,7 @@ class HaproxyServer:
             **os.environ,
             "ESAV_LB_RUN": str(self.root),
             "ESAV_LB_HOST": "127.0.0.1",
+            "ESAV_LB_MAXCONN": "2000",  # within the descriptors a test process may open
             "ESAV_LB_WS_PORT": str(self.ws_port),
             "ESAV_LB_WEB_PORT": str(self.web_port),
         }

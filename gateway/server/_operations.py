@@ -227,13 +227,13 @@ def start_operations(
         root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
         root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
         try:
-            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
+            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface=settings.metrics_host)
         except CannotListenError as error:
             for task in ops.tasks:
                 task.stop()
             raise ConfigError(
-                f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
-                f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
-                "0 : choisi par le système ; vide : pas de port d'exploitation)."
+                f"metrics_port : impossible d'écouter sur {settings.metrics_host}:{settings.metrics_port} "
+                f"(port des métriques et de l'état de santé) : {error.socketError}. Choisissez un autre port "
+                "(ESAV_METRICS_PORT ; 0 : choisi par le système ; vide : pas de port d'exploitation)."
             ) from None
     return ops
