@@ -20,7 +20,7 @@ from twisted.internet.task import LoopingCall
 
 from gateway.config import Settings
 from gateway.services import Gateway
-from gateway.store import Leadership
+from gateway.services.records import Leadership
 
 from ._line_tests import LineTestPoller
 from ._mail import MailDispatcher, start_mail
