@@ -47,13 +47,14 @@ class Node:
     def balanced(self) -> LoadBalancedNode:
         return LoadBalancedNode(self.name, self.ws_port, self.ops_port, self.web_port)
 
-    def start(self) -> Node:
+    def start(self, *, wait: bool = True) -> Node:
         argv = [sys.executable, "-m", "gateway", "servir", "--donnees", str(self.data), "--base", self.store_url]
         argv += ["--port", str(self.ws_port), "--port-web", str(self.web_port)]
         env = node_env(metrics_port=str(self.ops_port), **self.settings)
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
         return self
 
     def wait_ready(self) -> None:
@@ -69,6 +70,12 @@ class Node:
                 pass
             time.sleep(0.1)
         pytest.fail(f"node {self.name} not ready within {START_TIMEOUT_S} s:\n{self.log.read_text()[-3000:]}")
+
+    def ready(self) -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{self.ops_port}/health/ready", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
 
     def leading(self) -> bool:
         """True when the node's log says it took the leadership last (and did not lose it since)."""

@@ -27,7 +27,7 @@ from web_support import ADMIN, Browser
 from gateway.cli import main
 from gateway.domain.clock import FixedClock
 from gateway.security.pki import fingerprint
-from gateway.services import publish_catalogue_in
+from gateway.services import Gateway, publish_catalogue_in
 
 pytestmark = pytest.mark.slow
 
@@ -169,6 +169,27 @@ def test_a_catalogue_publication_reaches_every_node(cluster, tmp_path):
         return "publication de la grappe" in client.service.obtenirFormulaire("SIG_CUIVRE", "1.0").xsd
 
     assert all(eventually(lambda c=c: served(c), timeout=20) for c in clients)
+
+
+def test_a_node_with_other_contracts_refuses_to_start_until_they_are_recorded(cluster, tmp_path):
+    """With other contracts on record, a third node stops at start-up naming both fingerprints; once
+    ``esav wsdl enregistrer`` records this installation's contracts, it starts; the others never stopped."""
+    nodes, _, url, _ = cluster
+    gateway = Gateway.open(url, work_dir=tmp_path)
+    try:
+        gateway.contracts.adopt("0" * 64, actor="essai")
+    finally:
+        gateway.close()
+    third = Node("node3", nodes[0].data.parent / "demo", tmp_path, url)
+    try:
+        assert third.start(wait=False).process.wait(timeout=60) == 1
+        assert "Contrats WSDL différents de ceux de la grappe" in third.log.read_text()
+        assert "0000000000000000…" in third.log.read_text()
+        assert main(["wsdl", "enregistrer", "--base", url, "--donnees", str(third.data)]) == 0
+        third.start()
+        assert all(node.ready() for node in [*nodes, third])
+    finally:
+        third.stop()
 
 
 def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster):

@@ -36,6 +36,7 @@ from ._operator_files import OperatorFilesService
 from ._portal import PortalService
 from ._preview import FormPreviewService
 from ._sav import SavService
+from ._served_contracts import ServedContracts
 from ._subscriptions import SubscriptionService
 from ._support_desk import SupportDesk
 from ._suspensions import SuspensionService
@@ -120,6 +121,7 @@ class Gateway:
         # The operators' event feed and its push to their callback endpoints (contract §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        self.contracts = ServedContracts(store, self.clock)  # the WSDLs every node of a cluster serves
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
         self.audit_trail = AuditTrail(store)  # esav audit
         # The integration platform's journal, attestations and sandbox; production's import of an attestation.

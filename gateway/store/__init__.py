@@ -5,6 +5,7 @@ from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
 from ._backup import BackupFile, backup_database, inspect_backup, restore_database
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
+from ._contracts import ContractsRecord
 from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
 from ._exploitation import InterruptionRecord, RateLimitRecord
@@ -67,6 +68,7 @@ __all__ = [
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",
+    "ContractsRecord",
     "DeliveryRecord",
     "EndpointRecord",
     "EventRecord",

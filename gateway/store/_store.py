@@ -20,6 +20,7 @@ from ._appointments import AppointmentStore
 from ._audit import AuditStore
 from ._call_stats import CallStatsStore
 from ._contract_ends import ContractEndStore
+from ._contracts import ContractsStore
 from ._db import CommitWaiter, Connections, from_ts, to_ts
 from ._events import EventStore
 from ._exploitation import ExploitationStore
@@ -113,6 +114,7 @@ class Store(
     SuspensionStore,
     ContractEndStore,
     AccessStartStore,
+    ContractsStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
