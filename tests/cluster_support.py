@@ -40,7 +40,13 @@ class Node:
         self.store_url = store_url
         self.ws_port, self.web_port, self.ops_port = free_port(), free_port(), free_port()
         self.log = root / f"{name}.log"
-        self.settings = {"proxy_protocol": "true", "leader_retry_s": LEADER_RETRY_S, **settings}
+        # No nightly maintenance window: the tests run at any hour.
+        self.settings = {
+            "proxy_protocol": "true",
+            "leader_retry_s": LEADER_RETRY_S,
+            "maintenance_minutes": "0",
+            **settings,
+        }
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -76,7 +76,7 @@ def _state_query(client: zeep.Client) -> str:
         client.service.consulterEtatSignalisation("SIG00000001")
     except zeep.exceptions.Fault as fault:
         code = str(fault.detail.xpath("string(.//*[local-name()='code'])"))
-        return code if code in ("LIMITE_REQUETES", "AUTHENTIFICATION") else "OK"
+        return code if code in ("LIMITE_REQUETES", "AUTHENTIFICATION", "MAINTENANCE") else "OK"
     return "OK"
 
 
@@ -169,6 +169,29 @@ def test_a_catalogue_publication_reaches_every_node(cluster, tmp_path):
         return "publication de la grappe" in client.service.obtenirFormulaire("SIG_CUIVRE", "1.0").xsd
 
     assert all(eventually(lambda c=c: served(c), timeout=20) for c in clients)
+
+
+def test_a_declared_interruption_stops_every_node_within_a_second(cluster, tmp_path):
+    """An interruption in force, recorded on the database, answers MAINTENANCE on each node within its
+    1-s re-read; once it is gone, both serve again."""
+    nodes, balancer, url, pki = cluster
+    clients = _pinned(balancer, nodes, pki, "OPE001")
+    gateway = Gateway.open(url, work_dir=tmp_path)
+    now = datetime.now(UTC)
+    ident = None
+    try:  # recorded directly: a declaration needs two business days' notice
+        with gateway.store.write() as db:
+            ident = gateway.store.add_interruption(
+                db, start=now - timedelta(minutes=1), end=now + timedelta(minutes=10), reason="essai de grappe",
+                declared_at=now, declared_by="essai",
+            )  # fmt: skip
+        assert all(eventually(lambda c=c: _state_query(c) == "MAINTENANCE", timeout=10) for c in clients)
+    finally:
+        if ident is not None:
+            with gateway.store.write() as db:
+                db.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
+        gateway.close()
+    assert all(eventually(lambda c=c: _state_query(c) == "OK", timeout=10) for c in clients)
 
 
 def test_a_node_with_other_contracts_refuses_to_start_until_they_are_recorded(cluster, tmp_path):
