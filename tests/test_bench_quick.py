@@ -159,3 +159,17 @@ def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -
 def test_bench_command_is_registered_with_help() -> None:
     """``esav banc --help`` exists and documents its options."""
     assert main(["banc", "--help"]) == 0
+
+
+@pytest.mark.slow
+def test_the_cluster_bench_measures_one_node_then_two_through_haproxy():
+    """``esav banc --grappe`` in a tiny mode: deposits through HAProxy on one node then two, without
+    errors, and the table puts the two side by side."""
+    from bench import cluster
+
+    result = cluster.run_cluster(harness.tiny_options())  # a fresh temporary folder the servers can reach
+    assert [(p["nodes"], p["concurrency"]) for p in result["points"]] == [(1, 2), (2, 2)]
+    assert all(p["errors"] == 0 and p["requests"] > 0 for p in result["points"]), result["points"]
+    table = cluster.cluster_table(result)
+    assert "1 node dep/s" in table and "2 nodes dep/s" in table
+    assert len(table.splitlines()) == 5
