@@ -90,3 +90,33 @@ def test_without_the_setting_the_peer_is_the_connection(tmp_path, session_pki):
     finally:
         server.stop()
     assert [r.client for r in records] == ["127.0.0.1"]
+
+
+def test_the_portal_throttles_the_address_the_load_balancer_names(tmp_path, session_pki):
+    """Behind the load balancer, a failed portal sign-in is counted against the operator's own address (the
+    header's), not the balancer's: the throttling of one address leaves the others alone."""
+    from urllib.parse import urlencode
+
+    from web_support import csrf_of
+
+    server = start_gateway(tmp_path / "data", session_pki, web=True, settings_overrides={"proxy_protocol": True})
+    try:
+        context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.pem"))
+        connection = _Proxied(
+            server.web.port_number, context, proxy_v2_header("198.51.100.9", 41000, "127.0.0.1", 8444)
+        )
+        connection.request("GET", "/connexion")
+        page = connection.getresponse()
+        cookie = page.getheader("Set-Cookie", "").split(";")[0]
+        form = urlencode(
+            {"csrf": csrf_of(page.read().decode()), "login": "admin.alpha", "password": "faux", "suite": "/"}
+        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        connection.request("POST", "/connexion", form, headers)
+        assert connection.getresponse().status == 401
+        connection.close()
+        since = server.clock.now().replace(year=2000)
+        assert server.gateway.store.count_login_failures("admin.alpha", "198.51.100.9", since) == 1
+        assert server.gateway.store.count_login_failures("admin.alpha", "127.0.0.1", since) == 0
+    finally:
+        server.stop()
