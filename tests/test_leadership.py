@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+import requests
 from mail_support import eventually
 from pg_support import fresh_database
 from support import start_gateway
@@ -78,6 +79,13 @@ def test_sqlite_leadership_is_what_the_server_was_told():
     assert not StaticLeadership(False).try_acquire()
 
 
+def _leader_gauge(server) -> float:
+    """``esav_leader`` as the server's operations port reports it."""
+    text = requests.get(f"http://127.0.0.1:{server.running.operations.metrics_port_number}/metrics", timeout=10).text
+    [line] = [line for line in text.splitlines() if line.startswith("esav_leader ")]
+    return float(line.split()[1])
+
+
 def test_two_servers_on_one_database_one_runs_the_work_then_the_other(tmp_path, session_pki):
     """Two gateways on one PostgreSQL database: only the first runs the background work; when it stops,
     the second takes it over within a few of its retries."""
@@ -87,9 +95,11 @@ def test_two_servers_on_one_database_one_runs_the_work_then_the_other(tmp_path, 
     try:
         assert first.running.leading and first.running.background.running
         assert not second.running.leading and not second.running.background.running
+        assert [_leader_gauge(first), _leader_gauge(second)] == [1.0, 0.0]
         first.stop()
         assert eventually(lambda: second.running.leading, timeout=20)
         assert second.running.background.running
+        assert _leader_gauge(second) == 1.0
     finally:
         second.stop()
         if first.running.election is not None and first.running.election.leading:

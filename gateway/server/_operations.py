@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -181,6 +181,8 @@ class Operations:
     observers: list[CallObserver]
     tasks: list[LoopingCall] = field(default_factory=list)
     metrics_port: Any = None
+    #: Whether this process runs the background work now (``esav_leader``); the server sets it.
+    leading: Callable[[], bool] = lambda: False
 
     @property
     def metrics_port_number(self) -> int | None:
@@ -224,7 +226,8 @@ def start_operations(
     ops.tasks.append(loop)
     if leader and settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
         root = Resource()
-        root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
+        metrics = MetricsResource(gateway, nightly_window(settings), lambda: ops.leading())
+        root.putChild(b"metrics", metrics)  # type: ignore[arg-type]
         root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
         try:
             ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface=settings.metrics_host)

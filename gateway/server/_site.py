@@ -228,5 +228,6 @@ def start(
     # The work run once for all the processes sharing the store: here while this process leads.
     background = Background(gateway, settings, reactor)
     election = LeaderElection(gateway.leadership(leader=leader), background, reactor, settings.leader_retry_s)
+    operations.leading = lambda: election.leading
     election.start()
     return RunningGateway(port, gateway, poll, operations, background, election)
