@@ -83,9 +83,11 @@ class ClusterNode:
         raise RuntimeError(f"le nœud {self.name} n'est pas prêt après {START_TIMEOUT_S:g} s (journal : {self.log})")
 
     def leading(self) -> bool:
-        """True when the node's log says it took the leadership last (and did not lose it since)."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return text.rfind("leadership taken") > text.rfind("leadership lost")
+        """True when the node says it runs the background work (``esav_leader 1`` on its operations port)."""
+        url = f"http://127.0.0.1:{self.ops_port}/metrics"
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as answer:
+            return any(line.strip() == b"esav_leader 1.0" for line in answer)
+        return False
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
