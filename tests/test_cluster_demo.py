@@ -14,9 +14,8 @@ import pytest
 from cluster_support import node_env
 from support import REPO
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
     """The demo prints its addresses and a reference deposited through HAProxy, one node runs the
     background work, and SIGTERM stops the cluster with status 0."""
@@ -54,3 +53,16 @@ def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
         found = re.search(r"Grappe dans (\S+) :", "".join(lines))
         if found:
             shutil.rmtree(found.group(1), ignore_errors=True)
+
+
+def test_a_folder_already_in_use_is_refused(tmp_path):
+    """``--dossier`` naming a folder that holds something is refused with a clear message, nothing started."""
+    from click.testing import CliRunner
+
+    from gateway.cli._main import cli
+
+    (tmp_path / "autre.txt").write_text("déjà là")
+    result = CliRunner().invoke(cli, ["grappe", "demo", "--dossier", str(tmp_path)], prog_name="esav")
+    assert result.exit_code == 1
+    assert f"Le dossier {tmp_path} n'est pas vide" in result.output
+    assert "Traceback" not in result.output
