@@ -112,7 +112,7 @@ def test_killing_the_primary_and_promoting_the_standby_loses_nothing_acknowledge
     with ThreadPoolExecutor(max_workers=4) as pool:
         for index in range(4):
             pool.submit(depositor, index)
-        assert eventually(lambda: len(acknowledged) >= 20, timeout=60)
+        assert eventually(lambda: len(acknowledged) >= 20, timeout=60), (faults, refused, hangs)
         killed_at = time.monotonic()
         primary.kill()
         time.sleep(PROMOTION_DELAY_S)
@@ -139,6 +139,6 @@ def test_killing_the_primary_and_promoting_the_standby_loses_nothing_acknowledge
     )
     with pytest.raises(psycopg.OperationalError):  # the old primary is gone for good
         psycopg.connect(f"postgresql://esav@127.0.0.1:{primary.port}/esav", connect_timeout=2)
-    assert stored == set(references)
+    assert stored == set(references), f"acknowledged but not stored: {sorted(set(references) - stored)}"
     assert set(faults) <= {"ERREUR_INTERNE"}, faults
-    assert hangs == []
+    assert hangs == [], f"no answer within {CLIENT_TIMEOUT_S} s: {hangs}"

@@ -42,7 +42,7 @@ def test_a_dropped_connection_loses_the_leadership_to_another(url):
         assert first.try_acquire()
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "  # waits for it to end
                 "WHERE application_name = 'esav-leader' AND datname = current_database()"
             )
         assert not first.held()

@@ -140,8 +140,15 @@ class PostgresServer:
         pid_file = self.data / "postmaster.pid"
         with contextlib.suppress(OSError, ValueError, IndexError):
             postmaster = int(pid_file.read_text().split()[0])
+            # Frozen first (SIGSTOP: the postmaster forks no more, and none acts on another's death), its
+            # children listed while they are still its own, then all killed.
+            os.kill(postmaster, signal.SIGSTOP)
             children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout
-            for pid in [postmaster, *map(int, children.split())]:
+            every = [postmaster, *map(int, children.split())]
+            for pid in every:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            for pid in every:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
