@@ -122,7 +122,9 @@ class LocalCluster:
         """The nodes' multi-host URL: whichever server accepts writes (``target_session_attrs=read-write``)."""
         assert self.primary is not None
         hosts = [f"127.0.0.1:{server.port}" for server in (self.primary, self.standby) if server is not None]
-        return f"postgresql://esav@{','.join(hosts)}/esav?target_session_attrs=read-write&connect_timeout=2"
+        options = "target_session_attrs=read-write&connect_timeout=2"
+        options += "&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&tcp_user_timeout=10000"
+        return f"postgresql://esav@{','.join(hosts)}/esav?{options}"
 
     def start(self) -> LocalCluster:
         self.root.mkdir(parents=True, exist_ok=True)
