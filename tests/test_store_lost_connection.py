@@ -10,6 +10,8 @@ from pg_support import fresh_database
 from gateway.errors import NotRecordedError
 from gateway.store import Store
 
+pytestmark = pytest.mark.e2e  # a PostgreSQL server of its own
+
 
 def _add_operator(db, code):
     db.conn.execute(
