@@ -115,6 +115,18 @@ class Settings:
     #: 127.0.0.1 only, never the operators' TLS port. 9464 by default; 0: chosen by the system (tests);
     #: empty (``metrics_port =``, ``ESAV_METRICS_PORT=``): not served. Range 0 to 65535.
     metrics_port: int | None = field(default=9464, metadata=_between(0, 65535))
+    #: Address the operations port listens on: loopback by default; a node behind a load balancer on
+    #: another machine listens on its private address so that the balancer's health checks reach it.
+    metrics_host: str = "127.0.0.1"
+    #: Several gateway nodes on one PostgreSQL database: seconds between two attempts of a node that does
+    #: not run the background work to take it (a PostgreSQL advisory lock), and between two checks by the
+    #: node that runs it that it still holds it. Range 0.05 to 600.
+    leader_retry_s: float = field(default=2.0, metadata=_between(0.05, 600))
+    #: Behind a load balancer in TCP mode (HAProxy ``send-proxy-v2``): every connection to the web
+    #: services and the portal starts with a PROXY protocol v2 header giving the client's real address,
+    #: which logs and rate limits then use. A connection without the header is refused: turn on only
+    #: when every client comes through the load balancer.
+    proxy_protocol: bool = False
     #: Format of the server's logs on stderr: ``text``, or ``json`` (one JSON object per line).
     log_format: str = "text"
     #: E-mail to operators (notices, rate limits, certificates): the SMTP relay's host name. Empty (the
@@ -243,6 +255,9 @@ _CONVERTERS: dict[str, Any] = {
     "maintenance_minutes": int,
     "volumetry_flush_s": float,
     "metrics_port": lambda text: int(text) if text.strip() else None,
+    "metrics_host": str.strip,
+    "leader_retry_s": float,
+    "proxy_protocol": lambda text: _boolean("proxy_protocol", text),
     "log_format": lambda text: text.strip().lower(),
     "mail_relay_host": str.strip,
     "mail_relay_port": int,

@@ -219,3 +219,17 @@ def test_store_seam_tiny_run_reports_every_figure(engine: str, tmp_path: Path) -
     assert {r["cpu_vs_seam"] for r in rows if r["approach"] == "seam"} == {1.0}
     assert {"load_before", "load_after", "sqlalchemy", "psycopg"} <= result["environment"].keys()
     assert "µs CPU/op" in store_seam.table(result)
+
+
+@pytest.mark.slow
+def test_the_cluster_bench_measures_one_node_then_two_through_haproxy():
+    """``esav banc --grappe`` in a tiny mode: deposits through HAProxy on one node then two, without
+    errors, and the table puts the two side by side."""
+    from bench import cluster
+
+    result = cluster.run_cluster(harness.tiny_options())  # a fresh temporary folder the servers can reach
+    assert [(p["nodes"], p["concurrency"]) for p in result["points"]] == [(1, 2), (2, 2)]
+    assert all(p["errors"] == 0 and p["requests"] > 0 for p in result["points"]), result["points"]
+    table = cluster.cluster_table(result)
+    assert "1 node dep/s" in table and "2 nodes dep/s" in table
+    assert len(table.splitlines()) == 5

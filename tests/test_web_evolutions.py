@@ -191,7 +191,7 @@ def test_the_leaders_hourly_task_computes_previews_off_the_reactor_thread(announ
         return refresh_day()
 
     monkeypatch.setattr(live.gateway.form_previews, "refresh_day", recording)
-    [task] = [t for t in live.running.operations.tasks if t.interval == 3600.0]
+    task = live.running.background.form_previews
     in_reactor(task.f)
     assert eventually(lambda: live.gateway.store.cached_preview("OPE002", "SIG_CUIVRE", "2.0"), timeout=20)
     assert ran_in and ran_in[0] != "reactor"

@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -105,6 +106,54 @@ class PostgresServer:
         self.stop("immediate")
         with contextlib.suppress(OSError):
             shutil.rmtree(self.root)
+
+    # Replication (the cluster's tests and demo) ----------------------------------------------------
+
+    @classmethod
+    def standby_of(cls, primary: PostgresServer, root: Path | None = None) -> PostgresServer:
+        """A streaming-replication standby of ``primary`` (``pg_basebackup -R``), initialised, not started.
+
+        Then ``primary.wait_for_standby()``: every commit of the primary waits for this standby. The
+        standby's own settings have no synchronous standby, so that once promoted it commits alone."""
+        standby = cls(root, settings=primary.settings)
+        standby.root.mkdir(parents=True, exist_ok=True)
+        if standby._as_postgres:
+            standby.root.chmod(0o755)
+            shutil.chown(standby.root, "postgres", "postgres")
+        standby._run(
+            "pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast",
+            "-h", "127.0.0.1", "-p", str(primary.port), "-U", SUPERUSER, "-d", "application_name=esav_standby",
+        )  # fmt: skip
+        return standby
+
+    def wait_for_standby(self) -> None:
+        """Every commit from now on waits until a standby has it (``synchronous_standby_names = '*'``)."""
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        self.sql("SELECT pg_reload_conf()")
+
+    def promote(self) -> None:
+        """Make this standby the primary (``pg_ctl promote``, waiting until it accepts writes)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "promote")
+
+    def kill(self) -> None:
+        """SIGKILL the server and all its processes at once, as a crashed machine would."""
+        pid_file = self.data / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            postmaster = int(pid_file.read_text().split()[0])
+            # Frozen first (SIGSTOP: the postmaster forks no more, and none acts on another's death), its
+            # children listed while they are still its own, then all killed.
+            os.kill(postmaster, signal.SIGSTOP)
+            children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout
+            every = [postmaster, *map(int, children.split())]
+            for pid in every:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            for pid in every:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def is_standby(self) -> bool:
+        return (self.data / "standby.signal").exists()
 
     # Databases ---------------------------------------------------------------------------------
 

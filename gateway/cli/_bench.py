@@ -116,6 +116,13 @@ def _bench_module(name: str) -> Any:
     help="Avec --volumetrie : garder la base SQLite ici (ou la réutiliser). Sans --volumetrie : une base "
     "PostgreSQL (postgresql://…) où mesurer aussi la passerelle, à côté de SQLite, dans la même exécution.",
 )
+@click.option(
+    "--grappe",
+    "cluster",
+    is_flag=True,
+    help="Dépôts à travers HAProxy sur un nœud puis deux (esav grappe demo : base primaire et secours), "
+    "dans la même exécution.",
+)
 def bench(
     quick: bool,
     as_json: bool,
@@ -129,6 +136,7 @@ def bench(
     pairs: int | None,
     tickets: int | None,
     store: str | None,
+    cluster: bool = False,
 ) -> None:
     """Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie."""
 
@@ -142,8 +150,21 @@ def bench(
         raise click.BadParameter("sans --volumetrie, une URL postgresql://… est attendue.", param_hint="--base")
     if on_postgresql and (scale or peer is not None):
         raise click.UsageError("--base postgresql://… mesure la charge HTTP ; sans --volumetrie ni --pair.")
+    if cluster and (scale or peer is not None or on_postgresql):
+        raise click.UsageError("--grappe mesure des dépôts à travers HAProxy ; sans --volumetrie, --pair ni --base.")
     try:
-        if scale:
+        if cluster:
+            harness = _bench_module("harness")
+            options = harness.QUICK if quick else harness.HttpOptions()
+            cluster_changes: dict[str, Any] = {"form": form, "client_processes": client_processes}
+            if duration is not None:
+                cluster_changes["duration_s"] = duration
+            if concurrencies:
+                cluster_changes["concurrencies"] = tuple(concurrencies)
+            grappe = _bench_module("cluster")
+            result = grappe.run_cluster(dataclasses.replace(options, **cluster_changes), progress=progress)
+            report = grappe.cluster_table
+        elif scale:
             fill = _bench_module("fill")
             count = tickets or (fill.QUICK_TICKETS if quick else fill.FULL_TICKETS)
             result = fill.run_scale(count, Path(store) if store else None, progress=progress)

@@ -38,13 +38,13 @@ VOCABULARY = frozenset(
     catalogue cert certificat certificats champ chemin cible cle clients clore code commande commenter commune
     comparer config contrat courriel creneau csv date de debut decimal declarer demarrer demo depuis description
     document domaine donnees dossier duree emettre empreinte en enregistrer entier envoyer etat exemple expirant
-    facture faq fichier fichiers figer file fin fixer format formulaire geler gravite hote id identifiant impact
+    facture faq fichier fichiers figer file fin fixer format formulaire geler grappe gravite hote id identifiant impact
     importer incidents initialiser instant integration integre jeu journal jours json junit jusqu lancement
     lancements lever ligne liste maintenance maquettes max message minute modifier montant mot motif nom nombre
-    notifications nouvelle numero offre operateur operateurs options ouvres page pair paires par partir passe
+    noeuds notifications nouvelle numero offre operateur operateurs options ouvres page pair paires par partir passe
     periode pki port portail prestations processus publier qualifier question quota rapide rappeler recepteur
     recherche reference reinitialiser rejeter rejouer relancer renouveler reponse reprendre resilier restaurer
-    retablir retirer revoquer robot role roles sans sauvegarde sauvegarder sav scenario servir simultanes sortie
+    retablir retirer revoquer robot role roles sans sauvegarde sauvegarder sav scenario secours servir simultanes sortie
     migrer stats statut stricte supprimer suspendre suspendu taille telecharger test texte tickets titre tous toutes
     transferer travaux type urgence url valider verifier vers version volumetrie web wsdl zone
     """.split()  # noqa: SIM905 -- a word list, read and kept as one

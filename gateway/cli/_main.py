@@ -10,6 +10,7 @@ from ._admin import certs, operators, prestations
 from ._bench import bench
 from ._catalogue import catalogue
 from ._catalogue_preview import announce_command, preview_command, remind_command
+from ._cluster import grappe
 from ._common import echo, printable
 from ._db import db
 from ._exploitation import audit, certs_expiring, maintenance, quota, stats
@@ -65,6 +66,7 @@ for command in (capacity, travaux, incidents):
     cli.add_command(command)
 cli.add_command(portail)  # the operators' portal
 cli.add_command(db)  # backup and restore of the store
+cli.add_command(grappe)  # several nodes behind HAProxy, a replicated PostgreSQL (local demo)
 portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
 portail.add_command(lancement)  # offers' commercial launches: their month of set-up
 portail.add_command(lancements)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import Any
 import click
 from twisted.internet.error import CannotListenError
 
+from gateway._resources import shipped_wsdl
 from gateway.adapters import NetworkSimulator
 from gateway.catalogue import default_catalogue_root
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_provider_pki
 from gateway.domain.clock import SystemClock
-from gateway.services import Gateway
+from gateway.services import Gateway, contracts_fingerprint
 
 from ._common import (
     PORT,
@@ -144,6 +146,13 @@ def serve(
         catalogue_dir=settings.catalogue_dir,
         network=NetworkSimulator(delay_s=settings.line_test_delay_s),
     )
+    if not settings.store_location.is_sqlite:  # the nodes of a cluster serve the same contracts
+        try:
+            node = f"{socket.gethostname()}:{settings.data_dir.resolve()}"
+            gateway.contracts.check(contracts_fingerprint(shipped_wsdl()), node=node)
+        except BaseException:
+            gateway.close()
+            raise
     info = build_demo(gateway, settings.pki_dir) if with_demo else None
     pki = PkiFiles.in_dir(settings.pki_dir)
     if not pki.server_cert.exists():

@@ -26,10 +26,10 @@ from lxml import etree
 from spyne.server.wsgi import WsgiApplication
 
 from gateway._resources import shipped_wsdl
-from gateway.services import Gateway
+from gateway.services import Gateway, contracts_fingerprint
 
-from ._common import echo
-from ._language import EsavGroup
+from ._common import data_option, echo, esav_errors, open_gateway, provider_author, settings_from
+from ._language import EsavCommand, EsavGroup
 
 __all__ = [
     "ContractDifference",
@@ -218,3 +218,16 @@ def check(wsdl_dir: Path | None) -> None:
             "production est un défaut (contract §2) ; s'il est voulu, figez-le avec « esav wsdl figer »."
         )
     echo(f"{len(generated)} contrats conformes à {target}.")
+
+
+@wsdl.command("enregistrer", cls=EsavCommand)
+@data_option
+@click.option("--auteur", "author", default=None, help="Qui fait l'action (consigné dans l'audit).")
+@esav_errors
+def record(config_file: Path | None, data_dir: Path | None, author: str | None) -> None:
+    """Enregistrer dans la base les contrats figés de cette installation comme ceux de tous les nœuds."""
+    settings = settings_from(config_file, data_dir)
+    fingerprint = contracts_fingerprint(shipped_wsdl())
+    with open_gateway(settings) as gateway:
+        record = gateway.contracts.adopt(fingerprint, actor=author or provider_author())
+    echo(f"Contrats enregistrés : {record.fingerprint} ; les nœuds démarrés désormais doivent servir ceux-ci.")

@@ -2,6 +2,7 @@
 
 from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapResource, bounded_request_factory
 from ._operations import JsonLogFormatter, Operations
+from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, start
 from ._timeouts import TimedChannel, limit_connection_times
@@ -23,6 +24,7 @@ __all__ = [
     "bounded_request_factory",
     "build_site",
     "limit_connection_times",
+    "listen_tls",
     "reuse_port_socket",
     "start",
     "start_receiver",

@@ -115,6 +115,13 @@ class CallRecord:
     fault_code: str | None
     request: bytes
     response: bytes
+    #: The client's address (behind a load balancer with ``proxy_protocol``: the one it names).
+    client: str | None = None
+
+
+def _client_host(request: Request) -> str | None:
+    host = getattr(request.getClientAddress(), "host", None)
+    return None if host is None else str(host)
 
 
 class CommitGate(Protocol):
@@ -464,6 +471,7 @@ class SoapResource(Resource):
             fault_code=fault,
             request=body,
             response=answer,
+            client=_client_host(request),
         )
         for observer in self.observers:
             try:

@@ -11,13 +11,14 @@ code), ``esav_request_duration_seconds`` (histogram per version, service, operat
 ``esav_request_timeouts_total`` (per port: ``web_services``, ``portal``),
 ``esav_rate_limit_per_minute``, ``esav_maintenance``, ``esav_certificates_expiring``,
 ``esav_mail_outbox_messages`` (per state), ``esav_notifications_pending`` (per operator),
-``esav_build_info``, and prometheus_client's ``process_*`` and ``python_info``.
+``esav_build_info``, ``esav_leader`` (this process runs the background work), and prometheus_client's
+``process_*`` and ``python_info``.
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -180,12 +181,30 @@ def render_metrics(gateway: Gateway, nightly: NightlyWindow | None) -> str:
     return generate_latest(metrics_registry(gateway, nightly)).decode()
 
 
+class _LeaderCollector(Collector):
+    """``esav_leader``: 1 while this process runs the background work (sweeps, pushes, reminders)."""
+
+    def __init__(self, leading: Callable[[], bool]) -> None:
+        self._leading = leading
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "esav_leader", "1 while this process runs the background work (sweeps, pushes, reminders), else 0."
+        )
+        gauge.add_metric([], 1 if self._leading() else 0)
+        yield gauge
+
+
 class MetricsResource(Resource):
     isLeaf = True  # noqa: N815 - Twisted's attribute name
 
-    def __init__(self, gateway: Gateway, nightly: NightlyWindow | None) -> None:
+    def __init__(
+        self, gateway: Gateway, nightly: NightlyWindow | None, leading: Callable[[], bool] | None = None
+    ) -> None:
         super().__init__()
         self._registry = metrics_registry(gateway, nightly)
+        if leading is not None:
+            self._registry.register(_LeaderCollector(leading))
 
     def render_GET(self, request: Any) -> bytes:  # noqa: N802 - Twisted's interface
         request.setHeader("Content-Type", CONTENT_TYPE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +35,9 @@ __all__ = [
     "JsonLogFormatter",
     "Operations",
     "call_log_observer",
+    "form_previews_task",
+    "guarded",
+    "in_thread",
     "operation_guards",
     "start_operations",
     "volumetry_observer",
@@ -101,6 +104,7 @@ def call_log_observer() -> CallObserver:
             "ts": datetime.fromtimestamp(call.started_at, UTC).isoformat(timespec="milliseconds"),
             "request_id": call.request_id,
             "operator": call.operator,
+            "client": call.client,
             "version": call.version,
             "service": call.service,
             "operation": call.operation,
@@ -141,7 +145,7 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-def _guarded(task: Any, what: str) -> Any:
+def guarded(task: Any, what: str) -> Any:
     def run() -> None:
         try:
             task()
@@ -151,7 +155,7 @@ def _guarded(task: Any, what: str) -> Any:
     return run
 
 
-def _form_previews(gateway: Gateway) -> Any:
+def form_previews_task(gateway: Gateway) -> Any:
     def run() -> None:
         gateway.form_previews.refresh_day()
         gateway.form_previews.remind()
@@ -159,7 +163,7 @@ def _form_previews(gateway: Gateway) -> Any:
     return run
 
 
-def _in_thread(reactor: Any, task: Any, what: str) -> Any:
+def in_thread(reactor: Any, task: Any, what: str) -> Any:
     """``task`` run in the reactor's thread pool; a failure is logged, and the task runs again next time."""
 
     def run() -> None:
@@ -177,6 +181,8 @@ class Operations:
     observers: list[CallObserver]
     tasks: list[LoopingCall] = field(default_factory=list)
     metrics_port: Any = None
+    #: Whether this process runs the background work now (``esav_leader``); the server sets it.
+    leading: Callable[[], bool] = lambda: False
 
     @property
     def metrics_port_number(self) -> int | None:
@@ -210,35 +216,27 @@ class Operations:
 def start_operations(
     gateway: Gateway, settings: Settings, reactor: Any, observers: Sequence[CallObserver] = (), *, leader: bool = True
 ) -> Operations:
-    """Start the flush (every process), and on the leader the certificate check, the shared-counter
-    purge and the ``/metrics`` port; the observers to give the site come first in ``observers``."""
+    """Start the flush (every process), and on the machine's first process (``leader``) the ``/metrics``
+    port; the observers to give the site come first in ``observers``. The work that runs once for all
+    the processes sharing the store is ``_background``'s."""
     ops = Operations(gateway, [volumetry_observer(gateway), call_log_observer(), *observers])
-
-    def every(seconds: float, task: Any, what: str, now: bool = False) -> None:
-        loop = LoopingCall(_guarded(task, what))
-        loop.clock = reactor
-        loop.start(seconds, now=now)
-        ops.tasks.append(loop)
-
-    every(settings.volumetry_flush_s, gateway.volumetry.flush, "volumetry flush")
-    if leader:
-        every(CERTIFICATE_CHECK_S, gateway.certificate_watch.remind, "certificate expiry check", now=True)
-        every(60.0, gateway.rate_limits.purge, "rate counter purge")
-        # Form previews: the day's previews for the portal, then the reminders due (once per operator and
-        # version), in a thread: replaying a month of deposits must not hold the reactor.
-        every(FORM_PREVIEW_CHECK_S, _in_thread(reactor, _form_previews(gateway), "form previews"), "form previews")
-        if settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
-            root = Resource()
-            root.putChild(b"metrics", MetricsResource(gateway, nightly_window(settings)))  # type: ignore[arg-type]
-            root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
-            try:
-                ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface="127.0.0.1")
-            except CannotListenError as error:
-                for task in ops.tasks:
-                    task.stop()
-                raise ConfigError(
-                    f"metrics_port : impossible d'écouter sur 127.0.0.1:{settings.metrics_port} (port des métriques "
-                    f"et de l'état de santé) : {error.socketError}. Choisissez un autre port (ESAV_METRICS_PORT ; "
-                    "0 : choisi par le système ; vide : pas de port d'exploitation)."
-                ) from None
+    loop = LoopingCall(guarded(gateway.volumetry.flush, "volumetry flush"))
+    loop.clock = reactor
+    loop.start(settings.volumetry_flush_s, now=False)
+    ops.tasks.append(loop)
+    if leader and settings.metrics_port is not None:  # the operations port: /metrics, /health/live, /health/ready
+        root = Resource()
+        metrics = MetricsResource(gateway, nightly_window(settings), lambda: ops.leading())
+        root.putChild(b"metrics", metrics)  # type: ignore[arg-type]
+        root.putChild(b"health", health_resource(gateway))  # type: ignore[arg-type]
+        try:
+            ops.metrics_port = reactor.listenTCP(settings.metrics_port, Site(root), interface=settings.metrics_host)
+        except CannotListenError as error:
+            for task in ops.tasks:
+                task.stop()
+            raise ConfigError(
+                f"metrics_port : impossible d'écouter sur {settings.metrics_host}:{settings.metrics_port} "
+                f"(port des métriques et de l'état de santé) : {error.socketError}. Choisissez un autre port "
+                "(ESAV_METRICS_PORT ; 0 : choisi par le système ; vide : pas de port d'exploitation)."
+            ) from None
     return ops

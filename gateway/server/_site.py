@@ -15,7 +15,6 @@ from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 from twisted.internet import reactor as default_reactor
 from twisted.internet.task import LoopingCall
-from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web import pages
 from twisted.web.resource import Resource
 from twisted.web.server import Site
@@ -29,11 +28,10 @@ from gateway.ws.v2 import rendezvous as v2_rendezvous
 from gateway.ws.v2 import signalisation as v2_signalisation
 from gateway.ws.v2 import test as v2_test
 
+from ._background import Background, LeaderElection
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
-from ._line_tests import LineTestPoller
-from ._mail import MailDispatcher, start_mail
-from ._notifications import NotificationDispatcher, start_notifications
 from ._operations import Operations, operation_guards, start_operations
+from ._proxy import listen_tls, tls_factory
 from ._timeouts import limit_connection_times
 from .tls import server_tls_options
 
@@ -144,40 +142,29 @@ class RunningGateway:
     """A gateway listening on its port; ``stop()`` closes the port and its periodic tasks."""
 
     port: Any
-    sweep: LoopingCall
     gateway: Gateway
     catalogue_poll: LoopingCall | None = None
-    line_tests: LineTestPoller | None = None
-    notifications: NotificationDispatcher | None = None
     operations: Operations | None = None
-    mail: MailDispatcher | None = None
+    background: Background | None = None
+    election: LeaderElection | None = None
 
     @property
     def port_number(self) -> int:
         return int(self.port.getHost().port)
 
+    @property
+    def leading(self) -> bool:
+        """True while this process runs the background work (sweeps, pushes, reminders)."""
+        return self.election is not None and self.election.leading
+
     def stop(self) -> Any:
-        for task in (self.sweep, self.catalogue_poll):
-            if task is not None and task.running:
-                task.stop()
-        if self.line_tests is not None:
-            self.line_tests.stop()
-        if self.notifications is not None:
-            self.notifications.stop()
-        if self.mail is not None:
-            self.mail.stop()
+        if self.catalogue_poll is not None and self.catalogue_poll.running:
+            self.catalogue_poll.stop()
+        if self.election is not None:
+            self.election.stop()  # the background work stops; another process may take it
         if self.operations is not None:
             self.operations.stop()  # flushes the last counts
         return self.port.stopListening()
-
-
-def _run_automatic(gateway: Gateway) -> None:
-    try:
-        done = gateway.sav.run_automatic()
-        if done:
-            log.info("automatic transitions: %s", ", ".join(f"{ref} {action}" for ref, action in done))
-    except Exception:  # the sweep must never stop the server; it tries again next interval
-        log.exception("automatic transitions failed")
 
 
 def _refresh_catalogue(gateway: Gateway) -> None:
@@ -210,8 +197,10 @@ def start(
     """Listen with mutual TLS and start the periodic tasks (call in the reactor thread).
 
     ``listen_socket``: an already listening socket to serve on (one per worker process, see
-    ``_workers``) instead of ``settings.port``. ``leader``: this process runs the jobs that must
-    run once per instance (automatic transitions, line-test results...); every process serves.
+    ``_workers``) instead of ``settings.port``. ``leader``: this process is its machine's first (the
+    operations port); on SQLite it also runs the jobs that must run once per instance (automatic
+    transitions, line-test results...), on PostgreSQL whichever process holds the store's leadership
+    does (``_background``). Every process serves.
     """
     trusted = [pki.ca.read_bytes(), *(path.read_bytes() for path in settings.recognised_cas)]
     options = server_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes(), trusted)
@@ -223,12 +212,14 @@ def start(
     try:  # a refused start-up (versions, a port in use) leaves no operations port nor task behind
         site = build_site(gateway, settings, operations.observers, extra_endpoints)
         if listen_socket is None:
-            port = reactor.listenSSL(settings.port, site, options, interface=settings.host)
+            port = listen_tls(
+                reactor, settings.port, site, options, settings.host, proxy_protocol=settings.proxy_protocol
+            )
         else:
             port = reactor.adoptStreamPort(
                 listen_socket.fileno(),
                 listen_socket.family,
-                TLSMemoryBIOFactory(options, False, site),  # type: ignore[arg-type]  # zope interfaces
+                tls_factory(options, site, proxy_protocol=settings.proxy_protocol),
             )
             listen_socket.close()  # the reactor holds its own duplicate
     except BaseException:
@@ -237,19 +228,12 @@ def start(
     if leader:  # the catalogue served is the last published one: say so, and whether the folder differs
         origin = gateway.catalogue_origin()
         (log.warning if origin.folder_differs else log.info)("%s", origin.describe())
-    sweep = LoopingCall(_run_automatic, gateway)
-    sweep.clock = reactor
-    if leader:
-        sweep.start(settings.sweep_interval_s, now=True)
     poll = LoopingCall(_refresh_catalogue, gateway)
     poll.clock = reactor
     poll.start(settings.catalogue_poll_s, now=False)
-    # Remote line tests: finish those a previous process left running, then poll for results.
-    line_tests = LineTestPoller(gateway.line_tests, reactor, settings.line_test_poll_s)
-    if leader:
-        line_tests.start()
-    # Push events to operators' callback endpoints, off the reactor thread; one process does it.
-    notifications = start_notifications(gateway.notifications, settings, reactor) if leader else None
-    # E-mail to operators (notices, rate limits, certificates) through the SMTP relay; one process sends.
-    mail = start_mail(gateway.mail, settings, reactor) if leader else None
-    return RunningGateway(port, sweep, gateway, poll, line_tests, notifications, operations, mail)
+    # The work run once for all the processes sharing the store: here while this process leads.
+    background = Background(gateway, settings, reactor)
+    election = LeaderElection(gateway.leadership(leader=leader), background, reactor, settings.leader_retry_s)
+    operations.leading = lambda: election.leading
+    election.start()
+    return RunningGateway(port, gateway, poll, operations, background, election)

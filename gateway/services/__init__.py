@@ -67,6 +67,7 @@ from ._preview import (
     OperatorPreview,
 )
 from ._sav import SavService
+from ._served_contracts import ServedContracts, contracts_fingerprint
 from ._subscriptions import SubscriptionService
 from ._support_desk import SUPPORT_STATUSES, InboxItem, SupportDesk, SupportThread
 from ._suspensions import SuspensionService
@@ -190,6 +191,7 @@ __all__ = [
     "SearchQuery",
     "Section",
     "Sender",
+    "ServedContracts",
     "SignalisationService",
     "StateView",
     "SubscriptionService",
@@ -206,6 +208,7 @@ __all__ = [
     "catalogue_files",
     "catalogue_fingerprint",
     "check_text",
+    "contracts_fingerprint",
     "doc_pack_files",
     "doc_pack_zip",
     "migrate_store",

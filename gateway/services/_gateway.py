@@ -8,7 +8,7 @@ from typing import cast
 from gateway.adapters import NetworkElements, NetworkSimulator
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.domain.clock import Clock, SystemClock
-from gateway.store import Store, StoreUrl, parse_store_url
+from gateway.store import Leadership, Store, StoreUrl, parse_store_url
 
 from ._access import AccessService
 from ._accounts import AccountService
@@ -36,6 +36,7 @@ from ._operator_files import OperatorFilesService
 from ._portal import PortalService
 from ._preview import FormPreviewService
 from ._sav import SavService
+from ._served_contracts import ServedContracts
 from ._subscriptions import SubscriptionService
 from ._support_desk import SupportDesk
 from ._suspensions import SuspensionService
@@ -120,6 +121,7 @@ class Gateway:
         # The operators' event feed and its push to their callback endpoints (contract §12).
         self.events = EventService(store, self.clock)
         self.notifications = NotificationService(store, self.clock)
+        self.contracts = ServedContracts(store, self.clock)  # the WSDLs every node of a cluster serves
         self.health = HealthService(store, self.catalogue)  # /health/ready on the operations port
         self.audit_trail = AuditTrail(store)  # esav audit
         # The integration platform's journal, attestations and sandbox; production's import of an attestation.
@@ -161,6 +163,10 @@ class Gateway:
     def catalogue_origin(self) -> CatalogueOrigin:
         """The publication served, and whether the catalogue folder has changes not published."""
         return self.live_catalogue.origin()
+
+    def leadership(self, *, leader: bool) -> Leadership:
+        """Who runs the background work among the processes sharing this store (see ``Store.leadership``)."""
+        return self.store.leadership(leader=leader)
 
     def close(self) -> None:
         self.store.close()

@@ -5,10 +5,12 @@ from ._appointments import AppointmentRecord, CapacityRecord
 from ._audit import AuditRecord
 from ._backup import BackupFile, backup_database, inspect_backup, restore_database
 from ._call_stats import CallAggregate, CallKey, CallStatsRow
+from ._contracts import ContractsRecord
 from ._db import from_ts, to_ts
 from ._events import BacklogRow, DeliveryRecord, EndpointRecord, EventRecord
 from ._exploitation import InterruptionRecord, RateLimitRecord
 from ._integration import JournalEntry, RobotTicket
+from ._leadership import LEADER_LOCK_KEY, Leadership
 from ._line_tests import LineTestRecord
 from ._mail import (
     MAIL_ABANDONED,
@@ -43,6 +45,7 @@ from ._support import SupportCase, SupportFile, SupportMessage
 from ._work_queue import QueueFilter
 
 __all__ = [
+    "LEADER_LOCK_KEY",
     "MAIL_ABANDONED",
     "MAIL_NO_RECIPIENT",
     "MAIL_PENDING",
@@ -65,6 +68,7 @@ __all__ = [
     "CertificateRecord",
     "CommentRecord",
     "ContractRecord",
+    "ContractsRecord",
     "DeliveryRecord",
     "EndpointRecord",
     "EventRecord",
@@ -73,6 +77,7 @@ __all__ = [
     "InterruptionRecord",
     "InvoiceRecord",
     "JournalEntry",
+    "Leadership",
     "LineTestRecord",
     "MailAddressRecord",
     "MailAttachment",

@@ -121,6 +121,9 @@ class _Group:
         #: PostgreSQL: the outermost savepoint of the last block, not released yet: released with the
         #: next block's SAVEPOINT in one round trip (or by the COMMIT).
         self.unreleased: str | None = None
+        # The connection the transaction was begun on: it is committed there, never on a replacement
+        # taken since (a dropped connection's writes are gone; COMMIT elsewhere would "succeed").
+        self.conn: Any = None
 
 
 class Connections:
@@ -219,7 +222,7 @@ class Connections:
             return
         failure: BaseException | None = None
         try:
-            _commit(self.conn)
+            _commit(self._committing(group.conn))
         except NotRecordedError as error:  # a failed commit fails its whole batch, never half of it
             failure = error
         finally:
@@ -230,6 +233,15 @@ class Connections:
         for waiter in waiters:
             waiter(failure)
 
+    def _committing(self, begun: Any) -> Any:
+        """The connection to COMMIT a transaction begun on ``begun``: the thread's (as ``conn`` gives it)
+        while it is still that one; else ``begun`` itself, dropped, whose COMMIT fails. Never a
+        replacement taken since: it has no transaction, and would answer COMMIT with a mere warning."""
+        held = getattr(self._local, "held", None)
+        if held is not None and not held.broken and held.tx.conn is begun:
+            return self.conn
+        return begun
+
     @contextmanager
     def _grouped_write(self, group: _Group) -> Iterator[Transaction]:
         db = self.db
@@ -238,6 +250,7 @@ class Connections:
         if not group.open:
             self._begin(db.conn)
             group.open = True
+            group.conn = db.conn
             group.schedule(self._commit_group)
         # Each write block is a savepoint: one request's error undoes only its own writes. Named by
         # nesting depth, so that the same few statements are prepared once and stay in the driver's
@@ -316,7 +329,7 @@ class Connections:
                 with contextlib.suppress(Exception):  # a dropped connection has rolled back already
                     db.conn.execute("ROLLBACK")
                 raise
-            _commit(self.conn)
+            _commit(self._committing(db.conn))
         finally:
             self._end()
 

@@ -11,6 +11,7 @@ from ._appointments import create_appointment_tables
 from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables, create_request_timeout_table
 from ._contract_ends import add_contract_end_column
+from ._contracts import create_contracts_table
 from ._db import Connections
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
@@ -235,6 +236,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
     (34, "operators' suspension by the provider", add_suspension_columns),
     (35, "offer contracts' end date", add_contract_end_column),
     (36, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
+    (37, "the web-service contracts every node serves (their fingerprint)", create_contracts_table),
 ]
 
 

@@ -20,10 +20,12 @@ from ._appointments import AppointmentStore
 from ._audit import AuditStore
 from ._call_stats import CallStatsStore
 from ._contract_ends import ContractEndStore
+from ._contracts import ContractsStore
 from ._db import CommitWaiter, Connections, from_ts, to_ts
 from ._events import EventStore
 from ._exploitation import ExploitationStore
 from ._integration import IntegrationStore
+from ._leadership import LeaderLock, Leadership
 from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
@@ -146,6 +148,7 @@ class Store(
     SuspensionStore,
     ContractEndStore,
     AccessStartStore,
+    ContractsStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
 
@@ -181,6 +184,11 @@ class Store(
 
     def close(self) -> None:
         self._connections.close()
+
+    def leadership(self, *, leader: bool) -> Leadership:
+        """The right to run the background work: a PostgreSQL advisory lock held on a connection of its
+        own (one process of all those sharing the database), or ``leader`` as given on SQLite."""
+        return LeaderLock(self.url, leader=leader)
 
     # Group commit (the server's reactor thread; see Connections.enable_group_commit) ----------------
 

@@ -20,7 +20,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 from gateway.errors import AuthenticationError, ConfigError, NotRecordedError
 from gateway.security.pki import load_certificates
-from gateway.server import PkiFiles, bounded_request_factory, limit_connection_times
+from gateway.server import PkiFiles, bounded_request_factory, limit_connection_times, listen_tls
 from gateway.services import Gateway
 
 from ._app import SIGN_IN_PATH
@@ -200,5 +200,6 @@ def start_web(gateway: Gateway, settings: Settings, pki: PkiFiles, reactor: Any 
     """Listen for the portal on ``settings.web_port`` (call in the reactor thread)."""
     options = web_tls_options(pki.server_cert.read_bytes(), pki.server_key.read_bytes())
     gateway.documentation.versions = settings.versions  # the Documents page's specifications, per version
-    port = reactor.listenSSL(settings.web_port, build_web_site(gateway, settings), options, interface=settings.host)
+    site = build_web_site(gateway, settings)
+    port = listen_tls(reactor, settings.web_port, site, options, settings.host, proxy_protocol=settings.proxy_protocol)
     return RunningWeb(port)

@@ -29,6 +29,9 @@ command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 # The store's second engine: the tests start throwaway PostgreSQL servers of their own (initdb, pg_ctl).
 have_postgres() { command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 have_postgres || apt_packages+=(postgresql)
+# The cluster's load balancer: the tests start throwaway HAProxy instances in front of gateway nodes.
+have_haproxy() { command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; }
+have_haproxy || apt_packages+=(haproxy)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
