@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from cluster_support import node_env
@@ -66,3 +67,39 @@ def test_a_folder_already_in_use_is_refused(tmp_path):
     assert result.exit_code == 1
     assert f"Le dossier {tmp_path} n'est pas vide" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_cluster_starts_leaves_no_server_behind():
+    """SIGTERM once the nodes are starting: the command stops what it started (nodes, databases) and
+    exits; no process of the cluster's folder is left."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "grappe", "demo"],
+        cwd=REPO,
+        env=node_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    root = None
+    try:
+        assert process.stdout is not None
+        found = re.search(r"Grappe dans (\S+) :", process.stdout.readline())
+        assert found, "no folder announced"
+        root = found.group(1)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (Path(root) / "node1.log").exists():
+            time.sleep(0.05)
+        assert (Path(root) / "node1.log").exists()
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=60)
+        assert "Grappe arrêtée." in rest
+        assert "Traceback" not in rest
+        left = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True).stdout.split()
+        assert left == [], f"processes left behind: {left}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)

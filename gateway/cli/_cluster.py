@@ -53,6 +53,10 @@ def _first_deposit(port: int, pki: Path) -> Any:
     )
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @grappe.command("demo", cls=EsavCommand)
 @click.option(
     "--dossier",
@@ -76,8 +80,13 @@ def cluster_demo(dossier: Path | None, nodes: int, no_standby: bool) -> None:
         raise click.ClickException(f"Le dossier {dossier} n'est pas vide : donnez un dossier neuf (--dossier).")
     echo(f"Grappe dans {root} : PostgreSQL, données de démonstration, {nodes} nœud(s), HAProxy…")
     cluster = LocalCluster(root, nodes=nodes, standby=not no_standby)
+    # SIGTERM, like Ctrl-C, stops whatever was started, at any point (never servers left behind).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        cluster.__enter__()
+        cluster.__enter__()  # stops what it started if interrupted
+    except KeyboardInterrupt:
+        echo("Grappe arrêtée.")
+        return
     except (PostgresUnavailable, HaproxyUnavailable) as error:
         raise click.ClickException(str(error)) from None
     except RuntimeError as error:
@@ -107,11 +116,11 @@ def cluster_demo(dossier: Path | None, nodes: int, no_standby: bool) -> None:
             echo(f"Le dépôt par HAProxy a échoué : {type(error).__name__} : {error}", err=True)
         leaders = [node.name for node in cluster.nodes if node.leading()]
         echo(f"Travaux de fond (balayages, notifications, rappels) : {', '.join(leaders) or 'aucun nœud encore'}")
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         echo("Ctrl-C pour tout arrêter.")
         with contextlib.suppress(KeyboardInterrupt):
-            stopped.wait()
+            threading.Event().wait()
+    except KeyboardInterrupt:  # during the first deposit
+        pass
     finally:
         cluster.stop()
         echo("Grappe arrêtée.")
