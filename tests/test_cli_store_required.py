@@ -19,6 +19,7 @@ BUILDERS = {"demo", "pki initialiser", "integration servir", "base restaurer", "
 #: One well-formed invocation of every other command taking ``--data`` (``{file}``: an existing file).
 INVOCATIONS = {
     "audit": [],
+    "wsdl enregistrer": [],
     "capacite liste": [],
     "capacite fixer": ["--zone", "75", "--type", "SAV", "--capacite", "3"],
     "catalogue annoncer": ["SIG_CUIVRE", "1.0"],
