@@ -373,6 +373,10 @@ class _Held:
         self.release()
 
 
+#: Longest wait for a PostgreSQL connection (a server gone: the request fails with ERREUR_INTERNE), well
+#: under the requests' own timeout (``request_timeout_s``, 30 s by default).
+CONNECTION_WAIT_S = 10.0
+
 #: The key of PostgreSQL's advisory lock that serialises the gateway's write transactions.
 WRITER_LOCK_KEY = 0x65534156  # "eSAV"
 
@@ -401,7 +405,7 @@ def _pg_pool(url: StoreUrl, size: int) -> Any:
         kwargs={"autocommit": True, "prepare_threshold": None},
         open=False,
         name="esav-store",
-        timeout=30.0,
+        timeout=CONNECTION_WAIT_S,
     )
     pool.open(wait=True, timeout=30.0)
     return pool
