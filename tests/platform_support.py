@@ -64,35 +64,31 @@ def sandbox_template(session_pki: SessionPki, now: datetime) -> Path:
     """A platform data folder with the session PKI and the sandbox built at ``now``, made once per session."""
     key = (session_pki.directory, now)
     if key not in _sandbox_templates:
-        folder = Path(tempfile.mkdtemp(prefix="esav-sandbox-", dir=session_pki.directory.parent))
-        shutil.copytree(session_pki.directory, folder / "pki")
-        settings = Settings(data_dir=folder, catalogue_dir=CATALOGUE)
-        paths = load_robot_paths()
-        gateway = open_platform_gateway(settings, paths, FixedClock(now))
-        try:
-            build_sandbox(gateway, folder / "pki", paths)
-        finally:
-            gateway.close()
-        _sandbox_templates[key] = folder
+        _sandbox_templates[key] = _build_sandbox(session_pki, now)
     return _sandbox_templates[key]
+
+
+def _build_sandbox(session_pki: SessionPki, now: datetime, store_url: str = "") -> Path:
+    """A new folder with the session PKI and the sandbox built at ``now`` (in ``store_url`` when given)."""
+    folder = Path(tempfile.mkdtemp(prefix="esav-sandbox-", dir=session_pki.directory.parent))
+    shutil.copytree(session_pki.directory, folder / "pki")
+    settings = Settings(data_dir=folder, catalogue_dir=CATALOGUE, store_url=store_url)
+    paths = load_robot_paths()
+    gateway = open_platform_gateway(settings, paths, FixedClock(now))
+    try:
+        build_sandbox(gateway, folder / "pki", paths)
+    finally:
+        gateway.close()
+    return folder
 
 
 def postgres_sandbox(session_pki: SessionPki, now: datetime) -> str:
     """A new PostgreSQL database holding the platform's sandbox built at ``now`` (copied from one built once)."""
     from pg_support import fresh_database, template_database
 
-    def build(url: str) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="esav-pg-sandbox-", dir=session_pki.directory.parent))
-        shutil.copytree(session_pki.directory, folder / "pki")
-        settings = Settings(data_dir=folder, catalogue_dir=CATALOGUE, store_url=url)
-        paths = load_robot_paths()
-        gateway = open_platform_gateway(settings, paths, FixedClock(now))
-        try:
-            build_sandbox(gateway, folder / "pki", paths)
-        finally:
-            gateway.close()
-
-    return fresh_database(template_database(f"sandbox|{session_pki.directory}|{now}", build))
+    return fresh_database(
+        template_database(f"sandbox|{session_pki.directory}|{now}", lambda url: _build_sandbox(session_pki, now, url))
+    )
 
 
 def start_platform_for_test(

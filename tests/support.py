@@ -180,32 +180,33 @@ def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
     """
     key = (session_pki.directory, now, catalogue_dir)
     if key not in _demo_templates:
-        folder = Path(tempfile.mkdtemp(prefix="esav-demo-", dir=session_pki.directory.parent))
-        shutil.copytree(session_pki.directory, folder / "pki")
-        settings = Settings(data_dir=folder, catalogue_dir=catalogue_dir)
-        gateway = Gateway.open(settings.database, catalogue_dir=catalogue_dir, clock=FixedClock(now))
-        try:
-            build_demo(gateway, folder / "pki")
-        finally:
-            gateway.close()
-        _demo_templates[key] = folder
+        _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
     return _demo_templates[key]
+
+
+def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, store_url: str = "") -> Path:
+    """A new folder with the session PKI and the demo built at ``now`` (in ``store_url`` when given)."""
+    folder = Path(tempfile.mkdtemp(prefix="esav-demo-", dir=session_pki.directory.parent))
+    shutil.copytree(session_pki.directory, folder / "pki")
+    settings = Settings(data_dir=folder, catalogue_dir=catalogue_dir, store_url=store_url)
+    gateway = Gateway.open(settings.store_location, catalogue_dir=catalogue_dir, clock=FixedClock(now), work_dir=folder)
+    try:
+        build_demo(gateway, folder / "pki")
+    finally:
+        gateway.close()
+    return folder
 
 
 def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> str:
     """A new PostgreSQL database holding the demo built at ``now`` (copied from one built once)."""
     from pg_support import fresh_database, template_database
 
-    def build(url: str) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="esav-pg-demo-", dir=session_pki.directory.parent))
-        shutil.copytree(session_pki.directory, folder / "pki")
-        gateway = Gateway.open(url, catalogue_dir=catalogue_dir, clock=FixedClock(now), work_dir=folder)
-        try:
-            build_demo(gateway, folder / "pki")
-        finally:
-            gateway.close()
-
-    return fresh_database(template_database(f"{session_pki.directory}|{now}|{catalogue_dir}", build))
+    return fresh_database(
+        template_database(
+            f"{session_pki.directory}|{now}|{catalogue_dir}",
+            lambda url: _build_demo(session_pki, now, catalogue_dir, url),
+        )
+    )
 
 
 def start_gateway(

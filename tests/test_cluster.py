@@ -21,7 +21,7 @@ import requests
 import zeep
 from cluster_support import Node, every_node, only, session_to, soap_client, start_balancer
 from mail_support import eventually
-from support import CATALOGUE, OPE001_DEPOSITS, example_form
+from support import CATALOGUE, deposit
 from web_support import ADMIN, Browser
 
 from gateway.cli import main
@@ -59,15 +59,7 @@ def cluster(tmp_path_factory):
 
 
 def _deposit(client: zeep.Client, reference: str) -> str:
-    prestation, form_code = OPE001_DEPOSITS["CUIVRE_DEGROUPAGE"]
-    answer = client.service.deposerSignalisation(
-        identifiantPrestation=prestation,
-        codeOffre="CUIVRE_DEGROUPAGE",
-        gravite="MAJEURE",
-        referenceOperateur=reference,
-        formulaire={"code": form_code, "version": "1.0", "_value_1": example_form(form_code)},
-    )
-    return str(answer.referenceSignalisation)
+    return str(deposit(client, referenceOperateur=reference).referenceSignalisation)
 
 
 def _state_query(client: zeep.Client) -> str:

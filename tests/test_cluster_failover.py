@@ -21,7 +21,7 @@ import requests
 import zeep
 from cluster_support import Node, soap_client, start_balancer
 from mail_support import eventually
-from support import OPE001_DEPOSITS, example_form
+from support import deposit
 
 from gateway.adapters.postgres_server import PostgresServer
 from gateway.cli import main
@@ -72,15 +72,7 @@ def replicated(tmp_path_factory):
 
 
 def _deposit(client: zeep.Client, reference: str) -> str:
-    prestation, form_code = OPE001_DEPOSITS["CUIVRE_DEGROUPAGE"]
-    answer = client.service.deposerSignalisation(
-        identifiantPrestation=prestation,
-        codeOffre="CUIVRE_DEGROUPAGE",
-        gravite="MAJEURE",
-        referenceOperateur=reference,
-        formulaire={"code": form_code, "version": "1.0", "_value_1": example_form(form_code)},
-    )
-    return str(answer.referenceSignalisation)
+    return str(deposit(client, referenceOperateur=reference).referenceSignalisation)
 
 
 def test_killing_the_primary_and_promoting_the_standby_loses_nothing_acknowledged(replicated):
