@@ -22,6 +22,7 @@ import zeep
 from cluster_support import Node, every_node, only, session_to, soap_client, start_balancer
 from mail_support import eventually
 from support import CATALOGUE, deposit
+from test_notifications import Receiver
 from web_support import ADMIN, Browser
 
 from gateway.cli import main
@@ -207,10 +208,21 @@ def test_a_node_with_other_contracts_refuses_to_start_until_they_are_recorded(cl
         third.stop()
 
 
-def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster):
+def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster, tmp_path, request):
     """SIGKILL of the leading node while 4 clients deposit through HAProxy: HAProxy takes it out, every
-    acknowledged reference is stored, and the other node takes the background work."""
+    acknowledged reference is stored, and the other node takes the background work: the operator's pushes
+    go on from where they were, every event delivered, first deliveries in the feed's order (a delivery
+    cut by the kill may come again, the same event under its id), none by two nodes at once."""
     nodes, balancer, url, pki = cluster
+    receiver = Receiver(pki).start()
+    request.addfinalizer(receiver.stop)
+    with psycopg.connect(url) as db:
+        first_event = db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+    gateway = Gateway.open(url, catalogue_dir=CATALOGUE, work_dir=tmp_path)
+    try:
+        gateway.notifications.register("OPE001", "signalisation", receiver.url, author="test")
+    finally:
+        gateway.close()
     [leader] = [node for node in nodes if node.leading()]
     [survivor] = [node for node in nodes if node is not leader]
     acknowledged: list[str] = []
@@ -242,3 +254,15 @@ def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster)
         }
     assert stored == set(acknowledged)
     print(f"\nnode killed under load: {len(acknowledged)} deposits acknowledged, all stored; {len(failures)} refused")
+    with psycopg.connect(url) as db:
+        expected = [row[0] for row in db.execute(
+            "SELECT id FROM events WHERE operator_code = 'OPE001' AND domain = 'signalisation' AND id > %s "
+            "ORDER BY id", [first_event],
+        )]  # fmt: skip
+    assert len(expected) >= len(acknowledged) > 0  # a deposit is an event of the feed
+    assert eventually(lambda: set(expected) <= set(receiver.ids()), timeout=60), "pushes missing"
+    first_seen = list(dict.fromkeys(i for i in receiver.ids() if i > first_event))
+    assert first_seen[: len(expected)] == expected, "first deliveries out of the feed's order"
+    by_id: dict[int, str] = {}
+    for event in receiver.log.received:  # a delivery again is the same event, never another one
+        assert by_id.setdefault(event["idEvenement"], event["xml"]) == event["xml"]
