@@ -40,24 +40,34 @@ class PairedOptions:
     concurrencies: tuple[int, ...] = (32, 8)
     duration_s: float = 5.0  # per measured point, at most
     max_requests: int = 200_000  # per measured point, at most
-    # The peer is driven in slices at the highest concurrency until two slices' CPU per deposit agree
-    # within 10 % (the JVM's JIT has compiled the hot code) or ``warmup_s`` is spent; the gateway and
-    # the echo (no JIT) get one slice each.
+    # The peer is driven in slices at the highest concurrency, at least ``min_warmup_s``, until three
+    # slices in a row agree on CPU per deposit within 10 % (the JVM's JIT has compiled the hot code: two
+    # slices agreeing was seen to stop while it still was), or ``warmup_s`` is spent; the gateway and the
+    # echo (no JIT) get one slice each.
     warmup_s: float = 60.0
     warmup_slice_s: float = 5.0
+    min_warmup_s: float = 30.0
     workers: int | None = None  # passed to ``esav servir --processus``
     form: str = "SIG_CUIVRE"
     client_processes: int = 1
     keep_dir: Path | None = None
 
 
-QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=30.0, warmup_slice_s=3.0)
+QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=45.0, warmup_slice_s=3.0, min_warmup_s=24.0)
 
 
 def tiny_paired_options(**overrides: Any) -> PairedOptions:
     """One pair of a few requests at concurrency 2, to prove the paired run works (tests)."""
     return replace(
-        PairedOptions(pairs=1, concurrencies=(2,), duration_s=1.5, max_requests=20, warmup_s=1.0, warmup_slice_s=0.5),
+        PairedOptions(
+            pairs=1,
+            concurrencies=(2,),
+            duration_s=1.5,
+            max_requests=20,
+            warmup_s=1.0,
+            warmup_slice_s=0.5,
+            min_warmup_s=0.0,
+        ),
         **overrides,
     )
 
@@ -70,8 +80,10 @@ def _warm_up(
     drive_options: HttpOptions,
     budget_s: float,
     slice_s: float,
+    min_s: float = 0.0,
 ) -> list[dict[str, float]]:
-    """Drive ``server`` in slices until two in a row agree on CPU per request within 10 %, or ``budget_s`` is spent."""
+    """Drive ``server`` in slices, at least ``min_s``, until three in a row agree on CPU per request
+    within 10 %, or ``budget_s`` is spent."""
     slices: list[dict[str, float]] = []
     spent = 0.0
     while spent < budget_s:
@@ -80,11 +92,15 @@ def _warm_up(
         slices.append(
             {"seconds": slice_s, "rps": point["rps"], "cpu_ms_per_request": point["server_cpu_ms_per_request"]}
         )
-        if len(slices) >= 2:
-            previous, last = slices[-2]["cpu_ms_per_request"], slices[-1]["cpu_ms_per_request"]
-            if abs(last - previous) <= 0.1 * previous:
-                break
+        if spent >= min_s and stable(slices[-3:]):
+            break
     return slices
+
+
+def stable(slices: list[dict[str, float]]) -> bool:
+    """Three slices whose CPU per request lies within 10 % of the smallest."""
+    costs = [s["cpu_ms_per_request"] for s in slices]
+    return len(costs) == 3 and not any(math.isnan(c) for c in costs) and max(costs) <= 1.1 * min(costs)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -198,8 +214,9 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
                 for side in SIDES:
                     say(f"warming up the {side}" + (" until its CPU per deposit is stable…" if side == "peer" else "…"))
                     budget = options.warmup_s if side == "peer" else options.warmup_slice_s
+                    least = options.min_warmup_s if side == "peer" else 0.0
                     warmup[side] = _warm_up(
-                        servers[side], operations[side], pki, top, drive_options, budget, options.warmup_slice_s
+                        servers[side], operations[side], pki, top, drive_options, budget, options.warmup_slice_s, least
                     )
             rows = []
             for pair in range(1, options.pairs + 1):

@@ -233,3 +233,15 @@ def test_the_cluster_bench_measures_one_node_then_two_through_haproxy():
     table = cluster.cluster_table(result)
     assert "1 node dep/s" in table and "2 nodes dep/s" in table
     assert len(table.splitlines()) == 5
+
+
+def test_the_peer_is_warm_only_when_three_slices_agree_within_ten_percent() -> None:
+    """Two slices agreeing is not enough (the JIT may still be compiling); three within 10 % of the least are."""
+
+    def slices(*costs: float) -> list[dict[str, float]]:
+        return [{"cpu_ms_per_request": c} for c in costs]
+
+    assert not paired.stable(slices(1.0, 1.05))
+    assert not paired.stable(slices(2.0, 1.0, 1.05))
+    assert not paired.stable(slices(1.0, 1.05, float("nan")))
+    assert paired.stable(slices(1.0, 1.05, 1.1))
