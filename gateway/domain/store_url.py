@@ -38,16 +38,6 @@ class StoreUrl:
         """The PostgreSQL database's name ("" for SQLite)."""
         return unquote(urlsplit(self.conninfo).path.lstrip("/")) if self.dialect == POSTGRESQL else ""
 
-    def sibling(self, suffix: str) -> StoreUrl:
-        """The store of the same engine beside this one, named with ``suffix`` (the integration
-        platform's own database: ``esav.db`` → ``esav-integration.db``, ``esav`` → ``esav_integration``)."""
-        if self.dialect == SQLITE:
-            assert self.path is not None
-            return StoreUrl(SQLITE, path=self.path.with_name(f"{self.path.stem}-{suffix}{self.path.suffix}"))
-        parts = urlsplit(self.conninfo)
-        name = (self.database_name or "esav") + "_" + suffix.replace("-", "_")
-        return StoreUrl(POSTGRESQL, conninfo=parts._replace(path="/" + name).geturl())
-
 
 def redact(conninfo: str) -> str:
     """A PostgreSQL URL without its password, for logs and messages."""

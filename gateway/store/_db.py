@@ -301,9 +301,6 @@ class Connections:
     def conn(self) -> Any:
         return self.db.conn
 
-    def in_transaction(self) -> bool:
-        return bool(self.db.conn.in_transaction)
-
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         """A write transaction: committed (durably) on exit, rolled back on any exception; a commit

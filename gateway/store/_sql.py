@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from gateway.domain.store_url import POSTGRESQL, SQLITE, StoreUrl, parse_store_url
@@ -80,8 +80,12 @@ def pg_sql(sql: str, with_params: bool = True) -> str:
     sql = _INDEXED_BY.sub("", sql)
     if not with_params:
         return sql
-    sql = sql.replace("%", "%%")
-    return _LITERAL_OR_MARK.sub(lambda m: "%s" if m.group(0) == "?" else m.group(0), sql)
+    return _placeholders(sql.replace("%", "%%"), lambda: "%s")
+
+
+def _placeholders(sql: str, mark: Callable[[], str]) -> str:
+    """``sql`` with each ``?`` outside literals and quoted names replaced by ``mark()``."""
+    return _LITERAL_OR_MARK.sub(lambda m: mark() if m.group(0) == "?" else m.group(0), sql)
 
 
 def pg_params(params: Any) -> Any:
@@ -93,7 +97,6 @@ def pg_params(params: Any) -> Any:
     return [int(p) if p is True or p is False else p for p in params]
 
 
-_MARKS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?")
 #: Statements prepared per connection at most (the store has a few hundred distinct ones).
 _MAX_PREPARED = 1024
 
@@ -101,8 +104,8 @@ _MAX_PREPARED = 1024
 @functools.lru_cache(maxsize=4096)
 def _numbered(sql: str) -> str:
     """The store's SQL with ``$1``, ``$2``… for libpq's prepared statements."""
-    counter = iter(range(1, 10_000))
-    return _MARKS.sub(lambda m: f"${next(counter)}" if m.group(0) == "?" else m.group(0), _INDEXED_BY.sub("", sql))
+    numbers = iter(range(1, 10_000))
+    return _placeholders(_INDEXED_BY.sub("", sql), lambda: f"${next(numbers)}")
 
 
 def _int(value: bytes) -> int:
@@ -184,16 +187,16 @@ class PgConn:
         raw.execute("DEALLOCATE ALL")
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        params = pg_params(parameters)
-        if params is None or isinstance(params, Mapping):
+        if not parameters or isinstance(parameters, Mapping):
+            params = pg_params(parameters)
             return self.raw.execute(pg_sql(sql, params is not None), params)
         name = self._prepared.get(sql, b"")
         if name == b"":
             name = self._prepare(sql)
         if name is None:
-            return self.raw.execute(pg_sql(sql), params)
-        values = [_param(p) for p in params]
-        formats = [1 if isinstance(p, bytes | bytearray | memoryview) else 0 for p in params]
+            return self.raw.execute(pg_sql(sql), pg_params(parameters))
+        values = [_param(p) for p in parameters]  # booleans as integers, like pg_params
+        formats = [1 if isinstance(p, bytes | bytearray | memoryview) else 0 for p in parameters]
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
 
     def _prepare(self, sql: str) -> bytes | None:
