@@ -189,7 +189,7 @@ def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, sto
     folder = Path(tempfile.mkdtemp(prefix="esav-demo-", dir=session_pki.directory.parent))
     shutil.copytree(session_pki.directory, folder / "pki")
     settings = Settings(data_dir=folder, catalogue_dir=catalogue_dir, store_url=store_url)
-    gateway = Gateway.open(settings.store_location, catalogue_dir=catalogue_dir, clock=FixedClock(now), work_dir=folder)
+    gateway = Gateway.from_settings(settings, clock=FixedClock(now))
     try:
         build_demo(gateway, folder / "pki")
     finally:
@@ -230,7 +230,7 @@ def start_gateway(
     if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
         settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
-    gateway = Gateway.open(settings.store_location, catalogue_dir=catalogue_dir, clock=clock, work_dir=data_dir)
+    gateway = Gateway.from_settings(settings, clock=clock)
     running = in_reactor(start, gateway, settings, PkiFiles.in_dir(pki_dir), reactor, observers)
     portal = None
     if web:  # the portal on its own OS-chosen port

@@ -112,12 +112,7 @@ def open_gateway(settings: Settings, *, create: bool = False) -> Iterator[Gatewa
     ``esav_errors`` turns into a message and exit status 1."""
     if not create:
         require_store(settings)
-    gateway = Gateway.open(
-        settings.store_location,
-        catalogue_dir=settings.catalogue_dir,
-        work_dir=settings.data_dir,
-        pool_size=settings.store_pool_size,
-    )
+    gateway = Gateway.from_settings(settings)
     gateway.documentation.versions = settings.versions  # the specifications follow the configured registry
     try:
         with gateway.durable.committed():

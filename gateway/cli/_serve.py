@@ -139,13 +139,7 @@ def serve(
         settings = ensure_demo_calendar(settings, SystemClock().now())
     else:
         require_store(settings)
-    gateway = Gateway.open(
-        settings.store_location,
-        work_dir=settings.data_dir,
-        pool_size=settings.store_pool_size,
-        catalogue_dir=settings.catalogue_dir,
-        network=NetworkSimulator(delay_s=settings.line_test_delay_s),
-    )
+    gateway = Gateway.from_settings(settings, network=NetworkSimulator(delay_s=settings.line_test_delay_s))
     if not settings.store_location.is_sqlite:  # the nodes of a cluster serve the same contracts
         try:
             node = f"{socket.gethostname()}:{settings.data_dir.resolve()}"

@@ -59,14 +59,7 @@ def platform_network(paths: RobotPaths, delay_s: float) -> PlatformNetwork:
 
 
 def open_platform_gateway(settings: Settings, paths: RobotPaths, clock: Clock | None = None) -> Gateway:
-    return Gateway.open(
-        settings.store_location,
-        work_dir=settings.data_dir,
-        pool_size=settings.store_pool_size,
-        catalogue_dir=settings.catalogue_dir,
-        clock=clock,
-        network=platform_network(paths, settings.line_test_delay_s),
-    )
+    return Gateway.from_settings(settings, clock=clock, network=platform_network(paths, settings.line_test_delay_s))
 
 
 def build_sandbox(gateway: Gateway, pki_dir: Path, paths: RobotPaths) -> DemoInfo:

@@ -7,6 +7,7 @@ from typing import cast
 
 from gateway.adapters import NetworkElements, NetworkSimulator
 from gateway.catalogue import Catalogue, default_catalogue_root
+from gateway.config import Settings
 from gateway.domain.clock import Clock, SystemClock
 from gateway.store import Leadership, Store, StoreUrl, parse_store_url
 
@@ -155,6 +156,20 @@ class Gateway:
             store.close()
             raise
         return cls(store, live, clock, network=network)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, clock: Clock | None = None, network: NetworkElements | None = None
+    ) -> Gateway:
+        """The gateway on the settings' store, catalogue and data folder (``open``)."""
+        return cls.open(
+            settings.store_location,
+            catalogue_dir=settings.catalogue_dir,
+            clock=clock,
+            network=network,
+            work_dir=settings.data_dir,
+            pool_size=settings.store_pool_size,
+        )
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""
