@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gateway.config import Settings
 from gateway.services import backup_store, migrate_store, migration_status, restore_store
 
 from ._common import data_option, echo, esav_errors, provider_author, require_store, settings_from
@@ -20,18 +21,22 @@ def db() -> None:
     """Base de données : sauvegarde à chaud, restauration, migrations."""
 
 
+def _sqlite_store(config_file: Path | None, data_dir: Path | None, instead: str) -> Settings:
+    """The command's settings, refused when the store is not a SQLite file (``instead``: what to use)."""
+    settings = settings_from(config_file, data_dir)
+    if not settings.store_location.is_sqlite:
+        raise click.ClickException(f"La base {settings.store_location} est sur PostgreSQL : {instead}.")
+    return settings
+
+
 @db.command("sauvegarder", aliases=["backup"])
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @esav_errors
 def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Sauvegarder la base dans CIBLE (nouveau fichier), même pendant que les serveurs tournent."""
-    settings = settings_from(config_file, data_dir)
-    if not settings.store_location.is_sqlite:
-        raise click.ClickException(
-            f"La base {settings.store_location} est sur PostgreSQL : sauvegardez-la avec les outils du serveur "
-            "(pg_dump, ou la sauvegarde continue de l'exploitation : docs/deployment.md)."
-        )
+    settings = _sqlite_store(config_file, data_dir, "sauvegardez-la avec les outils du serveur (pg_dump, ou la "
+                             "sauvegarde continue de l'exploitation : docs/deployment.md)")  # fmt: skip
     require_store(settings)
     backup = backup_store(settings.database, target)
     echo(
@@ -45,12 +50,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 @esav_errors
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Remplacer la base par la sauvegarde SAUVEGARDE (services arrêtés ; l'ancienne base est gardée à côté)."""
-    settings = settings_from(config_file, data_dir)
-    if not settings.store_location.is_sqlite:
-        raise click.ClickException(
-            f"La base {settings.store_location} est sur PostgreSQL : "
-            "restaurez-la avec les outils du serveur (pg_restore)."
-        )
+    settings = _sqlite_store(config_file, data_dir, "restaurez-la avec les outils du serveur (pg_restore)")
     restored, aside = restore_store(backup, settings.database, actor=provider_author())
     echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
     if aside is not None:
