@@ -190,7 +190,8 @@ def _memory(server: ServerProcess) -> dict[str, Any]:
     }
 
 
-def _environment(options: HttpOptions, workers_applied: bool) -> dict[str, Any]:
+def _environment(options: Any, workers_applied: bool) -> dict[str, Any]:
+    """Where and how a run was made (``options``: any of the benchmarks' option dataclasses)."""
     model = ""
     try:
         with open("/proc/cpuinfo") as cpuinfo:

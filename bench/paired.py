@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import math
 import os
-import platform
 import statistics
 import tempfile
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import _soap
 from ._processes import PYTHON, ServerProcess, start_server
 from .harness import HttpOptions, _check_once, _drive, _memory, serve_supports_workers
+from .harness import _environment as harness_environment
 from .peers import PEERS
 
 __all__ = ["QUICK_PAIRED", "SIDES", "PairedOptions", "run_paired", "tiny_paired_options"]
@@ -150,22 +149,7 @@ def _summaries(rows: list[dict[str, Any]], concurrencies: tuple[int, ...]) -> li
 
 
 def _environment(options: PairedOptions, workers_applied: bool, peer_description: str) -> dict[str, Any]:
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "load_generator": f"bench.loadgen, {options.client_processes} process(es), HTTP/1.1 keep-alive, mutual TLS",
-        "workers": options.workers if workers_applied else None,
-        "peer": peer_description,
-        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
-    }
+    return {**harness_environment(options, workers_applied), "peer": peer_description}
 
 
 def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -> dict[str, Any]:
