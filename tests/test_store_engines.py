@@ -71,27 +71,37 @@ def test_a_failed_commit_is_not_recorded(store, monkeypatch):
     assert store.get_operator("OPE7") is None
 
 
-def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(store):
-    """Eight threads declaring network events (references from ids reserved in their transaction)
-    get distinct references, and every event is stored."""
-    references: list[str] = []
+def _in_threads(count: int, work) -> None:
+    """Run ``work`` in ``count`` threads at once; the first error any of them raised fails the test."""
     errors: list[BaseException] = []
-    fields = {"kind": "TRAVAUX", "code_commune": "75056", "start": AT, "end": None, "impact": "COUPURE",
-              "description": "x", "status": "PLANIFIE", "declared_at": AT, "updated_at": AT, "author": "t"}  # fmt: skip
 
-    def writer() -> None:
+    def run() -> None:
         try:
-            for _ in range(10):
-                references.append(store.insert_network_event(fields).reference)
-        except BaseException as error:  # reported below
+            work()
+        except BaseException as error:  # raised below, in the test's thread
             errors.append(error)
 
-    threads = [threading.Thread(target=writer) for _ in range(8)]
+    threads = [threading.Thread(target=run) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert not errors
+    if errors:
+        raise errors[0]
+
+
+def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(store):
+    """Eight threads declaring network events (references from ids reserved in their transaction)
+    get distinct references, and every event is stored."""
+    references: list[str] = []
+    fields = {"kind": "TRAVAUX", "code_commune": "75056", "start": AT, "end": None, "impact": "COUPURE",
+              "description": "x", "status": "PLANIFIE", "declared_at": AT, "updated_at": AT, "author": "t"}  # fmt: skip
+
+    def writer() -> None:
+        for _ in range(10):
+            references.append(store.insert_network_event(fields).reference)
+
+    _in_threads(8, writer)
     assert len(set(references)) == 80
     assert all(store.get_network_event(reference) is not None for reference in references)
 
@@ -99,23 +109,13 @@ def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(s
 def test_a_per_minute_quota_admits_exactly_its_number_across_threads(store):
     """Forty threads asking for a slot of a 25-per-minute quota: exactly 25 are admitted."""
     admitted: list[int] = []
-    errors: list[BaseException] = []
 
     def ask() -> None:
-        try:
-            taken = store.take_rate_slot("OPE1", "2026-03-02T09:00Z", 25)
-        except BaseException as error:  # reported below
-            errors.append(error)
-            return
+        taken = store.take_rate_slot("OPE1", "2026-03-02T09:00Z", 25)
         if taken is not None:
             admitted.append(taken)
 
-    threads = [threading.Thread(target=ask) for _ in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    _in_threads(40, ask)
     assert sorted(admitted) == list(range(1, 26))
 
 
@@ -133,11 +133,7 @@ def test_the_writer_lock_serialises_read_then_write(store):
                     tx, "OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True
                 )
 
-    threads = [threading.Thread(target=bump) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(4, bump)
     operator = store.get_operator("OPE1")
     assert operator is not None and operator.name == "60"
 
