@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_store_group_commit import _add_operator
 
 from gateway.store import Store
 
@@ -16,14 +17,6 @@ def grouped(store_url):
     yield store, scheduled, lambda: {operator.code for operator in other.list_operators()}
     store.close()
     other.close()
-
-
-def _add_operator(db, code):
-    db.conn.execute(
-        "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
-        "VALUES (?, ?, 1, 1, '[]', '2026-11-22')",
-        [code, code],
-    )
 
 
 def test_blocks_of_one_tick_commit_together_and_a_failed_one_undoes_only_its_writes(grouped):

@@ -6,19 +6,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 from pg_support import fresh_database
+from test_store_group_commit import _add_operator
 
 from gateway.errors import NotRecordedError
 from gateway.store import Store
 
 pytestmark = pytest.mark.e2e  # a PostgreSQL server of its own
-
-
-def _add_operator(db, code):
-    db.conn.execute(
-        "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
-        "VALUES (?, ?, 1, 1, '[]', '2026-11-22')",
-        [code, code],
-    )
 
 
 def _drop_connections_of(url: str, pid: int) -> None:
