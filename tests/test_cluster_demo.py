@@ -16,11 +16,9 @@ from cluster_support import node_env
 from support import REPO
 
 
-@pytest.mark.slow
-def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
-    """The demo prints its addresses and a reference deposited through HAProxy, one node runs the
-    background work, and SIGTERM stops the cluster with status 0."""
-    process = subprocess.Popen(
+def _start_demo() -> subprocess.Popen[str]:
+    """``esav grappe demo`` in a process of its own, its output as text lines."""
+    return subprocess.Popen(
         [sys.executable, "-m", "gateway", "grappe", "demo"],
         cwd=REPO,
         env=node_env(),
@@ -28,6 +26,13 @@ def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.mark.slow
+def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
+    """The demo prints its addresses and a reference deposited through HAProxy, one node runs the
+    background work, and SIGTERM stops the cluster with status 0."""
+    process = _start_demo()
     lines: list[str] = []
     try:
         assert process.stdout is not None
@@ -73,14 +78,7 @@ def test_a_folder_already_in_use_is_refused(tmp_path):
 def test_sigterm_while_the_cluster_starts_leaves_no_server_behind():
     """SIGTERM once the nodes are starting: the command stops what it started (nodes, databases) and
     exits; no process of the cluster's folder is left."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "grappe", "demo"],
-        cwd=REPO,
-        env=node_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_demo()
     root = None
     try:
         assert process.stdout is not None
