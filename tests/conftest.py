@@ -44,7 +44,6 @@ SERVER_FIXTURES = {
     "live_any",
     "portal_any",
     "store_url",
-    "two_workers",
     "url",
     "optional_url",
     "interop_gateway",
