@@ -8,6 +8,7 @@ own clock, own port chosen by the OS) on that one reactor.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -169,16 +170,25 @@ def soap_client(session: requests.Session, url: str) -> zeep.Client:
     return client
 
 
-_demo_templates: dict[tuple[Path, datetime, Path], Path] = {}
+_demo_templates: dict[tuple[Path, datetime, str], Path] = {}
+
+
+def catalogue_fingerprint(catalogue_dir: Path) -> str:
+    """A digest of every file of a catalogue folder (names and contents): two copies have the same one."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in catalogue_dir.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(catalogue_dir)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> Path:
-    """A data folder holding the session PKI and the demo data built at ``now``, made once per session.
+    """A data folder holding the session PKI and the demo data built at ``now``, made once per session
+    for each catalogue content (a test's copy of the catalogue, not yet edited, shares the original's).
 
     Building the demo costs more than everything else a test's gateway needs (password hashes, a few
     thousand rows); each test copies the finished folder instead, and gets the same data.
     """
-    key = (session_pki.directory, now, catalogue_dir)
+    key = (session_pki.directory, now, catalogue_fingerprint(catalogue_dir))
     if key not in _demo_templates:
         _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
     return _demo_templates[key]
@@ -203,7 +213,7 @@ def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
 
     return fresh_database(
         template_database(
-            f"{session_pki.directory}|{now}|{catalogue_dir}",
+            f"{session_pki.directory}|{now}|{catalogue_fingerprint(catalogue_dir)}",
             lambda url: _build_demo(session_pki, now, catalogue_dir, url),
         )
     )
