@@ -7,6 +7,7 @@ own clock, own port chosen by the OS) on that one reactor.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import hashlib
 import os
@@ -217,6 +218,47 @@ def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
             lambda url: _build_demo(session_pki, now, catalogue_dir, url),
         )
     )
+
+
+def esav_demo(folder: Path, store_url: str = "") -> None:
+    """Build the demo in ``folder`` as ``esav demo --donnees folder [--base store_url]`` does (its own PKI,
+    the real clock), in this process and without the ESAV_* settings of whoever runs the tests."""
+    import pytest
+
+    from gateway.cli import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("ESAV_")]:
+            patch.delenv(name)
+        assert main(["demo", "--donnees", str(folder), *(["--base", store_url] if store_url else [])]) == 0
+
+
+_esav_demos: dict[str, tuple[Path, str]] = {}
+
+
+def esav_demo_copy(target: Path, engine: str = "sqlite") -> str:
+    """Copy into ``target`` the demo as ``esav demo`` builds it, built once per test process for ``engine``;
+    the ``--base`` URL of the copy: empty on SQLite (the copy's file), a new copy of the demo's database on
+    PostgreSQL."""
+    if engine not in _esav_demos:
+        parent = Path(tempfile.mkdtemp(prefix=f"esav-demo-{engine}-"))
+        atexit.register(shutil.rmtree, parent, ignore_errors=True)
+        folder = parent / "data"
+        if engine == "postgresql":
+            from pg_support import template_database
+
+            template = template_database(f"esav demo|{folder}", lambda url: esav_demo(folder, url))
+        else:
+            esav_demo(folder)
+            template = ""
+        _esav_demos[engine] = (folder, template)
+    folder, template = _esav_demos[engine]
+    shutil.copytree(folder, target)
+    if not template:
+        return ""
+    from pg_support import fresh_database
+
+    return fresh_database(template)
 
 
 def start_gateway(

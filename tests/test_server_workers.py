@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,25 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 import pytest
 import requests
-from support import REPO, deposit
+from support import REPO, deposit, esav_demo_copy
 from test_durability import clean_env, client_for, free_port, wait_until_serving
 
-from gateway.cli import main
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory):
-    """The demo as ``esav demo`` builds it (in-process: serve is what runs in processes here), once for the
-    module; each test serves a copy."""
-    data = tmp_path_factory.mktemp("workers") / "data"
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("ESAV_")]:
-            patch.delenv(name)
-        assert main(["demo", "--donnees", str(data)]) == 0
-    return data
 
 
 def _children(parent_pid):
@@ -48,13 +33,13 @@ def _wait(condition, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path, demo_folder):
+def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
     """`servir --processus 2 --port-web P --format-journal json --hote 127.0.0.1`, one server for four facts:
     deposits spread over both workers are stored once (one idempotency key, one ticket) and the portal
     answers on P; a worker killed by accident is replaced and the port keeps serving; SIGTERM to the
     parent stops every worker; every line both workers log is JSON and both logged their start."""
     data = tmp_path / "data"
-    shutil.copytree(demo_folder, data)
+    esav_demo_copy(data)
     pki = data / "pki"
     port, web_port = free_port(), free_port()
     log = tmp_path / "serve.log"
