@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import REPO, esav_demo_copy
 from test_cli import CSV_HEADER, deposit_ticket
 from test_durability import clean_env
 
-from gateway.cli import main
 from gateway.services import Gateway
 
 pytestmark = pytest.mark.slow  # `esav` in subprocesses, seconds each
@@ -25,7 +24,7 @@ VT = "\x0b"
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data as ``esav demo`` builds it, once for the module."""
     target = tmp_path_factory.mktemp("demo") / "data"
-    assert main(["demo", "--donnees", str(target)]) == 0
+    esav_demo_copy(target)
     return target
 
 
