@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
+import subprocess
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from support import LiveGateway, SessionPki, make_session_pki, start_gateway
@@ -79,7 +85,10 @@ POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migratio
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the PostgreSQL server while the first tests run, when a selected test will need it."""
+    """Start the PostgreSQL server while the first tests run, when a selected test will need it; load
+    Chromium once in the background when a selected test will drive it (its first start reads the disk)."""
+    if any("chromium" in getattr(item, "fixturenames", ()) for item in session.items):
+        _warm_up_chromium()
     if any(
         POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
         or item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") in POSTGRES_MODULES
@@ -88,6 +97,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         from pg_support import start_in_background
 
         start_in_background()
+
+
+def _warm_up_chromium() -> None:
+    """Run Chromium once in a background thread (one test process does it: the disk cache is shared), so
+    that the first browser test does not wait for the browser's files to be read."""
+    chromium = shutil.which(os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium"))
+    if chromium is None or os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
+    argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "about:blank"]
+
+    def run() -> None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):  # the browser tests report any problem
+            subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+
+    threading.Thread(target=run, name="chromium-warm-up", daemon=True).start()
 
 
 def _longest_modules_first(items: list[pytest.Item]) -> None:
@@ -101,6 +125,16 @@ def _longest_modules_first(items: list[pytest.Item]) -> None:
         weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
         rank[item.nodeid.split("::")[0]] = max(weight, rank.get(item.nodeid.split("::")[0], 0))
     items.sort(key=lambda item: -rank[item.nodeid.split("::")[0]])
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for the test process's browser tests (each test opens its own contexts);
+    the test skips, saying what is missing, without Playwright or Chromium."""
+    from browser_support import launched
+
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
