@@ -19,7 +19,7 @@ import psycopg
 import pytest
 import requests
 import zeep
-from cluster_support import Node, soap_client, start_balancer
+from cluster_support import Node, soap_client, start_balancer, start_together, stop_together
 from mail_support import eventually
 from support import deposit
 
@@ -57,15 +57,13 @@ def replicated(tmp_path_factory):
                 patch.delenv(name)
             assert main(["demo", "--donnees", str(demo), "--base", url]) == 0
         nodes = [Node("node1", demo, root, url), Node("node2", demo, root, url)]
-        for node in nodes:
-            node.start()
+        start_together(nodes)
         balancer = start_balancer(nodes, root)
         yield primary, standby, nodes, balancer, demo / "pki"
     finally:
         if balancer is not None:
             balancer.__exit__()
-        for node in nodes:
-            node.stop()
+        stop_together(nodes)
         if standby is not None:
             standby.__exit__()
         primary.__exit__()
