@@ -130,19 +130,24 @@ class LocalCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)  # the database servers run as the ``postgres`` user when we are root
         self.primary = PostgresServer(self.root / "primary").init().start()
-        self.primary.create_database("esav")
-        if self.with_standby:
-            self.standby = PostgresServer.standby_of(self.primary, self.root / "standby").start()
-            self.primary.wait_for_standby()
-        built = subprocess.run(
-            _esav("demo", "--donnees", str(self.demo), "--base", self.store_url),
+        # The demo is built on the primary while the standby is copied from it and started (the copy
+        # streams what the demo writes meanwhile); every commit after ``wait_for_standby`` waits for it.
+        demo_url = self.primary.create_database("esav")
+        building = subprocess.Popen(
+            _esav("demo", "--donnees", str(self.demo), "--base", demo_url),
             env=_environment(),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-        if built.returncode != 0:
-            raise RuntimeError(f"esav demo : {built.stderr or built.stdout}")
+        try:
+            if self.with_standby:
+                self.standby = PostgresServer.standby_of(self.primary, self.root / "standby").start()
+                self.primary.wait_for_standby()
+        finally:
+            out, err = building.communicate()
+        if building.returncode != 0:
+            raise RuntimeError(f"esav demo : {err or out}")
         for index in range(1, self.node_count + 1):
             folder = self.root / f"node{index}"
             if not folder.exists():
