@@ -20,7 +20,19 @@ logging.getLogger("spyne").setLevel(logging.CRITICAL)
 
 @pytest.fixture(scope="session")
 def session_pki(tmp_path_factory: pytest.TempPathFactory) -> SessionPki:
-    return make_session_pki(tmp_path_factory.mktemp("session-pki"))
+    """The session's PKI; when a selected test runs on PostgreSQL, the demo's PostgreSQL template starts
+    building in the background (the first such test waits only for what is left of it)."""
+    pki = make_session_pki(tmp_path_factory.mktemp("session-pki"))
+    if _postgres_selected:
+        threading.Thread(target=_prepare_postgres_demo, args=(pki,), name="postgres-demo", daemon=True).start()
+    return pki
+
+
+def _prepare_postgres_demo(pki: SessionPki) -> None:
+    from support import postgres_demo_template
+
+    with contextlib.suppress(BaseException):  # the test that needs the template builds it again, and reports
+        postgres_demo_template(pki)
 
 
 @pytest.fixture
@@ -79,6 +91,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _longest_modules_first(items)
 
 
+#: Whether a selected test needs the throwaway PostgreSQL server (set once the tests are collected).
+_postgres_selected = False
 #: What needs the throwaway PostgreSQL server (tests/pg_support.py).
 POSTGRES_FIXTURES = {"store_url", "live_any", "portal_any", "platform_any"}
 POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migrations"}
@@ -96,6 +110,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ):
         from pg_support import start_in_background
 
+        global _postgres_selected
+        _postgres_selected = True
         start_in_background()
 
 

@@ -208,16 +208,23 @@ def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, sto
     return folder
 
 
+def postgres_demo_template(
+    session_pki: SessionPki, now: datetime = DEFAULT_NOW, catalogue_dir: Path = CATALOGUE
+) -> str:
+    """The PostgreSQL database holding the demo built at ``now``, built once per process: its name."""
+    from pg_support import template_database
+
+    return template_database(
+        f"{session_pki.directory}|{now}|{catalogue_fingerprint(catalogue_dir)}",
+        lambda url: _build_demo(session_pki, now, catalogue_dir, url),
+    )
+
+
 def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> str:
     """A new PostgreSQL database holding the demo built at ``now`` (copied from one built once)."""
-    from pg_support import fresh_database, template_database
+    from pg_support import fresh_database
 
-    return fresh_database(
-        template_database(
-            f"{session_pki.directory}|{now}|{catalogue_fingerprint(catalogue_dir)}",
-            lambda url: _build_demo(session_pki, now, catalogue_dir, url),
-        )
-    )
+    return fresh_database(postgres_demo_template(session_pki, now, catalogue_dir))
 
 
 def esav_demo(folder: Path, store_url: str = "") -> None:
