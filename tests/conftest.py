@@ -9,10 +9,20 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
-from support import LiveGateway, SessionPki, make_session_pki, start_gateway
+from support import (
+    CATALOGUE,
+    DEFAULT_NOW,
+    LiveGateway,
+    SessionPki,
+    demo_template,
+    make_session_pki,
+    postgres_demo_template,
+    start_gateway,
+)
 
 # spyne logs every client fault with a traceback; the gateway logs what matters itself.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
@@ -20,19 +30,37 @@ logging.getLogger("spyne").setLevel(logging.CRITICAL)
 
 @pytest.fixture(scope="session")
 def session_pki(tmp_path_factory: pytest.TempPathFactory) -> SessionPki:
-    """The session's PKI; when a selected test runs on PostgreSQL, the demo's PostgreSQL template starts
-    building in the background (the first such test waits only for what is left of it)."""
-    pki = make_session_pki(tmp_path_factory.mktemp("session-pki"))
-    if _postgres_selected:
-        threading.Thread(target=_prepare_postgres_demo, args=(pki,), name="postgres-demo", daemon=True).start()
-    return pki
+    """The session's PKI, made with the demo's templates in the background from the end of the collection
+    (``_prepare_session``): the first test waits only for what is left of them."""
+    if _session_preparation is not None:
+        return _session_preparation.result()
+    return make_session_pki(tmp_path_factory.mktemp("session-pki"))
 
 
-def _prepare_postgres_demo(pki: SessionPki) -> None:
-    from support import postgres_demo_template
+#: The session's PKI, being made in the background once the tests are collected (see ``_prepare_session``).
+_session_preparation: Future[SessionPki] | None = None
 
-    with contextlib.suppress(BaseException):  # the test that needs the template builds it again, and reports
-        postgres_demo_template(pki)
+
+def _prepare_session(factory: pytest.TempPathFactory, postgres: bool) -> None:
+    """In a background thread: the session PKI, then the demo's SQLite template and, when a selected test
+    runs on PostgreSQL, its PostgreSQL template (a test asking for a template meanwhile waits for it)."""
+    global _session_preparation
+    preparation: Future[SessionPki] = Future()
+    _session_preparation = preparation
+
+    def prepare() -> None:
+        try:
+            pki = make_session_pki(factory.mktemp("session-pki"))
+        except BaseException as error:  # reported by every test that needs the PKI
+            preparation.set_exception(error)
+            return
+        preparation.set_result(pki)
+        with contextlib.suppress(BaseException):  # a test that needs a template builds it again, and reports
+            demo_template(pki, DEFAULT_NOW, CATALOGUE)
+            if postgres:
+                postgres_demo_template(pki)
+
+    threading.Thread(target=prepare, name="session-preparation", daemon=True).start()
 
 
 @pytest.fixture
@@ -91,8 +119,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _longest_modules_first(items)
 
 
-#: Whether a selected test needs the throwaway PostgreSQL server (set once the tests are collected).
-_postgres_selected = False
 #: What needs the throwaway PostgreSQL server (tests/pg_support.py).
 POSTGRES_FIXTURES = {"store_url", "live_any", "portal_any", "platform_any"}
 POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migrations"}
@@ -103,16 +129,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     Chromium once in the background when a selected test will drive it (its first start reads the disk)."""
     if any("chromium" in getattr(item, "fixturenames", ()) for item in session.items):
         _warm_up_chromium()
-    if any(
+    postgres = any(
         POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
         or item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") in POSTGRES_MODULES
         for item in session.items
-    ):
+    )
+    if postgres:
         from pg_support import start_in_background
 
-        global _postgres_selected
-        _postgres_selected = True
         start_in_background()
+    if any("session_pki" in getattr(item, "fixturenames", ()) for item in session.items):
+        # The fixture's own factory, which pytest keeps on the configuration (``tmp_path_factory``).
+        _prepare_session(session.config._tmp_path_factory, postgres)  # type: ignore[attr-defined]
 
 
 def _warm_up_chromium() -> None:
@@ -131,16 +159,22 @@ def _warm_up_chromium() -> None:
 
 
 def _longest_modules_first(items: list[pytest.Item]) -> None:
-    """Order the modules slow, then e2e, then unit (each module's tests kept together and in order).
+    """Order the modules slow, then e2e, then unit (each module's tests kept together and in order); among
+    each, those without the session PKI first.
 
-    ``pytest -n auto --dist loadfile`` hands the modules out in this order: starting with the longest
-    ones keeps a process from running a long module alone at the end while the others are idle.
+    ``pytest -n auto --dist loadfile --no-loadscope-reorder`` hands the modules out in this order: starting
+    with the longest ones keeps a process from running a long module alone at the end while the others are
+    idle, and the PKI and the demo's templates, made in the background once the tests are collected
+    (``_prepare_session``), are ready when the first module needing them starts.
     """
-    rank: dict[str, int] = {}
+    rank: dict[str, tuple[int, bool]] = {}
     for item in items:
+        module = item.nodeid.split("::")[0]
         weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
-        rank[item.nodeid.split("::")[0]] = max(weight, rank.get(item.nodeid.split("::")[0], 0))
-    items.sort(key=lambda item: -rank[item.nodeid.split("::")[0]])
+        needs_pki = "session_pki" in getattr(item, "fixturenames", ())
+        known_weight, known_needs = rank.get(module, (0, False))
+        rank[module] = (max(weight, known_weight), needs_pki or known_needs)
+    items.sort(key=lambda item: (-rank[item.nodeid.split("::")[0]][0], rank[item.nodeid.split("::")[0]][1]))
 
 
 @pytest.fixture(scope="session")

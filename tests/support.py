@@ -172,6 +172,7 @@ def soap_client(session: requests.Session, url: str) -> zeep.Client:
 
 
 _demo_templates: dict[tuple[Path, datetime, str], Path] = {}
+_demo_templates_lock = threading.Lock()
 
 
 def catalogue_fingerprint(catalogue_dir: Path) -> str:
@@ -190,9 +191,10 @@ def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
     thousand rows); each test copies the finished folder instead, and gets the same data.
     """
     key = (session_pki.directory, now, catalogue_fingerprint(catalogue_dir))
-    if key not in _demo_templates:
-        _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
-    return _demo_templates[key]
+    with _demo_templates_lock:  # a background thread may be building it (tests/conftest.py)
+        if key not in _demo_templates:
+            _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
+        return _demo_templates[key]
 
 
 def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, store_url: str = "") -> Path:
