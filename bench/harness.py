@@ -349,4 +349,4 @@ def _engines(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def tiny_options(**overrides: Any) -> HttpOptions:
     """A run of a few requests at concurrency 2, to prove the harness works (tests)."""
-    return replace(HttpOptions(concurrencies=(2,), duration_s=2.0, max_requests=40, warmup_s=0.0), **overrides)
+    return replace(HttpOptions(concurrencies=(2,), duration_s=2.0, max_requests=20, warmup_s=0.0), **overrides)

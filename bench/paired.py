@@ -63,8 +63,8 @@ def tiny_paired_options(**overrides: Any) -> PairedOptions:
             pairs=1,
             concurrencies=(2,),
             duration_s=1.5,
-            max_requests=20,
-            warmup_s=1.0,
+            max_requests=10,
+            warmup_s=0.5,  # one slice per side
             warmup_slice_s=0.5,
             min_warmup_s=0.0,
         ),
