@@ -150,9 +150,14 @@ def test_worker_argv_forwards_every_option_of_serve():
 
 def test_the_store_given_to_the_parent_reaches_every_worker():
     """`servir --processus 2 --base URL`: the workers' argv carries --base URL (click keeps it out of params)."""
+    from gateway.cli._language import HELP_OPTION_NAMES
     from gateway.cli._serve import worker_params
 
     url = "postgresql://esav@127.0.0.1:5432/esav"
-    ctx = serve.make_context("servir", ["--base", url, "--processus", "2", "--port", "0"])
+    # With the command line's help option names: click keeps the first help option it makes for a command,
+    # and a default ``--help`` would then show on ``esav servir --aide`` for the rest of the session.
+    ctx = serve.make_context(
+        "servir", ["--base", url, "--processus", "2", "--port", "0"], help_option_names=HELP_OPTION_NAMES
+    )
     argv = worker_argv(worker_params(ctx))
     assert argv[argv.index("--base") + 1] == url
