@@ -152,7 +152,9 @@ class LocalCluster:
             folder = self.root / f"node{index}"
             if not folder.exists():
                 shutil.copytree(self.demo, folder)
-            self.nodes.append(ClusterNode(f"node{index}", folder, self.store_url).start())
+            node = ClusterNode(f"node{index}", folder, self.store_url)
+            self.nodes.append(node)  # known to stop() before its process exists: an interruption stops it too
+            node.start()
         for node in self.nodes:
             node.wait_ready()
         self.balancer = HaproxyServer([node.balanced for node in self.nodes], self.root / "haproxy").start()
