@@ -19,6 +19,7 @@ from support import (
     LiveGateway,
     SessionPki,
     demo_template,
+    esav_demo_folder,
     make_session_pki,
     postgres_demo_template,
     start_gateway,
@@ -42,8 +43,9 @@ _session_preparation: Future[SessionPki] | None = None
 
 
 def _prepare_session(factory: pytest.TempPathFactory, postgres: bool) -> None:
-    """In a background thread: the session PKI, then the demo's SQLite template and, when a selected test
-    runs on PostgreSQL, its PostgreSQL template (a test asking for a template meanwhile waits for it)."""
+    """In a background thread: the session PKI, then the demo as ``esav demo`` builds it (the suite starts
+    with the modules that copy it), then the demo's templates of the gateways under test; each on
+    PostgreSQL too when a selected test runs on it (a test asking for one meanwhile waits for it)."""
     global _session_preparation
     preparation: Future[SessionPki] = Future()
     _session_preparation = preparation
@@ -55,7 +57,10 @@ def _prepare_session(factory: pytest.TempPathFactory, postgres: bool) -> None:
             preparation.set_exception(error)
             return
         preparation.set_result(pki)
-        with contextlib.suppress(BaseException):  # a test that needs a template builds it again, and reports
+        engines = ("sqlite", "postgresql") if postgres else ("sqlite",)
+        with contextlib.suppress(BaseException):  # a test that needs a demo builds it again, and reports
+            for engine in engines:
+                esav_demo_folder(engine)
             demo_template(pki, DEFAULT_NOW, CATALOGUE)
             if postgres:
                 postgres_demo_template(pki)

@@ -231,37 +231,47 @@ def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
 
 def esav_demo(folder: Path, store_url: str = "") -> None:
     """Build the demo in ``folder`` as ``esav demo --donnees folder [--base store_url]`` does (its own PKI,
-    the real clock), in this process and without the ESAV_* settings of whoever runs the tests."""
-    import pytest
+    the real clock): the command's steps without its output, reading no ESAV_* variable, so that it is
+    safe in a thread beside tests that set some."""
+    from gateway._demo_calendar import apply_demo_calendar, ensure_demo_calendar
+    from gateway.cli._common import open_gateway
+    from gateway.config import load_settings
+    from gateway.domain.clock import SystemClock
 
-    from gateway.cli import main
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("ESAV_")]:
-            patch.delenv(name)
-        assert main(["demo", "--donnees", str(folder), *(["--base", store_url] if store_url else [])]) == 0
+    settings = apply_demo_calendar(load_settings(environ={}, data_dir=folder, store_url=store_url or None))
+    settings = ensure_demo_calendar(settings, SystemClock().now())
+    with open_gateway(settings, create=True) as gateway:
+        build_demo(gateway, settings.pki_dir)
 
 
 _esav_demos: dict[str, tuple[Path, str]] = {}
+_esav_demos_locks = {"sqlite": threading.Lock(), "postgresql": threading.Lock()}  # one engine never waits on the other
+
+
+def esav_demo_folder(engine: str = "sqlite") -> tuple[Path, str]:
+    """The demo as ``esav demo`` builds it for ``engine``, built once per test process (a background thread
+    may be building it: tests/conftest.py): its folder, and on PostgreSQL its template database. Never
+    change them: copy them (``esav_demo_copy``)."""
+    with _esav_demos_locks[engine]:
+        if engine not in _esav_demos:
+            parent = Path(tempfile.mkdtemp(prefix=f"esav-demo-{engine}-"))
+            atexit.register(shutil.rmtree, parent, ignore_errors=True)
+            folder = parent / "data"
+            if engine == "postgresql":
+                from pg_support import template_database
+
+                template = template_database(f"esav demo|{folder}", lambda url: esav_demo(folder, url))
+            else:
+                esav_demo(folder)
+                template = ""
+            _esav_demos[engine] = (folder, template)
+        return _esav_demos[engine]
 
 
 def esav_demo_copy(target: Path, engine: str = "sqlite") -> str:
-    """Copy into ``target`` the demo as ``esav demo`` builds it, built once per test process for ``engine``;
-    the ``--base`` URL of the copy: empty on SQLite (the copy's file), a new copy of the demo's database on
-    PostgreSQL."""
-    if engine not in _esav_demos:
-        parent = Path(tempfile.mkdtemp(prefix=f"esav-demo-{engine}-"))
-        atexit.register(shutil.rmtree, parent, ignore_errors=True)
-        folder = parent / "data"
-        if engine == "postgresql":
-            from pg_support import template_database
-
-            template = template_database(f"esav demo|{folder}", lambda url: esav_demo(folder, url))
-        else:
-            esav_demo(folder)
-            template = ""
-        _esav_demos[engine] = (folder, template)
-    folder, template = _esav_demos[engine]
+    """Copy into ``target`` the demo as ``esav demo`` builds it (``esav_demo_folder``); the ``--base`` URL of
+    the copy: empty on SQLite (the copy's file), a new copy of the demo's database on PostgreSQL."""
+    folder, template = esav_demo_folder(engine)
     shutil.copytree(folder, target)
     if not template:
         return ""
