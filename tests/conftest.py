@@ -49,6 +49,7 @@ def _prepare_session(factory: pytest.TempPathFactory, postgres: bool) -> None:
     global _session_preparation
     preparation: Future[SessionPki] = Future()
     _session_preparation = preparation
+    factory.getbasetemp()  # made (emptied) once, here: a test's tmp_path asking for it at once would race
 
     def prepare() -> None:
         try:
