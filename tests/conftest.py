@@ -166,21 +166,27 @@ def _warm_up_chromium() -> None:
 
 def _longest_modules_first(items: list[pytest.Item]) -> None:
     """Order the modules slow, then e2e, then unit (each module's tests kept together and in order); among
-    each, those without the session PKI first.
+    each, those needing nothing prepared first, then those without the session PKI.
 
     ``pytest -n auto --dist loadfile --no-loadscope-reorder`` hands the modules out in this order: starting
     with the longest ones keeps a process from running a long module alone at the end while the others are
     idle, and the PKI and the demo's templates, made in the background once the tests are collected
     (``_prepare_session``), are ready when the first module needing them starts.
     """
-    rank: dict[str, tuple[int, bool]] = {}
+    rank: dict[str, tuple[int, int]] = {}
     for item in items:
         module = item.nodeid.split("::")[0]
         weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
-        needs_pki = "session_pki" in getattr(item, "fixturenames", ())
-        known_weight, known_needs = rank.get(module, (0, False))
-        rank[module] = (max(weight, known_weight), needs_pki or known_needs)
+        needs = 0 if item.module.__name__.split(".")[-1] in NEEDS_NOTHING_PREPARED else 1
+        needs = 2 if "session_pki" in getattr(item, "fixturenames", ()) else needs
+        known_weight, known_needs = rank.get(module, (0, 0))
+        rank[module] = (max(weight, known_weight), max(needs, known_needs))
     items.sort(key=lambda item: (-rank[item.nodeid.split("::")[0]][0], rank[item.nodeid.split("::")[0]][1]))
+
+
+#: Long modules that use nothing ``_prepare_session`` makes (their processes build their own data): the
+#: suite starts with them, so that the preparation is done when the modules that copy the demo begin.
+NEEDS_NOTHING_PREPARED = {"test_cluster_demo", "test_wheel"}
 
 
 @pytest.fixture(scope="session")
