@@ -189,10 +189,10 @@ def _longest_modules_first(items: list[pytest.Item]) -> None:
 NEEDS_NOTHING_PREPARED = {"test_cluster_demo", "test_wheel"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """One headless Chromium for the test process's browser tests (each test opens its own contexts);
-    the test skips, saying what is missing, without Playwright or Chromium."""
+    """A headless Chromium for a module's browser tests (each test opens its own contexts); the test skips,
+    saying what is missing, without Playwright or Chromium."""
     from browser_support import launched
 
     with launched() as browser:
