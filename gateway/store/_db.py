@@ -172,6 +172,19 @@ class Connections:
                 conn.execute("ROLLBACK")
             raise
 
+    def _await_answers(self, db: Transaction) -> None:
+        """At the end of a block: the answers of its writes sent without waiting (PostgreSQL), so that
+        their errors are the block's own."""
+        if self.dialect == POSTGRESQL:
+            db.conn.flush()  # type: ignore[attr-defined]
+
+    def _drop_answers(self, db: Transaction) -> None:
+        """Before undoing a block: the answers of its writes sent without waiting (PostgreSQL) are
+        collected and ignored, so that the block's own error is the one raised."""
+        if self.dialect == POSTGRESQL:
+            with contextlib.suppress(Exception):
+                db.conn.flush()  # type: ignore[attr-defined]
+
     def _end(self) -> None:
         if self._writer is not None:
             self._writer.release()
@@ -264,7 +277,9 @@ class Connections:
         group.unreleased = None
         try:
             yield db
+            self._await_answers(db)
         except BaseException:
+            self._drop_answers(db)
             if self.dialect == POSTGRESQL:
                 db.conn.execute(f"ROLLBACK TO {name}; RELEASE {name}")
             else:
@@ -322,7 +337,9 @@ class Connections:
         try:
             try:
                 yield db
+                self._await_answers(db)
             except BaseException:
+                self._drop_answers(db)
                 with contextlib.suppress(Exception):  # a dropped connection has rolled back already
                     db.conn.execute("ROLLBACK")
                 raise
