@@ -270,8 +270,9 @@ class Connections:
         # statement cache (a fresh name per block would push the real queries out of it).
         group.depth += 1
         name = f"w{group.depth}"
-        if group.unreleased == name:  # PostgreSQL: the previous block's release, in this round trip
-            db.conn.execute(f"RELEASE {name}; SAVEPOINT {name}")
+        if self.dialect == POSTGRESQL:  # with the block's first statement that needs an answer
+            released = [f"RELEASE {name}"] if group.unreleased == name else []  # the previous block's
+            db.conn.send(*released, f"SAVEPOINT {name}")  # type: ignore[attr-defined]
         else:
             db.conn.execute(f"SAVEPOINT {name}")
         group.unreleased = None

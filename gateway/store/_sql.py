@@ -220,6 +220,18 @@ class PgConn:
         self.flush()
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
 
+    def send(self, *statements: str) -> None:
+        """Statements without parameters whose answers nobody reads (``RELEASE``, ``SAVEPOINT``): inside
+        a transaction, sent without waiting, answered with the next round trip; else run at once."""
+        if not (self._deferred or self._pg.transaction_status == _IN_TRANSACTION):
+            self.raw.execute("; ".join(statements))
+            return
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        for statement in statements:
+            self._pg.send_query_params(statement.encode("utf-8"), None)
+            self._deferred.append(_Deferred(self))
+
     def flush(self) -> None:
         """Collect the answers of the writes sent without waiting; raise the first one's error."""
         deferred, self._deferred = self._deferred, []
