@@ -177,11 +177,11 @@ class PgConn:
     cannot prepare without types (a lone ``?``) goes through psycopg.
 
     Inside a transaction, a write whose result nobody has asked for yet (an INSERT, UPDATE or DELETE
-    without RETURNING) is sent without waiting for its answer, in libpq's pipeline mode; the next
-    statement that needs an answer, a look at the write's own result (``rowcount``), or ``flush()``
-    (the store calls it at the end of every write block) collects the answers in one round trip and
-    raises the first error there. A deposit's five inserts cost one round trip instead of five, and
-    the writers' lock is held that much less.
+    without RETURNING, or what ``send`` is given) is sent without waiting for its answer, in libpq's
+    pipeline mode; the next statement that needs an answer, a look at the write's own result
+    (``rowcount``), or ``flush()`` (the store calls it at the end of every write block) collects the
+    answers in one round trip and raises the first error there: fewer round trips while the writers'
+    lock is held (docs/decisions.md, "Store engines").
     """
 
     __slots__ = ("_deferred", "_pg", "_prepared", "raw")
