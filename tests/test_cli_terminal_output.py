@@ -86,9 +86,7 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             store.add_comment(db, ticket.id, side="OPERATEUR", author="OPE001", at=now, text=HOSTILE)
             db.conn.execute("UPDATE operators SET name = ? WHERE code = 'OPE003'", [HOSTILE])
             db.conn.execute("UPDATE provider_agents SET name = ?", [HOSTILE])
-            store.add_audit(
-                db, at=now, actor="fournisseur/x", action="test", target=HOSTILE, details={"motif": HOSTILE}
-            )
+            db.audit.add(at=now, actor="fournisseur/x", action="test", target=HOSTILE, details={"motif": HOSTILE})
     finally:
         gateway.close()
     return data, receipt.reference

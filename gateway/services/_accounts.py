@@ -203,9 +203,9 @@ class AccountService:
         if previous is not None:
             self.end_session(previous.session_id)
         if agent is not None:
-            with self._store.write() as db:
-                self._store.add_audit(
-                    db, at=now, actor=f"agent/{agent.login}", action="agent.connexion", target=agent.login,
+            with self._store.write() as tx:
+                tx.audit.add(
+                    at=now, actor=f"agent/{agent.login}", action="agent.connexion", target=agent.login,
                     details={"ip": ip},
                 )  # fmt: skip
             return self.new_session(agent_id=agent.id)
@@ -339,14 +339,14 @@ class AccountService:
         _check_password(password)
         _check_roles(roles)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             agent = self._store.insert_agent(
                 login=login, name=name.strip(), password_hash=_HASHER.hash(password), at=now
             )
             if roles:
-                self._store.set_agent_roles(db, agent.id, roles)
-            self._store.add_audit(
-                db, at=now, actor=author, action="agent.creation", target=login,
+                self._store.set_agent_roles(tx, agent.id, roles)
+            tx.audit.add(
+                at=now, actor=author, action="agent.creation", target=login,
                 details={"nom": name.strip(), "roles": sorted(roles)},
             )  # fmt: skip
         found = self._store.get_agent(agent.id)
@@ -360,9 +360,9 @@ class AccountService:
             raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
         _check_roles(roles)
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_agent_roles(db, agent.id, roles)
-            self._store.add_audit(db, at=now, actor=author, action="agent.roles", target=agent.login,
+        with self._store.write() as tx:
+            self._store.set_agent_roles(tx, agent.id, roles)
+            tx.audit.add(at=now, actor=author, action="agent.roles", target=agent.login,
                                   details={"roles": sorted(roles)})  # fmt: skip
         found = self._store.get_agent(agent.id)
         assert found is not None
@@ -378,9 +378,9 @@ class AccountService:
             raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
         status = ACTIVE if active else SUSPENDED
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.set_agent_status(agent.id, status)
-            self._store.add_audit(db, at=now, actor=author, action="agent.statut", target=agent.login,
+            tx.audit.add(at=now, actor=author, action="agent.statut", target=agent.login,
                                   details={"statut": status})  # fmt: skip
         found = self._store.get_agent(agent.id)
         assert found is not None

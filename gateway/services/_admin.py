@@ -71,9 +71,9 @@ class AdminService:
                 chemin="domaines",
             )
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             created = self._store.insert_operator(
-                db, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+                tx, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
             )
             if not created:  # checked by the INSERT itself, inside the transaction: no race with another add
                 existing = self._store.get_operator(code)
@@ -83,8 +83,8 @@ class AdminService:
                     chemin="code",
                     valeur=code,
                 )
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.enregistrement", target=code,
+            tx.audit.add(
+                at=now, actor=author, action="operateur.enregistrement", target=code,
                 details={"nom": name, "en_ligne": esav_en_ligne, "integre": esav_integre, "domaines": sorted(domains)},
             )  # fmt: skip
         return self.operator(code)
@@ -115,17 +115,15 @@ class AdminService:
                 valeur=code,
             )
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.update_operator(
-                db,
+                tx,
                 code,
                 name=str(after["nom"]),
                 esav_en_ligne=bool(after["en_ligne"]),
                 esav_integre=bool(after["integre"]),
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.modification", target=code, details=changes
-            )
+            tx.audit.add(at=now, actor=author, action="operateur.modification", target=code, details=changes)
         return self.operator(code)
 
     def list_operators(self) -> list[OperatorRecord]:
@@ -162,7 +160,7 @@ class AdminService:
         leaf_pem = pki.load_certificates(cert_pem)[0]
         info = pki.certificate_info(cert_pem)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.add_certificate(
                 fingerprint=info.fingerprint,
                 operator_code=operator_code,
@@ -174,8 +172,8 @@ class AdminService:
                 pem=leaf_pem.public_bytes(Encoding.PEM).decode(),
                 at=now,
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action=action, target=info.fingerprint,
+            tx.audit.add(
+                at=now, actor=author, action=action, target=info.fingerprint,
                 details={"operateur": operator_code, "emetteur": info.issuer_cn, "expire": info.not_after.isoformat()},
             )  # fmt: skip
         record = self._store.get_certificate(info.fingerprint)
@@ -189,10 +187,10 @@ class AdminService:
         if record is None:
             raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.revoke_certificate(fingerprint, now)
-            self._store.add_audit(
-                db, at=now, actor=author, action="certificat.revocation", target=fingerprint,
+            tx.audit.add(
+                at=now, actor=author, action="certificat.revocation", target=fingerprint,
                 details={"operateur": record.operator_code},
             )  # fmt: skip
         revoked = self._store.get_certificate(fingerprint)
@@ -270,7 +268,7 @@ class AdminService:
                     ),
                 )
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # Owners are checked inside the write transaction: no transfer can slip in between.
             for line, record in records.values():
                 current = self._store.get_prestation(record.identifiant)
@@ -291,9 +289,7 @@ class AdminService:
                     details=problems,
                 )
             count = self._store.upsert_prestations(record for _, record in records.values())
-            self._store.add_audit(
-                db, at=now, actor=author, action="prestations.import", target=name, details={"prestations": count}
-            )
+            tx.audit.add(at=now, actor=author, action="prestations.import", target=name, details={"prestations": count})
         return count
 
     def transfer_prestation(
@@ -309,7 +305,7 @@ class AdminService:
             raise InvalidRequestError("Le motif du transfert est obligatoire.", chemin="motif")
         target = self.operator(to_operator)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             current = self.prestation(identifiant)  # read inside the transaction: the owner being replaced
             if current.operator_code == target.code:
                 raise InvalidRequestError(
@@ -317,9 +313,9 @@ class AdminService:
                     chemin="operateur",
                     valeur=target.code,
                 )
-            self._store.set_prestation_operator(db, identifiant, target.code)
-            self._store.add_audit(
-                db, at=now, actor=author, action="prestation.transfert", target=identifiant,
+            self._store.set_prestation_operator(tx, identifiant, target.code)
+            tx.audit.add(
+                at=now, actor=author, action="prestation.transfert", target=identifiant,
                 details={"de": current.operator_code, "vers": target.code, "motif": reason},
             )  # fmt: skip
         transferred = self._store.get_prestation(identifiant)

@@ -83,7 +83,7 @@ class AppointmentService:
         ticket = self._open_ticket(caller, reference)
         self._check_slot(slot, ticket)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # Everything below is checked inside the write transaction that books: BEGIN IMMEDIATE
             # makes it the only writer, across processes, until it commits.
             ticket = self._open_ticket(caller, reference)
@@ -97,7 +97,7 @@ class AppointmentService:
                 )
             self._check_capacity(slot)
             appointment = self._store.insert_appointment(
-                db,
+                tx,
                 {
                     "ticket_id": ticket.id,
                     "ticket_reference": ticket.reference,
@@ -115,7 +115,7 @@ class AppointmentService:
                 },
                 REFERENCE_PREFIX,
             )
-            record_appointment(self._store, db, appointment, operation="RESERVE", at=now)
+            record_appointment(self._store, tx, appointment, operation="RESERVE", at=now)
             self._resume_if_waiting(caller, ticket, appointment, now)
         return appointment
 
@@ -123,7 +123,7 @@ class AppointmentService:
         """Move a confirmed, future appointment to another free slot of the same zone and type."""
         slot = parse_slot_id(slot_id)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             appointment = self._changeable(caller, appointment_reference, now)
             if slot.id == appointment.slot_id:
                 return appointment
@@ -138,26 +138,26 @@ class AppointmentService:
             self._check_slot(slot, ticket)
             self._check_capacity(slot)
             self._store.update_appointment(
-                db, appointment.id, slot_id=slot.id, slot_start=slot.start, slot_end=slot.end, updated_at=now
+                tx, appointment.id, slot_id=slot.id, slot_start=slot.start, slot_end=slot.end, updated_at=now
             )
             updated = self._store.get_appointment(appointment.reference)
             assert updated is not None
-            record_appointment(self._store, db, updated, operation="MODIFIE", at=now)
+            record_appointment(self._store, tx, updated, operation="MODIFIE", at=now)
             self._resume_if_waiting(caller, ticket, updated, now)
         return updated
 
     def cancel(self, caller: Caller, appointment_reference: str) -> AppointmentRecord:
         """Cancel a future appointment (cancelling it again changes nothing); its place is free again."""
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             appointment = self.get(caller, appointment_reference)
             if appointment.status == CANCELLED:
                 return appointment
             appointment = self._changeable(caller, appointment_reference, now)
-            self._store.update_appointment(db, appointment.id, status=CANCELLED, updated_at=now)
+            self._store.update_appointment(tx, appointment.id, status=CANCELLED, updated_at=now)
             cancelled = self._store.get_appointment(appointment.reference)
             assert cancelled is not None
-            record_appointment(self._store, db, cancelled, operation="ANNULE", at=now)
+            record_appointment(self._store, tx, cancelled, operation="ANNULE", at=now)
         return cancelled
 
     def get(self, caller: Caller, appointment_reference: str) -> AppointmentRecord:

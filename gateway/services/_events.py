@@ -45,7 +45,7 @@ def payload_instant(text: str) -> datetime:
 
 def record_state_change(
     store: Store,
-    db: Transaction,
+    tx: Transaction,
     ticket: TicketRecord,
     *,
     from_state: str | None,
@@ -58,22 +58,22 @@ def record_state_change(
     """A transition of the ticket (the deposit included: ``from_state`` None, action ``DEPOSER``)."""
     payload = {"etatPrecedent": from_state, "etat": to_state, "action": action, "code": code, "motif": reason}
     return store.add_event(
-        db, operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
+        tx, operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
 def record_sav_comment(
-    store: Store, db: Transaction, ticket: TicketRecord, *, author: str, text: str, at: datetime
+    store: Store, tx: Transaction, ticket: TicketRecord, *, author: str, text: str, at: datetime
 ) -> int:
     return store.add_event(
-        db, operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
+        tx, operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
         domain="signalisation", at=at, payload={"auteur": author, "texte": text},
     )  # fmt: skip
 
 
 def record_appointment(
-    store: Store, db: Transaction, appointment: AppointmentRecord, *, operation: str, at: datetime
+    store: Store, tx: Transaction, appointment: AppointmentRecord, *, operation: str, at: datetime
 ) -> int:
     """``operation``: RESERVE, MODIFIE or ANNULE."""
     payload = {
@@ -86,13 +86,13 @@ def record_appointment(
         "statut": appointment.status,
     }
     return store.add_event(
-        db, operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
+        tx, operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
 def record_test_result(
-    store: Store, db: Transaction, test: LineTestRecord, *, libelle: str | None, at: datetime
+    store: Store, tx: Transaction, test: LineTestRecord, *, libelle: str | None, at: datetime
 ) -> int:
     payload = {
         "idTest": test.reference,
@@ -103,7 +103,7 @@ def record_test_result(
         "libelleDiagnostic": libelle,
     }
     return store.add_event(
-        db, operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
+        tx, operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
         domain="test", at=at, payload=payload,
     )  # fmt: skip
 

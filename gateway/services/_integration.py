@@ -37,7 +37,7 @@ class IntegrationService:
         check_text(author, chemin="auteur", label="Auteur")
         now = self._clock.now()
         changed: list[str] = []
-        with self._store.write() as db:
+        with self._store.write() as tx:
             for operator in self._store.list_operators():
                 if set(operator.domains) == set(DOMAINS) and operator.esav_integre:
                     continue
@@ -49,8 +49,8 @@ class IntegrationService:
                     domains=DOMAINS,
                     at=now,
                 )
-                self._store.add_audit(
-                    db, at=now, actor=author, action="integration.domaines", target=operator.code,
+                tx.audit.add(
+                    at=now, actor=author, action="integration.domaines", target=operator.code,
                     details={"domaines": {"avant": sorted(operator.domains), "apres": sorted(DOMAINS)},
                              "integre": {"avant": operator.esav_integre, "apres": True}},
                 )  # fmt: skip
@@ -62,10 +62,10 @@ class IntegrationService:
         check_text(author, chemin="auteur", label="Auteur")
         if self._store.get_operator(operator_code) is None:
             raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", valeur=operator_code)
-        with self._store.write() as db:
+        with self._store.write() as tx:
             counts = self._store.reset_sandbox(operator_code)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="integration.reinitialisation",
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="integration.reinitialisation",
                 target=operator_code, details=dict(counts),
             )  # fmt: skip
         return counts
@@ -98,10 +98,10 @@ class IntegrationService:
         self, operator_code: str, version: str, domains: Sequence[str], at: datetime, document: str
     ) -> int:
         """Keep an issued attestation; audited as the operator's request."""
-        with self._store.write() as db:
+        with self._store.write() as tx:
             number = self._store.record_attestation(operator_code, version, domains, at, document)
-            self._store.add_audit(
-                db, at=at, actor=operator_code, action="integration.attestation", target=operator_code,
+            tx.audit.add(
+                at=at, actor=operator_code, action="integration.attestation", target=operator_code,
                 details={"version": version, "domaines": sorted(domains)},
             )  # fmt: skip
         return number
@@ -119,10 +119,10 @@ class IntegrationService:
             )
         granted = frozenset(operator.domains) | frozenset(domains)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.record_validation(operator.code, domains, version, attested_at, sha256, now, granted)
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.validation", target=operator.code,
+            tx.audit.add(
+                at=now, actor=author, action="operateur.validation", target=operator.code,
                 details={"domaines": {"avant": sorted(operator.domains), "apres": sorted(granted)},
                          "attestation": {"version": version, "date": attested_at, "sha256": sha256}},
             )  # fmt: skip

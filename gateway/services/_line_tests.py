@@ -134,7 +134,7 @@ class LineTestService:
             if outcome is None:
                 continue
             measurements = [(m.name, m.value, m.unit) for m in outcome.measurements]
-            with self._store.write() as db:  # the result and its event (outbox) in one transaction
+            with self._store.write() as tx:  # the result and its event (outbox) in one transaction
                 if not self._store.finish_line_test(
                     test.reference,
                     status=outcome.status,
@@ -146,9 +146,9 @@ class LineTestService:
                 done = self._store.get_line_test(test.reference)
                 assert done is not None
                 label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
-                record_test_result(self._store, db, done, libelle=label or done.diagnostic, at=now)
+                record_test_result(self._store, tx, done, libelle=label or done.diagnostic, at=now)
                 # The test counts once, now that it gives its result (volumetry), in its door's series.
-                self._store.add_counted_request(db, done.operator_code, line_test_series(done.channel), now)
+                self._store.add_counted_request(tx, done.operator_code, line_test_series(done.channel), now)
             finished.append(done)
         return finished
 

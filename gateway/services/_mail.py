@@ -158,11 +158,11 @@ class MailService:
         mail_list = self._list(list_name)
         address = check_address(address)
         now = self._clock.now()
-        with self._store.write() as db:
-            added = self._store.add_mail_address(db, operator_code, mail_list.value, address, at=now, by=author)
+        with self._store.write() as tx:
+            added = self._store.add_mail_address(tx, operator_code, mail_list.value, address, at=now, by=author)
             if added:
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.adresse.ajout", target=operator_code,
+                tx.audit.add(
+                    at=now, actor=author, action="mail.adresse.ajout", target=operator_code,
                     details={"liste": mail_list.value, "adresse": address},
                 )  # fmt: skip
         return added
@@ -172,11 +172,11 @@ class MailService:
         self._operator(operator_code)
         mail_list = self._list(list_name)
         now = self._clock.now()
-        with self._store.write() as db:
-            removed = self._store.remove_mail_address(db, operator_code, mail_list.value, address.strip())
+        with self._store.write() as tx:
+            removed = self._store.remove_mail_address(tx, operator_code, mail_list.value, address.strip())
             if removed:
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.adresse.retrait", target=operator_code,
+                tx.audit.add(
+                    at=now, actor=author, action="mail.adresse.retrait", target=operator_code,
                     details={"liste": mail_list.value, "adresse": address.strip()},
                 )  # fmt: skip
         return removed
@@ -195,7 +195,7 @@ class MailService:
 
     def queue(
         self,
-        db: Any,
+        tx: Any,
         operator_code: str,
         topic: Topic,
         cause: str,
@@ -209,7 +209,7 @@ class MailService:
         now = at or self._clock.now()
         slug = cause.replace("/", "-")
         return self._store.queue_mail(
-            db,
+            tx,
             message_id=f"<esav.{slug}.{operator_code}.{secrets.token_hex(8)}@esav.fournisseur>",
             cause=cause,
             operator_code=operator_code,
@@ -263,14 +263,14 @@ class MailService:
                 )
         now = self._clock.now()
         requeued = []
-        with self._store.write() as db:
+        with self._store.write() as tx:
             for mail in targets:
                 recipients = self.recipients(mail.operator_code, Topic(mail.topic))
                 if not recipients:
                     continue  # still nobody to write to: stays as it is
-                self._store.requeue_mail(db, mail.id, at=now, recipients=recipients)
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.relance", target=str(mail.id),
+                self._store.requeue_mail(tx, mail.id, at=now, recipients=recipients)
+                tx.audit.add(
+                    at=now, actor=author, action="mail.relance", target=str(mail.id),
                     details={"operateur": mail.operator_code, "message_id": mail.message_id},
                 )  # fmt: skip
                 requeued.append(mail.id)

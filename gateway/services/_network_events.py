@@ -102,7 +102,7 @@ class NetworkEventService:
         if not author:
             raise InvalidRequestError("L'auteur est obligatoire.", chemin="auteur")
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             event = self.get(reference)
             check_status_change(EventStatus(event.status), status)
             changes: dict[str, object] = {"status": status.value, "updated_at": now, "author": author}
@@ -119,7 +119,7 @@ class NetworkEventService:
                 changes["impact"] = impact
             if description is not None:
                 changes["description"] = self._check_description(description)
-            self._store.update_network_event(db, event.id, **changes)
+            self._store.update_network_event(tx, event.id, **changes)
         return self.get(reference)
 
     def get(self, reference: str) -> NetworkEventRecord:

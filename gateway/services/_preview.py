@@ -442,7 +442,7 @@ class FormPreviewService:
         pack = self._notices.doc_pack()
         announcement = _announcement(form, index, form.status(version, now))
         ids = []
-        with self._store.write() as db:
+        with self._store.write() as tx:
             for operator in operators:
                 preview = previews[operator]
                 body = _notice_body(announcement, preview, text)
@@ -466,11 +466,11 @@ class FormPreviewService:
                         "La documentation technique et fonctionnelle mise à jour est jointe (documentation-esav.zip).",
                     ),
                 )
-                queued = self._mail.queue(db, operator, kind.topic, f"actualite/{news_id}", letter, [pack], at=now)
+                queued = self._mail.queue(tx, operator, kind.topic, f"actualite/{news_id}", letter, [pack], at=now)
                 if queued is not None:
                     ids.append(queued)
-            self._store.add_audit(
-                db, at=now, actor=author, action="catalogue.annonce", target=f"{code}/{version}",
+            tx.audit.add(
+                at=now, actor=author, action="catalogue.annonce", target=f"{code}/{version}",
                 details={"type": kind.value, "operateurs": operators,
                          "refus": {o: previews[o].refused for o in operators}},
             )  # fmt: skip
@@ -509,7 +509,7 @@ class FormPreviewService:
             f"{announcement.date_fin_cohabitation:%d/%m/%Y} inclus ; ensuite, seule la version "
             f"{announcement.version} l'est.\n\n" + "\n".join(_error_lines(preview))
         )
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.add_news(
                 kind=NoticeKind.EVOLUTION_MAJEURE.value, title=title, body=body, offer=None, published_at=now,
                 starts_at=announcement.retired_at, operator_code=preview.operator_code,
@@ -537,7 +537,7 @@ class FormPreviewService:
                     "Évolutions.",
                 ),
             )
-            queued = self._mail.queue(db, preview.operator_code, NoticeKind.EVOLUTION_MAJEURE.topic, cause, letter,
+            queued = self._mail.queue(tx, preview.operator_code, NoticeKind.EVOLUTION_MAJEURE.topic, cause, letter,
                                       at=now)  # fmt: skip
         return [queued] if queued is not None else []
 

@@ -33,10 +33,10 @@ class SubscriptionService:
         self, operator_code: str, form: Mapping[str, str], access: frozenset[str], author: str
     ) -> SubscriptionRecord:
         """The provider records an order form received outside the portal, on the operator's behalf; audited."""
-        with self._store.write() as db:
+        with self._store.write() as tx:
             record = self.submit(operator_code, form, access, author)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.enregistrement", target=record.reference,
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.enregistrement", target=record.reference,
                 details={"operateur": operator_code, "acces": sorted(access)},
             )  # fmt: skip
         return record
@@ -76,18 +76,18 @@ class SubscriptionService:
             raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
         if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
             raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.update_subscription(
-                db, reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
+                tx, reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
             )
             self._store.set_operator_access(
-                db, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
+                tx, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
             )
-            self._store.set_operator_access_end(db, subscription.operator_code, None)  # a new subscription: no end
+            self._store.set_operator_access_end(tx, subscription.operator_code, None)  # a new subscription: no end
             # The accesses open on the activation date, not before (read at each request, like the end).
-            self._store.set_operator_access_start(db, subscription.operator_code, activated_on.isoformat())
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
+            tx.access_starts.set(subscription.operator_code, activated_on.isoformat())
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
                 details={"operateur": subscription.operator_code, "date": activated_on.isoformat(),
                          "acces": sorted(access)},
             )  # fmt: skip
@@ -102,17 +102,17 @@ class SubscriptionService:
         if subscription.state != ACTIVE:
             raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
         notified = notice_on or to_paris(self._clock.now()).date()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.update_subscription(
-                db,
+                tx,
                 reference,
                 state=TERMINATED,
                 notice_on=notified.isoformat(),
                 terminates_on=termination_date(notified).isoformat(),
             )
-            self._store.set_operator_access_end(db, subscription.operator_code, termination_date(notified).isoformat())
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
+            self._store.set_operator_access_end(tx, subscription.operator_code, termination_date(notified).isoformat())
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
                 details={"operateur": subscription.operator_code, "notifiee": notified.isoformat(),
                          "effet": termination_date(notified).isoformat()},
             )  # fmt: skip

@@ -97,11 +97,11 @@ class SupportDesk:
             if found is None or found.operator_code != user.caller.operator_code:
                 raise InvalidRequestError("Fichier inconnu.", chemin="fichier", valeur=str(file_id))
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # The portal's own checks of subject and description apply (one rule for both pages).
             record = self._portal.support_request(user, subject, description)
-            self._store.set_support_case(db, record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
-            self._add_files(db, record.id, None, OPERATOR, user.user.login, attachments, now)
+            self._store.set_support_case(tx, record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
+            self._add_files(tx, record.id, None, OPERATOR, user.user.login, attachments, now)
         found_case = self._store.support_case(record.reference)
         assert found_case is not None
         return found_case
@@ -150,11 +150,11 @@ class SupportDesk:
                 valeur=case.status,
             )
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             self._store.set_support_case(
-                db, case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now
+                tx, case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now
             )
-            self._store.add_audit(db, at=now, actor=author, action="esoutien.prise_en_charge", target=reference)
+            tx.audit.add(at=now, actor=author, action="esoutien.prise_en_charge", target=reference)
 
     def answer(self, reference: str, *, author: str, text: str, attachments: tuple[AttachmentIn, ...] = ()) -> None:
         """An agent's answer (``REPONDUE``), which the operator reads on its request."""
@@ -166,19 +166,19 @@ class SupportDesk:
         if case.status == CLOSED:
             raise TransitionForbiddenError(f"La demande {reference} est déjà close.", valeur=case.status)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             if text.strip():
                 _check_text(text)
-                self._store.add_support_message(db, case.id, side=PROVIDER, author=author, at=now, text=text.strip())
-            self._store.set_support_case(db, case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
-            self._store.add_audit(db, at=now, actor=author, action="esoutien.cloture", target=reference)
+                self._store.add_support_message(tx, case.id, side=PROVIDER, author=author, at=now, text=text.strip())
+            self._store.set_support_case(tx, case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
+            tx.audit.add(at=now, actor=author, action="esoutien.cloture", target=reference)
 
     def file(self, reference: str, file_id: int, *, author: str) -> SupportFile:
         """A file of the request for an agent; the download is audited."""
         found = self._file(self._case(reference), file_id)
-        with self._store.write() as db:
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="esoutien.piece_jointe.telechargement",
+        with self._store.write() as tx:
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="esoutien.piece_jointe.telechargement",
                 target=reference, details={"id": found.id, "nom": found.name},
             )  # fmt: skip
         return found
@@ -203,22 +203,22 @@ class SupportDesk:
         _check_text(text)
         _check_files(attachments)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             message_id = self._store.add_support_message(
-                db, case.id, side=side, author=author, at=now, text=text.strip()
+                tx, case.id, side=side, author=author, at=now, text=text.strip()
             )
-            self._add_files(db, case.id, message_id, side, author, attachments, now)
+            self._add_files(tx, case.id, message_id, side, author, attachments, now)
             status = new_status or case.status
-            self._store.set_support_case(db, case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
+            self._store.set_support_case(tx, case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
             if audit:
-                self._store.add_audit(
-                    db, at=now, actor=author, action=audit, target=case.reference,
+                tx.audit.add(
+                    at=now, actor=author, action=audit, target=case.reference,
                     details={"pieces": [a.name for a in attachments]},
                 )  # fmt: skip
 
     def _add_files(
         self,
-        db: Any,
+        tx: Any,
         request_id: int,
         message_id: int | None,
         side: str,
@@ -228,7 +228,7 @@ class SupportDesk:
     ) -> None:
         for a in attachments:
             self._store.add_support_file(
-                db,
+                tx,
                 request_id,
                 message_id=message_id,
                 side=side,

@@ -133,7 +133,7 @@ class SignalisationService:
         # The hash only serves to recognise a resent deposit by its operator reference (idempotency).
         content_hash = _content_hash(request) if request.reference_operateur else ""
 
-        with self._store.write() as db:
+        with self._store.write() as tx:
             if request.reference_operateur:
                 existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
                 if existing is not None:
@@ -147,7 +147,7 @@ class SignalisationService:
                     return _receipt(existing)
             # The ticket, its prestation as deposited and its DEPOSER transition (at ``now``).
             ticket = self._store.insert_deposit(
-                db,
+                tx,
                 {
                     "operator_code": caller.operator_code,
                     "reference_operateur": request.reference_operateur,
@@ -173,13 +173,13 @@ class SignalisationService:
                 author=caller.who,
             )
             record_state_change(
-                self._store, db, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
+                self._store, tx, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
             )
             if request.commentaire:
                 self._store.add_comment(
-                    db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
+                    tx, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
                 )
-            self._add_attachments(db, ticket.id, request.attachments, now)
+            self._add_attachments(tx, ticket.id, request.attachments, now)
         # The write block has committed (synchronous=FULL): only now is the reference a receipt.
         return _receipt(ticket)
 
@@ -304,9 +304,9 @@ class SignalisationService:
         check_text(commentaire, chemin="commentaire", label="Commentaire")
         _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.add_comment(db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
-            self._add_attachments(db, ticket.id, attachments, now)
+        with self._store.write() as tx:
+            self._store.add_comment(tx, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
+            self._add_attachments(tx, ticket.id, attachments, now)
             if state is TicketState.GELE and ticket.freeze_code != "ATTENTE_RENDEZ_VOUS":
                 # The completion is the awaited action; an appointment freeze waits for a booking instead.
                 self._lifecycle.transition(
@@ -335,10 +335,10 @@ class SignalisationService:
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _add_attachments(self, db: Any, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime) -> None:
+    def _add_attachments(self, tx: Any, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime) -> None:
         for attachment in attachments:
             self._store.add_attachment(
-                db,
+                tx,
                 ticket_id,
                 side="OPERATEUR",
                 name=attachment.name,

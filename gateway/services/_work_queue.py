@@ -239,17 +239,17 @@ class WorkQueueService:
             )
         now = self._clock.now()
         digest = hashlib.sha256(content).hexdigest()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             if self._store.count_attachments(ticket.id) >= MAX_ATTACHMENTS:
                 raise InvalidRequestError(
                     f"Au plus {MAX_ATTACHMENTS} pièces jointes par signalisation.", chemin="fichier"
                 )
             attachment_id = self._store.add_attachment(
-                db, ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
+                tx, ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
                 sha256=digest, at=now,
             )  # fmt: skip
-            self._store.add_audit(
-                db, at=now, actor=author, action="signalisation.piece_jointe", target=reference,
+            tx.audit.add(
+                at=now, actor=author, action="signalisation.piece_jointe", target=reference,
                 details={"nom": name, "sha256": digest, "taille": len(content)},
             )  # fmt: skip
         return attachment_id
@@ -264,9 +264,9 @@ class WorkQueueService:
                 chemin="piece",
                 valeur=str(attachment_id),
             )
-        with self._store.write() as db:
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="signalisation.piece_jointe.telechargement",
+        with self._store.write() as tx:
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="signalisation.piece_jointe.telechargement",
                 target=reference, details={"id": attachment_id, "nom": found.name},
             )  # fmt: skip
         return found.name, found.mime_type, found.content or b""

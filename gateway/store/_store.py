@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ._access_start import AccessStartStore
 from ._accounts import AccountStore
 from ._appointments import AppointmentStore
 from ._audit import AuditStore
@@ -48,7 +47,7 @@ from ._schema import MIGRATIONS, migrate, pending_migrations
 from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
-from ._suspensions import SuspensionStore
+from ._transaction import WriteTransaction
 from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
@@ -145,9 +144,7 @@ class Store(
     SupportStore,
     PreviewStore,
     OfferCalendarStore,
-    SuspensionStore,
     ContractEndStore,
-    AccessStartStore,
     ContractsStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
@@ -176,11 +173,12 @@ class Store(
         return self._connections.dialect
 
     @contextmanager
-    def write(self) -> Iterator[Transaction]:
+    def write(self) -> Iterator[WriteTransaction]:
         """One durable write transaction (SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL;
-        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on)."""
+        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on), its
+        repositories by aggregate (``tx.tickets``, ``tx.audit``…)."""
         with self._connections.write() as db:
-            yield db
+            yield WriteTransaction(db)
 
     def close(self) -> None:
         self._connections.close()

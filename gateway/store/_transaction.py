@@ -1,0 +1,50 @@
+"""The write transaction the services see: one repository per aggregate, bound to the transaction.
+
+``with store.write() as tx: tx.offers.set_launch(...); tx.audit.add(...)``. The reads that decide a
+write (does the ticket exist, in which state; how many bookings on a slot; the quota's count) are
+offered here, on the repositories, and nowhere else inside a write block: what is checked is what
+the transaction changes (docs/decisions.md, "Typed transactions"). A repository is made on first use
+and kept for the rest of the block: a deposit makes the two or three it uses, not all of them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from ._access_start import AccessStartRepository
+from ._audit import AuditRepository
+from ._contract_ends import ContractEndRepository
+from ._offer_calendar import OfferRepository
+from ._sql import Transaction
+from ._suspensions import SuspensionRepository
+
+__all__ = ["WriteTransaction"]
+
+
+class WriteTransaction(Transaction):
+    """One write transaction, by aggregate: ``tx.tickets``, ``tx.audit``… (the low-level ``Transaction``
+    it holds stays the store's: migrations and the store's internals)."""
+
+    def __init__(self, db: Transaction) -> None:
+        super().__init__(db.conn, db.dialect)
+        self._tx = db
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self._tx)
+
+    @cached_property
+    def suspensions(self) -> SuspensionRepository:
+        return SuspensionRepository(self._tx)
+
+    @cached_property
+    def offers(self) -> OfferRepository:
+        return OfferRepository(self._tx)
+
+    @cached_property
+    def contract_ends(self) -> ContractEndRepository:
+        return ContractEndRepository(self._tx)
+
+    @cached_property
+    def access_starts(self) -> AccessStartRepository:
+        return AccessStartRepository(self._tx)
