@@ -99,7 +99,8 @@ def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(s
 
     def writer() -> None:
         for _ in range(10):
-            references.append(store.insert_network_event(fields).reference)
+            with store.write() as tx:
+                references.append(tx.network_events.insert(fields).reference)
 
     _in_threads(8, writer)
     assert len(set(references)) == 80

@@ -148,7 +148,7 @@ class LineTestService:
                 label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
                 record_test_result(self._store, tx, done, libelle=label or done.diagnostic, at=now)
                 # The test counts once, now that it gives its result (volumetry), in its door's series.
-                self._store.add_counted_request(tx, done.operator_code, line_test_series(done.channel), now)
+                tx.request_counts.add(done.operator_code, line_test_series(done.channel), now)
             finished.append(done)
         return finished
 

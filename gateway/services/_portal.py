@@ -155,8 +155,7 @@ class PortalService:
         with self._store.write() as tx:
             for name, upload in checked:
                 receipt.append(
-                    self._store.add_file_version(
-                        tx,
+                    tx.portal.add_file_version(
                         operator_code=user.caller.operator_code,
                         direction="OPERATEUR",
                         name=name,
@@ -180,9 +179,10 @@ class PortalService:
         check_text(description, chemin="description", label="Description")
         if len(subject) > 200 or len(description) > 5000:
             raise InvalidRequestError("Objet : 200 caractères au plus ; description : 5 000.", chemin="description")
-        return self._store.add_support_request(
-            user.caller.operator_code, user.user.login, subject, description, self._clock.now()
-        )
+        with self._store.write() as tx:
+            return tx.portal.add_support_request(
+                user.caller.operator_code, user.user.login, subject, description, self._clock.now()
+            )
 
     # The provider publishes ----------------------------------------------------------------------
 
@@ -245,7 +245,7 @@ class PortalService:
         # Zipping the documentation pack takes a while: not while holding the write lock.
         pack = self._notices.doc_pack() if notice is not None and notice.sends_doc_pack and self._notices else None
         with self._store.write() as tx:
-            news_id = self._store.add_news(
+            news_id = tx.portal.add_news(
                 kind=kind, title=title, body=shown, offer=offer, published_at=now, starts_at=starts_at
             )
             tx.audit.add(
@@ -267,7 +267,7 @@ class PortalService:
         check_text(question, chemin="question", label="Question")
         check_text(answer, chemin="reponse", label="Réponse")
         with self._store.write() as tx:
-            self._store.add_faq(offer, question.strip(), answer.strip())
+            tx.portal.add_faq(offer, question.strip(), answer.strip())
             tx.audit.add(
                 at=self._clock.now(), actor=author, action="portail.faq", target=offer or "*",
                 details={"question": question.strip()},
@@ -284,8 +284,7 @@ class PortalService:
             raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichier", valeur=name)
         now = self._clock.now()
         with self._store.write() as tx:
-            record = self._store.add_file_version(
-                tx,
+            record = tx.portal.add_file_version(
                 operator_code=operator_code,
                 direction="FOURNISSEUR",
                 name=self._file_name(name),
@@ -318,7 +317,7 @@ class PortalService:
         if not reference.strip():
             raise InvalidRequestError("La référence du contrat est obligatoire.", chemin="reference")
         with self._store.write() as tx:
-            self._store.upsert_contract(
+            tx.portal.upsert_contract(
                 operator_code,
                 offer,
                 reference.strip(),
@@ -363,7 +362,7 @@ class PortalService:
         if pdf is None:
             pdf = self._invoice_pdf(name, operator_code, number, issued_on, period, amount_cents)
         with self._store.write() as tx:
-            self._store.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
+            tx.portal.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
             tx.audit.add(
                 at=self._clock.now(), actor=author, action="portail.facture", target=operator_code,
                 details={"numero": number, "emise": issued_on.isoformat(), "montant_centimes": amount_cents},

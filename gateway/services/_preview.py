@@ -446,7 +446,7 @@ class FormPreviewService:
             for operator in operators:
                 preview = previews[operator]
                 body = _notice_body(announcement, preview, text)
-                news_id = self._store.add_news(
+                news_id = tx.portal.add_news(
                     kind=kind.value, title=title, body=body, offer=form.offres[0] if len(form.offres) == 1 else None,
                     published_at=now, starts_at=starts_at, operator_code=operator,
                 )  # fmt: skip
@@ -510,7 +510,7 @@ class FormPreviewService:
             f"{announcement.version} l'est.\n\n" + "\n".join(_error_lines(preview))
         )
         with self._store.write() as tx:
-            self._store.add_news(
+            tx.portal.add_news(
                 kind=NoticeKind.EVOLUTION_MAJEURE.value, title=title, body=body, offer=None, published_at=now,
                 starts_at=announcement.retired_at, operator_code=preview.operator_code,
             )  # fmt: skip

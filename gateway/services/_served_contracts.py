@@ -42,7 +42,7 @@ class ServedContracts:
         """The record (made now when there is none); ``ConfigError`` when ``fingerprint`` differs from it."""
         if self._store.served_contracts() is None:
             with self._store.write() as tx:
-                self._store.record_served_contracts_if_none(tx, fingerprint, at=self._clock.now(), by=node)
+                tx.served_contracts.record_if_none(fingerprint, at=self._clock.now(), by=node)
         record = self._store.served_contracts()
         assert record is not None
         if record.fingerprint != fingerprint:
@@ -60,7 +60,7 @@ class ServedContracts:
         now = self._clock.now()
         previous = self._store.served_contracts()
         with self._store.write() as tx:
-            self._store.record_served_contracts(tx, fingerprint, at=now, by=actor)
+            tx.served_contracts.record(fingerprint, at=now, by=actor)
             audit(
                 tx, at=now, actor=actor, action="contracts.record", target="wsdl",
                 empreinte=fingerprint, precedente=previous.fingerprint if previous else None,

@@ -61,7 +61,8 @@ class SubscriptionService:
                 details=problems,
             )
         cleaned = {name: (form.get(name) or "").strip() for name in FIELDS}
-        return self._store.insert_subscription(operator_code, cleaned, access, self._clock.now(), author)
+        with self._store.write() as tx:  # inside the caller's, when it has one (``register``)
+            return tx.subscriptions.insert(operator_code, cleaned, access, self._clock.now(), author)
 
     def of_operator(self, operator_code: str) -> list[SubscriptionRecord]:
         return self._store.subscriptions(operator_code)
@@ -71,19 +72,19 @@ class SubscriptionService:
 
     def activate(self, reference: str, activated_on: date, access: frozenset[str], author: str) -> SubscriptionRecord:
         """The provider activates a requested subscription: the operator's accesses follow ``access``."""
-        subscription = self._get(reference)
-        if subscription.state != REQUESTED:
-            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
-        if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
-            raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
         with self._store.write() as tx:
-            self._store.update_subscription(
-                tx, reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
+            subscription = self._found(reference, tx.subscriptions.get(reference))  # the state we change
+            if subscription.state != REQUESTED:
+                raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
+            if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
+                raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
+            tx.subscriptions.update(
+                reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
             )
-            self._store.set_operator_access(
-                tx, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
+            tx.subscriptions.set_operator_access(
+                subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
             )
-            self._store.set_operator_access_end(tx, subscription.operator_code, None)  # a new subscription: no end
+            tx.portal.set_operator_access_end(subscription.operator_code, None)  # a new subscription: no end
             # The accesses open on the activation date, not before (read at each request, like the end).
             tx.access_starts.set(subscription.operator_code, activated_on.isoformat())
             tx.audit.add(
@@ -98,19 +99,18 @@ class SubscriptionService:
     ) -> SubscriptionRecord:
         """Record a termination notice (by either party); it takes effect two months later, when the
         operator's e-SAV accesses close by themselves."""
-        subscription = self._get(reference)
-        if subscription.state != ACTIVE:
-            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
         notified = notice_on or to_paris(self._clock.now()).date()
         with self._store.write() as tx:
-            self._store.update_subscription(
-                tx,
+            subscription = self._found(reference, tx.subscriptions.get(reference))  # the state we change
+            if subscription.state != ACTIVE:
+                raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
+            tx.subscriptions.update(
                 reference,
                 state=TERMINATED,
                 notice_on=notified.isoformat(),
                 terminates_on=termination_date(notified).isoformat(),
             )
-            self._store.set_operator_access_end(tx, subscription.operator_code, termination_date(notified).isoformat())
+            tx.portal.set_operator_access_end(subscription.operator_code, termination_date(notified).isoformat())
             tx.audit.add(
                 at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
                 details={"operateur": subscription.operator_code, "notifiee": notified.isoformat(),
@@ -119,7 +119,10 @@ class SubscriptionService:
         return self._get(reference)
 
     def _get(self, reference: str) -> SubscriptionRecord:
-        found = self._store.subscription(reference)
+        return self._found(reference, self._store.subscription(reference))
+
+    @staticmethod
+    def _found(reference: str, found: SubscriptionRecord | None) -> SubscriptionRecord:
         if found is None:
             raise InvalidRequestError(f"Abonnement {reference} inconnu.", chemin="reference", valeur=reference)
         return found

@@ -14,8 +14,13 @@ from functools import cached_property
 from ._access_start import AccessStartRepository
 from ._audit import AuditRepository
 from ._contract_ends import ContractEndRepository
+from ._contracts import ServedContractsRepository
+from ._network_events import NetworkEventRepository
 from ._offer_calendar import OfferRepository
+from ._portal import PortalRepository
+from ._request_counts import RequestCountRepository
 from ._sql import Transaction
+from ._subscriptions import SubscriptionRepository
 from ._suspensions import SuspensionRepository
 
 __all__ = ["WriteTransaction"]
@@ -48,3 +53,23 @@ class WriteTransaction(Transaction):
     @cached_property
     def access_starts(self) -> AccessStartRepository:
         return AccessStartRepository(self._tx)
+
+    @cached_property
+    def served_contracts(self) -> ServedContractsRepository:
+        return ServedContractsRepository(self._tx)
+
+    @cached_property
+    def request_counts(self) -> RequestCountRepository:
+        return RequestCountRepository(self._tx)
+
+    @cached_property
+    def network_events(self) -> NetworkEventRepository:
+        return NetworkEventRepository(self._tx)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionRepository:
+        return SubscriptionRepository(self._tx)
+
+    @cached_property
+    def portal(self) -> PortalRepository:
+        return PortalRepository(self._tx)
