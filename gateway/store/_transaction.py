@@ -15,6 +15,8 @@ from ._access_start import AccessStartRepository
 from ._audit import AuditRepository
 from ._contract_ends import ContractEndRepository
 from ._contracts import ServedContractsRepository
+from ._exploitation import InterruptionRepository, RateLimitRepository
+from ._mail import MailRepository
 from ._network_events import NetworkEventRepository
 from ._offer_calendar import OfferRepository
 from ._portal import PortalRepository
@@ -73,3 +75,15 @@ class WriteTransaction(Transaction):
     @cached_property
     def portal(self) -> PortalRepository:
         return PortalRepository(self._tx)
+
+    @cached_property
+    def interruptions(self) -> InterruptionRepository:
+        return InterruptionRepository(self._tx)
+
+    @cached_property
+    def rate_limits(self) -> RateLimitRepository:
+        return RateLimitRepository(self._tx)
+
+    @cached_property
+    def mail(self) -> MailRepository:
+        return MailRepository(self._tx)
