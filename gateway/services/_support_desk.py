@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from gateway.domain.clock import Clock
 from gateway.domain.support_hours import SupportTopic, response_deadline
 from gateway.errors import InvalidRequestError, NotEntitledError, TransitionForbiddenError
-from gateway.store import FileRecord, Store, SupportCase, SupportFile, SupportMessage
+from gateway.store import FileRecord, Store, SupportCase, SupportFile, SupportMessage, WriteTransaction
 
 from ._accounts import PortalUser
 from ._portal import PortalService
@@ -100,7 +99,7 @@ class SupportDesk:
         with self._store.write() as tx:
             # The portal's own checks of subject and description apply (one rule for both pages).
             record = self._portal.support_request(user, subject, description)
-            self._store.set_support_case(tx, record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
+            tx.support.set_case(record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
             self._add_files(tx, record.id, None, OPERATOR, user.user.login, attachments, now)
         found_case = self._store.support_case(record.reference)
         assert found_case is not None
@@ -115,10 +114,7 @@ class SupportDesk:
 
     def reply(self, user: PortalUser, reference: str, text: str, attachments: tuple[AttachmentIn, ...] = ()) -> None:
         """The operator writes on its request; an answered one goes back to the provider (``EN_COURS``)."""
-        case = self._own(user, reference)
-        self._write(
-            case, OPERATOR, user.user.login, text, attachments, IN_PROGRESS if case.status == ANSWERED else None
-        )
+        self._write(self._own(user, reference), OPERATOR, user.user.login, text, attachments, None, reopen=True)
 
     def my_file(self, user: PortalUser, reference: str, file_id: int) -> SupportFile:
         return self._file(self._own(user, reference), file_id)
@@ -142,18 +138,16 @@ class SupportDesk:
 
     def take(self, reference: str, *, author: str) -> None:
         """An agent takes a new request in hand (``EN_COURS``)."""
-        case = self._case(reference)
-        if case.status != NEW:
-            raise TransitionForbiddenError(
-                f"La demande {reference} est « {SUPPORT_STATUSES[case.status]} » : seule une nouvelle demande se "
-                "prend en charge.",
-                valeur=case.status,
-            )
         now = self._clock.now()
         with self._store.write() as tx:
-            self._store.set_support_case(
-                tx, case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now
-            )
+            case = self._in(tx, self._case(reference))
+            if case.status != NEW:
+                raise TransitionForbiddenError(
+                    f"La demande {reference} est « {SUPPORT_STATUSES[case.status]} » : seule une nouvelle demande se "
+                    "prend en charge.",
+                    valeur=case.status,
+                )
+            tx.support.set_case(case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now)
             tx.audit.add(at=now, actor=author, action="esoutien.prise_en_charge", target=reference)
 
     def answer(self, reference: str, *, author: str, text: str, attachments: tuple[AttachmentIn, ...] = ()) -> None:
@@ -162,15 +156,15 @@ class SupportDesk:
 
     def close(self, reference: str, *, author: str, text: str = "") -> None:
         """An agent closes the request (with a last word, optionally); nothing is added afterwards."""
-        case = self._case(reference)
-        if case.status == CLOSED:
-            raise TransitionForbiddenError(f"La demande {reference} est déjà close.", valeur=case.status)
         now = self._clock.now()
         with self._store.write() as tx:
+            case = self._in(tx, self._case(reference))
+            if case.status == CLOSED:
+                raise TransitionForbiddenError(f"La demande {reference} est déjà close.", valeur=case.status)
             if text.strip():
                 _check_text(text)
-                self._store.add_support_message(tx, case.id, side=PROVIDER, author=author, at=now, text=text.strip())
-            self._store.set_support_case(tx, case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
+                tx.support.add_message(case.id, side=PROVIDER, author=author, at=now, text=text.strip())
+            tx.support.set_case(case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
             tx.audit.add(at=now, actor=author, action="esoutien.cloture", target=reference)
 
     def file(self, reference: str, file_id: int, *, author: str) -> SupportFile:
@@ -195,21 +189,23 @@ class SupportDesk:
         new_status: str | None,
         *,
         audit: str | None = None,
+        reopen: bool = False,
     ) -> None:
-        if case.status == CLOSED:
-            raise TransitionForbiddenError(
-                f"La demande {case.reference} est close : ouvrez une nouvelle demande.", valeur=case.status
-            )
-        _check_text(text)
-        _check_files(attachments)
+        """A message on the request; its status becomes ``new_status`` (None: unchanged, or back to the
+        provider when ``reopen`` and it was answered)."""
         now = self._clock.now()
         with self._store.write() as tx:
-            message_id = self._store.add_support_message(
-                tx, case.id, side=side, author=author, at=now, text=text.strip()
-            )
+            case = self._in(tx, case)
+            if case.status == CLOSED:
+                raise TransitionForbiddenError(
+                    f"La demande {case.reference} est close : ouvrez une nouvelle demande.", valeur=case.status
+                )
+            _check_text(text)
+            _check_files(attachments)
+            message_id = tx.support.add_message(case.id, side=side, author=author, at=now, text=text.strip())
             self._add_files(tx, case.id, message_id, side, author, attachments, now)
-            status = new_status or case.status
-            self._store.set_support_case(tx, case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
+            status = new_status or (IN_PROGRESS if reopen and case.status == ANSWERED else case.status)
+            tx.support.set_case(case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
             if audit:
                 tx.audit.add(
                     at=now, actor=author, action=audit, target=case.reference,
@@ -218,7 +214,7 @@ class SupportDesk:
 
     def _add_files(
         self,
-        tx: Any,
+        tx: WriteTransaction,
         request_id: int,
         message_id: int | None,
         side: str,
@@ -227,8 +223,7 @@ class SupportDesk:
         at: datetime,
     ) -> None:
         for a in attachments:
-            self._store.add_support_file(
-                tx,
+            tx.support.add_file(
                 request_id,
                 message_id=message_id,
                 side=side,
@@ -268,6 +263,13 @@ class SupportDesk:
         if case is None or case.operator_code != user.caller.operator_code:
             raise NotEntitledError("Demande e-soutien inconnue.")
         return case
+
+    @staticmethod
+    def _in(tx: WriteTransaction, case: SupportCase) -> SupportCase:
+        """``case`` read again inside the write transaction: the status checked is the status changed."""
+        current = tx.support.case(case.reference)
+        assert current is not None  # a request is never deleted
+        return current
 
     def _case(self, reference: str) -> SupportCase:
         case = self._store.support_case(reference.strip())

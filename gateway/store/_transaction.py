@@ -23,6 +23,7 @@ from ._portal import PortalRepository
 from ._request_counts import RequestCountRepository
 from ._sql import Transaction
 from ._subscriptions import SubscriptionRepository
+from ._support import SupportRepository
 from ._suspensions import SuspensionRepository
 
 __all__ = ["WriteTransaction"]
@@ -87,3 +88,7 @@ class WriteTransaction(Transaction):
     @cached_property
     def mail(self) -> MailRepository:
         return MailRepository(self._tx)
+
+    @cached_property
+    def support(self) -> SupportRepository:
+        return SupportRepository(self._tx)
