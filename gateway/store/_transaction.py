@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from ._access_start import AccessStartRepository
+from ._accounts import AccountRepository, SessionRepository
 from ._audit import AuditRepository
 from ._contract_ends import ContractEndRepository
 from ._contracts import ServedContractsRepository
@@ -92,3 +93,11 @@ class WriteTransaction(Transaction):
     @cached_property
     def support(self) -> SupportRepository:
         return SupportRepository(self._tx)
+
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self._tx)
+
+    @cached_property
+    def sessions(self) -> SessionRepository:
+        return SessionRepository(self._tx)
