@@ -178,12 +178,12 @@ class StoreApproach:
         assert prestation is not None
         with s.write() as db:
             fields = dict(zip(TICKET_COLUMNS[:15], d.ticket(0)[:15], strict=True))
-            ticket = s.insert_deposit(
-                db, {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG", prestation, action="DEPOSER",
+            ticket = db.tickets.deposit(
+                {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG", prestation, action="DEPOSER",
                 to_state="EN_DEPOT", actor="OPERATEUR", author=f"{OPERATOR}/ws",
             )  # fmt: skip
-            s.add_event(
-                db, operator_code=OPERATOR, kind="CHANGEMENT_ETAT", subject=ticket.reference, domain="signalisation",
+            db.events.add(
+                operator_code=OPERATOR, kind="CHANGEMENT_ETAT", subject=ticket.reference, domain="signalisation",
                 at=NOW, payload={"etatPrecedent": None, "etat": "EN_DEPOT", "action": "DEPOSER", "code": None,
                                  "motif": None},
             )  # fmt: skip

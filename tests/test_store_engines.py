@@ -157,7 +157,7 @@ def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_refe
 
     def deposit() -> TicketRecord:
         with store.write() as tx:
-            return store.insert_deposit(tx, _ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
+            return tx.tickets.deposit(_ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
                                         to_state="EN_DEPOT", actor="OPERATEUR", author="OPE9/ws")  # fmt: skip
 
     first = deposit()
@@ -190,12 +190,13 @@ def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(stor
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
             store.insert_operator(tx, code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
-    store.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
+    with store.write() as tx:
+        tx.events.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
     ids = {}
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
-            ids[code] = store.add_event(tx, operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
-                                        domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
+            ids[code] = tx.events.add(operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
+                                      domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
     assert [e.id for e in store.events_after("OPE9", 0)] == [ids["OPE9"]] != [ids["OPE8"]]
     assert store.deliveries_of("OPE8") == []
     assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ids["OPE9"], "EN_ATTENTE")]

@@ -146,7 +146,7 @@ class LineTestService:
                 done = self._store.get_line_test(test.reference)
                 assert done is not None
                 label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
-                record_test_result(self._store, tx, done, libelle=label or done.diagnostic, at=now)
+                record_test_result(tx, done, libelle=label or done.diagnostic, at=now)
                 # The test counts once, now that it gives its result (volumetry), in its door's series.
                 tx.request_counts.add(done.operator_code, line_test_series(done.channel), now)
             finished.append(done)

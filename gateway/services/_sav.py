@@ -42,8 +42,8 @@ class SavService:
         ticket = self._ticket(reference)
         with self._store.write() as tx:
             now = self._clock.now()
-            self._store.add_comment(tx, ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
-            record_sav_comment(self._store, tx, ticket, author=author, text=text, at=now)
+            tx.tickets.add_comment(ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
+            record_sav_comment(tx, ticket, author=author, text=text, at=now)
             tx.audit.add(at=now, actor=author, action="signalisation.commentaire", target=reference)
 
     def detail(self, reference: str) -> TicketDetail:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from typing import Any
 
 from lxml import etree
 
@@ -31,7 +30,7 @@ from gateway.errors import (
     UnknownTicketError,
     quote,
 )
-from gateway.store import AttachmentRecord, Page, Store, TicketRecord
+from gateway.store import AttachmentRecord, Page, Store, TicketRecord, WriteTransaction
 
 from ._contract_ends import ContractEndService
 from ._events import record_state_change
@@ -135,7 +134,7 @@ class SignalisationService:
 
         with self._store.write() as tx:
             if request.reference_operateur:
-                existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
+                existing = tx.tickets.by_operator_reference(caller.operator_code, request.reference_operateur)
                 if existing is not None:
                     if existing.content_hash != content_hash:
                         raise DuplicateError(
@@ -146,8 +145,7 @@ class SignalisationService:
                         )
                     return _receipt(existing)
             # The ticket, its prestation as deposited and its DEPOSER transition (at ``now``).
-            ticket = self._store.insert_deposit(
-                tx,
+            ticket = tx.tickets.deposit(
                 {
                     "operator_code": caller.operator_code,
                     "reference_operateur": request.reference_operateur,
@@ -173,12 +171,10 @@ class SignalisationService:
                 author=caller.who,
             )
             record_state_change(
-                self._store, tx, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
+                tx, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
             )
             if request.commentaire:
-                self._store.add_comment(
-                    tx, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
-                )
+                tx.tickets.add_comment(ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire)
             self._add_attachments(tx, ticket.id, request.attachments, now)
         # The write block has committed (synchronous=FULL): only now is the reference a receipt.
         return _receipt(ticket)
@@ -292,20 +288,21 @@ class SignalisationService:
         self, caller: Caller, reference: str, commentaire: str, attachments: tuple[AttachmentIn, ...] = ()
     ) -> StateView:
         """Add the operator's note (and files); on a ticket frozen for it, resume handling."""
-        ticket = self._own_ticket(caller, reference)
-        state = TicketState(ticket.state)
-        if state in CLOSED_STATES:
-            raise TransitionForbiddenError(
-                f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
-                valeur=state.value,
-            )
-        if not commentaire or not commentaire.strip():
-            raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
-        check_text(commentaire, chemin="commentaire", label="Commentaire")
-        _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
         now = self._clock.now()
         with self._store.write() as tx:
-            self._store.add_comment(tx, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
+            # Read inside the write transaction: the state and the files checked are the ones added to.
+            ticket = self._own(caller, reference, tx.tickets.get(reference))
+            state = TicketState(ticket.state)
+            if state in CLOSED_STATES:
+                raise TransitionForbiddenError(
+                    f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
+                    valeur=state.value,
+                )
+            if not commentaire or not commentaire.strip():
+                raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
+            check_text(commentaire, chemin="commentaire", label="Commentaire")
+            _check_attachments(attachments, already=tx.tickets.count_attachments(ticket.id))
+            tx.tickets.add_comment(ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
             self._add_attachments(tx, ticket.id, attachments, now)
             if state is TicketState.GELE and ticket.freeze_code != "ATTENTE_RENDEZ_VOUS":
                 # The completion is the awaited action; an appointment freeze waits for a booking instead.
@@ -335,10 +332,12 @@ class SignalisationService:
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _add_attachments(self, tx: Any, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime) -> None:
+    @staticmethod
+    def _add_attachments(
+        tx: WriteTransaction, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime
+    ) -> None:
         for attachment in attachments:
-            self._store.add_attachment(
-                tx,
+            tx.tickets.add_attachment(
                 ticket_id,
                 side="OPERATEUR",
                 name=attachment.name,
@@ -349,7 +348,10 @@ class SignalisationService:
             )
 
     def _own_ticket(self, caller: Caller, reference: str) -> TicketRecord:
-        ticket = self._store.get_ticket(reference)
+        return self._own(caller, reference, self._store.get_ticket(reference))
+
+    @staticmethod
+    def _own(caller: Caller, reference: str, ticket: TicketRecord | None) -> TicketRecord:
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
                 f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference

@@ -232,20 +232,22 @@ class WorkQueueService:
             )
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(f"La pièce jointe {name} dépasse 5 Mo.", chemin="fichier", valeur=name)
-        if TicketState(ticket.state) is TicketState.CLOS_TABLEAU_DE_BORD:
-            raise InvalidRequestError(
-                f"La signalisation {reference} est close au tableau de bord : plus rien ne s'y ajoute.",
-                chemin="fichier",
-            )
         now = self._clock.now()
         digest = hashlib.sha256(content).hexdigest()
         with self._store.write() as tx:
-            if self._store.count_attachments(ticket.id) >= MAX_ATTACHMENTS:
+            current = tx.tickets.get(ticket.reference)  # the state and the files checked are the ones added to
+            assert current is not None  # a ticket is never deleted
+            if TicketState(current.state) is TicketState.CLOS_TABLEAU_DE_BORD:
+                raise InvalidRequestError(
+                    f"La signalisation {reference} est close au tableau de bord : plus rien ne s'y ajoute.",
+                    chemin="fichier",
+                )
+            if tx.tickets.count_attachments(ticket.id) >= MAX_ATTACHMENTS:
                 raise InvalidRequestError(
                     f"Au plus {MAX_ATTACHMENTS} pièces jointes par signalisation.", chemin="fichier"
                 )
-            attachment_id = self._store.add_attachment(
-                tx, ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
+            attachment_id = tx.tickets.add_attachment(
+                ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
                 sha256=digest, at=now,
             )  # fmt: skip
             tx.audit.add(

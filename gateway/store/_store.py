@@ -47,59 +47,11 @@ from ._schema import MIGRATIONS, migrate, pending_migrations
 from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
+from ._tickets import ticket_record
 from ._transaction import WriteTransaction
 from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
-
-
-# Every column of a ticket, for building the record of a row just inserted without reading it back.
-_EMPTY_TICKET: dict[str, Any] = {f.name: None for f in fields(TicketRecord)}
-
-
-def _ticket(row: dict[str, Any]) -> TicketRecord:
-    return TicketRecord(
-        **{
-            **row,
-            "state_at": from_ts(row["state_at"]),
-            "deposited_at": from_ts(row["deposited_at"]),
-            "closed_at": from_ts(row["closed_at"]),
-        }
-    )
-
-
-_INSERT_TRANSITION = (
-    "INSERT INTO transitions (ticket_id, action, from_state, to_state, actor, author, at, reason, code) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-_INSERT_TICKET_PRESTATION = (
-    "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-_deposit_statements: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def _deposit_sql(dialect: str, columns: tuple[str, ...]) -> str:
-    """``insert_deposit``'s statement for a ticket of ``columns`` (built once per engine and columns)."""
-    sql = _deposit_statements.get((dialect, columns))
-    if sql is not None:
-        return sql
-    head, marks = f"INSERT INTO tickets ({', '.join(columns)}, id, reference)", ", ".join("?" * len(columns))
-    if dialect == SQLITE:
-        # Scalar subqueries, not INSERT … SELECT from the table itself, which SQLite would first copy
-        # to a temporary table (5 times the CPU), nor RETURNING (twice): the id is then ``lastrowid``.
-        largest = "(SELECT COALESCE(MAX(id), 0) + 1 FROM tickets)"
-        sql = f"{head} VALUES ({marks}, {largest}, ? || printf('%08d', {largest}))"
-    else:
-        reference = "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0')"
-        source = "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id)"
-        ticket = f"{head} SELECT {marks}, n.id, {reference} FROM {source} AS n RETURNING id"
-        kept = _INSERT_TICKET_PRESTATION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
-        first = _INSERT_TRANSITION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
-        sql = f"WITH t AS ({ticket}), p AS ({kept}), r AS ({first}) SELECT id FROM t"
-    _deposit_statements[(dialect, columns)] = sql
-    return sql
 
 
 _CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
@@ -434,45 +386,6 @@ class Store(
 
     # Tickets -----------------------------------------------------------------------------------
 
-    def insert_deposit(
-        self,
-        db: Transaction,
-        fields: dict[str, Any],
-        reference_prefix: str,
-        prestation: PrestationRecord,
-        *,
-        action: str,
-        to_state: str,
-        actor: str,
-        author: str,
-    ) -> TicketRecord:
-        """A deposited ticket, inside the caller's write transaction: the ticket (its reference is the
-        prefix and its id on at least 8 digits), its prestation as deposited, and its first
-        transition (from no state, at its deposit).
-
-        Every deposit runs this: the ticket's INSERT takes its id itself (SQLite: one past the
-        largest, the write lock being held; PostgreSQL: the table's sequence), and on PostgreSQL the
-        three rows are one statement (one round trip); SQLite, where a statement is a call, runs three."""
-        row = {
-            **fields,
-            "state_at": to_ts(fields["state_at"]),
-            "deposited_at": to_ts(fields["deposited_at"]),
-            "closed_at": None,
-        }
-        kept = [prestation.extremite_a, prestation.extremite_b, prestation.code_commune, prestation.informations]
-        transition = [action, None, to_state, actor, author, row["deposited_at"], None, None]
-        sql = _deposit_sql(db.dialect, tuple(row))
-        if db.postgresql:
-            params = [*row.values(), reference_prefix, *kept, *transition]
-            ((ticket_id,),) = db.conn.execute(sql, params).fetchall()
-        else:
-            ticket_id = db.conn.execute(sql, [*row.values(), reference_prefix]).lastrowid
-            db.conn.execute(_INSERT_TICKET_PRESTATION, [ticket_id, *kept])
-            db.conn.execute(_INSERT_TRANSITION, [ticket_id, *transition])
-        row["id"] = int(ticket_id)
-        row["reference"] = f"{reference_prefix}{row['id']:08d}"
-        return _ticket({**_EMPTY_TICKET, **row})
-
     def prestation_at_deposit(self, ticket: TicketRecord) -> PrestationRecord | None:
         """The ticket's prestation as it was at deposit (owner, offer and GTR are the ticket's own)."""
         row = self._one(
@@ -491,38 +404,14 @@ class Store(
 
     def get_ticket(self, reference: str) -> TicketRecord | None:
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
-        return _ticket(row) if row else None
+        return ticket_record(row) if row else None
 
     def ticket_by_operator_reference(self, operator_code: str, reference_operateur: str) -> TicketRecord | None:
         row = self._one(
             "SELECT * FROM tickets WHERE operator_code = ? AND reference_operateur = ?",
             [operator_code, reference_operateur],
         )
-        return _ticket(row) if row else None
-
-    def update_ticket(self, db: Transaction, ticket_id: int, **changes: Any) -> None:
-        """Change a ticket's columns inside the caller's write transaction."""
-        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        db.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*values.values(), ticket_id])
-
-    def add_transition(
-        self,
-        db: Transaction,
-        ticket_id: int,
-        *,
-        action: str,
-        from_state: str | None,
-        to_state: str,
-        actor: str,
-        author: str,
-        at: datetime,
-        reason: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        # The new row's id is not needed: no RETURNING on PostgreSQL (every deposit writes one).
-        row = [ticket_id, action, from_state, to_state, actor, author, to_ts(at), reason, code]
-        db.conn.execute(_INSERT_TRANSITION, row)
+        return ticket_record(row) if row else None
 
     def transitions(self, ticket_id: int) -> list[TransitionRow]:
         rows = self._rows(
@@ -532,43 +421,11 @@ class Store(
         )
         return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
 
-    def add_comment(self, db: Transaction, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
-        db.table("comments").insert(
-            {"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text}
-        )
-
     def comments(self, ticket_id: int) -> list[CommentRecord]:
         rows = self._rows(
             "SELECT id, side, author, at, text FROM comments WHERE ticket_id = ? ORDER BY id", [ticket_id]
         )
         return [CommentRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
-
-    def add_attachment(
-        self,
-        db: Transaction,
-        ticket_id: int,
-        *,
-        side: str,
-        name: str,
-        mime_type: str,
-        content: bytes,
-        sha256: str,
-        at: datetime,
-    ) -> int:
-        table = db.table("attachments").insert(
-            {
-                "ticket_id": ticket_id,
-                "side": side,
-                "name": name,
-                "mime_type": mime_type,
-                "size": len(content),
-                "sha256": sha256,
-                "content": content,
-                "at": to_ts(at),
-            }
-        )
-        assert table.last_pk is not None
-        return int(table.last_pk)
 
     def count_attachments(self, ticket_id: int) -> int:
         return int(
@@ -660,11 +517,11 @@ class Store(
             f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, size, (page - 1) * size],
         )
-        return Page(items=[_ticket(r) for r in rows], total=int(total), number=page, size=size)
+        return Page(items=[ticket_record(r) for r in rows], total=int(total), number=page, size=size)
 
     def tickets_in_state_since(self, state: str, entered_before: datetime) -> list[TicketRecord]:
         """Tickets that entered ``state`` at or before an instant (for automatic transitions)."""
         rows = self._rows(
             "SELECT * FROM tickets WHERE state = ? AND state_at <= ? ORDER BY id", [state, to_ts(entered_before)]
         )
-        return [_ticket(r) for r in rows]
+        return [ticket_record(r) for r in rows]

@@ -13,9 +13,11 @@ from functools import cached_property
 
 from ._access_start import AccessStartRepository
 from ._accounts import AccountRepository, SessionRepository
+from ._appointments import AppointmentRepository
 from ._audit import AuditRepository
 from ._contract_ends import ContractEndRepository
 from ._contracts import ServedContractsRepository
+from ._events import EventRepository
 from ._exploitation import InterruptionRepository, RateLimitRepository
 from ._mail import MailRepository
 from ._network_events import NetworkEventRepository
@@ -26,6 +28,7 @@ from ._sql import Transaction
 from ._subscriptions import SubscriptionRepository
 from ._support import SupportRepository
 from ._suspensions import SuspensionRepository
+from ._tickets import TicketRepository
 
 __all__ = ["WriteTransaction"]
 
@@ -101,3 +104,15 @@ class WriteTransaction(Transaction):
     @cached_property
     def sessions(self) -> SessionRepository:
         return SessionRepository(self._tx)
+
+    @cached_property
+    def tickets(self) -> TicketRepository:
+        return TicketRepository(self._tx)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        return EventRepository(self._tx)
+
+    @cached_property
+    def appointments(self) -> AppointmentRepository:
+        return AppointmentRepository(self._tx)
