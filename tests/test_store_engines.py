@@ -39,9 +39,9 @@ def test_a_new_store_applies_every_migration_and_reopening_applies_none(store_ur
 def test_operators_are_written_read_and_refused_twice(store):
     """An operator inserted once is read back; the same code again writes nothing."""
     with store.write() as tx:
-        assert store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=False, domains=["SAV"], at=AT)
+        assert tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=False, domains=["SAV"], at=AT)
     with store.write() as tx:
-        assert not store.insert_operator(tx, "OPE9", "Autre", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
+        assert not tx.operators.insert("OPE9", "Autre", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
     operator = store.get_operator("OPE9")
     assert operator is not None and operator.name == "Neuf" and operator.esav_en_ligne and not operator.esav_integre
 
@@ -49,7 +49,7 @@ def test_operators_are_written_read_and_refused_twice(store):
 def test_a_failed_block_writes_nothing(store):
     """An exception inside a write block rolls back everything it wrote."""
     with pytest.raises(RuntimeError), store.write() as tx:
-        store.insert_operator(tx, "OPE8", "Huit", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE8", "Huit", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
         raise RuntimeError("boom")
     assert store.get_operator("OPE8") is None
 
@@ -66,7 +66,7 @@ def test_a_failed_commit_is_not_recorded(store, monkeypatch):
 
     monkeypatch.setattr(db_module, "_commit", refused)
     with pytest.raises(NotRecordedError), store.write() as tx:
-        store.insert_operator(tx, "OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     monkeypatch.setattr(db_module, "_commit", real)
     assert store.get_operator("OPE7") is None
 
@@ -123,16 +123,14 @@ def test_a_per_minute_quota_admits_exactly_its_number_across_threads(store):
 def test_the_writer_lock_serialises_read_then_write(store):
     """Two threads each reading a count then writing count+1 inside write blocks never lose an update."""
     with store.write() as tx:
-        store.insert_operator(tx, "OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
 
     def bump() -> None:
         for _ in range(15):
             with store.write() as tx:
-                current = store.get_operator("OPE1")
+                current = tx.operators.get("OPE1")
                 assert current is not None
-                store.update_operator(
-                    tx, "OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True
-                )
+                tx.operators.update("OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True)
 
     _in_threads(4, bump)
     operator = store.get_operator("OPE1")
@@ -151,9 +149,10 @@ def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_refe
     from gateway.store import PrestationRecord
 
     with store.write() as tx:
-        store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     prestation = PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", "75056", "étage 2")
-    store.upsert_prestations([prestation])
+    with store.write() as tx:
+        tx.prestations.upsert_all([prestation])
 
     def deposit() -> TicketRecord:
         with store.write() as tx:
@@ -189,7 +188,7 @@ def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(stor
     """add_event returns the stored event's id; a delivery is queued with it only for an operator with an endpoint."""
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
-            store.insert_operator(tx, code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+            tx.operators.insert(code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     with store.write() as tx:
         tx.events.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
     ids = {}

@@ -72,11 +72,11 @@ class AdminService:
             )
         now = self._clock.now()
         with self._store.write() as tx:
-            created = self._store.insert_operator(
-                tx, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+            created = tx.operators.insert(
+                code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
             )
             if not created:  # checked by the INSERT itself, inside the transaction: no race with another add
-                existing = self._store.get_operator(code)
+                existing = tx.operators.get(code)
                 raise InvalidRequestError(
                     f"L'opérateur {code} existe déjà ({existing.name if existing else '?'}) : rien n'est changé. "
                     "Pour changer son nom ou ses accès : « esav operateurs modifier ».",
@@ -100,24 +100,23 @@ class AdminService:
     ) -> OperatorRecord:
         """Change an existing operator's name or subscriptions; its validated domains are left as they are."""
         check_text(author, chemin="auteur", label="Auteur")
-        before = self.operator(code)
-        after = {
-            "nom": before.name if name is None else _operator_name(name),
-            "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
-            "integre": before.esav_integre if esav_integre is None else esav_integre,
-        }
-        was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
-        changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
-        if not changes:
-            raise InvalidRequestError(
-                f"Opérateur {code} : rien à changer (--nom, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
-                chemin="operateur",
-                valeur=code,
-            )
         now = self._clock.now()
         with self._store.write() as tx:
-            self._store.update_operator(
-                tx,
+            before = self._found(code, tx.operators.get(code))  # the values changed are the values read
+            after = {
+                "nom": before.name if name is None else _operator_name(name),
+                "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
+                "integre": before.esav_integre if esav_integre is None else esav_integre,
+            }
+            was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
+            changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
+            if not changes:
+                raise InvalidRequestError(
+                    f"Opérateur {code} : rien à changer (--nom, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
+                    chemin="operateur",
+                    valeur=code,
+                )
+            tx.operators.update(
                 code,
                 name=str(after["nom"]),
                 esav_en_ligne=bool(after["en_ligne"]),
@@ -130,7 +129,10 @@ class AdminService:
         return self._store.list_operators()
 
     def operator(self, code: str) -> OperatorRecord:
-        operator = self._store.get_operator(code)
+        return self._found(code, self._store.get_operator(code))
+
+    @staticmethod
+    def _found(code: str, operator: OperatorRecord | None) -> OperatorRecord:
         if operator is None:
             raise InvalidRequestError(f"Opérateur {code} inconnu.", chemin="operateur", valeur=code)
         return operator
@@ -161,7 +163,7 @@ class AdminService:
         info = pki.certificate_info(cert_pem)
         now = self._clock.now()
         with self._store.write() as tx:
-            self._store.add_certificate(
+            tx.certificates.add(
                 fingerprint=info.fingerprint,
                 operator_code=operator_code,
                 subject_cn=info.subject_cn or "",
@@ -188,7 +190,7 @@ class AdminService:
             raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
         now = self._clock.now()
         with self._store.write() as tx:
-            self._store.revoke_certificate(fingerprint, now)
+            tx.certificates.revoke(fingerprint, now)
             tx.audit.add(
                 at=now, actor=author, action="certificat.revocation", target=fingerprint,
                 details={"operateur": record.operator_code},
@@ -271,7 +273,7 @@ class AdminService:
         with self._store.write() as tx:
             # Owners are checked inside the write transaction: no transfer can slip in between.
             for line, record in records.values():
-                current = self._store.get_prestation(record.identifiant)
+                current = tx.prestations.get(record.identifiant)
                 if current is not None and current.operator_code != record.operator_code:
                     problems.append(
                         ErrorDetail(
@@ -288,7 +290,7 @@ class AdminService:
                     f"{name} : {len({d.ligne for d in problems})} ligne(s) invalide(s), rien n'a été importé.",
                     details=problems,
                 )
-            count = self._store.upsert_prestations(record for _, record in records.values())
+            count = tx.prestations.upsert_all(record for _, record in records.values())
             tx.audit.add(at=now, actor=author, action="prestations.import", target=name, details={"prestations": count})
         return count
 
@@ -306,14 +308,14 @@ class AdminService:
         target = self.operator(to_operator)
         now = self._clock.now()
         with self._store.write() as tx:
-            current = self.prestation(identifiant)  # read inside the transaction: the owner being replaced
+            current = self._prestation(identifiant, tx.prestations.get(identifiant))  # the owner being replaced
             if current.operator_code == target.code:
                 raise InvalidRequestError(
                     f"La prestation {identifiant} appartient déjà à {target.code} : rien à transférer.",
                     chemin="operateur",
                     valeur=target.code,
                 )
-            self._store.set_prestation_operator(tx, identifiant, target.code)
+            tx.prestations.set_operator(identifiant, target.code)
             tx.audit.add(
                 at=now, actor=author, action="prestation.transfert", target=identifiant,
                 details={"de": current.operator_code, "vers": target.code, "motif": reason},
@@ -323,7 +325,10 @@ class AdminService:
         return transferred
 
     def prestation(self, identifiant: str) -> PrestationRecord:
-        found = self._store.get_prestation(identifiant)
+        return self._prestation(identifiant, self._store.get_prestation(identifiant))
+
+    @staticmethod
+    def _prestation(identifiant: str, found: PrestationRecord | None) -> PrestationRecord:
         if found is None:
             raise InvalidRequestError(
                 f"Prestation {identifiant} inconnue.", chemin="identifiantPrestation", valeur=identifiant

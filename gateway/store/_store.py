@@ -6,10 +6,8 @@ Writes happen inside ``with store.write():`` blocks opened by the services, so t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._offer_calendar import OfferCalendarStore
+from ._operators import CERTIFICATE_COLUMNS, certificate_record, operator_record
 from ._portal import PortalStore
 from ._preview import PreviewStore
 from ._records import (
@@ -52,30 +51,6 @@ from ._transaction import WriteTransaction
 from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
-
-
-_CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
-
-
-def _certificate(row: dict[str, Any]) -> CertificateRecord:
-    row = {k: v for k, v in row.items() if k != "pem"}
-    for key in ("not_before", "not_after", "registered_at", "revoked_at"):
-        row[key] = from_ts(row[key])
-    return CertificateRecord(**row)
-
-
-def _operator(row: dict[str, Any]) -> OperatorRecord:
-    return OperatorRecord(
-        code=row["code"],
-        name=row["name"],
-        esav_en_ligne=bool(row["esav_en_ligne"]),
-        esav_integre=bool(row["esav_integre"]),
-        domains=frozenset(json.loads(row["domains"] or "[]")),
-        esav_ends_on=row.get("esav_ends_on"),
-        suspended_at=row.get("suspended_at"),
-        suspension_reason=row.get("suspension_reason"),
-        esav_starts_on=row.get("esav_starts_on"),
-    )
 
 
 class Store(
@@ -195,96 +170,18 @@ class Store(
 
     # Operators ---------------------------------------------------------------------------------
 
-    def upsert_operator(
-        self, code: str, name: str, *, esav_en_ligne: bool, esav_integre: bool, domains: Iterable[str], at: datetime
-    ) -> None:
-        with self.write() as db:
-            db.table("operators").upsert(
-                {
-                    "code": code,
-                    "name": name,
-                    "esav_en_ligne": int(esav_en_ligne),
-                    "esav_integre": int(esav_integre),
-                    "domains": json.dumps(sorted(set(domains))),
-                    "created_at": to_ts(at),
-                },
-                pk="code",
-            )
-
-    def insert_operator(
-        self,
-        db: Transaction,
-        code: str,
-        name: str,
-        *,
-        esav_en_ligne: bool,
-        esav_integre: bool,
-        domains: Iterable[str],
-        at: datetime,
-    ) -> bool:
-        """Insert a new operator inside the caller's transaction; False (nothing written) if the code exists."""
-        cursor = db.conn.execute(
-            "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
-            [code, name, int(esav_en_ligne), int(esav_integre), json.dumps(sorted(set(domains))), to_ts(at)],
-        )
-        return cursor.rowcount == 1
-
-    def update_operator(
-        self, db: Transaction, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool
-    ) -> None:
-        """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
-        db.conn.execute(
-            "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
-            [name, int(esav_en_ligne), int(esav_integre), code],
-        )
-
     def get_operator(self, code: str) -> OperatorRecord | None:
         row = self._one("SELECT * FROM operators WHERE code = ?", [code])
-        return _operator(row) if row else None
+        return operator_record(row) if row else None
 
     def list_operators(self) -> list[OperatorRecord]:
-        return [_operator(r) for r in self._rows("SELECT * FROM operators ORDER BY code")]
-
-    def set_operator_domains(self, code: str, domains: Iterable[str]) -> None:
-        with self.write() as db:
-            db.conn.execute("UPDATE operators SET domains = ? WHERE code = ?", [json.dumps(sorted(set(domains))), code])
+        return [operator_record(r) for r in self._rows("SELECT * FROM operators ORDER BY code")]
 
     # Certificates ------------------------------------------------------------------------------
 
-    def add_certificate(
-        self,
-        *,
-        fingerprint: str,
-        operator_code: str,
-        subject_cn: str,
-        issuer_cn: str,
-        serial: str,
-        not_before: datetime,
-        not_after: datetime,
-        pem: str,
-        at: datetime,
-    ) -> None:
-        with self.write() as db:
-            db.table("certificates").upsert(
-                {
-                    "fingerprint": fingerprint,
-                    "operator_code": operator_code,
-                    "subject_cn": subject_cn,
-                    "issuer_cn": issuer_cn,
-                    "serial": serial,
-                    "not_before": to_ts(not_before),
-                    "not_after": to_ts(not_after),
-                    "pem": pem,
-                    "registered_at": to_ts(at),
-                    "revoked_at": None,
-                },
-                pk="fingerprint",
-            )
-
     def get_certificate(self, fingerprint: str) -> CertificateRecord | None:
         row = self._one("SELECT * FROM certificates WHERE fingerprint = ?", [fingerprint])
-        return _certificate(row) if row else None
+        return certificate_record(row) if row else None
 
     def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
         """A registered certificate and its operator, in one query (every SOAP call authenticates)."""
@@ -298,36 +195,17 @@ class Store(
         )
         if row is None:
             return None
-        certificate = {key: row[key] for key in _CERTIFICATE_COLUMNS}
-        return _certificate(certificate), _operator(row)
+        certificate = {key: row[key] for key in CERTIFICATE_COLUMNS}
+        return certificate_record(certificate), operator_record(row)
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
             rows = self._rows("SELECT * FROM certificates WHERE operator_code = ? ORDER BY not_after", [operator_code])
         else:
             rows = self._rows("SELECT * FROM certificates ORDER BY operator_code, not_after")
-        return [_certificate(r) for r in rows]
-
-    def revoke_certificate(self, fingerprint: str, at: datetime) -> bool:
-        with self.write() as db:
-            cur = db.conn.execute(
-                "UPDATE certificates SET revoked_at = ? WHERE fingerprint = ? AND revoked_at IS NULL",
-                [to_ts(at), fingerprint],
-            )
-            return cur.rowcount == 1
+        return [certificate_record(r) for r in rows]
 
     # Prestations -------------------------------------------------------------------------------
-
-    def upsert_prestations(self, prestations: Iterable[PrestationRecord]) -> int:
-        rows = [vars(p) for p in prestations]
-        with self.write() as db:
-            if rows:
-                db.table("prestations").upsert_all(rows, pk="identifiant")
-        return len(rows)
-
-    def set_prestation_operator(self, db: Transaction, identifiant: str, operator_code: str) -> None:
-        """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
-        db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
 
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
@@ -341,21 +219,6 @@ class Store(
         return [PrestationRecord(**r) for r in rows]
 
     # Catalogue publications -------------------------------------------------------------------
-
-    def record_catalogue_publication(
-        self, *, author: str, fingerprint: str, at: datetime, files: Mapping[str, bytes] | None = None
-    ) -> int:
-        """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
-        with self.write() as db:
-            publication_id = db.insert_id(
-                "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
-                [to_ts(at), author, fingerprint],
-            )
-            db.conn.executemany(
-                "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
-                [(publication_id, path, content) for path, content in sorted((files or {}).items())],
-            )
-            return publication_id
 
     def catalogue_publication(self, publication_id: int | None = None) -> CataloguePublicationRecord | None:
         """A publication with its files; without an id, the latest one whose content was kept (None: none)."""

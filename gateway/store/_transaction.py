@@ -19,9 +19,12 @@ from ._contract_ends import ContractEndRepository
 from ._contracts import ServedContractsRepository
 from ._events import EventRepository
 from ._exploitation import InterruptionRepository, RateLimitRepository
+from ._integration import IntegrationRepository
+from ._line_tests import LineTestRepository
 from ._mail import MailRepository
 from ._network_events import NetworkEventRepository
 from ._offer_calendar import OfferRepository
+from ._operators import CatalogueRepository, CertificateRepository, OperatorRepository, PrestationRepository
 from ._portal import PortalRepository
 from ._request_counts import RequestCountRepository
 from ._sql import Transaction
@@ -116,3 +119,27 @@ class WriteTransaction(Transaction):
     @cached_property
     def appointments(self) -> AppointmentRepository:
         return AppointmentRepository(self._tx)
+
+    @cached_property
+    def line_tests(self) -> LineTestRepository:
+        return LineTestRepository(self._tx)
+
+    @cached_property
+    def integration(self) -> IntegrationRepository:
+        return IntegrationRepository(self._tx)
+
+    @cached_property
+    def operators(self) -> OperatorRepository:
+        return OperatorRepository(self._tx)
+
+    @cached_property
+    def certificates(self) -> CertificateRepository:
+        return CertificateRepository(self._tx)
+
+    @cached_property
+    def prestations(self) -> PrestationRepository:
+        return PrestationRepository(self._tx)
+
+    @cached_property
+    def catalogue(self) -> CatalogueRepository:
+        return CatalogueRepository(self._tx)
