@@ -270,7 +270,7 @@ def measure_queries(path: Path, now: datetime, repetitions: int = 20) -> list[di
             statements: list[str] = []
             # The store's own connection for this thread: store.write() is its public way to it.
             with store.write() as db:
-                connection = db.conn
+                connection = db.low_level.conn
             connection.set_trace_callback(statements.append)
             started = time.perf_counter()
             page = query(store)

@@ -213,18 +213,18 @@ class SeamApproach:
         with self.store.write() as db:
             ticket = [*d.ticket(0)[:15], None, "SIG"]
             delivery = d.delivery(0)[1:]
-            if db.postgresql:
+            if db.low_level.postgresql:
                 kept, first = d.ticket_prestation(0)[1:], d.transition(0)[1:]
-                ((ticket_id,),) = db.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
+                ((ticket_id,),) = db.low_level.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
                 reference = f"SIG{ticket_id:08d}"
-                db.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
+                db.low_level.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
             else:
-                ticket_id = db.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
+                ticket_id = db.low_level.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
                 reference = f"SIG{ticket_id:08d}"
-                db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
-                db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
-                event_id = db.insert_id(INSERT_EVENT, d.event(reference))
-                db.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
+                db.low_level.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
+                db.low_level.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
+                event_id = db.low_level.insert_id(INSERT_EVENT, d.event(reference))
+                db.low_level.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
         return reference
 
     def state(self, reference: str) -> str:

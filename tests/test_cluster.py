@@ -182,7 +182,7 @@ def test_a_declared_interruption_stops_every_node_within_a_second(cluster, tmp_p
     finally:
         if ident is not None:
             with gateway.store.write() as db:
-                db.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
+                db.low_level.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
         gateway.close()
     assert all(eventually(lambda c=c: _state_query(c) == "OK", timeout=10) for c in clients)
 

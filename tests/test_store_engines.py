@@ -161,11 +161,11 @@ def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_refe
 
     first = deposit()
     with store.write() as tx:
-        if tx.postgresql:
-            tx.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
+        if tx.low_level.postgresql:
+            tx.low_level.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
         else:
-            columns = ", ".join(c for c in tx.columns("tickets") if c not in ("id", "reference"))
-            tx.conn.execute(f"INSERT INTO tickets (id, reference, {columns}) SELECT 99999999, 'X', {columns} "
+            columns = ", ".join(c for c in tx.low_level.columns("tickets") if c not in ("id", "reference"))
+            tx.low_level.conn.execute(f"INSERT INTO tickets (id, reference, {columns}) SELECT 99999999, 'X', {columns} "
                             "FROM tickets WHERE id = 1")  # fmt: skip
     large = deposit()
     assert (first.id, first.reference) == (1, "SIG00000001")

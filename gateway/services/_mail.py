@@ -20,12 +20,19 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.mail_lists import MailList, Topic, check_address, lists_for
 from gateway.errors import InvalidRequestError
-from gateway.store import MAIL_ABANDONED, MAIL_NO_RECIPIENT, MailAddressRecord, MailAttachment, MailRecord, Store
+from gateway.store import (
+    MAIL_ABANDONED,
+    MAIL_NO_RECIPIENT,
+    MailAddressRecord,
+    MailAttachment,
+    MailRecord,
+    Store,
+    WriteTransaction,
+)
 
 __all__ = [
     "MAIL_MAX_ATTEMPTS",
@@ -195,7 +202,7 @@ class MailService:
 
     def queue(
         self,
-        tx: Any,
+        tx: WriteTransaction,
         operator_code: str,
         topic: Topic,
         cause: str,

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.mail_lists import Topic
 from gateway.domain.notices import NoticeKind
-from gateway.store import CertificateRecord, MailAttachment, Store
+from gateway.store import CertificateRecord, MailAttachment, Store, WriteTransaction
 
 from ._doc_pack import doc_pack_zip
 from ._mail import Letter, MailService, paris_date, paris_day_time, spoken_duration
@@ -93,7 +92,7 @@ class NoticeMailer:
 
     def announce_notice(
         self,
-        tx: Any,
+        tx: WriteTransaction,
         kind: NoticeKind,
         news_id: int,
         title: str,
@@ -143,7 +142,7 @@ class NoticeMailer:
 
     def announce_rate_limit(
         self,
-        tx: Any,
+        tx: WriteTransaction,
         limit_id: int,
         operator_code: str,
         per_minute: int,
@@ -180,7 +179,7 @@ class NoticeMailer:
 
     def announce_certificate(
         self,
-        tx: Any,
+        tx: WriteTransaction,
         new: CertificateRecord,
         pem: str,
         previous: CertificateRecord | None,
@@ -225,7 +224,7 @@ class NoticeMailer:
             tx, new.operator_code, Topic.CERTIFICATS, f"certificat/{new.fingerprint}", letter, [attachment], at=at
         )
 
-    def remind_certificate(self, tx: Any, cert: CertificateRecord, *, at: datetime) -> int | None:
+    def remind_certificate(self, tx: WriteTransaction, cert: CertificateRecord, *, at: datetime) -> int | None:
         """Queue, once per certificate, the reminder that it expires without a successor."""
         letter = Letter(
             subject=f"[e-SAV] Certificat d'authentification à renouveler (expire le {paris_date(cert.not_after)})",

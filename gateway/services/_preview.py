@@ -386,11 +386,12 @@ class FormPreviewService:
         if kept is not None:
             return kept
         [preview] = self.preview(announcement.form_code, announcement.version, operator=operator, at=now).operators
-        self._store.keep_preview(
-            operator, announcement.form_code, announcement.version, day=to_paris(now).date().isoformat(), at=now,
-            content={"schema": self._schema_key(announcement.form_code, announcement.version),
-                     "preview": preview.to_json()},
-        )  # fmt: skip
+        with self._store.write() as tx:
+            tx.previews.keep(
+                operator, announcement.form_code, announcement.version, day=to_paris(now).date().isoformat(), at=now,
+                content={"schema": self._schema_key(announcement.form_code, announcement.version),
+                         "preview": preview.to_json()},
+            )  # fmt: skip
         return preview
 
     def _schema_key(self, code: str, version: str) -> str:

@@ -4,7 +4,6 @@ and ``Repository`` (one per aggregate, bound to a write transaction), one module
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ._sql import Transaction, pg_rows, sqlite_rows
@@ -16,8 +15,6 @@ class StorePart:
     """What a part uses of the ``Store`` it is mixed into (defined there)."""
 
     if TYPE_CHECKING:
-
-        def write(self) -> AbstractContextManager[Any]: ...
 
         @property
         def _db(self) -> Transaction: ...

@@ -105,7 +105,10 @@ class Store(
         PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on), its
         repositories by aggregate (``tx.tickets``, ``tx.audit``…)."""
         with self._connections.write() as db:
-            yield WriteTransaction(db)
+            tx = db.typed
+            if tx is None:
+                tx = db.typed = WriteTransaction(db)
+            yield tx
 
     def close(self) -> None:
         self._connections.close()
