@@ -104,14 +104,6 @@ class AppointmentStore(StorePart):
         rows = self._rows(f"SELECT * FROM capacities {where} ORDER BY zone, intervention_type, slot_start", params)
         return [_capacity(r) for r in rows]
 
-    def capacity(self, zone: str, intervention_type: str, slot_start: str) -> int:
-        """Technicians available for one slot of the day; 0 when the provider set none."""
-        row = self._one(
-            "SELECT capacity FROM capacities WHERE zone = ? AND intervention_type = ? AND slot_start = ?",
-            [zone, intervention_type, slot_start],
-        )
-        return int(row["capacity"]) if row else 0
-
     # Appointments ------------------------------------------------------------------------------
 
     def booked_in_slot(self, slot_id: str) -> int:
@@ -137,13 +129,6 @@ class AppointmentStore(StorePart):
     def appointments_of_ticket(self, ticket_id: int) -> list[AppointmentRecord]:
         rows = self._rows("SELECT * FROM appointments WHERE ticket_id = ? ORDER BY id", [ticket_id])
         return [_appointment(r) for r in rows]
-
-    def active_appointment(self, ticket_id: int, intervention_type: str) -> AppointmentRecord | None:
-        row = self._one(
-            "SELECT * FROM appointments WHERE ticket_id = ? AND intervention_type = ? AND status = ?",
-            [ticket_id, intervention_type, ACTIVE],
-        )
-        return _appointment(row) if row else None
 
     def count_appointments(self, slot_id: str | None = None) -> int:
         """Active appointments, in one slot or in all."""

@@ -210,10 +210,6 @@ class EventStore(StorePart):
         assert event is not None
         return _delivery(row), event
 
-    def get_delivery(self, event_id: int) -> DeliveryRecord | None:
-        row = self._one("SELECT * FROM deliveries WHERE event_id = ?", [event_id])
-        return _delivery(row) if row else None
-
     def deliveries_of(self, operator_code: str) -> list[DeliveryRecord]:
         rows = self._rows("SELECT * FROM deliveries WHERE operator_code = ? ORDER BY event_id", [operator_code])
         return [_delivery(r) for r in rows]

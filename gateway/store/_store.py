@@ -272,13 +272,6 @@ class Store(
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
         return ticket_record(row) if row else None
 
-    def ticket_by_operator_reference(self, operator_code: str, reference_operateur: str) -> TicketRecord | None:
-        row = self._one(
-            "SELECT * FROM tickets WHERE operator_code = ? AND reference_operateur = ?",
-            [operator_code, reference_operateur],
-        )
-        return ticket_record(row) if row else None
-
     def transitions(self, ticket_id: int) -> list[TransitionRow]:
         rows = self._rows(
             "SELECT id, action, from_state, to_state, actor, author, at, reason, code "
@@ -292,11 +285,6 @@ class Store(
             "SELECT id, side, author, at, text FROM comments WHERE ticket_id = ? ORDER BY id", [ticket_id]
         )
         return [CommentRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
-
-    def count_attachments(self, ticket_id: int) -> int:
-        return int(
-            self._db.conn.execute("SELECT COUNT(*) FROM attachments WHERE ticket_id = ?", [ticket_id]).fetchone()[0]
-        )
 
     def attachments(self, ticket_id: int) -> list[AttachmentRecord]:
         rows = self._rows(
