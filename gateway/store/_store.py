@@ -1,7 +1,9 @@
 """The store: every read and write the gateway makes, in SQL, behind named methods.
 
-Writes happen inside ``with store.write():`` blocks opened by the services, so that a use case
-(a deposit and its first transition, a state change and its record) commits as one transaction.
+Pages and queries read through the ``Store``. Writes happen inside ``with store.write() as tx:``
+blocks opened by the services, through the transaction's repositories (``tx.tickets``,
+``tx.audit``…, see ``_transaction.py``), so that a use case (a deposit and its first transition, a
+state change and its record) commits as one transaction, deciding on what it reads inside it.
 """
 
 from __future__ import annotations
