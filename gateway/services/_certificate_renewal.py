@@ -89,7 +89,7 @@ class CertificateRenewal:
                     operator_code, cert_pem, trusted_ca_pems, author=author
                 ).fingerprint
                 pem = pki.load_certificates(cert_pem)[0].public_bytes(Encoding.PEM).decode()
-            record = self._store.get_certificate(fingerprint)
+            record = tx.certificates.get(fingerprint)
             assert record is not None
             if previous is not None and record.not_after <= previous.not_after:
                 raise InvalidRequestError(

@@ -198,12 +198,13 @@ class WorkQueueService:
         """
         if action not in SAV_ACTIONS:
             raise InvalidRequestError(f"Action « {action} » inconnue.", chemin="action", valeur=str(action))
-        ticket = self._ticket(reference)
-        with self._store.write():
-            # Read inside the write transaction (the writer lock is held): the check and the change are one.
-            last = self._store.last_transition_id(ticket.id)
+        self._ticket(reference)
+        with self._store.write() as tx:
+            # Read inside the write transaction (the ticket locked): the check and the change are one.
+            current = tx.tickets.get(reference)
+            assert current is not None  # a ticket is never deleted
+            last = tx.tickets.last_transition_id(current.id)
             if seen is not None and last != seen:
-                current = self._ticket(reference)
                 raise TicketChangedError(
                     f"La signalisation {reference} a changé depuis que vous l'avez ouverte (elle est maintenant "
                     f"« {TicketState(current.state).libelle} ») : rien n'a été modifié. Rechargez la page, "

@@ -136,6 +136,10 @@ class CertificateRepository(Repository):
             pk="fingerprint",
         )
 
+    def get(self, fingerprint: str) -> CertificateRecord | None:
+        row = self._one("SELECT * FROM certificates WHERE fingerprint = ?", [fingerprint])
+        return certificate_record(row) if row else None
+
     def revoke(self, fingerprint: str, at: datetime) -> bool:
         cur = self._db.conn.execute(
             "UPDATE certificates SET revoked_at = ? WHERE fingerprint = ? AND revoked_at IS NULL",

@@ -82,6 +82,11 @@ class TicketRepository(Repository):
         )
         return ticket_record(row) if row else None
 
+    def last_transition_id(self, ticket_id: int) -> int:
+        """The id of the ticket's latest transition (its deposit at least), to compare with what a page showed."""
+        row = self._one("SELECT MAX(id) AS last FROM transitions WHERE ticket_id = ?", [ticket_id])
+        return int(row["last"] or 0) if row else 0
+
     def count_attachments(self, ticket_id: int) -> int:
         return int(
             self._db.conn.execute("SELECT COUNT(*) FROM attachments WHERE ticket_id = ?", [ticket_id]).fetchone()[0]
