@@ -199,3 +199,41 @@ def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(stor
     assert [e.id for e in store.events_after("OPE9", 0)] == [ids["OPE9"]] != [ids["OPE8"]]
     assert store.deliveries_of("OPE8") == []
     assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ids["OPE9"], "EN_ATTENTE")]
+
+
+def _row_locked(url: str, sql: str, params: list[object]) -> bool:
+    """Whether another connection finds the row locked (``FOR UPDATE NOWAIT`` refused at once)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as other:
+        try:
+            other.execute(sql + " FOR UPDATE NOWAIT", params)
+        except psycopg.errors.LockNotAvailable:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_on_postgresql_the_reads_deciding_a_write_lock_their_rows_until_the_commit(store, store_url):
+    """The ticket, the slot's capacity and the operator read on the write transaction are locked until it commits."""
+    from gateway.store import PrestationRecord
+
+    prestation = PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", "75056", "étage 2")
+    with store.write() as tx:
+        tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.prestations.upsert_all([prestation])
+        tx.appointments.set_capacity("75", "SAV", "08:00", 3, at=AT, author="t")
+        ticket = tx.tickets.deposit(_ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
+                                    to_state="EN_DEPOT", actor="OPERATEUR", author="OPE9/ws")  # fmt: skip
+    slot = "SELECT 1 FROM capacities WHERE zone = %s AND intervention_type = %s AND slot_start = %s"
+    rows = [
+        ("SELECT 1 FROM tickets WHERE reference = %s", [ticket.reference]),
+        (slot, ["75", "SAV", "08:00"]),
+        ("SELECT 1 FROM operators WHERE code = %s", ["OPE9"]),
+    ]
+    with store.write() as tx:
+        assert tx.tickets.get(ticket.reference) is not None
+        assert tx.appointments.capacity("75", "SAV", "08:00") == 3
+        assert tx.operators.get("OPE9") is not None
+        assert [_row_locked(store_url, sql, params) for sql, params in rows] == [True, True, True]
+    assert [_row_locked(store_url, sql, params) for sql, params in rows] == [False, False, False]
