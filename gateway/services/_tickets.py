@@ -323,11 +323,15 @@ class SignalisationService:
         return self._state_view(caller, reference)
 
     def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
-        ticket = self._own_ticket(caller, reference)
+        self._own_ticket(caller, reference)
         check_text(motif, chemin="motif", label="Motif du refus de clôture")
-        if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
-            check_closure_refusal(ticket.closed_at, self._clock.now())
-        self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
+        with self._store.write() as tx:  # the closure checked is the closure refused (the transition joins it)
+            ticket = self._own(caller, reference, tx.tickets.get(reference))
+            if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
+                check_closure_refusal(ticket.closed_at, self._clock.now())
+            self._lifecycle.transition(
+                reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif
+            )
         return self._state_view(caller, reference)
 
     # Helpers ------------------------------------------------------------------------------------

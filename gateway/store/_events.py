@@ -1,6 +1,6 @@
 """The operators' event feed (contract §3 ``consulterEvenements``, §12) and its push deliveries.
 
-``events`` is an outbox: each row is written by ``add_event`` inside the write transaction of the
+``events`` is an outbox: each row is written by ``EventRepository.add`` inside the write transaction of the
 change it reports (a transition, an SAV comment, an appointment change, a test result), so an event
 exists if and only if its change was committed. ``idEvenement`` is the row id, an integer sequence
 (``AUTOINCREMENT``: never reused, increasing in commit order since writers are serialised).

@@ -1,6 +1,6 @@
 """Outbound e-mail: operators' notification addresses and the mail outbox.
 
-``mail_outbox`` is an outbox like ``events``: a message is written by ``queue_mail`` inside the write
+``mail_outbox`` is an outbox like ``events``: a message is written by ``MailRepository.queue`` inside the write
 transaction of the change it announces (a publication, a declared interruption, a rate limit, a
 renewed certificate), so a message exists if and only if its change was committed. Its Message-ID is
 unique: queueing the same message twice is a no-op. The mail worker claims a message (``EN_COURS``,

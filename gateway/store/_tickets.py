@@ -43,7 +43,7 @@ _deposit_statements: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def _deposit_sql(dialect: str, columns: tuple[str, ...]) -> str:
-    """``insert_deposit``'s statement for a ticket of ``columns`` (built once per engine and columns)."""
+    """``deposit``'s statement for a ticket of ``columns`` (built once per engine and columns)."""
     sql = _deposit_statements.get((dialect, columns))
     if sql is not None:
         return sql
