@@ -185,11 +185,11 @@ class AdminService:
     def revoke_certificate(self, fingerprint: str, *, author: str = DEFAULT_AUTHOR) -> CertificateRecord:
         """Revoke at once: the next request with it is refused."""
         fingerprint = fingerprint.replace(":", "").lower()
-        record = self._store.get_certificate(fingerprint)
-        if record is None:
-            raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
         now = self._clock.now()
         with self._store.write() as tx:
+            record = tx.certificates.get(fingerprint)
+            if record is None:
+                raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
             tx.certificates.revoke(fingerprint, now)
             tx.audit.add(
                 at=now, actor=author, action="certificat.revocation", target=fingerprint,
