@@ -35,7 +35,10 @@ includes the server and each commit's fsync.
 
 Run as ``python -m bench.store_seam`` (a temporary SQLite file), ``--base postgresql://…`` (an
 empty database: the demo is built in it), ``--with-postgres`` (also a throwaway PostgreSQL server,
-fsync on), ``--json`` for the figures as JSON. SQLAlchemy is a test extra, not a dependency.
+fsync on), ``--groups N`` (also N groups of 16 deposits through the store, each group one
+transaction with a savepoint per deposit, as the server's group commit makes them: the cost per
+deposit while the writers' lock is held), ``--json`` for the figures as JSON. SQLAlchemy is a test
+extra, not a dependency.
 """
 
 from __future__ import annotations
@@ -571,6 +574,10 @@ def open_bench(base: str, work: Path) -> Bench:
     return Bench(engine, gateway, approaches, alchemy)
 
 
+#: Deposits per group in ``measure_grouped``: what one tick of a server gathers at c=32 with two workers.
+GROUP_SIZE = 16
+
+
 def _timed(op: Callable[[], Any], n: int) -> tuple[float, float]:
     """µs of process CPU and of wall time per call, over ``n`` calls."""
     cpu, wall = time.process_time(), time.perf_counter()
@@ -611,23 +618,51 @@ def measure(bench: Bench, *, rounds: int, deposits: int, states: int) -> list[di
     return rows
 
 
-def run(bases: list[str], *, rounds: int, deposits: int, states: int) -> dict[str, Any]:
-    """Every engine's figures, with the machine's load and the versions measured."""
+def measure_grouped(bench: Bench, *, batches: int, size: int) -> dict[str, Any]:
+    """The ``store`` approach's deposits in groups of ``size``, one transaction each as in one tick of
+    the server (a savepoint per deposit, one COMMIT): median µs of CPU and wall time per deposit.
+    The group commit is enabled on this thread for the rest of the bench's life: run it last."""
+    store, approach = bench.gateway.store, bench.approaches["store"]
+    scheduled: list[Callable[[], None]] = []
+    store.enable_group_commit(scheduled.append)
+
+    def group() -> None:
+        for _ in range(size):
+            approach.deposit()
+        scheduled.pop()()
+
+    group()  # warm-up
+    samples = [_timed(group, 1) for _ in range(batches)]
+    return {
+        "engine": bench.engine,
+        "size": size,
+        "cpu_us": round(statistics.median(c for c, _ in samples) / size, 1),
+        "wall_us": round(statistics.median(w for _, w in samples) / size, 1),
+    }
+
+
+def run(bases: list[str], *, rounds: int, deposits: int, states: int, groups: int = 0) -> dict[str, Any]:
+    """Every engine's figures, with the machine's load and the versions measured; with ``groups``, also
+    that many groups of 16 deposits per engine (``measure_grouped``)."""
     import psycopg
     import sqlalchemy
 
     load = os.getloadavg()
     rows: list[dict[str, Any]] = []
+    grouped: list[dict[str, Any]] = []
     for base in bases:
         with tempfile.TemporaryDirectory(prefix="esav-seam-") as temporary:
             work = Path(temporary)
             bench = open_bench(base or str(work / "esav.db"), work)
             try:
                 rows += measure(bench, rounds=rounds, deposits=deposits, states=states)
+                if groups:
+                    grouped.append(measure_grouped(bench, batches=groups, size=GROUP_SIZE))
             finally:
                 bench.close()
     return {
         "rows": rows,
+        "grouped": grouped,
         "environment": {
             "load_before": [round(x, 2) for x in load],
             "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -657,6 +692,11 @@ def table(result: dict[str, Any]) -> str:
         f"{env['sqlalchemy']}, psycopg {env['psycopg']}; median of {env['rounds']} rounds of "
         f"{env['deposits_per_round']} deposits and {env['states_per_round']} state queries"
     )
+    for g in result.get("grouped", []):
+        lines.append(
+            f"{g['engine']}: deposits in groups of {g['size']} (one transaction each, as in a tick of the server): "
+            f"{g['cpu_us']:.1f} µs CPU, {g['wall_us']:.1f} µs wall per deposit"
+        )
     return "\n".join(lines)
 
 
@@ -667,6 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--deposits", type=int, default=100, help="deposits per approach and round")
     parser.add_argument("--states", type=int, default=500, help="state queries per approach and round")
+    parser.add_argument("--groups", type=int, default=0, help=f"also this many groups of {GROUP_SIZE} deposits")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     bases = args.base or [""]  # "": a temporary SQLite file
@@ -676,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
 
             server = stack.enter_context(PostgresServer())
             bases.append(server.create_database("seam"))
-        result = run(bases, rounds=args.rounds, deposits=args.deposits, states=args.states)
+        result = run(bases, rounds=args.rounds, deposits=args.deposits, states=args.states, groups=args.groups)
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 

@@ -205,6 +205,17 @@ def test_store_seam_every_approach_stores_a_ticket_and_reads_it_back(seam_bench:
         assert approach.state(reference) == "EN_DEPOT", name
 
 
+def test_store_seam_groups_commit_every_deposit_of_a_group(seam_bench: store_seam.Bench) -> None:
+    """Grouped deposits are each stored as one ticket, committed by their group; CPU and wall are reported."""
+    store = seam_bench.gateway.store
+    before = len(store.events_after("OPE001", 0, limit=10_000))
+    figures = store_seam.measure_grouped(seam_bench, batches=2, size=3)
+    assert len(store.events_after("OPE001", 0, limit=10_000)) == before + 3 * 3  # a warm-up group, then two
+    assert not store.commit_pending()
+    assert figures["engine"] == seam_bench.engine and figures["size"] == 3
+    assert figures["cpu_us"] > 0 and figures["wall_us"] > 0
+
+
 @pytest.mark.parametrize("engine", BACKENDS)
 def test_store_seam_tiny_run_reports_every_figure(engine: str, tmp_path: Path) -> None:
     """A tiny run reports CPU, wall time and ratios for every approach and operation, and prints them."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gateway._resources import shipped_deploy
 
+from ._interrupts import deferred_interrupts
 from .postgres_server import free_port
 
 __all__ = ["HaproxyServer", "HaproxyUnavailable", "LoadBalancedNode", "haproxy_config"]
@@ -101,7 +102,7 @@ class HaproxyServer:
         self.root.mkdir(parents=True, exist_ok=True)
         template = (shipped_deploy() / "haproxy.cfg").read_text(encoding="utf-8")
         self.config.write_text(haproxy_config(template, self.nodes), encoding="utf-8")
-        with open(self.log, "wb") as log:
+        with deferred_interrupts(), open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [self.program, "-f", str(self.config)], env=self._environment(), stdout=log, stderr=subprocess.STDOUT
             )

@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._interrupts import deferred_interrupts
 from .haproxy_server import HaproxyServer, LoadBalancedNode
 from .postgres_server import PostgresServer, free_port
 
@@ -60,7 +61,7 @@ class ClusterNode:
         argv = _esav("servir", "--donnees", str(self.data), "--base", self.store_url)
         argv += ["--port", str(self.ws_port), "--port-web", str(self.web_port)]
         env = _environment(metrics_port=str(self.ops_port), proxy_protocol="true", **self.settings)
-        with open(self.log, "ab") as out:
+        with deferred_interrupts(), open(self.log, "ab") as out:
             self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         return self
 
@@ -129,10 +130,16 @@ class LocalCluster:
     def start(self) -> LocalCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)  # the database servers run as the ``postgres`` user when we are root
-        self.primary = PostgresServer(self.root / "primary").init().start()
+        # Each server is recorded before it starts, and starts with interrupts held back until it is
+        # up: Ctrl-C or SIGTERM at any point, and stop() finds everything that runs.
+        self.primary = PostgresServer(self.root / "primary").init()
+        with deferred_interrupts():
+            self.primary.start()
         self.primary.create_database("esav")
         if self.with_standby:
-            self.standby = PostgresServer.standby_of(self.primary, self.root / "standby").start()
+            self.standby = PostgresServer.standby_of(self.primary, self.root / "standby")
+            with deferred_interrupts():
+                self.standby.start()
             self.primary.wait_for_standby()
         built = subprocess.run(
             _esav("demo", "--donnees", str(self.demo), "--base", self.store_url),
@@ -147,11 +154,18 @@ class LocalCluster:
             folder = self.root / f"node{index}"
             if not folder.exists():
                 shutil.copytree(self.demo, folder)
-            self.nodes.append(ClusterNode(f"node{index}", folder, self.store_url).start())
+            self.add_node(f"node{index}", folder, self.store_url)
         for node in self.nodes:
             node.wait_ready()
-        self.balancer = HaproxyServer([node.balanced for node in self.nodes], self.root / "haproxy").start()
+        self.balancer = HaproxyServer([node.balanced for node in self.nodes], self.root / "haproxy")
+        self.balancer.start()
         return self
+
+    def add_node(self, name: str, folder: Path, store_url: str) -> ClusterNode:
+        """Start one gateway node on ``folder``; it is stopped with the cluster."""
+        node = ClusterNode(name, folder, store_url)
+        self.nodes.append(node)
+        return node.start()
 
     @property
     def pki(self) -> Path:

@@ -172,6 +172,19 @@ class Connections:
                 conn.execute("ROLLBACK")
             raise
 
+    def _await_answers(self, db: Transaction) -> None:
+        """At the end of a block: the answers of its writes sent without waiting (PostgreSQL), so that
+        their errors are the block's own."""
+        if self.dialect == POSTGRESQL:
+            db.conn.flush()  # type: ignore[attr-defined]
+
+    def _drop_answers(self, db: Transaction) -> None:
+        """Before undoing a block: the answers of its writes sent without waiting (PostgreSQL) are
+        collected and ignored, so that the block's own error is the one raised."""
+        if self.dialect == POSTGRESQL:
+            with contextlib.suppress(Exception):
+                db.conn.flush()  # type: ignore[attr-defined]
+
     def _end(self) -> None:
         if self._writer is not None:
             self._writer.release()
@@ -257,14 +270,17 @@ class Connections:
         # statement cache (a fresh name per block would push the real queries out of it).
         group.depth += 1
         name = f"w{group.depth}"
-        if group.unreleased == name:  # PostgreSQL: the previous block's release, in this round trip
-            db.conn.execute(f"RELEASE {name}; SAVEPOINT {name}")
+        if self.dialect == POSTGRESQL:  # with the block's first statement that needs an answer
+            released = [f"RELEASE {name}"] if group.unreleased == name else []  # the previous block's
+            db.conn.send(*released, f"SAVEPOINT {name}")  # type: ignore[attr-defined]
         else:
             db.conn.execute(f"SAVEPOINT {name}")
         group.unreleased = None
         try:
             yield db
+            self._await_answers(db)
         except BaseException:
+            self._drop_answers(db)
             if self.dialect == POSTGRESQL:
                 db.conn.execute(f"ROLLBACK TO {name}; RELEASE {name}")
             else:
@@ -322,7 +338,9 @@ class Connections:
         try:
             try:
                 yield db
+                self._await_answers(db)
             except BaseException:
+                self._drop_answers(db)
                 with contextlib.suppress(Exception):  # a dropped connection has rolled back already
                     db.conn.execute("ROLLBACK")
                 raise

@@ -176,31 +176,95 @@ class PgConn:
     ``exec_prepared`` (text results loaded by type): about a third of the CPU of psycopg's cursor,
     the store's hot path on PostgreSQL (docs/decisions.md, "Store engines"). A statement the server
     cannot prepare without types (a lone ``?``) goes through psycopg.
+
+    Inside a transaction, a write whose result nobody has asked for yet (an INSERT, UPDATE or DELETE
+    without RETURNING, or what ``send`` is given) is sent without waiting for its answer, in libpq's
+    pipeline mode; the next statement that needs an answer, a look at the write's own result
+    (``rowcount``), or ``flush()`` (the store calls it at the end of every write block) collects the
+    answers in one round trip and raises the first error there: fewer round trips while the writers'
+    lock is held (docs/decisions.md, "Store engines").
     """
 
-    __slots__ = ("_pg", "_prepared", "raw")
+    __slots__ = ("_deferred", "_pg", "_prepared", "raw")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._pg = raw.pgconn
-        self._prepared: dict[str, bytes | None] = {}
+        self._prepared: dict[str, tuple[bytes, bool] | None] = {}
+        self._deferred: list[_Deferred] = []
         # A pooled connection may hold the statements of the thread that had it before.
         raw.execute("DEALLOCATE ALL")
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         if not parameters or isinstance(parameters, Mapping):
+            self.flush()
             params = pg_params(parameters)
             return self.raw.execute(pg_sql(sql, params is not None), params)
-        name = self._prepared.get(sql, b"")
-        if name == b"":
-            name = self._prepare(sql)
-        if name is None:
+        try:
+            prepared = self._prepared[sql]
+        except KeyError:
+            self.flush()
+            prepared = self._prepare(sql)
+        if prepared is None:
+            self.flush()
             return self.raw.execute(pg_sql(sql), pg_params(parameters))
+        name, deferrable = prepared
         values = [_param(p) for p in parameters]  # booleans as integers, like pg_params
         formats = [1 if isinstance(p, bytes | bytearray | memoryview) else 0 for p in parameters]
+        if deferrable and (self._deferred or self._pg.transaction_status == _IN_TRANSACTION):
+            if not self._deferred:
+                self._pg.enter_pipeline_mode()
+            self._pg.send_query_prepared(name, values, formats if any(formats) else None)
+            deferred = _Deferred(self)
+            self._deferred.append(deferred)
+            return deferred
+        self.flush()
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
 
-    def _prepare(self, sql: str) -> bytes | None:
+    def send(self, *statements: str) -> None:
+        """Statements without parameters whose answers nobody reads (``RELEASE``, ``SAVEPOINT``): inside
+        a transaction, sent without waiting, answered with the next round trip; else run at once."""
+        if not (self._deferred or self._pg.transaction_status == _IN_TRANSACTION):
+            self.raw.execute("; ".join(statements))
+            return
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        for statement in statements:
+            self._pg.send_query_params(statement.encode("utf-8"), None)
+            self._deferred.append(_Deferred(self))
+
+    def flush(self) -> None:
+        """Collect the answers of the writes sent without waiting; raise the first one's error."""
+        deferred, self._deferred = self._deferred, []
+        if not deferred:
+            return
+        pg = self._pg
+        failure: Exception | None = None
+        try:
+            pg.pipeline_sync()
+            for entry in deferred:
+                result = pg.get_result()
+                if result is None:  # the connection is gone
+                    raise _error(None, lost=True)
+                while pg.get_result() is not None:  # the end of this statement's results
+                    pass
+                if failure is None and result.status not in (_COMMAND_OK, _TUPLES_OK):
+                    failure = _error(result, lost=pg.status != 0)
+                if failure is None:
+                    entry.result = _Result(result)
+                else:  # this one failed, or was skipped after the one that did
+                    entry.error = failure
+            while (result := pg.get_result()) is not None and result.status != _PIPELINE_SYNC:
+                pass
+            pg.exit_pipeline_mode()
+        except BaseException:
+            if pg.status != 0:  # lost: the pool discards the connection
+                raise _error(None, lost=True) from None
+            raise
+        if failure is not None:
+            raise failure
+
+    def _prepare(self, sql: str) -> tuple[bytes, bool] | None:
         if len(self._prepared) >= _MAX_PREPARED:
             return None
         name = f"s{len(self._prepared)}".encode()
@@ -210,8 +274,8 @@ class PgConn:
                 raise _error(result)
             self._prepared[sql] = None
             return None
-        self._prepared[sql] = name
-        return name
+        self._prepared[sql] = prepared = (name, _DEFERRABLE.match(sql) is not None and "RETURNING" not in sql.upper())
+        return prepared
 
     def _check(self, result: Any) -> _Result:
         if result.status not in (_COMMAND_OK, _TUPLES_OK):
@@ -226,13 +290,51 @@ class PgConn:
 
     @property
     def in_transaction(self) -> bool:
+        self.flush()
         return bool(self._pg.transaction_status != 0)  # 0: IDLE
 
     def close(self) -> None:
+        self._deferred = []
         self.raw.close()
 
 
-_COMMAND_OK, _TUPLES_OK, _IN_ERROR = 1, 2, 3
+class _Deferred:
+    """The result of a write sent without waiting: asking anything of it collects the answers."""
+
+    __slots__ = ("_conn", "error", "result")
+
+    def __init__(self, conn: PgConn) -> None:
+        self._conn = conn
+        self.result: _Result | None = None
+        self.error: Exception | None = None
+
+    def _done(self) -> _Result:
+        self._conn.flush()
+        if self.result is None:
+            raise self.error or _error(None, lost=True)
+        return self.result
+
+    @property
+    def rowcount(self) -> int:
+        return self._done().rowcount
+
+    @property
+    def description(self) -> Any:
+        return self._done().description
+
+    def fetchone(self) -> Any:
+        return self._done().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._done().fetchall()
+
+    def __iter__(self) -> Any:
+        return iter(self._done().fetchall())
+
+
+_DEFERRABLE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
+_COMMAND_OK, _TUPLES_OK, _IN_ERROR, _PIPELINE_SYNC = 1, 2, 3, 10
+_IN_TRANSACTION = 2  # PQTRANS_INTRANS: inside a transaction block, idle
 
 
 def _error(result: Any, *, lost: bool = False) -> Exception:
@@ -241,7 +343,7 @@ def _error(result: Any, *, lost: bool = False) -> Exception:
     import psycopg.errors
 
     if lost:
-        message = (result.error_message or b"").decode("utf-8", "replace").strip()
+        message = ((result.error_message if result is not None else None) or b"").decode("utf-8", "replace").strip()
         return psycopg.OperationalError(message or "la connexion au serveur PostgreSQL est perdue")
     return psycopg.errors.error_from_result(result, encoding="utf-8")
 
