@@ -241,11 +241,13 @@ def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster,
     with ThreadPoolExecutor(max_workers=4) as pool:
         for index in range(4):
             pool.submit(depositor, index)
-        assert eventually(lambda: len(acknowledged) >= 8, timeout=30)
-        leader.kill()
-        before = len(acknowledged)
-        assert eventually(lambda: len(acknowledged) >= before + 20, timeout=60)
-        stop.set()
+        try:  # the depositors stop whatever happens: a failed wait must not leave the pool waiting for them
+            assert eventually(lambda: len(acknowledged) >= 8, timeout=30), f"before the kill: {failures[-5:]}"
+            leader.kill()
+            before = len(acknowledged)
+            assert eventually(lambda: len(acknowledged) >= before + 20, timeout=60), f"after: {failures[-5:]}"
+        finally:
+            stop.set()
     assert eventually(lambda: balancer.status().get(leader.name, "").startswith("DOWN"), timeout=30)
     assert eventually(survivor.leading, timeout=30)
     with psycopg.connect(url) as db:
