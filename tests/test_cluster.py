@@ -174,15 +174,15 @@ def test_a_declared_interruption_stops_every_node_within_a_second(cluster, tmp_p
     ident = None
     try:  # recorded directly: a declaration needs two business days' notice
         with gateway.store.write() as db:
-            ident = gateway.store.add_interruption(
-                db, start=now - timedelta(minutes=1), end=now + timedelta(minutes=10), reason="essai de grappe",
+            ident = db.interruptions.add(
+                start=now - timedelta(minutes=1), end=now + timedelta(minutes=10), reason="essai de grappe",
                 declared_at=now, declared_by="essai",
             )  # fmt: skip
         assert all(eventually(lambda c=c: _state_query(c) == "MAINTENANCE", timeout=10) for c in clients)
     finally:
         if ident is not None:
             with gateway.store.write() as db:
-                db.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
+                db.low_level.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
         gateway.close()
     assert all(eventually(lambda c=c: _state_query(c) == "OK", timeout=10) for c in clients)
 
