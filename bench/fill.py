@@ -105,7 +105,8 @@ def _prestations(store: Store, count: int, rng: random.Random) -> list[_Prestati
                 informations=None,
             )
         )
-    store.upsert_prestations(records)
+    with store.write() as tx:
+        tx.prestations.upsert_all(records)
     return [_Prestation(r.identifiant, r.operator_code, r.code_offre) for r in records]
 
 
@@ -186,7 +187,8 @@ def fill_store(path: Path, tickets: int, *, now: datetime | None = None, seed: i
     try:
         at = datetime.now(UTC)
         for code, name, en_ligne, integre, domains in DEMO_OPERATORS:
-            store.upsert_operator(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, at=at)
+            with store.write() as tx:
+                tx.operators.upsert(code, name, esav_en_ligne=en_ligne, esav_integre=integre, domains=domains, at=at)
         # About 40 tickets per prestation over two years.
         prestations = _prestations(store, max(100, tickets // 40), rng)
     finally:
@@ -268,7 +270,7 @@ def measure_queries(path: Path, now: datetime, repetitions: int = 20) -> list[di
             statements: list[str] = []
             # The store's own connection for this thread: store.write() is its public way to it.
             with store.write() as db:
-                connection = db.conn
+                connection = db.low_level.conn
             connection.set_trace_callback(statements.append)
             started = time.perf_counter()
             page = query(store)

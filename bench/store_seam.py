@@ -181,12 +181,12 @@ class StoreApproach:
         assert prestation is not None
         with s.write() as db:
             fields = dict(zip(TICKET_COLUMNS[:15], d.ticket(0)[:15], strict=True))
-            ticket = s.insert_deposit(
-                db, {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG", prestation, action="DEPOSER",
+            ticket = db.tickets.deposit(
+                {**fields, "state_at": NOW, "deposited_at": NOW}, "SIG", prestation, action="DEPOSER",
                 to_state="EN_DEPOT", actor="OPERATEUR", author=f"{OPERATOR}/ws",
             )  # fmt: skip
-            s.add_event(
-                db, operator_code=OPERATOR, kind="CHANGEMENT_ETAT", subject=ticket.reference, domain="signalisation",
+            db.events.add(
+                operator_code=OPERATOR, kind="CHANGEMENT_ETAT", subject=ticket.reference, domain="signalisation",
                 at=NOW, payload={"etatPrecedent": None, "etat": "EN_DEPOT", "action": "DEPOSER", "code": None,
                                  "motif": None},
             )  # fmt: skip
@@ -216,18 +216,18 @@ class SeamApproach:
         with self.store.write() as db:
             ticket = [*d.ticket(0)[:15], None, "SIG"]
             delivery = d.delivery(0)[1:]
-            if db.postgresql:
+            if db.low_level.postgresql:
                 kept, first = d.ticket_prestation(0)[1:], d.transition(0)[1:]
-                ((ticket_id,),) = db.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
+                ((ticket_id,),) = db.low_level.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
                 reference = f"SIG{ticket_id:08d}"
-                db.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
+                db.low_level.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
             else:
-                ticket_id = db.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
+                ticket_id = db.low_level.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
                 reference = f"SIG{ticket_id:08d}"
-                db.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
-                db.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
-                event_id = db.insert_id(INSERT_EVENT, d.event(reference))
-                db.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
+                db.low_level.conn.execute(INSERT_TICKET_PRESTATION, d.ticket_prestation(ticket_id))
+                db.low_level.conn.execute(INSERT_TRANSITION, d.transition(ticket_id))
+                event_id = db.low_level.insert_id(INSERT_EVENT, d.event(reference))
+                db.low_level.conn.execute(INSERT_DELIVERY, [event_id, *delivery])
         return reference
 
     def state(self, reference: str) -> str:

@@ -146,7 +146,8 @@ def test_broken_catalogue_is_refused_and_the_good_one_keeps_serving(capsys, monk
     assert live_copy.gateway.store.latest_catalogue_publication() == published
 
     # Someone bypasses the CLI: the gateway tries the folder, fails, and keeps what it had.
-    live_copy.gateway.store.record_catalogue_publication(author="forcé", fingerprint="0" * 64, at=live_copy.clock.now())
+    with live_copy.gateway.store.write() as tx:
+        tx.catalogue.record_publication(author="forcé", fingerprint="0" * 64, at=live_copy.clock.now())
     assert live_copy.gateway.refresh_catalogue() is False
     assert live_copy.gateway.live_catalogue.current is good
     assert cuivre_versions(live_copy) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
@@ -240,7 +241,8 @@ def test_unloadable_publication_names_the_publication(tmp_path, served):
     store = Store(tmp_path / "esav.db")
     files = catalogue_files(served)
     files["forms/SIG_FTTH/1.0.xsd"] = b"<xs:schema"
-    store.record_catalogue_publication(author="forcé", fingerprint="0" * 64, at=datetime.now(UTC), files=files)
+    with store.write() as tx:
+        tx.catalogue.record_publication(author="forcé", fingerprint="0" * 64, at=datetime.now(UTC), files=files)
     store.close()
     with pytest.raises(CatalogueError, match=r"publication 1\b") as caught:
         Gateway.open(tmp_path / "esav.db", catalogue_dir=served)

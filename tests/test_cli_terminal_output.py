@@ -82,12 +82,10 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         now = datetime.now(UTC)
         # Written straight to the store: whatever the rules at the door, text may already be stored.
         with store.write() as db:
-            store.add_comment(db, ticket.id, side="OPERATEUR", author="OPE001", at=now, text=HOSTILE)
-            db.conn.execute("UPDATE operators SET name = ? WHERE code = 'OPE003'", [HOSTILE])
-            db.conn.execute("UPDATE provider_agents SET name = ?", [HOSTILE])
-            store.add_audit(
-                db, at=now, actor="fournisseur/x", action="test", target=HOSTILE, details={"motif": HOSTILE}
-            )
+            db.tickets.add_comment(ticket.id, side="OPERATEUR", author="OPE001", at=now, text=HOSTILE)
+            db.low_level.conn.execute("UPDATE operators SET name = ? WHERE code = 'OPE003'", [HOSTILE])
+            db.low_level.conn.execute("UPDATE provider_agents SET name = ?", [HOSTILE])
+            db.audit.add(at=now, actor="fournisseur/x", action="test", target=HOSTILE, details={"motif": HOSTILE})
     finally:
         gateway.close()
     return data, receipt.reference

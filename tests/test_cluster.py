@@ -175,15 +175,15 @@ def test_a_declared_interruption_stops_every_node_within_a_second(cluster, tmp_p
     ident = None
     try:  # recorded directly: a declaration needs two business days' notice
         with gateway.store.write() as db:
-            ident = gateway.store.add_interruption(
-                db, start=now - timedelta(minutes=1), end=now + timedelta(minutes=10), reason="essai de grappe",
+            ident = db.interruptions.add(
+                start=now - timedelta(minutes=1), end=now + timedelta(minutes=10), reason="essai de grappe",
                 declared_at=now, declared_by="essai",
             )  # fmt: skip
         assert all(eventually(lambda c=c: _state_query(c) == "MAINTENANCE", timeout=10) for c in clients)
     finally:
         if ident is not None:
             with gateway.store.write() as db:
-                db.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
+                db.low_level.conn.execute("DELETE FROM planned_interruptions WHERE id = ?", [ident])
         gateway.close()
     assert all(eventually(lambda c=c: _state_query(c) == "OK", timeout=10) for c in clients)
 
@@ -242,11 +242,13 @@ def test_killing_the_leader_under_load_loses_nothing_and_moves_the_work(cluster,
     with ThreadPoolExecutor(max_workers=4) as pool:
         for index in range(4):
             pool.submit(depositor, index)
-        assert eventually(lambda: len(acknowledged) >= 8, timeout=30)
-        leader.kill()
-        before = len(acknowledged)
-        assert eventually(lambda: len(acknowledged) >= before + 20, timeout=60)
-        stop.set()
+        try:  # the depositors stop whatever happens: a failed wait must not leave the pool waiting for them
+            assert eventually(lambda: len(acknowledged) >= 8, timeout=30), f"before the kill: {failures[-5:]}"
+            leader.kill()
+            before = len(acknowledged)
+            assert eventually(lambda: len(acknowledged) >= before + 20, timeout=60), f"after: {failures[-5:]}"
+        finally:
+            stop.set()
     assert eventually(lambda: balancer.status().get(leader.name, "").startswith("DOWN"), timeout=30)
     assert eventually(survivor.leading, timeout=30)
     with psycopg.connect(url) as db:

@@ -113,15 +113,17 @@ def _kill_the_primary_and_promote_the_standby(
     with ThreadPoolExecutor(max_workers=4) as pool:
         for index in range(4):
             pool.submit(depositor, index)
-        assert eventually(lambda: len(acknowledged) >= 20, timeout=60), (faults, refused, hangs)
-        killed_at = time.monotonic()
-        primary.kill()
-        time.sleep(PROMOTION_DELAY_S)
-        standby.promote()
-        promoted_at = time.monotonic()
-        before = len([t for t, _ in acknowledged if t <= promoted_at])
-        resumed = eventually(lambda: len(acknowledged) >= before + 40, timeout=120)
-        stop.set()
+        try:  # the depositors stop whatever happens: a failed wait must not leave the pool waiting for them
+            assert eventually(lambda: len(acknowledged) >= 20, timeout=60), (faults, refused, hangs)
+            killed_at = time.monotonic()
+            primary.kill()
+            time.sleep(PROMOTION_DELAY_S)
+            standby.promote()
+            promoted_at = time.monotonic()
+            before = len([t for t, _ in acknowledged if t <= promoted_at])
+            resumed = eventually(lambda: len(acknowledged) >= before + 40, timeout=120)
+        finally:
+            stop.set()
     assert resumed, f"deposits did not resume: faults {faults}, refused {len(refused)}, hangs {hangs}"
     instants = sorted(t for t, _ in acknowledged)
     # No service: the longest wait between two acknowledgements from the last one before the kill on.

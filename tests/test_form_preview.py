@@ -177,7 +177,8 @@ def received_about(relay: SmtpRelay, subject: str, count: int) -> list[Any]:
 
 
 def _published(live: LiveGateway) -> None:
-    live.gateway.store.record_catalogue_publication(author="test", fingerprint="x", at=NOW)
+    with live.gateway.store.write() as tx:
+        tx.catalogue.record_publication(author="test", fingerprint="x", at=NOW)
     live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
 
 

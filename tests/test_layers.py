@@ -94,3 +94,57 @@ def test_a_store_attribute_is_found(source: str) -> None:
 def test_a_name_merely_containing_store_is_not_a_store_attribute() -> None:
     """``require_store(settings)``, ``context.get_cert_store()`` and ``gateway.integration`` pass."""
     assert store_touches("require_store(s)\ncontext.get_cert_store()\ngateway.integration.journal('OPE001')") == []
+
+
+#: What a service must not reach inside a write block: the connection and the store's low-level
+#: ``Transaction`` (services write through the ``WriteTransaction``'s repositories only).
+LOW_LEVEL_ATTRIBUTES = frozenset({"conn", "table", "low_level", "executemany", "insert_id", "next_id"})
+LOW_LEVEL_NAMES = frozenset({"Transaction", "Conn", "Cursor", "sqlite3", "sqlite_utils", "psycopg"})
+
+
+def low_level_touches(source: str) -> list[int]:
+    """Lines of ``source`` that reach a connection or the store's low-level transaction."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        attribute = isinstance(node, ast.Attribute) and node.attr in LOW_LEVEL_ATTRIBUTES
+        name = isinstance(node, ast.Name) and node.id in LOW_LEVEL_NAMES
+        imported = isinstance(node, ast.Import | ast.ImportFrom) and any(
+            alias.name.split(".")[0] in LOW_LEVEL_NAMES for alias in node.names
+        )
+        module = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in LOW_LEVEL_NAMES
+        if attribute or name or imported or module:
+            lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def test_no_service_touches_a_connection_or_the_low_level_transaction() -> None:
+    """Services write through ``tx.<aggregate>`` repositories: no ``.conn``, ``.table(``, ``Transaction``, driver."""
+    files = sorted((ROOT / "gateway" / "services").glob("*.py"))
+    assert len(files) > 30  # the services were found
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in files
+        for line in low_level_touches(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], "services write through the transaction's repositories: " + ", ".join(offenders)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "tx.conn.execute('DELETE FROM tickets')",
+        "tx.low_level.table('tickets')",
+        "from gateway.store import Transaction",
+        "import sqlite3",
+        "from psycopg import sql",
+    ],
+)
+def test_a_low_level_touch_is_found(source: str) -> None:
+    """The walk finds a connection, the low-level transaction or a driver, however it is reached."""
+    assert low_level_touches(source) == [1]
+
+
+def test_the_repositories_of_the_write_transaction_are_not_low_level_touches() -> None:
+    """``tx.tickets.update(...)``, ``tx.audit.add(...)`` and ``WriteTransaction`` pass."""
+    source = "from gateway.store import WriteTransaction\ntx.tickets.update(1, state='X')\ntx.audit.add(at=now)"
+    assert low_level_touches(source) == []

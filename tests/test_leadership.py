@@ -55,6 +55,20 @@ def test_a_dropped_connection_loses_the_leadership_to_another(url):
         second.release()
 
 
+def test_a_released_leadership_is_free_for_another_at_once(url):
+    """Once ``release`` returns, another process takes the leadership at its first try, every time."""
+    first, second = PgLeadership(parse_store_url(url)), PgLeadership(parse_store_url(url))
+    try:
+        for _ in range(30):
+            assert first.try_acquire()
+            first.release()
+            assert second.try_acquire()
+            second.release()
+    finally:
+        first.release()
+        second.release()
+
+
 def test_leaderships_of_two_databases_do_not_contend(url):
     """Two gateways on two databases of one server each run their own background work."""
     other = fresh_database()

@@ -194,7 +194,8 @@ def test_one_refused_recipient_among_several_is_noted_and_the_others_receive_it(
 def test_a_message_interrupted_while_being_sent_is_set_aside_not_sent_again(gateway):
     """A claim left by a sender that died mid-send is set aside for a person, never sent again by itself."""
     mail_id = _queue_one(gateway)
-    assert gateway.store.claim_mail(mail_id, gateway.clock.now())
+    with gateway.store.write() as tx:
+        assert tx.mail.claim(mail_id, gateway.clock.now())
     clock = gateway.clock
     assert isinstance(clock, FixedClock)
     clock.advance(timedelta(minutes=11))

@@ -90,8 +90,8 @@ def test_migration_keeps_existing_tickets_prestation(live, tmp_path):
     reference = deposit(live.client("OPE001")).referenceSignalisation
     store: Store = live.gateway.store
     with store.write() as db:  # as a database from before the migration: no snapshot, migration not recorded
-        db.conn.execute("DROP TABLE ticket_prestations")
-        db.conn.execute("DELETE FROM schema_migrations WHERE id = 30")
+        db.low_level.conn.execute("DROP TABLE ticket_prestations")
+        db.low_level.conn.execute("DELETE FROM schema_migrations WHERE id = 30")
     reopened = Store(store.path)
     try:
         ticket = reopened.get_ticket(reference)

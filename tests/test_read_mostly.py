@@ -90,7 +90,7 @@ def test_a_launch_written_by_another_process_applies_once_the_copy_is_stale(
     _deposit(gateway)
     store = gateway.store
     with store.write() as db:
-        store.set_offer_launch(db, OFFER, date(2026, 11, 10), "autre processus")
+        db.offers.set_launch(OFFER, date(2026, 11, 10), "autre processus")
     monotonic[0] += _read_mostly.STALE_AFTER / 2
     _deposit(gateway)
     monotonic[0] += _read_mostly.STALE_AFTER / 2
@@ -105,7 +105,7 @@ def test_a_contract_end_written_by_another_process_applies_once_the_copy_is_stal
     _deposit(gateway)
     store = gateway.store
     with store.write() as db:
-        store.set_contract_end(db, "OPE001", OFFER, "2026-11-18")
+        db.contract_ends.set("OPE001", OFFER, "2026-11-18")
     _deposit(gateway)
     monotonic[0] += _read_mostly.STALE_AFTER
     with pytest.raises(NotEntitledError, match="a pris fin le 18/11/2026"):

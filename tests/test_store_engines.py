@@ -39,9 +39,9 @@ def test_a_new_store_applies_every_migration_and_reopening_applies_none(store_ur
 def test_operators_are_written_read_and_refused_twice(store):
     """An operator inserted once is read back; the same code again writes nothing."""
     with store.write() as tx:
-        assert store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=False, domains=["SAV"], at=AT)
+        assert tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=False, domains=["SAV"], at=AT)
     with store.write() as tx:
-        assert not store.insert_operator(tx, "OPE9", "Autre", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
+        assert not tx.operators.insert("OPE9", "Autre", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
     operator = store.get_operator("OPE9")
     assert operator is not None and operator.name == "Neuf" and operator.esav_en_ligne and not operator.esav_integre
 
@@ -49,7 +49,7 @@ def test_operators_are_written_read_and_refused_twice(store):
 def test_a_failed_block_writes_nothing(store):
     """An exception inside a write block rolls back everything it wrote."""
     with pytest.raises(RuntimeError), store.write() as tx:
-        store.insert_operator(tx, "OPE8", "Huit", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE8", "Huit", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
         raise RuntimeError("boom")
     assert store.get_operator("OPE8") is None
 
@@ -66,7 +66,7 @@ def test_a_failed_commit_is_not_recorded(store, monkeypatch):
 
     monkeypatch.setattr(db_module, "_commit", refused)
     with pytest.raises(NotRecordedError), store.write() as tx:
-        store.insert_operator(tx, "OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     monkeypatch.setattr(db_module, "_commit", real)
     assert store.get_operator("OPE7") is None
 
@@ -99,7 +99,8 @@ def test_references_from_concurrent_writers_are_distinct_and_every_row_is_kept(s
 
     def writer() -> None:
         for _ in range(10):
-            references.append(store.insert_network_event(fields).reference)
+            with store.write() as tx:
+                references.append(tx.network_events.insert(fields).reference)
 
     _in_threads(8, writer)
     assert len(set(references)) == 80
@@ -122,16 +123,14 @@ def test_a_per_minute_quota_admits_exactly_its_number_across_threads(store):
 def test_the_writer_lock_serialises_read_then_write(store):
     """Two threads each reading a count then writing count+1 inside write blocks never lose an update."""
     with store.write() as tx:
-        store.insert_operator(tx, "OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
 
     def bump() -> None:
         for _ in range(15):
             with store.write() as tx:
-                current = store.get_operator("OPE1")
+                current = tx.operators.get("OPE1")
                 assert current is not None
-                store.update_operator(
-                    tx, "OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True
-                )
+                tx.operators.update("OPE1", name=str(int(current.name) + 1), esav_en_ligne=True, esav_integre=True)
 
     _in_threads(4, bump)
     operator = store.get_operator("OPE1")
@@ -150,22 +149,23 @@ def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_refe
     from gateway.store import PrestationRecord
 
     with store.write() as tx:
-        store.insert_operator(tx, "OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     prestation = PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", "75056", "étage 2")
-    store.upsert_prestations([prestation])
+    with store.write() as tx:
+        tx.prestations.upsert_all([prestation])
 
     def deposit() -> TicketRecord:
         with store.write() as tx:
-            return store.insert_deposit(tx, _ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
+            return tx.tickets.deposit(_ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
                                         to_state="EN_DEPOT", actor="OPERATEUR", author="OPE9/ws")  # fmt: skip
 
     first = deposit()
     with store.write() as tx:
-        if tx.postgresql:
-            tx.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
+        if tx.low_level.postgresql:
+            tx.low_level.conn.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 99999999)").fetchall()
         else:
-            columns = ", ".join(c for c in tx.columns("tickets") if c not in ("id", "reference"))
-            tx.conn.execute(f"INSERT INTO tickets (id, reference, {columns}) SELECT 99999999, 'X', {columns} "
+            columns = ", ".join(c for c in tx.low_level.columns("tickets") if c not in ("id", "reference"))
+            tx.low_level.conn.execute(f"INSERT INTO tickets (id, reference, {columns}) SELECT 99999999, 'X', {columns} "
                             "FROM tickets WHERE id = 1")  # fmt: skip
     large = deposit()
     assert (first.id, first.reference) == (1, "SIG00000001")
@@ -188,13 +188,52 @@ def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(stor
     """add_event returns the stored event's id; a delivery is queued with it only for an operator with an endpoint."""
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
-            store.insert_operator(tx, code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
-    store.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
+            tx.operators.insert(code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+    with store.write() as tx:
+        tx.events.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
     ids = {}
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
-            ids[code] = store.add_event(tx, operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
-                                        domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
+            ids[code] = tx.events.add(operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
+                                      domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
     assert [e.id for e in store.events_after("OPE9", 0)] == [ids["OPE9"]] != [ids["OPE8"]]
     assert store.deliveries_of("OPE8") == []
     assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ids["OPE9"], "EN_ATTENTE")]
+
+
+def _row_locked(url: str, sql: str, params: list[object]) -> bool:
+    """Whether another connection finds the row locked (``FOR UPDATE NOWAIT`` refused at once)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as other:
+        try:
+            other.execute(sql + " FOR UPDATE NOWAIT", params)
+        except psycopg.errors.LockNotAvailable:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_on_postgresql_the_reads_deciding_a_write_lock_their_rows_until_the_commit(store, store_url):
+    """The ticket, the slot's capacity and the operator read on the write transaction are locked until it commits."""
+    from gateway.store import PrestationRecord
+
+    prestation = PrestationRecord("P1", "OPE9", "OFFRE", "4H", "A", "B", "75056", "étage 2")
+    with store.write() as tx:
+        tx.operators.insert("OPE9", "Neuf", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.prestations.upsert_all([prestation])
+        tx.appointments.set_capacity("75", "SAV", "08:00", 3, at=AT, author="t")
+        ticket = tx.tickets.deposit(_ticket_fields("OPE9"), "SIG", prestation, action="DEPOSER",
+                                    to_state="EN_DEPOT", actor="OPERATEUR", author="OPE9/ws")  # fmt: skip
+    slot = "SELECT 1 FROM capacities WHERE zone = %s AND intervention_type = %s AND slot_start = %s"
+    rows = [
+        ("SELECT 1 FROM tickets WHERE reference = %s", [ticket.reference]),
+        (slot, ["75", "SAV", "08:00"]),
+        ("SELECT 1 FROM operators WHERE code = %s", ["OPE9"]),
+    ]
+    with store.write() as tx:
+        assert tx.tickets.get(ticket.reference) is not None
+        assert tx.appointments.capacity("75", "SAV", "08:00") == 3
+        assert tx.operators.get("OPE9") is not None
+        assert [_row_locked(store_url, sql, params) for sql, params in rows] == [True, True, True]
+    assert [_row_locked(store_url, sql, params) for sql, params in rows] == [False, False, False]

@@ -21,7 +21,7 @@ def grouped(tmp_path):
 
 
 def _add_operator(db, code):
-    db.conn.execute(
+    db.low_level.conn.execute(
         "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
         "VALUES (?, ?, 1, 1, '[]', '2026-11-22')",
         [code, code],
@@ -170,7 +170,7 @@ def test_a_failed_commit_outside_a_group_is_rolled_back_and_not_recorded(tmp_pat
         with pytest.raises(NotRecordedError), store.write() as db:
             _add_operator(db, "OPA")
         with store.write() as db:  # the next write opens a transaction of its own
-            db.conn.execute("DROP TRIGGER break_commits")
+            db.low_level.conn.execute("DROP TRIGGER break_commits")
             _add_operator(db, "OPB")
         assert _committed_codes(path) == {"OPB"}
     finally:

@@ -40,7 +40,7 @@ def test_a_group_whose_connection_was_dropped_is_not_acknowledged(pg_store):
     store.enable_group_commit(scheduled.append)
     with store.write() as db:
         _add_operator(db, "PERDU")
-        pid = db.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        pid = db.low_level.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     outcomes: list = []
     store.after_commit(outcomes.append)
     _drop_connections_of(url, pid)
@@ -63,7 +63,7 @@ def test_a_group_whose_later_write_met_the_dropped_connection_is_not_acknowledge
     store.enable_group_commit(scheduled.append)
     with store.write() as db:
         _add_operator(db, "PERDU")
-        pid = db.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        pid = db.low_level.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     outcomes: list = []
     store.after_commit(outcomes.append)
     _drop_connections_of(url, pid)
@@ -81,6 +81,6 @@ def test_a_write_block_whose_connection_was_dropped_is_not_acknowledged(pg_store
     store, url = pg_store
     with pytest.raises((NotRecordedError, psycopg.OperationalError)), store.write() as db:
         _add_operator(db, "PERDU")
-        pid = db.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        pid = db.low_level.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         _drop_connections_of(url, pid)
     assert "PERDU" not in _codes(url)

@@ -37,8 +37,8 @@ def test_an_update_counts_the_rows_it_changed(store):
     with store.write() as db:
         for code in ("OPA", "OPB", "OPC"):
             _add_operator(db, code)
-        changed = db.conn.execute("UPDATE operators SET name = ? WHERE code IN (?, ?)", ["x", "OPA", "OPC"])
-        none = db.conn.execute("UPDATE operators SET name = ? WHERE code = ?", ["y", "NONE"])
+        changed = db.low_level.conn.execute("UPDATE operators SET name = ? WHERE code IN (?, ?)", ["x", "OPA", "OPC"])
+        none = db.low_level.conn.execute("UPDATE operators SET name = ? WHERE code = ?", ["y", "NONE"])
         assert (changed.rowcount, none.rowcount) == (2, 0)
 
 
@@ -47,7 +47,9 @@ def test_a_read_in_the_block_sees_the_writes_before_it(store):
     with store.write() as db:
         _add_operator(db, "OPA")
         _add_operator(db, "OPB")
-        rows = db.conn.execute("SELECT code FROM operators WHERE code IN (?, ?) ORDER BY code", ["OPA", "OPB"])
+        rows = db.low_level.conn.execute(
+            "SELECT code FROM operators WHERE code IN (?, ?) ORDER BY code", ["OPA", "OPB"]
+        )
         assert [row[0] for row in rows.fetchall()] == ["OPA", "OPB"]
 
 

@@ -178,7 +178,7 @@ def test_operators_list_shows_when_a_termination_closes_the_accesses(tmp_path, c
     assert re.search(r"accès : intégré \(jusqu'au \d\d/\d\d/\d{4}\)", line), line
     gateway = Gateway.open(tmp_path / "esav.db")  # the end day has come (as a past day stands for it)
     with gateway.store.write() as db:
-        gateway.store.set_operator_access_end(db, "OPE003", "2020-01-01")
+        db.portal.set_operator_access_end("OPE003", "2020-01-01")
     gateway.close()
     assert main(["operateurs", "liste", "--donnees", data]) == 0
     line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("OPE003"))

@@ -43,7 +43,8 @@ def announced(tmp_path: Path, session_pki: SessionPki) -> Iterator[Any]:
     try:
         deposits = deposit_mix(live)
         add_cuivre_2_0(served)
-        live.gateway.store.record_catalogue_publication(author="test", fingerprint="x", at=NOW)
+        with live.gateway.store.write() as tx:
+            tx.catalogue.record_publication(author="test", fingerprint="x", at=NOW)
         live.gateway.refresh_catalogue()  # the gateway's own poll (every second) may have loaded it already
         live.gateway.accounts.create_user(
             None, "OPE002", BETA[0], "Administrateur Beta", BETA[1], role=ADMINISTRATOR,

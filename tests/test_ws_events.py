@@ -12,6 +12,7 @@ from support import deposit, example_form, fault_code
 
 from gateway.domain.states import Action
 from gateway.errors import TransitionForbiddenError
+from gateway.store._events import EventRepository
 
 
 def test_every_kind_of_change_is_an_event_in_order(live_any):
@@ -100,7 +101,7 @@ def test_no_event_without_its_change_and_no_change_without_its_event(live_any, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(live_any.gateway.store, "add_event", broken)
+    monkeypatch.setattr(EventRepository, "add", broken)
     with pytest.raises(RuntimeError):
         live_any.gateway.sav.act(reference, Action.QUALIFIER, author="sav/x")
     monkeypatch.undo()

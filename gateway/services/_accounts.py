@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.subscriptions import access_closed, access_not_yet_open
 from gateway.errors import AuthenticationError, InvalidRequestError, NotEntitledError
-from gateway.store import AgentRecord, SessionRecord, Store, UserRecord
+from gateway.store import AgentRecord, SessionRecord, Store, UserRecord, WriteTransaction
 
 from ._suspensions import suspension_refusal
 from ._text import check_text
@@ -138,8 +138,9 @@ class AccountService:
         """A fresh session (anonymous before login, else a user's or an agent's) with its own CSRF token."""
         session_id = secrets.token_urlsafe(32)
         now = self._clock.now()
-        self._store.delete_sessions_before(now - SESSION_IDLE)  # idle ones are over: keep the table small
-        self._store.insert_session(_hash_id(session_id), user_id, secrets.token_urlsafe(32), now, agent_id)
+        with self._store.write() as tx:
+            tx.sessions.delete_before(now - SESSION_IDLE)  # idle ones are over: keep the table small
+            tx.sessions.insert(_hash_id(session_id), user_id, secrets.token_urlsafe(32), now, agent_id)
         record = self._store.get_session(_hash_id(session_id))
         assert record is not None
         return WebSession(session_id, record)
@@ -153,14 +154,16 @@ class AccountService:
         if record is None:
             return None
         now = self._clock.now()
-        if now - record.last_seen_at > SESSION_IDLE:
-            self._store.delete_session(id_hash)
-            return None
-        self._store.touch_session(id_hash, now)
+        with self._store.write() as tx:
+            if now - record.last_seen_at > SESSION_IDLE:
+                tx.sessions.delete(id_hash)
+                return None
+            tx.sessions.touch(id_hash, now)
         return WebSession(session_id, record)
 
     def end_session(self, session_id: str) -> None:
-        self._store.delete_session(_hash_id(session_id))
+        with self._store.write() as tx:
+            tx.sessions.delete(_hash_id(session_id))
 
     @staticmethod
     def csrf_ok(session: WebSession | None, token: str | None) -> bool:
@@ -178,7 +181,8 @@ class AccountService:
         """
         now = self._clock.now()
         login = login.strip().lower()
-        self._store.purge_login_failures(now - LOGIN_FAILURE_RETENTION)
+        with self._store.write() as tx:
+            tx.sessions.purge_login_failures(now - LOGIN_FAILURE_RETENTION)
         if self._store.count_login_failures(login, ip, now - FAILURE_WINDOW) >= MAX_FAILURES:
             minutes = int(FAILURE_WINDOW.total_seconds() // 60)
             raise AuthenticationError(
@@ -193,9 +197,11 @@ class AccountService:
             or account is None
             or account.status != ACTIVE
         ):
-            self._store.add_login_failure(login, ip, now)
+            with self._store.write() as tx:
+                tx.sessions.add_login_failure(login, ip, now)
             raise AuthenticationError("Identifiant ou mot de passe incorrect, ou compte suspendu.")
-        self._store.clear_login_failures(login, ip)
+        with self._store.write() as tx:
+            tx.sessions.clear_login_failures(login, ip)
         operator = self._store.get_operator(user.operator_code) if user is not None else None
         suspended = suspension_refusal(operator) if operator is not None else None
         if suspended is not None:  # the right password, but the provider suspended the operator
@@ -203,9 +209,9 @@ class AccountService:
         if previous is not None:
             self.end_session(previous.session_id)
         if agent is not None:
-            with self._store.write() as db:
-                self._store.add_audit(
-                    db, at=now, actor=f"agent/{agent.login}", action="agent.connexion", target=agent.login,
+            with self._store.write() as tx:
+                tx.audit.add(
+                    at=now, actor=f"agent/{agent.login}", action="agent.connexion", target=agent.login,
                     details={"ip": ip},
                 )  # fmt: skip
             return self.new_session(agent_id=agent.id)
@@ -278,19 +284,20 @@ class AccountService:
         login = login.strip().lower()
         check_text(login, chemin="login", label="Identifiant")
         check_text(name, chemin="nom", label="Nom")
-        self._check_login_free(login)
-        _check_password(password)
-        checked = self._check_profile(operator_code, role, eservices, offers or {})
-        return self._store.insert_user(
-            operator_code=operator_code,
-            login=login,
-            name=name.strip(),
-            password_hash=_HASHER.hash(password),
-            role=role,
-            eservices=checked[0],
-            offers=checked[1],
-            at=self._clock.now(),
-        )
+        with self._store.write() as tx:
+            self._check_login_free(tx, login)
+            _check_password(password)
+            checked = self._check_profile(operator_code, role, eservices, offers or {})
+            return tx.accounts.insert_user(
+                operator_code=operator_code,
+                login=login,
+                name=name.strip(),
+                password_hash=_HASHER.hash(password),
+                role=role,
+                eservices=checked[0],
+                offers=checked[1],
+                at=self._clock.now(),
+            )
 
     def users(self, admin: PortalUser) -> list[UserRecord]:
         self._require_admin(admin, admin.user.operator_code)
@@ -310,21 +317,24 @@ class AccountService:
         if user.id == admin.user.id and role != ADMINISTRATOR:
             raise InvalidRequestError("Un administrateur ne peut pas retirer son propre rôle.", chemin="role")
         checked = self._check_profile(user.operator_code, role, eservices, offers)
-        self._store.update_user(user.id, role=role, eservices=checked[0], offers=checked[1])
+        with self._store.write() as tx:
+            tx.accounts.update_user(user.id, role=role, eservices=checked[0], offers=checked[1])
         return self.user(admin, user_id)
 
     def set_status(self, admin: PortalUser, user_id: int, active: bool) -> UserRecord:
         user = self.user(admin, user_id)
         if user.id == admin.user.id:
             raise InvalidRequestError("Un administrateur ne peut pas se suspendre lui-même.", chemin="utilisateur")
-        self._store.update_user(user.id, status=ACTIVE if active else SUSPENDED)
+        with self._store.write() as tx:
+            tx.accounts.update_user(user.id, status=ACTIVE if active else SUSPENDED)
         return self.user(admin, user_id)
 
     def remove_user(self, admin: PortalUser, user_id: int) -> None:
         user = self.user(admin, user_id)
         if user.id == admin.user.id:
             raise InvalidRequestError("Un administrateur ne peut pas se supprimer lui-même.", chemin="utilisateur")
-        self._store.delete_user(user.id)
+        with self._store.write() as tx:
+            tx.accounts.delete_user(user.id)
 
     # The provider's agents (``esav portail agents``) ---------------------------------------------------
 
@@ -335,18 +345,18 @@ class AccountService:
         login = login.strip().lower()
         check_text(login, chemin="login", label="Identifiant")
         check_text(name, chemin="nom", label="Nom")
-        self._check_login_free(login)
-        _check_password(password)
-        _check_roles(roles)
         now = self._clock.now()
-        with self._store.write() as db:
-            agent = self._store.insert_agent(
+        with self._store.write() as tx:
+            self._check_login_free(tx, login)
+            _check_password(password)
+            _check_roles(roles)
+            agent = tx.accounts.insert_agent(
                 login=login, name=name.strip(), password_hash=_HASHER.hash(password), at=now
             )
             if roles:
-                self._store.set_agent_roles(db, agent.id, roles)
-            self._store.add_audit(
-                db, at=now, actor=author, action="agent.creation", target=login,
+                tx.accounts.set_agent_roles(agent.id, roles)
+            tx.audit.add(
+                at=now, actor=author, action="agent.creation", target=login,
                 details={"nom": name.strip(), "roles": sorted(roles)},
             )  # fmt: skip
         found = self._store.get_agent(agent.id)
@@ -360,9 +370,9 @@ class AccountService:
             raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
         _check_roles(roles)
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_agent_roles(db, agent.id, roles)
-            self._store.add_audit(db, at=now, actor=author, action="agent.roles", target=agent.login,
+        with self._store.write() as tx:
+            tx.accounts.set_agent_roles(agent.id, roles)
+            tx.audit.add(at=now, actor=author, action="agent.roles", target=agent.login,
                                   details={"roles": sorted(roles)})  # fmt: skip
         found = self._store.get_agent(agent.id)
         assert found is not None
@@ -378,9 +388,9 @@ class AccountService:
             raise InvalidRequestError(f"Agent {login} inconnu.", chemin="login", valeur=login)
         status = ACTIVE if active else SUSPENDED
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_agent_status(agent.id, status)
-            self._store.add_audit(db, at=now, actor=author, action="agent.statut", target=agent.login,
+        with self._store.write() as tx:
+            tx.accounts.set_agent_status(agent.id, status)
+            tx.audit.add(at=now, actor=author, action="agent.statut", target=agent.login,
                                   details={"statut": status})  # fmt: skip
         found = self._store.get_agent(agent.id)
         assert found is not None
@@ -390,14 +400,15 @@ class AccountService:
         """Whether a portal user or a provider's agent has this login (logins are unique across both)."""
         return self._store.user_by_login(login) is not None or self._store.agent_by_login(login) is not None
 
-    def _check_login_free(self, login: str) -> None:
+    @staticmethod
+    def _check_login_free(tx: WriteTransaction, login: str) -> None:
         if not _LOGIN.match(login):
             raise InvalidRequestError(
                 "Identifiant : 3 à 64 caractères parmi minuscules, chiffres, point, tiret et souligné.",
                 chemin="login",
                 valeur=login,
             )
-        if self._store.user_by_login(login) is not None or self._store.agent_by_login(login) is not None:
+        if tx.accounts.login_taken(login):  # inside the transaction that takes it
             raise InvalidRequestError(f"L'identifiant {login} est déjà pris.", chemin="login", valeur=login)
 
     def _require_admin(self, admin: PortalUser, operator_code: str) -> None:

@@ -71,20 +71,20 @@ class AdminService:
                 chemin="domaines",
             )
         now = self._clock.now()
-        with self._store.write() as db:
-            created = self._store.insert_operator(
-                db, code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
+        with self._store.write() as tx:
+            created = tx.operators.insert(
+                code, name, esav_en_ligne=esav_en_ligne, esav_integre=esav_integre, domains=domains, at=now
             )
             if not created:  # checked by the INSERT itself, inside the transaction: no race with another add
-                existing = self._store.get_operator(code)
+                existing = tx.operators.get(code)
                 raise InvalidRequestError(
                     f"L'opérateur {code} existe déjà ({existing.name if existing else '?'}) : rien n'est changé. "
                     "Pour changer son nom ou ses accès : « esav operateurs modifier ».",
                     chemin="code",
                     valeur=code,
                 )
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.enregistrement", target=code,
+            tx.audit.add(
+                at=now, actor=author, action="operateur.enregistrement", target=code,
                 details={"nom": name, "en_ligne": esav_en_ligne, "integre": esav_integre, "domaines": sorted(domains)},
             )  # fmt: skip
         return self.operator(code)
@@ -100,39 +100,39 @@ class AdminService:
     ) -> OperatorRecord:
         """Change an existing operator's name or subscriptions; its validated domains are left as they are."""
         check_text(author, chemin="auteur", label="Auteur")
-        before = self.operator(code)
-        after = {
-            "nom": before.name if name is None else _operator_name(name),
-            "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
-            "integre": before.esav_integre if esav_integre is None else esav_integre,
-        }
-        was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
-        changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
-        if not changes:
-            raise InvalidRequestError(
-                f"Opérateur {code} : rien à changer (--nom, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
-                chemin="operateur",
-                valeur=code,
-            )
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.update_operator(
-                db,
+        with self._store.write() as tx:
+            before = self._found(code, tx.operators.get(code))  # the values changed are the values read
+            after = {
+                "nom": before.name if name is None else _operator_name(name),
+                "en_ligne": before.esav_en_ligne if esav_en_ligne is None else esav_en_ligne,
+                "integre": before.esav_integre if esav_integre is None else esav_integre,
+            }
+            was = {"nom": before.name, "en_ligne": before.esav_en_ligne, "integre": before.esav_integre}
+            changes = {key: {"avant": was[key], "apres": value} for key, value in after.items() if value != was[key]}
+            if not changes:
+                raise InvalidRequestError(
+                    f"Opérateur {code} : rien à changer (--nom, --en-ligne/--sans-en-ligne, --integre/--sans-integre).",
+                    chemin="operateur",
+                    valeur=code,
+                )
+            tx.operators.update(
                 code,
                 name=str(after["nom"]),
                 esav_en_ligne=bool(after["en_ligne"]),
                 esav_integre=bool(after["integre"]),
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.modification", target=code, details=changes
-            )
+            tx.audit.add(at=now, actor=author, action="operateur.modification", target=code, details=changes)
         return self.operator(code)
 
     def list_operators(self) -> list[OperatorRecord]:
         return self._store.list_operators()
 
     def operator(self, code: str) -> OperatorRecord:
-        operator = self._store.get_operator(code)
+        return self._found(code, self._store.get_operator(code))
+
+    @staticmethod
+    def _found(code: str, operator: OperatorRecord | None) -> OperatorRecord:
         if operator is None:
             raise InvalidRequestError(f"Opérateur {code} inconnu.", chemin="operateur", valeur=code)
         return operator
@@ -162,8 +162,8 @@ class AdminService:
         leaf_pem = pki.load_certificates(cert_pem)[0]
         info = pki.certificate_info(cert_pem)
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.add_certificate(
+        with self._store.write() as tx:
+            tx.certificates.add(
                 fingerprint=info.fingerprint,
                 operator_code=operator_code,
                 subject_cn=info.subject_cn or "",
@@ -174,8 +174,8 @@ class AdminService:
                 pem=leaf_pem.public_bytes(Encoding.PEM).decode(),
                 at=now,
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action=action, target=info.fingerprint,
+            tx.audit.add(
+                at=now, actor=author, action=action, target=info.fingerprint,
                 details={"operateur": operator_code, "emetteur": info.issuer_cn, "expire": info.not_after.isoformat()},
             )  # fmt: skip
         record = self._store.get_certificate(info.fingerprint)
@@ -185,14 +185,14 @@ class AdminService:
     def revoke_certificate(self, fingerprint: str, *, author: str = DEFAULT_AUTHOR) -> CertificateRecord:
         """Revoke at once: the next request with it is refused."""
         fingerprint = fingerprint.replace(":", "").lower()
-        record = self._store.get_certificate(fingerprint)
-        if record is None:
-            raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.revoke_certificate(fingerprint, now)
-            self._store.add_audit(
-                db, at=now, actor=author, action="certificat.revocation", target=fingerprint,
+        with self._store.write() as tx:
+            record = tx.certificates.get(fingerprint)
+            if record is None:
+                raise InvalidRequestError(f"Certificat {fingerprint} inconnu.", chemin="empreinte", valeur=fingerprint)
+            tx.certificates.revoke(fingerprint, now)
+            tx.audit.add(
+                at=now, actor=author, action="certificat.revocation", target=fingerprint,
                 details={"operateur": record.operator_code},
             )  # fmt: skip
         revoked = self._store.get_certificate(fingerprint)
@@ -270,10 +270,10 @@ class AdminService:
                     ),
                 )
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # Owners are checked inside the write transaction: no transfer can slip in between.
             for line, record in records.values():
-                current = self._store.get_prestation(record.identifiant)
+                current = tx.prestations.get(record.identifiant)
                 if current is not None and current.operator_code != record.operator_code:
                     problems.append(
                         ErrorDetail(
@@ -290,10 +290,8 @@ class AdminService:
                     f"{name} : {len({d.ligne for d in problems})} ligne(s) invalide(s), rien n'a été importé.",
                     details=problems,
                 )
-            count = self._store.upsert_prestations(record for _, record in records.values())
-            self._store.add_audit(
-                db, at=now, actor=author, action="prestations.import", target=name, details={"prestations": count}
-            )
+            count = tx.prestations.upsert_all(record for _, record in records.values())
+            tx.audit.add(at=now, actor=author, action="prestations.import", target=name, details={"prestations": count})
         return count
 
     def transfer_prestation(
@@ -309,17 +307,17 @@ class AdminService:
             raise InvalidRequestError("Le motif du transfert est obligatoire.", chemin="motif")
         target = self.operator(to_operator)
         now = self._clock.now()
-        with self._store.write() as db:
-            current = self.prestation(identifiant)  # read inside the transaction: the owner being replaced
+        with self._store.write() as tx:
+            current = self._prestation(identifiant, tx.prestations.get(identifiant))  # the owner being replaced
             if current.operator_code == target.code:
                 raise InvalidRequestError(
                     f"La prestation {identifiant} appartient déjà à {target.code} : rien à transférer.",
                     chemin="operateur",
                     valeur=target.code,
                 )
-            self._store.set_prestation_operator(db, identifiant, target.code)
-            self._store.add_audit(
-                db, at=now, actor=author, action="prestation.transfert", target=identifiant,
+            tx.prestations.set_operator(identifiant, target.code)
+            tx.audit.add(
+                at=now, actor=author, action="prestation.transfert", target=identifiant,
                 details={"de": current.operator_code, "vers": target.code, "motif": reason},
             )  # fmt: skip
         transferred = self._store.get_prestation(identifiant)
@@ -327,7 +325,10 @@ class AdminService:
         return transferred
 
     def prestation(self, identifiant: str) -> PrestationRecord:
-        found = self._store.get_prestation(identifiant)
+        return self._prestation(identifiant, self._store.get_prestation(identifiant))
+
+    @staticmethod
+    def _prestation(identifiant: str, found: PrestationRecord | None) -> PrestationRecord:
         if found is None:
             raise InvalidRequestError(
                 f"Prestation {identifiant} inconnue.", chemin="identifiantPrestation", valeur=identifiant

@@ -20,7 +20,7 @@ from gateway.domain.appointments import (
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.states import OPEN_STATES, Action, Actor, TicketState
 from gateway.errors import InvalidRequestError, SlotTakenError, TransitionForbiddenError, UnknownTicketError, quote
-from gateway.store import AppointmentRecord, CapacityRecord, Store, TicketRecord
+from gateway.store import AppointmentRecord, CapacityRecord, Store, TicketRecord, WriteTransaction
 
 from ._events import record_appointment
 from ._lifecycle import Lifecycle
@@ -83,11 +83,11 @@ class AppointmentService:
         ticket = self._open_ticket(caller, reference)
         self._check_slot(slot, ticket)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # Everything below is checked inside the write transaction that books: BEGIN IMMEDIATE
             # makes it the only writer, across processes, until it commits.
-            ticket = self._open_ticket(caller, reference)
-            existing = self._store.active_appointment(ticket.id, slot.intervention_type)
+            ticket = self._open(caller, reference, tx.tickets.get(reference))
+            existing = tx.appointments.active(ticket.id, slot.intervention_type)
             if existing is not None:
                 raise InvalidRequestError(
                     f"La signalisation {quote(reference)} a déjà le rendez-vous {existing.reference} "
@@ -95,9 +95,8 @@ class AppointmentService:
                     chemin="referenceSignalisation",
                     valeur=existing.reference,
                 )
-            self._check_capacity(slot)
-            appointment = self._store.insert_appointment(
-                db,
+            self._check_capacity(tx, slot)
+            appointment = tx.appointments.insert(
                 {
                     "ticket_id": ticket.id,
                     "ticket_reference": ticket.reference,
@@ -115,7 +114,7 @@ class AppointmentService:
                 },
                 REFERENCE_PREFIX,
             )
-            record_appointment(self._store, db, appointment, operation="RESERVE", at=now)
+            record_appointment(tx, appointment, operation="RESERVE", at=now)
             self._resume_if_waiting(caller, ticket, appointment, now)
         return appointment
 
@@ -123,8 +122,8 @@ class AppointmentService:
         """Move a confirmed, future appointment to another free slot of the same zone and type."""
         slot = parse_slot_id(slot_id)
         now = self._clock.now()
-        with self._store.write() as db:
-            appointment = self._changeable(caller, appointment_reference, now)
+        with self._store.write() as tx:
+            appointment = self._changeable(caller, appointment_reference, now, tx)
             if slot.id == appointment.slot_id:
                 return appointment
             if slot.intervention_type != appointment.intervention_type:
@@ -134,34 +133,37 @@ class AppointmentService:
                     chemin="idCreneau",
                     valeur=slot.id,
                 )
-            ticket = self._open_ticket(caller, appointment.ticket_reference)
+            ticket = self._open(caller, appointment.ticket_reference, tx.tickets.get(appointment.ticket_reference))
             self._check_slot(slot, ticket)
-            self._check_capacity(slot)
-            self._store.update_appointment(
-                db, appointment.id, slot_id=slot.id, slot_start=slot.start, slot_end=slot.end, updated_at=now
+            self._check_capacity(tx, slot)
+            tx.appointments.update(
+                appointment.id, slot_id=slot.id, slot_start=slot.start, slot_end=slot.end, updated_at=now
             )
-            updated = self._store.get_appointment(appointment.reference)
+            updated = tx.appointments.get(appointment.reference)
             assert updated is not None
-            record_appointment(self._store, db, updated, operation="MODIFIE", at=now)
+            record_appointment(tx, updated, operation="MODIFIE", at=now)
             self._resume_if_waiting(caller, ticket, updated, now)
         return updated
 
     def cancel(self, caller: Caller, appointment_reference: str) -> AppointmentRecord:
         """Cancel a future appointment (cancelling it again changes nothing); its place is free again."""
         now = self._clock.now()
-        with self._store.write() as db:
-            appointment = self.get(caller, appointment_reference)
+        with self._store.write() as tx:
+            appointment = self._own(caller, appointment_reference, tx.appointments.get(appointment_reference))
             if appointment.status == CANCELLED:
                 return appointment
-            appointment = self._changeable(caller, appointment_reference, now)
-            self._store.update_appointment(db, appointment.id, status=CANCELLED, updated_at=now)
-            cancelled = self._store.get_appointment(appointment.reference)
+            appointment = self._changeable(caller, appointment_reference, now, tx)
+            tx.appointments.update(appointment.id, status=CANCELLED, updated_at=now)
+            cancelled = tx.appointments.get(appointment.reference)
             assert cancelled is not None
-            record_appointment(self._store, db, cancelled, operation="ANNULE", at=now)
+            record_appointment(tx, cancelled, operation="ANNULE", at=now)
         return cancelled
 
     def get(self, caller: Caller, appointment_reference: str) -> AppointmentRecord:
-        appointment = self._store.get_appointment(appointment_reference)
+        return self._own(caller, appointment_reference, self._store.get_appointment(appointment_reference))
+
+    @staticmethod
+    def _own(caller: Caller, appointment_reference: str, appointment: AppointmentRecord | None) -> AppointmentRecord:
         if appointment is None or appointment.operator_code != caller.operator_code:
             raise InvalidRequestError(
                 f"Rendez-vous {quote(appointment_reference)} inconnu.",
@@ -173,7 +175,10 @@ class AppointmentService:
     # Helpers ------------------------------------------------------------------------------------
 
     def _open_ticket(self, caller: Caller, reference: str) -> TicketRecord:
-        ticket = self._store.get_ticket(reference)
+        return self._open(caller, reference, self._store.get_ticket(reference))
+
+    @staticmethod
+    def _open(caller: Caller, reference: str, ticket: TicketRecord | None) -> TicketRecord:
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
                 f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference
@@ -221,18 +226,21 @@ class AppointmentService:
                 valeur=slot.id,
             )
 
-    def _check_capacity(self, slot: Slot) -> None:
-        """Call inside the write transaction that books the slot."""
-        capacity = self._store.capacity(slot.zone, slot.intervention_type, _hhmm(slot))
-        if self._store.booked_in_slot(slot.id) >= capacity:
+    @staticmethod
+    def _check_capacity(tx: WriteTransaction, slot: Slot) -> None:
+        """Inside the write transaction that books the slot: the count checked is the count that grows."""
+        capacity = tx.appointments.capacity(slot.zone, slot.intervention_type, _hhmm(slot))
+        if tx.appointments.booked_in_slot(slot.id) >= capacity:
             raise SlotTakenError(
                 f"Le créneau {slot.id} est complet ({capacity} technicien(s)) : choisissez-en un autre.",
                 chemin="idCreneau",
                 valeur=slot.id,
             )
 
-    def _changeable(self, caller: Caller, appointment_reference: str, now: datetime) -> AppointmentRecord:
-        appointment = self.get(caller, appointment_reference)
+    def _changeable(
+        self, caller: Caller, appointment_reference: str, now: datetime, tx: WriteTransaction
+    ) -> AppointmentRecord:
+        appointment = self._own(caller, appointment_reference, tx.appointments.get(appointment_reference))
         if appointment.status != CONFIRMED:
             raise TransitionForbiddenError(
                 f"Le rendez-vous {appointment.reference} est {appointment.status}.", valeur=appointment.status
@@ -307,8 +315,9 @@ class CapacityService:
         if not author:
             raise InvalidRequestError("L'auteur est obligatoire.", chemin="auteur")
         now = self._clock.now()
-        for start in slot_starts or known:
-            self._store.set_capacity(zone, intervention_type, start, capacity, at=now, author=author)
+        with self._store.write() as tx:
+            for start in slot_starts or known:
+                tx.appointments.set_capacity(zone, intervention_type, start, capacity, at=now, author=author)
         return [c for c in self._store.list_capacities(zone) if c.intervention_type == intervention_type]
 
     def capacities(self, zone: str | None = None) -> list[CapacityRecord]:

@@ -35,9 +35,9 @@ def restore_store(
     restored, aside = restore_database(backup, database)
     store = Store(database)  # opening the store applies the missing migrations
     try:
-        with store.write() as db:
+        with store.write() as tx:
             audit(
-                store, db, at=(clock or SystemClock()).now(), actor=actor, action="stockage.restauration",
+                tx, at=(clock or SystemClock()).now(), actor=actor, action="stockage.restauration",
                 target=database.name, sauvegarde=str(backup), ancienne_base=None if aside is None else str(aside),
                 migration_de_la_sauvegarde=restored.schema_version,
             )  # fmt: skip

@@ -171,11 +171,11 @@ def publish_catalogue(store: Store, root: Path, *, author: str, clock: Clock) ->
     now = clock.now()
     today = to_paris(now).date()
     baseline = check_form_notices(store, catalogue, today)  # a new form version keeps its two months' notice
-    with store.write() as db:
-        store.record_form_versions(db, declared_form_versions(catalogue), today, held=not baseline)
-        publication_id = store.record_catalogue_publication(author=author, fingerprint=fingerprint, at=now, files=files)
-        store.add_audit(
-            db, at=now, actor=author, action="catalogue.publication", target=str(root),
+    with store.write() as tx:
+        tx.offers.record_form_versions(declared_form_versions(catalogue), today, held=not baseline)
+        publication_id = tx.catalogue.record_publication(author=author, fingerprint=fingerprint, at=now, files=files)
+        tx.audit.add(
+            at=now, actor=author, action="catalogue.publication", target=str(root),
             details={"publication": publication_id, "empreinte": fingerprint},
         )  # fmt: skip
     return Publication(publication_id, fingerprint, root)

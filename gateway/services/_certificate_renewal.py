@@ -78,7 +78,7 @@ class CertificateRenewal:
         previous = self.current(operator_code)
         now = self._clock.now()
         issued = None
-        with self._store.write() as db:
+        with self._store.write() as tx:
             if ca is not None:
                 issued = self._admin.issue_certificate(operator_code, ca, valid_days=valid_days, author=author)
                 pem = issued.cert_pem.decode()
@@ -89,7 +89,7 @@ class CertificateRenewal:
                     operator_code, cert_pem, trusted_ca_pems, author=author
                 ).fingerprint
                 pem = pki.load_certificates(cert_pem)[0].public_bytes(Encoding.PEM).decode()
-            record = self._store.get_certificate(fingerprint)
+            record = tx.certificates.get(fingerprint)
             assert record is not None
             if previous is not None and record.not_after <= previous.not_after:
                 raise InvalidRequestError(
@@ -99,12 +99,12 @@ class CertificateRenewal:
                 )
             due_on = reminder_date(previous.not_after) if previous is not None else None
             late = due_on is not None and to_paris(now).date() > due_on
-            self._store.add_audit(
-                db, at=now, actor=author, action="certificat.renouvellement", target=fingerprint,
+            tx.audit.add(
+                at=now, actor=author, action="certificat.renouvellement", target=fingerprint,
                 details={"operateur": operator_code, "remplace": previous.fingerprint if previous else None,
                          "du_le": due_on.isoformat() if due_on else None, "en_retard": late},
             )  # fmt: skip
             mail_id = self._notices.announce_certificate(
-                db, record, pem, previous, provider_issued=issued is not None, at=now
+                tx, record, pem, previous, provider_issued=issued is not None, at=now
             )
         return Renewal(record, issued, previous, due_on, late, mail_id)

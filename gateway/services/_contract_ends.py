@@ -29,15 +29,15 @@ class ContractEndService:
 
     def end(self, operator_code: str, offer: str, ends_on: date | None, *, author: str) -> ContractRecord:
         """The contract ends on ``ends_on`` (00:00 Paris; None: the end is cancelled); audited."""
-        with self._store.write() as db:
-            if not self._store.set_contract_end(db, operator_code, offer, ends_on.isoformat() if ends_on else None):
+        with self._store.write() as tx:
+            if not tx.contract_ends.set(operator_code, offer, ends_on.isoformat() if ends_on else None):
                 raise InvalidRequestError(
                     f"Pas de contrat de l'offre {quote(offer)} pour l'opérateur {quote(operator_code)}.",
                     chemin="offre",
                     valeur=offer,
                 )
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="portail.contrat.fin", target=operator_code,
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="portail.contrat.fin", target=operator_code,
                 details={"offre": offer, "fin": ends_on.isoformat() if ends_on else None},
             )  # fmt: skip
         self._copies.forget()

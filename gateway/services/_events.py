@@ -14,7 +14,7 @@ from datetime import datetime
 
 from gateway.domain.clock import Clock, iso_utc
 from gateway.errors import InvalidRequestError
-from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord, Transaction
+from gateway.store import AppointmentRecord, EventRecord, LineTestRecord, Store, TicketRecord, WriteTransaction
 
 from ._views import Caller
 
@@ -44,8 +44,7 @@ def payload_instant(text: str) -> datetime:
 
 
 def record_state_change(
-    store: Store,
-    db: Transaction,
+    tx: WriteTransaction,
     ticket: TicketRecord,
     *,
     from_state: str | None,
@@ -57,24 +56,20 @@ def record_state_change(
 ) -> int:
     """A transition of the ticket (the deposit included: ``from_state`` None, action ``DEPOSER``)."""
     payload = {"etatPrecedent": from_state, "etat": to_state, "action": action, "code": code, "motif": reason}
-    return store.add_event(
-        db, operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
+    return tx.events.add(
+        operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
-def record_sav_comment(
-    store: Store, db: Transaction, ticket: TicketRecord, *, author: str, text: str, at: datetime
-) -> int:
-    return store.add_event(
-        db, operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
+def record_sav_comment(tx: WriteTransaction, ticket: TicketRecord, *, author: str, text: str, at: datetime) -> int:
+    return tx.events.add(
+        operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
         domain="signalisation", at=at, payload={"auteur": author, "texte": text},
     )  # fmt: skip
 
 
-def record_appointment(
-    store: Store, db: Transaction, appointment: AppointmentRecord, *, operation: str, at: datetime
-) -> int:
+def record_appointment(tx: WriteTransaction, appointment: AppointmentRecord, *, operation: str, at: datetime) -> int:
     """``operation``: RESERVE, MODIFIE or ANNULE."""
     payload = {
         "operation": operation,
@@ -85,15 +80,13 @@ def record_appointment(
         "fin": iso_utc(appointment.slot_end),
         "statut": appointment.status,
     }
-    return store.add_event(
-        db, operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
+    return tx.events.add(
+        operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
-def record_test_result(
-    store: Store, db: Transaction, test: LineTestRecord, *, libelle: str | None, at: datetime
-) -> int:
+def record_test_result(tx: WriteTransaction, test: LineTestRecord, *, libelle: str | None, at: datetime) -> int:
     payload = {
         "idTest": test.reference,
         "typeTest": test.test_type,
@@ -102,8 +95,8 @@ def record_test_result(
         "codeDiagnostic": test.diagnostic,
         "libelleDiagnostic": libelle,
     }
-    return store.add_event(
-        db, operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
+    return tx.events.add(
+        operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
         domain="test", at=at, payload=payload,
     )  # fmt: skip
 

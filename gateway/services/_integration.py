@@ -37,11 +37,11 @@ class IntegrationService:
         check_text(author, chemin="auteur", label="Auteur")
         now = self._clock.now()
         changed: list[str] = []
-        with self._store.write() as db:
-            for operator in self._store.list_operators():
+        with self._store.write() as tx:
+            for operator in tx.operators.all():
                 if set(operator.domains) == set(DOMAINS) and operator.esav_integre:
                     continue
-                self._store.upsert_operator(
+                tx.operators.upsert(
                     operator.code,
                     operator.name,
                     esav_en_ligne=operator.esav_en_ligne,
@@ -49,8 +49,8 @@ class IntegrationService:
                     domains=DOMAINS,
                     at=now,
                 )
-                self._store.add_audit(
-                    db, at=now, actor=author, action="integration.domaines", target=operator.code,
+                tx.audit.add(
+                    at=now, actor=author, action="integration.domaines", target=operator.code,
                     details={"domaines": {"avant": sorted(operator.domains), "apres": sorted(DOMAINS)},
                              "integre": {"avant": operator.esav_integre, "apres": True}},
                 )  # fmt: skip
@@ -62,10 +62,10 @@ class IntegrationService:
         check_text(author, chemin="auteur", label="Auteur")
         if self._store.get_operator(operator_code) is None:
             raise InvalidRequestError(f"Opérateur {operator_code} inconnu.", valeur=operator_code)
-        with self._store.write() as db:
-            counts = self._store.reset_sandbox(operator_code)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="integration.reinitialisation",
+        with self._store.write() as tx:
+            counts = tx.integration.reset_sandbox(operator_code)
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="integration.reinitialisation",
                 target=operator_code, details=dict(counts),
             )  # fmt: skip
         return counts
@@ -78,7 +78,9 @@ class IntegrationService:
 
     def record_calls(self, entries: Sequence[dict[str, Any]]) -> None:
         """Append a batch of journaled calls (one transaction)."""
-        self._store.add_journal_entries(entries)
+        if entries:
+            with self._store.write() as tx:
+                tx.integration.add_journal_entries(entries)
 
     def journal(
         self, operator_code: str, *, after_id: int = 0, since: datetime | None = None, limit: int = 100
@@ -98,10 +100,10 @@ class IntegrationService:
         self, operator_code: str, version: str, domains: Sequence[str], at: datetime, document: str
     ) -> int:
         """Keep an issued attestation; audited as the operator's request."""
-        with self._store.write() as db:
-            number = self._store.record_attestation(operator_code, version, domains, at, document)
-            self._store.add_audit(
-                db, at=at, actor=operator_code, action="integration.attestation", target=operator_code,
+        with self._store.write() as tx:
+            number = tx.integration.record_attestation(operator_code, version, domains, at, document)
+            tx.audit.add(
+                at=at, actor=operator_code, action="integration.attestation", target=operator_code,
                 details={"version": version, "domaines": sorted(domains)},
             )  # fmt: skip
         return number
@@ -112,17 +114,17 @@ class IntegrationService:
         """Production: record a verified attestation and open its domains to the operator, with those it
         had (returned: the operator before, the domains now open); audited."""
         check_text(author, chemin="auteur", label="Auteur")
-        operator = self._store.get_operator(operator_code)
-        if operator is None:
-            raise InvalidRequestError(
-                f"Opérateur {operator_code} inconnu de cette instance.", chemin="operateur", valeur=operator_code
-            )
-        granted = frozenset(operator.domains) | frozenset(domains)
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.record_validation(operator.code, domains, version, attested_at, sha256, now, granted)
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.validation", target=operator.code,
+        with self._store.write() as tx:
+            operator = tx.operators.get(operator_code)  # the domains it had: those kept
+            if operator is None:
+                raise InvalidRequestError(
+                    f"Opérateur {operator_code} inconnu de cette instance.", chemin="operateur", valeur=operator_code
+                )
+            granted = frozenset(operator.domains) | frozenset(domains)
+            tx.integration.record_validation(operator.code, domains, version, attested_at, sha256, now, granted)
+            tx.audit.add(
+                at=now, actor=author, action="operateur.validation", target=operator.code,
                 details={"domaines": {"avant": sorted(operator.domains), "apres": sorted(granted)},
                          "attestation": {"version": version, "date": attested_at, "sha256": sha256}},
             )  # fmt: skip

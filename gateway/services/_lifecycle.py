@@ -61,9 +61,9 @@ class Lifecycle:
                 f"Le code « {quote(code)} » n'est pas dans la nomenclature {list_code}.", chemin="code", valeur=code
             )
         at = at or self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # Read inside the write transaction: the state we check is the state we change.
-            ticket = self._store.get_ticket(reference)
+            ticket = tx.tickets.get(reference)
             if ticket is None:
                 raise UnknownTicketError(f"Signalisation {quote(reference)} inconnue.", valeur=reference)
             record = apply(action, TicketState(ticket.state), actor, author=author, at=at, reason=reason, code=code)
@@ -80,9 +80,8 @@ class Lifecycle:
                 changes["closure_code"] = record.code
             elif action is Action.REFUSER_CLOTURE:
                 changes["closure_code"] = None
-            self._store.update_ticket(db, ticket.id, **changes)
-            self._store.add_transition(
-                db,
+            tx.tickets.update(ticket.id, **changes)
+            tx.tickets.add_transition(
                 ticket.id,
                 action=action.value,
                 from_state=record.from_state.value,
@@ -95,12 +94,12 @@ class Lifecycle:
             )
             # The operator's event feed (outbox): committed with the transition or not at all.
             record_state_change(
-                self._store, db, ticket, from_state=record.from_state.value, to_state=record.to_state.value,
+                tx, ticket, from_state=record.from_state.value, to_state=record.to_state.value,
                 action=action.value, at=at, code=record.code, reason=reason,
             )  # fmt: skip
             if actor is Actor.SAV:  # a provider action: audited with the transition, same transaction
-                self._store.add_audit(
-                    db, at=at, actor=author, action=f"signalisation.{action.value.lower()}", target=reference,
+                tx.audit.add(
+                    at=at, actor=author, action=f"signalisation.{action.value.lower()}", target=reference,
                     details={"de": record.from_state.value, "vers": record.to_state.value, "code": record.code,
                              "motif": reason},
                 )  # fmt: skip

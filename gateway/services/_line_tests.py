@@ -81,18 +81,19 @@ class LineTestService:
         except Exception:  # the element refused or is unreachable: the poller ends the test in ECHEC
             log.exception("network element did not start %s on %s", test_type, prestation.identifiant)
             handle = None
-        test = self._store.insert_line_test(
-            {
-                "operator_code": caller.operator_code,
-                "prestation": prestation.identifiant,
-                "code_offre": prestation.code_offre,
-                "test_type": test_type,
-                "handle": handle,
-                "started_at": now,
-                "channel": caller.channel,
-            },
-            REFERENCE_PREFIX,
-        )
+        with self._store.write() as tx:  # durably: the reference answered is a receipt
+            test = tx.line_tests.insert(
+                {
+                    "operator_code": caller.operator_code,
+                    "prestation": prestation.identifiant,
+                    "code_offre": prestation.code_offre,
+                    "test_type": test_type,
+                    "handle": handle,
+                    "started_at": now,
+                    "channel": caller.channel,
+                },
+                REFERENCE_PREFIX,
+            )
         if self.schedule is not None:
             self.schedule(test.reference, self.network.delay_s)
         return test
@@ -134,8 +135,8 @@ class LineTestService:
             if outcome is None:
                 continue
             measurements = [(m.name, m.value, m.unit) for m in outcome.measurements]
-            with self._store.write() as db:  # the result and its event (outbox) in one transaction
-                if not self._store.finish_line_test(
+            with self._store.write() as tx:  # the result and its event (outbox) in one transaction
+                if not tx.line_tests.finish(
                     test.reference,
                     status=outcome.status,
                     diagnostic=outcome.diagnostic,
@@ -143,12 +144,12 @@ class LineTestService:
                     at=now,
                 ):
                     continue
-                done = self._store.get_line_test(test.reference)
+                done = tx.line_tests.get(test.reference)
                 assert done is not None
                 label = self._catalogue.nomenclature("DIAGNOSTICS").libelle_of(done.diagnostic or "")
-                record_test_result(self._store, db, done, libelle=label or done.diagnostic, at=now)
+                record_test_result(tx, done, libelle=label or done.diagnostic, at=now)
                 # The test counts once, now that it gives its result (volumetry), in its door's series.
-                self._store.add_counted_request(db, done.operator_code, line_test_series(done.channel), now)
+                tx.request_counts.add(done.operator_code, line_test_series(done.channel), now)
             finished.append(done)
         return finished
 

@@ -20,12 +20,19 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.mail_lists import MailList, Topic, check_address, lists_for
 from gateway.errors import InvalidRequestError
-from gateway.store import MAIL_ABANDONED, MAIL_NO_RECIPIENT, MailAddressRecord, MailAttachment, MailRecord, Store
+from gateway.store import (
+    MAIL_ABANDONED,
+    MAIL_NO_RECIPIENT,
+    MailAddressRecord,
+    MailAttachment,
+    MailRecord,
+    Store,
+    WriteTransaction,
+)
 
 __all__ = [
     "MAIL_MAX_ATTEMPTS",
@@ -158,11 +165,11 @@ class MailService:
         mail_list = self._list(list_name)
         address = check_address(address)
         now = self._clock.now()
-        with self._store.write() as db:
-            added = self._store.add_mail_address(db, operator_code, mail_list.value, address, at=now, by=author)
+        with self._store.write() as tx:
+            added = tx.mail.add_address(operator_code, mail_list.value, address, at=now, by=author)
             if added:
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.adresse.ajout", target=operator_code,
+                tx.audit.add(
+                    at=now, actor=author, action="mail.adresse.ajout", target=operator_code,
                     details={"liste": mail_list.value, "adresse": address},
                 )  # fmt: skip
         return added
@@ -172,11 +179,11 @@ class MailService:
         self._operator(operator_code)
         mail_list = self._list(list_name)
         now = self._clock.now()
-        with self._store.write() as db:
-            removed = self._store.remove_mail_address(db, operator_code, mail_list.value, address.strip())
+        with self._store.write() as tx:
+            removed = tx.mail.remove_address(operator_code, mail_list.value, address.strip())
             if removed:
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.adresse.retrait", target=operator_code,
+                tx.audit.add(
+                    at=now, actor=author, action="mail.adresse.retrait", target=operator_code,
                     details={"liste": mail_list.value, "adresse": address.strip()},
                 )  # fmt: skip
         return removed
@@ -195,7 +202,7 @@ class MailService:
 
     def queue(
         self,
-        db: Any,
+        tx: WriteTransaction,
         operator_code: str,
         topic: Topic,
         cause: str,
@@ -208,8 +215,7 @@ class MailService:
         cause was already queued for the operator (queueing is idempotent)."""
         now = at or self._clock.now()
         slug = cause.replace("/", "-")
-        return self._store.queue_mail(
-            db,
+        return tx.mail.queue(
             message_id=f"<esav.{slug}.{operator_code}.{secrets.token_hex(8)}@esav.fournisseur>",
             cause=cause,
             operator_code=operator_code,
@@ -236,7 +242,10 @@ class MailService:
         return self._store.mail_by_cause(cause)
 
     def message(self, mail_id: int) -> MailRecord:
-        found = self._store.get_mail(mail_id)
+        return self._found(mail_id, self._store.get_mail(mail_id))
+
+    @staticmethod
+    def _found(mail_id: int, found: MailRecord | None) -> MailRecord:
         if found is None:
             raise InvalidRequestError(f"Message {mail_id} inconnu.", chemin="message", valeur=str(mail_id))
         return found
@@ -247,30 +256,28 @@ class MailService:
     def retry(self, mail_ids: Iterable[int] | None = None, *, author: str) -> list[int]:
         """Send again set-aside or recipient-less messages (all of them when ``mail_ids`` is None), from
         now, to the operator's current addresses; audited. Refuses a message in another state."""
-        if mail_ids is None:
-            targets = [
-                m for s in (MAIL_ABANDONED, MAIL_NO_RECIPIENT) for m in self._store.outbox(status=s, limit=10_000)
-            ]
-        else:
-            targets = [self.message(i) for i in mail_ids]
-        for mail in targets:
-            if mail.status not in (MAIL_ABANDONED, MAIL_NO_RECIPIENT):
-                raise InvalidRequestError(
-                    f"Message {mail.id} : état {mail.status} ; seuls les messages ABANDONNE ou SANS_DESTINATAIRE "
-                    "se relancent.",
-                    chemin="message",
-                    valeur=str(mail.id),
-                )
         now = self._clock.now()
         requeued = []
-        with self._store.write() as db:
+        with self._store.write() as tx:  # the states checked are the states changed
+            if mail_ids is None:
+                targets = [m for s in (MAIL_ABANDONED, MAIL_NO_RECIPIENT) for m in tx.mail.in_status(s, 10_000)]
+            else:
+                targets = [self._found(i, tx.mail.get(i)) for i in mail_ids]
+            for mail in targets:
+                if mail.status not in (MAIL_ABANDONED, MAIL_NO_RECIPIENT):
+                    raise InvalidRequestError(
+                        f"Message {mail.id} : état {mail.status} ; seuls les messages ABANDONNE ou SANS_DESTINATAIRE "
+                        "se relancent.",
+                        chemin="message",
+                        valeur=str(mail.id),
+                    )
             for mail in targets:
                 recipients = self.recipients(mail.operator_code, Topic(mail.topic))
                 if not recipients:
                     continue  # still nobody to write to: stays as it is
-                self._store.requeue_mail(db, mail.id, at=now, recipients=recipients)
-                self._store.add_audit(
-                    db, at=now, actor=author, action="mail.relance", target=str(mail.id),
+                tx.mail.requeue(mail.id, at=now, recipients=recipients)
+                tx.audit.add(
+                    at=now, actor=author, action="mail.relance", target=str(mail.id),
                     details={"operateur": mail.operator_code, "message_id": mail.message_id},
                 )  # fmt: skip
                 requeued.append(mail.id)
@@ -281,9 +288,10 @@ class MailService:
     def set_aside_interrupted(self) -> int:
         """Messages a stopped sender had claimed: set aside (the relay may have taken them; never twice)."""
         now = self._clock.now()
-        count = self._store.set_aside_interrupted_mail(
-            now - CLAIM_TIMEOUT, now, "envoi interrompu : vérifiez la réception avant « esav courriel relancer »"
-        )
+        with self._store.write() as tx:
+            count = tx.mail.set_aside_interrupted(
+                now - CLAIM_TIMEOUT, now, "envoi interrompu : vérifiez la réception avant « esav courriel relancer »"
+            )
         if count:
             log.warning("mail: %d message(s) interrupted while being sent, set aside (esav courriel file)", count)
         return count
@@ -292,7 +300,9 @@ class MailService:
         """Send the due messages, oldest first (call off the reactor thread)."""
         run = MailRun()
         for mail_id in self._store.due_mail(self._clock.now(), max_messages):
-            if not self._store.claim_mail(mail_id, self._clock.now()):
+            with self._store.write() as tx:  # committed before the relay is called
+                claimed = tx.mail.claim(mail_id, self._clock.now())
+            if not claimed:
                 continue  # taken by another sender meanwhile
             mail = self._store.get_mail(mail_id)
             assert mail is not None
@@ -303,17 +313,20 @@ class MailService:
                 message = f"{type(error).__name__}: {error}"[:1000]
                 now = self._clock.now()
                 if permanent or mail.attempts >= MAIL_MAX_ATTEMPTS:
-                    self._store.mail_failed(mail_id, now, message, None)
+                    with self._store.write() as tx:
+                        tx.mail.failed(mail_id, now, message, None)
                     run.abandoned.append(mail_id)
                     log.warning("mail %s to %s set aside: %s", mail_id, mail.operator_code, message)
                 else:
                     retry_at = now + MAIL_RETRY_DELAYS[min(mail.attempts, len(MAIL_RETRY_DELAYS)) - 1]
-                    self._store.mail_failed(mail_id, now, message, retry_at)
+                    with self._store.write() as tx:
+                        tx.mail.failed(mail_id, now, message, retry_at)
                     run.retried.append(mail_id)
                     log.info("mail %s to %s not sent (%s); next attempt %s", mail_id, mail.operator_code, message,
                              retry_at)  # fmt: skip
                 continue
-            self._store.mail_sent(mail_id, self._clock.now(), note)
+            with self._store.write() as tx:
+                tx.mail.sent(mail_id, self._clock.now(), note)
             run.sent.append(mail_id)
         return run
 

@@ -68,21 +68,22 @@ class NetworkEventService:
         description = self._check_description(description)
         if not author:
             raise InvalidRequestError("L'auteur est obligatoire.", chemin="auteur")
-        return self._store.insert_network_event(
-            {
-                "kind": kind.value,
-                "code_commune": code_commune.strip().upper(),
-                "start": start,
-                "end": end,
-                "impact": impact,
-                "description": description,
-                "status": EventStatus.NOUVEAU.value,
-                "declared_at": now,
-                "updated_at": now,
-                "author": author,
-            },
-            reference,
-        )
+        with self._store.write() as tx:
+            return tx.network_events.insert(
+                {
+                    "kind": kind.value,
+                    "code_commune": code_commune.strip().upper(),
+                    "start": start,
+                    "end": end,
+                    "impact": impact,
+                    "description": description,
+                    "status": EventStatus.NOUVEAU.value,
+                    "declared_at": now,
+                    "updated_at": now,
+                    "author": author,
+                },
+                reference,
+            )
 
     def update(
         self,
@@ -102,8 +103,8 @@ class NetworkEventService:
         if not author:
             raise InvalidRequestError("L'auteur est obligatoire.", chemin="auteur")
         now = self._clock.now()
-        with self._store.write() as db:
-            event = self.get(reference)
+        with self._store.write() as tx:
+            event = self._found(reference, tx.network_events.get(reference))
             check_status_change(EventStatus(event.status), status)
             changes: dict[str, object] = {"status": status.value, "updated_at": now, "author": author}
             new_start = start or event.start
@@ -119,11 +120,14 @@ class NetworkEventService:
                 changes["impact"] = impact
             if description is not None:
                 changes["description"] = self._check_description(description)
-            self._store.update_network_event(db, event.id, **changes)
+            tx.network_events.update(event.id, **changes)
         return self.get(reference)
 
     def get(self, reference: str) -> NetworkEventRecord:
-        event = self._store.get_network_event(reference)
+        return self._found(reference, self._store.get_network_event(reference))
+
+    @staticmethod
+    def _found(reference: str, event: NetworkEventRecord | None) -> NetworkEventRecord:
         if event is None:
             raise InvalidRequestError(f"{quote(reference)} : ni travaux ni incident de ce nom.", valeur=reference)
         return event

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.mail_lists import Topic
 from gateway.domain.notices import NoticeKind
-from gateway.store import CertificateRecord, MailAttachment, Store
+from gateway.store import CertificateRecord, MailAttachment, Store, WriteTransaction
 
 from ._doc_pack import doc_pack_zip
 from ._mail import Letter, MailService, paris_date, paris_day_time, spoken_duration
@@ -93,7 +92,7 @@ class NoticeMailer:
 
     def announce_notice(
         self,
-        db: Any,
+        tx: WriteTransaction,
         kind: NoticeKind,
         news_id: int,
         title: str,
@@ -136,14 +135,14 @@ class NoticeMailer:
         )
         ids = []
         for code in self.concerned(kind, offer) if operators is None else operators:
-            queued = self._mail.queue(db, code, kind.topic, f"actualite/{news_id}", letter, attachments, at=at)
+            queued = self._mail.queue(tx, code, kind.topic, f"actualite/{news_id}", letter, attachments, at=at)
             if queued is not None:
                 ids.append(queued)
         return ids
 
     def announce_rate_limit(
         self,
-        db: Any,
+        tx: WriteTransaction,
         limit_id: int,
         operator_code: str,
         per_minute: int,
@@ -176,11 +175,11 @@ class NoticeMailer:
                 _ON_PORTAL,
             ),
         )
-        return self._mail.queue(db, operator_code, Topic.QUOTAS, f"quota/{limit_id}", letter, at=at)
+        return self._mail.queue(tx, operator_code, Topic.QUOTAS, f"quota/{limit_id}", letter, at=at)
 
     def announce_certificate(
         self,
-        db: Any,
+        tx: WriteTransaction,
         new: CertificateRecord,
         pem: str,
         previous: CertificateRecord | None,
@@ -222,10 +221,10 @@ class NoticeMailer:
         attachment = MailAttachment(f"{new.operator_code}-{new.fingerprint[:8]}.pem", "application/x-pem-file",
                                     pem.encode())  # fmt: skip
         return self._mail.queue(
-            db, new.operator_code, Topic.CERTIFICATS, f"certificat/{new.fingerprint}", letter, [attachment], at=at
+            tx, new.operator_code, Topic.CERTIFICATS, f"certificat/{new.fingerprint}", letter, [attachment], at=at
         )
 
-    def remind_certificate(self, db: Any, cert: CertificateRecord, *, at: datetime) -> int | None:
+    def remind_certificate(self, tx: WriteTransaction, cert: CertificateRecord, *, at: datetime) -> int | None:
         """Queue, once per certificate, the reminder that it expires without a successor."""
         letter = Letter(
             subject=f"[e-SAV] Certificat d'authentification à renouveler (expire le {paris_date(cert.not_after)})",
@@ -240,7 +239,7 @@ class NoticeMailer:
             ),
             closing=("Transmettez-nous votre nouveau certificat, ou demandez-nous d'en émettre un.",),
         )
-        return self._mail.queue(db, cert.operator_code, Topic.CERTIFICATS, f"rappel-certificat/{cert.fingerprint}",
+        return self._mail.queue(tx, cert.operator_code, Topic.CERTIFICATS, f"rappel-certificat/{cert.fingerprint}",
                                 letter, at=at)  # fmt: skip
 
     def _offers(self, operator_code: str) -> set[str]:

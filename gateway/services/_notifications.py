@@ -77,14 +77,16 @@ class NotificationService:
             raise InvalidRequestError(
                 f"Adresse « {url} » refusée : une URL https:// est exigée (contract §12).", chemin="url", valeur=url
             )
-        self._store.set_endpoint(operator_code, domain, url, at=self._clock.now(), author=author)
+        with self._store.write() as tx:
+            tx.events.set_endpoint(operator_code, domain, url, at=self._clock.now(), author=author)
         endpoint = self._store.endpoint_for(operator_code, domain)
         assert endpoint is not None
         return endpoint
 
     def remove(self, operator_code: str, domain: str) -> bool:
         """Forget the endpoint; its waiting deliveries are given up at their next turn (pull still works)."""
-        return self._store.remove_endpoint(operator_code, domain)
+        with self._store.write() as tx:
+            return tx.events.remove_endpoint(operator_code, domain)
 
     def endpoints(self) -> list[EndpointRecord]:
         return self._store.list_endpoints()
@@ -94,13 +96,14 @@ class NotificationService:
 
     def replay(self, operator_code: str, after_id: int) -> int:
         """Queue again every event of the operator after ``after_id`` (a fresh 24-hour window); returns how many."""
-        if not any(e.operator_code == operator_code for e in self._store.list_endpoints()):
-            raise InvalidRequestError(
-                f"{operator_code} n'a pas de point de notification : enregistrez-en un d'abord.",
-                chemin="operateur",
-                valeur=operator_code,
-            )
-        return self._store.requeue_after(operator_code, after_id, at=self._clock.now())
+        with self._store.write() as tx:
+            if not tx.events.has_endpoint(operator_code):
+                raise InvalidRequestError(
+                    f"{operator_code} n'a pas de point de notification : enregistrez-en un d'abord.",
+                    chemin="operateur",
+                    valeur=operator_code,
+                )
+            return tx.events.requeue_after(operator_code, after_id, at=self._clock.now())
 
     # Delivery -----------------------------------------------------------------------------------
 
@@ -119,9 +122,10 @@ class NotificationService:
             delivery, event = head
             endpoint = self._store.endpoint_for(operator_code, event.domain)
             if endpoint is None:
-                self._store.delivery_failed(
-                    event.id, at=now, error="aucun point de notification enregistré", retry_at=None
-                )
+                with self._store.write() as tx:
+                    tx.events.delivery_failed(
+                        event.id, at=now, error="aucun point de notification enregistré", retry_at=None
+                    )
                 continue
             try:
                 send(endpoint.url, event)
@@ -129,16 +133,19 @@ class NotificationService:
                 message = f"{type(error).__name__}: {error}"[:1000]
                 now = self._clock.now()
                 if now - delivery.created_at >= DELIVERY_WINDOW:
-                    self._store.delivery_failed(event.id, at=now, error=message, retry_at=None)
-                    abandoned = 1 + self._store.abandon_older(
-                        operator_code, now - DELIVERY_WINDOW, at=now, error=f"abandonné après 24 h : {message}"
-                    )
+                    with self._store.write() as tx:
+                        tx.events.delivery_failed(event.id, at=now, error=message, retry_at=None)
+                        abandoned = 1 + tx.events.abandon_older(
+                            operator_code, now - DELIVERY_WINDOW, at=now, error=f"abandonné après 24 h : {message}"
+                        )
                     log.warning("%s: events up to %s given up after 24 h (%s)", operator_code, event.id, message)
                     return DeliveryRun(operator_code, delivered, event.id, abandoned, message)
                 retry_at = now + retry_delay(delivery.attempts + 1)
-                self._store.delivery_failed(event.id, at=now, error=message, retry_at=retry_at)
+                with self._store.write() as tx:
+                    tx.events.delivery_failed(event.id, at=now, error=message, retry_at=retry_at)
                 log.info("%s: event %s not delivered (%s); next attempt %s", operator_code, event.id, message, retry_at)
                 return DeliveryRun(operator_code, delivered, event.id, 0, message)
-            self._store.delivery_done(event.id, self._clock.now())
+            with self._store.write() as tx:
+                tx.events.delivery_done(event.id, self._clock.now())
             delivered.append(event.id)
         return DeliveryRun(operator_code, delivered)

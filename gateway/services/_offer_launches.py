@@ -41,10 +41,10 @@ class OfferLaunchService:
                 chemin="offre",
                 valeur=offer,
             )
-        with self._store.write() as db:
-            self._store.set_offer_launch(db, offer, launched_on, author)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="offre.lancement", target=offer,
+        with self._store.write() as tx:
+            tx.offers.set_launch(offer, launched_on, author)
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="offre.lancement", target=offer,
                 details={"lancement": launched_on.isoformat(), "pret_le": offer_ready_on(launched_on).isoformat()},
             )  # fmt: skip
         self._copies.forget()

@@ -82,9 +82,9 @@ class OperatorFilesService:
         found = self._store.file(file_id)
         if found is None:
             raise InvalidRequestError(f"Fichier {file_id} inconnu.", chemin="fichier", valeur=str(file_id))
-        with self._store.write() as db:
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="portail.fichier.telechargement",
+        with self._store.write() as tx:
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="portail.fichier.telechargement",
                 target=found.operator_code,
                 details={"id": found.id, "nom": found.name, "version": found.version, "sha256": found.sha256},
             )  # fmt: skip

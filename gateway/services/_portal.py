@@ -152,11 +152,10 @@ class PortalService:
                 raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichiers", valeur=name)
         now = self._clock.now()
         receipt = []
-        with self._store.write() as db:
+        with self._store.write() as tx:
             for name, upload in checked:
                 receipt.append(
-                    self._store.add_file_version(
-                        db,
+                    tx.portal.add_file_version(
                         operator_code=user.caller.operator_code,
                         direction="OPERATEUR",
                         name=name,
@@ -180,9 +179,10 @@ class PortalService:
         check_text(description, chemin="description", label="Description")
         if len(subject) > 200 or len(description) > 5000:
             raise InvalidRequestError("Objet : 200 caractères au plus ; description : 5 000.", chemin="description")
-        return self._store.add_support_request(
-            user.caller.operator_code, user.user.login, subject, description, self._clock.now()
-        )
+        with self._store.write() as tx:
+            return tx.portal.add_support_request(
+                user.caller.operator_code, user.user.login, subject, description, self._clock.now()
+            )
 
     # The provider publishes ----------------------------------------------------------------------
 
@@ -244,19 +244,19 @@ class PortalService:
                 attachment = MailAttachment(name, document.mime_type or "application/octet-stream", document.content)
         # Zipping the documentation pack takes a while: not while holding the write lock.
         pack = self._notices.doc_pack() if notice is not None and notice.sends_doc_pack and self._notices else None
-        with self._store.write() as db:
-            news_id = self._store.add_news(
+        with self._store.write() as tx:
+            news_id = tx.portal.add_news(
                 kind=kind, title=title, body=shown, offer=offer, published_at=now, starts_at=starts_at
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action="portail.actualite", target=str(news_id),
+            tx.audit.add(
+                at=now, actor=author, action="portail.actualite", target=str(news_id),
                 details={"type": kind, "titre": title, "offre": offer,
                          "effet": starts_at.isoformat() if starts_at else None},
             )  # fmt: skip
             if notice is not None and self._notices is not None:
                 assert starts_at is not None
                 self._notices.announce_notice(
-                    db, notice, news_id, title, body, offer=offer, starts_at=starts_at,
+                    tx, notice, news_id, title, body, offer=offer, starts_at=starts_at,
                     ends_at=ends_at if notice.needs_window else None, document=attachment, doc_pack=pack, at=now,
                 )  # fmt: skip
         return news_id
@@ -266,10 +266,10 @@ class PortalService:
             raise InvalidRequestError("La question et la réponse sont obligatoires.", chemin="question")
         check_text(question, chemin="question", label="Question")
         check_text(answer, chemin="reponse", label="Réponse")
-        with self._store.write() as db:
-            self._store.add_faq(offer, question.strip(), answer.strip())
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="portail.faq", target=offer or "*",
+        with self._store.write() as tx:
+            tx.portal.add_faq(offer, question.strip(), answer.strip())
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="portail.faq", target=offer or "*",
                 details={"question": question.strip()},
             )  # fmt: skip
 
@@ -283,9 +283,8 @@ class PortalService:
         if len(content) > MAX_FILE_BYTES:
             raise InvalidRequestError(f"{name} dépasse 5 Mo.", chemin="fichier", valeur=name)
         now = self._clock.now()
-        with self._store.write() as db:
-            record = self._store.add_file_version(
-                db,
+        with self._store.write() as tx:
+            record = tx.portal.add_file_version(
                 operator_code=operator_code,
                 direction="FOURNISSEUR",
                 name=self._file_name(name),
@@ -295,8 +294,8 @@ class PortalService:
                 published_at=now,
                 author=author,
             )
-            self._store.add_audit(
-                db, at=now, actor=author, action="portail.fichier", target=operator_code,
+            tx.audit.add(
+                at=now, actor=author, action="portail.fichier", target=operator_code,
                 details={"nom": record.name, "version": record.version, "sha256": record.sha256},
             )  # fmt: skip
         return record
@@ -317,8 +316,8 @@ class PortalService:
         self._operator_name(operator_code)
         if not reference.strip():
             raise InvalidRequestError("La référence du contrat est obligatoire.", chemin="reference")
-        with self._store.write() as db:
-            self._store.upsert_contract(
+        with self._store.write() as tx:
+            tx.portal.upsert_contract(
                 operator_code,
                 offer,
                 reference.strip(),
@@ -326,8 +325,8 @@ class PortalService:
                 summary.strip() or f"Contrat d'accès à l'offre {offer} et à e-SAV.",
                 files_provided,
             )
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="portail.contrat", target=operator_code,
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="portail.contrat", target=operator_code,
                 details={"offre": offer, "reference": reference.strip(), "signe": signed_on.isoformat(),
                          "fichiers": files_provided},
             )  # fmt: skip
@@ -362,10 +361,10 @@ class PortalService:
             raise InvalidRequestError(f"Facture {number} : le PDF dépasse 5 Mo.", chemin="pdf", valeur=number)
         if pdf is None:
             pdf = self._invoice_pdf(name, operator_code, number, issued_on, period, amount_cents)
-        with self._store.write() as db:
-            self._store.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="portail.facture", target=operator_code,
+        with self._store.write() as tx:
+            tx.portal.add_invoice(operator_code, number, issued_on.isoformat(), period, amount_cents, pdf)
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="portail.facture", target=operator_code,
                 details={"numero": number, "emise": issued_on.isoformat(), "montant_centimes": amount_cents},
             )  # fmt: skip
 

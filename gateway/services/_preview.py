@@ -386,11 +386,12 @@ class FormPreviewService:
         if kept is not None:
             return kept
         [preview] = self.preview(announcement.form_code, announcement.version, operator=operator, at=now).operators
-        self._store.keep_preview(
-            operator, announcement.form_code, announcement.version, day=to_paris(now).date().isoformat(), at=now,
-            content={"schema": self._schema_key(announcement.form_code, announcement.version),
-                     "preview": preview.to_json()},
-        )  # fmt: skip
+        with self._store.write() as tx:
+            tx.previews.keep(
+                operator, announcement.form_code, announcement.version, day=to_paris(now).date().isoformat(), at=now,
+                content={"schema": self._schema_key(announcement.form_code, announcement.version),
+                         "preview": preview.to_json()},
+            )  # fmt: skip
         return preview
 
     def _schema_key(self, code: str, version: str) -> str:
@@ -442,11 +443,11 @@ class FormPreviewService:
         pack = self._notices.doc_pack()
         announcement = _announcement(form, index, form.status(version, now))
         ids = []
-        with self._store.write() as db:
+        with self._store.write() as tx:
             for operator in operators:
                 preview = previews[operator]
                 body = _notice_body(announcement, preview, text)
-                news_id = self._store.add_news(
+                news_id = tx.portal.add_news(
                     kind=kind.value, title=title, body=body, offer=form.offres[0] if len(form.offres) == 1 else None,
                     published_at=now, starts_at=starts_at, operator_code=operator,
                 )  # fmt: skip
@@ -466,11 +467,11 @@ class FormPreviewService:
                         "La documentation technique et fonctionnelle mise à jour est jointe (documentation-esav.zip).",
                     ),
                 )
-                queued = self._mail.queue(db, operator, kind.topic, f"actualite/{news_id}", letter, [pack], at=now)
+                queued = self._mail.queue(tx, operator, kind.topic, f"actualite/{news_id}", letter, [pack], at=now)
                 if queued is not None:
                     ids.append(queued)
-            self._store.add_audit(
-                db, at=now, actor=author, action="catalogue.annonce", target=f"{code}/{version}",
+            tx.audit.add(
+                at=now, actor=author, action="catalogue.annonce", target=f"{code}/{version}",
                 details={"type": kind.value, "operateurs": operators,
                          "refus": {o: previews[o].refused for o in operators}},
             )  # fmt: skip
@@ -509,8 +510,8 @@ class FormPreviewService:
             f"{announcement.date_fin_cohabitation:%d/%m/%Y} inclus ; ensuite, seule la version "
             f"{announcement.version} l'est.\n\n" + "\n".join(_error_lines(preview))
         )
-        with self._store.write() as db:
-            self._store.add_news(
+        with self._store.write() as tx:
+            tx.portal.add_news(
                 kind=NoticeKind.EVOLUTION_MAJEURE.value, title=title, body=body, offer=None, published_at=now,
                 starts_at=announcement.retired_at, operator_code=preview.operator_code,
             )  # fmt: skip
@@ -537,7 +538,7 @@ class FormPreviewService:
                     "Évolutions.",
                 ),
             )
-            queued = self._mail.queue(db, preview.operator_code, NoticeKind.EVOLUTION_MAJEURE.topic, cause, letter,
+            queued = self._mail.queue(tx, preview.operator_code, NoticeKind.EVOLUTION_MAJEURE.topic, cause, letter,
                                       at=now)  # fmt: skip
         return [queued] if queued is not None else []
 

@@ -40,11 +40,11 @@ class SavService:
         check_text(text, chemin="commentaire", label="Commentaire")
         check_text(author, chemin="auteur", label="Auteur")
         ticket = self._ticket(reference)
-        with self._store.write() as db:
+        with self._store.write() as tx:
             now = self._clock.now()
-            self._store.add_comment(db, ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
-            record_sav_comment(self._store, db, ticket, author=author, text=text, at=now)
-            self._store.add_audit(db, at=now, actor=author, action="signalisation.commentaire", target=reference)
+            tx.tickets.add_comment(ticket.id, side="FOURNISSEUR", author=author, at=now, text=text)
+            record_sav_comment(tx, ticket, author=author, text=text, at=now)
+            tx.audit.add(at=now, actor=author, action="signalisation.commentaire", target=reference)
 
     def detail(self, reference: str) -> TicketDetail:
         return self._tickets.detail_of(self._ticket(reference))

@@ -41,8 +41,8 @@ class ServedContracts:
     def check(self, fingerprint: str, *, node: str) -> ContractsRecord:
         """The record (made now when there is none); ``ConfigError`` when ``fingerprint`` differs from it."""
         if self._store.served_contracts() is None:
-            with self._store.write() as db:
-                self._store.record_served_contracts_if_none(db, fingerprint, at=self._clock.now(), by=node)
+            with self._store.write() as tx:
+                tx.served_contracts.record_if_none(fingerprint, at=self._clock.now(), by=node)
         record = self._store.served_contracts()
         assert record is not None
         if record.fingerprint != fingerprint:
@@ -59,10 +59,10 @@ class ServedContracts:
         """Record ``fingerprint`` as the cluster's contracts (audited); nodes started after serve them."""
         now = self._clock.now()
         previous = self._store.served_contracts()
-        with self._store.write() as db:
-            self._store.record_served_contracts(db, fingerprint, at=now, by=actor)
+        with self._store.write() as tx:
+            tx.served_contracts.record(fingerprint, at=now, by=actor)
             audit(
-                self._store, db, at=now, actor=actor, action="contracts.record", target="wsdl",
+                tx, at=now, actor=actor, action="contracts.record", target="wsdl",
                 empreinte=fingerprint, precedente=previous.fingerprint if previous else None,
             )  # fmt: skip
         record = self._store.served_contracts()

@@ -33,10 +33,10 @@ class SubscriptionService:
         self, operator_code: str, form: Mapping[str, str], access: frozenset[str], author: str
     ) -> SubscriptionRecord:
         """The provider records an order form received outside the portal, on the operator's behalf; audited."""
-        with self._store.write() as db:
+        with self._store.write() as tx:
             record = self.submit(operator_code, form, access, author)
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.enregistrement", target=record.reference,
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.enregistrement", target=record.reference,
                 details={"operateur": operator_code, "acces": sorted(access)},
             )  # fmt: skip
         return record
@@ -61,7 +61,8 @@ class SubscriptionService:
                 details=problems,
             )
         cleaned = {name: (form.get(name) or "").strip() for name in FIELDS}
-        return self._store.insert_subscription(operator_code, cleaned, access, self._clock.now(), author)
+        with self._store.write() as tx:  # inside the caller's, when it has one (``register``)
+            return tx.subscriptions.insert(operator_code, cleaned, access, self._clock.now(), author)
 
     def of_operator(self, operator_code: str) -> list[SubscriptionRecord]:
         return self._store.subscriptions(operator_code)
@@ -71,23 +72,23 @@ class SubscriptionService:
 
     def activate(self, reference: str, activated_on: date, access: frozenset[str], author: str) -> SubscriptionRecord:
         """The provider activates a requested subscription: the operator's accesses follow ``access``."""
-        subscription = self._get(reference)
-        if subscription.state != REQUESTED:
-            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
-        if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
-            raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
-        with self._store.write() as db:
-            self._store.update_subscription(
-                db, reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
+        with self._store.write() as tx:
+            subscription = self._found(reference, tx.subscriptions.get(reference))  # the state we change
+            if subscription.state != REQUESTED:
+                raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : déjà traité.")
+            if not access or not access <= {"EN_LIGNE", "INTEGRE"}:
+                raise InvalidRequestError("Modes d'accès : EN_LIGNE, INTEGRE ou les deux.", chemin="acces")
+            tx.subscriptions.update(
+                reference, state=ACTIVE, access=access, activated_on=activated_on.isoformat(), activated_by=author
             )
-            self._store.set_operator_access(
-                db, subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
+            tx.subscriptions.set_operator_access(
+                subscription.operator_code, en_ligne="EN_LIGNE" in access, integre="INTEGRE" in access
             )
-            self._store.set_operator_access_end(db, subscription.operator_code, None)  # a new subscription: no end
+            tx.portal.set_operator_access_end(subscription.operator_code, None)  # a new subscription: no end
             # The accesses open on the activation date, not before (read at each request, like the end).
-            self._store.set_operator_access_start(db, subscription.operator_code, activated_on.isoformat())
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
+            tx.access_starts.set(subscription.operator_code, activated_on.isoformat())
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.activation", target=reference,
                 details={"operateur": subscription.operator_code, "date": activated_on.isoformat(),
                          "acces": sorted(access)},
             )  # fmt: skip
@@ -98,28 +99,30 @@ class SubscriptionService:
     ) -> SubscriptionRecord:
         """Record a termination notice (by either party); it takes effect two months later, when the
         operator's e-SAV accesses close by themselves."""
-        subscription = self._get(reference)
-        if subscription.state != ACTIVE:
-            raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
         notified = notice_on or to_paris(self._clock.now()).date()
-        with self._store.write() as db:
-            self._store.update_subscription(
-                db,
+        with self._store.write() as tx:
+            subscription = self._found(reference, tx.subscriptions.get(reference))  # the state we change
+            if subscription.state != ACTIVE:
+                raise TransitionForbiddenError(f"L'abonnement {reference} est {subscription.state} : rien à résilier.")
+            tx.subscriptions.update(
                 reference,
                 state=TERMINATED,
                 notice_on=notified.isoformat(),
                 terminates_on=termination_date(notified).isoformat(),
             )
-            self._store.set_operator_access_end(db, subscription.operator_code, termination_date(notified).isoformat())
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
+            tx.portal.set_operator_access_end(subscription.operator_code, termination_date(notified).isoformat())
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="abonnement.resiliation", target=reference,
                 details={"operateur": subscription.operator_code, "notifiee": notified.isoformat(),
                          "effet": termination_date(notified).isoformat()},
             )  # fmt: skip
         return self._get(reference)
 
     def _get(self, reference: str) -> SubscriptionRecord:
-        found = self._store.subscription(reference)
+        return self._found(reference, self._store.subscription(reference))
+
+    @staticmethod
+    def _found(reference: str, found: SubscriptionRecord | None) -> SubscriptionRecord:
         if found is None:
             raise InvalidRequestError(f"Abonnement {reference} inconnu.", chemin="reference", valeur=reference)
         return found

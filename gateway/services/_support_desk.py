@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from gateway.domain.clock import Clock
 from gateway.domain.support_hours import SupportTopic, response_deadline
 from gateway.errors import InvalidRequestError, NotEntitledError, TransitionForbiddenError
-from gateway.store import FileRecord, Store, SupportCase, SupportFile, SupportMessage
+from gateway.store import FileRecord, Store, SupportCase, SupportFile, SupportMessage, WriteTransaction
 
 from ._accounts import PortalUser
 from ._portal import PortalService
@@ -97,11 +96,11 @@ class SupportDesk:
             if found is None or found.operator_code != user.caller.operator_code:
                 raise InvalidRequestError("Fichier inconnu.", chemin="fichier", valeur=str(file_id))
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
             # The portal's own checks of subject and description apply (one rule for both pages).
             record = self._portal.support_request(user, subject, description)
-            self._store.set_support_case(db, record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
-            self._add_files(db, record.id, None, OPERATOR, user.user.login, attachments, now)
+            tx.support.set_case(record.id, topic=chosen.value, status=NEW, file_id=file_id, at=now)
+            self._add_files(tx, record.id, None, OPERATOR, user.user.login, attachments, now)
         found_case = self._store.support_case(record.reference)
         assert found_case is not None
         return found_case
@@ -115,10 +114,7 @@ class SupportDesk:
 
     def reply(self, user: PortalUser, reference: str, text: str, attachments: tuple[AttachmentIn, ...] = ()) -> None:
         """The operator writes on its request; an answered one goes back to the provider (``EN_COURS``)."""
-        case = self._own(user, reference)
-        self._write(
-            case, OPERATOR, user.user.login, text, attachments, IN_PROGRESS if case.status == ANSWERED else None
-        )
+        self._write(self._own(user, reference), OPERATOR, user.user.login, text, attachments, None, reopen=True)
 
     def my_file(self, user: PortalUser, reference: str, file_id: int) -> SupportFile:
         return self._file(self._own(user, reference), file_id)
@@ -142,19 +138,17 @@ class SupportDesk:
 
     def take(self, reference: str, *, author: str) -> None:
         """An agent takes a new request in hand (``EN_COURS``)."""
-        case = self._case(reference)
-        if case.status != NEW:
-            raise TransitionForbiddenError(
-                f"La demande {reference} est « {SUPPORT_STATUSES[case.status]} » : seule une nouvelle demande se "
-                "prend en charge.",
-                valeur=case.status,
-            )
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_support_case(
-                db, case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now
-            )
-            self._store.add_audit(db, at=now, actor=author, action="esoutien.prise_en_charge", target=reference)
+        with self._store.write() as tx:
+            case = self._in(tx, self._case(reference))
+            if case.status != NEW:
+                raise TransitionForbiddenError(
+                    f"La demande {reference} est « {SUPPORT_STATUSES[case.status]} » : seule une nouvelle demande se "
+                    "prend en charge.",
+                    valeur=case.status,
+                )
+            tx.support.set_case(case.id, topic=case.topic, status=IN_PROGRESS, file_id=case.file_id, at=now)
+            tx.audit.add(at=now, actor=author, action="esoutien.prise_en_charge", target=reference)
 
     def answer(self, reference: str, *, author: str, text: str, attachments: tuple[AttachmentIn, ...] = ()) -> None:
         """An agent's answer (``REPONDUE``), which the operator reads on its request."""
@@ -162,23 +156,23 @@ class SupportDesk:
 
     def close(self, reference: str, *, author: str, text: str = "") -> None:
         """An agent closes the request (with a last word, optionally); nothing is added afterwards."""
-        case = self._case(reference)
-        if case.status == CLOSED:
-            raise TransitionForbiddenError(f"La demande {reference} est déjà close.", valeur=case.status)
         now = self._clock.now()
-        with self._store.write() as db:
+        with self._store.write() as tx:
+            case = self._in(tx, self._case(reference))
+            if case.status == CLOSED:
+                raise TransitionForbiddenError(f"La demande {reference} est déjà close.", valeur=case.status)
             if text.strip():
                 _check_text(text)
-                self._store.add_support_message(db, case.id, side=PROVIDER, author=author, at=now, text=text.strip())
-            self._store.set_support_case(db, case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
-            self._store.add_audit(db, at=now, actor=author, action="esoutien.cloture", target=reference)
+                tx.support.add_message(case.id, side=PROVIDER, author=author, at=now, text=text.strip())
+            tx.support.set_case(case.id, topic=case.topic, status=CLOSED, file_id=case.file_id, at=now)
+            tx.audit.add(at=now, actor=author, action="esoutien.cloture", target=reference)
 
     def file(self, reference: str, file_id: int, *, author: str) -> SupportFile:
         """A file of the request for an agent; the download is audited."""
         found = self._file(self._case(reference), file_id)
-        with self._store.write() as db:
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="esoutien.piece_jointe.telechargement",
+        with self._store.write() as tx:
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="esoutien.piece_jointe.telechargement",
                 target=reference, details={"id": found.id, "nom": found.name},
             )  # fmt: skip
         return found
@@ -195,30 +189,32 @@ class SupportDesk:
         new_status: str | None,
         *,
         audit: str | None = None,
+        reopen: bool = False,
     ) -> None:
-        if case.status == CLOSED:
-            raise TransitionForbiddenError(
-                f"La demande {case.reference} est close : ouvrez une nouvelle demande.", valeur=case.status
-            )
-        _check_text(text)
-        _check_files(attachments)
+        """A message on the request; its status becomes ``new_status`` (None: unchanged, or back to the
+        provider when ``reopen`` and it was answered)."""
         now = self._clock.now()
-        with self._store.write() as db:
-            message_id = self._store.add_support_message(
-                db, case.id, side=side, author=author, at=now, text=text.strip()
-            )
-            self._add_files(db, case.id, message_id, side, author, attachments, now)
-            status = new_status or case.status
-            self._store.set_support_case(db, case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
+        with self._store.write() as tx:
+            case = self._in(tx, case)
+            if case.status == CLOSED:
+                raise TransitionForbiddenError(
+                    f"La demande {case.reference} est close : ouvrez une nouvelle demande.", valeur=case.status
+                )
+            _check_text(text)
+            _check_files(attachments)
+            message_id = tx.support.add_message(case.id, side=side, author=author, at=now, text=text.strip())
+            self._add_files(tx, case.id, message_id, side, author, attachments, now)
+            status = new_status or (IN_PROGRESS if reopen and case.status == ANSWERED else case.status)
+            tx.support.set_case(case.id, topic=case.topic, status=status, file_id=case.file_id, at=now)
             if audit:
-                self._store.add_audit(
-                    db, at=now, actor=author, action=audit, target=case.reference,
+                tx.audit.add(
+                    at=now, actor=author, action=audit, target=case.reference,
                     details={"pieces": [a.name for a in attachments]},
                 )  # fmt: skip
 
     def _add_files(
         self,
-        db: Any,
+        tx: WriteTransaction,
         request_id: int,
         message_id: int | None,
         side: str,
@@ -227,8 +223,7 @@ class SupportDesk:
         at: datetime,
     ) -> None:
         for a in attachments:
-            self._store.add_support_file(
-                db,
+            tx.support.add_file(
                 request_id,
                 message_id=message_id,
                 side=side,
@@ -268,6 +263,13 @@ class SupportDesk:
         if case is None or case.operator_code != user.caller.operator_code:
             raise NotEntitledError("Demande e-soutien inconnue.")
         return case
+
+    @staticmethod
+    def _in(tx: WriteTransaction, case: SupportCase) -> SupportCase:
+        """``case`` read again inside the write transaction: the status checked is the status changed."""
+        current = tx.support.case(case.reference)
+        assert current is not None  # a request is never deleted
+        return current
 
     def _case(self, reference: str) -> SupportCase:
         case = self._store.support_case(reference.strip())

@@ -51,10 +51,10 @@ class SuspensionService:
                 valeur=operator_code,
             )
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_suspension(db, operator_code, now, reason)
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.suspension", target=operator_code,
+        with self._store.write() as tx:
+            tx.suspensions.set(operator_code, now, reason)
+            tx.audit.add(
+                at=now, actor=author, action="operateur.suspension", target=operator_code,
                 details={"motif": reason},
             )  # fmt: skip
         return self._operator(operator_code)
@@ -67,10 +67,10 @@ class SuspensionService:
                 f"L'opérateur {operator_code} n'est pas suspendu.", chemin="operateur", valeur=operator_code
             )
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.set_suspension(db, operator_code, None, None)
-            self._store.add_audit(
-                db, at=now, actor=author, action="operateur.reprise", target=operator_code,
+        with self._store.write() as tx:
+            tx.suspensions.set(operator_code, None, None)
+            tx.audit.add(
+                at=now, actor=author, action="operateur.reprise", target=operator_code,
                 details={"motif": reason, "suspendu_depuis": operator.suspended_at},
             )  # fmt: skip
         return self._operator(operator_code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from typing import Any
 
 from lxml import etree
 
@@ -31,7 +30,7 @@ from gateway.errors import (
     UnknownTicketError,
     quote,
 )
-from gateway.store import AttachmentRecord, Page, Store, TicketRecord
+from gateway.store import AttachmentRecord, Page, Store, TicketRecord, WriteTransaction
 
 from ._contract_ends import ContractEndService
 from ._events import record_state_change
@@ -133,9 +132,9 @@ class SignalisationService:
         # The hash only serves to recognise a resent deposit by its operator reference (idempotency).
         content_hash = _content_hash(request) if request.reference_operateur else ""
 
-        with self._store.write() as db:
+        with self._store.write() as tx:
             if request.reference_operateur:
-                existing = self._store.ticket_by_operator_reference(caller.operator_code, request.reference_operateur)
+                existing = tx.tickets.by_operator_reference(caller.operator_code, request.reference_operateur)
                 if existing is not None:
                     if existing.content_hash != content_hash:
                         raise DuplicateError(
@@ -146,8 +145,7 @@ class SignalisationService:
                         )
                     return _receipt(existing)
             # The ticket, its prestation as deposited and its DEPOSER transition (at ``now``).
-            ticket = self._store.insert_deposit(
-                db,
+            ticket = tx.tickets.deposit(
                 {
                     "operator_code": caller.operator_code,
                     "reference_operateur": request.reference_operateur,
@@ -173,13 +171,11 @@ class SignalisationService:
                 author=caller.who,
             )
             record_state_change(
-                self._store, db, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
+                tx, ticket, from_state=None, to_state=TicketState.EN_DEPOT.value, action="DEPOSER", at=now
             )
             if request.commentaire:
-                self._store.add_comment(
-                    db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire
-                )
-            self._add_attachments(db, ticket.id, request.attachments, now)
+                tx.tickets.add_comment(ticket.id, side="OPERATEUR", author=caller.who, at=now, text=request.commentaire)
+            self._add_attachments(tx, ticket.id, request.attachments, now)
         # The write block has committed (synchronous=FULL): only now is the reference a receipt.
         return _receipt(ticket)
 
@@ -292,21 +288,22 @@ class SignalisationService:
         self, caller: Caller, reference: str, commentaire: str, attachments: tuple[AttachmentIn, ...] = ()
     ) -> StateView:
         """Add the operator's note (and files); on a ticket frozen for it, resume handling."""
-        ticket = self._own_ticket(caller, reference)
-        state = TicketState(ticket.state)
-        if state in CLOSED_STATES:
-            raise TransitionForbiddenError(
-                f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
-                valeur=state.value,
-            )
-        if not commentaire or not commentaire.strip():
-            raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
-        check_text(commentaire, chemin="commentaire", label="Commentaire")
-        _check_attachments(attachments, already=self._store.count_attachments(ticket.id))
         now = self._clock.now()
-        with self._store.write() as db:
-            self._store.add_comment(db, ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
-            self._add_attachments(db, ticket.id, attachments, now)
+        with self._store.write() as tx:
+            # Read inside the write transaction: the state and the files checked are the ones added to.
+            ticket = self._own(caller, reference, tx.tickets.get(reference))
+            state = TicketState(ticket.state)
+            if state in CLOSED_STATES:
+                raise TransitionForbiddenError(
+                    f"La signalisation {quote(reference)} est {state.value} : elle ne peut plus être complétée.",
+                    valeur=state.value,
+                )
+            if not commentaire or not commentaire.strip():
+                raise InvalidRequestError("Le commentaire est obligatoire.", chemin="commentaire")
+            check_text(commentaire, chemin="commentaire", label="Commentaire")
+            _check_attachments(attachments, already=tx.tickets.count_attachments(ticket.id))
+            tx.tickets.add_comment(ticket.id, side="OPERATEUR", author=caller.who, at=now, text=commentaire)
+            self._add_attachments(tx, ticket.id, attachments, now)
             if state is TicketState.GELE and ticket.freeze_code != "ATTENTE_RENDEZ_VOUS":
                 # The completion is the awaited action; an appointment freeze waits for a booking instead.
                 self._lifecycle.transition(
@@ -326,19 +323,25 @@ class SignalisationService:
         return self._state_view(caller, reference)
 
     def refuse_closure(self, caller: Caller, reference: str, motif: str) -> StateView:
-        ticket = self._own_ticket(caller, reference)
+        self._own_ticket(caller, reference)
         check_text(motif, chemin="motif", label="Motif du refus de clôture")
-        if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
-            check_closure_refusal(ticket.closed_at, self._clock.now())
-        self._lifecycle.transition(reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif)
+        with self._store.write() as tx:  # the closure checked is the closure refused (the transition joins it)
+            ticket = self._own(caller, reference, tx.tickets.get(reference))
+            if ticket.state == TicketState.CLOS.value and ticket.closed_at is not None:
+                check_closure_refusal(ticket.closed_at, self._clock.now())
+            self._lifecycle.transition(
+                reference, Action.REFUSER_CLOTURE, Actor.OPERATEUR, author=caller.who, reason=motif
+            )
         return self._state_view(caller, reference)
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _add_attachments(self, db: Any, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime) -> None:
+    @staticmethod
+    def _add_attachments(
+        tx: WriteTransaction, ticket_id: int, attachments: tuple[AttachmentIn, ...], at: datetime
+    ) -> None:
         for attachment in attachments:
-            self._store.add_attachment(
-                db,
+            tx.tickets.add_attachment(
                 ticket_id,
                 side="OPERATEUR",
                 name=attachment.name,
@@ -349,7 +352,10 @@ class SignalisationService:
             )
 
     def _own_ticket(self, caller: Caller, reference: str) -> TicketRecord:
-        ticket = self._store.get_ticket(reference)
+        return self._own(caller, reference, self._store.get_ticket(reference))
+
+    @staticmethod
+    def _own(caller: Caller, reference: str, ticket: TicketRecord | None) -> TicketRecord:
         if ticket is None or ticket.operator_code != caller.operator_code:
             raise UnknownTicketError(
                 f"Signalisation {quote(reference)} inconnue.", chemin="referenceSignalisation", valeur=reference

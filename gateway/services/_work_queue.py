@@ -198,12 +198,13 @@ class WorkQueueService:
         """
         if action not in SAV_ACTIONS:
             raise InvalidRequestError(f"Action « {action} » inconnue.", chemin="action", valeur=str(action))
-        ticket = self._ticket(reference)
-        with self._store.write():
-            # Read inside the write transaction (the writer lock is held): the check and the change are one.
-            last = self._store.last_transition_id(ticket.id)
+        self._ticket(reference)
+        with self._store.write() as tx:
+            # Read inside the write transaction (the ticket locked): the check and the change are one.
+            current = tx.tickets.get(reference)
+            assert current is not None  # a ticket is never deleted
+            last = tx.tickets.last_transition_id(current.id)
             if seen is not None and last != seen:
-                current = self._ticket(reference)
                 raise TicketChangedError(
                     f"La signalisation {reference} a changé depuis que vous l'avez ouverte (elle est maintenant "
                     f"« {TicketState(current.state).libelle} ») : rien n'a été modifié. Rechargez la page, "
@@ -232,24 +233,26 @@ class WorkQueueService:
             )
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise InvalidRequestError(f"La pièce jointe {name} dépasse 5 Mo.", chemin="fichier", valeur=name)
-        if TicketState(ticket.state) is TicketState.CLOS_TABLEAU_DE_BORD:
-            raise InvalidRequestError(
-                f"La signalisation {reference} est close au tableau de bord : plus rien ne s'y ajoute.",
-                chemin="fichier",
-            )
         now = self._clock.now()
         digest = hashlib.sha256(content).hexdigest()
-        with self._store.write() as db:
-            if self._store.count_attachments(ticket.id) >= MAX_ATTACHMENTS:
+        with self._store.write() as tx:
+            current = tx.tickets.get(ticket.reference)  # the state and the files checked are the ones added to
+            assert current is not None  # a ticket is never deleted
+            if TicketState(current.state) is TicketState.CLOS_TABLEAU_DE_BORD:
+                raise InvalidRequestError(
+                    f"La signalisation {reference} est close au tableau de bord : plus rien ne s'y ajoute.",
+                    chemin="fichier",
+                )
+            if tx.tickets.count_attachments(ticket.id) >= MAX_ATTACHMENTS:
                 raise InvalidRequestError(
                     f"Au plus {MAX_ATTACHMENTS} pièces jointes par signalisation.", chemin="fichier"
                 )
-            attachment_id = self._store.add_attachment(
-                db, ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
+            attachment_id = tx.tickets.add_attachment(
+                ticket.id, side="FOURNISSEUR", name=name, mime_type=mime_type, content=content,
                 sha256=digest, at=now,
             )  # fmt: skip
-            self._store.add_audit(
-                db, at=now, actor=author, action="signalisation.piece_jointe", target=reference,
+            tx.audit.add(
+                at=now, actor=author, action="signalisation.piece_jointe", target=reference,
                 details={"nom": name, "sha256": digest, "taille": len(content)},
             )  # fmt: skip
         return attachment_id
@@ -264,9 +267,9 @@ class WorkQueueService:
                 chemin="piece",
                 valeur=str(attachment_id),
             )
-        with self._store.write() as db:
-            self._store.add_audit(
-                db, at=self._clock.now(), actor=author, action="signalisation.piece_jointe.telechargement",
+        with self._store.write() as tx:
+            tx.audit.add(
+                at=self._clock.now(), actor=author, action="signalisation.piece_jointe.telechargement",
                 target=reference, details={"id": attachment_id, "nom": found.name},
             )  # fmt: skip
         return found.name, found.mime_type, found.content or b""

@@ -42,6 +42,7 @@ from ._sql import POSTGRESQL, SQLITE, StoreUrl, Transaction, parse_store_url
 from ._store import Store
 from ._subscriptions import SubscriptionRecord
 from ._support import SupportCase, SupportFile, SupportMessage
+from ._transaction import WriteTransaction
 from ._work_queue import QueueFilter
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "Transaction",
     "TransitionRow",
     "UserRecord",
+    "WriteTransaction",
     "backup_database",
     "from_ts",
     "inspect_backup",

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from ._parts import StorePart
+from ._parts import Repository
 from ._sql import Transaction
 
-__all__ = ["AccessStartStore", "add_access_start_column"]
+__all__ = ["AccessStartRepository", "add_access_start_column"]
 
 
 def add_access_start_column(db: Transaction) -> None:
     db.conn.execute("ALTER TABLE operators ADD COLUMN esav_starts_on TEXT")
 
 
-class AccessStartStore(StorePart):
-    def set_operator_access_start(self, db: Transaction, operator_code: str, starts_on: str | None) -> None:
+class AccessStartRepository(Repository):
+    """The day an operator's e-SAV access starts."""
+
+    __slots__ = ()
+
+    def set(self, operator_code: str, starts_on: str | None) -> None:
         """The day (ISO) the operator's e-SAV accesses open, or None: open."""
-        db.conn.execute("UPDATE operators SET esav_starts_on = ? WHERE code = ?", [starts_on, operator_code])
+        self._db.conn.execute("UPDATE operators SET esav_starts_on = ? WHERE code = ?", [starts_on, operator_code])

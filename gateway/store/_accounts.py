@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
+    "AccountRepository",
     "AccountStore",
     "AgentRecord",
     "SessionRecord",
+    "SessionRepository",
     "UserRecord",
     "add_agent_roles",
     "create_account_tables",
@@ -158,37 +160,6 @@ class AccountStore(StorePart):
 
     # Users ---------------------------------------------------------------------------------------
 
-    def insert_user(
-        self,
-        *,
-        operator_code: str,
-        login: str,
-        name: str,
-        password_hash: str,
-        role: str,
-        eservices: frozenset[str],
-        offers: dict[str, str],
-        at: datetime,
-    ) -> UserRecord:
-        with self.write() as db:
-            user_id = db.insert_id(
-                "INSERT INTO web_users (operator_code, login, name, password_hash, role, status, eservices, offers, "
-                "created_at) VALUES (?, ?, ?, ?, ?, 'ACTIF', ?, ?, ?)",
-                [
-                    operator_code,
-                    login,
-                    name,
-                    password_hash,
-                    role,
-                    json.dumps(sorted(eservices)),
-                    json.dumps(dict(sorted(offers.items()))),
-                    to_ts(at),
-                ],
-            )
-        found = self.get_user(user_id)
-        assert found is not None
-        return found
-
     def get_user(self, user_id: int) -> UserRecord | None:
         row = self._one("SELECT * FROM web_users WHERE id = ?", [user_id])
         return _user(row) if row else None
@@ -203,55 +174,13 @@ class AccountStore(StorePart):
             for r in self._rows("SELECT * FROM web_users WHERE operator_code = ? ORDER BY login", [operator_code])
         ]
 
-    def update_user(self, user_id: int, **changes: Any) -> None:
-        """Change columns of a user; ``eservices`` and ``offers`` are given as Python values."""
-        values = dict(changes)
-        if "eservices" in values:
-            values["eservices"] = json.dumps(sorted(values["eservices"]))
-        if "offers" in values:
-            values["offers"] = json.dumps(dict(sorted(values["offers"].items())))
-        assignments = ", ".join(f"{column} = ?" for column in values)
-        with self.write() as db:
-            db.conn.execute(f"UPDATE web_users SET {assignments} WHERE id = ?", [*values.values(), user_id])
-
-    def delete_user(self, user_id: int) -> None:
-        with self.write() as db:
-            db.conn.execute("DELETE FROM web_sessions WHERE user_id = ?", [user_id])
-            db.conn.execute("DELETE FROM web_users WHERE id = ?", [user_id])
-
     # Sessions ------------------------------------------------------------------------------------
-
-    def insert_session(
-        self, id_hash: str, user_id: int | None, csrf_token: str, at: datetime, agent_id: int | None = None
-    ) -> None:
-        with self.write() as db:
-            db.conn.execute(
-                "INSERT INTO web_sessions (id_hash, user_id, agent_id, csrf_token, created_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [id_hash, user_id, agent_id, csrf_token, to_ts(at), to_ts(at)],
-            )
 
     def get_session(self, id_hash: str) -> SessionRecord | None:
         row = self._one("SELECT * FROM web_sessions WHERE id_hash = ?", [id_hash])
         return _session(row) if row else None
 
-    def touch_session(self, id_hash: str, at: datetime) -> None:
-        with self.write() as db:
-            db.conn.execute("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?", [to_ts(at), id_hash])
-
-    def delete_session(self, id_hash: str) -> None:
-        with self.write() as db:
-            db.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", [id_hash])
-
-    def delete_sessions_before(self, last_seen_before: datetime) -> None:
-        with self.write() as db:
-            db.conn.execute("DELETE FROM web_sessions WHERE last_seen_at < ?", [to_ts(last_seen_before)])
-
     # Failed logins -------------------------------------------------------------------------------
-
-    def add_login_failure(self, login: str, ip: str, at: datetime) -> None:
-        with self.write() as db:
-            db.conn.execute("INSERT INTO web_login_failures (login, ip, at) VALUES (?, ?, ?)", [login, ip, to_ts(at)])
 
     def count_login_failures(self, login: str, ip: str, since: datetime) -> int:
         row = self._one(
@@ -260,32 +189,12 @@ class AccountStore(StorePart):
         )
         return int(row["n"]) if row else 0
 
-    def clear_login_failures(self, login: str, ip: str) -> None:
-        with self.write() as db:
-            db.conn.execute("DELETE FROM web_login_failures WHERE login = ? AND ip = ?", [login, ip])
-
-    def purge_login_failures(self, before: datetime) -> int:
-        """Forget failed logins older than ``before`` (their retention is over); the number removed."""
-        with self.write() as db:
-            return int(db.conn.execute("DELETE FROM web_login_failures WHERE at < ?", [to_ts(before)]).rowcount)
-
     def login_failure_count(self) -> int:
         """Every failed login still kept, whoever and whenever."""
         row = self._one("SELECT COUNT(*) AS n FROM web_login_failures")
         return int(row["n"]) if row else 0
 
     # The provider's agents ---------------------------------------------------------------------
-
-    def insert_agent(self, *, login: str, name: str, password_hash: str, at: datetime) -> AgentRecord:
-        with self.write() as db:
-            agent_id = db.insert_id(
-                "INSERT INTO provider_agents (login, name, password_hash, status, created_at) "
-                "VALUES (?, ?, ?, 'ACTIF', ?)",
-                [login, name, password_hash, to_ts(at)],
-            )
-        found = self.get_agent(agent_id)
-        assert found is not None
-        return found
 
     def get_agent(self, agent_id: int) -> AgentRecord | None:
         row = self._one("SELECT * FROM provider_agents WHERE id = ?", [agent_id])
@@ -298,12 +207,114 @@ class AccountStore(StorePart):
     def list_agents(self) -> list[AgentRecord]:
         return [_agent(r) for r in self._rows("SELECT * FROM provider_agents ORDER BY login")]
 
-    def set_agent_roles(self, db: Transaction, agent_id: int, roles: frozenset[str]) -> None:
+
+class AccountRepository(Repository):
+    """Portal users and the provider's agents, as the services change them."""
+
+    __slots__ = ()
+
+    def login_taken(self, login: str) -> bool:
+        """Whether a portal user or a provider's agent has this login (unique across both)."""
+        taken = self._one(
+            "SELECT 1 AS x FROM web_users WHERE login = ? UNION ALL SELECT 1 FROM provider_agents WHERE login = ?",
+            [login, login],
+        )
+        return taken is not None
+
+    def insert_user(
+        self,
+        *,
+        operator_code: str,
+        login: str,
+        name: str,
+        password_hash: str,
+        role: str,
+        eservices: frozenset[str],
+        offers: dict[str, str],
+        at: datetime,
+    ) -> UserRecord:
+        user_id = self._db.insert_id(
+            "INSERT INTO web_users (operator_code, login, name, password_hash, role, status, eservices, offers, "
+            "created_at) VALUES (?, ?, ?, ?, ?, 'ACTIF', ?, ?, ?)",
+            [
+                operator_code,
+                login,
+                name,
+                password_hash,
+                role,
+                json.dumps(sorted(eservices)),
+                json.dumps(dict(sorted(offers.items()))),
+                to_ts(at),
+            ],
+        )
+        found = self._one("SELECT * FROM web_users WHERE id = ?", [user_id])
+        assert found is not None
+        return _user(found)
+
+    def update_user(self, user_id: int, **changes: Any) -> None:
+        """Change columns of a user; ``eservices`` and ``offers`` are given as Python values."""
+        values = dict(changes)
+        if "eservices" in values:
+            values["eservices"] = json.dumps(sorted(values["eservices"]))
+        if "offers" in values:
+            values["offers"] = json.dumps(dict(sorted(values["offers"].items())))
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self._db.conn.execute(f"UPDATE web_users SET {assignments} WHERE id = ?", [*values.values(), user_id])
+
+    def delete_user(self, user_id: int) -> None:
+        self._db.conn.execute("DELETE FROM web_sessions WHERE user_id = ?", [user_id])
+        self._db.conn.execute("DELETE FROM web_users WHERE id = ?", [user_id])
+
+    def insert_agent(self, *, login: str, name: str, password_hash: str, at: datetime) -> AgentRecord:
+        agent_id = self._db.insert_id(
+            "INSERT INTO provider_agents (login, name, password_hash, status, created_at) VALUES (?, ?, ?, 'ACTIF', ?)",
+            [login, name, password_hash, to_ts(at)],
+        )
+        found = self._one("SELECT * FROM provider_agents WHERE id = ?", [agent_id])
+        assert found is not None
+        return _agent(found)
+
+    def set_agent_roles(self, agent_id: int, roles: frozenset[str]) -> None:
         """Replace the agent's roles (inside the caller's write transaction)."""
-        db.conn.execute("UPDATE provider_agents SET roles = ? WHERE id = ?", [json.dumps(sorted(roles)), agent_id])
+        self._db.conn.execute(
+            "UPDATE provider_agents SET roles = ? WHERE id = ?", [json.dumps(sorted(roles)), agent_id]
+        )
 
     def set_agent_status(self, agent_id: int, status: str) -> None:
-        with self.write() as db:
-            db.conn.execute("UPDATE provider_agents SET status = ? WHERE id = ?", [status, agent_id])
-            if status != "ACTIF":
-                db.conn.execute("DELETE FROM web_sessions WHERE agent_id = ?", [agent_id])
+        self._db.conn.execute("UPDATE provider_agents SET status = ? WHERE id = ?", [status, agent_id])
+        if status != "ACTIF":
+            self._db.conn.execute("DELETE FROM web_sessions WHERE agent_id = ?", [agent_id])
+
+
+class SessionRepository(Repository):
+    """Portal sessions and failed logins."""
+
+    __slots__ = ()
+
+    def insert(
+        self, id_hash: str, user_id: int | None, csrf_token: str, at: datetime, agent_id: int | None = None
+    ) -> None:
+        self._db.conn.execute(
+            "INSERT INTO web_sessions (id_hash, user_id, agent_id, csrf_token, created_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [id_hash, user_id, agent_id, csrf_token, to_ts(at), to_ts(at)],
+        )
+
+    def touch(self, id_hash: str, at: datetime) -> None:
+        self._db.conn.execute("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?", [to_ts(at), id_hash])
+
+    def delete(self, id_hash: str) -> None:
+        self._db.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", [id_hash])
+
+    def delete_before(self, last_seen_before: datetime) -> None:
+        self._db.conn.execute("DELETE FROM web_sessions WHERE last_seen_at < ?", [to_ts(last_seen_before)])
+
+    def add_login_failure(self, login: str, ip: str, at: datetime) -> None:
+        self._db.conn.execute("INSERT INTO web_login_failures (login, ip, at) VALUES (?, ?, ?)", [login, ip, to_ts(at)])
+
+    def clear_login_failures(self, login: str, ip: str) -> None:
+        self._db.conn.execute("DELETE FROM web_login_failures WHERE login = ? AND ip = ?", [login, ip])
+
+    def purge_login_failures(self, before: datetime) -> int:
+        """Forget failed logins older than ``before`` (their retention is over); the number removed."""
+        return int(self._db.conn.execute("DELETE FROM web_login_failures WHERE at < ?", [to_ts(before)]).rowcount)

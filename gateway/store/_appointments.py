@@ -7,10 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["AppointmentRecord", "AppointmentStore", "CapacityRecord", "create_appointment_tables"]
+__all__ = [
+    "AppointmentRecord",
+    "AppointmentRepository",
+    "AppointmentStore",
+    "CapacityRecord",
+    "create_appointment_tables",
+]
 
 ACTIVE = "CONFIRME"
 
@@ -93,34 +99,10 @@ class AppointmentStore(StorePart):
 
     # Capacities --------------------------------------------------------------------------------
 
-    def set_capacity(
-        self, zone: str, intervention_type: str, slot_start: str, capacity: int, *, at: datetime, author: str
-    ) -> None:
-        with self.write() as db:
-            db.table("capacities").upsert(
-                {
-                    "zone": zone,
-                    "intervention_type": intervention_type,
-                    "slot_start": slot_start,
-                    "capacity": capacity,
-                    "updated_at": to_ts(at),
-                    "author": author,
-                },
-                pk=("zone", "intervention_type", "slot_start"),
-            )
-
     def list_capacities(self, zone: str | None = None) -> list[CapacityRecord]:
         where, params = ("WHERE zone = ?", [zone]) if zone else ("", [])
         rows = self._rows(f"SELECT * FROM capacities {where} ORDER BY zone, intervention_type, slot_start", params)
         return [_capacity(r) for r in rows]
-
-    def capacity(self, zone: str, intervention_type: str, slot_start: str) -> int:
-        """Technicians available for one slot of the day; 0 when the provider set none."""
-        row = self._one(
-            "SELECT capacity FROM capacities WHERE zone = ? AND intervention_type = ? AND slot_start = ?",
-            [zone, intervention_type, slot_start],
-        )
-        return int(row["capacity"]) if row else 0
 
     # Appointments ------------------------------------------------------------------------------
 
@@ -140,24 +122,6 @@ class AppointmentStore(StorePart):
         )
         return {r["slot_id"]: int(r["n"]) for r in rows}
 
-    def insert_appointment(self, db: Transaction, fields: dict[str, Any], reference_prefix: str) -> AppointmentRecord:
-        """Insert an appointment inside the caller's write transaction; its reference derives from its id."""
-        next_id = db.next_id("appointments")
-        row = {
-            **{k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()},
-            "id": next_id,
-            "reference": f"{reference_prefix}{next_id:08d}",
-        }
-        db.table("appointments").insert(row)
-        inserted = self._one("SELECT * FROM appointments WHERE id = ?", [next_id])
-        assert inserted is not None
-        return _appointment(inserted)
-
-    def update_appointment(self, db: Transaction, appointment_id: int, **changes: Any) -> None:
-        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        db.conn.execute(f"UPDATE appointments SET {assignments} WHERE id = ?", [*values.values(), appointment_id])
-
     def get_appointment(self, reference: str) -> AppointmentRecord | None:
         row = self._one("SELECT * FROM appointments WHERE reference = ?", [reference])
         return _appointment(row) if row else None
@@ -166,16 +130,78 @@ class AppointmentStore(StorePart):
         rows = self._rows("SELECT * FROM appointments WHERE ticket_id = ? ORDER BY id", [ticket_id])
         return [_appointment(r) for r in rows]
 
-    def active_appointment(self, ticket_id: int, intervention_type: str) -> AppointmentRecord | None:
-        row = self._one(
-            "SELECT * FROM appointments WHERE ticket_id = ? AND intervention_type = ? AND status = ?",
-            [ticket_id, intervention_type, ACTIVE],
-        )
-        return _appointment(row) if row else None
-
     def count_appointments(self, slot_id: str | None = None) -> int:
         """Active appointments, in one slot or in all."""
         if slot_id is not None:
             return self.booked_in_slot(slot_id)
         (count,) = self._db.conn.execute("SELECT COUNT(*) FROM appointments WHERE status = ?", [ACTIVE]).fetchone()
         return int(count)
+
+
+class AppointmentRepository(Repository):
+    """Appointments and the technicians' capacities, and the reads that decide a booking."""
+
+    __slots__ = ()
+
+    def get(self, reference: str) -> AppointmentRecord | None:
+        """The appointment about to change (PostgreSQL: its row locked until the commit)."""
+        row = self._one(f"SELECT * FROM appointments WHERE reference = ?{self._for_update}", [reference])
+        return _appointment(row) if row else None
+
+    def active(self, ticket_id: int, intervention_type: str) -> AppointmentRecord | None:
+        """The ticket's confirmed appointment of this type, if any."""
+        row = self._one(
+            "SELECT * FROM appointments WHERE ticket_id = ? AND intervention_type = ? AND status = ?",
+            [ticket_id, intervention_type, ACTIVE],
+        )
+        return _appointment(row) if row else None
+
+    def capacity(self, zone: str, intervention_type: str, slot_start: str) -> int:
+        """Technicians available for one slot of the day (0: none set); PostgreSQL: the capacity's row is
+        locked until the commit, so that two bookings of the slot are counted one after the other."""
+        row = self._one(
+            "SELECT capacity FROM capacities WHERE zone = ? AND intervention_type = ? AND slot_start = ?"
+            + self._for_update,
+            [zone, intervention_type, slot_start],
+        )
+        return int(row["capacity"]) if row else 0
+
+    def booked_in_slot(self, slot_id: str) -> int:
+        """Active appointments in a slot."""
+        (count,) = self._db.conn.execute(
+            "SELECT COUNT(*) FROM appointments WHERE slot_id = ? AND status = ?", [slot_id, ACTIVE]
+        ).fetchone()
+        return int(count)
+
+    def set_capacity(
+        self, zone: str, intervention_type: str, slot_start: str, capacity: int, *, at: datetime, author: str
+    ) -> None:
+        self._db.table("capacities").upsert(
+            {
+                "zone": zone,
+                "intervention_type": intervention_type,
+                "slot_start": slot_start,
+                "capacity": capacity,
+                "updated_at": to_ts(at),
+                "author": author,
+            },
+            pk=("zone", "intervention_type", "slot_start"),
+        )
+
+    def insert(self, fields: dict[str, Any], reference_prefix: str) -> AppointmentRecord:
+        """Insert an appointment inside the caller's write transaction; its reference derives from its id."""
+        next_id = self._db.next_id("appointments")
+        row = {
+            **{k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()},
+            "id": next_id,
+            "reference": f"{reference_prefix}{next_id:08d}",
+        }
+        self._db.table("appointments").insert(row)
+        inserted = self._one("SELECT * FROM appointments WHERE id = ?", [next_id])
+        assert inserted is not None
+        return _appointment(inserted)
+
+    def update(self, appointment_id: int, **changes: Any) -> None:
+        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self._db.conn.execute(f"UPDATE appointments SET {assignments} WHERE id = ?", [*values.values(), appointment_id])

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["AuditRecord", "AuditStore", "create_audit_tables"]
+__all__ = ["AuditRecord", "AuditRepository", "AuditStore", "create_audit_tables"]
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,7 @@ def create_audit_tables(db: Transaction) -> None:
 
 
 class AuditStore(StorePart):
-    """Append-only audit rows, written inside the action's own transaction."""
-
-    def add_audit(
-        self,
-        db: Transaction,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        target: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        db.conn.execute(
-            "INSERT INTO audit (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-            [to_ts(at), actor, action, target, json.dumps(details or {}, ensure_ascii=False, sort_keys=True)],
-        )
+    """The audit trail, as the pages read it."""
 
     def audit(
         self, *, since: datetime | None = None, until: datetime | None = None, actor: str | None = None
@@ -81,11 +66,30 @@ class AuditStore(StorePart):
             for r in rows
         ]
 
+
+class AuditRepository(Repository):
+    """Append-only audit rows, written inside the action's own transaction."""
+
+    __slots__ = ()
+
+    def add(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._db.conn.execute(
+            "INSERT INTO audit (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            [to_ts(at), actor, action, target, json.dumps(details or {}, ensure_ascii=False, sort_keys=True)],
+        )
+
     def mark_certificate_reminded(self, fingerprint: str, at: datetime) -> bool:
         """Record the expiry reminder of a certificate; False if it was already given (by any process)."""
-        with self.write() as db:
-            cur = db.conn.execute(
-                "INSERT INTO certificate_reminders (fingerprint, reminded_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [fingerprint, to_ts(at)],
-            )
-            return cur.rowcount == 1
+        cur = self._db.conn.execute(
+            "INSERT INTO certificate_reminders (fingerprint, reminded_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [fingerprint, to_ts(at)],
+        )
+        return cur.rowcount == 1

@@ -89,17 +89,17 @@ def relaxed_write(store: Any) -> Iterator[Transaction]:
     connections = store._connections
     conn = connections.db.conn
     if conn.in_transaction or connections._grouping() is not None:
-        with store.write() as db:
+        with connections.write() as db:
             yield db
         return
     if connections.dialect == POSTGRESQL:
-        with store.write() as db:
+        with connections.write() as db:
             db.conn.execute("SET LOCAL synchronous_commit = off")  # this transaction only
             yield db
         return
     conn.execute("PRAGMA synchronous=NORMAL")
     try:
-        with store.write() as db:
+        with connections.write() as db:
             yield db
     finally:
         conn.execute("PRAGMA synchronous=FULL")

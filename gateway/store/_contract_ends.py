@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["ContractEndStore", "add_contract_end_column"]
+__all__ = ["ContractEndRepository", "ContractEndStore", "add_contract_end_column"]
 
 
 def add_contract_end_column(db: Transaction) -> None:
@@ -14,14 +14,6 @@ def add_contract_end_column(db: Transaction) -> None:
 
 class ContractEndStore(StorePart):
     """Date (or clear) the end of a contract."""
-
-    def set_contract_end(self, db: Transaction, operator_code: str, offer: str, ends_on: str | None) -> bool:
-        """The last day is the day before ``ends_on`` (ISO day); False when there is no such contract."""
-        cursor = db.conn.execute(
-            "UPDATE operator_contracts SET ends_on = ? WHERE operator_code = ? AND offer = ?",
-            [ends_on, operator_code, offer],
-        )
-        return cursor.rowcount == 1
 
     def ended_contract_offers(self, operator_code: str, today: str) -> frozenset[str]:
         """The offers whose contract with the operator has ended on or before ``today`` (ISO day)."""
@@ -37,3 +29,17 @@ class ContractEndStore(StorePart):
         for r in self._rows("SELECT operator_code, offer, ends_on FROM operator_contracts WHERE ends_on IS NOT NULL"):
             ends.setdefault(r["operator_code"], {})[r["offer"]] = r["ends_on"]
         return ends
+
+
+class ContractEndRepository(Repository):
+    """The end of an operator's contract of one offer."""
+
+    __slots__ = ()
+
+    def set(self, operator_code: str, offer: str, ends_on: str | None) -> bool:
+        """The last day is the day before ``ends_on`` (ISO day); False when there is no such contract."""
+        cursor = self._db.conn.execute(
+            "UPDATE operator_contracts SET ends_on = ? WHERE operator_code = ? AND offer = ?",
+            [ends_on, operator_code, offer],
+        )
+        return cursor.rowcount == 1

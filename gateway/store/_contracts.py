@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["ContractsRecord", "ContractsStore", "create_contracts_table"]
+__all__ = ["ContractsRecord", "ContractsStore", "ServedContractsRepository", "create_contracts_table"]
 
 
 def create_contracts_table(db: Transaction) -> None:
@@ -35,24 +35,30 @@ class ContractsStore(StorePart):
         row = self._one("SELECT fingerprint, recorded_at, recorded_by FROM served_contracts WHERE id = 1")
         return None if row is None else _record(row)
 
-    def record_served_contracts(self, db: Transaction, fingerprint: str, *, at: datetime, by: str) -> None:
+
+def _record(row: dict[str, Any]) -> ContractsRecord:
+    at = from_ts(row["recorded_at"])
+    assert at is not None
+    return ContractsRecord(row["fingerprint"], at, row["recorded_by"])
+
+
+class ServedContractsRepository(Repository):
+    """The record of the web-service contracts served (one row)."""
+
+    __slots__ = ()
+
+    def record(self, fingerprint: str, *, at: datetime, by: str) -> None:
         """Record ``fingerprint`` as the contracts served (replacing the previous record)."""
-        db.conn.execute(
+        self._db.conn.execute(
             "INSERT INTO served_contracts (id, fingerprint, recorded_at, recorded_by) VALUES (1, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, "
             "recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
             [fingerprint, to_ts(at), by],
         )
 
-    def record_served_contracts_if_none(self, db: Transaction, fingerprint: str, *, at: datetime, by: str) -> None:
-        db.conn.execute(
+    def record_if_none(self, fingerprint: str, *, at: datetime, by: str) -> None:
+        self._db.conn.execute(
             "INSERT INTO served_contracts (id, fingerprint, recorded_at, recorded_by) VALUES (1, ?, ?, ?) "
             "ON CONFLICT (id) DO NOTHING",
             [fingerprint, to_ts(at), by],
         )
-
-
-def _record(row: dict[str, Any]) -> ContractsRecord:
-    at = from_ts(row["recorded_at"])
-    assert at is not None
-    return ContractsRecord(row["fingerprint"], at, row["recorded_by"])

@@ -1,6 +1,6 @@
 """The operators' event feed (contract §3 ``consulterEvenements``, §12) and its push deliveries.
 
-``events`` is an outbox: each row is written by ``add_event`` inside the write transaction of the
+``events`` is an outbox: each row is written by ``EventRepository.add`` inside the write transaction of the
 change it reports (a transition, an SAV comment, an appointment change, a test result), so an event
 exists if and only if its change was committed. ``idEvenement`` is the row id, an integer sequence
 (``AUTOINCREMENT``: never reused, increasing in commit order since writers are serialised).
@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "DeliveryRecord",
     "EndpointRecord",
     "EventRecord",
+    "EventRepository",
     "EventStore",
     "create_delivery_tables",
     "create_event_tables",
@@ -156,32 +157,6 @@ class EventStore(StorePart):
 
     # Events -------------------------------------------------------------------------------------
 
-    def add_event(
-        self,
-        db: Transaction,
-        *,
-        operator_code: str,
-        kind: str,
-        subject: str,
-        domain: str,
-        at: datetime,
-        payload: dict[str, Any],
-    ) -> int:
-        """Record an event inside the caller's write transaction (and queue its push); returns its id.
-
-        Queued for push only when the operator has an endpoint for the domain (or its fallback),
-        the endpoint not read back (this runs on every deposit): on PostgreSQL the event and its
-        delivery are one statement (one round trip), on SQLite two."""
-        stamp = to_ts(at)
-        event = [operator_code, kind, subject, domain, stamp, json.dumps(payload, ensure_ascii=False)]
-        delivery = [operator_code, DELIVERY_PENDING, stamp, stamp, stamp, operator_code, domain, FALLBACK_DOMAIN]
-        if db.postgresql:
-            ((event_id,),) = db.conn.execute(_EVENT_AND_DELIVERY, [*event, *delivery]).fetchall()
-            return int(event_id)
-        event_id = db.insert_id(_INSERT_EVENT, event)
-        db.conn.execute(_INSERT_DELIVERY, [event_id, *delivery])
-        return event_id
-
     def get_event(self, event_id: int) -> EventRecord | None:
         row = self._one("SELECT * FROM events WHERE id = ?", [event_id])
         return _event(row) if row else None
@@ -198,26 +173,6 @@ class EventStore(StorePart):
         return [_event(r) for r in rows]
 
     # Endpoints ----------------------------------------------------------------------------------
-
-    def set_endpoint(self, operator_code: str, domain: str, url: str, *, at: datetime, author: str) -> None:
-        with self.write() as db:
-            db.table("notification_endpoints").upsert(
-                {
-                    "operator_code": operator_code,
-                    "domain": domain,
-                    "url": url,
-                    "registered_at": to_ts(at),
-                    "author": author,
-                },
-                pk=("operator_code", "domain"),
-            )
-
-    def remove_endpoint(self, operator_code: str, domain: str) -> bool:
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "DELETE FROM notification_endpoints WHERE operator_code = ? AND domain = ?", [operator_code, domain]
-            )
-            return cursor.rowcount == 1
 
     def endpoint_for(self, operator_code: str, domain: str) -> EndpointRecord | None:
         """The endpoint that receives the operator's events of ``domain`` (else its signalisation one)."""
@@ -255,61 +210,9 @@ class EventStore(StorePart):
         assert event is not None
         return _delivery(row), event
 
-    def get_delivery(self, event_id: int) -> DeliveryRecord | None:
-        row = self._one("SELECT * FROM deliveries WHERE event_id = ?", [event_id])
-        return _delivery(row) if row else None
-
     def deliveries_of(self, operator_code: str) -> list[DeliveryRecord]:
         rows = self._rows("SELECT * FROM deliveries WHERE operator_code = ? ORDER BY event_id", [operator_code])
         return [_delivery(r) for r in rows]
-
-    def delivery_done(self, event_id: int, at: datetime) -> None:
-        with self.write() as db:
-            db.conn.execute(
-                "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? "
-                "WHERE event_id = ? AND status = ?",
-                [DELIVERY_DONE, to_ts(at), event_id, DELIVERY_PENDING],
-            )
-
-    def delivery_failed(self, event_id: int, *, at: datetime, error: str, retry_at: datetime | None) -> None:
-        """Count a failed attempt; ``retry_at`` None gives the event up (``ABANDONNE``)."""
-        with self.write() as db:
-            db.conn.execute(
-                "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-                "updated_at = ? WHERE event_id = ? AND status = ?",
-                [
-                    DELIVERY_PENDING if retry_at is not None else DELIVERY_ABANDONED,
-                    error[:1000],
-                    to_ts(retry_at or at),
-                    to_ts(at),
-                    event_id,
-                    DELIVERY_PENDING,
-                ],
-            )
-
-    def abandon_older(self, operator_code: str, created_before: datetime, *, at: datetime, error: str) -> int:
-        """Give up every waiting delivery of the operator created at or before an instant."""
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ? "
-                "WHERE operator_code = ? AND status = ? AND created_at <= ?",
-                [DELIVERY_ABANDONED, error[:1000], to_ts(at), operator_code, DELIVERY_PENDING, to_ts(created_before)],
-            )
-            return int(cursor.rowcount)
-
-    def requeue_after(self, operator_code: str, after_id: int, *, at: datetime) -> int:
-        """Queue again (or for the first time) every event of the operator above ``after_id``."""
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, "
-                "updated_at) SELECT id, operator_code, ?, 0, ?, ?, ? FROM events WHERE operator_code = ? AND id > ? "
-                "ORDER BY id "
-                "ON CONFLICT(event_id) DO UPDATE SET status = excluded.status, attempts = 0, last_error = NULL, "
-                "next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at, "
-                "updated_at = excluded.updated_at",
-                [DELIVERY_PENDING, to_ts(at), to_ts(at), to_ts(at), operator_code, after_id],
-            )
-            return int(cursor.rowcount)
 
     def backlog(self) -> list[BacklogRow]:
         """Per operator with a callback endpoint or deliveries: waiting, oldest, next attempt, last error."""
@@ -340,3 +243,102 @@ class EventStore(StorePart):
             )
             for r in rows
         ]
+
+
+class EventRepository(Repository):
+    """Events (the outbox), operators' callback endpoints and the delivery queue, as the gateway changes them."""
+
+    __slots__ = ()
+
+    def add(
+        self,
+        *,
+        operator_code: str,
+        kind: str,
+        subject: str,
+        domain: str,
+        at: datetime,
+        payload: dict[str, Any],
+    ) -> int:
+        """Record an event inside the caller's write transaction (and queue its push); returns its id.
+
+        Queued for push only when the operator has an endpoint for the domain (or its fallback),
+        the endpoint not read back (this runs on every deposit): on PostgreSQL the event and its
+        delivery are one statement (one round trip), on SQLite two."""
+        stamp = to_ts(at)
+        event = [operator_code, kind, subject, domain, stamp, json.dumps(payload, ensure_ascii=False)]
+        delivery = [operator_code, DELIVERY_PENDING, stamp, stamp, stamp, operator_code, domain, FALLBACK_DOMAIN]
+        if self._db.postgresql:
+            ((event_id,),) = self._db.conn.execute(_EVENT_AND_DELIVERY, [*event, *delivery]).fetchall()
+            return int(event_id)
+        event_id = self._db.insert_id(_INSERT_EVENT, event)
+        self._db.conn.execute(_INSERT_DELIVERY, [event_id, *delivery])
+        return event_id
+
+    def has_endpoint(self, operator_code: str) -> bool:
+        """Whether the operator has a callback endpoint (any domain)."""
+        return (
+            self._one("SELECT 1 AS x FROM notification_endpoints WHERE operator_code = ?", [operator_code]) is not None
+        )
+
+    def set_endpoint(self, operator_code: str, domain: str, url: str, *, at: datetime, author: str) -> None:
+        self._db.table("notification_endpoints").upsert(
+            {
+                "operator_code": operator_code,
+                "domain": domain,
+                "url": url,
+                "registered_at": to_ts(at),
+                "author": author,
+            },
+            pk=("operator_code", "domain"),
+        )
+
+    def remove_endpoint(self, operator_code: str, domain: str) -> bool:
+        cursor = self._db.conn.execute(
+            "DELETE FROM notification_endpoints WHERE operator_code = ? AND domain = ?", [operator_code, domain]
+        )
+        return cursor.rowcount == 1
+
+    def delivery_done(self, event_id: int, at: datetime) -> None:
+        self._db.conn.execute(
+            "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? "
+            "WHERE event_id = ? AND status = ?",
+            [DELIVERY_DONE, to_ts(at), event_id, DELIVERY_PENDING],
+        )
+
+    def delivery_failed(self, event_id: int, *, at: datetime, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; ``retry_at`` None gives the event up (``ABANDONNE``)."""
+        self._db.conn.execute(
+            "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+            "updated_at = ? WHERE event_id = ? AND status = ?",
+            [
+                DELIVERY_PENDING if retry_at is not None else DELIVERY_ABANDONED,
+                error[:1000],
+                to_ts(retry_at or at),
+                to_ts(at),
+                event_id,
+                DELIVERY_PENDING,
+            ],
+        )
+
+    def abandon_older(self, operator_code: str, created_before: datetime, *, at: datetime, error: str) -> int:
+        """Give up every waiting delivery of the operator created at or before an instant."""
+        cursor = self._db.conn.execute(
+            "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ? "
+            "WHERE operator_code = ? AND status = ? AND created_at <= ?",
+            [DELIVERY_ABANDONED, error[:1000], to_ts(at), operator_code, DELIVERY_PENDING, to_ts(created_before)],
+        )
+        return int(cursor.rowcount)
+
+    def requeue_after(self, operator_code: str, after_id: int, *, at: datetime) -> int:
+        """Queue again (or for the first time) every event of the operator above ``after_id``."""
+        cursor = self._db.conn.execute(
+            "INSERT INTO deliveries (event_id, operator_code, status, attempts, next_attempt_at, created_at, "
+            "updated_at) SELECT id, operator_code, ?, 0, ?, ?, ? FROM events WHERE operator_code = ? AND id > ? "
+            "ORDER BY id "
+            "ON CONFLICT(event_id) DO UPDATE SET status = excluded.status, attempts = 0, last_error = NULL, "
+            "next_attempt_at = excluded.next_attempt_at, created_at = excluded.created_at, "
+            "updated_at = excluded.updated_at",
+            [DELIVERY_PENDING, to_ts(at), to_ts(at), to_ts(at), operator_code, after_id],
+        )
+        return int(cursor.rowcount)

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
+    "IntegrationRepository",
     "IntegrationStore",
     "JournalEntry",
     "RobotTicket",
@@ -104,14 +105,6 @@ class IntegrationStore(StorePart):
 
     # Journal -----------------------------------------------------------------------------------
 
-    def add_journal_entries(self, entries: Sequence[dict[str, Any]]) -> None:
-        """Append a batch of calls in one transaction (one commit for many requests)."""
-        if not entries:
-            return
-        rows = [{**e, "at": to_ts(e["at"])} for e in entries]
-        with self.write() as db:
-            db.table("call_journal").insert_all(rows)
-
     def journal(
         self, operator_code: str, *, after_id: int = 0, since: datetime | None = None, limit: int = 100
     ) -> list[JournalEntry]:
@@ -137,50 +130,8 @@ class IntegrationStore(StorePart):
 
     # Attestations (platform) and validations (production) ------------------------------------
 
-    def record_attestation(
-        self, operator_code: str, version: str, domains: Iterable[str], at: datetime, document: str
-    ) -> int:
-        with self.write() as db:
-            table = db.table("attestations")
-            table.insert(
-                {
-                    "operator_code": operator_code,
-                    "version": version,
-                    "domains": json.dumps(sorted(domains)),
-                    "issued_at": to_ts(at),
-                    "document": document,
-                }
-            )
-            return int(table.last_pk)  # type: ignore[arg-type]
-
     def list_attestations(self, operator_code: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM attestations WHERE operator_code = ? ORDER BY id", [operator_code])
-
-    def record_validation(
-        self,
-        operator_code: str,
-        domains: Iterable[str],
-        version: str,
-        attested_at: str,
-        sha256: str,
-        at: datetime,
-        granted: Iterable[str],
-    ) -> None:
-        """Record an imported attestation and open its domains, in one transaction."""
-        with self.write() as db:
-            db.table("operator_validations").insert(
-                {
-                    "operator_code": operator_code,
-                    "domains": json.dumps(sorted(domains)),
-                    "version": version,
-                    "attested_at": attested_at,
-                    "imported_at": to_ts(at),
-                    "sha256": sha256,
-                }
-            )
-            db.conn.execute(
-                "UPDATE operators SET domains = ? WHERE code = ?", [json.dumps(sorted(set(granted))), operator_code]
-            )
 
     # Scenario robot ----------------------------------------------------------------------------
 
@@ -201,6 +152,59 @@ class IntegrationStore(StorePart):
 
     # Sandbox reset -----------------------------------------------------------------------------
 
+
+class IntegrationRepository(Repository):
+    """The integration platform's journal, attestations, validations and sandbox reset."""
+
+    __slots__ = ()
+
+    def add_journal_entries(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append a batch of calls in one transaction (one commit for many requests)."""
+        if not entries:
+            return
+        rows = [{**e, "at": to_ts(e["at"])} for e in entries]
+        self._db.table("call_journal").insert_all(rows)
+
+    def record_attestation(
+        self, operator_code: str, version: str, domains: Iterable[str], at: datetime, document: str
+    ) -> int:
+        table = self._db.table("attestations")
+        table.insert(
+            {
+                "operator_code": operator_code,
+                "version": version,
+                "domains": json.dumps(sorted(domains)),
+                "issued_at": to_ts(at),
+                "document": document,
+            }
+        )
+        return int(table.last_pk)  # type: ignore[arg-type]
+
+    def record_validation(
+        self,
+        operator_code: str,
+        domains: Iterable[str],
+        version: str,
+        attested_at: str,
+        sha256: str,
+        at: datetime,
+        granted: Iterable[str],
+    ) -> None:
+        """Record an imported attestation and open its domains, in one transaction."""
+        self._db.table("operator_validations").insert(
+            {
+                "operator_code": operator_code,
+                "domains": json.dumps(sorted(domains)),
+                "version": version,
+                "attested_at": attested_at,
+                "imported_at": to_ts(at),
+                "sha256": sha256,
+            }
+        )
+        self._db.conn.execute(
+            "UPDATE operators SET domains = ? WHERE code = ?", [json.dumps(sorted(set(granted))), operator_code]
+        )
+
     def reset_sandbox(self, operator_code: str) -> dict[str, int]:
         """Delete the operator's tickets, line tests, appointments and journal; counts per kind.
 
@@ -208,50 +212,47 @@ class IntegrationStore(StorePart):
         added later (events, outbox...) are cleaned too without this method knowing them.
         """
         counts: dict[str, int] = {}
-        with self.write() as db:
-            conn = db.conn
-            targets = {
-                "tickets": [
-                    r[0] for r in conn.execute("SELECT id FROM tickets WHERE operator_code = ?", [operator_code])
-                ],
-                "line_tests": [
-                    r[0] for r in conn.execute("SELECT id FROM line_tests WHERE operator_code = ?", [operator_code])
-                ],
-            }
-            appointment_ids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM appointments WHERE operator_code = ? OR ticket_id IN "
-                    "(SELECT id FROM tickets WHERE operator_code = ?)",
-                    [operator_code, operator_code],
-                )
-            ]
-            self._delete_referring(db, "appointments", appointment_ids, seen=set())
-            conn.executemany("DELETE FROM appointments WHERE id = ?", [[i] for i in appointment_ids])
-            counts["rendezVous"] = len(appointment_ids)
-            for table, ids in targets.items():
-                self._delete_referring(db, table, ids, seen=set())
-                conn.executemany(f"DELETE FROM {table} WHERE id = ?", [[i] for i in ids])
-            counts["signalisations"] = len(targets["tickets"])
-            counts["tests"] = len(targets["line_tests"])
-            cursor = conn.execute("DELETE FROM call_journal WHERE operator_code = ?", [operator_code])
-            counts["journal"] = cursor.rowcount
+        conn = self._db.conn
+        targets = {
+            "tickets": [r[0] for r in conn.execute("SELECT id FROM tickets WHERE operator_code = ?", [operator_code])],
+            "line_tests": [
+                r[0] for r in conn.execute("SELECT id FROM line_tests WHERE operator_code = ?", [operator_code])
+            ],
+        }
+        appointment_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM appointments WHERE operator_code = ? OR ticket_id IN "
+                "(SELECT id FROM tickets WHERE operator_code = ?)",
+                [operator_code, operator_code],
+            )
+        ]
+        self._delete_referring("appointments", appointment_ids, seen=set())
+        conn.executemany("DELETE FROM appointments WHERE id = ?", [[i] for i in appointment_ids])
+        counts["rendezVous"] = len(appointment_ids)
+        for table, ids in targets.items():
+            self._delete_referring(table, ids, seen=set())
+            conn.executemany(f"DELETE FROM {table} WHERE id = ?", [[i] for i in ids])
+        counts["signalisations"] = len(targets["tickets"])
+        counts["tests"] = len(targets["line_tests"])
+        cursor = conn.execute("DELETE FROM call_journal WHERE operator_code = ?", [operator_code])
+        counts["journal"] = cursor.rowcount
         return counts
 
-    def _delete_referring(self, db: Transaction, table: str, ids: list[int], seen: set[str]) -> None:
+    def _delete_referring(self, table: str, ids: list[int], seen: set[str]) -> None:
         if not ids or table in seen:
             return
         seen.add(table)
-        for other in db.table_names():
+        for other in self._db.table_names():
             if other == table:
                 continue
-            for column, referenced, to in db.foreign_keys(other):
+            for column, referenced, to in self._db.foreign_keys(other):
                 if referenced != table or to != "id":
                     continue
                 marks = ", ".join("?" for _ in ids)
-                if "id" in db.columns(other):  # rows of ``other`` may in turn be referenced by their id
+                if "id" in self._db.columns(other):  # rows of ``other`` may in turn be referenced by their id
                     child_ids = [
-                        r[0] for r in db.conn.execute(f"SELECT id FROM {other} WHERE {column} IN ({marks})", ids)
+                        r[0] for r in self._db.conn.execute(f"SELECT id FROM {other} WHERE {column} IN ({marks})", ids)
                     ]
-                    self._delete_referring(db, other, child_ids, seen)
-                db.conn.execute(f"DELETE FROM {other} WHERE {column} IN ({marks})", ids)
+                    self._delete_referring(other, child_ids, seen)
+                self._db.conn.execute(f"DELETE FROM {other} WHERE {column} IN ({marks})", ids)

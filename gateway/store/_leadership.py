@@ -117,7 +117,11 @@ class PgLeadership:
                 conn.close()
 
     def release(self) -> None:
-        """Give the right back at once (closing the connection frees the lock)."""
+        """Give the right back at once: unlocked, then the connection closed (a close alone frees the lock
+        only once the server has seen it, after this returns: another process trying right then failed)."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # a lost connection has freed the lock already
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", [self._key])
         self._drop()
 
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["LineTestRecord", "LineTestStore", "add_line_test_channel", "create_line_test_tables"]
+__all__ = ["LineTestRecord", "LineTestRepository", "LineTestStore", "add_line_test_channel", "create_line_test_tables"]
 
 RUNNING = "EN_COURS"
 
@@ -76,24 +76,6 @@ def _line_test(row: dict[str, Any]) -> LineTestRecord:
 class LineTestStore(StorePart):
     """Line tests and their results."""
 
-    def insert_line_test(self, fields: dict[str, Any], reference_prefix: str) -> LineTestRecord:
-        """Store a test just launched (EN_COURS) and give it its reference, durably."""
-        with self.write() as db:
-            next_id = db.next_id("line_tests")
-            db.table("line_tests").insert(
-                {
-                    **fields,
-                    "id": next_id,
-                    "reference": f"{reference_prefix}{next_id:08d}",
-                    "status": RUNNING,
-                    "measurements": "[]",
-                    "started_at": to_ts(fields["started_at"]),
-                }
-            )
-        found = self._one("SELECT * FROM line_tests WHERE id = ?", [next_id])
-        assert found is not None
-        return _line_test(found)
-
     def get_line_test(self, reference: str) -> LineTestRecord | None:
         row = self._one("SELECT * FROM line_tests WHERE reference = ?", [reference])
         return _line_test(row) if row else None
@@ -101,7 +83,34 @@ class LineTestStore(StorePart):
     def running_line_tests(self) -> list[LineTestRecord]:
         return [_line_test(r) for r in self._rows("SELECT * FROM line_tests WHERE status = ? ORDER BY id", [RUNNING])]
 
-    def finish_line_test(
+
+class LineTestRepository(Repository):
+    """Line tests as they are launched and finished."""
+
+    __slots__ = ()
+
+    def insert(self, fields: dict[str, Any], reference_prefix: str) -> LineTestRecord:
+        """Store a test just launched (EN_COURS) and give it its reference, durably."""
+        next_id = self._db.next_id("line_tests")
+        self._db.table("line_tests").insert(
+            {
+                **fields,
+                "id": next_id,
+                "reference": f"{reference_prefix}{next_id:08d}",
+                "status": RUNNING,
+                "measurements": "[]",
+                "started_at": to_ts(fields["started_at"]),
+            }
+        )
+        found = self._one("SELECT * FROM line_tests WHERE id = ?", [next_id])
+        assert found is not None
+        return _line_test(found)
+
+    def get(self, reference: str) -> LineTestRecord | None:
+        row = self._one("SELECT * FROM line_tests WHERE reference = ?", [reference])
+        return _line_test(row) if row else None
+
+    def finish(
         self,
         reference: str,
         *,
@@ -111,10 +120,9 @@ class LineTestStore(StorePart):
         at: datetime,
     ) -> bool:
         """Record a final result; False if the test was no longer running (another poller got there)."""
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "UPDATE line_tests SET status = ?, diagnostic = ?, measurements = ?, ended_at = ? "
-                "WHERE reference = ? AND status = ?",
-                [status, diagnostic, json.dumps(measurements, ensure_ascii=False), to_ts(at), reference, RUNNING],
-            )
-            return cursor.rowcount == 1
+        cursor = self._db.conn.execute(
+            "UPDATE line_tests SET status = ?, diagnostic = ?, measurements = ?, ended_at = ? "
+            "WHERE reference = ? AND status = ?",
+            [status, diagnostic, json.dumps(measurements, ensure_ascii=False), to_ts(at), reference, RUNNING],
+        )
+        return cursor.rowcount == 1

@@ -1,6 +1,6 @@
 """Outbound e-mail: operators' notification addresses and the mail outbox.
 
-``mail_outbox`` is an outbox like ``events``: a message is written by ``queue_mail`` inside the write
+``mail_outbox`` is an outbox like ``events``: a message is written by ``MailRepository.queue`` inside the write
 transaction of the change it announces (a publication, a declared interruption, a rate limit, a
 renewed certificate), so a message exists if and only if its change was committed. Its Message-ID is
 unique: queueing the same message twice is a no-op. The mail worker claims a message (``EN_COURS``,
@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "MailAddressRecord",
     "MailAttachment",
     "MailRecord",
+    "MailRepository",
     "MailStore",
     "create_mail_tables",
 ]
@@ -125,70 +126,12 @@ class MailStore(StorePart):
 
     # Addresses ----------------------------------------------------------------------------------
 
-    def add_mail_address(
-        self, db: Transaction, operator_code: str, list_: str, address: str, *, at: datetime, by: str
-    ) -> bool:
-        """Add an address to one of the operator's lists (in the caller's transaction); False if already there."""
-        cursor = db.conn.execute(
-            "INSERT INTO mail_addresses (operator_code, list, address, added_at, added_by) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [operator_code, list_, address, to_ts(at), by],
-        )
-        return cursor.rowcount == 1
-
-    def remove_mail_address(self, db: Transaction, operator_code: str, list_: str, address: str) -> bool:
-        cursor = db.conn.execute(
-            "DELETE FROM mail_addresses WHERE operator_code = ? AND list = ? AND address = ?",
-            [operator_code, list_, address],
-        )
-        return cursor.rowcount == 1
-
     def mail_addresses(self, operator_code: str | None = None) -> list[MailAddressRecord]:
         where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
         rows = self._rows(f"SELECT * FROM mail_addresses {where} ORDER BY operator_code, list, address", params)
         return [MailAddressRecord(**{**r, "added_at": from_ts(r["added_at"])}) for r in rows]
 
     # Outbox -------------------------------------------------------------------------------------
-
-    def queue_mail(
-        self,
-        db: Transaction,
-        *,
-        message_id: str,
-        cause: str,
-        operator_code: str,
-        topic: str,
-        subject: str,
-        recipients: tuple[str, ...],
-        text_body: str,
-        html_body: str,
-        attachments: tuple[MailAttachment, ...],
-        at: datetime,
-    ) -> int | None:
-        """Queue a message inside the caller's transaction; None when one was already queued for this cause
-        and operator (or with this Message-ID)."""
-        status = MAIL_PENDING if recipients else MAIL_NO_RECIPIENT
-        queued = db.conn.execute(
-            "INSERT INTO mail_outbox (message_id, cause, operator_code, topic, subject, recipients, "
-            "text_body, html_body, status, attempts, next_attempt_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-            [message_id, cause, operator_code, topic, subject, json.dumps(list(recipients)), text_body, html_body,
-             status, to_ts(at), to_ts(at), to_ts(at)],
-        ).fetchall()  # fmt: skip
-        if not queued:
-            return None
-        mail_id = int(queued[0][0])
-        for position, attachment in enumerate(attachments):
-            digest = hashlib.sha256(attachment.content).hexdigest()
-            db.conn.execute(
-                "INSERT INTO mail_blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [digest, attachment.content],
-            )
-            db.conn.execute(
-                "INSERT INTO mail_attachments (mail_id, position, name, mime_type, sha256) VALUES (?, ?, ?, ?, ?)",
-                [mail_id, position, attachment.name, attachment.mime_type, digest],
-            )
-        return mail_id
 
     def get_mail(self, mail_id: int) -> MailRecord | None:
         row = self._one("SELECT * FROM mail_outbox WHERE id = ?", [mail_id])
@@ -238,46 +181,118 @@ class MailStore(StorePart):
         )
         return [r["id"] for r in rows]
 
-    def claim_mail(self, mail_id: int, at: datetime) -> bool:
+
+class MailRepository(Repository):
+    """Operators' notification addresses and the mail outbox, as the gateway changes them."""
+
+    __slots__ = ()
+
+    def add_address(self, operator_code: str, list_: str, address: str, *, at: datetime, by: str) -> bool:
+        """Add an address to one of the operator's lists (in the caller's transaction); False if already there."""
+        cursor = self._db.conn.execute(
+            "INSERT INTO mail_addresses (operator_code, list, address, added_at, added_by) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [operator_code, list_, address, to_ts(at), by],
+        )
+        return cursor.rowcount == 1
+
+    def remove_address(self, operator_code: str, list_: str, address: str) -> bool:
+        cursor = self._db.conn.execute(
+            "DELETE FROM mail_addresses WHERE operator_code = ? AND list = ? AND address = ?",
+            [operator_code, list_, address],
+        )
+        return cursor.rowcount == 1
+
+    def queue(
+        self,
+        *,
+        message_id: str,
+        cause: str,
+        operator_code: str,
+        topic: str,
+        subject: str,
+        recipients: tuple[str, ...],
+        text_body: str,
+        html_body: str,
+        attachments: tuple[MailAttachment, ...],
+        at: datetime,
+    ) -> int | None:
+        """Queue a message inside the caller's transaction; None when one was already queued for this cause
+        and operator (or with this Message-ID)."""
+        status = MAIL_PENDING if recipients else MAIL_NO_RECIPIENT
+        queued = self._db.conn.execute(
+            "INSERT INTO mail_outbox (message_id, cause, operator_code, topic, subject, recipients, "
+            "text_body, html_body, status, attempts, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            [message_id, cause, operator_code, topic, subject, json.dumps(list(recipients)), text_body, html_body,
+             status, to_ts(at), to_ts(at), to_ts(at)],
+        ).fetchall()  # fmt: skip
+        if not queued:
+            return None
+        mail_id = int(queued[0][0])
+        for position, attachment in enumerate(attachments):
+            digest = hashlib.sha256(attachment.content).hexdigest()
+            self._db.conn.execute(
+                "INSERT INTO mail_blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [digest, attachment.content],
+            )
+            self._db.conn.execute(
+                "INSERT INTO mail_attachments (mail_id, position, name, mime_type, sha256) VALUES (?, ?, ?, ?, ?)",
+                [mail_id, position, attachment.name, attachment.mime_type, digest],
+            )
+        return mail_id
+
+    def claim(self, mail_id: int, at: datetime) -> bool:
         """Mark a waiting message as being sent (committed before the relay is called); False if it was not waiting."""
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "UPDATE mail_outbox SET status = ?, attempts = attempts + 1, updated_at = ? "
-                "WHERE id = ? AND status = ?",
-                [MAIL_CLAIMED, to_ts(at), mail_id, MAIL_PENDING],
-            )
-            return cursor.rowcount == 1
+        cursor = self._db.conn.execute(
+            "UPDATE mail_outbox SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = ?",
+            [MAIL_CLAIMED, to_ts(at), mail_id, MAIL_PENDING],
+        )
+        return cursor.rowcount == 1
 
-    def mail_sent(self, mail_id: int, at: datetime, note: str | None = None) -> None:
-        with self.write() as db:
-            db.conn.execute(
-                "UPDATE mail_outbox SET status = ?, sent_at = ?, updated_at = ?, last_error = ? WHERE id = ?",
-                [MAIL_SENT, to_ts(at), to_ts(at), note, mail_id],
-            )
+    def sent(self, mail_id: int, at: datetime, note: str | None = None) -> None:
+        self._db.conn.execute(
+            "UPDATE mail_outbox SET status = ?, sent_at = ?, updated_at = ?, last_error = ? WHERE id = ?",
+            [MAIL_SENT, to_ts(at), to_ts(at), note, mail_id],
+        )
 
-    def mail_failed(self, mail_id: int, at: datetime, error: str, retry_at: datetime | None) -> None:
+    def failed(self, mail_id: int, at: datetime, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt: waiting again from ``retry_at``, or set aside (dead letter) when None."""
-        with self.write() as db:
-            db.conn.execute(
-                "UPDATE mail_outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, "
-                "updated_at = ? WHERE id = ?",
-                [MAIL_PENDING if retry_at else MAIL_ABANDONED, to_ts(retry_at) if retry_at else None, error[:1000],
-                 to_ts(at), mail_id],
-            )  # fmt: skip
+        self._db.conn.execute(
+            "UPDATE mail_outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, "
+            "updated_at = ? WHERE id = ?",
+            [MAIL_PENDING if retry_at else MAIL_ABANDONED, to_ts(retry_at) if retry_at else None, error[:1000],
+             to_ts(at), mail_id],
+        )  # fmt: skip
 
-    def set_aside_interrupted_mail(self, claimed_before: datetime, at: datetime, error: str) -> int:
+    def set_aside_interrupted(self, claimed_before: datetime, at: datetime, error: str) -> int:
         """Messages claimed before ``claimed_before`` and never settled (the sender stopped mid-way): whether
         the relay took them is unknown, so they are set aside rather than sent again."""
-        with self.write() as db:
-            cursor = db.conn.execute(
-                "UPDATE mail_outbox SET status = ?, last_error = ?, updated_at = ? WHERE status = ? AND updated_at < ?",
-                [MAIL_ABANDONED, error, to_ts(at), MAIL_CLAIMED, to_ts(claimed_before)],
-            )
-            return int(cursor.rowcount)
+        cursor = self._db.conn.execute(
+            "UPDATE mail_outbox SET status = ?, last_error = ?, updated_at = ? WHERE status = ? AND updated_at < ?",
+            [MAIL_ABANDONED, error, to_ts(at), MAIL_CLAIMED, to_ts(claimed_before)],
+        )
+        return int(cursor.rowcount)
 
-    def requeue_mail(self, db: Transaction, mail_id: int, *, at: datetime, recipients: tuple[str, ...]) -> None:
+    def get(self, mail_id: int) -> MailRecord | None:
+        """A message about to change (PostgreSQL: its row locked until the commit)."""
+        row = self._one(f"SELECT * FROM mail_outbox WHERE id = ?{self._for_update}", [mail_id])
+        return _mail(row, self._attachment_names(mail_id)) if row else None
+
+    def in_status(self, status: str, limit: int) -> list[MailRecord]:
+        """The messages in ``status``, newest first (PostgreSQL: locked until the commit)."""
+        rows = self._rows(
+            f"SELECT * FROM mail_outbox WHERE status = ? ORDER BY id DESC LIMIT ?{self._for_update}", [status, limit]
+        )
+        return [_mail(r, self._attachment_names(r["id"])) for r in rows]
+
+    def _attachment_names(self, mail_id: int) -> tuple[str, ...]:
+        rows = self._rows("SELECT name FROM mail_attachments WHERE mail_id = ? ORDER BY position", [mail_id])
+        return tuple(r["name"] for r in rows)
+
+    def requeue(self, mail_id: int, *, at: datetime, recipients: tuple[str, ...]) -> None:
         """Send a set-aside (or recipient-less) message again, from now, with a fresh count of attempts."""
-        db.conn.execute(
+        self._db.conn.execute(
             "UPDATE mail_outbox SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?, recipients = ?, "
             "last_error = NULL WHERE id = ?",
             [MAIL_PENDING, to_ts(at), to_ts(at), json.dumps(list(recipients)), mail_id],

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["NetworkEventRecord", "NetworkEventStore", "create_network_event_tables"]
+__all__ = ["NetworkEventRecord", "NetworkEventRepository", "NetworkEventStore", "create_network_event_tables"]
 
 
 @dataclass(frozen=True)
@@ -61,27 +61,9 @@ def _event(row: dict[str, Any]) -> NetworkEventRecord:
 class NetworkEventStore(StorePart):
     """Planned works and incidents as the provider declares and updates them."""
 
-    def insert_network_event(self, fields: dict[str, Any], reference: str | None = None) -> NetworkEventRecord:
-        """Store a new item; its reference is ``reference`` or derives from its id (TP-000001, INC-000001)."""
-        prefix = "TP" if fields["kind"] == "TRAVAUX" else "INC"
-        with self.write() as db:
-            next_id = db.next_id("network_events")
-            row = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
-            reference = reference or f"{prefix}-{next_id:06d}"
-            db.table("network_events").insert({**row, "id": next_id, "reference": reference})
-        found = self._one("SELECT * FROM network_events WHERE id = ?", [next_id])
-        assert found is not None
-        return _event(found)
-
     def get_network_event(self, reference: str) -> NetworkEventRecord | None:
         row = self._one("SELECT * FROM network_events WHERE reference = ?", [reference])
         return _event(row) if row else None
-
-    def update_network_event(self, db: Transaction, event_id: int, **changes: Any) -> None:
-        """Change an item's columns inside the caller's write transaction."""
-        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        assignments = ", ".join(f'"{k}" = ?' for k in values)
-        db.conn.execute(f"UPDATE network_events SET {assignments} WHERE id = ?", [*values.values(), event_id])
 
     def network_events(
         self,
@@ -112,3 +94,31 @@ class NetworkEventStore(StorePart):
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_event(r) for r in self._rows(sql + " ORDER BY start, id", params)]
+
+
+class NetworkEventRepository(Repository):
+    """Planned works and incidents as the provider declares and updates them."""
+
+    __slots__ = ()
+
+    def insert(self, fields: dict[str, Any], reference: str | None = None) -> NetworkEventRecord:
+        """Store a new item; its reference is ``reference`` or derives from its id (TP-000001, INC-000001)."""
+        prefix = "TP" if fields["kind"] == "TRAVAUX" else "INC"
+        next_id = self._db.next_id("network_events")
+        row = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
+        reference = reference or f"{prefix}-{next_id:06d}"
+        self._db.table("network_events").insert({**row, "id": next_id, "reference": reference})
+        found = self._one("SELECT * FROM network_events WHERE id = ?", [next_id])
+        assert found is not None
+        return _event(found)
+
+    def get(self, reference: str) -> NetworkEventRecord | None:
+        """The item about to change (PostgreSQL: its row locked until the commit)."""
+        row = self._one(f"SELECT * FROM network_events WHERE reference = ?{self._for_update}", [reference])
+        return _event(row) if row else None
+
+    def update(self, event_id: int, **changes: Any) -> None:
+        """Change an item's columns inside the caller's write transaction."""
+        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
+        assignments = ", ".join(f'"{k}" = ?' for k in values)
+        self._db.conn.execute(f"UPDATE network_events SET {assignments} WHERE id = ?", [*values.values(), event_id])

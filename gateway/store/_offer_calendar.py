@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["OfferCalendarStore", "OfferLaunch", "create_offer_calendar_tables"]
+__all__ = ["OfferCalendarStore", "OfferLaunch", "OfferRepository", "create_offer_calendar_tables"]
 
 
 @dataclass(frozen=True)
@@ -45,27 +45,6 @@ class OfferCalendarStore(StorePart):
             (r["form_code"], r["version"]): (date.fromisoformat(r["first_published"]), bool(r["held"])) for r in rows
         }
 
-    def record_form_versions(
-        self, db: Transaction, versions: dict[tuple[str, str], date], published: date, *, held: bool
-    ) -> None:
-        """Remember each (form, version) → production day; one not yet known counts as first published on
-        ``published`` (its notice applies when ``held``)."""
-        db.conn.executemany(
-            "INSERT INTO form_version_publications (form_code, version, production, first_published, held) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (form_code, version) DO UPDATE SET production = excluded.production",
-            [
-                (code, version, day.isoformat(), published.isoformat(), int(held))
-                for (code, version), day in versions.items()
-            ],
-        )
-
-    def set_offer_launch(self, db: Transaction, offer: str, launched_on: date, author: str) -> None:
-        db.conn.execute(
-            "INSERT INTO offer_launches (offer, launched_on, author) VALUES (?, ?, ?) "
-            "ON CONFLICT (offer) DO UPDATE SET launched_on = excluded.launched_on, author = excluded.author",
-            [offer, launched_on.isoformat(), author],
-        )
-
     def offer_launch(self, offer: str) -> OfferLaunch | None:
         row = self._one("SELECT * FROM offer_launches WHERE offer = ?", [offer])
         return None if row is None else OfferLaunch(row["offer"], date.fromisoformat(row["launched_on"]), row["author"])
@@ -73,3 +52,28 @@ class OfferCalendarStore(StorePart):
     def offer_launches(self) -> list[OfferLaunch]:
         rows = self._rows("SELECT * FROM offer_launches ORDER BY launched_on, offer")
         return [OfferLaunch(r["offer"], date.fromisoformat(r["launched_on"]), r["author"]) for r in rows]
+
+
+class OfferRepository(Repository):
+    """The offers' launch dates and the form versions a publication declares."""
+
+    __slots__ = ()
+
+    def set_launch(self, offer: str, launched_on: date, author: str) -> None:
+        self._db.conn.execute(
+            "INSERT INTO offer_launches (offer, launched_on, author) VALUES (?, ?, ?) "
+            "ON CONFLICT (offer) DO UPDATE SET launched_on = excluded.launched_on, author = excluded.author",
+            [offer, launched_on.isoformat(), author],
+        )
+
+    def record_form_versions(self, versions: dict[tuple[str, str], date], published: date, *, held: bool) -> None:
+        """Remember each (form, version) → production day; one not yet known counts as first published on
+        ``published`` (its notice applies when ``held``)."""
+        self._db.conn.executemany(
+            "INSERT INTO form_version_publications (form_code, version, production, first_published, held) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (form_code, version) DO UPDATE SET production = excluded.production",
+            [
+                (code, version, day.isoformat(), published.isoformat(), int(held))
+                for (code, version), day in versions.items()
+            ],
+        )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "FileRecord",
     "InvoiceRecord",
     "NewsRecord",
+    "PortalRepository",
     "PortalStore",
     "SupportRecord",
     "add_contract_terms",
@@ -195,6 +196,75 @@ class PortalStore(StorePart):
 
     # News and FAQ --------------------------------------------------------------------------------
 
+    def news(self, published_before: datetime) -> list[NewsRecord]:
+        rows = self._rows(
+            "SELECT * FROM portal_news WHERE published_at <= ? ORDER BY published_at DESC, id DESC",
+            [to_ts(published_before)],
+        )
+        return [_news(r) for r in rows]
+
+    def has_news(self, title: str) -> bool:
+        return self._one("SELECT 1 AS x FROM portal_news WHERE title = ?", [title]) is not None
+
+    def faq(self) -> list[FaqRecord]:
+        return [FaqRecord(**r) for r in self._rows("SELECT * FROM portal_faq ORDER BY offer, id")]
+
+    # Contracts ------------------------------------------------------------------------------------
+
+    def contracts(self, operator_code: str) -> list[ContractRecord]:
+        rows = self._rows("SELECT * FROM operator_contracts WHERE operator_code = ? ORDER BY offer", [operator_code])
+        return [_contract(r) for r in rows]
+
+    def contract(self, operator_code: str, offer: str) -> ContractRecord | None:
+        row = self._one(
+            "SELECT * FROM operator_contracts WHERE operator_code = ? AND offer = ?", [operator_code, offer]
+        )
+        return _contract(row) if row else None
+
+    # Files ----------------------------------------------------------------------------------------
+
+    def files(self, operator_code: str) -> list[FileRecord]:
+        """Every version of every file of the operator, without contents, newest first per name."""
+        rows = self._rows(
+            "SELECT id, operator_code, direction, name, version, mime_type, size, sha256, published_at, author "
+            "FROM operator_files WHERE operator_code = ? ORDER BY direction, name, version DESC",
+            [operator_code],
+        )
+        return [_file(r) for r in rows]
+
+    def file(self, file_id: int) -> FileRecord | None:
+        row = self._one("SELECT * FROM operator_files WHERE id = ?", [file_id])
+        return _file(row) if row else None
+
+    # Invoices -------------------------------------------------------------------------------------
+
+    def has_invoice(self, number: str) -> bool:
+        return self._one("SELECT 1 AS x FROM invoices WHERE number = ?", [number]) is not None
+
+    def invoices(self, operator_code: str, issued_from: str) -> list[InvoiceRecord]:
+        rows = self._rows(
+            "SELECT id, operator_code, number, issued_on, period, amount_cents FROM invoices "
+            "WHERE operator_code = ? AND issued_on >= ? ORDER BY issued_on DESC",
+            [operator_code, issued_from],
+        )
+        return [InvoiceRecord(**r) for r in rows]
+
+    def invoice(self, invoice_id: int) -> InvoiceRecord | None:
+        row = self._one("SELECT * FROM invoices WHERE id = ?", [invoice_id])
+        return InvoiceRecord(**row) if row else None
+
+    # e-soutien ------------------------------------------------------------------------------------
+
+    def support_requests(self, operator_code: str) -> list[SupportRecord]:
+        rows = self._rows("SELECT * FROM support_requests WHERE operator_code = ? ORDER BY id DESC", [operator_code])
+        return [SupportRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
+
+
+class PortalRepository(Repository):
+    """What the provider publishes on the portal: news, FAQ, contracts, files, invoices; e-soutien requests."""
+
+    __slots__ = ()
+
     def add_news(
         self,
         *,
@@ -206,33 +276,16 @@ class PortalStore(StorePart):
         starts_at: datetime | None,
         operator_code: str | None = None,
     ) -> int:
-        with self.write() as db:
-            return db.insert_id(
-                "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at, operator_code) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None, operator_code],
-            )
-
-    def news(self, published_before: datetime) -> list[NewsRecord]:
-        rows = self._rows(
-            "SELECT * FROM portal_news WHERE published_at <= ? ORDER BY published_at DESC, id DESC",
-            [to_ts(published_before)],
+        return self._db.insert_id(
+            "INSERT INTO portal_news (kind, title, body, offer, published_at, starts_at, operator_code) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [kind, title, body, offer, to_ts(published_at), to_ts(starts_at) if starts_at else None, operator_code],
         )
-        return [_news(r) for r in rows]
-
-    def has_news(self, title: str) -> bool:
-        return self._one("SELECT 1 AS x FROM portal_news WHERE title = ?", [title]) is not None
 
     def add_faq(self, offer: str | None, question: str, answer: str) -> None:
-        with self.write() as db:
-            db.conn.execute(
-                "INSERT INTO portal_faq (offer, question, answer) VALUES (?, ?, ?)", [offer, question, answer]
-            )
-
-    def faq(self) -> list[FaqRecord]:
-        return [FaqRecord(**r) for r in self._rows("SELECT * FROM portal_faq ORDER BY offer, id")]
-
-    # Contracts ------------------------------------------------------------------------------------
+        self._db.conn.execute(
+            "INSERT INTO portal_faq (offer, question, answer) VALUES (?, ?, ?)", [offer, question, answer]
+        )
 
     def upsert_contract(
         self,
@@ -253,28 +306,14 @@ class PortalStore(StorePart):
         }
         if files_provided is not None:
             row["files_provided"] = int(files_provided)
-        with self.write() as db:
-            db.table("operator_contracts").upsert(row, pk=("operator_code", "offer"))
+        self._db.table("operator_contracts").upsert(row, pk=("operator_code", "offer"))
 
-    def contracts(self, operator_code: str) -> list[ContractRecord]:
-        rows = self._rows("SELECT * FROM operator_contracts WHERE operator_code = ? ORDER BY offer", [operator_code])
-        return [_contract(r) for r in rows]
-
-    def contract(self, operator_code: str, offer: str) -> ContractRecord | None:
-        row = self._one(
-            "SELECT * FROM operator_contracts WHERE operator_code = ? AND offer = ?", [operator_code, offer]
-        )
-        return _contract(row) if row else None
-
-    def set_operator_access_end(self, db: Transaction, operator_code: str, ends_on: str | None) -> None:
+    def set_operator_access_end(self, operator_code: str, ends_on: str | None) -> None:
         """The day the operator's e-SAV accesses close (a terminated subscription), or None: no end."""
-        db.conn.execute("UPDATE operators SET esav_ends_on = ? WHERE code = ?", [ends_on, operator_code])
-
-    # Files ----------------------------------------------------------------------------------------
+        self._db.conn.execute("UPDATE operators SET esav_ends_on = ? WHERE code = ?", [ends_on, operator_code])
 
     def add_file_version(
         self,
-        db: Transaction,
         *,
         operator_code: str,
         direction: str,
@@ -286,13 +325,13 @@ class PortalStore(StorePart):
         author: str,
     ) -> FileRecord:
         """Store the next version of ``name`` (call inside ``write()``: the version number is read there)."""
-        row = db.conn.execute(
+        row = self._db.conn.execute(
             "SELECT COALESCE(MAX(version), 0) FROM operator_files "
             "WHERE operator_code = ? AND direction = ? AND name = ?",
             [operator_code, direction, name],
         ).fetchone()
         version = int(row[0]) + 1
-        new_id = db.insert_id(
+        new_id = self._db.insert_id(
             "INSERT INTO operator_files (operator_code, direction, name, version, mime_type, size, sha256, content, "
             "published_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -321,61 +360,23 @@ class PortalStore(StorePart):
             author,
         )
 
-    def files(self, operator_code: str) -> list[FileRecord]:
-        """Every version of every file of the operator, without contents, newest first per name."""
-        rows = self._rows(
-            "SELECT id, operator_code, direction, name, version, mime_type, size, sha256, published_at, author "
-            "FROM operator_files WHERE operator_code = ? ORDER BY direction, name, version DESC",
-            [operator_code],
-        )
-        return [_file(r) for r in rows]
-
-    def file(self, file_id: int) -> FileRecord | None:
-        row = self._one("SELECT * FROM operator_files WHERE id = ?", [file_id])
-        return _file(row) if row else None
-
-    # Invoices -------------------------------------------------------------------------------------
-
     def add_invoice(
         self, operator_code: str, number: str, issued_on: str, period: str, amount_cents: int, pdf: bytes
     ) -> None:
-        with self.write() as db:
-            db.conn.execute(
-                "INSERT INTO invoices (operator_code, number, issued_on, period, amount_cents, pdf) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [operator_code, number, issued_on, period, amount_cents, pdf],
-            )
-
-    def has_invoice(self, number: str) -> bool:
-        return self._one("SELECT 1 AS x FROM invoices WHERE number = ?", [number]) is not None
-
-    def invoices(self, operator_code: str, issued_from: str) -> list[InvoiceRecord]:
-        rows = self._rows(
-            "SELECT id, operator_code, number, issued_on, period, amount_cents FROM invoices "
-            "WHERE operator_code = ? AND issued_on >= ? ORDER BY issued_on DESC",
-            [operator_code, issued_from],
+        self._db.conn.execute(
+            "INSERT INTO invoices (operator_code, number, issued_on, period, amount_cents, pdf) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [operator_code, number, issued_on, period, amount_cents, pdf],
         )
-        return [InvoiceRecord(**r) for r in rows]
-
-    def invoice(self, invoice_id: int) -> InvoiceRecord | None:
-        row = self._one("SELECT * FROM invoices WHERE id = ?", [invoice_id])
-        return InvoiceRecord(**row) if row else None
-
-    # e-soutien ------------------------------------------------------------------------------------
 
     def add_support_request(
         self, operator_code: str, author: str, subject: str, description: str, at: datetime
     ) -> SupportRecord:
-        with self.write() as db:
-            row_id = db.insert_id(
-                "INSERT INTO support_requests (reference, operator_code, author, subject, description, at) "
-                "VALUES ('', ?, ?, ?, ?, ?)",
-                [operator_code, author, subject, description, to_ts(at)],
-            )
-            reference = f"SOU{row_id:08d}"
-            db.conn.execute("UPDATE support_requests SET reference = ? WHERE id = ?", [reference, row_id])
+        row_id = self._db.insert_id(
+            "INSERT INTO support_requests (reference, operator_code, author, subject, description, at) "
+            "VALUES ('', ?, ?, ?, ?, ?)",
+            [operator_code, author, subject, description, to_ts(at)],
+        )
+        reference = f"SOU{row_id:08d}"
+        self._db.conn.execute("UPDATE support_requests SET reference = ? WHERE id = ?", [reference, row_id])
         return SupportRecord(row_id, reference, operator_code, author, subject, description, at)
-
-    def support_requests(self, operator_code: str) -> list[SupportRecord]:
-        rows = self._rows("SELECT * FROM support_requests WHERE operator_code = ? ORDER BY id DESC", [operator_code])
-        return [SupportRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["CachedPreview", "PreviewStore", "StoredDeposit", "create_preview_tables"]
+__all__ = ["CachedPreview", "PreviewRepository", "PreviewStore", "StoredDeposit", "create_preview_tables"]
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,19 @@ class PreviewStore(StorePart):
             content=json.loads(row["content"]),
         )
 
-    def keep_preview(
+
+class PreviewRepository(Repository):
+    """The previews of the day kept for the portal."""
+
+    __slots__ = ()
+
+    def keep(
         self, operator_code: str, form_code: str, version: str, *, day: str, at: datetime, content: dict[str, Any]
     ) -> None:
         """Record (or replace) the preview of the day for one operator and form version."""
-        with self.write() as db:
-            db.conn.execute(
-                "INSERT INTO form_previews (operator_code, form_code, version, day, computed_at, content) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (operator_code, form_code, version) DO UPDATE SET "
-                "day = excluded.day, computed_at = excluded.computed_at, content = excluded.content",
-                [operator_code, form_code, version, day, to_ts(at), json.dumps(content, ensure_ascii=False)],
-            )
+        self._db.conn.execute(
+            "INSERT INTO form_previews (operator_code, form_code, version, day, computed_at, content) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (operator_code, form_code, version) DO UPDATE SET "
+            "day = excluded.day, computed_at = excluded.computed_at, content = excluded.content",
+            [operator_code, form_code, version, day, to_ts(at), json.dumps(content, ensure_ascii=False)],
+        )

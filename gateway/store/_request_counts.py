@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["RequestCount", "RequestCountStore", "create_request_count_tables", "minute_of"]
+__all__ = ["RequestCount", "RequestCountRepository", "RequestCountStore", "create_request_count_tables", "minute_of"]
 
 
 @dataclass(frozen=True)
@@ -40,25 +40,21 @@ def create_request_count_tables(db: Transaction) -> None:
 class RequestCountStore(StorePart):
     """Counters of the requests the volumetry counts."""
 
-    def count_request(self, operator_code: str, operation: str, at: datetime) -> None:
-        """Add one request of ``operation`` by ``operator_code`` in the minute of ``at`` (a durable write
-        of its own: for tools and tests; the server counts through ``Volumetry``)."""
-        with self.write() as db:
-            db.conn.execute(
-                "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = request_counts.count + 1",
-                [operator_code, minute_of(at), operation],
-            )
-
-    def add_counted_request(self, db: Transaction, operator_code: str, operation: str, at: datetime) -> None:
-        """Add one request inside the caller's transaction (a line test's result, recorded with it)."""
-        db.conn.execute(
-            "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = request_counts.count + 1",
-            [operator_code, minute_of(at), operation],
-        )
-
     def request_counts(self, operator_code: str | None = None) -> list[RequestCount]:
         where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
         rows = self._rows(f"SELECT * FROM request_counts {where} ORDER BY minute, operator_code, operation", params)
         return [RequestCount(**r) for r in rows]
+
+
+class RequestCountRepository(Repository):
+    """Requests counted per operator, minute and operation."""
+
+    __slots__ = ()
+
+    def add(self, operator_code: str, operation: str, at: datetime) -> None:
+        """Add one request inside the caller's transaction (a line test's result, recorded with it)."""
+        self._db.conn.execute(
+            "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (operator_code, minute, operation) DO UPDATE SET count = request_counts.count + 1",
+            [operator_code, minute_of(at), operation],
+        )

@@ -6,8 +6,9 @@ here: how a connection is opened and a write transaction is begun and serialised
 DDL, how a new row's id is obtained, and how the schema is read back (docs/decisions.md, "Store
 engines").
 
-``Transaction`` is what a write block yields (``with store.write() as tx``): services hand it back
-to the store's methods untouched; they never see a driver object.
+``Transaction`` is the store's own access to a connection (migrations, the store's internals); a
+write block yields the ``WriteTransaction`` that holds it, whose repositories the services use:
+they never see a driver object.
 """
 
 from __future__ import annotations
@@ -366,11 +367,13 @@ class Transaction:
     writes rows by column name. Opaque to services: they pass it back to the store.
     """
 
-    __slots__ = ("conn", "dialect")
+    __slots__ = ("conn", "dialect", "typed")
 
     def __init__(self, conn: Any, dialect: str) -> None:
         self.conn: Conn = conn
         self.dialect = dialect
+        #: The ``WriteTransaction`` the store's write blocks yield on this connection (made once, by ``Store``).
+        self.typed: Any = None
 
     @property
     def postgresql(self) -> bool:

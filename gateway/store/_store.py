@@ -1,20 +1,19 @@
 """The store: every read and write the gateway makes, in SQL, behind named methods.
 
-Writes happen inside ``with store.write():`` blocks opened by the services, so that a use case
-(a deposit and its first transition, a state change and its record) commits as one transaction.
+Pages and queries read through the ``Store``. Writes happen inside ``with store.write() as tx:``
+blocks opened by the services, through the transaction's repositories (``tx.tickets``,
+``tx.audit``…, see ``_transaction.py``), so that a use case (a deposit and its first transition, a
+state change and its record) commits as one transaction, deciding on what it reads inside it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ._access_start import AccessStartStore
 from ._accounts import AccountStore
 from ._appointments import AppointmentStore
 from ._audit import AuditStore
@@ -30,6 +29,7 @@ from ._line_tests import LineTestStore
 from ._mail import MailStore
 from ._network_events import NetworkEventStore
 from ._offer_calendar import OfferCalendarStore
+from ._operators import CERTIFICATE_COLUMNS, certificate_record, operator_record
 from ._portal import PortalStore
 from ._preview import PreviewStore
 from ._records import (
@@ -48,83 +48,11 @@ from ._schema import MIGRATIONS, migrate, pending_migrations
 from ._sql import SQLITE, StoreUrl, Transaction, parse_store_url
 from ._subscriptions import SubscriptionStore
 from ._support import SupportStore
-from ._suspensions import SuspensionStore
+from ._tickets import ticket_record
+from ._transaction import WriteTransaction
 from ._work_queue import WorkQueueStore
 
 __all__ = ["Store"]
-
-
-# Every column of a ticket, for building the record of a row just inserted without reading it back.
-_EMPTY_TICKET: dict[str, Any] = {f.name: None for f in fields(TicketRecord)}
-
-
-def _ticket(row: dict[str, Any]) -> TicketRecord:
-    return TicketRecord(
-        **{
-            **row,
-            "state_at": from_ts(row["state_at"]),
-            "deposited_at": from_ts(row["deposited_at"]),
-            "closed_at": from_ts(row["closed_at"]),
-        }
-    )
-
-
-_INSERT_TRANSITION = (
-    "INSERT INTO transitions (ticket_id, action, from_state, to_state, actor, author, at, reason, code) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-_INSERT_TICKET_PRESTATION = (
-    "INSERT INTO ticket_prestations (ticket_id, extremite_a, extremite_b, code_commune, informations) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-_deposit_statements: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def _deposit_sql(dialect: str, columns: tuple[str, ...]) -> str:
-    """``insert_deposit``'s statement for a ticket of ``columns`` (built once per engine and columns)."""
-    sql = _deposit_statements.get((dialect, columns))
-    if sql is not None:
-        return sql
-    head, marks = f"INSERT INTO tickets ({', '.join(columns)}, id, reference)", ", ".join("?" * len(columns))
-    if dialect == SQLITE:
-        # Scalar subqueries, not INSERT … SELECT from the table itself, which SQLite would first copy
-        # to a temporary table (5 times the CPU), nor RETURNING (twice): the id is then ``lastrowid``.
-        largest = "(SELECT COALESCE(MAX(id), 0) + 1 FROM tickets)"
-        sql = f"{head} VALUES ({marks}, {largest}, ? || printf('%08d', {largest}))"
-    else:
-        reference = "CAST(? AS TEXT) || lpad(n.id::text, greatest(8, length(n.id::text)), '0')"
-        source = "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id)"
-        ticket = f"{head} SELECT {marks}, n.id, {reference} FROM {source} AS n RETURNING id"
-        kept = _INSERT_TICKET_PRESTATION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
-        first = _INSERT_TRANSITION.replace("VALUES (?, ", "SELECT t.id, ").replace("?)", "? FROM t")
-        sql = f"WITH t AS ({ticket}), p AS ({kept}), r AS ({first}) SELECT id FROM t"
-    _deposit_statements[(dialect, columns)] = sql
-    return sql
-
-
-_CERTIFICATE_COLUMNS = tuple(f.name for f in fields(CertificateRecord))
-
-
-def _certificate(row: dict[str, Any]) -> CertificateRecord:
-    row = {k: v for k, v in row.items() if k != "pem"}
-    for key in ("not_before", "not_after", "registered_at", "revoked_at"):
-        row[key] = from_ts(row[key])
-    return CertificateRecord(**row)
-
-
-def _operator(row: dict[str, Any]) -> OperatorRecord:
-    return OperatorRecord(
-        code=row["code"],
-        name=row["name"],
-        esav_en_ligne=bool(row["esav_en_ligne"]),
-        esav_integre=bool(row["esav_integre"]),
-        domains=frozenset(json.loads(row["domains"] or "[]")),
-        esav_ends_on=row.get("esav_ends_on"),
-        suspended_at=row.get("suspended_at"),
-        suspension_reason=row.get("suspension_reason"),
-        esav_starts_on=row.get("esav_starts_on"),
-    )
 
 
 class Store(
@@ -145,9 +73,7 @@ class Store(
     SupportStore,
     PreviewStore,
     OfferCalendarStore,
-    SuspensionStore,
     ContractEndStore,
-    AccessStartStore,
     ContractsStore,
 ):
     """The gateway's database (SQLite file in WAL mode, durable commits).
@@ -176,11 +102,15 @@ class Store(
         return self._connections.dialect
 
     @contextmanager
-    def write(self) -> Iterator[Transaction]:
+    def write(self) -> Iterator[WriteTransaction]:
         """One durable write transaction (SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL;
-        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on)."""
+        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on), its
+        repositories by aggregate (``tx.tickets``, ``tx.audit``…)."""
         with self._connections.write() as db:
-            yield db
+            tx = db.typed
+            if tx is None:
+                tx = db.typed = WriteTransaction(db)
+            yield tx
 
     def close(self) -> None:
         self._connections.close()
@@ -245,96 +175,18 @@ class Store(
 
     # Operators ---------------------------------------------------------------------------------
 
-    def upsert_operator(
-        self, code: str, name: str, *, esav_en_ligne: bool, esav_integre: bool, domains: Iterable[str], at: datetime
-    ) -> None:
-        with self.write() as db:
-            db.table("operators").upsert(
-                {
-                    "code": code,
-                    "name": name,
-                    "esav_en_ligne": int(esav_en_ligne),
-                    "esav_integre": int(esav_integre),
-                    "domains": json.dumps(sorted(set(domains))),
-                    "created_at": to_ts(at),
-                },
-                pk="code",
-            )
-
-    def insert_operator(
-        self,
-        db: Transaction,
-        code: str,
-        name: str,
-        *,
-        esav_en_ligne: bool,
-        esav_integre: bool,
-        domains: Iterable[str],
-        at: datetime,
-    ) -> bool:
-        """Insert a new operator inside the caller's transaction; False (nothing written) if the code exists."""
-        cursor = db.conn.execute(
-            "INSERT INTO operators (code, name, esav_en_ligne, esav_integre, domains, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
-            [code, name, int(esav_en_ligne), int(esav_integre), json.dumps(sorted(set(domains))), to_ts(at)],
-        )
-        return cursor.rowcount == 1
-
-    def update_operator(
-        self, db: Transaction, code: str, *, name: str, esav_en_ligne: bool, esav_integre: bool
-    ) -> None:
-        """Change an operator's name and subscriptions inside the caller's transaction (domains untouched)."""
-        db.conn.execute(
-            "UPDATE operators SET name = ?, esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
-            [name, int(esav_en_ligne), int(esav_integre), code],
-        )
-
     def get_operator(self, code: str) -> OperatorRecord | None:
         row = self._one("SELECT * FROM operators WHERE code = ?", [code])
-        return _operator(row) if row else None
+        return operator_record(row) if row else None
 
     def list_operators(self) -> list[OperatorRecord]:
-        return [_operator(r) for r in self._rows("SELECT * FROM operators ORDER BY code")]
-
-    def set_operator_domains(self, code: str, domains: Iterable[str]) -> None:
-        with self.write() as db:
-            db.conn.execute("UPDATE operators SET domains = ? WHERE code = ?", [json.dumps(sorted(set(domains))), code])
+        return [operator_record(r) for r in self._rows("SELECT * FROM operators ORDER BY code")]
 
     # Certificates ------------------------------------------------------------------------------
 
-    def add_certificate(
-        self,
-        *,
-        fingerprint: str,
-        operator_code: str,
-        subject_cn: str,
-        issuer_cn: str,
-        serial: str,
-        not_before: datetime,
-        not_after: datetime,
-        pem: str,
-        at: datetime,
-    ) -> None:
-        with self.write() as db:
-            db.table("certificates").upsert(
-                {
-                    "fingerprint": fingerprint,
-                    "operator_code": operator_code,
-                    "subject_cn": subject_cn,
-                    "issuer_cn": issuer_cn,
-                    "serial": serial,
-                    "not_before": to_ts(not_before),
-                    "not_after": to_ts(not_after),
-                    "pem": pem,
-                    "registered_at": to_ts(at),
-                    "revoked_at": None,
-                },
-                pk="fingerprint",
-            )
-
     def get_certificate(self, fingerprint: str) -> CertificateRecord | None:
         row = self._one("SELECT * FROM certificates WHERE fingerprint = ?", [fingerprint])
-        return _certificate(row) if row else None
+        return certificate_record(row) if row else None
 
     def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
         """A registered certificate and its operator, in one query (every SOAP call authenticates)."""
@@ -348,36 +200,17 @@ class Store(
         )
         if row is None:
             return None
-        certificate = {key: row[key] for key in _CERTIFICATE_COLUMNS}
-        return _certificate(certificate), _operator(row)
+        certificate = {key: row[key] for key in CERTIFICATE_COLUMNS}
+        return certificate_record(certificate), operator_record(row)
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
             rows = self._rows("SELECT * FROM certificates WHERE operator_code = ? ORDER BY not_after", [operator_code])
         else:
             rows = self._rows("SELECT * FROM certificates ORDER BY operator_code, not_after")
-        return [_certificate(r) for r in rows]
-
-    def revoke_certificate(self, fingerprint: str, at: datetime) -> bool:
-        with self.write() as db:
-            cur = db.conn.execute(
-                "UPDATE certificates SET revoked_at = ? WHERE fingerprint = ? AND revoked_at IS NULL",
-                [to_ts(at), fingerprint],
-            )
-            return cur.rowcount == 1
+        return [certificate_record(r) for r in rows]
 
     # Prestations -------------------------------------------------------------------------------
-
-    def upsert_prestations(self, prestations: Iterable[PrestationRecord]) -> int:
-        rows = [vars(p) for p in prestations]
-        with self.write() as db:
-            if rows:
-                db.table("prestations").upsert_all(rows, pk="identifiant")
-        return len(rows)
-
-    def set_prestation_operator(self, db: Transaction, identifiant: str, operator_code: str) -> None:
-        """Give a prestation to another operator, inside the caller's transaction (its tickets stay)."""
-        db.conn.execute("UPDATE prestations SET operator_code = ? WHERE identifiant = ?", [operator_code, identifiant])
 
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
@@ -391,21 +224,6 @@ class Store(
         return [PrestationRecord(**r) for r in rows]
 
     # Catalogue publications -------------------------------------------------------------------
-
-    def record_catalogue_publication(
-        self, *, author: str, fingerprint: str, at: datetime, files: Mapping[str, bytes] | None = None
-    ) -> int:
-        """Record a publication and the content of its files (relative POSIX paths), in one transaction."""
-        with self.write() as db:
-            publication_id = db.insert_id(
-                "INSERT INTO catalogue_publications (published_at, author, fingerprint) VALUES (?, ?, ?)",
-                [to_ts(at), author, fingerprint],
-            )
-            db.conn.executemany(
-                "INSERT INTO catalogue_publication_files (publication_id, path, content) VALUES (?, ?, ?)",
-                [(publication_id, path, content) for path, content in sorted((files or {}).items())],
-            )
-            return publication_id
 
     def catalogue_publication(self, publication_id: int | None = None) -> CataloguePublicationRecord | None:
         """A publication with its files; without an id, the latest one whose content was kept (None: none)."""
@@ -436,45 +254,6 @@ class Store(
 
     # Tickets -----------------------------------------------------------------------------------
 
-    def insert_deposit(
-        self,
-        db: Transaction,
-        fields: dict[str, Any],
-        reference_prefix: str,
-        prestation: PrestationRecord,
-        *,
-        action: str,
-        to_state: str,
-        actor: str,
-        author: str,
-    ) -> TicketRecord:
-        """A deposited ticket, inside the caller's write transaction: the ticket (its reference is the
-        prefix and its id on at least 8 digits), its prestation as deposited, and its first
-        transition (from no state, at its deposit).
-
-        Every deposit runs this: the ticket's INSERT takes its id itself (SQLite: one past the
-        largest, the write lock being held; PostgreSQL: the table's sequence), and on PostgreSQL the
-        three rows are one statement (one round trip); SQLite, where a statement is a call, runs three."""
-        row = {
-            **fields,
-            "state_at": to_ts(fields["state_at"]),
-            "deposited_at": to_ts(fields["deposited_at"]),
-            "closed_at": None,
-        }
-        kept = [prestation.extremite_a, prestation.extremite_b, prestation.code_commune, prestation.informations]
-        transition = [action, None, to_state, actor, author, row["deposited_at"], None, None]
-        sql = _deposit_sql(db.dialect, tuple(row))
-        if db.postgresql:
-            params = [*row.values(), reference_prefix, *kept, *transition]
-            ((ticket_id,),) = db.conn.execute(sql, params).fetchall()
-        else:
-            ticket_id = db.conn.execute(sql, [*row.values(), reference_prefix]).lastrowid
-            db.conn.execute(_INSERT_TICKET_PRESTATION, [ticket_id, *kept])
-            db.conn.execute(_INSERT_TRANSITION, [ticket_id, *transition])
-        row["id"] = int(ticket_id)
-        row["reference"] = f"{reference_prefix}{row['id']:08d}"
-        return _ticket({**_EMPTY_TICKET, **row})
-
     def prestation_at_deposit(self, ticket: TicketRecord) -> PrestationRecord | None:
         """The ticket's prestation as it was at deposit (owner, offer and GTR are the ticket's own)."""
         row = self._one(
@@ -493,38 +272,7 @@ class Store(
 
     def get_ticket(self, reference: str) -> TicketRecord | None:
         row = self._one("SELECT * FROM tickets WHERE reference = ?", [reference])
-        return _ticket(row) if row else None
-
-    def ticket_by_operator_reference(self, operator_code: str, reference_operateur: str) -> TicketRecord | None:
-        row = self._one(
-            "SELECT * FROM tickets WHERE operator_code = ? AND reference_operateur = ?",
-            [operator_code, reference_operateur],
-        )
-        return _ticket(row) if row else None
-
-    def update_ticket(self, db: Transaction, ticket_id: int, **changes: Any) -> None:
-        """Change a ticket's columns inside the caller's write transaction."""
-        values = {k: (to_ts(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        db.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*values.values(), ticket_id])
-
-    def add_transition(
-        self,
-        db: Transaction,
-        ticket_id: int,
-        *,
-        action: str,
-        from_state: str | None,
-        to_state: str,
-        actor: str,
-        author: str,
-        at: datetime,
-        reason: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        # The new row's id is not needed: no RETURNING on PostgreSQL (every deposit writes one).
-        row = [ticket_id, action, from_state, to_state, actor, author, to_ts(at), reason, code]
-        db.conn.execute(_INSERT_TRANSITION, row)
+        return ticket_record(row) if row else None
 
     def transitions(self, ticket_id: int) -> list[TransitionRow]:
         rows = self._rows(
@@ -534,48 +282,11 @@ class Store(
         )
         return [TransitionRow(**{**r, "at": from_ts(r["at"])}) for r in rows]
 
-    def add_comment(self, db: Transaction, ticket_id: int, *, side: str, author: str, at: datetime, text: str) -> None:
-        db.table("comments").insert(
-            {"ticket_id": ticket_id, "side": side, "author": author, "at": to_ts(at), "text": text}
-        )
-
     def comments(self, ticket_id: int) -> list[CommentRecord]:
         rows = self._rows(
             "SELECT id, side, author, at, text FROM comments WHERE ticket_id = ? ORDER BY id", [ticket_id]
         )
         return [CommentRecord(**{**r, "at": from_ts(r["at"])}) for r in rows]
-
-    def add_attachment(
-        self,
-        db: Transaction,
-        ticket_id: int,
-        *,
-        side: str,
-        name: str,
-        mime_type: str,
-        content: bytes,
-        sha256: str,
-        at: datetime,
-    ) -> int:
-        table = db.table("attachments").insert(
-            {
-                "ticket_id": ticket_id,
-                "side": side,
-                "name": name,
-                "mime_type": mime_type,
-                "size": len(content),
-                "sha256": sha256,
-                "content": content,
-                "at": to_ts(at),
-            }
-        )
-        assert table.last_pk is not None
-        return int(table.last_pk)
-
-    def count_attachments(self, ticket_id: int) -> int:
-        return int(
-            self._db.conn.execute("SELECT COUNT(*) FROM attachments WHERE ticket_id = ?", [ticket_id]).fetchone()[0]
-        )
 
     def attachments(self, ticket_id: int) -> list[AttachmentRecord]:
         rows = self._rows(
@@ -662,11 +373,11 @@ class Store(
             f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, size, (page - 1) * size],
         )
-        return Page(items=[_ticket(r) for r in rows], total=int(total), number=page, size=size)
+        return Page(items=[ticket_record(r) for r in rows], total=int(total), number=page, size=size)
 
     def tickets_in_state_since(self, state: str, entered_before: datetime) -> list[TicketRecord]:
         """Tickets that entered ``state`` at or before an instant (for automatic transitions)."""
         rows = self._rows(
             "SELECT * FROM tickets WHERE state = ? AND state_at <= ? ORDER BY id", [state, to_ts(entered_before)]
         )
-        return [_ticket(r) for r in rows]
+        return [ticket_record(r) for r in rows]

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["SubscriptionRecord", "SubscriptionStore", "create_subscription_tables"]
+__all__ = ["SubscriptionRecord", "SubscriptionRepository", "SubscriptionStore", "create_subscription_tables"]
 
 
 @dataclass(frozen=True)
@@ -65,20 +65,6 @@ def _subscription(row: dict[str, Any]) -> SubscriptionRecord:
 
 
 class SubscriptionStore(StorePart):
-    def insert_subscription(
-        self, operator_code: str, form: dict[str, str], access: frozenset[str], at: datetime, by: str
-    ) -> SubscriptionRecord:
-        with self.write() as db:
-            row_id = db.insert_id(
-                "INSERT INTO subscriptions (reference, operator_code, state, form, access, submitted_at, submitted_by) "
-                "VALUES ('', ?, 'DEMANDEE', ?, ?, ?, ?)",
-                [operator_code, json.dumps(form, ensure_ascii=False), json.dumps(sorted(access)), to_ts(at), by],
-            )
-            db.conn.execute("UPDATE subscriptions SET reference = ? WHERE id = ?", [f"ABO{row_id:08d}", row_id])
-        found = self.subscription(f"ABO{row_id:08d}")
-        assert found is not None
-        return found
-
     def subscription(self, reference: str) -> SubscriptionRecord | None:
         row = self._one("SELECT * FROM subscriptions WHERE reference = ?", [reference])
         return _subscription(row) if row else None
@@ -87,13 +73,39 @@ class SubscriptionStore(StorePart):
         where, params = ("WHERE operator_code = ?", [operator_code]) if operator_code else ("", [])
         return [_subscription(r) for r in self._rows(f"SELECT * FROM subscriptions {where} ORDER BY id DESC", params)]
 
-    def update_subscription(self, db: Transaction, reference: str, **changes: Any) -> None:
+
+class SubscriptionRepository(Repository):
+    """Subscriptions (order forms) and the operator's accesses they open."""
+
+    __slots__ = ()
+
+    def insert(
+        self, operator_code: str, form: dict[str, str], access: frozenset[str], at: datetime, by: str
+    ) -> SubscriptionRecord:
+        row_id = self._db.insert_id(
+            "INSERT INTO subscriptions (reference, operator_code, state, form, access, submitted_at, submitted_by) "
+            "VALUES ('', ?, 'DEMANDEE', ?, ?, ?, ?)",
+            [operator_code, json.dumps(form, ensure_ascii=False), json.dumps(sorted(access)), to_ts(at), by],
+        )
+        self._db.conn.execute("UPDATE subscriptions SET reference = ? WHERE id = ?", [f"ABO{row_id:08d}", row_id])
+        found = self.get(f"ABO{row_id:08d}")
+        assert found is not None
+        return found
+
+    def get(self, reference: str) -> SubscriptionRecord | None:
+        """The subscription about to change (PostgreSQL: its row locked until the commit)."""
+        row = self._one(f"SELECT * FROM subscriptions WHERE reference = ?{self._for_update}", [reference])
+        return _subscription(row) if row else None
+
+    def update(self, reference: str, **changes: Any) -> None:
         values = {k: (json.dumps(sorted(v)) if k == "access" else v) for k, v in changes.items()}
         assignments = ", ".join(f"{column} = ?" for column in values)
-        db.conn.execute(f"UPDATE subscriptions SET {assignments} WHERE reference = ?", [*values.values(), reference])
+        self._db.conn.execute(
+            f"UPDATE subscriptions SET {assignments} WHERE reference = ?", [*values.values(), reference]
+        )
 
-    def set_operator_access(self, db: Transaction, operator_code: str, *, en_ligne: bool, integre: bool) -> None:
-        db.conn.execute(
+    def set_operator_access(self, operator_code: str, *, en_ligne: bool, integre: bool) -> None:
+        self._db.conn.execute(
             "UPDATE operators SET esav_en_ligne = ?, esav_integre = ? WHERE code = ?",
             [int(en_ligne), int(integre), operator_code],
         )

@@ -11,10 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import StorePart
+from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-__all__ = ["SupportCase", "SupportFile", "SupportMessage", "SupportStore", "create_support_desk_tables"]
+__all__ = [
+    "SupportCase",
+    "SupportFile",
+    "SupportMessage",
+    "SupportRepository",
+    "SupportStore",
+    "create_support_desk_tables",
+]
 
 NEW = "NOUVELLE"
 
@@ -134,49 +141,11 @@ class SupportStore(StorePart):
         )
         return {r["status"]: int(r["n"]) for r in rows}
 
-    def set_support_case(
-        self, db: Transaction, request_id: int, *, topic: str, status: str, file_id: int | None, at: datetime
-    ) -> None:
-        db.conn.execute(
-            "INSERT INTO support_cases (request_id, topic, status, file_id, updated_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(request_id) DO UPDATE SET topic = excluded.topic, status = excluded.status, "
-            "file_id = excluded.file_id, updated_at = excluded.updated_at",
-            [request_id, topic, status, file_id, to_ts(at)],
-        )
-
-    def add_support_message(
-        self, db: Transaction, request_id: int, *, side: str, author: str, at: datetime, text: str
-    ) -> int:
-        return db.insert_id(
-            "INSERT INTO support_messages (request_id, side, author, at, text) VALUES (?, ?, ?, ?, ?)",
-            [request_id, side, author, to_ts(at), text],
-        )
-
     def support_messages(self, request_id: int) -> list[SupportMessage]:
         rows = self._rows(
             "SELECT id, side, author, at, text FROM support_messages WHERE request_id = ? ORDER BY id", [request_id]
         )
         return [SupportMessage(**{**r, "at": from_ts(r["at"])}) for r in rows]
-
-    def add_support_file(
-        self,
-        db: Transaction,
-        request_id: int,
-        *,
-        message_id: int | None,
-        side: str,
-        author: str,
-        name: str,
-        mime_type: str,
-        content: bytes,
-        sha256: str,
-        at: datetime,
-    ) -> int:
-        return db.insert_id(
-            "INSERT INTO support_files (request_id, message_id, side, author, name, mime_type, size, sha256, "
-            "content, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [request_id, message_id, side, author, name, mime_type, len(content), sha256, content, to_ts(at)],
-        )
 
     def support_files(self, request_id: int) -> list[SupportFile]:
         rows = self._rows(
@@ -193,3 +162,48 @@ class SupportStore(StorePart):
             [request_id, file_id],
         )
         return SupportFile(**{**row, "at": from_ts(row["at"])}) if row else None
+
+
+class SupportRepository(Repository):
+    """The e-soutien desk's writes, and the request whose status they change."""
+
+    __slots__ = ()
+
+    def case(self, reference: str) -> SupportCase | None:
+        """The request about to change (PostgreSQL: its row locked until the commit)."""
+        lock = " FOR UPDATE OF r" if self._db.postgresql else ""
+        row = self._one(f"{_CASE_SELECT} WHERE r.reference = ?{lock}", [reference])
+        return _case(row) if row else None
+
+    def set_case(self, request_id: int, *, topic: str, status: str, file_id: int | None, at: datetime) -> None:
+        self._db.conn.execute(
+            "INSERT INTO support_cases (request_id, topic, status, file_id, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(request_id) DO UPDATE SET topic = excluded.topic, status = excluded.status, "
+            "file_id = excluded.file_id, updated_at = excluded.updated_at",
+            [request_id, topic, status, file_id, to_ts(at)],
+        )
+
+    def add_message(self, request_id: int, *, side: str, author: str, at: datetime, text: str) -> int:
+        return self._db.insert_id(
+            "INSERT INTO support_messages (request_id, side, author, at, text) VALUES (?, ?, ?, ?, ?)",
+            [request_id, side, author, to_ts(at), text],
+        )
+
+    def add_file(
+        self,
+        request_id: int,
+        *,
+        message_id: int | None,
+        side: str,
+        author: str,
+        name: str,
+        mime_type: str,
+        content: bytes,
+        sha256: str,
+        at: datetime,
+    ) -> int:
+        return self._db.insert_id(
+            "INSERT INTO support_files (request_id, message_id, side, author, name, mime_type, size, sha256, "
+            "content, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [request_id, message_id, side, author, name, mime_type, len(content), sha256, content, to_ts(at)],
+        )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ._db import to_ts
-from ._parts import StorePart
+from ._parts import Repository
 from ._sql import Transaction
 
-__all__ = ["SuspensionStore", "add_suspension_columns"]
+__all__ = ["SuspensionRepository", "add_suspension_columns"]
 
 
 def add_suspension_columns(db: Transaction) -> None:
@@ -20,12 +20,14 @@ def add_suspension_columns(db: Transaction) -> None:
     db.conn.execute("ALTER TABLE operators ADD COLUMN suspension_reason TEXT")
 
 
-class SuspensionStore(StorePart):
-    """Set or lift an operator's suspension."""
+class SuspensionRepository(Repository):
+    """An operator's suspension (on the operator's row)."""
 
-    def set_suspension(self, db: Transaction, operator_code: str, at: datetime | None, reason: str | None) -> None:
+    __slots__ = ()
+
+    def set(self, operator_code: str, at: datetime | None, reason: str | None) -> None:
         """Suspend the operator from ``at`` with ``reason``, or lift its suspension (``at`` None)."""
-        db.conn.execute(
+        self._db.conn.execute(
             "UPDATE operators SET suspended_at = ?, suspension_reason = ? WHERE code = ?",
             [to_ts(at) if at is not None else None, reason, operator_code],
         )

@@ -83,11 +83,6 @@ class WorkQueueStore(StorePart):
         rows = self._rows("SELECT * FROM line_tests WHERE prestation = ? ORDER BY id DESC LIMIT ?", [prestation, limit])
         return [_line_test(r) for r in rows]
 
-    def last_transition_id(self, ticket_id: int) -> int:
-        """The id of the ticket's latest transition (its deposit at least); read it inside a write to compare."""
-        row = self._one("SELECT MAX(id) AS last FROM transitions WHERE ticket_id = ?", [ticket_id])
-        return int(row["last"] or 0) if row else 0
-
 
 def _where(where: QueueFilter, *, with_states: bool) -> tuple[str, list[Any]]:
     clauses: list[str] = ["1 = 1"]
