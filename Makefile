@@ -41,12 +41,13 @@ wheel: $(VENV)/.installed
 	@$(VENV)/bin/python tests/wheel_support.py
 
 # Lint, format and types first (seconds), then every test, one pytest process per core (a test
-# module stays on one process, so its module-wide fixtures are built once).
+# module stays on one process, so its module-wide fixtures are built once), the modules handed out in
+# the suite's order (tests/conftest.py: the longest first), not re-sorted by their number of tests.
 # Python keeps its compiled modules, and pytest its rewritten test modules, between runs and for the
 # processes the tests start, even where the environment says otherwise (PYTHONDONTWRITEBYTECODE):
 # compiling them again in every process costs seconds.
 test: $(VENV)/.installed toolchains wheel lint
-	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
 test-fast: $(VENV)/.installed

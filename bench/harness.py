@@ -15,6 +15,7 @@ import platform
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,18 +231,26 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
         echo_server: ServerProcess | None = None
         on_postgresql: ServerProcess | None = None
         try:
-            if options.store_url:  # the same gateway, PKI and demo, its store on PostgreSQL
-                say("starting the gateway on PostgreSQL (demo data)…")
-                on_postgresql = start_server(
-                    "gateway-postgresql",
-                    ["env", "ESAV_WEB_PORT=0", "ESAV_METRICS_PORT=", *serve, "--base", options.store_url],
+            pki = data / "pki"
+            # The echo (it only needs the demo's PKI) starts beside the gateway on PostgreSQL, if any.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                say("starting the echo yardstick…")
+                starting_echo = pool.submit(
+                    start_server,
+                    "echo",
+                    [PYTHON, "-m", "bench.echo_server", "--port", "{port}", "--pki", str(pki)],
                     work,
                 )
-            pki = data / "pki"
-            say("starting the echo yardstick…")
-            echo_server = start_server(
-                "echo", [PYTHON, "-m", "bench.echo_server", "--port", "{port}", "--pki", str(pki)], work
-            )
+                try:
+                    if options.store_url:  # the same gateway, PKI and demo, its store on PostgreSQL
+                        say("starting the gateway on PostgreSQL (demo data)…")
+                        on_postgresql = start_server(
+                            "gateway-postgresql",
+                            ["env", "ESAV_WEB_PORT=0", "ESAV_METRICS_PORT=", *serve, "--base", options.store_url],
+                            work,
+                        )
+                finally:
+                    echo_server = starting_echo.result()
             gateway.start_sampling()
             echo_server.start_sampling()
             deposit = _soap.deposit(options.form)
@@ -340,4 +349,4 @@ def _engines(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def tiny_options(**overrides: Any) -> HttpOptions:
     """A run of a few requests at concurrency 2, to prove the harness works (tests)."""
-    return replace(HttpOptions(concurrencies=(2,), duration_s=2.0, max_requests=40, warmup_s=0.0), **overrides)
+    return replace(HttpOptions(concurrencies=(2,), duration_s=2.0, max_requests=20, warmup_s=0.0), **overrides)

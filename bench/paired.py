@@ -14,6 +14,7 @@ import math
 import os
 import statistics
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,8 @@ def tiny_paired_options(**overrides: Any) -> PairedOptions:
             pairs=1,
             concurrencies=(2,),
             duration_s=1.5,
-            max_requests=20,
-            warmup_s=1.0,
+            max_requests=10,
+            warmup_s=0.5,  # one slice per side
             warmup_slice_s=0.5,
             min_warmup_s=0.0,
         ),
@@ -170,22 +171,43 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
     with tempfile.TemporaryDirectory(prefix="esav-bench-peer-") as temporary:
         work = options.keep_dir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
-        say(f"building the {options.peer} peer…")
-        peer_build = PEERS[options.peer].build(work)
         data = work / "data"
         serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
         if workers_applied:
             serve += ["--processus", str(options.workers)]
         servers: dict[str, ServerProcess] = {}
+        # The peer compiles while the gateway builds its demo; the peer and the echo, which only need the
+        # demo's PKI, then start side by side. Every server started is stopped, whatever fails.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            try:
+                say(f"building the {options.peer} peer and starting the gateway (demo data, PKI)…")
+                building = pool.submit(PEERS[options.peer].build, work)
+                try:
+                    servers["gateway"] = start_server("gateway", serve, work)
+                finally:
+                    peer_build = building.result()
+                pki = data / "pki"
+                say(f"starting the {options.peer} peer and the echo yardstick…")
+                starting = {
+                    "peer": pool.submit(
+                        start_server, options.peer, peer_build.argv(pki, work / "peer.db", threads), work
+                    ),
+                    "echo": pool.submit(
+                        start_server,
+                        "echo",
+                        [PYTHON, "-m", "bench.echo_server", "--port", "{port}", "--pki", str(pki)],
+                        work,
+                    ),
+                }
+                wait(starting.values())
+                servers.update({side: f.result() for side, f in starting.items() if f.exception() is None})
+                for future in starting.values():
+                    future.result()
+            except BaseException:
+                for server in servers.values():
+                    server.stop()
+                raise
         try:
-            say("starting the gateway (demo data, PKI)…")
-            servers["gateway"] = start_server("gateway", serve, work)
-            pki = data / "pki"
-            say(f"starting the {options.peer} peer and the echo yardstick…")
-            servers["peer"] = start_server(options.peer, peer_build.argv(pki, work / "peer.db", threads), work)
-            servers["echo"] = start_server(
-                "echo", [PYTHON, "-m", "bench.echo_server", "--port", "{port}", "--pki", str(pki)], work
-            )
             for server in servers.values():
                 server.start_sampling()
             deposit = _soap.deposit(options.form)

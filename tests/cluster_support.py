@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,23 @@ class Node(ClusterNode):
             except RuntimeError as error:
                 pytest.fail(str(error))
         return self
+
+
+def start_together(nodes: list[Node]) -> None:
+    """Start every node, then wait until each is ready (their start-ups overlap)."""
+    for node in nodes:
+        node.start(wait=False)
+    for node in nodes:
+        try:
+            node.wait_ready()
+        except RuntimeError as error:
+            pytest.fail(str(error))
+
+
+def stop_together(nodes: list[Node]) -> None:
+    """Stop every node at once (each is given SIGTERM and waited for; their shutdowns overlap)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
+        list(pool.map(lambda node: node.stop(), nodes))
 
 
 def session_to(port: int, pki: Path, operator: str = "OPE001") -> requests.Session:

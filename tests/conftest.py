@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
+import subprocess
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
-from support import LiveGateway, SessionPki, make_session_pki, start_gateway
+from support import (
+    CATALOGUE,
+    DEFAULT_NOW,
+    LiveGateway,
+    SessionPki,
+    demo_template,
+    esav_demo_folder,
+    make_session_pki,
+    postgres_demo_template,
+    start_gateway,
+)
 
 # spyne logs every client fault with a traceback; the gateway logs what matters itself.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
@@ -14,7 +31,42 @@ logging.getLogger("spyne").setLevel(logging.CRITICAL)
 
 @pytest.fixture(scope="session")
 def session_pki(tmp_path_factory: pytest.TempPathFactory) -> SessionPki:
+    """The session's PKI, made with the demo's templates in the background from the end of the collection
+    (``_prepare_session``): the first test waits only for what is left of them."""
+    if _session_preparation is not None:
+        return _session_preparation.result()
     return make_session_pki(tmp_path_factory.mktemp("session-pki"))
+
+
+#: The session's PKI, being made in the background once the tests are collected (see ``_prepare_session``).
+_session_preparation: Future[SessionPki] | None = None
+
+
+def _prepare_session(factory: pytest.TempPathFactory, postgres: bool) -> None:
+    """In a background thread: the session PKI, then the demo as ``esav demo`` builds it (the suite starts
+    with the modules that copy it), then the demo's templates of the gateways under test; each on
+    PostgreSQL too when a selected test runs on it (a test asking for one meanwhile waits for it)."""
+    global _session_preparation
+    preparation: Future[SessionPki] = Future()
+    _session_preparation = preparation
+    factory.getbasetemp()  # made (emptied) once, here: a test's tmp_path asking for it at once would race
+
+    def prepare() -> None:
+        try:
+            pki = make_session_pki(factory.mktemp("session-pki"))
+        except BaseException as error:  # reported by every test that needs the PKI
+            preparation.set_exception(error)
+            return
+        preparation.set_result(pki)
+        engines = ("sqlite", "postgresql") if postgres else ("sqlite",)
+        with contextlib.suppress(BaseException):  # a test that needs a demo builds it again, and reports
+            for engine in engines:
+                esav_demo_folder(engine)
+            demo_template(pki, DEFAULT_NOW, CATALOGUE)
+            if postgres:
+                postgres_demo_template(pki)
+
+    threading.Thread(target=prepare, name="session-preparation", daemon=True).start()
 
 
 @pytest.fixture
@@ -44,7 +96,6 @@ SERVER_FIXTURES = {
     "live_any",
     "portal_any",
     "store_url",
-    "two_workers",
     "url",
     "optional_url",
     "interop_gateway",
@@ -80,28 +131,72 @@ POSTGRES_MODULES = {"test_durability", "test_bench_quick", "test_cli_db_migratio
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the PostgreSQL server while the first tests run, when a selected test will need it."""
-    if any(
+    """Start the PostgreSQL server while the first tests run, when a selected test will need it; load
+    Chromium once in the background when a selected test will drive it (its first start reads the disk)."""
+    if any("chromium" in getattr(item, "fixturenames", ()) for item in session.items):
+        _warm_up_chromium()
+    postgres = any(
         POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
         or item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") in POSTGRES_MODULES
         for item in session.items
-    ):
+    )
+    if postgres:
         from pg_support import start_in_background
 
         start_in_background()
+    if any("session_pki" in getattr(item, "fixturenames", ()) for item in session.items):
+        # The fixture's own factory, which pytest keeps on the configuration (``tmp_path_factory``).
+        _prepare_session(session.config._tmp_path_factory, postgres)  # type: ignore[attr-defined]
+
+
+def _warm_up_chromium() -> None:
+    """Run Chromium once in a background thread (one test process does it: the disk cache is shared), so
+    that the first browser test does not wait for the browser's files to be read."""
+    chromium = shutil.which(os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium"))
+    if chromium is None or os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
+    argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "about:blank"]
+
+    def run() -> None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):  # the browser tests report any problem
+            subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+
+    threading.Thread(target=run, name="chromium-warm-up", daemon=True).start()
 
 
 def _longest_modules_first(items: list[pytest.Item]) -> None:
-    """Order the modules slow, then e2e, then unit (each module's tests kept together and in order).
+    """Order the modules slow, then e2e, then unit (each module's tests kept together and in order); among
+    each, those needing nothing prepared first, then those without the session PKI.
 
-    ``pytest -n auto --dist loadfile`` hands the modules out in this order: starting with the longest
-    ones keeps a process from running a long module alone at the end while the others are idle.
+    ``pytest -n auto --dist loadfile --no-loadscope-reorder`` hands the modules out in this order: starting
+    with the longest ones keeps a process from running a long module alone at the end while the others are
+    idle, and the PKI and the demo's templates, made in the background once the tests are collected
+    (``_prepare_session``), are ready when the first module needing them starts.
     """
-    rank: dict[str, int] = {}
+    rank: dict[str, tuple[int, int]] = {}
     for item in items:
+        module = item.nodeid.split("::")[0]
         weight = 2 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("e2e") else 0
-        rank[item.nodeid.split("::")[0]] = max(weight, rank.get(item.nodeid.split("::")[0], 0))
-    items.sort(key=lambda item: -rank[item.nodeid.split("::")[0]])
+        needs = 0 if item.module.__name__.split(".")[-1] in NEEDS_NOTHING_PREPARED else 1
+        needs = 2 if "session_pki" in getattr(item, "fixturenames", ()) else needs
+        known_weight, known_needs = rank.get(module, (0, 0))
+        rank[module] = (max(weight, known_weight), max(needs, known_needs))
+    items.sort(key=lambda item: (-rank[item.nodeid.split("::")[0]][0], rank[item.nodeid.split("::")[0]][1]))
+
+
+#: Long modules that use nothing ``_prepare_session`` makes (their processes build their own data): the
+#: suite starts with them, so that the preparation is done when the modules that copy the demo begin.
+NEEDS_NOTHING_PREPARED = {"test_cluster_demo", "test_wheel"}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium for a module's browser tests (each test opens its own contexts); the test skips,
+    saying what is missing, without Playwright or Chromium."""
+    from browser_support import launched
+
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -24,6 +24,7 @@ _server: PostgresServer | None = None
 _lock = threading.Lock()
 _names = itertools.count(1)
 _templates: set[str] = set()
+_template_locks: dict[str, threading.Lock] = {}
 
 
 def postgres() -> PostgresServer:
@@ -59,11 +60,21 @@ def fresh_database(template: str | None = None) -> str:
 
 
 def template_database(key: str, build: object) -> str:
-    """A database built once per process by ``build(url)`` and copied per test: its name."""
+    """A database built once per process by ``build(url)`` and copied per test: its name.
+
+    Safe from several threads (one may build it in the background while a test asks for it: the test
+    waits); a failed build leaves no database behind, and the next call builds it again."""
     name = f"tpl_{abs(hash(key)) % 10**12}"
-    if name not in _templates:
-        server = postgres()
-        url = server.create_database(name)
-        build(url)  # type: ignore[operator]
-        _templates.add(name)
+    with _lock:
+        building = _template_locks.setdefault(name, threading.Lock())
+    with building:
+        if name not in _templates:
+            server = postgres()
+            url = server.create_database(name)
+            try:
+                build(url)  # type: ignore[operator]
+            except BaseException:
+                server.drop_database(name)
+                raise
+            _templates.add(name)
     return name

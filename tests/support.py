@@ -7,7 +7,9 @@ own clock, own port chosen by the OS) on that one reactor.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -169,19 +171,30 @@ def soap_client(session: requests.Session, url: str) -> zeep.Client:
     return client
 
 
-_demo_templates: dict[tuple[Path, datetime, Path], Path] = {}
+_demo_templates: dict[tuple[Path, datetime, str], Path] = {}
+_demo_templates_lock = threading.Lock()
+
+
+def catalogue_fingerprint(catalogue_dir: Path) -> str:
+    """A digest of every file of a catalogue folder (names and contents): two copies have the same one."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in catalogue_dir.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(catalogue_dir)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def demo_template(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> Path:
-    """A data folder holding the session PKI and the demo data built at ``now``, made once per session.
+    """A data folder holding the session PKI and the demo data built at ``now``, made once per session
+    for each catalogue content (a test's copy of the catalogue, not yet edited, shares the original's).
 
     Building the demo costs more than everything else a test's gateway needs (password hashes, a few
     thousand rows); each test copies the finished folder instead, and gets the same data.
     """
-    key = (session_pki.directory, now, catalogue_dir)
-    if key not in _demo_templates:
-        _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
-    return _demo_templates[key]
+    key = (session_pki.directory, now, catalogue_fingerprint(catalogue_dir))
+    with _demo_templates_lock:  # a background thread may be building it (tests/conftest.py)
+        if key not in _demo_templates:
+            _demo_templates[key] = _build_demo(session_pki, now, catalogue_dir)
+        return _demo_templates[key]
 
 
 def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, store_url: str = "") -> Path:
@@ -197,16 +210,74 @@ def _build_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path, sto
     return folder
 
 
+def postgres_demo_template(
+    session_pki: SessionPki, now: datetime = DEFAULT_NOW, catalogue_dir: Path = CATALOGUE
+) -> str:
+    """The PostgreSQL database holding the demo built at ``now``, built once per process: its name."""
+    from pg_support import template_database
+
+    return template_database(
+        f"{session_pki.directory}|{now}|{catalogue_fingerprint(catalogue_dir)}",
+        lambda url: _build_demo(session_pki, now, catalogue_dir, url),
+    )
+
+
 def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -> str:
     """A new PostgreSQL database holding the demo built at ``now`` (copied from one built once)."""
-    from pg_support import fresh_database, template_database
+    from pg_support import fresh_database
 
-    return fresh_database(
-        template_database(
-            f"{session_pki.directory}|{now}|{catalogue_dir}",
-            lambda url: _build_demo(session_pki, now, catalogue_dir, url),
-        )
-    )
+    return fresh_database(postgres_demo_template(session_pki, now, catalogue_dir))
+
+
+def esav_demo(folder: Path, store_url: str = "") -> None:
+    """Build the demo in ``folder`` as ``esav demo --donnees folder [--base store_url]`` does (its own PKI,
+    the real clock): the command's steps without its output, reading no ESAV_* variable, so that it is
+    safe in a thread beside tests that set some."""
+    from gateway._demo_calendar import apply_demo_calendar, ensure_demo_calendar
+    from gateway.cli._common import open_gateway
+    from gateway.config import load_settings
+    from gateway.domain.clock import SystemClock
+
+    settings = apply_demo_calendar(load_settings(environ={}, data_dir=folder, store_url=store_url or None))
+    settings = ensure_demo_calendar(settings, SystemClock().now())
+    with open_gateway(settings, create=True) as gateway:
+        build_demo(gateway, settings.pki_dir)
+
+
+_esav_demos: dict[str, tuple[Path, str]] = {}
+_esav_demos_locks = {"sqlite": threading.Lock(), "postgresql": threading.Lock()}  # one engine never waits on the other
+
+
+def esav_demo_folder(engine: str = "sqlite") -> tuple[Path, str]:
+    """The demo as ``esav demo`` builds it for ``engine``, built once per test process (a background thread
+    may be building it: tests/conftest.py): its folder, and on PostgreSQL its template database. Never
+    change them: copy them (``esav_demo_copy``)."""
+    with _esav_demos_locks[engine]:
+        if engine not in _esav_demos:
+            parent = Path(tempfile.mkdtemp(prefix=f"esav-demo-{engine}-"))
+            atexit.register(shutil.rmtree, parent, ignore_errors=True)
+            folder = parent / "data"
+            if engine == "postgresql":
+                from pg_support import template_database
+
+                template = template_database(f"esav demo|{folder}", lambda url: esav_demo(folder, url))
+            else:
+                esav_demo(folder)
+                template = ""
+            _esav_demos[engine] = (folder, template)
+        return _esav_demos[engine]
+
+
+def esav_demo_copy(target: Path, engine: str = "sqlite") -> str:
+    """Copy into ``target`` the demo as ``esav demo`` builds it (``esav_demo_folder``); the ``--base`` URL of
+    the copy: empty on SQLite (the copy's file), a new copy of the demo's database on PostgreSQL."""
+    folder, template = esav_demo_folder(engine)
+    shutil.copytree(folder, target)
+    if not template:
+        return ""
+    from pg_support import fresh_database
+
+    return fresh_database(template)
 
 
 def start_gateway(

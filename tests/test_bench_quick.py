@@ -70,32 +70,27 @@ def test_state_query_body_is_answered(live: LiveGateway) -> None:
 
 
 @pytest.mark.slow
-def test_http_harness_tiny_run_produces_every_figure() -> None:
-    """A run at concurrency 2 with a few requests starts both servers and reports every key."""
-    result = harness.run_http(harness.tiny_options())
+def test_http_harness_tiny_run_produces_every_figure_on_both_engines() -> None:
+    """A run at concurrency 2 with a few requests starts the echo and the gateway, on SQLite and (given a
+    PostgreSQL URL) on PostgreSQL, reports every key of every point and sets the two engines side by side."""
+    result = harness.run_http(harness.tiny_options(store_url=fresh_database()))
     assert {"environment", "points", "memory", "targets", "notes"} <= result.keys()
     assert [(p["operation"], p["concurrency"]) for p in result["points"]] == [
         ("echo", 2),
         ("deposit", 2),
         ("state", 2),
+        ("deposit@postgresql", 2),
+        ("state@postgresql", 2),
     ]
     for point in result["points"]:
         assert point.keys() >= POINT_KEYS
         assert point["requests"] > 0 and point["errors"] == 0
         assert set(point["vs_echo"]) == {"rps", "p50_ms", "p95_ms", "p99_ms"}
     assert result["memory"]["gateway"]["hwm_mb_per_process"] and result["memory"]["echo"]["peak_rss_mb"] > 0
-    assert "deposit" in report.http_table(result)
-
-
-def test_http_harness_tiny_run_beside_postgresql_reports_both_engines() -> None:
-    """With a PostgreSQL URL the same run also drives a gateway on PostgreSQL and sets both side by side."""
-    result = harness.run_http(harness.tiny_options(store_url=fresh_database()))
-    operations = [(p["operation"], p["concurrency"]) for p in result["points"]]
-    assert operations == [("echo", 2), ("deposit", 2), ("state", 2), ("deposit@postgresql", 2), ("state@postgresql", 2)]
-    assert all(p["requests"] > 0 and p["errors"] == 0 for p in result["points"])
     assert [(e["operation"], e["concurrency"]) for e in result["engines"]] == [("deposit", 2), ("state", 2)]
     assert all(e["ratio"] > 0 for e in result["engines"])
-    assert "PostgreSQL beside SQLite" in report.http_table(result)
+    table = report.http_table(result)
+    assert "deposit" in table and "PostgreSQL beside SQLite" in table
 
 
 def test_loadgen_reads_chunked_answers() -> None:

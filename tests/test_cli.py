@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from lxml import etree
-from support import CATALOGUE, example_form
+from support import CATALOGUE, esav_demo_copy, example_form
 
 from gateway.cli import cli, main
 from gateway.demo import DEMO_OPERATORS
@@ -47,7 +47,7 @@ def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once for the module by ``esav demo``; tests work on copies."""
     data = tmp_path_factory.mktemp("demo-template") / "data"
-    assert main(["demo", "--donnees", str(data)]) == 0
+    esav_demo_copy(data)
     return data
 
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support import esav_demo_copy
 from test_cli import esav
 
-from gateway.cli import main
 from gateway.services import readable_value
 
 
@@ -20,7 +20,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A demo data folder, with no ESAV_* variable of the developer's shell redirecting the commands."""
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         monkeypatch.delenv(name)
-    assert main(["demo", "--donnees", str(tmp_path / "data")]) == 0
+    esav_demo_copy(tmp_path / "data")
     return tmp_path / "data"
 
 

@@ -10,10 +10,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from support import LiveGateway, deposit
+from support import LiveGateway, deposit, esav_demo_copy
 from test_cli import assert_refused, esav
 
-from gateway.cli import main
 from gateway.store import MIGRATIONS
 
 
@@ -28,7 +27,7 @@ def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once for the module by ``esav demo``; tests work on copies."""
     folder = tmp_path_factory.mktemp("demo") / "data"
-    assert main(["demo", "--donnees", str(folder)]) == 0
+    esav_demo_copy(folder)
     return folder
 
 

@@ -1,22 +1,24 @@
-"""The ``esav`` command, run in a subprocess, refuses characters XML cannot carry (a vertical tab typed or
-written in a CSV) in the texts it stores, naming the field, or the file, line and column."""
+"""The ``esav`` command refuses characters XML cannot carry (a vertical tab typed or written in a CSV) in
+the texts it stores, naming the field, or the file, line and column: once in a subprocess (the command as
+an operator's staff runs it), the other refusals through the same ``main`` in this process."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import REPO, esav_demo_copy
 from test_cli import CSV_HEADER, deposit_ticket
 from test_durability import clean_env
 
 from gateway.cli import main
 from gateway.services import Gateway
 
-pytestmark = pytest.mark.slow  # `esav` in subprocesses, seconds each
+pytestmark = pytest.mark.slow  # `esav` in a subprocess, seconds
 
 VT = "\x0b"
 
@@ -25,7 +27,7 @@ VT = "\x0b"
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data as ``esav demo`` builds it, once for the module."""
     target = tmp_path_factory.mktemp("demo") / "data"
-    assert main(["demo", "--donnees", str(target)]) == 0
+    esav_demo_copy(target)
     return target
 
 
@@ -44,6 +46,22 @@ def esav(*argv: object) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.fixture
+def esav_here(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """``esav argv…`` through ``gateway.cli.main`` in this process, without the developer's ESAV_* settings;
+    its exit status, stdout and stderr as a finished process's."""
+    for name in [n for n in os.environ if n.startswith("ESAV_")]:
+        monkeypatch.delenv(name)
+
+    def run(*argv: object) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        status = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["esav", *map(str, argv)], status, out, err)
+
+    return run
+
+
 def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "[REQUETE_INVALIDE]" in result.stderr and message in result.stderr
@@ -60,18 +78,20 @@ def _comments(data: Path, reference: str) -> list[str]:
         gateway.close()
 
 
-def test_sav_comment_with_a_vertical_tab_is_refused_naming_the_comment(data):
+def test_sav_comment_with_a_vertical_tab_is_refused_naming_the_comment(data, esav_here):
     """``esav sav commenter`` with a VT exits 1 naming the comment and the character; nothing is stored."""
     reference = deposit_ticket(data)
-    result = esav("sav", "commenter", "--donnees", data, reference, f"Jarretière{VT}changée")
+    result = esav_here("sav", "commenter", "--donnees", data, reference, f"Jarretière{VT}changée")
     _refused(result, "Commentaire : caractère interdit U+000B en position 11")
     assert _comments(data, reference) == []
 
 
-def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data):
+def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data, esav_here):
     """``esav sav rejeter --reason`` with a VT exits 1 naming the reason; the ticket keeps its state."""
     reference = deposit_ticket(data)
-    result = esav("sav", "rejeter", "--donnees", data, reference, "--code", "DEMANDE_INCOMPLETE", "--motif", f"a{VT}b")
+    result = esav_here(
+        "sav", "rejeter", "--donnees", data, reference, "--code", "DEMANDE_INCOMPLETE", "--motif", f"a{VT}b"
+    )
     _refused(result, "Motif : caractère interdit U+000B en position 2")
     gateway = Gateway.open(data / "esav.db")
     try:
@@ -80,9 +100,9 @@ def test_sav_action_reason_with_a_vertical_tab_is_refused_naming_the_reason(data
         gateway.close()
 
 
-def test_operator_name_with_a_vertical_tab_is_refused_naming_the_name(data):
+def test_operator_name_with_a_vertical_tab_is_refused_naming_the_name(data, esav_here):
     """``esav operateurs ajouter`` with a VT in the name exits 1 naming the operator's name; no operator is added."""
-    result = esav("operateurs", "ajouter", "--donnees", data, "OPE010", f"Opérateur{VT}Delta")
+    result = esav_here("operateurs", "ajouter", "--donnees", data, "OPE010", f"Opérateur{VT}Delta")
     _refused(result, "Nom de l'opérateur : caractère interdit U+000B en position 10")
     gateway = Gateway.open(data / "esav.db")
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sav_support import deposit
-from support import CATALOGUE
+from support import CATALOGUE, esav_demo_copy
 
 from gateway.cli import main
 from gateway.domain.clock import PARIS, FixedClock
@@ -24,7 +24,7 @@ DEPOSITED = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo built once for the module by ``esav demo``, with three tickets of two operators."""
     data = tmp_path_factory.mktemp("sav-demo") / "data"
-    assert main(["demo", "--donnees", str(data)]) == 0
+    esav_demo_copy(data)
     gateway = Gateway.open(data / "esav.db", catalogue_dir=CATALOGUE, clock=FixedClock(DEPOSITED))
     try:
         deposit(gateway, "OPE001", "FIBRE_LFO", gravite="CRITIQUE", reference_operateur="ALPHA-LFO-1")

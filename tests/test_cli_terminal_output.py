@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support import CATALOGUE, example_form
+from support import CATALOGUE, esav_demo_copy, example_form
 
-from gateway.cli import main
 from gateway.cli._common import printable
 from gateway.services import Caller, DepositRequest, Gateway
 
@@ -62,7 +61,7 @@ def test_no_command_prints_around_the_choke_point():
 def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The demo with HOSTILE stored in a ticket's comments, an operator's and an agent's name, the audit."""
     data = tmp_path_factory.mktemp("hostile") / "data"
-    assert main(["demo", "--donnees", str(data)]) == 0
+    esav_demo_copy(data)
     gateway = Gateway.open(data / "esav.db", catalogue_dir=CATALOGUE)
     try:
         caller = Caller("OPE001", "Opérateur Alpha", frozenset({"signalisation", "test"}))

@@ -19,9 +19,18 @@ import psycopg
 import pytest
 import requests
 import zeep
-from cluster_support import Node, every_node, only, session_to, soap_client, start_balancer
+from cluster_support import (
+    Node,
+    every_node,
+    only,
+    session_to,
+    soap_client,
+    start_balancer,
+    start_together,
+    stop_together,
+)
 from mail_support import eventually
-from support import CATALOGUE, deposit
+from support import CATALOGUE, deposit, esav_demo_copy
 from test_notifications import Receiver
 from web_support import ADMIN, Browser
 
@@ -36,27 +45,19 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two nodes and HAProxy in front of them, on a demo database built once for the module."""
-    from pg_support import fresh_database
-
     root = tmp_path_factory.mktemp("cluster")
-    url = fresh_database()
     demo = root / "demo"
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in __import__("os").environ if n.startswith("ESAV_")]:
-            patch.delenv(name)
-        assert main(["demo", "--donnees", str(demo), "--base", url]) == 0
+    url = esav_demo_copy(demo, "postgresql")  # the demo as `esav demo --base URL` builds it
     nodes = [Node("node1", demo, root, url), Node("node2", demo, root, url)]
     balancer = None
     try:
-        for node in nodes:
-            node.start()
+        start_together(nodes)
         balancer = start_balancer(nodes, root)
         yield nodes, balancer, url, demo / "pki"
     finally:
         if balancer is not None:
             balancer.__exit__()
-        for node in nodes:
-            node.stop()
+        stop_together(nodes)
 
 
 def _deposit(client: zeep.Client, reference: str) -> str:

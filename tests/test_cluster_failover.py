@@ -10,21 +10,23 @@ Two ``esav servir`` nodes behind HAProxy reach the database through a multi-host
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import requests
 import zeep
-from cluster_support import Node, soap_client, start_balancer
+from cluster_support import Node, soap_client, start_balancer, start_together, stop_together
 from mail_support import eventually
-from support import deposit
+from support import deposit, esav_demo
 
 from gateway.adapters.postgres_server import PostgresServer
-from gateway.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -35,37 +37,38 @@ CLIENT_TIMEOUT_S = 20.0
 PROMOTION_DELAY_S = 3.0
 
 
-@pytest.fixture(scope="module")
-def replicated(tmp_path_factory):
-    """A primary, its synchronous standby, two nodes on the multi-host URL and HAProxy in front."""
-    root = tmp_path_factory.mktemp("failover")
+@contextmanager
+def replicated(root: Path) -> Iterator[tuple[PostgresServer, PostgresServer, list[Node], Any, Path]]:
+    """A primary, its synchronous standby, two nodes on the multi-host URL and HAProxy in front.
+
+    The demo is built on the primary while the standby is copied from it (the copy streams what the demo
+    writes meanwhile); the nodes start once every commit waits for the standby."""
     primary = PostgresServer(settings={"fsync": "off", "full_page_writes": "off"}).init().start()
     standby = None
     nodes: list[Node] = []
     balancer = None
     try:
-        primary.create_database("esav")
-        standby = PostgresServer.standby_of(primary).start()
-        primary.wait_for_standby()
+        demo_url = primary.create_database("esav")
+        demo = root / "demo"
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            building = pool.submit(esav_demo, demo, demo_url)
+            try:
+                standby = PostgresServer.standby_of(primary).start()
+                primary.wait_for_standby()
+            finally:
+                building.result()
         url = (
             f"postgresql://esav@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/esav"
             "?target_session_attrs=read-write&connect_timeout=2"
         )
-        demo = root / "demo"
-        with pytest.MonkeyPatch.context() as patch:
-            for name in [n for n in os.environ if n.startswith("ESAV_")]:
-                patch.delenv(name)
-            assert main(["demo", "--donnees", str(demo), "--base", url]) == 0
         nodes = [Node("node1", demo, root, url), Node("node2", demo, root, url)]
-        for node in nodes:
-            node.start()
+        start_together(nodes)
         balancer = start_balancer(nodes, root)
         yield primary, standby, nodes, balancer, demo / "pki"
     finally:
         if balancer is not None:
             balancer.__exit__()
-        for node in nodes:
-            node.stop()
+        stop_together(nodes)
         if standby is not None:
             standby.__exit__()
         primary.__exit__()
@@ -75,11 +78,17 @@ def _deposit(client: zeep.Client, reference: str) -> str:
     return str(deposit(client, referenceOperateur=reference).referenceSignalisation)
 
 
-def test_killing_the_primary_and_promoting_the_standby_loses_nothing_acknowledged(replicated):
+def test_killing_the_primary_and_promoting_the_standby_loses_nothing_acknowledged(tmp_path):
     """SIGKILL of the primary while 4 clients deposit through HAProxy, then promotion of the standby: every
     reference a client received is in the promoted database, every failure is a typed fault or a refused
     connection, none a hang, and deposits resume without touching the nodes."""
-    primary, standby, _, balancer, pki = replicated
+    with replicated(tmp_path) as (primary, standby, _, balancer, pki):
+        _kill_the_primary_and_promote_the_standby(primary, standby, balancer, pki)
+
+
+def _kill_the_primary_and_promote_the_standby(
+    primary: PostgresServer, standby: PostgresServer, balancer: Any, pki: Path
+) -> None:
     acknowledged: list[tuple[float, str]] = []
     faults: list[str] = []
     refused: list[str] = []

@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
-from pg_support import fresh_database
-from support import REPO, deposit
+from support import REPO, deposit, esav_demo_copy
 
 from gateway.store import Store
 
@@ -146,17 +145,10 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path, engine):
     pki = data / "pki"
     database: Path | str = data / "esav.db"
     store_option: list[str] = []
-    if engine == "postgresql":
-        database = fresh_database()
-        store_option = ["--base", database]
-    subprocess.run(
-        [sys.executable, "-m", "gateway", "demo", "--donnees", str(data), *store_option],
-        cwd=REPO,
-        env=clean_env(),
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    store_url = esav_demo_copy(data, engine)  # the demo as `esav demo` builds it
+    if store_url:
+        database = store_url
+        store_option = ["--base", store_url]
     log = ClientLog()
     processes: list[subprocess.Popen] = []
     try:

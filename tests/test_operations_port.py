@@ -14,7 +14,7 @@ import pytest
 import requests
 import zeep
 from prometheus_client.parser import text_string_to_metric_families
-from support import REPO, LiveGateway, in_reactor, start_gateway
+from support import REPO, LiveGateway, esav_demo_copy, in_reactor, start_gateway
 from test_durability import clean_env
 
 from gateway.config import Settings, load_settings
@@ -93,12 +93,13 @@ def test_metrics_carry_process_build_faults_refusals_and_backlogs(metered: LiveG
 def test_operations_port_in_use_is_a_clear_error(tmp_path) -> None:
     """With the operations port taken, ``esav servir`` exits 1 naming ``metrics_port``, the port and how to
     choose another, without a traceback."""
+    esav_demo_copy(tmp_path / "d")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "gateway", "servir", "--demo", "--donnees", str(tmp_path / "d"), "--port", "0"],
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(tmp_path / "d"), "--port", "0"],
             cwd=REPO, env={**clean_env(), "ESAV_METRICS_PORT": str(busy)}, capture_output=True, text=True,
             timeout=120,
         )  # fmt: skip

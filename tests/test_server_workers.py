@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,62 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 import pytest
 import requests
-from support import REPO, deposit
+from support import REPO, deposit, esav_demo_copy
 from test_durability import clean_env, client_for, free_port, wait_until_serving
 
-from gateway.cli import main
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory):
-    """The demo as ``esav demo`` builds it (in-process: serve is what runs in processes here), once for the
-    module; each test serves a copy."""
-    data = tmp_path_factory.mktemp("workers") / "data"
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("ESAV_")]:
-            patch.delenv(name)
-        assert main(["demo", "--donnees", str(data)]) == 0
-    return data
-
-
-@pytest.fixture
-def two_workers(tmp_path, demo_folder):
-    data = tmp_path / "data"
-    shutil.copytree(demo_folder, data)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        parent = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "servir",
-                "--donnees",
-                str(data),
-                "--port",
-                str(port),
-                "--processus",
-                "2",
-            ],
-            cwd=REPO,
-            env=clean_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_serving(parent, port, data / "pki", log)
-        yield parent, port, data, log
-    finally:
-        if parent.poll() is None:
-            parent.send_signal(signal.SIGTERM)
-            try:
-                parent.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                parent.kill()
 
 
 def _children(parent_pid):
@@ -78,11 +26,65 @@ def _children(parent_pid):
     return [int(pid) for pid in out.split()]
 
 
-def test_two_workers_serve_and_share_one_store(two_workers):
-    """Deposits spread over two processes are all stored once; one idempotency key makes one ticket."""
-    parent, port, data, _ = two_workers
-    assert len(_children(parent.pid)) == 2
-    clients = [client_for(port, data / "pki") for _ in range(16)]
+def _wait(condition, timeout: float) -> None:
+    """Poll ``condition`` every 0.1 s until true or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
+    """`servir --processus 2 --port-web P --format-journal json --hote 127.0.0.1`, one server for four facts:
+    deposits spread over both workers are stored once (one idempotency key, one ticket) and the portal
+    answers on P; a worker killed by accident is replaced and the port keeps serving; SIGTERM to the
+    parent stops every worker; every line both workers log is JSON and both logged their start."""
+    data = tmp_path / "data"
+    esav_demo_copy(data)
+    pki = data / "pki"
+    port, web_port = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port), "--processus", "2",
+             "--port-web", str(web_port), "--format-journal", "json", "--hote", "127.0.0.1"],
+            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    try:
+        wait_until_serving(parent, port, pki, log)
+        _the_portal_answers_on_its_port(web_port, pki, log)
+        _wait(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
+        assert len(_children(parent.pid)) == 2
+        _deposits_spread_over_both_workers_are_stored_once(port, data)
+        _a_crashed_worker_is_replaced(parent, port, pki, log)
+        _sigterm_stops_every_worker(parent)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(timeout=20)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line of every process is one JSON object
+    messages = [r.get("message", "") for r in records]
+    for index in (0, 1):
+        assert any(m.startswith(f"worker {index} (pid ") for m in messages), f"worker {index}:\n{lines}"
+    assert len({r["request_id"] for r in records if "request_id" in r}) >= 8
+
+
+def _the_portal_answers_on_its_port(web_port: int, pki, log) -> None:
+    portal = requests.Session()
+    portal.trust_env = False
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            page = portal.get(f"https://localhost:{web_port}/connexion", verify=str(pki / "ca.pem"))
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, f"no portal on port {web_port}:\n{log.read_text()}"
+            time.sleep(0.1)
+    assert page.status_code == 200
+
+
+def _deposits_spread_over_both_workers_are_stored_once(port: int, data) -> None:
+    clients = [client_for(port, data / "pki") for _ in range(16)]  # connections spread over both workers
     with ThreadPoolExecutor(max_workers=16) as pool:
         distinct = list(pool.map(lambda i: deposit(clients[i], referenceOperateur=f"W-{i}"), range(16)))
         same = list(pool.map(lambda c: deposit(c, referenceOperateur="W-SAME"), clients))
@@ -93,32 +95,21 @@ def test_two_workers_serve_and_share_one_store(two_workers):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_sigterm_stops_every_worker(two_workers):
-    """Stopping the parent stops its workers; none is left behind."""
-    parent, _, _, _ = two_workers
+def _a_crashed_worker_is_replaced(parent, port: int, pki, log) -> None:
+    victim = _children(parent.pid)[0]
+    subprocess.run(["kill", "-KILL", str(victim)], check=True)
+    _wait(lambda: len(children := _children(parent.pid)) == 2 and victim not in children, 15)
+    assert len(_children(parent.pid)) == 2 and victim not in _children(parent.pid)
+    wait_until_serving(parent, port, pki, log)
+    assert deposit(client_for(port, pki)).etat == "EN_DEPOT"
+
+
+def _sigterm_stops_every_worker(parent) -> None:
     workers = _children(parent.pid)
     parent.send_signal(signal.SIGTERM)
     assert parent.wait(timeout=20) == 0
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
-        time.sleep(0.1)
+    _wait(lambda: not any(_alive(pid) for pid in workers), 10)
     assert not any(_alive(pid) for pid in workers)
-
-
-def test_a_crashed_worker_is_replaced(two_workers):
-    """A worker killed by accident is restarted and the port keeps serving."""
-    parent, port, data, log = two_workers
-    victim = _children(parent.pid)[0]
-    subprocess.run(["kill", "-KILL", str(victim)], check=True)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        children = _children(parent.pid)
-        if len(children) == 2 and victim not in children:
-            break
-        time.sleep(0.1)
-    assert len(_children(parent.pid)) == 2 and victim not in _children(parent.pid)
-    wait_until_serving(parent, port, data / "pki", log)
-    assert deposit(client_for(port, data / "pki")).etat == "EN_DEPOT"
 
 
 def _alive(pid):
@@ -157,59 +148,16 @@ def test_worker_argv_forwards_every_option_of_serve():
     assert {o.name for o in serve.params} >= PARENT_ONLY_OPTIONS  # no stale name hides a forgotten option
 
 
-def test_every_option_reaches_every_worker(tmp_path, demo_folder):
-    """`serve --workers 2 --web-port P --log-format json --host 127.0.0.1`: the portal answers on P, logs are JSON."""
-    data = tmp_path / "data"
-    shutil.copytree(demo_folder, data)
-    port, web_port = free_port(), free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        parent = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port), "--processus", "2",
-             "--port-web", str(web_port), "--format-journal", "json", "--hote", "127.0.0.1"],
-            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
-    try:
-        wait_until_serving(parent, port, data / "pki", log)
-        portal = requests.Session()
-        portal.trust_env = False
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = portal.get(f"https://localhost:{web_port}/connexion", verify=str(data / "pki" / "ca.pem"))
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, f"no portal on port {web_port}:\n{log.read_text()}"
-                time.sleep(0.1)
-        assert page.status_code == 200
-        deadline = time.monotonic() + 60  # both workers ready (the port answers as soon as one is)
-        while log.read_text().count('"message":"worker ') < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        clients = [client_for(port, data / "pki") for _ in range(8)]  # connections spread over both workers
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda c: deposit(c), clients))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            calls = [json.loads(line) for line in log.read_text().splitlines() if '"request_id"' in line]
-            if len({c["request_id"] for c in calls}) >= 8:
-                break
-            time.sleep(0.1)
-    finally:
-        parent.send_signal(signal.SIGTERM)
-        parent.wait(timeout=20)
-    lines = [line for line in log.read_text().splitlines() if line.strip()]
-    records = [json.loads(line) for line in lines]  # every line of every process is one JSON object
-    messages = [r.get("message", "") for r in records]
-    for index in (0, 1):
-        assert any(m.startswith(f"worker {index} (pid ") for m in messages), f"worker {index}:\n{lines}"
-    assert len({r["request_id"] for r in records if "request_id" in r}) >= 8
-
-
 def test_the_store_given_to_the_parent_reaches_every_worker():
     """`servir --processus 2 --base URL`: the workers' argv carries --base URL (click keeps it out of params)."""
+    from gateway.cli._language import HELP_OPTION_NAMES
     from gateway.cli._serve import worker_params
 
     url = "postgresql://esav@127.0.0.1:5432/esav"
-    ctx = serve.make_context("servir", ["--base", url, "--processus", "2", "--port", "0"])
+    # With the command line's help option names: click keeps the first help option it makes for a command,
+    # and a default ``--help`` would then show on ``esav servir --aide`` for the rest of the session.
+    ctx = serve.make_context(
+        "servir", ["--base", url, "--processus", "2", "--port", "0"], help_option_names=HELP_OPTION_NAMES
+    )
     argv = worker_argv(worker_params(ctx))
     assert argv[argv.index("--base") + 1] == url

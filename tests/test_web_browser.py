@@ -11,19 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import launched, shot
+from browser_support import shot
 from support import LiveGateway
 from web_support import ADMIN, TECH
 
 pytestmark = pytest.mark.slow  # a browser per test, seconds each
 
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launched() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from browser_support import launched, shot
+from browser_support import shot
 from sav_support import AGENT, deposit
 from support import LiveGateway
 from web_support import ADMIN
@@ -22,12 +22,6 @@ from web_support import ADMIN
 from gateway.domain.clock import PARIS
 
 pytestmark = pytest.mark.slow  # a browser per test, seconds each
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launched() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ page lists the operators not ready."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -34,7 +32,6 @@ from gateway.services import ADMINISTRATOR, WRITE
 
 BETA = ("admin.beta", "Beta-Admin-2026!")
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
-CHROMIUM = os.environ.get("ESAV_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -111,39 +108,33 @@ def test_provider_page_lists_operators_not_ready_and_is_closed_to_operators(anno
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)), reason=f"Chromium absent ({CHROMIUM})")
-def test_evolutions_page_in_chromium(announced):
+def test_evolutions_page_in_chromium(announced, chromium):
     """In Chromium, OPE001's administrator opens Évolutions from the menu, reads its figures and recomputes them."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright pour Python absent")
     live, deposits = announced
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--headless", "--no-sandbox", "--disable-gpu"])  # fmt: skip
-        try:
-            context = browser.new_context(ignore_https_errors=True, locale="fr-FR")
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(live.web_url + "/")
-            page.get_by_label("Identifiant").fill(ADMIN[0])
-            page.get_by_label("Mot de passe").fill(ADMIN[1])
-            page.get_by_role("button", name="Se connecter").click()
-            page.get_by_role("link", name="Évolutions", exact=True).click()
-            section = page.locator("section.evolution[data-formulaire='SIG_CUIVRE']")
-            assert "Sur vos 5 dépôts des 30 derniers jours, 3 seraient refusés" in section.locator(
-                ".apercu"
-            ).inner_text().replace("\u00a0", " ")
-            rows = section.locator("table.erreurs tbody tr")
-            assert rows.count() == 2
-            samples = set(rows.locator("td:nth-child(4)").all_inner_texts())
-            assert samples <= set(own_refs(deposits, "OPE001"))
-            page.get_by_role("button", name="Recalculer maintenant").click()
-            page.get_by_text("Aperçu recalculé.").wait_for()
-            shots = REPO / "artifacts" / "screenshots"
-            shots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shots / "evolutions.png"), full_page=True)
-            context.close()
-        finally:
-            browser.close()
+    context = chromium.new_context(ignore_https_errors=True, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(live.web_url + "/")
+        page.get_by_label("Identifiant").fill(ADMIN[0])
+        page.get_by_label("Mot de passe").fill(ADMIN[1])
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("link", name="Évolutions", exact=True).click()
+        section = page.locator("section.evolution[data-formulaire='SIG_CUIVRE']")
+        assert "Sur vos 5 dépôts des 30 derniers jours, 3 seraient refusés" in section.locator(
+            ".apercu"
+        ).inner_text().replace("\u00a0", " ")
+        rows = section.locator("table.erreurs tbody tr")
+        assert rows.count() == 2
+        samples = set(rows.locator("td:nth-child(4)").all_inner_texts())
+        assert samples <= set(own_refs(deposits, "OPE001"))
+        page.get_by_role("button", name="Recalculer maintenant").click()
+        page.get_by_text("Aperçu recalculé.").wait_for()
+        shots = REPO / "artifacts" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "evolutions.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_the_days_previews_are_computed_in_the_background(announced):

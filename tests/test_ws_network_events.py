@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import zeep
-from support import fault_code
+from support import esav_demo_copy, fault_code
 
 from gateway.cli import main
 from gateway.domain.clock import PARIS
@@ -88,7 +88,7 @@ def demo_data(tmp_path, monkeypatch):
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         monkeypatch.delenv(name)
     data = tmp_path / "data"
-    assert main(["demo", "--donnees", str(data)]) == 0
+    esav_demo_copy(data)
     return data
 
 

@@ -135,21 +135,32 @@ class LocalCluster:
         self.primary = PostgresServer(self.root / "primary").init()
         with deferred_interrupts():
             self.primary.start()
-        self.primary.create_database("esav")
-        if self.with_standby:
-            self.standby = PostgresServer.standby_of(self.primary, self.root / "standby")
+        # The demo is built on the primary while the standby is copied from it and started (the copy
+        # streams what the demo writes meanwhile); every commit after ``wait_for_standby`` waits for it.
+        demo_url = self.primary.create_database("esav")
+        building: subprocess.Popen[str] | None = None
+        try:
             with deferred_interrupts():
-                self.standby.start()
-            self.primary.wait_for_standby()
-        built = subprocess.run(
-            _esav("demo", "--donnees", str(self.demo), "--base", self.store_url),
-            env=_environment(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if built.returncode != 0:
-            raise RuntimeError(f"esav demo : {built.stderr or built.stdout}")
+                building = subprocess.Popen(
+                    _esav("demo", "--donnees", str(self.demo), "--base", demo_url),
+                    env=_environment(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            if self.with_standby:
+                self.standby = PostgresServer.standby_of(self.primary, self.root / "standby")
+                with deferred_interrupts():
+                    self.standby.start()
+                self.primary.wait_for_standby()
+        except BaseException:
+            if building is not None:
+                building.kill()
+                building.communicate()
+            raise
+        out, err = building.communicate()
+        if building.returncode != 0:
+            raise RuntimeError(f"esav demo : {err or out}")
         for index in range(1, self.node_count + 1):
             folder = self.root / f"node{index}"
             if not folder.exists():
