@@ -72,9 +72,9 @@ def test_file_names_follow_the_rule_of_their_offer(name, mime, offers, problem):
         assert "par exemple OPE001_" in refused.value.libelle  # an example the user can copy
 
 
-def test_every_offer_of_the_catalogue_has_a_file_rule():
+def test_every_offer_of_the_catalogue_has_a_file_rule(tmp_path):
     """The rules are data covering each offer of the catalogue, with distinct prefixes."""
-    gateway = Gateway.open(":memory:")
+    gateway = Gateway.open(tmp_path / "esav.db")  # its writers' lock file beside it, not in the working folder
     try:
         offers = {offer for form in gateway.catalogue.forms() for offer in form.offres}
     finally:
