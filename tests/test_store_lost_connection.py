@@ -32,10 +32,9 @@ def pg_store():
     store.close()
 
 
-def test_a_group_whose_connection_was_dropped_is_not_acknowledged(pg_store):
-    """A tick's group wrote on a connection the server then dropped: its commit fails every waiter
-    (NotRecordedError), and nothing is stored, though a fresh connection would have answered COMMIT."""
-    store, url = pg_store
+def _group_written_then_dropped(store, url):
+    """A tick's group that wrote PERDU, then the server dropped its connection: the group's scheduled
+    commits and the outcomes its waiter will receive."""
     scheduled: list = []
     store.enable_group_commit(scheduled.append)
     with store.write() as db:
@@ -44,6 +43,14 @@ def test_a_group_whose_connection_was_dropped_is_not_acknowledged(pg_store):
     outcomes: list = []
     store.after_commit(outcomes.append)
     _drop_connections_of(url, pid)
+    return scheduled, outcomes
+
+
+def test_a_group_whose_connection_was_dropped_is_not_acknowledged(pg_store):
+    """A tick's group wrote on a connection the server then dropped: its commit fails every waiter
+    (NotRecordedError), and nothing is stored, though a fresh connection would have answered COMMIT."""
+    store, url = pg_store
+    scheduled, outcomes = _group_written_then_dropped(store, url)
     [commit] = scheduled
     commit()
     assert len(outcomes) == 1 and isinstance(outcomes[0], NotRecordedError), outcomes
@@ -59,14 +66,7 @@ def test_a_group_whose_later_write_met_the_dropped_connection_is_not_acknowledge
     it: the first request is not acknowledged either (its writes died with the connection), though the
     store has meanwhile taken a fresh connection on which COMMIT would succeed."""
     store, url = pg_store
-    scheduled: list = []
-    store.enable_group_commit(scheduled.append)
-    with store.write() as db:
-        _add_operator(db, "PERDU")
-        pid = db.low_level.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    outcomes: list = []
-    store.after_commit(outcomes.append)
-    _drop_connections_of(url, pid)
+    scheduled, outcomes = _group_written_then_dropped(store, url)
     with pytest.raises(psycopg.OperationalError), store.write() as db:
         _add_operator(db, "SUIVANT")
     [commit] = scheduled
