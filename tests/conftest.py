@@ -7,9 +7,11 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,28 @@ from support import (
 
 # spyne logs every client fault with a traceback; the gateway logs what matters itself.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
+
+
+#: A file system in memory, where the suite keeps its temporary files when the machine has one.
+MEMORY_TMPDIR = Path("/dev/shm")
+
+
+def pytest_configure() -> None:
+    """The suite's temporary files (every test's folder, the demos and databases it builds, those of the
+    processes it starts) go to a file system in memory: the store's durable commits wait for the disk
+    (``synchronous=FULL``), which a shared machine's disk can make last seconds, while a test checks what
+    a killed process left, never a power cut. ``TEST_TMPDIR`` names another folder (``/tmp``: the
+    disk). The builds of ``make wheel`` are still found where it made them (``TEST_WHEELS_DIR``)."""
+    chosen = os.environ.get("TEST_TMPDIR") or (str(MEMORY_TMPDIR) if _writable(MEMORY_TMPDIR) else "")
+    if not chosen:
+        return
+    os.environ.setdefault("TEST_WHEELS_DIR", tempfile.gettempdir())
+    os.environ["TMPDIR"] = chosen  # the test processes xdist starts, and the processes the tests start
+    tempfile.tempdir = chosen  # this process: pytest makes its folders under it
+
+
+def _writable(folder: Path) -> bool:
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
 
 
 @pytest.fixture(scope="session")
