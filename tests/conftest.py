@@ -40,11 +40,13 @@ def pytest_configure() -> None:
     processes it starts) go to a file system in memory: the store's durable commits wait for the disk
     (``synchronous=FULL``), which a shared machine's disk can make last seconds, while a test checks what
     a killed process left, never a power cut. ``TEST_TMPDIR`` names another folder (``/tmp``: the
-    disk). The builds of ``make wheel`` are still found where it made them (``TEST_WHEELS_DIR``)."""
+    disk). What outlives a run stays in the disk's temporary directory (``TEST_DISK_TMPDIR``): the builds of
+    ``make wheel``, found where it made them, and the files of the throwaway PostgreSQL servers (run without
+    fsync anyway), which a process that does not end cleanly leaves behind."""
     chosen = os.environ.get("TEST_TMPDIR") or (str(MEMORY_TMPDIR) if _writable(MEMORY_TMPDIR) else "")
     if not chosen:
         return
-    os.environ.setdefault("TEST_WHEELS_DIR", tempfile.gettempdir())
+    os.environ.setdefault("TEST_DISK_TMPDIR", tempfile.gettempdir())
     os.environ["TMPDIR"] = chosen  # the test processes xdist starts, and the processes the tests start
     tempfile.tempdir = chosen  # this process: pytest makes its folders under it
 

@@ -73,8 +73,8 @@ def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 def wheels_dir() -> Path:
     """Where the builds are kept: the temporary directory, the one ``make wheel`` used also when the test
-    suite moved its own temporary files elsewhere (``TEST_WHEELS_DIR``: tests/conftest.py)."""
-    return Path(os.environ.get("TEST_WHEELS_DIR") or tempfile.gettempdir())
+    suite moved its own temporary files elsewhere (``TEST_DISK_TMPDIR``: tests/conftest.py)."""
+    return Path(os.environ.get("TEST_DISK_TMPDIR") or tempfile.gettempdir())
 
 
 def installed_wheel() -> tuple[Path, str]:
