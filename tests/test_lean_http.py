@@ -14,8 +14,8 @@ from twisted.internet.testing import StringTransport
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
-from gateway.server import limit_connection_times
-from gateway.server._lean_http import LeanRequest, lean_soap, parse_head
+from gateway.server import lean_soap, limit_connection_times
+from gateway.server._lean_http import LeanRequest, parse_head
 
 PATH = b"/esav/v2/signalisation"
 PATHS = {PATH: object()}
