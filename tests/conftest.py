@@ -51,8 +51,16 @@ def pytest_configure() -> None:
     tempfile.tempdir = chosen  # this process: pytest makes its folders under it
 
 
+#: What the suite may hold there at once (its run folders, demos, databases): below it, the disk.
+MEMORY_TMPDIR_NEEDED = 2 * 1024**3
+
+
 def _writable(folder: Path) -> bool:
-    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    """A folder the suite can use: writable, with room for a whole run (a container's /dev/shm is often
+    64 MB, where the suite would fail for want of space rather than run slower)."""
+    if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
+        return False
+    return shutil.disk_usage(folder).free >= MEMORY_TMPDIR_NEEDED
 
 
 @pytest.fixture(scope="session")
