@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import ssl
 from typing import Any
 
@@ -10,7 +11,6 @@ import pytest
 from support import deposit
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
@@ -61,7 +61,38 @@ class _Soap(Resource):
         return b"<wsdl/>"
 
 
-def _channel(resource: _Soap, *, max_body: int = 1024) -> tuple[Any, StringTransport, Clock]:
+class _Transport:
+    """The part of a TCP transport the channels use, keeping what they write. (Not Twisted's
+    ``StringTransport``: importing ``twisted.internet.testing`` breaks xmlschema's schema building in
+    the rest of the test process, ``AttributeError: __provides__``.)"""
+
+    disconnecting = False
+
+    def __init__(self) -> None:
+        self._written = io.BytesIO()
+
+    def value(self) -> bytes:
+        return self._written.getvalue()
+
+    def write(self, data: bytes) -> None:
+        self._written.write(data)
+
+    def writeSequence(self, data: list[bytes]) -> None:  # noqa: N802 - Twisted's interface
+        self._written.write(b"".join(data))
+
+    def loseConnection(self) -> None:  # noqa: N802 - Twisted's interface
+        self.disconnecting = True
+
+    abortConnection = loseConnection  # noqa: N815 - Twisted's interface
+
+    def getPeer(self) -> IPv4Address:  # noqa: N802 - Twisted's interface
+        return IPv4Address("TCP", "127.0.0.1", 4321)
+
+    def getHost(self) -> IPv4Address:  # noqa: N802 - Twisted's interface
+        return IPv4Address("TCP", "127.0.0.1", 8443)
+
+
+def _channel(resource: _Soap, *, max_body: int = 1024) -> tuple[Any, _Transport, Clock]:
     root = Resource()
     esav, v2 = Resource(), Resource()
     root.putChild(b"esav", esav)
@@ -72,12 +103,12 @@ def _channel(resource: _Soap, *, max_body: int = 1024) -> tuple[Any, StringTrans
     limit_connection_times(site, 30.0, 60.0, None)
     lean_soap(site, {PATH: resource}, max_body)
     channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 4321))
-    transport = StringTransport()
+    transport = _Transport()
     channel.makeConnection(transport)
     return channel, transport, clock
 
 
-def _answers(transport: StringTransport) -> list[bytes]:
+def _answers(transport: _Transport) -> list[bytes]:
     return [part for part in transport.value().split(b"HTTP/1.1 ") if part]
 
 
