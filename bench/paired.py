@@ -51,6 +51,7 @@ class PairedOptions:
     form: str = "SIG_CUIVRE"
     client_processes: int = 1
     keep_dir: Path | None = None
+    start_delay_s: float = 0.6  # before each point, for its load generators to start and connect
 
 
 QUICK_PAIRED = PairedOptions(pairs=4, duration_s=2.0, warmup_s=45.0, warmup_slice_s=3.0, min_warmup_s=24.0)
@@ -67,6 +68,7 @@ def tiny_paired_options(**overrides: Any) -> PairedOptions:
             warmup_s=0.5,  # one slice per side
             warmup_slice_s=0.5,
             min_warmup_s=0.0,
+            start_delay_s=0.15,
         ),
         **overrides,
     )
@@ -165,7 +167,11 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
         workers_applied = serve_supports_workers()
         if not workers_applied:
             notes.append(f"--processus {options.workers} ignored: `esav servir` has no --processus option yet")
-    drive_options = HttpOptions(max_requests=options.max_requests, client_processes=options.client_processes)
+    drive_options = HttpOptions(
+        max_requests=options.max_requests,
+        client_processes=options.client_processes,
+        start_delay_s=options.start_delay_s,
+    )
     # The JDK server holds a pool thread per handshaking connection: never fewer threads than connections.
     threads = max(32, *options.concurrencies)
     with tempfile.TemporaryDirectory(prefix="esav-bench-peer-") as temporary:

@@ -7,9 +7,11 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,38 @@ from support import (
 
 # spyne logs every client fault with a traceback; the gateway logs what matters itself.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
+
+
+#: A file system in memory, where the suite keeps its temporary files when the machine has one.
+MEMORY_TMPDIR = Path("/dev/shm")
+
+
+def pytest_configure() -> None:
+    """The suite's temporary files (every test's folder, the demos and databases it builds, those of the
+    processes it starts) go to a file system in memory: the store's durable commits wait for the disk
+    (``synchronous=FULL``), which a shared machine's disk can make last seconds, while a test checks what
+    a killed process left, never a power cut. ``TEST_TMPDIR`` names another folder (``/tmp``: the
+    disk). What outlives a run stays in the disk's temporary directory (``TEST_DISK_TMPDIR``): the builds of
+    ``make wheel``, found where it made them, and the files of the throwaway PostgreSQL servers (run without
+    fsync anyway), which a process that does not end cleanly leaves behind."""
+    chosen = os.environ.get("TEST_TMPDIR") or (str(MEMORY_TMPDIR) if _writable(MEMORY_TMPDIR) else "")
+    if not chosen:
+        return
+    os.environ.setdefault("TEST_DISK_TMPDIR", tempfile.gettempdir())
+    os.environ["TMPDIR"] = chosen  # the test processes xdist starts, and the processes the tests start
+    tempfile.tempdir = chosen  # this process: pytest makes its folders under it
+
+
+#: What the suite may hold there at once (its run folders, demos, databases): below it, the disk.
+MEMORY_TMPDIR_NEEDED = 2 * 1024**3
+
+
+def _writable(folder: Path) -> bool:
+    """A folder the suite can use: writable, with room for a whole run (a container's /dev/shm is often
+    64 MB, where the suite would fail for want of space rather than run slower)."""
+    if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
+        return False
+    return shutil.disk_usage(folder).free >= MEMORY_TMPDIR_NEEDED
 
 
 @pytest.fixture(scope="session")

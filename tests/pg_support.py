@@ -12,7 +12,9 @@ import atexit
 import contextlib
 import itertools
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +35,11 @@ def postgres() -> PostgresServer:
     with _lock:
         if _server is None:
             try:
-                server = PostgresServer(settings={"fsync": "off", "full_page_writes": "off"})
+                # On the disk's temporary directory (tests/conftest.py): files left by a process that
+                # did not end cleanly do not stay in memory.
+                disk = os.environ.get("TEST_DISK_TMPDIR") or tempfile.gettempdir()
+                root = Path(tempfile.mkdtemp(prefix="esav-pg-", dir=disk))
+                server = PostgresServer(root, settings={"fsync": "off", "full_page_writes": "off"})
             except PostgresUnavailable as error:
                 pytest.fail(f"{error} : `make test` l'installe (tests/interop/install-toolchains.sh)")
             server.init().start()

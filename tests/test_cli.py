@@ -86,8 +86,9 @@ def assert_refused(status: int, out: str, err: str, code: str) -> None:
 def _walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from _walk(sub, (*path, name))
+        ctx = click.Context(command)  # a group's commands are imported when asked for
+        for name in command.list_commands(ctx):
+            yield from _walk(command.get_command(ctx, name), (*path, name))
 
 
 COMMANDS = list(_walk(cli))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -12,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli, main
-from gateway.cli._language import VOCABULARY, EsavCommand, EsavGroup
+from gateway.cli._language import VOCABULARY, EsavCommand, EsavGroup, LazyCommand
+from gateway.cli._main import COMMANDS, PKI_INIT
 
 #: An option line of a help page: "  -h, --aide  …", "  --donnees DOSSIER  …", "  --en-ligne / --sans-en-ligne".
 OPTION_LINE = re.compile(r"^  (-[^ ].*?)(?:  |$)")
@@ -41,7 +44,8 @@ def walk_help(runner: CliRunner, command: click.Command = cli, path: tuple[str, 
         for name in _sections(result.output).get("Commandes", []):
             match = COMMAND_LINE.match(name)
             if match:
-                sub = command.commands[match.group(1)]
+                sub = command.get_command(click.Context(command), match.group(1))
+                assert sub is not None
                 yield from walk_help(runner, sub, (*path, match.group(1)))
 
 
@@ -98,8 +102,9 @@ def test_every_command_is_french_aware() -> None:
     def commands(command: click.Command) -> Iterator[click.Command]:
         yield command
         if isinstance(command, click.Group):
-            for sub in command.commands.values():
-                yield from commands(sub)
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                yield from commands(command.get_command(ctx, name))
 
     assert [c.name for c in commands(cli) if not isinstance(c, EsavCommand | EsavGroup)] == []
 
@@ -203,3 +208,52 @@ def test_every_alias_resolves_to_its_command_and_is_not_listed() -> None:
 
     check(cli, click.Context(cli, info_name="esav"))
     assert seen == 80  # the renamed groups and commands the CHANGELOG lists
+
+
+def _lazy_entries(
+    entries: Iterable[tuple[str, LazyCommand]], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], LazyCommand]]:
+    for name, entry in entries:
+        yield (*path, name), entry
+        yield from _lazy_entries(entry.children, (*path, name))
+
+
+def test_every_lazy_listing_says_what_its_command_says() -> None:
+    """Each command listed without being imported has its command's name, old names and one-line help."""
+    entries = [*_lazy_entries(COMMANDS.items()), (("pki", "initialiser"), PKI_INIT)]
+    assert len(entries) == 36  # the top-level commands and the sub-commands other modules add to a group
+    for path, entry in entries:
+        command = entry.load()
+        assert (path[-1], tuple(getattr(command, "aliases", ()))) == (command.name, entry.aliases)
+        listed = click.Command(path[-1], help=entry.help)
+        for limit in (30, 45, 60, 200):
+            assert listed.get_short_help_str(limit) == command.get_short_help_str(limit), (path, limit)
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """The ``gateway`` modules a fresh Python process has imported once ``esav argv…`` returns."""
+    code = "import sys\nfrom gateway.cli import main\nmain(sys.argv[1:])\nprint(' '.join(sys.modules))"
+    process = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
+    return {name for name in process.stdout.split()[-1000:] if name.startswith("gateway")}
+
+
+@pytest.mark.e2e
+def test_the_help_of_esav_imports_no_command() -> None:
+    """``esav --aide`` lists every command without importing any command's module (nor the services)."""
+    modules = _modules_after(["--aide"])
+    assert modules == {"gateway", "gateway.cli", "gateway.cli._language", "gateway.cli._main", "gateway.cli._output"}
+
+
+@pytest.mark.e2e
+def test_a_command_imports_its_own_module_only() -> None:
+    """``esav servir --aide`` imports ``servir``'s module, not those of the other commands."""
+    modules = _modules_after(["servir", "--aide"])
+    assert "gateway.cli._serve" in modules and "gateway.services" in modules
+    assert {m for m in modules if m.startswith("gateway.cli.")} == {
+        "gateway.cli._common",
+        "gateway.cli._language",
+        "gateway.cli._main",
+        "gateway.cli._output",
+        "gateway.cli._serve",
+    }
+    assert not {m for m in modules if m.startswith(("gateway.integration", "gateway.testset"))}

@@ -117,8 +117,9 @@ INVOCATIONS = {
 
 def _walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from _walk(sub, (*path, name))
+        ctx = click.Context(command)  # a group's commands are imported when asked for
+        for name in command.list_commands(ctx):
+            yield from _walk(command.get_command(ctx, name), (*path, name))
     else:
         yield " ".join(path), command
 

@@ -69,6 +69,14 @@ def test_wrong_password_is_refused_with_one_message(portal):
     assert b.get("/esav").url.endswith("/connexion?suite=%2Fesav")
 
 
+def test_an_unknown_login_costs_a_verification_with_the_hashers_parameters():
+    """The hash checked for an unknown login is a real one made with the passwords' parameters (same cost)."""
+    from gateway.services._accounts import _DUMMY_HASH, _HASHER
+
+    assert not _HASHER.check_needs_rehash(_DUMMY_HASH)
+    assert _HASHER.verify(_DUMMY_HASH, "compte inexistant")
+
+
 def test_five_failures_block_the_login_from_that_address_even_with_the_right_password(portal):
     """Throttling: after 5 failures in 15 minutes, the 6th attempt is refused (429) with a clear message."""
     b = signed_in(portal)

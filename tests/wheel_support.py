@@ -71,10 +71,16 @@ def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
 
 
+def wheels_dir() -> Path:
+    """Where the builds are kept: the temporary directory, the one ``make wheel`` used also when the test
+    suite moved its own temporary files elsewhere (``TEST_DISK_TMPDIR``: tests/conftest.py)."""
+    return Path(os.environ.get("TEST_DISK_TMPDIR") or tempfile.gettempdir())
+
+
 def installed_wheel() -> tuple[Path, str]:
     """The bin folder of a virtual environment where the wheel of the current sources is installed, and
     the wheel build's output; built (under a lock, once for all processes) when missing."""
-    home = Path(tempfile.gettempdir()) / f"{_PREFIX}{sources_digest()}"
+    home = wheels_dir() / f"{_PREFIX}{sources_digest()}"
     home.mkdir(exist_ok=True)
     os.utime(home)  # in use: not pruned
     with open(home / "lock", "w") as lock:

@@ -7,7 +7,6 @@ import re._parser as sre_parse  # the standard library's regex parser: walks a p
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from elementpath.regex import translate_pattern
 from lxml import etree
 
 from ._model import FormField, form_model
@@ -74,6 +73,8 @@ def _number(field: FormField) -> Decimal:
 
 def _matching(xsd_pattern: str, min_length: int) -> str:
     """The shortest string matching an XSD pattern, repeated units stretched to ``min_length``."""
+    from elementpath.regex import translate_pattern  # xmlschema's engine, imported by the tools only
+
     python = translate_pattern(xsd_pattern, back_references=False, lazy_quantifiers=False, anchors=False)
     text = _generate(sre_parse.parse(python), min_length)
     if re.fullmatch(python, text) is None:  # a construct _generate does not know: say so loudly

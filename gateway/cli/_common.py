@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +15,8 @@ from twisted.internet.error import CannotListenError
 from gateway.config import Settings, load_settings
 from gateway.errors import ConfigError, EsavError, StoreUnavailableError
 from gateway.services import Gateway
+
+from ._output import echo, echo_json, printable
 
 __all__ = [
     "PORT",
@@ -146,27 +146,3 @@ def esav_errors(f: F) -> F:
 def provider_author() -> str:
     """Who a provider action from the command line is recorded as (audit, history)."""
     return f"fournisseur/{getpass.getuser()}"
-
-
-# C0 controls but tab and newline, DEL and C1 controls: what a terminal may act on (ESC starts a
-# sequence that can move the cursor, rewrite the screen or the window title; U+009B is CSI alone).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Inside JSON, the controls json.dumps leaves raw (it escapes only those below U+0020).
-_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character a terminal could act on shown as ``\\xNN`` (tab and
-    newline kept): stored text (an operator's comment, a name) cannot drive the terminal."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def echo(message: Any = None, *, err: bool = False, nl: bool = True) -> None:
-    """The one way ``esav`` prints: ``click.echo`` of the message made ``printable``."""
-    click.echo(None if message is None else printable(str(message)), err=err, nl=nl)
-
-
-def echo_json(data: Any) -> None:
-    """``data`` as JSON, exactly: json escapes C0 controls itself; DEL and C1 are escaped as ``\\u00NN``."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    click.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))

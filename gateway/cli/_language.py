@@ -13,7 +13,7 @@ from __future__ import annotations
 import gettext
 import importlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -24,6 +24,7 @@ __all__ = [
     "EsavCommand",
     "EsavGroup",
     "EsavOption",
+    "LazyCommand",
     "install_french_messages",
 ]
 
@@ -155,9 +156,26 @@ class EsavCommand(_French, click.Command):
     """A command whose old name(s) ``aliases`` its group still accepts, hidden."""
 
 
+class LazyCommand(NamedTuple):
+    """A command its group imports only when it runs or shows its own help: ``target`` is
+    ``module:attribute``, ``help`` the first paragraph of its help (the group's listing shows it),
+    ``aliases`` its old names, ``children`` the lazy sub-commands its group gets once imported."""
+
+    target: str
+    help: str
+    aliases: tuple[str, ...] = ()
+    children: tuple[tuple[str, LazyCommand], ...] = ()
+
+    def load(self) -> click.Command:
+        module, attribute = self.target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
 class EsavGroup(_French, click.Group):
     """A group that accepts its commands' ``aliases`` without listing them; its sub-commands and
-    sub-groups are ``EsavCommand`` and ``EsavGroup``."""
+    sub-groups are ``EsavCommand`` and ``EsavGroup``. Its ``lazy`` commands are imported when one of them
+    runs: listing them (``--aide``) imports nothing, so ``esav`` starts in a few hundredths of a second."""
 
     command_class = EsavCommand
     group_class = type
@@ -166,14 +184,32 @@ class EsavGroup(_French, click.Group):
         kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
         super().__init__(*args, **kwargs)
         self._aliases: dict[str, str] = {}
+        self.lazy: dict[str, LazyCommand] = {}
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         super().add_command(cmd, name)
         for alias in getattr(cmd, "aliases", ()):
             self._aliases[alias] = name or cmd.name or alias
 
+    def add_lazy(self, name: str, command: LazyCommand) -> None:
+        """Add ``command`` under ``name``, imported the first time the group is asked for it."""
+        self.lazy[name] = command
+        for alias in command.aliases:
+            self._aliases[alias] = name
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self.commands.get(cmd_name) or self.commands.get(self._aliases.get(cmd_name, ""))
+        name = cmd_name if cmd_name in self.commands or cmd_name in self.lazy else self._aliases.get(cmd_name, "")
+        if name in self.lazy:
+            entry = self.lazy.pop(name)
+            command = entry.load()
+            if isinstance(command, EsavGroup):
+                for child_name, child in entry.children:
+                    command.add_lazy(child_name, child)
+            self.add_command(command, name)
+        return self.commands.get(name)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -181,6 +217,18 @@ class EsavGroup(_French, click.Group):
         """The command under its own name, also when an alias reached it (usage lines, errors)."""
         name, command, rest = super().resolve_command(ctx, args)
         return (command.name if command is not None else name), command, rest
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their one-line help, as click shows them; the lazy ones stay unimported."""
+        listed = [
+            (name, self.commands.get(name) or click.Command(name, help=self.lazy[name].help))
+            for name in self.list_commands(ctx)
+        ]
+        listed = [(name, command) for name, command in listed if not command.hidden]
+        if listed:
+            limit = formatter.width - 6 - max(len(name) for name, _command in listed)
+            with formatter.section(_gettext("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in listed])
 
 
 #: click's messages (the ones ``esav`` can show) in French; any other stays as click wrote it.

@@ -6,27 +6,8 @@ from collections.abc import Sequence
 
 import click
 
-from ._admin import certs, operators, prestations
-from ._bench import bench
-from ._catalogue import catalogue
-from ._catalogue_preview import announce_command, preview_command, remind_command
-from ._cluster import grappe
-from ._common import echo, printable
-from ._db import db
-from ._exploitation import audit, certs_expiring, maintenance, quota, stats
-from ._integration import integration, operators_validate
-from ._language import HELP_OPTION_NAMES, EsavGroup
-from ._mail import certs_renew, mail
-from ._network import capacity, incidents, travaux
-from ._notifications import notifications
-from ._offers import fin_contrat, lancement, lancements
-from ._portal import portail
-from ._portal_files import fichiers
-from ._sav import sav
-from ._serve import demo, pki_init, serve
-from ._suspensions import operators_resume, operators_suspend
-from ._testset import testset
-from ._wsdl import wsdl
+from ._language import HELP_OPTION_NAMES, EsavGroup, LazyCommand
+from ._output import echo, printable
 
 __all__ = ["cli", "main"]
 
@@ -42,35 +23,198 @@ def pki() -> None:
     """PKI du fournisseur : autorité de certification et certificat du serveur."""
 
 
-pki.add_command(pki_init)
-for command in (serve, demo, pki, certs, operators, prestations, sav):
-    cli.add_command(command)
-cli.add_command(catalogue)
-for command in (preview_command, announce_command, remind_command):  # new form versions vs real deposits
-    catalogue.add_command(command)
-cli.add_command(wsdl)
-cli.add_command(bench)
-cli.add_command(notifications)
-operators.add_command(operators_validate)
-operators.add_command(operators_suspend)  # the provider cuts (and restores) an operator's access at once
-operators.add_command(operators_resume)
-cli.add_command(integration)
-cli.add_command(testset)
-# Running the service.
-for command in (maintenance, quota, stats, audit):
-    cli.add_command(command)
-certs.add_command(certs_expiring)
-certs.add_command(certs_renew)
-cli.add_command(mail)  # e-mail to operators: outbox, retries, addresses
-for command in (capacity, travaux, incidents):
-    cli.add_command(command)
-cli.add_command(portail)  # the operators' portal
-cli.add_command(db)  # backup and restore of the store
-cli.add_command(grappe)  # several nodes behind HAProxy, a replicated PostgreSQL (local demo)
-portail.add_command(fichiers)  # what operators sent the provider in "Mes fichiers"
-portail.add_command(lancement)  # offers' commercial launches: their month of set-up
-portail.add_command(lancements)
-portail.add_command(fin_contrat)  # an offer contract's end: the offer leaves the operator's e-SAV
+def _lazy(module: str, attribute: str, help_: str, *aliases: str, **children: LazyCommand) -> LazyCommand:
+    """A command of ``gateway.cli.<module>``; ``children``: the sub-commands other modules add to its group."""
+    return LazyCommand(f"gateway.cli.{module}:{attribute}", help_, aliases, tuple(children.items()))
+
+
+#: Every command but ``pki``, by its name, with the first paragraph of its help (the listing shows it): a
+#: command's module, and what it imports, is loaded only when that command runs (tests/test_cli_language.py
+#: checks these against the commands).
+COMMANDS: dict[str, LazyCommand] = {
+    "servir": _lazy("_serve", "serve", "Servir les web services e-SAV en HTTPS avec TLS mutuel.", "serve"),
+    "demo": _lazy("_serve", "demo", "Construire (ou compléter) les données de démonstration sans démarrer le serveur."),
+    "certificats": _lazy(
+        "_admin",
+        "certs",
+        "Certificats clients des opérateurs : émission, enregistrement, révocation.",
+        "certs",
+        expirant=_lazy(
+            "_exploitation",
+            "certs_expiring",
+            "Certificats qui expirent dans les N jours ouvrés (rappel au fournisseur : 15 jours ouvrés avant).",
+            "expiring",
+        ),
+        renouveler=_lazy(
+            "_mail",
+            "certs_renew",
+            "Renouveler le certificat d'OPERATEUR (à livrer 15 jours ouvrés avant l'expiration) et lui envoyer "
+            "l'avis de livraison ; l'ancien certificat reste valable jusqu'à son expiration.",
+            "renew",
+        ),
+    ),
+    "operateurs": _lazy(
+        "_admin",
+        "operators",
+        "Opérateurs clients : création, modification, liste.",
+        "operators",
+        valider=_lazy(
+            "_integration",
+            "operators_validate",
+            "Importer une attestation de la plate-forme d'intégration : ouvre les domaines attestés en web services.",
+            "validate",
+        ),
+        suspendre=_lazy(
+            "_suspensions",
+            "operators_suspend",
+            "Suspendre sur-le-champ l'accès de l'opérateur CODE : connexion au portail et web services refusés.",
+            "suspend",
+        ),
+        retablir=_lazy(
+            "_suspensions",
+            "operators_resume",
+            "Lever la suspension de l'opérateur CODE : ses accès reprennent à la requête suivante.",
+            "resume",
+        ),
+    ),
+    "prestations": _lazy(
+        "_admin", "prestations", "Prestations (lignes, liens) des opérateurs : import, transfert, liste."
+    ),
+    "sav": _lazy("_sav", "sav", "Back office SAV : faire avancer les signalisations, commenter, consulter."),
+    "catalogue": _lazy(
+        "_catalogue",
+        "catalogue",
+        "Catalogue des formulaires : vérification, maquettes, exemples, différences, publication.",
+        # new form versions against real deposits
+        apercu=_lazy(
+            "_catalogue_preview",
+            "preview_command",
+            "Rejouer les dépôts du formulaire CODE des derniers jours contre sa version VERSION : par opérateur, "
+            "combien passeraient ou seraient refusés, chaque erreur (chemin, libellé, dépôts touchés, une référence).",
+            "preview",
+        ),
+        annoncer=_lazy(
+            "_catalogue_preview",
+            "announce_command",
+            "Annoncer la version VERSION du formulaire CODE (catalogue servi) : à chaque opérateur concerné, par "
+            "courrier électronique et sur son portail, avec son propre aperçu (préavis de 6 mois si incompatible, "
+            "2 sinon).",
+            "announce",
+        ),
+        rappeler=_lazy(
+            "_catalogue_preview",
+            "remind_command",
+            "Envoyer les rappels dus : une semaine avant le retrait d'une version, à chaque opérateur dont les "
+            "dépôts des 7 derniers jours seraient encore refusés (une fois par opérateur et version).",
+            "remind",
+        ),
+    ),
+    "wsdl": _lazy(
+        "_wsdl",
+        "wsdl",
+        "Contrats WSDL publiés (wsdl/v1, wsdl/v2) : les figer, vérifier que le code les génère encore.",
+    ),
+    "banc": _lazy(
+        "_bench",
+        "bench",
+        "Mesurer la passerelle : débit et latences en TLS mutuel (rapportés à un écho spyne), ou volumétrie.",
+        "bench",
+    ),
+    "notifications": _lazy(
+        "_notifications",
+        "notifications",
+        "Notifications aux opérateurs : points de rappel, file d'envoi, rejeu, récepteur de référence.",
+    ),
+    "integration": _lazy(
+        "_integration",
+        "integration",
+        "Plate-forme d'intégration : robot de scénarios, journal des appels, campagne, bac à sable.",
+    ),
+    "jeu-de-test": _lazy(
+        "_testset",
+        "testset",
+        "Jeu de test e-SAV : rejouer les scénarios contre la plate-forme d'intégration (ou un autre point d'accès).",
+        "testset",
+    ),
+    # Running the service.
+    "maintenance": _lazy(
+        "_exploitation", "maintenance", "Interruptions programmées des web services (préavis : deux jours ouvrés)."
+    ),
+    "quota": _lazy("_exploitation", "quota", "Limites de requêtes par opérateur et par minute (aucune par défaut)."),
+    "stats": _lazy(
+        "_exploitation",
+        "stats",
+        "Volumétrie : appels, requêtes comptées (§8), fautes et latences (p50/p95/p99) par opérateur et opération.",
+    ),
+    "audit": _lazy("_exploitation", "audit", "Journal d'audit des actions du fournisseur : qui, quand, quoi."),
+    # e-mail to operators: outbox, retries, addresses
+    "courriel": _lazy(
+        "_mail",
+        "mail",
+        "Courrier électronique aux opérateurs : file d'envoi, relances, adresses de notification.",
+        "mail",
+    ),
+    "capacite": _lazy(
+        "_network",
+        "capacity",
+        "Capacité des techniciens par zone (département), type d'intervention et créneau.",
+        "capacity",
+    ),
+    "travaux": _lazy("_network", "travaux", "Travaux programmés (TP) : déclaration, liste, mise à jour."),
+    "incidents": _lazy("_network", "incidents", "Incidents réseau : déclaration, liste, mise à jour."),
+    # the operators' portal
+    "portail": _lazy(
+        "_portal",
+        "portail",
+        "Espace Opérateurs : actualités, annonces (avec leur préavis), abonnements, fichiers, factures, agents.",
+        # what operators sent the provider in "Mes fichiers"
+        fichiers=_lazy(
+            "_portal_files",
+            "fichiers",
+            "Fichiers reçus des opérateurs (« Mes fichiers ») : lister, télécharger une version.",
+        ),
+        # offers' commercial launches (their month of set-up), an offer contract's end
+        lancement=_lazy(
+            "_offers",
+            "lancement",
+            "Enregistrer le lancement commercial d'OFFRE : ses signalisations sont traitées dans e-SAV un mois "
+            "plus tard, pour tous les opérateurs (procédure hors Web en attendant).",
+        ),
+        lancements=_lazy(
+            "_offers",
+            "lancements",
+            "Lister les lancements commerciaux d'offres enregistrés et la fin de leur mise en place.",
+        ),
+        **{
+            "fin-contrat": _lazy(
+                "_offers",
+                "fin_contrat",
+                "Dater la fin du contrat d'OFFRE pour OPERATEUR : dès cette date l'offre quitte son profil (droits, "
+                "formulaires, tests, « Mes fichiers ») et ses dépôts et tests par web services sont refusés.",
+            )
+        },
+    ),
+    # backup and restore of the store
+    "base": _lazy("_db", "db", "Base de données : sauvegarde à chaud, restauration, migrations.", "db"),
+    # several nodes behind HAProxy, a replicated PostgreSQL (local demo)
+    "grappe": _lazy(
+        "_cluster",
+        "grappe",
+        "Plusieurs nœuds derrière HAProxy sur une base PostgreSQL répliquée (démonstration locale).",
+    ),
+}
+
+cli.add_command(pki)
+#: ``esav pki initialiser``.
+PKI_INIT = _lazy(
+    "_serve",
+    "pki_init",
+    "Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois).",
+    "init",
+)
+pki.add_lazy("initialiser", PKI_INIT)
+for name, command in COMMANDS.items():
+    cli.add_lazy(name, command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import certifi
 import requests
-import zeep
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 
@@ -33,6 +32,9 @@ from gateway.ws.v2 import notification
 from gateway.ws.v2._events import event_fields
 
 from ._pooled_loop import PooledLoop
+
+if TYPE_CHECKING:
+    import zeep
 
 __all__ = ["NOTIFICATION_WSDL", "NotificationDispatcher", "ZeepSender", "start_notifications"]
 
@@ -56,6 +58,8 @@ class ZeepSender:
     def _client(self) -> zeep.Client:
         client = getattr(self._local, "client", None)
         if client is None:
+            import zeep  # by the first delivery: a gateway no operator asked to notify never loads it
+
             session = requests.Session()
             session.trust_env = False  # an environment CA bundle would override verify
             session.verify = self._trust

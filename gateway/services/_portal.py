@@ -32,7 +32,6 @@ from gateway.store import (
 
 from ._accounts import PortalUser
 from ._notices_mail import NoticeMailer, window_sentence
-from ._pdf import text_pdf
 from ._text import check_text
 
 __all__ = ["FILE_TYPES", "MAX_FILE_BYTES", "NEWS_KINDS", "PortalService", "UploadedFile"]
@@ -372,6 +371,8 @@ class PortalService:
     def _invoice_pdf(
         name: str, operator_code: str, number: str, issued_on: date, period: str, amount_cents: int
     ) -> bytes:
+        from ._pdf import text_pdf  # reportlab: imported by the first invoice, not by every process
+
         euros = f"{amount_cents // 100:,}".replace(",", "\u202f") + f",{amount_cents % 100:02d}\u00a0€"
         return text_pdf(
             f"Facture {number} (duplicata)",
