@@ -18,7 +18,7 @@ Each is run, on the same database, by five approaches:
 - ``core``: SQLAlchemy Core, the tables reflected from the database, statements built with Core
   expressions (``select``, ``insert``), run on an ``Engine`` (its ``QueuePool``) with the same
   durability (SQLite: WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` and the same lock file;
-  PostgreSQL: psycopg 3, the same advisory lock), one transaction per deposit; the expressions are
+  PostgreSQL: psycopg 3, the same advisory lock before the event), one transaction per deposit; the expressions are
   built where they are run, as SQLAlchemy code usually does (its compiled cache spares the compiling);
 - ``core-once``: the same expressions built once with bind parameters (no building per call);
 - ``text``: the seam's SQL texts as SQLAlchemy ``text()`` on the same engine: the connection layer
@@ -65,7 +65,7 @@ from gateway.demo import build_demo
 from gateway.domain.clock import FixedClock
 from gateway.services import Gateway
 from gateway.store import POSTGRESQL, PrestationRecord, Store, Transaction, parse_store_url, to_ts
-from gateway.store._db import WRITER_LOCK_KEY  # the advisory lock that serialises the store's writes
+from gateway.store._db import COMMIT_ORDER_LOCK_KEY  # the store's lock around an event's insert and the commit
 
 from ._processes import REPO
 
@@ -284,8 +284,8 @@ class Alchemy:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
-        """One write transaction, serialised as the store's are (lock file + BEGIN IMMEDIATE, or the
-        advisory lock); committed on exit."""
+        """One write transaction, as the store's (SQLite: serialised by the lock file + BEGIN IMMEDIATE;
+        PostgreSQL: the commit-order lock before the event); committed on exit."""
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX)
         try:
@@ -332,7 +332,6 @@ class CoreApproach:
         with self.a.write() as conn:
             tickets = t["tickets"]
             if self.a.postgresql:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITER_LOCK_KEY)))
                 sequence = sa.func.pg_get_serial_sequence("tickets", "id")
                 ticket_id = int(conn.execute(sa.select(sa.func.nextval(sequence))).scalar_one())
             else:
@@ -345,6 +344,8 @@ class CoreApproach:
             transition = dict(zip(TRANSITION_COLUMNS, d.transition(ticket_id), strict=True))
             conn.execute(sa.insert(t["transitions"]).values(transition))
             event = dict(zip(EVENT_COLUMNS, d.event(reference), strict=True))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(COMMIT_ORDER_LOCK_KEY)))
             event_id = conn.execute(sa.insert(t["events"]).values(event)).inserted_primary_key[0]
             endpoints, deliveries = t["notification_endpoints"], t["deliveries"]
             row = d.delivery(event_id)
@@ -399,8 +400,6 @@ class CoreOnceApproach:
             assert conn.execute(self.certificate, {"fingerprint": d.fingerprint}).first() is not None
             assert conn.execute(self.prestation, {"identifiant": PRESTATION}).first() is not None
         with self.a.write() as conn:
-            if self.a.postgresql:
-                conn.execute(self.lock, {"key": WRITER_LOCK_KEY})
             ticket_id = int(conn.execute(self.next_id).scalar_one())
             reference = f"SIG{ticket_id:08d}"
             conn.execute(self.ticket, dict(zip(TICKET_COLUMNS, d.ticket(ticket_id), strict=True)))
@@ -408,6 +407,8 @@ class CoreOnceApproach:
             conn.execute(self.ticket_prestation, dict(zip(prestation, d.ticket_prestation(ticket_id), strict=True)))
             conn.execute(self.transition, dict(zip(TRANSITION_COLUMNS, d.transition(ticket_id), strict=True)))
             event = dict(zip(EVENT_COLUMNS, d.event(reference), strict=True))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(self.lock, {"key": COMMIT_ORDER_LOCK_KEY})
             event_id = conn.execute(self.event, event).inserted_primary_key[0]
             row = d.delivery(event_id)
             names = ("event_id", "operator_code", "status", "next_attempt_at", "created_at", "updated_at")
@@ -469,13 +470,13 @@ class TextApproach:
             assert self._run(conn, "certificate", [d.fingerprint]).first() is not None
             assert self._run(conn, "prestation", [PRESTATION]).first() is not None
         with self.a.write() as conn:
-            if self.a.postgresql:
-                conn.execute(self.sql["lock"], {"key": WRITER_LOCK_KEY})
             ticket_id = int(conn.execute(self.sql["next_id"]).scalar_one())
             reference = f"SIG{ticket_id:08d}"
             self._run(conn, "ticket", d.ticket(ticket_id))
             self._run(conn, "ticket_prestation", d.ticket_prestation(ticket_id))
             self._insert_id(conn, "transition", d.transition(ticket_id))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(self.sql["lock"], {"key": COMMIT_ORDER_LOCK_KEY})
             event_id = self._insert_id(conn, "event", d.event(reference))
             self._run(conn, "delivery", d.delivery(event_id))
         return reference

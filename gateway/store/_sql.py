@@ -2,7 +2,7 @@
 
 The store writes one SQL text for both: ``?`` placeholders, ``ON CONFLICT … DO NOTHING|UPDATE``,
 ``RETURNING``, identifiers that are not reserved words (or quoted). What differs is here and only
-here: how a connection is opened and a write transaction is begun and serialised, the types of the
+here: how a connection is opened and a write transaction is begun and committed, the types of the
 DDL, how a new row's id is obtained, and how the schema is read back (docs/decisions.md, "Store
 engines").
 
@@ -14,6 +14,7 @@ they never see a driver object.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -181,17 +182,22 @@ class PgConn:
     without RETURNING, or what ``send`` is given) is sent without waiting for its answer, in libpq's
     pipeline mode; the next statement that needs an answer, a look at the write's own result
     (``rowcount``), or ``flush()`` (the store calls it at the end of every write block) collects the
-    answers in one round trip and raises the first error there: fewer round trips while the writers'
-    lock is held (docs/decisions.md, "Store engines").
+    answers in one round trip and raises the first error there: fewer round trips while the
+    transaction holds its row locks (docs/decisions.md, "Store engines").
+
+    ``at_commit`` holds the writes of the open transaction that must be made in commit order (an
+    event of the feed read "after id N"): the store runs them just before its COMMIT, under a short
+    lock (``gateway.store._db``).
     """
 
-    __slots__ = ("_deferred", "_pg", "_prepared", "raw")
+    __slots__ = ("_deferred", "_pg", "_prepared", "at_commit", "raw")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._pg = raw.pgconn
         self._prepared: dict[str, tuple[bytes, bool] | None] = {}
         self._deferred: list[_Deferred] = []
+        self.at_commit: list[tuple[str, Sequence[Any]]] = []
         # A pooled connection may hold the statements of the thread that had it before.
         raw.execute("DEALLOCATE ALL")
 
@@ -220,6 +226,31 @@ class PgConn:
             return deferred
         self.flush()
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
+
+    def begin(self) -> None:
+        """``BEGIN``, sent without waiting: it travels with the transaction's first statement."""
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        self._pg.send_query_params(b"BEGIN", None)
+        self._deferred.append(_Deferred(self))
+
+    def send_write(self, sql: str, parameters: Sequence[Any]) -> None:
+        """A write with parameters whose answer nobody reads (even one the pipeline would not defer on
+        its own, as ``WITH … INSERT``): inside a transaction, sent without waiting, answered with the
+        next round trip; else run at once."""
+        prepared = self._prepared.get(sql)
+        if prepared is None and sql not in self._prepared:
+            self.flush()
+            prepared = self._prepare(sql)
+        if prepared is None or not (self._deferred or self._pg.transaction_status == _IN_TRANSACTION):
+            self.execute(sql, parameters)
+            return
+        values = [_param(p) for p in parameters]
+        formats = [1 if isinstance(p, bytes | bytearray | memoryview) else 0 for p in parameters]
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        self._pg.send_query_prepared(prepared[0], values, formats if any(formats) else None)
+        self._deferred.append(_Deferred(self))
 
     def send(self, *statements: str) -> None:
         """Statements without parameters whose answers nobody reads (``RELEASE``, ``SAVEPOINT``): inside
@@ -295,6 +326,7 @@ class PgConn:
 
     def close(self) -> None:
         self._deferred = []
+        self.at_commit = []
         self.raw.close()
 
 
@@ -382,6 +414,27 @@ class Transaction:
     def table(self, name: str) -> Table:
         return Table(self, name)
 
+    def write_in_commit_order(self, sql: str, params: Sequence[Any]) -> None:
+        """An INSERT into a table read as "everything after id N" (the event feed, the call journal).
+
+        PostgreSQL: run just before the transaction's COMMIT, under a short lock held through it, so
+        that ids (from the table's sequence) increase in commit order and a reader past id N never
+        misses a row committed later with a smaller id; forgotten with the write block that asked for
+        it when that block fails. SQLite: run now, its write lock ordering the commits already."""
+        if self.dialect == SQLITE:
+            self.conn.execute(sql, params)
+        else:
+            self.conn.at_commit.append((sql, list(params)))  # type: ignore[attr-defined]
+
+    def lock_key(self, namespace: int, key: str) -> None:
+        """PostgreSQL: wait for the lock of ``key`` (in ``namespace``) and hold it until the commit, so
+        that two transactions deciding on a row not written yet (a resent deposit's operator reference,
+        a new login) decide one after the other. Sent without waiting: the next statement goes with it.
+        SQLite: nothing, its write lock serialises writers."""
+        if self.dialect == POSTGRESQL:
+            digest = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big", signed=True)
+            self.conn.send(f"SELECT pg_advisory_xact_lock({namespace}, {digest})")  # type: ignore[attr-defined]
+
     def insert_id(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one INSERT into a table whose key is ``id`` and return the new row's id."""
         if self.dialect == SQLITE:
@@ -390,7 +443,8 @@ class Transaction:
 
     def next_id(self, table: str) -> int:
         """The id the next row of ``table`` takes, reserved for the caller (references derive from
-        it). SQLite: one past the largest (the write lock is held); PostgreSQL: the table's sequence."""
+        it). SQLite: one past the largest (the write lock is held); PostgreSQL: the table's sequence
+        (a rolled back transaction leaves its numbers unused: references may have gaps)."""
         if self.dialect == SQLITE:
             return int(self.conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
         row = self.conn.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))").fetchone()
