@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import select
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -274,10 +275,10 @@ class PgConn:
         try:
             pg.pipeline_sync()
             for entry in deferred:
-                result = pg.get_result()
+                result = _next_result(pg)
                 if result is None:  # the connection is gone
                     raise _error(None, lost=True)
-                while pg.get_result() is not None:  # the end of this statement's results
+                while _next_result(pg) is not None:  # the end of this statement's results
                     pass
                 if failure is None and result.status not in (_COMMAND_OK, _TUPLES_OK):
                     failure = _error(result, lost=pg.status != 0)
@@ -285,7 +286,7 @@ class PgConn:
                     entry.result = _Result(result)
                 else:  # this one failed, or was skipped after the one that did
                     entry.error = failure
-            while (result := pg.get_result()) is not None and result.status != _PIPELINE_SYNC:
+            while (result := _next_result(pg)) is not None and result.status != _PIPELINE_SYNC:
                 pass
             pg.exit_pipeline_mode()
         except BaseException:
@@ -362,6 +363,16 @@ class _Deferred:
 
     def __iter__(self) -> Any:
         return iter(self._done().fetchall())
+
+
+def _next_result(pg: Any) -> Any:
+    """libpq's next result, waited for without holding the GIL: a statement may wait long for a row
+    or key lock of another transaction (PostgreSQL's writers run side by side), maybe one of this
+    process's other threads, which must go on meanwhile (``PQgetResult`` would block them all)."""
+    while pg.is_busy():
+        select.select([pg.socket], [], [])
+        pg.consume_input()
+    return pg.get_result()
 
 
 _DEFERRABLE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
