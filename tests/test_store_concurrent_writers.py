@@ -21,7 +21,6 @@ from gateway.store import MIGRATIONS, PrestationRecord, Store, TicketRecord
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PRESTATION = PrestationRecord("P1", "OPE1", "OFFRE", "4H", "A", "B", "75056", "étage 2")
-SLOT = "75-SAV-20260302T0800"
 
 
 @pytest.fixture
@@ -140,24 +139,27 @@ def test_a_failed_block_forgets_the_event_it_kept_for_the_commit(grouped, other)
 
 
 def test_fifty_concurrent_bookings_fill_a_slot_exactly_to_its_capacity(url):
-    """Fifty threads, each on its own connection, counting then booking a slot of three: exactly three are booked."""
+    """Fifty threads, each on its own connection, counting then booking each of three slots of three (one
+    transaction per booking): every slot ends with exactly three appointments."""
     store = Store(url, pool_size=60)
     with store.write() as tx:
         ticket = _deposit(tx)
+    slots = [f"75-SAV-2026030{day}T0800" for day in (2, 3, 4)]
     start = threading.Barrier(50)
     booked: list[str] = []
 
     def book() -> None:
         start.wait()
-        with store.write() as tx:
-            capacity = tx.appointments.capacity("75", "SAV", "08:00")  # first, as the service: it locks the slot
-            if tx.appointments.booked_in_slot(SLOT) >= capacity:
-                return
-            fields = {"ticket_id": ticket.id, "ticket_reference": ticket.reference, "operator_code": "OPE1",
-                      "slot_id": SLOT, "zone": "75", "intervention_type": "SAV", "slot_start": AT, "slot_end": AT,
-                      "contact_name": "x", "contact_phone": "0100000000", "status": "CONFIRME", "created_at": AT,
-                      "updated_at": AT}  # fmt: skip
-            booked.append(tx.appointments.insert(fields, "RDV").reference)
+        for slot in slots:
+            with store.write() as tx:
+                capacity = tx.appointments.capacity("75", "SAV", "08:00")  # first, as the service: it locks the slot
+                if tx.appointments.booked_in_slot(slot) >= capacity:
+                    continue
+                fields = {"ticket_id": ticket.id, "ticket_reference": ticket.reference, "operator_code": "OPE1",
+                          "slot_id": slot, "zone": "75", "intervention_type": "SAV", "slot_start": AT,
+                          "slot_end": AT, "contact_name": "x", "contact_phone": "0100000000", "status": "CONFIRME",
+                          "created_at": AT, "updated_at": AT}  # fmt: skip
+                booked.append(tx.appointments.insert(fields, "RDV").reference)
 
     try:
         threads = [threading.Thread(target=book) for _ in range(50)]
@@ -165,7 +167,7 @@ def test_fifty_concurrent_bookings_fill_a_slot_exactly_to_its_capacity(url):
             thread.start()
         for thread in threads:
             thread.join()
-        assert len(booked) == 3 and store.count_appointments(SLOT) == 3
+        assert [store.count_appointments(slot) for slot in slots] == [3, 3, 3] and len(booked) == 9
     finally:
         store.close()
 
