@@ -247,8 +247,8 @@ class Connections:
 
     def before_group_opens(self, hook: Callable[[], None] | None) -> None:
         """``hook`` runs in the grouping thread just before a write opens the group transaction
-        (and takes the writer lock); it may suspend the caller until the group should open
-        (``gateway.server.CallBatch`` does, so that the lock is held for the writes only)."""
+        (SQLite: and takes the writer lock); it may suspend the caller until the group should open
+        (``gateway.server.CallBatch`` does, so that locks are held for the writes only)."""
         self._before_open = hook
 
     def commit_now(self) -> None:
