@@ -74,13 +74,16 @@ def _deposit(tx, reference_operateur: str | None = None) -> TicketRecord:
     return ticket
 
 
-def _until_someone_waits_for_a_lock(url: str) -> None:
-    """Return once a session of the database waits for a lock (a row's, a key's, a transaction's)."""
+def _until_someone_waits_for_a_lock(url: str, unless: threading.Thread | None = None) -> None:
+    """Return once a session of the database waits for a lock (a row's, a key's, a transaction's), or
+    once ``unless`` has ended (it did not wait: the test's assertions then say what it found)."""
     with psycopg.connect(url, autocommit=True) as watcher:
         while not watcher.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database OR l.database IS NULL "
             "WHERE NOT l.granted AND d.datname = current_database()"
         ).fetchone()[0]:
+            if unless is not None and not unless.is_alive():
+                return
             watcher.execute("SELECT pg_sleep(0.01)")
 
 
@@ -185,7 +188,7 @@ def test_the_same_deposit_resent_at_once_reads_the_first_once_it_is_committed(gr
             return found.reference if found is not None else _deposit(tx, "REF-1").reference
 
     thread, outcome = _in_thread(resend)
-    _until_someone_waits_for_a_lock(url)
+    _until_someone_waits_for_a_lock(url, unless=thread)
     scheduled.pop()()
     thread.join()
     assert outcome == [first.reference]
@@ -260,3 +263,21 @@ def test_a_deadlock_undoes_only_the_victims_block_which_is_not_recorded(grouped,
         assert stored == {x.reference: ("MINEURE", "autre"), y.reference: ("MINEURE", None)}
     else:  # the other process's transaction was: the group's blocks all stand
         assert stored == {x.reference: ("MINEURE", None), y.reference: ("MAJEURE", "groupe")}
+
+
+def test_a_login_taken_by_a_transaction_not_yet_committed_is_seen_taken_once_it_commits(grouped, other, url):
+    """Two agents created at once with one login: the second check waits for the first's commit and finds it taken."""
+    store, scheduled = grouped
+    with store.write() as tx:
+        assert not tx.accounts.login_taken("agent.un")
+        tx.accounts.insert_agent(login="agent.un", name="Un", password_hash="x", at=AT)
+
+    def second() -> bool:
+        with other.write() as tx:
+            return tx.accounts.login_taken("agent.un")
+
+    thread, outcome = _in_thread(second)
+    _until_someone_waits_for_a_lock(url, unless=thread)
+    scheduled.pop()()
+    thread.join()
+    assert outcome == [True]
