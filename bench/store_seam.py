@@ -126,7 +126,8 @@ DEPOSIT_ROWS = (
 _QUEUED_AFTER_EVENT = INSERT_DELIVERY.replace("SELECT ?, ", "SELECT e.id, ", 1).replace(
     " WHERE EXISTS", " FROM e WHERE EXISTS", 1
 )
-EVENT_AND_DELIVERY = f"WITH e AS ({INSERT_EVENT} RETURNING id), d AS ({_QUEUED_AFTER_EVENT}) SELECT id FROM e"
+#: PostgreSQL: the event and its delivery, one statement, run at the commit under the commit-order lock.
+EVENT_AND_DELIVERY = f"WITH e AS ({INSERT_EVENT} RETURNING id) {_QUEUED_AFTER_EVENT}"
 TICKET_BY_REFERENCE = "SELECT * FROM tickets WHERE reference = ?"
 TABLES = (
     "certificates", "operators", "prestations", "tickets",
@@ -220,7 +221,7 @@ class SeamApproach:
                 kept, first = d.ticket_prestation(0)[1:], d.transition(0)[1:]
                 ((ticket_id,),) = db.low_level.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
                 reference = f"SIG{ticket_id:08d}"
-                db.low_level.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
+                db.low_level.write_in_commit_order(EVENT_AND_DELIVERY, [*d.event(reference), *delivery])
             else:
                 ticket_id = db.low_level.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
                 reference = f"SIG{ticket_id:08d}"
@@ -505,6 +506,14 @@ class _Recorder:
     def executemany(self, sql: str, parameters: Any, /) -> Any:
         self.log.append(sql)
         return self.conn.executemany(sql, parameters)
+
+    def send(self, *statements: str) -> None:  # PostgreSQL: statements sent without waiting
+        self.log.extend(statements)
+        self.conn.send(*statements)
+
+    def send_write(self, sql: str, parameters: Any, /) -> None:
+        self.log.append(sql)
+        self.conn.send_write(sql, parameters)
 
     @property
     def in_transaction(self) -> bool:
