@@ -369,9 +369,12 @@ def _next_result(pg: Any) -> Any:
     """libpq's next result, waited for without holding the GIL: a statement may wait long for a row
     or key lock of another transaction (PostgreSQL's writers run side by side), maybe one of this
     process's other threads, which must go on meanwhile (``PQgetResult`` would block them all)."""
-    while pg.is_busy():
-        select.select([pg.socket], [], [])
-        pg.consume_input()
+    if pg.is_busy():
+        readable = select.poll()  # not select(): a busy server process has descriptors past 1024
+        readable.register(pg.socket, select.POLLIN)
+        while pg.is_busy():
+            readable.poll()
+            pg.consume_input()
     return pg.get_result()
 
 
