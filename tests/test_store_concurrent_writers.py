@@ -142,8 +142,7 @@ def test_a_failed_block_forgets_the_event_it_kept_for_the_commit(grouped, other)
 
 
 def test_fifty_concurrent_bookings_fill_a_slot_exactly_to_its_capacity(url):
-    """Fifty threads, each on its own connection, counting then booking each of three slots of three (one
-    transaction per booking): every slot ends with exactly three appointments."""
+    """Fifty threads on their own connections booking each of three slots of three: each slot gets exactly three."""
     store = Store(url, pool_size=60)
     with store.write() as tx:
         ticket = _deposit(tx)
@@ -217,8 +216,7 @@ def test_two_processes_starting_together_on_an_empty_database_apply_each_migrati
 
 
 def test_a_deadlock_undoes_only_the_victims_block_which_is_not_recorded(grouped, other, url):
-    """Two groups locking two tickets in crossed order: one block is PostgreSQL's victim, undone and raised as
-    NotRecordedError; the other group's blocks and the victim group's earlier block commit."""
+    """Crossed ticket locks of two groups: the victim block alone is undone, as NotRecordedError; the rest commits."""
     store, scheduled = grouped
     with other.write() as tx:
         x, y = _deposit(tx), _deposit(tx)
