@@ -1,7 +1,8 @@
 """The yardstick: a bare spyne echo served exactly as the gateway serves its endpoints.
 
 Same ``SoapResource`` (hardened parse, spyne's ``WsgiApplication`` called in the reactor thread),
-same request factory, same mutual-TLS options, same Twisted reactor; only the application differs:
+same channel (``LeanChannel``: the calls read without twisted.web's requests), same request factory,
+same mutual-TLS options, same Twisted reactor; only the application differs:
 one ``echo`` operation with no business work. The gateway's figures divided by this one's say what
 the gateway's own work costs, independently of how fast the machine is today.
 
@@ -26,7 +27,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 
 # The seam being measured; gateway.server exports only start()/build_site(), which need a Gateway.
-from gateway.server import SoapResource, bounded_request_factory
+from gateway.server import SoapResource, bounded_request_factory, lean_soap, limit_connection_times
 from gateway.server.tls import server_tls_options
 
 __all__ = ["ECHO_NAMESPACE", "ECHO_PATH", "build_echo_site", "echo_application"]
@@ -57,18 +58,21 @@ class _QuietSite(Site):
         pass
 
 
-def build_echo_site(settings: Settings | None = None) -> Site:
+def build_echo_site(settings: Settings | None = None, *, http: str = "lean") -> Site:
+    """The echo's site; ``http="lean"`` reads the calls as the gateway does (``LeanChannel``),
+    ``"twisted"`` through twisted.web's own channel and requests (the host before that channel)."""
     settings = settings or Settings()
     root: Any = Resource()
     bench: Any = Resource()
     root.putChild(b"bench", bench)
-    bench.putChild(
-        b"echo",
-        SoapResource(WsgiApplication(echo_application()), ECHO_NAMESPACE, max_depth=settings.max_xml_depth),
-    )
+    echo = SoapResource(WsgiApplication(echo_application()), ECHO_NAMESPACE, max_depth=settings.max_xml_depth)
+    bench.putChild(b"echo", echo)
     site = _QuietSite(root, parsePOSTFormSubmission=False)  # as the gateway's site
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
+    limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, None)
+    if http == "lean":
+        lean_soap(site, {ECHO_PATH.encode(): echo}, settings.max_body_bytes)
     return site
 
 
@@ -77,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pki", type=Path, required=True, help="folder with ca.pem, server.pem, server.key")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--http", choices=("lean", "twisted"), default="lean", help="read the calls as the gateway does (lean)"
+    )
     args = parser.parse_args(argv)
 
     from twisted.internet import reactor as _reactor
@@ -88,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.pki / "server.key").read_bytes(),
         [(args.pki / "ca.pem").read_bytes()],
     )
-    reactor.listenSSL(args.port, build_echo_site(), options, interface=args.host)
+    reactor.listenSSL(args.port, build_echo_site(http=args.http), options, interface=args.host)
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     return 0

@@ -251,3 +251,19 @@ def test_the_peer_is_warm_only_when_three_slices_agree_within_ten_percent() -> N
     assert not paired.stable(slices(2.0, 1.0, 1.05))
     assert not paired.stable(slices(1.0, 1.05, float("nan")))
     assert paired.stable(slices(1.0, 1.05, 1.1))
+
+
+def test_host_http_summary_pairs_each_round_of_the_two_channels() -> None:
+    """The host bench's ratios are medians of per-round pairs (lean over twisted), errors summed."""
+    from bench import host_http
+
+    def point(kind: str, index: int, cpu: float, rps: float) -> dict[str, object]:
+        figures = {"server_cpu_ms_per_request": cpu, "rps": rps, "errors": 0}
+        return {"concurrency": 8, "http": kind, "round": index, **figures}
+
+    points = [point("twisted", 1, 1.0, 100), point("lean", 1, 0.5, 300), point("twisted", 2, 2.0, 100)]
+    points += [point("lean", 2, 1.5, 150)]
+    (row,) = host_http._summary(points, [8])
+    assert row["cpu_lean_vs_twisted"] == 0.62  # median of 0.5 and 0.75
+    assert row["rps_lean_vs_twisted"] == 2.25  # median of 3.0 and 1.5
+    assert (row["twisted_cpu_ms"], row["lean_cpu_ms"], row["errors"]) == (1.5, 1.0, 0)

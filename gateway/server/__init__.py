@@ -1,6 +1,7 @@
 """The network server: Twisted over mutual TLS, hosting the wire layer."""
 
 from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapResource, bounded_request_factory
+from ._lean_http import LeanChannel, lean_soap
 from ._operations import JsonLogFormatter, Operations
 from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
@@ -16,6 +17,7 @@ __all__ = [
     "CallRecord",
     "EventLog",
     "JsonLogFormatter",
+    "LeanChannel",
     "Operations",
     "PkiFiles",
     "RunningGateway",
@@ -23,6 +25,7 @@ __all__ = [
     "TimedChannel",
     "bounded_request_factory",
     "build_site",
+    "lean_soap",
     "limit_connection_times",
     "listen_tls",
     "reuse_port_socket",

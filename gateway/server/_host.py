@@ -520,6 +520,13 @@ class SoapResource(Resource):
 
 
 def _client_fingerprint(request: Request) -> str | None:
-    """SHA-256 of the verified client certificate of the request's TLS connection, if any."""
-    der = peer_certificate_der(request.channel.transport)
+    """SHA-256 of the verified client certificate of the request's TLS connection, if any (once a
+    connection on a channel that keeps it: ``LeanChannel``)."""
+    channel: Any = request.channel
+    once = getattr(channel, "client_fingerprint", None)
+    return _fingerprint_of(channel.transport) if once is None else once(_fingerprint_of)
+
+
+def _fingerprint_of(transport: Any) -> str | None:
+    der = peer_certificate_der(transport)
     return hashlib.sha256(der).hexdigest() if der else None

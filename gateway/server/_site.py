@@ -30,6 +30,7 @@ from gateway.ws.v2 import test as v2_test
 
 from ._background import Background, LeaderElection
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
+from ._lean_http import lean_soap
 from ._operations import Operations, operation_guards, start_operations
 from ._proxy import listen_tls, tls_factory
 from ._timeouts import limit_connection_times
@@ -91,6 +92,7 @@ def build_site(
     esav: Any = _Folder()
     root.putChild(b"esav", esav)
     versions: dict[str, Any] = {}
+    soap_paths: dict[bytes, SoapResource] = {}
     # The settings' version registry says which versions are published and guards the retiring one.
     published = published_versions(settings.versions, {v for v, _ in ENDPOINTS}, gateway.clock)
     # Every version: maintenance first (before authentication), rate limits last.
@@ -103,28 +105,26 @@ def build_site(
         if version not in versions:
             versions[version] = _Folder()
             esav.putChild(version.encode(), versions[version])
-        versions[version].putChild(
-            service.encode(),
-            SoapResource(
-                None,
-                module.NAMESPACE,
-                max_depth=settings.max_xml_depth,
-                version=version,
-                service=service,
-                observers=observers,
-                batch=batch,
-                guards=first + published[version],
-                authenticate=gateway.access.authenticate_certificate,  # the WSDL too (contract §8)
-                build=functools.partial(_service, module, gateway, last, settings.fast_path),
-            ),
+        resource = soap_paths[f"/esav/{version}/{service}".encode()] = SoapResource(
+            None,
+            module.NAMESPACE,
+            max_depth=settings.max_xml_depth,
+            version=version,
+            service=service,
+            observers=observers,
+            batch=batch,
+            guards=first + published[version],
+            authenticate=gateway.access.authenticate_certificate,  # the WSDL too (contract §8)
+            build=functools.partial(_service, module, gateway, last, settings.fast_path),
         )
+        versions[version].putChild(service.encode(), resource)
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
     timeouts = gateway.volumetry.record_request_timeout
-    return limit_connection_times(
-        site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("web_services")
-    )
+    limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("web_services"))
+    # The plain SOAP calls are read without twisted.web's request machinery (its cost: _lean_http).
+    return lean_soap(site, soap_paths, settings.max_body_bytes)
 
 
 def _service(module: Any, gateway: Gateway, last: tuple[Guard, ...], fast: bool) -> tuple[Any, FastPath | None]:
