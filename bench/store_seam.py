@@ -18,7 +18,7 @@ Each is run, on the same database, by five approaches:
 - ``core``: SQLAlchemy Core, the tables reflected from the database, statements built with Core
   expressions (``select``, ``insert``), run on an ``Engine`` (its ``QueuePool``) with the same
   durability (SQLite: WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` and the same lock file;
-  PostgreSQL: psycopg 3, the same advisory lock), one transaction per deposit; the expressions are
+  PostgreSQL: psycopg 3, the same advisory lock before the event), one transaction per deposit; the expressions are
   built where they are run, as SQLAlchemy code usually does (its compiled cache spares the compiling);
 - ``core-once``: the same expressions built once with bind parameters (no building per call);
 - ``text``: the seam's SQL texts as SQLAlchemy ``text()`` on the same engine: the connection layer
@@ -65,7 +65,7 @@ from gateway.demo import build_demo
 from gateway.domain.clock import FixedClock
 from gateway.services import Gateway
 from gateway.store import POSTGRESQL, PrestationRecord, Store, Transaction, parse_store_url, to_ts
-from gateway.store._db import WRITER_LOCK_KEY  # the advisory lock that serialises the store's writes
+from gateway.store._db import COMMIT_ORDER_LOCK_KEY  # the store's lock around an event's insert and the commit
 
 from ._processes import REPO
 
@@ -126,7 +126,8 @@ DEPOSIT_ROWS = (
 _QUEUED_AFTER_EVENT = INSERT_DELIVERY.replace("SELECT ?, ", "SELECT e.id, ", 1).replace(
     " WHERE EXISTS", " FROM e WHERE EXISTS", 1
 )
-EVENT_AND_DELIVERY = f"WITH e AS ({INSERT_EVENT} RETURNING id), d AS ({_QUEUED_AFTER_EVENT}) SELECT id FROM e"
+#: PostgreSQL: the event and its delivery, one statement, run at the commit under the commit-order lock.
+EVENT_AND_DELIVERY = f"WITH e AS ({INSERT_EVENT} RETURNING id) {_QUEUED_AFTER_EVENT}"
 TICKET_BY_REFERENCE = "SELECT * FROM tickets WHERE reference = ?"
 TABLES = (
     "certificates", "operators", "prestations", "tickets",
@@ -220,7 +221,7 @@ class SeamApproach:
                 kept, first = d.ticket_prestation(0)[1:], d.transition(0)[1:]
                 ((ticket_id,),) = db.low_level.conn.execute(DEPOSIT_ROWS, [*ticket, *kept, *first]).fetchall()
                 reference = f"SIG{ticket_id:08d}"
-                db.low_level.conn.execute(EVENT_AND_DELIVERY, [*d.event(reference), *delivery]).fetchall()
+                db.low_level.write_in_commit_order(EVENT_AND_DELIVERY, [*d.event(reference), *delivery])
             else:
                 ticket_id = db.low_level.conn.execute(INSERT_NUMBERED_TICKET, ticket).lastrowid
                 reference = f"SIG{ticket_id:08d}"
@@ -284,8 +285,8 @@ class Alchemy:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
-        """One write transaction, serialised as the store's are (lock file + BEGIN IMMEDIATE, or the
-        advisory lock); committed on exit."""
+        """One write transaction, as the store's (SQLite: serialised by the lock file + BEGIN IMMEDIATE;
+        PostgreSQL: the commit-order lock before the event); committed on exit."""
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX)
         try:
@@ -332,7 +333,6 @@ class CoreApproach:
         with self.a.write() as conn:
             tickets = t["tickets"]
             if self.a.postgresql:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITER_LOCK_KEY)))
                 sequence = sa.func.pg_get_serial_sequence("tickets", "id")
                 ticket_id = int(conn.execute(sa.select(sa.func.nextval(sequence))).scalar_one())
             else:
@@ -345,6 +345,8 @@ class CoreApproach:
             transition = dict(zip(TRANSITION_COLUMNS, d.transition(ticket_id), strict=True))
             conn.execute(sa.insert(t["transitions"]).values(transition))
             event = dict(zip(EVENT_COLUMNS, d.event(reference), strict=True))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(COMMIT_ORDER_LOCK_KEY)))
             event_id = conn.execute(sa.insert(t["events"]).values(event)).inserted_primary_key[0]
             endpoints, deliveries = t["notification_endpoints"], t["deliveries"]
             row = d.delivery(event_id)
@@ -399,8 +401,6 @@ class CoreOnceApproach:
             assert conn.execute(self.certificate, {"fingerprint": d.fingerprint}).first() is not None
             assert conn.execute(self.prestation, {"identifiant": PRESTATION}).first() is not None
         with self.a.write() as conn:
-            if self.a.postgresql:
-                conn.execute(self.lock, {"key": WRITER_LOCK_KEY})
             ticket_id = int(conn.execute(self.next_id).scalar_one())
             reference = f"SIG{ticket_id:08d}"
             conn.execute(self.ticket, dict(zip(TICKET_COLUMNS, d.ticket(ticket_id), strict=True)))
@@ -408,6 +408,8 @@ class CoreOnceApproach:
             conn.execute(self.ticket_prestation, dict(zip(prestation, d.ticket_prestation(ticket_id), strict=True)))
             conn.execute(self.transition, dict(zip(TRANSITION_COLUMNS, d.transition(ticket_id), strict=True)))
             event = dict(zip(EVENT_COLUMNS, d.event(reference), strict=True))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(self.lock, {"key": COMMIT_ORDER_LOCK_KEY})
             event_id = conn.execute(self.event, event).inserted_primary_key[0]
             row = d.delivery(event_id)
             names = ("event_id", "operator_code", "status", "next_attempt_at", "created_at", "updated_at")
@@ -469,13 +471,13 @@ class TextApproach:
             assert self._run(conn, "certificate", [d.fingerprint]).first() is not None
             assert self._run(conn, "prestation", [PRESTATION]).first() is not None
         with self.a.write() as conn:
-            if self.a.postgresql:
-                conn.execute(self.sql["lock"], {"key": WRITER_LOCK_KEY})
             ticket_id = int(conn.execute(self.sql["next_id"]).scalar_one())
             reference = f"SIG{ticket_id:08d}"
             self._run(conn, "ticket", d.ticket(ticket_id))
             self._run(conn, "ticket_prestation", d.ticket_prestation(ticket_id))
             self._insert_id(conn, "transition", d.transition(ticket_id))
+            if self.a.postgresql:  # the event's id in commit order, as the store's
+                conn.execute(self.sql["lock"], {"key": COMMIT_ORDER_LOCK_KEY})
             event_id = self._insert_id(conn, "event", d.event(reference))
             self._run(conn, "delivery", d.delivery(event_id))
         return reference
@@ -504,6 +506,14 @@ class _Recorder:
     def executemany(self, sql: str, parameters: Any, /) -> Any:
         self.log.append(sql)
         return self.conn.executemany(sql, parameters)
+
+    def send(self, *statements: str) -> None:  # PostgreSQL: statements sent without waiting
+        self.log.extend(statements)
+        self.conn.send(*statements)
+
+    def send_write(self, sql: str, parameters: Any, /) -> None:
+        self.log.append(sql)
+        self.conn.send_write(sql, parameters)
 
     @property
     def in_transaction(self) -> bool:

@@ -120,7 +120,7 @@ def test_a_per_minute_quota_admits_exactly_its_number_across_threads(store):
     assert sorted(admitted) == list(range(1, 26))
 
 
-def test_the_writer_lock_serialises_read_then_write(store):
+def test_read_then_write_blocks_never_lose_an_update(store):
     """Two threads each reading a count then writing count+1 inside write blocks never lose an update."""
     with store.write() as tx:
         tx.operators.insert("OPE1", "0", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
@@ -185,20 +185,20 @@ def test_a_deposit_writes_its_ticket_prestation_and_first_transition_with_a_refe
 
 
 def test_an_event_is_queued_for_push_only_when_its_operator_has_an_endpoint(store):
-    """add_event returns the stored event's id; a delivery is queued with it only for an operator with an endpoint."""
+    """An event is stored with its own id; a delivery is queued with it only for an operator with an endpoint."""
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
             tx.operators.insert(code, code, esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
     with store.write() as tx:
         tx.events.set_endpoint("OPE9", "signalisation", "https://ope9.example/push", at=AT, author="t")
-    ids = {}
     for code in ("OPE8", "OPE9"):
         with store.write() as tx:
-            ids[code] = tx.events.add(operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
-                                      domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
-    assert [e.id for e in store.events_after("OPE9", 0)] == [ids["OPE9"]] != [ids["OPE8"]]
+            tx.events.add(operator_code=code, kind="CHANGEMENT_ETAT", subject="SIG1",
+                          domain="signalisation", at=AT, payload={"etat": "EN_DEPOT"})  # fmt: skip
+    ((ope8,), (ope9,)) = ([e.id for e in store.events_after(code, 0)] for code in ("OPE8", "OPE9"))
+    assert ope8 != ope9
     assert store.deliveries_of("OPE8") == []
-    assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ids["OPE9"], "EN_ATTENTE")]
+    assert [(d.event_id, d.status) for d in store.deliveries_of("OPE9")] == [(ope9, "EN_ATTENTE")]
 
 
 def _row_locked(url: str, sql: str, params: list[object]) -> bool:

@@ -193,12 +193,13 @@ class CallBatch:
 
     Each call is read and validated on arrival. The batch then runs the service methods, each in
     its own greenlet: a method that reaches its first write is suspended there, before the write
-    opens the tick's group transaction (and takes the writer lock shared with the other worker
-    processes), while the next methods run their reads and checks. Once every method has finished
-    or is waiting to write, the waiting ones resume in arrival order, the transaction opens for
-    their writes only, and it is committed as soon as the last one is done; only then are the
-    answers serialised and sent. The writer lock is thus held for the writes and the commit, not
-    for TLS, HTTP, parsing, checks and serialisation: the other process does that work meanwhile.
+    opens the tick's group transaction (SQLite: and takes the writer lock shared with the other
+    worker processes; PostgreSQL: whose row locks the others may wait for), while the next methods
+    run their reads and checks. Once every method has finished or is waiting to write, the waiting
+    ones resume in arrival order, the transaction opens for their writes only, and it is committed
+    as soon as the last one is done; only then are the answers serialised and sent. The locks are
+    thus held for the writes and the commit, not for TLS, HTTP, parsing, checks and serialisation:
+    the other process does that work meanwhile.
     An answer that read or wrote inside the transaction leaves only after the commit; a
     failed commit turns those answers into ERREUR_INTERNE faults.
     """

@@ -2,7 +2,7 @@
 
 ``handle_rpc`` reads, calls the service and serialises in one go. The host needs them separately:
 the envelope is read and validated as soon as its bytes arrive, the service methods of
-all the calls that arrived together run next, in one group transaction whose writer lock is held
+all the calls that arrived together run next, in one group transaction whose locks are held
 for that part only, and the answers are serialised once the transaction is durable. The code below
 is ``handle_rpc``'s own (spyne 2.14.0), in the same order, without the parts no gateway service
 uses (MTOM attachments, HttpRpc response headers, chunked answers: every answer is sent with its

@@ -84,8 +84,9 @@ class AppointmentService:
         self._check_slot(slot, ticket)
         now = self._clock.now()
         with self._store.write() as tx:
-            # Everything below is checked inside the write transaction that books: BEGIN IMMEDIATE
-            # makes it the only writer, across processes, until it commits.
+            # Everything below is checked inside the write transaction that books: the ticket and the
+            # slot's capacity are locked there (SQLite: the one writer; PostgreSQL: their rows) until
+            # it commits, across processes.
             ticket = self._open(caller, reference, tx.tickets.get(reference))
             existing = tx.appointments.active(ticket.id, slot.intervention_type)
             if existing is not None:

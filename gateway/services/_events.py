@@ -53,23 +53,23 @@ def record_state_change(
     at: datetime,
     code: str | None = None,
     reason: str | None = None,
-) -> int:
+) -> None:
     """A transition of the ticket (the deposit included: ``from_state`` None, action ``DEPOSER``)."""
     payload = {"etatPrecedent": from_state, "etat": to_state, "action": action, "code": code, "motif": reason}
-    return tx.events.add(
+    tx.events.add(
         operator_code=ticket.operator_code, kind=STATE_CHANGE, subject=ticket.reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
-def record_sav_comment(tx: WriteTransaction, ticket: TicketRecord, *, author: str, text: str, at: datetime) -> int:
-    return tx.events.add(
+def record_sav_comment(tx: WriteTransaction, ticket: TicketRecord, *, author: str, text: str, at: datetime) -> None:
+    tx.events.add(
         operator_code=ticket.operator_code, kind=SAV_COMMENT, subject=ticket.reference,
         domain="signalisation", at=at, payload={"auteur": author, "texte": text},
     )  # fmt: skip
 
 
-def record_appointment(tx: WriteTransaction, appointment: AppointmentRecord, *, operation: str, at: datetime) -> int:
+def record_appointment(tx: WriteTransaction, appointment: AppointmentRecord, *, operation: str, at: datetime) -> None:
     """``operation``: RESERVE, MODIFIE or ANNULE."""
     payload = {
         "operation": operation,
@@ -80,13 +80,13 @@ def record_appointment(tx: WriteTransaction, appointment: AppointmentRecord, *, 
         "fin": iso_utc(appointment.slot_end),
         "statut": appointment.status,
     }
-    return tx.events.add(
+    tx.events.add(
         operator_code=appointment.operator_code, kind=APPOINTMENT, subject=appointment.ticket_reference,
         domain="signalisation", at=at, payload=payload,
     )  # fmt: skip
 
 
-def record_test_result(tx: WriteTransaction, test: LineTestRecord, *, libelle: str | None, at: datetime) -> int:
+def record_test_result(tx: WriteTransaction, test: LineTestRecord, *, libelle: str | None, at: datetime) -> None:
     payload = {
         "idTest": test.reference,
         "typeTest": test.test_type,
@@ -95,7 +95,7 @@ def record_test_result(tx: WriteTransaction, test: LineTestRecord, *, libelle: s
         "codeDiagnostic": test.diagnostic,
         "libelleDiagnostic": libelle,
     }
-    return tx.events.add(
+    tx.events.add(
         operator_code=test.operator_code, kind=TEST_RESULT, subject=test.reference,
         domain="test", at=at, payload=payload,
     )  # fmt: skip

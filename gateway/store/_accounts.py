@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import Repository, StorePart
+from ._parts import KEY_LOGIN, Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
@@ -214,7 +214,9 @@ class AccountRepository(Repository):
     __slots__ = ()
 
     def login_taken(self, login: str) -> bool:
-        """Whether a portal user or a provider's agent has this login (unique across both)."""
+        """Whether a portal user or a provider's agent has this login (unique across both: each table's
+        unique index, and on PostgreSQL the login's lock held until the commit, taken before reading)."""
+        self._lock_key(KEY_LOGIN, login)
         taken = self._one(
             "SELECT 1 AS x FROM web_users WHERE login = ? UNION ALL SELECT 1 FROM provider_agents WHERE login = ?",
             [login, login],

@@ -95,7 +95,8 @@ def _capacity(row: dict[str, Any]) -> CapacityRecord:
 
 class AppointmentStore(StorePart):
     """Capacities and appointments. Booking is checked and written in one ``write()`` transaction
-    (BEGIN IMMEDIATE: one writer at a time across processes), so a slot is never over-booked."""
+    (SQLite: BEGIN IMMEDIATE, one writer at a time across processes; PostgreSQL: the slot's capacity
+    row locked before counting, see ``AppointmentRepository.capacity``), so a slot is never over-booked."""
 
     # Capacities --------------------------------------------------------------------------------
 

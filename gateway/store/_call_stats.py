@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._parts import StorePart
-from ._sql import POSTGRESQL, Conn, Transaction
+from ._sql import POSTGRESQL, Transaction
 
 __all__ = [
     "CallAggregate",
@@ -82,7 +82,8 @@ def create_request_timeout_table(db: Transaction) -> None:
 def relaxed_write(store: Any) -> Iterator[Transaction]:
     """A write transaction of ``store`` committed with ``synchronous=NORMAL`` (counters, not receipts).
 
-    It takes the store's writer lock like any write. Inside an open transaction, or in a thread whose
+    A write like any other (SQLite: it takes the writer lock; PostgreSQL: it runs beside the others,
+    its upserts locking their rows). Inside an open transaction, or in a thread whose
     writes are grouped (group commit), it is an ordinary write block: it joins that transaction and
     never changes how the others' receipts are committed.
     """
@@ -119,7 +120,10 @@ class CallStatsStore(StorePart):
         calls: Mapping[CallKey, CallAggregate],
         timeouts: Mapping[str, int] | None = None,
     ) -> None:
-        """Add one process's counts of the last interval, in one relaxed transaction."""
+        """Add one process's counts of the last interval, in one relaxed transaction.
+
+        Rows are written in key order: two processes flushing at once (PostgreSQL runs their
+        transactions side by side) lock the rows they share in the same order, never in a cycle."""
         if not counted and not calls and not timeouts:
             return
         with relaxed_write(self) as db:
@@ -127,17 +131,17 @@ class CallStatsStore(StorePart):
             conn.executemany(
                 "INSERT INTO request_timeouts (door, count) VALUES (?, ?) "
                 "ON CONFLICT (door) DO UPDATE SET count = request_timeouts.count + excluded.count",
-                list((timeouts or {}).items()),
+                sorted((timeouts or {}).items()),
             )
             conn.executemany(
                 "INSERT INTO request_counts (operator_code, minute, operation, count) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (operator_code, minute, operation) "
                 "DO UPDATE SET count = request_counts.count + excluded.count",
-                [(*key, n) for key, n in counted.items()],
+                [(*key, n) for key, n in sorted(counted.items())],
             )
             totals: dict[tuple[str, ...], CallAggregate] = {}
-            for key, agg in calls.items():
-                self._add_calls(conn, "call_stats", _KEY_COLUMNS, key, agg)
+            for key, agg in sorted(calls.items()):
+                self._add_calls(db, "call_stats", _KEY_COLUMNS, key, agg)
                 total_key: tuple[str, ...] = (key[0], *key[2:])
                 prev = totals.get(total_key)
                 totals[total_key] = (
@@ -148,13 +152,27 @@ class CallStatsStore(StorePart):
                     )
                 )
             total_columns: tuple[str, ...] = tuple(c for c in _KEY_COLUMNS if c != "minute")
-            for summed_key, summed in totals.items():
-                self._add_calls(conn, "call_totals", total_columns, summed_key, summed)
+            for summed_key, summed in sorted(totals.items()):
+                self._add_calls(db, "call_totals", total_columns, summed_key, summed)
 
     @staticmethod
-    def _add_calls(conn: Conn, table: str, columns: tuple[str, ...], key: tuple[str, ...], agg: CallAggregate) -> None:
+    def _add_calls(
+        db: Transaction, table: str, columns: tuple[str, ...], key: tuple[str, ...], agg: CallAggregate
+    ) -> None:
+        """Add ``agg`` to the row of ``key``: read, merged (the histogram), written back. PostgreSQL:
+        the row is made first if missing and read locked, so that another process's flush adding to
+        the same row waits for this one's commit instead of losing it."""
+        conn = db.conn
         where = " AND ".join(f"{c} = ?" for c in columns)
-        row = conn.execute(f"SELECT calls, total_ms, buckets FROM {table} WHERE {where}", key).fetchone()
+        lock = ""
+        if db.postgresql:
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}, calls, total_ms, buckets) "
+                f"VALUES ({', '.join('?' * len(columns))}, 0, 0, '[]') ON CONFLICT DO NOTHING",
+                key,
+            )
+            lock = " FOR NO KEY UPDATE"
+        row = conn.execute(f"SELECT calls, total_ms, buckets FROM {table} WHERE {where}{lock}", key).fetchone()
         if row is None:
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}, calls, total_ms, buckets) "

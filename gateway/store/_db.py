@@ -21,7 +21,7 @@ from gateway.errors import NotRecordedError, StoreUnavailableError
 
 from ._sql import POSTGRESQL, SQLITE, PgConn, StoreUrl, Transaction, pg_rows, sqlite_rows
 
-__all__ = ["WRITER_LOCK_KEY", "CommitWaiter", "Connections", "from_ts", "to_ts"]
+__all__ = ["COMMIT_ORDER_LOCK_KEY", "MIGRATION_LOCK_KEY", "CommitWaiter", "Connections", "from_ts", "to_ts"]
 
 log = logging.getLogger("gateway.store")
 
@@ -56,11 +56,24 @@ CommitWaiter = Callable[[BaseException | None], None]
 def _commit(conn: Any) -> None:
     """COMMIT (durable: synchronous=FULL), or roll back and raise ``NotRecordedError``.
 
+    PostgreSQL: the writes kept for commit order (``Transaction.write_in_commit_order``) go first,
+    under the commit-order lock, in the COMMIT's round trip; the lock is released by the COMMIT, so it
+    is held for those inserts and the WAL flush only, never while the transaction waits for a row.
+
     A failed commit is logged once here, with its cause on the same line (no traceback: the cause is
     the whole story, and the CLI's stderr shows it as is), under the incident id its answers carry.
     """
+    ordered = getattr(conn, "at_commit", None)
     try:
-        conn.execute("COMMIT")
+        if ordered:
+            conn.at_commit = []
+            conn.send(f"SELECT pg_advisory_xact_lock({COMMIT_ORDER_LOCK_KEY})")
+            for sql, params in ordered:
+                conn.send_write(sql, params)
+            conn.send("COMMIT")
+            conn.flush()
+        else:
+            conn.execute("COMMIT")
     except Exception as error:  # a failed commit fails its whole transaction, never half of it
         with contextlib.suppress(Exception):  # SQLite may have rolled back already
             conn.execute("ROLLBACK")
@@ -72,6 +85,21 @@ def _commit(conn: Any) -> None:
             error,
         )
         raise NotRecordedError(incident) from error
+
+
+#: SQLSTATEs of a transaction PostgreSQL gave up to let another one go on: deadlock, serialization.
+_GIVEN_UP = frozenset({"40P01", "40001"})
+
+
+def _not_recorded_if_given_up(error: BaseException) -> None:
+    """A write block that PostgreSQL chose as a deadlock's victim (undone by its savepoint or its
+    rollback) raises ``NotRecordedError``: ERREUR_INTERNE, "nothing was changed, send it again";
+    logged once here, as a failed commit is."""
+    if getattr(error, "sqlstate", None) not in _GIVEN_UP:
+        return
+    incident = uuid.uuid4().hex[:12]
+    log.error("incident %s: write undone (%s: %s), nothing of it is stored", incident, type(error).__name__, error)
+    raise NotRecordedError(incident) from error
 
 
 class _WriterLock:
@@ -155,8 +183,10 @@ class Connections:
     # Beginning and ending a write transaction, per engine ---------------------------------------
 
     def _begin(self, conn: Any) -> None:
-        """Take the database's one writer lock and begin (SQLite: flock + BEGIN IMMEDIATE;
-        PostgreSQL: a transaction-scoped advisory lock, released by its COMMIT or ROLLBACK)."""
+        """Begin a write transaction. SQLite: take the database's one writer lock (flock + BEGIN
+        IMMEDIATE). PostgreSQL: ``BEGIN`` alone, sent with the transaction's first statement; writers of
+        every process run side by side, the rows they decide on locked by their reads (``FOR NO KEY
+        UPDATE``), constraints and, for rows not written yet, per-key locks (``Transaction.lock_key``)."""
         if self._writer is not None:
             self._writer.acquire()
             try:
@@ -165,12 +195,8 @@ class Connections:
                 self._writer.release()
                 raise
             return
-        try:  # one round trip: BEGIN and the lock (a statement without parameters may hold several)
-            conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.execute("ROLLBACK")
-            raise
+        conn.at_commit = []
+        conn.begin()
 
     def _await_answers(self, db: Transaction) -> None:
         """At the end of a block: the answers of its writes sent without waiting (PostgreSQL), so that
@@ -178,12 +204,14 @@ class Connections:
         if self.dialect == POSTGRESQL:
             db.conn.flush()  # type: ignore[attr-defined]
 
-    def _drop_answers(self, db: Transaction) -> None:
+    def _drop_answers(self, db: Transaction, kept: int = 0) -> None:
         """Before undoing a block: the answers of its writes sent without waiting (PostgreSQL) are
-        collected and ignored, so that the block's own error is the one raised."""
+        collected and ignored, so that the block's own error is the one raised; the writes it kept for
+        the commit (``at_commit``) beyond the first ``kept`` are forgotten."""
         if self.dialect == POSTGRESQL:
             with contextlib.suppress(Exception):
                 db.conn.flush()  # type: ignore[attr-defined]
+            del db.conn.at_commit[kept:]  # type: ignore[attr-defined]
 
     def _end(self) -> None:
         if self._writer is not None:
@@ -219,8 +247,8 @@ class Connections:
 
     def before_group_opens(self, hook: Callable[[], None] | None) -> None:
         """``hook`` runs in the grouping thread just before a write opens the group transaction
-        (and takes the writer lock); it may suspend the caller until the group should open
-        (``gateway.server.CallBatch`` does, so that the lock is held for the writes only)."""
+        (SQLite: and takes the writer lock); it may suspend the caller until the group should open
+        (``gateway.server.CallBatch`` does, so that locks are held for the writes only)."""
         self._before_open = hook
 
     def commit_now(self) -> None:
@@ -270,22 +298,25 @@ class Connections:
         # statement cache (a fresh name per block would push the real queries out of it).
         group.depth += 1
         name = f"w{group.depth}"
+        kept = 0  # PostgreSQL: the writes kept for the commit before this block's
         if self.dialect == POSTGRESQL:  # with the block's first statement that needs an answer
             released = [f"RELEASE {name}"] if group.unreleased == name else []  # the previous block's
             db.conn.send(*released, f"SAVEPOINT {name}")  # type: ignore[attr-defined]
+            kept = len(db.conn.at_commit)  # type: ignore[attr-defined]
         else:
             db.conn.execute(f"SAVEPOINT {name}")
         group.unreleased = None
         try:
             yield db
             self._await_answers(db)
-        except BaseException:
-            self._drop_answers(db)
+        except BaseException as error:
+            self._drop_answers(db, kept)
             if self.dialect == POSTGRESQL:
                 db.conn.execute(f"ROLLBACK TO {name}; RELEASE {name}")
             else:
                 db.conn.execute(f"ROLLBACK TO {name}")
                 db.conn.execute(f"RELEASE {name}")
+            _not_recorded_if_given_up(error)
             raise
         finally:
             group.depth -= 1
@@ -339,10 +370,11 @@ class Connections:
             try:
                 yield db
                 self._await_answers(db)
-            except BaseException:
+            except BaseException as error:
                 self._drop_answers(db)
                 with contextlib.suppress(Exception):  # a dropped connection has rolled back already
                     db.conn.execute("ROLLBACK")
+                _not_recorded_if_given_up(error)
                 raise
             _commit(self._committing(db.conn))
         finally:
@@ -392,8 +424,13 @@ class _Held:
 #: under the requests' own timeout (``request_timeout_s``, 30 s by default).
 CONNECTION_WAIT_S = 10.0
 
-#: The key of PostgreSQL's advisory lock that serialises the gateway's write transactions.
-WRITER_LOCK_KEY = 0x65534156  # "eSAV"
+#: The key of PostgreSQL's advisory lock under which migrations run: two processes starting together
+#: apply each once (the value the writers' lock of earlier versions had: a migration waits for their writes).
+MIGRATION_LOCK_KEY = 0x65534156  # "eSAV"
+
+#: The key of PostgreSQL's advisory lock taken at COMMIT by a transaction with writes kept for commit
+#: order (``Transaction.write_in_commit_order``): their ids then increase in commit order.
+COMMIT_ORDER_LOCK_KEY = 0x6553434F  # "eSCO"
 
 
 def _pg_pool(url: StoreUrl, size: int) -> Any:

@@ -3,7 +3,10 @@
 ``events`` is an outbox: each row is written by ``EventRepository.add`` inside the write transaction of the
 change it reports (a transition, an SAV comment, an appointment change, a test result), so an event
 exists if and only if its change was committed. ``idEvenement`` is the row id, an integer sequence
-(``AUTOINCREMENT``: never reused, increasing in commit order since writers are serialised).
+(``AUTOINCREMENT``: never reused), increasing in commit order, so that an operator reading "after
+id N" never misses an event: on SQLite the writers are serialised; on PostgreSQL, where they run side
+by side, the event's row is written just before its transaction's COMMIT, under a short lock held
+through it (``Transaction.write_in_commit_order``; docs/decisions.md, "Store engines").
 
 When the operator has a callback endpoint, the same transaction queues a ``deliveries`` row
 (``EN_ATTENTE``); the delivery worker moves it to ``LIVRE`` or, after 24 hours of failures,
@@ -145,10 +148,10 @@ _QUEUED = (
     "?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notification_endpoints WHERE operator_code = ? AND domain IN (?, ?))"
 )
 _INSERT_DELIVERY = f"{_QUEUE_DELIVERY} SELECT ?, {_QUEUED}"
+#: PostgreSQL: the event and its delivery in one statement, run at the commit (no answer read).
 _EVENT_AND_DELIVERY = (
-    f"WITH e AS ({_INSERT_EVENT} RETURNING id), "
-    f"d AS ({_QUEUE_DELIVERY} SELECT e.id, {_QUEUED.replace(' WHERE ', ' FROM e WHERE ', 1)}) "
-    "SELECT id FROM e"
+    f"WITH e AS ({_INSERT_EVENT} RETURNING id) "
+    f"{_QUEUE_DELIVERY} SELECT e.id, {_QUEUED.replace(' WHERE ', ' FROM e WHERE ', 1)}"
 )
 
 
@@ -259,21 +262,21 @@ class EventRepository(Repository):
         domain: str,
         at: datetime,
         payload: dict[str, Any],
-    ) -> int:
-        """Record an event inside the caller's write transaction (and queue its push); returns its id.
+    ) -> None:
+        """Record an event with the caller's write transaction (and queue its push).
 
         Queued for push only when the operator has an endpoint for the domain (or its fallback),
-        the endpoint not read back (this runs on every deposit): on PostgreSQL the event and its
-        delivery are one statement (one round trip), on SQLite two."""
+        the endpoint not read back (this runs on every deposit). On PostgreSQL the event and its
+        delivery are one statement, run just before the COMMIT under the commit-order lock (its id is
+        known once committed; the transaction does not read it back); on SQLite two, at once."""
         stamp = to_ts(at)
         event = [operator_code, kind, subject, domain, stamp, json.dumps(payload, ensure_ascii=False)]
         delivery = [operator_code, DELIVERY_PENDING, stamp, stamp, stamp, operator_code, domain, FALLBACK_DOMAIN]
         if self._db.postgresql:
-            ((event_id,),) = self._db.conn.execute(_EVENT_AND_DELIVERY, [*event, *delivery]).fetchall()
-            return int(event_id)
+            self._db.write_in_commit_order(_EVENT_AND_DELIVERY, [*event, *delivery])
+            return
         event_id = self._db.insert_id(_INSERT_EVENT, event)
         self._db.conn.execute(_INSERT_DELIVERY, [event_id, *delivery])
-        return event_id
 
     def has_endpoint(self, operator_code: str) -> bool:
         """Whether the operator has a callback endpoint (any domain)."""

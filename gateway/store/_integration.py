@@ -14,7 +14,7 @@ from typing import Any
 
 from ._db import from_ts, to_ts
 from ._parts import Repository, StorePart
-from ._sql import Transaction
+from ._sql import Transaction, quote
 
 __all__ = [
     "IntegrationRepository",
@@ -159,11 +159,13 @@ class IntegrationRepository(Repository):
     __slots__ = ()
 
     def add_journal_entries(self, entries: Sequence[dict[str, Any]]) -> None:
-        """Append a batch of calls in one transaction (one commit for many requests)."""
-        if not entries:
-            return
-        rows = [{**e, "at": to_ts(e["at"])} for e in entries]
-        self._db.table("call_journal").insert_all(rows)
+        """Append a batch of calls in one transaction (one commit for many requests), in commit order
+        (an operator reads the journal "after entry N": ``Transaction.write_in_commit_order``)."""
+        for entry in entries:
+            row = {**entry, "at": to_ts(entry["at"])}
+            names = ", ".join(quote(c) for c in row)
+            sql = f"INSERT INTO call_journal ({names}) VALUES ({', '.join('?' * len(row))})"
+            self._db.write_in_commit_order(sql, list(row.values()))
 
     def record_attestation(
         self, operator_code: str, version: str, domains: Iterable[str], at: datetime, document: str

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._sql import Transaction, pg_rows, sqlite_rows
 
-__all__ = ["Repository", "StorePart"]
+__all__ = ["KEY_LOGIN", "KEY_OPERATOR_FILE", "KEY_OPERATOR_REFERENCE", "Repository", "StorePart"]
+
+#: Namespaces of the per-key locks (``Repository._lock_key``): an operator's own reference of a
+#: deposit, a login, an operator file's name.
+KEY_OPERATOR_REFERENCE, KEY_LOGIN, KEY_OPERATOR_FILE = 0x65530001, 0x65530002, 0x65530003
 
 
 class StorePart:
@@ -28,8 +32,10 @@ class Repository:
     """One aggregate's writes, and the reads that decide them, inside a write transaction.
 
     Bound to the transaction (its methods take none): what a repository reads is what the
-    transaction is about to change. On PostgreSQL a read that guards a row about to change locks it
-    (``SELECT … FOR UPDATE``, see ``_for_update``); SQLite's write lock already serialises writers.
+    transaction is about to change. On PostgreSQL, where writers of every process run side by side, a
+    read that guards a row about to change locks it (``SELECT … FOR NO KEY UPDATE``, see
+    ``_for_update``), and a read that guards a row not written yet (a resent deposit, a new login)
+    first takes that key's lock (``_lock_key``); SQLite's write lock already serialises writers.
     """
 
     __slots__ = ("_db",)
@@ -48,5 +54,10 @@ class Repository:
 
     @property
     def _for_update(self) -> str:
-        """`` FOR UPDATE`` on PostgreSQL (the rows read are locked until the commit), nothing on SQLite."""
-        return " FOR UPDATE" if self._db.postgresql else ""
+        """`` FOR NO KEY UPDATE`` on PostgreSQL (the rows read are locked until the commit against other
+        writers, not against the foreign-key checks of rows that refer to them), nothing on SQLite."""
+        return " FOR NO KEY UPDATE" if self._db.postgresql else ""
+
+    def _lock_key(self, namespace: int, key: str) -> None:
+        """PostgreSQL: hold ``key``'s lock until the commit (see ``Transaction.lock_key``); SQLite: nothing."""
+        self._db.lock_key(namespace, key)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import Repository, StorePart
+from ._parts import KEY_OPERATOR_FILE, Repository, StorePart
 from ._sql import Transaction
 
 __all__ = [
@@ -324,7 +324,9 @@ class PortalRepository(Repository):
         published_at: datetime,
         author: str,
     ) -> FileRecord:
-        """Store the next version of ``name`` (call inside ``write()``: the version number is read there)."""
+        """Store the next version of ``name`` (call inside ``write()``: the version number is read there,
+        on PostgreSQL under the name's lock held until the commit)."""
+        self._lock_key(KEY_OPERATOR_FILE, f"{operator_code}\n{direction}\n{name}")
         row = self._db.conn.execute(
             "SELECT COALESCE(MAX(version), 0) FROM operator_files "
             "WHERE operator_code = ? AND direction = ? AND name = ?",

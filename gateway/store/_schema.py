@@ -12,7 +12,7 @@ from ._audit import create_audit_tables
 from ._call_stats import create_call_stats_tables, create_request_timeout_table
 from ._contract_ends import add_contract_end_column
 from ._contracts import create_contracts_table
-from ._db import Connections
+from ._db import MIGRATION_LOCK_KEY, Connections
 from ._events import create_delivery_tables, create_event_tables
 from ._exploitation import create_exploitation_tables
 from ._integration import create_attestation_tables, create_journal_tables, create_validation_tables
@@ -240,12 +240,21 @@ MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
 ]
 
 
+def _migrating(db: Transaction) -> None:
+    """PostgreSQL: wait for the migrations' lock, held until this transaction ends, so that two
+    processes starting together apply each migration once (SQLite's write lock already does). The
+    one lock of the store's that every process takes: its writers otherwise run side by side."""
+    if db.postgresql:
+        db.conn.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})").fetchall()
+
+
 def migrate(connections: Connections) -> list[int]:
     """Apply the migrations this database has not seen yet, each in its own write transaction
-    (under the writers' lock: two processes starting together apply each migration once)."""
+    (under the migrations' lock: two processes starting together apply each migration once)."""
     if not pending_migrations(connections.db):
         return []  # the usual case: opening a store writes nothing
     with connections.write() as db:
+        _migrating(db)
         db.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -253,6 +262,7 @@ def migrate(connections: Connections) -> list[int]:
     applied_now = []
     for number, name, step in MIGRATIONS:
         with connections.write() as db:
+            _migrating(db)
             done = db.conn.execute("SELECT 1 FROM schema_migrations WHERE id = ?", [number]).fetchone()
             if not done:
                 step(db)

@@ -2,7 +2,7 @@
 
 The store writes one SQL text for both: ``?`` placeholders, ``ON CONFLICT … DO NOTHING|UPDATE``,
 ``RETURNING``, identifiers that are not reserved words (or quoted). What differs is here and only
-here: how a connection is opened and a write transaction is begun and serialised, the types of the
+here: how a connection is opened and a write transaction is begun and committed, the types of the
 DDL, how a new row's id is obtained, and how the schema is read back (docs/decisions.md, "Store
 engines").
 
@@ -14,7 +14,9 @@ they never see a driver object.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import select
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -181,17 +183,22 @@ class PgConn:
     without RETURNING, or what ``send`` is given) is sent without waiting for its answer, in libpq's
     pipeline mode; the next statement that needs an answer, a look at the write's own result
     (``rowcount``), or ``flush()`` (the store calls it at the end of every write block) collects the
-    answers in one round trip and raises the first error there: fewer round trips while the writers'
-    lock is held (docs/decisions.md, "Store engines").
+    answers in one round trip and raises the first error there: fewer round trips while the
+    transaction holds its row locks (docs/decisions.md, "Store engines").
+
+    ``at_commit`` holds the writes of the open transaction that must be made in commit order (an
+    event of the feed read "after id N"): the store runs them just before its COMMIT, under a short
+    lock (``gateway.store._db``).
     """
 
-    __slots__ = ("_deferred", "_pg", "_prepared", "raw")
+    __slots__ = ("_deferred", "_pg", "_prepared", "at_commit", "raw")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._pg = raw.pgconn
         self._prepared: dict[str, tuple[bytes, bool] | None] = {}
         self._deferred: list[_Deferred] = []
+        self.at_commit: list[tuple[str, Sequence[Any]]] = []
         # A pooled connection may hold the statements of the thread that had it before.
         raw.execute("DEALLOCATE ALL")
 
@@ -221,6 +228,31 @@ class PgConn:
         self.flush()
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
 
+    def begin(self) -> None:
+        """``BEGIN``, sent without waiting: it travels with the transaction's first statement."""
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        self._pg.send_query_params(b"BEGIN", None)
+        self._deferred.append(_Deferred(self))
+
+    def send_write(self, sql: str, parameters: Sequence[Any]) -> None:
+        """A write with parameters whose answer nobody reads (even one the pipeline would not defer on
+        its own, as ``WITH … INSERT``): inside a transaction, sent without waiting, answered with the
+        next round trip; else run at once."""
+        prepared = self._prepared.get(sql)
+        if prepared is None and sql not in self._prepared:
+            self.flush()
+            prepared = self._prepare(sql)
+        if prepared is None or not (self._deferred or self._pg.transaction_status == _IN_TRANSACTION):
+            self.execute(sql, parameters)
+            return
+        values = [_param(p) for p in parameters]
+        formats = [1 if isinstance(p, bytes | bytearray | memoryview) else 0 for p in parameters]
+        if not self._deferred:
+            self._pg.enter_pipeline_mode()
+        self._pg.send_query_prepared(prepared[0], values, formats if any(formats) else None)
+        self._deferred.append(_Deferred(self))
+
     def send(self, *statements: str) -> None:
         """Statements without parameters whose answers nobody reads (``RELEASE``, ``SAVEPOINT``): inside
         a transaction, sent without waiting, answered with the next round trip; else run at once."""
@@ -243,10 +275,10 @@ class PgConn:
         try:
             pg.pipeline_sync()
             for entry in deferred:
-                result = pg.get_result()
+                result = _next_result(pg)
                 if result is None:  # the connection is gone
                     raise _error(None, lost=True)
-                while pg.get_result() is not None:  # the end of this statement's results
+                while _next_result(pg) is not None:  # the end of this statement's results
                     pass
                 if failure is None and result.status not in (_COMMAND_OK, _TUPLES_OK):
                     failure = _error(result, lost=pg.status != 0)
@@ -254,7 +286,7 @@ class PgConn:
                     entry.result = _Result(result)
                 else:  # this one failed, or was skipped after the one that did
                     entry.error = failure
-            while (result := pg.get_result()) is not None and result.status != _PIPELINE_SYNC:
+            while (result := _next_result(pg)) is not None and result.status != _PIPELINE_SYNC:
                 pass
             pg.exit_pipeline_mode()
         except BaseException:
@@ -295,6 +327,7 @@ class PgConn:
 
     def close(self) -> None:
         self._deferred = []
+        self.at_commit = []
         self.raw.close()
 
 
@@ -330,6 +363,19 @@ class _Deferred:
 
     def __iter__(self) -> Any:
         return iter(self._done().fetchall())
+
+
+def _next_result(pg: Any) -> Any:
+    """libpq's next result, waited for without holding the GIL: a statement may wait long for a row
+    or key lock of another transaction (PostgreSQL's writers run side by side), maybe one of this
+    process's other threads, which must go on meanwhile (``PQgetResult`` would block them all)."""
+    if pg.is_busy():
+        readable = select.poll()  # not select(): a busy server process has descriptors past 1024
+        readable.register(pg.socket, select.POLLIN)
+        while pg.is_busy():
+            readable.poll()
+            pg.consume_input()
+    return pg.get_result()
 
 
 _DEFERRABLE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
@@ -382,6 +428,27 @@ class Transaction:
     def table(self, name: str) -> Table:
         return Table(self, name)
 
+    def write_in_commit_order(self, sql: str, params: Sequence[Any]) -> None:
+        """An INSERT into a table read as "everything after id N" (the event feed, the call journal).
+
+        PostgreSQL: run just before the transaction's COMMIT, under a short lock held through it, so
+        that ids (from the table's sequence) increase in commit order and a reader past id N never
+        misses a row committed later with a smaller id; forgotten with the write block that asked for
+        it when that block fails. SQLite: run now, its write lock ordering the commits already."""
+        if self.dialect == SQLITE:
+            self.conn.execute(sql, params)
+        else:
+            self.conn.at_commit.append((sql, list(params)))  # type: ignore[attr-defined]
+
+    def lock_key(self, namespace: int, key: str) -> None:
+        """PostgreSQL: wait for the lock of ``key`` (in ``namespace``) and hold it until the commit, so
+        that two transactions deciding on a row not written yet (a resent deposit's operator reference,
+        a new login) decide one after the other. Sent without waiting: the next statement goes with it.
+        SQLite: nothing, its write lock serialises writers."""
+        if self.dialect == POSTGRESQL:
+            digest = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=4).digest(), "big", signed=True)
+            self.conn.send(f"SELECT pg_advisory_xact_lock({namespace}, {digest})")  # type: ignore[attr-defined]
+
     def insert_id(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one INSERT into a table whose key is ``id`` and return the new row's id."""
         if self.dialect == SQLITE:
@@ -390,7 +457,8 @@ class Transaction:
 
     def next_id(self, table: str) -> int:
         """The id the next row of ``table`` takes, reserved for the caller (references derive from
-        it). SQLite: one past the largest (the write lock is held); PostgreSQL: the table's sequence."""
+        it). SQLite: one past the largest (the write lock is held); PostgreSQL: the table's sequence
+        (a rolled back transaction leaves its numbers unused: references may have gaps)."""
         if self.dialect == SQLITE:
             return int(self.conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
         row = self.conn.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))").fetchone()

@@ -104,7 +104,7 @@ class Store(
     @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
         """One durable write transaction (SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT`` with synchronous=FULL;
-        PostgreSQL: ``BEGIN``, the writers' advisory lock, ``COMMIT`` with synchronous_commit on), its
+        PostgreSQL: ``BEGIN`` … ``COMMIT`` with synchronous_commit on, beside other writers), its
         repositories by aggregate (``tx.tickets``, ``tx.audit``…)."""
         with self._connections.write() as db:
             tx = db.typed

@@ -171,7 +171,7 @@ class SupportRepository(Repository):
 
     def case(self, reference: str) -> SupportCase | None:
         """The request about to change (PostgreSQL: its row locked until the commit)."""
-        lock = " FOR UPDATE OF r" if self._db.postgresql else ""
+        lock = " FOR NO KEY UPDATE OF r" if self._db.postgresql else ""
         row = self._one(f"{_CASE_SELECT} WHERE r.reference = ?{lock}", [reference])
         return _case(row) if row else None
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ._db import from_ts, to_ts
-from ._parts import Repository
+from ._parts import KEY_OPERATOR_REFERENCE, Repository
 from ._records import PrestationRecord, TicketRecord
 from ._sql import SQLITE
 
@@ -75,7 +75,11 @@ class TicketRepository(Repository):
         return ticket_record(row) if row else None
 
     def by_operator_reference(self, operator_code: str, reference_operateur: str) -> TicketRecord | None:
-        """The ticket an operator already deposited under its own reference (a resent deposit), if any."""
+        """The ticket an operator already deposited under its own reference (a resent deposit), if any.
+
+        PostgreSQL: the reference's lock is held until the commit, so that the same deposit sent twice
+        at once is read here after the first one committed (the unique index backs it)."""
+        self._lock_key(KEY_OPERATOR_REFERENCE, f"{operator_code}\n{reference_operateur}")
         row = self._one(
             "SELECT * FROM tickets WHERE operator_code = ? AND reference_operateur = ?",
             [operator_code, reference_operateur],
@@ -108,7 +112,8 @@ class TicketRepository(Repository):
         transition (from no state, at its deposit).
 
         Every deposit runs this: the ticket's INSERT takes its id itself (SQLite: one past the
-        largest, the write lock being held; PostgreSQL: the table's sequence), and on PostgreSQL the
+        largest, the write lock being held; PostgreSQL: the table's sequence, whose numbers a rolled
+        back deposit leaves unused: references may have gaps), and on PostgreSQL the
         three rows are one statement (one round trip); SQLite, where a statement is a call, runs three."""
         row = {
             **fields,
