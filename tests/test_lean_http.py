@@ -315,3 +315,23 @@ def test_a_gateway_answers_alike_through_the_lean_channel_and_through_twisted(li
     assert lean_body == twisted_body
     lean_headers.pop("Date"), twisted_headers.pop("Date")
     assert lean_headers == twisted_headers
+
+
+def test_thousands_of_calls_sent_ahead_and_answered_at_once_do_not_nest() -> None:
+    """Calls sent ahead whose answers are written at once (faults) are served in a loop, not by recursion."""
+    resource = _Soap()
+    channel, transport, _ = _channel(resource)
+    channel.dataReceived(_post(b"<a/>") * 3000)
+    assert len(resource.served) == 3000
+    assert transport.value().count(b"HTTP/1.1 200 OK") == 3000
+
+
+def test_a_large_body_in_small_chunks_is_served_whole() -> None:
+    """A body near the limit arriving in 1 KB chunks reaches the endpoint whole, once."""
+    resource = _Soap()
+    channel, transport, _ = _channel(resource, max_body=4 * 1024 * 1024)
+    data = _post(b"<a>" + b"x" * (3 * 1024 * 1024) + b"</a>")
+    for index in range(0, len(data), 1024):
+        channel.dataReceived(data[index : index + 1024])
+    assert len(resource.served) == 1 and len(resource.served[0][1]) == 3 * 1024 * 1024 + 7
+    assert transport.value().startswith(b"HTTP/1.1 200 OK")

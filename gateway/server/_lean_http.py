@@ -208,11 +208,16 @@ class LeanChannel(TimedChannel):
     max_body = 8 * 1024 * 1024
 
     _lean = True
-    _buffer = b""
     _current: LeanRequest | None = None
     _paused = False
     _closing = False
+    _serving = False
     _fingerprint: tuple[str | None] | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A bytearray: a large body arriving in many chunks is appended, not copied again at each one.
+        self._lean_buffer = bytearray()
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
         if not self._lean:
@@ -221,38 +226,49 @@ class LeanChannel(TimedChannel):
         self.resetTimeout()
         if self._closing:
             return  # after a request that closes the connection, as Twisted drops what follows
-        self._buffer += data
+        self._lean_buffer += data
         if self._current is None:
             self._serve()
-        elif len(self._buffer) > MAX_BUFFERED and not self._paused:
+        elif len(self._lean_buffer) > MAX_BUFFERED and not self._paused:
             self._paused = True  # as Twisted does while it answers, bounded here by MAX_BUFFERED
             producer: Any = self._networkProducer
             producer.pauseProducing()
 
     def _serve(self) -> None:
-        """Serve the complete requests buffered, one at a time (answers leave in request order)."""
-        while self._lean and self._current is None and self._buffer and not self._closing:
-            buffer = self._buffer
+        """Serve the complete requests buffered, one at a time (answers leave in request order). A call
+        answered at once (a fault) asks for the next one from inside this loop: the loop takes it, so
+        many calls sent ahead never nest."""
+        if self._serving:
+            return
+        self._serving = True
+        try:
+            self._serve_buffered()
+        finally:
+            self._serving = False
+        # A request begun and not complete: the request timer runs from its first byte (TimedChannel).
+        if self._lean and self._current is None and self._lean_buffer and self._request_timer is None:
+            self._request_timer = self.callLater(self.request_timeout_s, self._request_timed_out)
+
+    def _serve_buffered(self) -> None:
+        buffer = self._lean_buffer
+        while self._lean and self._current is None and buffer and not self._closing:
             end = buffer.find(_CRLF2)
             if end < 0:
                 if len(buffer) > MAX_HEAD:
                     self._hand_over()
-                    return
-                break
-            head = parse_head(buffer[:end], self.soap_paths, self.max_body)
+                return
+            head = parse_head(bytes(buffer[:end]), self.soap_paths, self.max_body)
             if head is None:
                 self._hand_over()
                 return
             start = end + 4
             stop = start + head.length
             if len(buffer) < stop:
-                break  # the body is on its way
-            self._buffer = buffer[stop:]
+                return  # the body is on its way
+            body = bytes(buffer[start:stop])
+            del buffer[:stop]
             self._cancel_request_timer()
-            self._dispatch(head, buffer[start:stop])
-        # A request begun and not complete: the request timer runs from its first byte (TimedChannel).
-        if self._lean and self._current is None and self._buffer and self._request_timer is None:
-            self._request_timer = self.callLater(self.request_timeout_s, self._request_timed_out)
+            self._dispatch(head, body)
 
     def _dispatch(self, head: _Head, body: bytes) -> None:
         request = LeanRequest(self, head, body)
@@ -285,13 +301,14 @@ class LeanChannel(TimedChannel):
             if not self._waitingForTransport:  # the transport's own pause (a slow reader) stands
                 producer: Any = self._networkProducer
                 producer.resumeProducing()
-        if self._buffer:
+        if self._lean_buffer:
             self._serve()
 
     def _hand_over(self) -> None:
         """From now on Twisted's channel reads this connection, starting with what is buffered."""
         self._lean = False
-        data, self._buffer = self._buffer, b""
+        data = bytes(self._lean_buffer)
+        self._lean_buffer.clear()
         super().dataReceived(data)
 
     def timeoutConnection(self) -> None:  # noqa: N802 - Twisted's interface
