@@ -26,8 +26,8 @@ from twisted.web.server import Site
 
 from gateway.config import Settings
 
-# The seam being measured; gateway.server exports only start()/build_site(), which need a Gateway.
-from gateway.server import SoapResource, bounded_request_factory, lean_soap, limit_connection_times
+# The seam being measured: the gateway's own resource and site assembly (build_site needs a Gateway).
+from gateway.server import SoapResource, soap_site
 from gateway.server.tls import server_tls_options
 
 __all__ = ["ECHO_NAMESPACE", "ECHO_PATH", "build_echo_site", "echo_application"]
@@ -53,27 +53,17 @@ def echo_application() -> Application:
     )
 
 
-class _QuietSite(Site):
-    def log(self, request: Any) -> None:
-        pass
-
-
 def build_echo_site(settings: Settings | None = None, *, http: str = "lean") -> Site:
-    """The echo's site; ``http="lean"`` reads the calls as the gateway does (``LeanChannel``),
-    ``"twisted"`` through twisted.web's own channel and requests (the host before that channel)."""
+    """The echo's site, assembled as the gateway's; ``http="lean"`` reads the calls as the gateway
+    does (``LeanChannel``), ``"twisted"`` through twisted.web's own channel and requests (the host
+    before that channel)."""
     settings = settings or Settings()
     root: Any = Resource()
     bench: Any = Resource()
     root.putChild(b"bench", bench)
     echo = SoapResource(WsgiApplication(echo_application()), ECHO_NAMESPACE, max_depth=settings.max_xml_depth)
     bench.putChild(b"echo", echo)
-    site = _QuietSite(root, parsePOSTFormSubmission=False)  # as the gateway's site
-    site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
-    site.displayTracebacks = False
-    limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, None)
-    if http == "lean":
-        lean_soap(site, {ECHO_PATH.encode(): echo}, settings.max_body_bytes)
-    return site
+    return soap_site(root, settings, {ECHO_PATH.encode(): echo} if http == "lean" else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from ._lean_http import LeanChannel, lean_soap
 from ._operations import JsonLogFormatter, Operations
 from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
-from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, start
+from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, soap_site, start
 from ._timeouts import TimedChannel, limit_connection_times
 from ._workers import reuse_port_socket, supervise_workers, worker_count
 
@@ -29,6 +29,7 @@ __all__ = [
     "limit_connection_times",
     "listen_tls",
     "reuse_port_socket",
+    "soap_site",
     "start",
     "start_receiver",
     "supervise_workers",

@@ -17,11 +17,12 @@ from typing import Any
 
 from lxml import etree
 from spyne.server.wsgi import WsgiApplication
-from twisted.web.server import Site
 
+from gateway.config import Settings
 from gateway.ws.v2 import notification
 
 from ._host import SoapResource
+from ._site import soap_site
 from .tls import server_tls_options
 
 __all__ = ["EventLog", "ReceivedEvent", "start_receiver"]
@@ -75,6 +76,7 @@ def start_receiver(
     """Listen on ``host:port`` (0: chosen by the OS) with mutual TLS; returns the listening port."""
     options = server_tls_options(cert.read_bytes(), key.read_bytes(), [ca.read_bytes()])
     app = WsgiApplication(notification.build_application(on_event=on_event))
-    site = Site(SoapResource(app, notification.NAMESPACE, max_depth=64, version="v2", service="notification"))
-    site.displayTracebacks = False
+    root = SoapResource(app, notification.NAMESPACE, max_depth=64, version="v2", service="notification")
+    # Twisted's channel for every path (the receiver answers on any), with the gateway's limits.
+    site = soap_site(root, Settings(), None)
     return reactor.listenSSL(port, site, options, interface=host)

@@ -6,7 +6,7 @@ import functools
 import gc
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from ._proxy import listen_tls, tls_factory
 from ._timeouts import limit_connection_times
 from .tls import server_tls_options
 
-__all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "start"]
+__all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "soap_site", "start"]
 
 log = logging.getLogger("gateway.server")
 
@@ -118,13 +118,30 @@ def build_site(
             build=functools.partial(_service, module, gateway, last, settings.fast_path),
         )
         versions[version].putChild(service.encode(), resource)
+    timeouts = gateway.volumetry.record_request_timeout
+    return soap_site(root, settings, soap_paths, on_request_timeout=lambda: timeouts("web_services"))
+
+
+def soap_site(
+    root: Resource,
+    settings: Settings,
+    soap_paths: dict[bytes, SoapResource] | None,
+    *,
+    on_request_timeout: Callable[[], None] | None = None,
+) -> Site:
+    """A site serving SOAP resources under ``root``, with the settings' body limit and time limits.
+
+    The calls to ``soap_paths`` (exact request paths) are read without twisted.web's request
+    machinery (its cost: ``_lean_http``); with ``soap_paths=None`` every request goes through
+    Twisted's own channel.
+    """
     site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
-    timeouts = gateway.volumetry.record_request_timeout
-    limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("web_services"))
-    # The plain SOAP calls are read without twisted.web's request machinery (its cost: _lean_http).
-    return lean_soap(site, soap_paths, settings.max_body_bytes)
+    limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, on_request_timeout)
+    if soap_paths is not None:
+        lean_soap(site, soap_paths, settings.max_body_bytes)
+    return site
 
 
 def _service(module: Any, gateway: Gateway, last: tuple[Guard, ...], fast: bool) -> tuple[Any, FastPath | None]:
