@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import http.client
 import io
 import ssl
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from support import deposit
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
@@ -64,7 +70,7 @@ class _Soap(Resource):
 class _Transport:
     """The part of a TCP transport the channels use, keeping what they write. (Not Twisted's
     ``StringTransport``: importing ``twisted.internet.testing`` breaks xmlschema's schema building in
-    the rest of the test process, ``AttributeError: __provides__``.)"""
+    the rest of the test process, ``AttributeError: __provides__``; conftest says why and catches it.)"""
 
     disconnecting = False
 
@@ -335,3 +341,37 @@ def test_a_large_body_in_small_chunks_is_served_whole() -> None:
         channel.dataReceived(data[index : index + 1024])
     assert len(resource.served) == 1 and len(resource.served[0][1]) == 3 * 1024 * 1024 + 7
     assert transport.value().startswith(b"HTTP/1.1 200 OK")
+
+
+class _TlsTransport(_Transport):
+    """A transport with a verified client certificate, counting how often it is asked for it."""
+
+    def __init__(self, certificate: Any) -> None:
+        super().__init__()
+        self.certificate, self.asked = certificate, 0
+
+    def getPeerCertificate(self) -> Any:  # noqa: N802 - Twisted's interface
+        self.asked += 1
+        return self.certificate
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean channel", "Twisted's channel"])
+def test_the_client_fingerprint_is_computed_once_per_connection(lean: bool) -> None:
+    """Every call on a connection gets its certificate's SHA-256, asked of TLS once (the certificate cannot change)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OPE001")])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+    builder = builder.serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+    certificate = builder.sign(key, hashes.SHA256())
+    site = Site(Resource(), reactor=Clock())
+    limit_connection_times(site, 30.0, 60.0, None)
+    if lean:
+        lean_soap(site, PATHS, 1024)
+    channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 4321))
+    transport = _TlsTransport(certificate)
+    channel.makeConnection(transport)
+    expected = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+    assert [channel.client_fingerprint() for _ in range(3)] == [expected] * 3
+    assert transport.asked == 1
+    assert site.buildProtocol(None).client_fingerprint() is None  # no transport that is TLS: no identity

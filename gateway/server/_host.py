@@ -12,7 +12,6 @@ answers them through the same phases and batch.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import sys
@@ -48,7 +47,6 @@ from gateway.ws import (
 )
 
 from . import _phases
-from .tls import peer_certificate_der
 
 __all__ = [
     "BoundedRequest",
@@ -520,13 +518,6 @@ class SoapResource(Resource):
 
 
 def _client_fingerprint(request: Request) -> str | None:
-    """SHA-256 of the verified client certificate of the request's TLS connection, if any (once a
-    connection on a channel that keeps it: ``LeanChannel``)."""
-    channel: Any = request.channel
-    once = getattr(channel, "client_fingerprint", None)
-    return _fingerprint_of(channel.transport) if once is None else once(_fingerprint_of)
-
-
-def _fingerprint_of(transport: Any) -> str | None:
-    der = peer_certificate_der(transport)
-    return hashlib.sha256(der).hexdigest() if der else None
+    """SHA-256 of the verified client certificate of the request's TLS connection, if any."""
+    channel: Any = request.channel  # TimedChannel or its subclass LeanChannel: soap_site's channels
+    return channel.client_fingerprint()

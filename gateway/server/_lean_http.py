@@ -212,7 +212,6 @@ class LeanChannel(TimedChannel):
     _paused = False
     _closing = False
     _serving = False
-    _fingerprint: tuple[str | None] | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -322,13 +321,6 @@ class LeanChannel(TimedChannel):
             self._current._disconnected = True
             self._current = None
         super().connectionLost(reason)
-
-    def client_fingerprint(self, compute: Any) -> str | None:
-        """The connection's client certificate fingerprint, computed once (OpenSSL 3 refuses a
-        client's renegotiation and the server never starts one: the certificate cannot change)."""
-        if self._fingerprint is None:
-            self._fingerprint = (compute(self.transport),)
-        return self._fingerprint[0]
 
 
 def lean_soap(site: Any, paths: dict[bytes, Any], max_body: int) -> Any:

@@ -11,6 +11,7 @@ so a keep-alive connection waiting for its next request is never cut by the requ
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
 from twisted.web.server import Site
+
+from .tls import peer_certificate_der
 
 __all__ = ["TimedChannel", "limit_connection_times"]
 
@@ -38,6 +41,16 @@ class TimedChannel(HTTPChannel):
     #: Called once per connection closed by the request timer (counting for ``/metrics``).
     on_request_timeout: Callable[[], None] | None = None
     _request_timer: Any = None
+    _fingerprint: tuple[str | None] | None = None
+
+    def client_fingerprint(self) -> str | None:
+        """SHA-256 of the connection's verified client certificate, if any, computed once per
+        connection (OpenSSL 3 refuses a client's renegotiation and the server never starts one: the
+        certificate cannot change)."""
+        if self._fingerprint is None:
+            der = peer_certificate_der(self.transport)
+            self._fingerprint = (hashlib.sha256(der).hexdigest() if der else None,)
+        return self._fingerprint[0]
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
         # A request's first byte: between requests (keep-alive) and during a request's processing
