@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import logging
 import os
@@ -157,6 +158,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         item.add_marker(pytest.mark.e2e if uses_server or "slow" in marks else pytest.mark.unit)
     _longest_modules_first(items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Fail the test after which an interface was declared on ``collections.abc``'s classes.
+
+    zope.interface, when a class deriving from an abstract collection (``Sequence``...) gets an
+    interface declaration, puts a ``__provides__`` descriptor on the ABCs themselves, which raises
+    ``AttributeError`` when read through any subclass. xmlschema reads every attribute of its schema
+    classes (``Sequence`` subclasses) when it builds a schema, so from then on every catalogue
+    validation in that test process fails with ``AttributeError: __provides__``, far from the cause.
+    Importing ``twisted.internet.testing`` (for ``StringTransport``) does it; the tests use their own
+    fakes instead. Checked once per process: after the first failure the others say nothing new."""
+    global _abc_checked
+    yield  # the test's own tear-down first, whole
+    if _abc_checked:
+        return
+    spoiled = [abc.__name__ for abc in collections.abc.Sequence.__mro__ if "__provides__" in vars(abc)]
+    if spoiled:
+        _abc_checked = True
+        pytest.fail(
+            f"{item.nodeid} left zope.interface declarations on {', '.join(spoiled)} (collections.abc):"
+            " xmlschema's schemas then fail in this process with AttributeError: __provides__"
+            " (importing twisted.internet.testing does it: use a fake of the test's own)",
+            pytrace=False,
+        )
+
+
+_abc_checked = False
 
 
 #: What needs the throwaway PostgreSQL server (tests/pg_support.py).
