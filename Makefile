@@ -9,7 +9,7 @@ DATA   ?= var/demo
 PORT   ?= 8443
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint install clean toolchains wheel
+.PHONY: demo test test-fast lint install clean toolchains wheel screenshots
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (spyne 2.14): set PYTHON=/path/to/python3.11"'
@@ -27,12 +27,14 @@ demo: $(VENV)/.installed
 
 # PHP SoapClient, Java JAX-WS, node-soap for tests/interop; Chromium for the portal's browser tests.
 # Idempotent and never failing: what cannot be installed makes its tests skip with the reason.
-# Then the JAX-WS and Mono clients are compiled, once per state of the WSDLs and of their sources
-# (build/interop/, folders named by their hash): nothing to do when those have not changed.
+# Then the JAX-WS and Mono clients and the benchmark's JAX-WS peer are compiled, once per state of the
+# WSDLs and of their sources (build/interop/, build/bench/, folders named by their hash): nothing to
+# do when those have not changed.
 toolchains: $(VENV)/.installed
 	@bash tests/interop/install-toolchains.sh
 	@bash tests/web/install-browser.sh
 	@$(VENV)/bin/python tests/interop/client_builds.py
+	@$(VENV)/bin/python -m bench.peers
 
 # The wheel of the current sources installed in a virtual environment outside the checkout, for
 # tests/test_wheel.py: built once per state of the sources (a folder of the temporary directory named by
@@ -48,6 +50,12 @@ wheel: $(VENV)/.installed
 # compiling them again in every process costs seconds.
 test: $(VENV)/.installed toolchains wheel lint
 	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The browser tests, keeping a full-page screenshot of each page they visit in artifacts/screenshots/
+# (the usage guide's pictures are copies of them); `make test` takes none.
+screenshots: $(VENV)/.installed toolchains
+	TEST_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -p no:cacheprovider tests/test_web_browser.py \
+		tests/test_web_browser_provider.py tests/test_web_evolutions.py
 
 # The in-process tests only (no server, no browser, no other process): seconds, for the edit-test loop.
 test-fast: $(VENV)/.installed

@@ -2,7 +2,9 @@
 
 A browser test module imports this first: the module is skipped, saying what is missing, when
 Playwright or Chromium is absent (``tests/web/install-browser.sh`` installs Chromium). ``launched()``
-gives a browser and ``shot()`` keeps a screenshot under ``artifacts/screenshots``.
+gives a browser and ``shot()`` keeps a screenshot under ``artifacts/screenshots`` when the run asks for
+them (``TEST_SCREENSHOTS=1``, what ``make screenshots`` sets): about forty full-page screenshots cost
+five seconds of the browser's time, for pictures only a guide's author needs.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def launched() -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
-    """Keep a full-page screenshot as a test artifact."""
+    """Keep a full-page screenshot as a test artifact, in a run that asks for them (``TEST_SCREENSHOTS``)."""
+    if os.environ.get("TEST_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,7 +1,8 @@
 """The portal in a real browser: headless Chromium (Debian's) driven by Playwright, screenshots as artifacts.
 
 Skipped, with the reason, when Playwright or Chromium is missing (``.ci/run`` installs both through
-``tests/web/install-browser.sh``). Screenshots go to ``artifacts/screenshots/`` (not committed).
+``tests/web/install-browser.sh``). ``make screenshots`` runs them keeping screenshots in
+``artifacts/screenshots/`` (not committed).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def test_log_in_deposit_a_ticket_see_it_over_soap_and_book_a_slot(page, portal):
 
 
 def test_main_pages_render_for_the_screenshots(page, portal):
-    """The list, tests, network and documents pages render with their headings (and are photographed)."""
+    """The list, tests, network and documents pages render with their headings (``make screenshots``: photographed)."""
     log_in(page, portal, TECH)
     for path, heading, name in (
         ("/esav", "Signalisations en cours", "08-liste"),
