@@ -141,6 +141,30 @@ def test_bench_peer_names_what_is_missing(
     assert "jaxws-rt.jar" in error and "libjaxws-java" in error and "libxerial-sqlite-jdbc-java" in error
 
 
+def test_the_peer_is_compiled_once_per_state_of_its_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The peer's classes are kept between runs, compiled again only when a source changes."""
+    if peers.missing_toolchain():
+        pytest.skip("the JAX-WS peer needs " + ", ".join(peers.missing_toolchain()))
+    sources = tmp_path / "jaxws"
+    sources.mkdir()
+    (sources / "PeerServer.java").write_text("class PeerServer {}\n")
+    compiled: list[Path] = []
+    monkeypatch.setattr(_jaxws, "SOURCES", sources)
+    monkeypatch.setattr(_jaxws, "BUILDS", tmp_path / "build")
+    monkeypatch.setattr(_jaxws.JaxwsPeer, "_compile", classmethod(lambda cls, _, target: compiled.append(target)))
+
+    def build() -> Path:
+        classes = _jaxws.JaxwsPeer.build().classes
+        classes.mkdir(parents=True, exist_ok=True)  # what the compiler leaves
+        return classes
+
+    first = build()
+    assert build() == first and compiled == [first]
+    (sources / "PeerServer.java").write_text("class PeerServer { int x; }\n")
+    second = build()
+    assert second != first and compiled == [first, second]
+
+
 def test_scale_tiny_fill_times_and_explains_history_and_search(tmp_path: Path) -> None:
     """A small store is filled through the schema, and every query is timed and explained."""
     result = fill.run_scale(2000, tmp_path / "esav.db")
