@@ -237,3 +237,9 @@ def test_on_postgresql_the_reads_deciding_a_write_lock_their_rows_until_the_comm
         assert tx.operators.get("OPE9") is not None
         assert [_row_locked(store_url, sql, params) for sql, params in rows] == [True, True, True]
     assert [_row_locked(store_url, sql, params) for sql, params in rows] == [False, False, False]
+
+
+def test_a_forms_deposits_are_read_to_the_end_on_both_engines(store):
+    """The form preview's read (row by row, its cursor closed at the end) works on PostgreSQL too."""
+    since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    assert list(store.form_deposits("SIG_CUIVRE", "OPE001", since, until)) == []

@@ -158,6 +158,9 @@ class _Result:
     def __iter__(self) -> Any:
         return iter(self.fetchall())
 
+    def close(self) -> None:
+        self._rows = []
+
 
 def _param(value: Any) -> bytes | None:
     if value is None:
