@@ -184,10 +184,11 @@ class PgConn:
 
     Inside a transaction, a write whose result nobody has asked for yet (an INSERT, UPDATE or DELETE
     without RETURNING, or what ``send`` is given) is sent without waiting for its answer, in libpq's
-    pipeline mode; the next statement that needs an answer, a look at the write's own result
-    (``rowcount``), or ``flush()`` (the store calls it at the end of every write block) collects the
-    answers in one round trip and raises the first error there: fewer round trips while the
-    transaction holds its row locks (docs/decisions.md, "Store engines").
+    pipeline mode; the next statement that needs an answer (sent in the same pipeline when it is a
+    prepared one), a look at the write's own result (``rowcount``), or ``flush()`` (the store calls it
+    at the end of every write block) collects the answers in one round trip and raises the first error
+    there: fewer round trips while the transaction holds its row locks (docs/decisions.md, "Store
+    engines"). A write block's ``BEGIN`` or ``SAVEPOINT`` thus travels with its first read.
 
     ``at_commit`` holds the writes of the open transaction that must be made in commit order (an
     event of the feed read "after id N"): the store runs them just before its COMMIT, under a short
@@ -202,7 +203,8 @@ class PgConn:
         self._prepared: dict[str, tuple[bytes, bool] | None] = {}
         self._deferred: list[_Deferred] = []
         self.at_commit: list[tuple[str, Sequence[Any]]] = []
-        # A pooled connection may hold the statements of the thread that had it before.
+        # One PgConn per connection for its life (``Connections`` keeps it): the names it prepares are
+        # its own; a connection prepared under other names before (by another wrapper) starts clean.
         raw.execute("DEALLOCATE ALL")
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
@@ -228,7 +230,11 @@ class PgConn:
             deferred = _Deferred(self)
             self._deferred.append(deferred)
             return deferred
-        self.flush()
+        if self._deferred:  # behind writes sent ahead: one round trip answers them and this statement
+            self._pg.send_query_prepared(name, values, formats if any(formats) else None)
+            answer = _Deferred(self)
+            self._deferred.append(answer)
+            return answer._done()
         return self._check(self._pg.exec_prepared(name, values, formats if any(formats) else None))
 
     def begin(self) -> None:
