@@ -138,8 +138,8 @@ def test_runner_passes_the_whole_test_set_against_a_fresh_platform(
 ) -> None:
     """``esav jeu-de-test rejouer`` replays v1 and v2 against a new integration platform: every scenario passes."""
     platform = start_platform_for_test(tmp_path / "platform", session_pki, robot_step_s=0.1)
-    try:
-        status = _run(platform.base_url, session_pki, "OPE002", tmp_path / "junit.xml")
+    try:  # the robot steps every 0.1 s: waiting steps are called again every 0.05 s
+        status = _run(platform.base_url, session_pki, "OPE002", tmp_path / "junit.xml", "--intervalle", "0.05")
     finally:
         platform.stop()
     out = capsys.readouterr().out

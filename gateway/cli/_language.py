@@ -40,7 +40,7 @@ VOCABULARY = frozenset(
     comparer config contrat courriel creneau csv date de debut decimal declarer demarrer demo depuis description
     document domaine donnees dossier duree emettre empreinte en enregistrer entier envoyer etat exemple expirant
     facture faq fichier fichiers figer file fin fixer format formulaire geler grappe gravite hote id identifiant impact
-    importer incidents initialiser instant integration integre jeu journal jours json junit jusqu lancement
+    importer incidents initialiser instant integration integre intervalle jeu journal jours json junit jusqu lancement
     lancements lever ligne liste maintenance maquettes max message minute modifier montant mot motif nom nombre
     noeuds notifications nouvelle numero offre operateur operateurs options ouvres page pair paires par partir passe
     periode pki port portail prestations processus publier qualifier question quota rapide rappeler recepteur

@@ -95,6 +95,14 @@ def testset() -> None:
     show_default=True,
     help="Chemins du robot (prestations de bac à sable).",
 )
+@click.option(
+    "--intervalle",
+    "poll_s",
+    type=click.FloatRange(min=0.01, max=60),
+    default=0.2,
+    show_default=True,
+    help="Secondes entre deux appels d'une étape qui attend un état (« dans = N »).",
+)
 @esav_errors
 def testset_run(
     url: str,
@@ -107,6 +115,7 @@ def testset_run(
     junit_file: Path | None,
     root: Path,
     robot_file: Path,
+    poll_s: float,
 ) -> None:
     """Rejouer le jeu de test ; le code de sortie est le nombre de scénarios en échec."""
     operator = operator or _operator_of(cert)
@@ -118,7 +127,14 @@ def testset_run(
         if only:
             scenarios = [s for s in scenarios if s.name in only]
         runner = Runner(
-            url, version, cert=str(cert), key=str(key), ca=str(ca), operator=operator, prestations=paths.prestation
+            url,
+            version,
+            cert=str(cert),
+            key=str(key),
+            ca=str(ca),
+            operator=operator,
+            prestations=paths.prestation,
+            poll_s=poll_s,
         )
         results = []
         with click.progressbar(
