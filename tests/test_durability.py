@@ -25,6 +25,7 @@ import requests
 import zeep
 from support import REPO, deposit, esav_demo_copy
 
+from gateway.adapters.postgres_server import free_port
 from gateway.store import Store
 
 ROUNDS = 4
@@ -49,12 +50,6 @@ def clean_env() -> dict[str, str]:
         "ESAV_WEB_PORT": "0",
         "ESAV_METRICS_PORT": "0",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def tls_context(pki: Path) -> ssl.SSLContext:

@@ -22,6 +22,7 @@ from lxml import etree
 from notification_support import every_kind_of_change, pull_all, pulled_xml, shape, wait_until
 from support import REPO, LiveGateway, deposit, example_form, in_reactor, reactor, start_gateway
 
+from gateway.adapters.postgres_server import free_port
 from gateway.cli import main
 from gateway.demo import build_demo
 from gateway.server import EventLog, start_receiver
@@ -81,12 +82,6 @@ def receiver(pushing) -> Iterator[Receiver]:
         started.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _all_delivered(live: LiveGateway, operator: str = "OPE001") -> bool:
     deliveries = live.gateway.store.deliveries_of(operator)
     return bool(deliveries) and all(d.status == "LIVRE" for d in deliveries)
@@ -114,7 +109,7 @@ def test_receiver_gets_every_event_as_pulled_in_order(pushing, receiver):
 
 def test_receiver_down_then_up_gets_everything_duplicates_only_by_id(pushing, session_pki):
     """Refused connections are retried with growing delays (gateway clock); once up, every event arrives."""
-    down = Receiver(pushing.pki.directory, port=_free_port())
+    down = Receiver(pushing.pki.directory, port=free_port())
     pushing.gateway.notifications.register("OPE001", "signalisation", down.url, author="test")
     reference = deposit(pushing.client()).referenceSignalisation
     store = pushing.gateway.store
@@ -143,7 +138,7 @@ def test_receiver_down_then_up_gets_everything_duplicates_only_by_id(pushing, se
 
 def test_after_24_hours_events_are_left_to_pull_then_replayed(pushing, session_pki):
     """Still failing 24 h after queuing: ABANDONNE (pull still has them); replay sends them once the receiver is up."""
-    dead = Receiver(pushing.pki.directory, port=_free_port())
+    dead = Receiver(pushing.pki.directory, port=free_port())
     pushing.gateway.notifications.register("OPE001", "signalisation", dead.url, author="test")
     for _ in range(2):
         deposit(pushing.client())

@@ -19,8 +19,9 @@ import zeep
 from lxml import etree
 from notification_support import pull_all, wait_until
 from support import LiveGateway, deposit, fault_code, start_gateway
-from test_notifications import FAST, Receiver, _free_port
+from test_notifications import FAST, Receiver
 
+from gateway.adapters.postgres_server import free_port
 from gateway.store import Store
 
 VT, NUL, FFFD = "\x0b", "\x00", "\ufffd"
@@ -113,7 +114,7 @@ def test_event_feed_delivers_a_stored_bad_event_and_those_after_it(live, caplog)
 def test_push_delivers_a_stored_bad_event_and_every_later_one(tmp_path, session_pki, caplog):
     """A queued event whose text holds a VT reaches the reference receiver with U+FFFD; the events behind it follow."""
     pushing = start_gateway(tmp_path / "data", session_pki, settings_overrides=FAST)
-    receiver = Receiver(pushing.pki.directory, port=_free_port())  # down at first: the events wait in the queue
+    receiver = Receiver(pushing.pki.directory, port=free_port())  # down at first: the events wait in the queue
     try:
         pushing.gateway.notifications.register("OPE001", "signalisation", receiver.url, author="test")
         reference = deposit(pushing.client()).referenceSignalisation
