@@ -39,7 +39,9 @@ def postgres() -> PostgresServer:
                 # did not end cleanly do not stay in memory.
                 disk = os.environ.get("TEST_DISK_TMPDIR") or tempfile.gettempdir()
                 root = Path(tempfile.mkdtemp(prefix="esav-pg-", dir=disk))
-                server = PostgresServer(root, settings={"fsync": "off", "full_page_writes": "off"})
+                # A deadlock is found after 0.1 s rather than 1 s (the deadlock tests wait for it).
+                settings = {"fsync": "off", "full_page_writes": "off", "deadlock_timeout": "100ms"}
+                server = PostgresServer(root, settings=settings)
             except PostgresUnavailable as error:
                 pytest.fail(f"{error} : `make test` l'installe (tests/interop/install-toolchains.sh)")
             server.init().start()

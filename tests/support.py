@@ -297,7 +297,15 @@ def start_gateway(
     pki_dir = data_dir / "pki"
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
-    settings = Settings(data_dir=data_dir, port=0, metrics_port=0, catalogue_dir=catalogue_dir, sweep_interval_s=3600)
+    # Line-test results are looked for every 0.2 s (1 s in service): a test waiting for one waits less.
+    settings = Settings(
+        data_dir=data_dir,
+        port=0,
+        metrics_port=0,
+        catalogue_dir=catalogue_dir,
+        sweep_interval_s=3600,
+        line_test_poll_s=0.2,
+    )
     if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
         settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))

@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from support import LiveGateway, SessionPki, deposit, in_reactor, start_gateway
 
 #: The bound the tests run with; the slow client sends one byte every DRIP seconds.
-BOUND_S = 1.0
+BOUND_S = 0.5
 DRIP_S = 0.2
 
 

@@ -41,7 +41,14 @@ def _restart(live: LiveGateway, later: timedelta) -> None:
     in_reactor(live.running.stop)
     live.gateway.close()
     clock = FixedClock(live.clock.now() + later)
-    settings = Settings(data_dir=live.data_dir, port=0, metrics_port=0, catalogue_dir=CATALOGUE, sweep_interval_s=3600)
+    settings = Settings(
+        data_dir=live.data_dir,
+        port=0,
+        metrics_port=0,
+        catalogue_dir=CATALOGUE,
+        sweep_interval_s=3600,
+        line_test_poll_s=0.2,  # as the suite's other gateways (support.start_gateway)
+    )
     gateway = Gateway.open(settings.database, catalogue_dir=CATALOGUE, clock=clock)
     live.running = in_reactor(start, gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
     live.clock = clock
