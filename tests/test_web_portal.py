@@ -145,6 +145,25 @@ def test_a_ticket_deposited_on_the_page_is_the_same_ticket_over_soap(portal_any)
     assert first.author == "tech.alpha"
 
 
+def test_a_reference_or_comment_longer_than_the_contract_allows_is_refused_under_its_field(portal_any):
+    """65 characters of operator reference (the WSDL's 64 at most; PostgreSQL's index refused 3,000) and a
+    4,001-character comment: refused (422) naming the field, nothing stored, on both engines."""
+    b = signed_in(portal_any, TECH)
+    for field, value, message in (
+        ("referenceOperateur", "R" * 65, "Référence opérateur : 65 caractères, au plus 64."),
+        ("referenceOperateur", "R" * 3000, "Référence opérateur : 3000 caractères, au plus 64."),
+        ("commentaire", "c" * 4001, "Commentaire : 4001 caractères, au plus 4000."),
+    ):
+        response = b.post(
+            "/esav/deposer",
+            {"prestation": "0140000001", "gravite": "MAJEURE", field: value, **example_values("SIG_CUIVRE")},
+            form_page="/esav/deposer?prestation=0140000001",
+        )
+        assert response.status_code == 422, (field, response.status_code)
+        assert message in unescape(response.text), field
+    assert portal_any.gateway.store.get_ticket("SIG00000001") is None
+
+
 def test_schema_errors_are_shown_next_to_their_fields(portal):
     """A value the XSD refuses and an empty mandatory field are reported under those very fields (422)."""
     b = signed_in(portal, TECH)

@@ -97,6 +97,9 @@ class SignalisationService:
             )
         check_text(request.commentaire, chemin="commentaire", label="Commentaire")
         check_text(request.reference_operateur, chemin="referenceOperateur", label="Référence opérateur")
+        # The contract's lengths (the WSDL's maxLength), for the doors that do not read it: the portal.
+        _check_length(request.reference_operateur, MAX_REFERENCE_OPERATEUR, "referenceOperateur", "Référence opérateur")
+        _check_length(request.commentaire, MAX_COMMENTAIRE, "commentaire", "Commentaire")
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
                 f"Gravité « {quote(request.gravite)} » inconnue : attendu {', '.join(GRAVITES)}.",
@@ -444,3 +447,15 @@ def _content_hash(request: DepositRequest) -> str:
     )
     digest.update(etree.tostring(request.form, method="c14n"))
     return digest.hexdigest()
+
+
+#: The contract's longest ``referenceOperateur`` and ``commentaire`` (maxLength in the v2 WSDL).
+MAX_REFERENCE_OPERATEUR = 64
+MAX_COMMENTAIRE = 4000
+
+
+def _check_length(value: str | None, most: int, chemin: str, label: str) -> None:
+    if value is not None and len(value) > most:
+        raise InvalidRequestError(
+            f"{label} : {len(value)} caractères, au plus {most}.", chemin=chemin, valeur=str(len(value))
+        )
