@@ -161,6 +161,9 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     if options.peer not in PEERS:
         raise RuntimeError(f"unknown peer {options.peer!r} (known: {', '.join(sorted(PEERS))})")
+    missing = PEERS[options.peer].missing()
+    if missing:  # said at once, before anything is started
+        raise RuntimeError(f"--peer {options.peer} needs " + ", ".join(missing))
     notes: list[str] = []
     workers_applied = False
     if options.workers is not None:

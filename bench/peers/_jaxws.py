@@ -64,11 +64,16 @@ class JaxwsPeer:
     name = "jaxws"
     description = "JAX-WS RI 2.3 on the JDK HttpsServer, JAXB, javax.xml.validation, SQLite JDBC"
 
+    @staticmethod
+    def missing() -> list[str]:
+        """What this machine lacks to build and run the peer, each with what provides it (empty: nothing)."""
+        return missing_toolchain()
+
     @classmethod
     def build(cls, work: Path | None = None) -> JaxwsPeer:
         """The compiled peer (compiled now when its sources changed); raise RuntimeError naming what is
         missing. ``work`` is the run's folder, unused: the classes are kept between runs."""
-        missing = missing_toolchain()
+        missing = cls.missing()
         if missing:
             raise RuntimeError("--peer jaxws needs " + ", ".join(missing))
         version = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False).stderr
