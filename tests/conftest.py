@@ -152,9 +152,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marks = {mark.name for mark in item.iter_markers()}
         if marks & {"unit", "e2e"}:
             continue
+        callspec = getattr(item, "callspec", None)
         uses_server = (
             SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
             or item.module.__name__.split(".")[-1] in PROCESS_MODULES
+            # a test parametrized on the engines, in its PostgreSQL case: the throwaway server
+            or (callspec is not None and "postgresql" in callspec.params.values())
         )
         item.add_marker(pytest.mark.e2e if uses_server or "slow" in marks else pytest.mark.unit)
     _longest_modules_first(items)

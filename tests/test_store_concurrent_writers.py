@@ -193,6 +193,7 @@ def test_the_same_deposit_resent_at_once_reads_the_first_once_it_is_committed(gr
     assert outcome == [first.reference]
 
 
+@pytest.mark.e2e  # the throwaway PostgreSQL server
 def test_two_processes_starting_together_on_an_empty_database_apply_each_migration_once():
     """Two stores opened at once on a new database both open; every migration is recorded once."""
     from pg_support import fresh_database

@@ -81,6 +81,7 @@ def test_a_block_failing_after_a_write_that_breaks_a_key_leaves_the_store_usable
     assert _codes(store_url) == {"OPA", "OPC"}
 
 
+@pytest.mark.e2e  # the throwaway PostgreSQL server
 @pytest.mark.parametrize("grouped", [True, False])
 def test_on_postgresql_the_services_error_is_the_one_that_leaves_the_block(grouped):
     """The service's own error, raised after a write whose answer has not come back, is not replaced by
