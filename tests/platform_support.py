@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from support import CATALOGUE, DEFAULT_NOW, SessionPki, in_reactor, reactor, soap_client
+from support import CATALOGUE, DEFAULT_NOW, SessionPki, gateway_settings, in_reactor, reactor, soap_client
 
 from gateway.config import Settings
 from gateway.domain.clock import FixedClock
@@ -105,12 +105,8 @@ def start_platform_for_test(
     pki_dir = data_dir / "pki"
     shutil.copytree(sandbox_template(session_pki, now), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
-    settings = Settings(
-        data_dir=data_dir,
-        port=0,
-        metrics_port=0,
-        catalogue_dir=CATALOGUE,
-        sweep_interval_s=3600,
+    settings = gateway_settings(
+        data_dir,
         robot_step_s=robot_step_s,
         line_test_delay_s=0,
         line_test_poll_s=0.1,

@@ -280,6 +280,13 @@ def esav_demo_copy(target: Path, engine: str = "sqlite") -> str:
     return fresh_database(template)
 
 
+def gateway_settings(data_dir: Path, catalogue_dir: Path = CATALOGUE, **more: Any) -> Settings:
+    """A test gateway's settings: ports chosen by the system, no sweep during a test, line-test results
+    looked for every 0.2 s (1 s in service: a test waiting for one waits less); ``more`` on top."""
+    values: dict[str, Any] = {"port": 0, "metrics_port": 0, "sweep_interval_s": 3600, "line_test_poll_s": 0.2, **more}
+    return Settings(data_dir=data_dir, catalogue_dir=catalogue_dir, **values)
+
+
 def start_gateway(
     data_dir: Path,
     session_pki: SessionPki,
@@ -297,15 +304,7 @@ def start_gateway(
     pki_dir = data_dir / "pki"
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
-    # Line-test results are looked for every 0.2 s (1 s in service): a test waiting for one waits less.
-    settings = Settings(
-        data_dir=data_dir,
-        port=0,
-        metrics_port=0,
-        catalogue_dir=catalogue_dir,
-        sweep_interval_s=3600,
-        line_test_poll_s=0.2,
-    )
+    settings = gateway_settings(data_dir, catalogue_dir)
     if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
         settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))

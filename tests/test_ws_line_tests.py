@@ -8,10 +8,9 @@ from datetime import timedelta
 
 import pytest
 import zeep
-from support import CATALOGUE, REPO, LiveGateway, deposit, fault_code, in_reactor, reactor
+from support import CATALOGUE, REPO, LiveGateway, deposit, fault_code, gateway_settings, in_reactor, reactor
 
 from gateway.adapters import simulated_outcome
-from gateway.config import Settings
 from gateway.domain.clock import FixedClock
 from gateway.server import PkiFiles, start
 from gateway.services import Gateway
@@ -41,14 +40,7 @@ def _restart(live: LiveGateway, later: timedelta) -> None:
     in_reactor(live.running.stop)
     live.gateway.close()
     clock = FixedClock(live.clock.now() + later)
-    settings = Settings(
-        data_dir=live.data_dir,
-        port=0,
-        metrics_port=0,
-        catalogue_dir=CATALOGUE,
-        sweep_interval_s=3600,
-        line_test_poll_s=0.2,  # as the suite's other gateways (support.start_gateway)
-    )
+    settings = gateway_settings(live.data_dir)
     gateway = Gateway.open(settings.database, catalogue_dir=CATALOGUE, clock=clock)
     live.running = in_reactor(start, gateway, settings, PkiFiles.in_dir(live.data_dir / "pki"), reactor)
     live.clock = clock
