@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 
+from .._processes import REPO
 from . import JaxwsPeer, missing_toolchain
 
 
 def main() -> int:
     missing = missing_toolchain()
     if missing:
-        print("JAX-WS peer not compiled: missing " + ", ".join(missing), file=sys.stderr)
+        print("bench peer: JAX-WS not compiled, missing " + ", ".join(missing), file=sys.stderr)
         return 0  # as the toolchains' installation: what is missing makes its tests skip
-    print(f"JAX-WS peer: {JaxwsPeer.build().classes}")
+    print(f"bench peer: JAX-WS in {JaxwsPeer.build().classes.relative_to(REPO)}")
     return 0
 
 
