@@ -203,8 +203,7 @@ class PgConn:
         self._prepared: dict[str, tuple[bytes, bool] | None] = {}
         self._deferred: list[_Deferred] = []
         self.at_commit: list[tuple[str, Sequence[Any]]] = []
-        # One PgConn per connection for its life (``Connections`` keeps it): the names it prepares are
-        # its own; a connection prepared under other names before (by another wrapper) starts clean.
+        # A pooled connection may hold the statements of the thread that had it before.
         raw.execute("DEALLOCATE ALL")
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
