@@ -15,17 +15,12 @@ import threading
 import time
 from pathlib import Path
 
+from gateway.adapters.ports import free_port
+
 __all__ = ["PYTHON", "REPO", "ServerProcess", "free_port", "python_env", "start_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A port the OS considers free on 127.0.0.1 now (another process may still take it: retry)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def python_env() -> dict[str, str]:

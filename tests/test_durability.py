@@ -25,7 +25,7 @@ import requests
 import zeep
 from support import REPO, deposit, esav_demo_copy
 
-from gateway.adapters.postgres_server import free_port
+from gateway.adapters.ports import free_port
 from gateway.store import Store
 
 ROUNDS = 4

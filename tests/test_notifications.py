@@ -22,7 +22,7 @@ from lxml import etree
 from notification_support import every_kind_of_change, pull_all, pulled_xml, shape, wait_until
 from support import REPO, LiveGateway, deposit, example_form, in_reactor, reactor, start_gateway
 
-from gateway.adapters.postgres_server import free_port
+from gateway.adapters.ports import free_port
 from gateway.cli import main
 from gateway.demo import build_demo
 from gateway.server import EventLog, start_receiver

@@ -21,7 +21,7 @@ from notification_support import pull_all, wait_until
 from support import LiveGateway, deposit, fault_code, start_gateway
 from test_notifications import FAST, Receiver
 
-from gateway.adapters.postgres_server import free_port
+from gateway.adapters.ports import free_port
 from gateway.store import Store
 
 VT, NUL, FFFD = "\x0b", "\x00", "\ufffd"

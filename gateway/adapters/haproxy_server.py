@@ -23,7 +23,7 @@ from pathlib import Path
 from gateway._resources import shipped_deploy
 
 from ._interrupts import deferred_interrupts
-from .postgres_server import free_port
+from .ports import free_port
 
 __all__ = ["HaproxyServer", "HaproxyUnavailable", "LoadBalancedNode", "haproxy_config"]
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ._interrupts import deferred_interrupts
 from .haproxy_server import HaproxyServer, LoadBalancedNode
-from .postgres_server import PostgresServer, free_port
+from .ports import free_port
+from .postgres_server import PostgresServer
 
 __all__ = ["ClusterNode", "LocalCluster"]
 

@@ -13,12 +13,12 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
+
+from .ports import free_port
 
 __all__ = ["PostgresServer", "PostgresUnavailable", "find_postgres_bin"]
 
@@ -38,25 +38,6 @@ def find_postgres_bin() -> Path:
     if candidates:
         return Path(candidates[-1]).parent
     raise PostgresUnavailable("PostgreSQL n'est pas installé (paquet Debian postgresql : apt-get install postgresql)")
-
-
-#: The ports ``free_port`` has handed out in this process: never handed out twice.
-_HANDED_OUT: set[int] = set()
-_HANDED_OUT_LOCK = threading.Lock()
-
-
-def free_port() -> int:
-    """A port of 127.0.0.1 free now, never handed out before by this process. The system may give a
-    port it has just released again (measured: 137 repeats in 2,000 binds), and the servers of one
-    cluster, each told its ports before any of them listens, would then be told the same one."""
-    with _HANDED_OUT_LOCK:
-        while True:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = int(s.getsockname()[1])
-            if port not in _HANDED_OUT:
-                _HANDED_OUT.add(port)
-                return port
 
 
 class PostgresServer:
