@@ -11,7 +11,6 @@ so a keep-alive connection waiting for its next request is never cut by the requ
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +19,8 @@ from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
 from twisted.web.server import Site
+
+from gateway.security.pki import fingerprint
 
 from .tls import peer_certificate_der
 
@@ -49,7 +50,7 @@ class TimedChannel(HTTPChannel):
         certificate cannot change)."""
         if self._fingerprint is None:
             der = peer_certificate_der(self.transport)
-            self._fingerprint = (hashlib.sha256(der).hexdigest() if der else None,)
+            self._fingerprint = (fingerprint(der) if der else None,)
         return self._fingerprint[0]
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
