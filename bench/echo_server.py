@@ -27,7 +27,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 
 # The seam being measured: the gateway's own resource and site assembly (build_site needs a Gateway).
-from gateway.server import SoapResource, soap_site
+from gateway.server import SoapResource, limited_site
 from gateway.server.tls import server_tls_options
 
 __all__ = ["ECHO_NAMESPACE", "ECHO_PATH", "build_echo_site", "echo_application"]
@@ -63,7 +63,7 @@ def build_echo_site(settings: Settings | None = None, *, http: str = "lean") -> 
     root.putChild(b"bench", bench)
     echo = SoapResource(WsgiApplication(echo_application()), ECHO_NAMESPACE, max_depth=settings.max_xml_depth)
     bench.putChild(b"echo", echo)
-    return soap_site(root, settings, {ECHO_PATH.encode(): echo} if http == "lean" else None)
+    return limited_site(root, settings, soap_paths={ECHO_PATH.encode(): echo} if http == "lean" else None)
 
 
 def main(argv: list[str] | None = None) -> int:

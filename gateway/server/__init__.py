@@ -5,7 +5,7 @@ from ._lean_http import LeanChannel, lean_soap
 from ._operations import JsonLogFormatter, Operations
 from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
-from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, soap_site, start
+from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
 from ._timeouts import TimedChannel, limit_connection_times
 from ._workers import reuse_port_socket, supervise_workers, worker_count
 
@@ -27,9 +27,9 @@ __all__ = [
     "build_site",
     "lean_soap",
     "limit_connection_times",
+    "limited_site",
     "listen_tls",
     "reuse_port_socket",
-    "soap_site",
     "start",
     "start_receiver",
     "supervise_workers",

@@ -519,5 +519,5 @@ class SoapResource(Resource):
 
 def _client_fingerprint(request: Request) -> str | None:
     """SHA-256 of the verified client certificate of the request's TLS connection, if any."""
-    channel: Any = request.channel  # TimedChannel or its subclass LeanChannel: soap_site's channels
+    channel: Any = request.channel  # TimedChannel or its subclass LeanChannel: limited_site's channels
     return channel.client_fingerprint()

@@ -22,7 +22,7 @@ from gateway.config import Settings
 from gateway.ws.v2 import notification
 
 from ._host import SoapResource
-from ._site import soap_site
+from ._site import limited_site
 from .tls import server_tls_options
 
 __all__ = ["EventLog", "ReceivedEvent", "start_receiver"]
@@ -78,5 +78,5 @@ def start_receiver(
     app = WsgiApplication(notification.build_application(on_event=on_event))
     root = SoapResource(app, notification.NAMESPACE, max_depth=64, version="v2", service="notification")
     # Twisted's channel for every path (the receiver answers on any), with the gateway's limits.
-    site = soap_site(root, Settings(), None)
+    site = limited_site(root, Settings())
     return reactor.listenSSL(port, site, options, interface=host)

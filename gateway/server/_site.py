@@ -36,7 +36,7 @@ from ._proxy import listen_tls, tls_factory
 from ._timeouts import limit_connection_times
 from .tls import server_tls_options
 
-__all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "soap_site", "start"]
+__all__ = ["ENDPOINTS", "PkiFiles", "RunningGateway", "build_site", "limited_site", "start"]
 
 log = logging.getLogger("gateway.server")
 
@@ -118,24 +118,26 @@ def build_site(
             build=functools.partial(_service, module, gateway, last, settings.fast_path),
         )
         versions[version].putChild(service.encode(), resource)
-    timeouts = gateway.volumetry.record_request_timeout
-    return soap_site(root, settings, soap_paths, on_request_timeout=lambda: timeouts("web_services"))
+    on_timeout = functools.partial(gateway.volumetry.record_request_timeout, "web_services")
+    return limited_site(root, settings, soap_paths=soap_paths, on_request_timeout=on_timeout)
 
 
-def soap_site(
+def limited_site(
     root: Resource,
     settings: Settings,
-    soap_paths: dict[bytes, SoapResource] | None,
     *,
+    soap_paths: dict[bytes, SoapResource] | None = None,
+    html_forms: bool = False,
     on_request_timeout: Callable[[], None] | None = None,
 ) -> Site:
-    """A site serving SOAP resources under ``root``, with the settings' body limit and time limits.
+    """A site serving ``root`` with the settings' body limit and time limits, without Twisted's access
+    log (the gateway's own logs replace it): the web services', the portal's, the receiver's.
 
     The calls to ``soap_paths`` (exact request paths) are read without twisted.web's request
-    machinery (its cost: ``_lean_http``); with ``soap_paths=None`` every request goes through
-    Twisted's own channel.
+    machinery (its cost: ``_lean_http``); every other request goes through Twisted's own channel.
+    ``html_forms``: Twisted parses a POSTed form into ``request.args`` (SOAP bodies never are one).
     """
-    site = _Quiet(root, parsePOSTFormSubmission=False)  # SOAP bodies are never HTML forms
+    site = _Quiet(root, parsePOSTFormSubmission=html_forms)
     site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
     site.displayTracebacks = False
     limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, on_request_timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 import time
@@ -20,7 +21,7 @@ from twisted.web.server import Site
 from gateway.config import Settings
 from gateway.errors import AuthenticationError, ConfigError, NotRecordedError
 from gateway.security.pki import load_certificates
-from gateway.server import PkiFiles, bounded_request_factory, limit_connection_times, listen_tls
+from gateway.server import PkiFiles, limited_site, listen_tls
 from gateway.services import Gateway
 
 from ._app import SIGN_IN_PATH
@@ -43,11 +44,6 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Strict-Transport-Security": "max-age=31536000",
 }
-
-
-class _Quiet(Site):
-    def log(self, request: Any) -> None:
-        pass
 
 
 class PortalResource(Resource):
@@ -177,11 +173,8 @@ def web_tls_options(server_cert_pem: bytes, server_key_pem: bytes) -> Certificat
 
 
 def build_web_site(gateway: Gateway, settings: Settings) -> Site:
-    site = _Quiet(PortalResource(gateway))
-    site.requestFactory = bounded_request_factory(settings.max_body_bytes)  # type: ignore[assignment]
-    site.displayTracebacks = False
-    timeouts = gateway.volumetry.record_request_timeout
-    return limit_connection_times(site, settings.request_timeout_s, settings.idle_timeout_s, lambda: timeouts("portal"))
+    on_timeout = functools.partial(gateway.volumetry.record_request_timeout, "portal")
+    return limited_site(PortalResource(gateway), settings, html_forms=True, on_request_timeout=on_timeout)
 
 
 @dataclass
