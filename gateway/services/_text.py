@@ -22,10 +22,16 @@ def non_xml_problem(label: str, bad: NonXmlChar) -> str:
     )
 
 
-def check_text(value: str | None, *, chemin: str, label: str) -> None:
-    """Refuse ``value`` (``REQUETE_INVALIDE`` naming the field) if it holds a character XML 1.0 cannot carry."""
+def check_text(value: str | None, *, chemin: str, label: str, max_length: int | None = None) -> None:
+    """Refuse ``value`` (``REQUETE_INVALIDE`` naming the field) if it holds a character XML 1.0 cannot
+    carry, or is longer than ``max_length`` characters (a contract's limit, for the doors that do not
+    read the contract's schema: the portal, the command line)."""
     if not value:
         return
     bad = first_non_xml_char(value)
     if bad is not None:
         raise InvalidRequestError(non_xml_problem(label, bad), chemin=chemin, valeur=bad.code_point)
+    if max_length is not None and len(value) > max_length:
+        raise InvalidRequestError(
+            f"{label} : {len(value)} caractères, au plus {max_length}.", chemin=chemin, valeur=str(len(value))
+        )

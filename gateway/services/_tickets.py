@@ -95,11 +95,13 @@ class SignalisationService:
                 chemin="codeOffre",
                 valeur=request.code_offre,
             )
-        check_text(request.commentaire, chemin="commentaire", label="Commentaire")
-        check_text(request.reference_operateur, chemin="referenceOperateur", label="Référence opérateur")
-        # The contract's lengths (the WSDL's maxLength), for the doors that do not read it: the portal.
-        _check_length(request.reference_operateur, MAX_REFERENCE_OPERATEUR, "referenceOperateur", "Référence opérateur")
-        _check_length(request.commentaire, MAX_COMMENTAIRE, "commentaire", "Commentaire")
+        check_text(request.commentaire, chemin="commentaire", label="Commentaire", max_length=MAX_COMMENTAIRE)
+        check_text(
+            request.reference_operateur,
+            chemin="referenceOperateur",
+            label="Référence opérateur",
+            max_length=MAX_REFERENCE_OPERATEUR,
+        )
         if request.gravite not in GRAVITES:
             raise InvalidRequestError(
                 f"Gravité « {quote(request.gravite)} » inconnue : attendu {', '.join(GRAVITES)}.",
@@ -452,10 +454,3 @@ def _content_hash(request: DepositRequest) -> str:
 #: The contract's longest ``referenceOperateur`` and ``commentaire`` (maxLength in the v2 WSDL).
 MAX_REFERENCE_OPERATEUR = 64
 MAX_COMMENTAIRE = 4000
-
-
-def _check_length(value: str | None, most: int, chemin: str, label: str) -> None:
-    if value is not None and len(value) > most:
-        raise InvalidRequestError(
-            f"{label} : {len(value)} caractères, au plus {most}.", chemin=chemin, valeur=str(len(value))
-        )
