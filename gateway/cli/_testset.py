@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from gateway.integration import DEFAULT_ROBOT_FILE, load_robot_paths
-from gateway.testset import DEFAULT_TEST_SETS, Runner, junit_report, load_test_set, summary_table
+from gateway.testset import DEFAULT_TEST_SETS, POLL_S, Runner, junit_report, load_test_set, summary_table
 
 from ._common import echo, esav_errors
 from ._language import EsavGroup
@@ -99,7 +99,7 @@ def testset() -> None:
     "--intervalle",
     "poll_s",
     type=click.FloatRange(min=0.01, max=60),
-    default=0.2,
+    default=POLL_S,
     show_default=True,
     help="Secondes entre deux appels d'une étape qui attend un état (« dans = N »).",
 )

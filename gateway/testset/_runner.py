@@ -31,10 +31,12 @@ from gateway.domain.clock import PARIS
 
 from ._model import Scenario, Step
 
-__all__ = ["Runner", "ScenarioResult", "junit_report", "junit_suite", "summary_table"]
+__all__ = ["POLL_S", "Runner", "ScenarioResult", "junit_report", "junit_suite", "summary_table"]
 
 _TOKEN = re.compile(r"\$\{([^}]+)\}")
 _DEFAULT_CATALOGUE = shipped_catalogue()
+#: Seconds between two calls of a step that waits for a state (``dans = N``), unless told otherwise.
+POLL_S = 0.2
 
 
 class StepFailed(Exception):
@@ -127,7 +129,7 @@ class Runner:
         operator: str,
         prestations: Callable[[str, str], str],
         catalogue_dir: Path = _DEFAULT_CATALOGUE,
-        poll_s: float = 0.2,
+        poll_s: float = POLL_S,
         timeout_s: float = 30.0,
     ) -> None:
         self._base = base_url.rstrip("/").removesuffix("/esav")
