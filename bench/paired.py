@@ -190,7 +190,7 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
         with ThreadPoolExecutor(max_workers=2) as pool:
             try:
                 say(f"building the {options.peer} peer and starting the gateway (demo data, PKI)…")
-                building = pool.submit(PEERS[options.peer].build, work)
+                building = pool.submit(PEERS[options.peer].build)
                 try:
                     servers["gateway"] = start_server("gateway", serve, work)
                 finally:

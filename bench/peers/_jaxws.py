@@ -70,9 +70,9 @@ class JaxwsPeer:
         return missing_toolchain()
 
     @classmethod
-    def build(cls, work: Path | None = None) -> JaxwsPeer:
-        """The compiled peer (compiled now when its sources changed); raise RuntimeError naming what is
-        missing. ``work`` is the run's folder, unused: the classes are kept between runs."""
+    def build(cls) -> JaxwsPeer:
+        """The compiled peer (compiled now when its sources changed, kept between runs); raise
+        RuntimeError naming what is missing."""
         missing = cls.missing()
         if missing:
             raise RuntimeError("--peer jaxws needs " + ", ".join(missing))
