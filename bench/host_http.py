@@ -28,14 +28,13 @@ KINDS = ("twisted", "lean")
 
 
 def _pki(work: Path) -> Path:
-    """A CA, the server's certificate and OPE001's, as the demo names them (what the load generator uses)."""
+    """The demo's provider PKI (``ensure_provider_pki``) and OPE001's certificate, as the demo names them
+    (what the load generator uses)."""
+    from gateway.demo import ensure_provider_pki
     from gateway.security import pki
 
     folder = work / "pki"
-    folder.mkdir()
-    ca = pki.create_ca()
-    pki.write_pem_files(ca, folder / "ca.pem", folder / "ca.key")
-    pki.write_pem_files(pki.issue_server_certificate(ca), folder / "server.pem", folder / "server.key")
+    ca = ensure_provider_pki(folder)
     client = pki.issue_client_certificate(ca, "OPE001", "Opérateur de mesure")
     pki.write_pem_files(client, folder / "OPE001.pem", folder / "OPE001.key")
     return folder
