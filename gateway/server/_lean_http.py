@@ -245,8 +245,8 @@ class LeanChannel(TimedChannel):
         finally:
             self._serving = False
         # A request begun and not complete: the request timer runs from its first byte (TimedChannel).
-        if self._lean and self._current is None and self._lean_buffer and self._request_timer is None:
-            self._request_timer = self.callLater(self.request_timeout_s, self._request_timed_out)
+        if self._lean and self._current is None and self._lean_buffer:
+            self._start_request_timer()
 
     def _serve_buffered(self) -> None:
         buffer = self._lean_buffer

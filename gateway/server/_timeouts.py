@@ -56,8 +56,8 @@ class TimedChannel(HTTPChannel):
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
         # A request's first byte: between requests (keep-alive) and during a request's processing
         # (its bytes are then buffered by Twisted) no request timer runs.
-        if self._request_timer is None and not self._handlingRequest and data:
-            self._request_timer = self.callLater(self.request_timeout_s, self._request_timed_out)
+        if not self._handlingRequest and data:
+            self._start_request_timer()
         super().dataReceived(data)
 
     def allContentReceived(self) -> None:  # noqa: N802 - Twisted's interface
@@ -67,6 +67,11 @@ class TimedChannel(HTTPChannel):
     def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802 - Twisted's interface
         self._cancel_request_timer()
         super().connectionLost(reason)
+
+    def _start_request_timer(self) -> None:
+        """A request has begun: it must arrive whole within ``request_timeout_s`` (once per request)."""
+        if self._request_timer is None:
+            self._request_timer = self.callLater(self.request_timeout_s, self._request_timed_out)
 
     def _cancel_request_timer(self) -> None:
         if self._request_timer is not None:
