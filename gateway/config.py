@@ -11,10 +11,11 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.clock import Clock, ShiftedClock, SystemClock
 from gateway.domain.store_url import SQLITE, StoreUrl, parse_store_url
 from gateway.domain.versions import DEFAULT_VERSIONS, ApiVersion, check_registry, parse_versions
 from gateway.errors import ConfigError
@@ -149,6 +150,12 @@ class Settings:
     #: exchange with the relay (range 0.1 to 600).
     mail_poll_s: float = field(default=5.0, metadata=_between(0.01, 3600))
     mail_timeout_s: float = field(default=30.0, metadata=_between(0.1, 600))
+    #: Rehearsals and integration platforms only, never production: seconds added to the system clock
+    #: (negative: back in time) by the gateway, its workers and every command. The nightly maintenance
+    #: rehearsed at noon: ``-28800``. Everything the gateway dates (tickets, audit, certificates it
+    #: issues) is dated on that clock; TLS still checks certificates against the real time. 0 (the
+    #: default): the real time. Range -315360000 to 315360000 (ten years).
+    clock_offset_s: float = field(default=0.0, metadata=_between(-(10 * 365 * 86400), 10 * 365 * 86400))
 
     @property
     def database(self) -> Path:
@@ -163,6 +170,10 @@ class Settings:
     @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
+
+    def clock(self) -> Clock:
+        """The clock every door gives the gateway: the system's, shifted by ``clock_offset_s``."""
+        return ShiftedClock(timedelta(seconds=self.clock_offset_s)) if self.clock_offset_s else SystemClock()
 
     def validate(self) -> Settings:
         """Check every setting; a ConfigError names the first bad key and what it accepts."""
@@ -268,6 +279,7 @@ _CONVERTERS: dict[str, Any] = {
     "mail_from": str.strip,
     "mail_poll_s": float,
     "mail_timeout_s": float,
+    "clock_offset_s": float,
 }
 
 

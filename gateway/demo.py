@@ -61,28 +61,31 @@ class DemoInfo:
     web_agents: dict[str, str] = field(default_factory=dict)
 
 
-def ensure_provider_pki(pki_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> pki.IssuedCertificate:
-    """The provider CA and the server certificate, created once in ``pki_dir``."""
+def ensure_provider_pki(
+    pki_dir: Path, hostnames: tuple[str, ...] = ("localhost",), *, now: datetime | None = None
+) -> pki.IssuedCertificate:
+    """The provider CA and the server certificate, created once in ``pki_dir``, dated ``now`` (the
+    gateway's clock; default: the system's)."""
     pki_dir.mkdir(parents=True, exist_ok=True)
     ca_cert, ca_key = pki_dir / "ca.pem", pki_dir / "ca.key"
     if ca_cert.exists() and ca_key.exists():
         ca = pki.load_issued(ca_cert, ca_key)
     else:
-        ca = pki.create_ca("e-SAV Demo Provider CA")
+        ca = pki.create_ca("e-SAV Demo Provider CA", now=now)
         pki.write_pem_files(ca, ca_cert, ca_key)
     if not (pki_dir / "server.pem").exists() or not (pki_dir / "server.key").exists():
-        server = pki.issue_server_certificate(ca, hostnames)
+        server = pki.issue_server_certificate(ca, hostnames, now=now)
         pki.write_pem_files(server, pki_dir / "server.pem", pki_dir / "server.key")
     if not (pki_dir / "notifier.pem").exists() or not (pki_dir / "notifier.key").exists():
         # The provider's client certificate for pushing notifications to operators' endpoints (§12).
-        notifier = pki.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur")
+        notifier = pki.issue_client_certificate(ca, "ESAV-NOTIFICATIONS", "e-SAV fournisseur", now=now)
         pki.write_pem_files(notifier, pki_dir / "notifier.pem", pki_dir / "notifier.key")
     return ca
 
 
 def build_demo(gateway: Gateway, pki_dir: Path) -> DemoInfo:
     """Create whatever of the demo is missing: PKI, operators, prestations, operators' certificates."""
-    ca = ensure_provider_pki(pki_dir)
+    ca = ensure_provider_pki(pki_dir, now=gateway.clock.now())
     known = {operator.code for operator in gateway.admin.list_operators()}
     for code, name, en_ligne, integre, domains in DEMO_OPERATORS:
         if code not in known:

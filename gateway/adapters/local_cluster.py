@@ -32,8 +32,9 @@ def _esav(*args: str) -> list[str]:
 
 
 def _environment(**settings: str) -> dict[str, str]:
-    """This process's environment without its ESAV_* settings, plus ``settings`` as ESAV_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+    """This process's environment without its ESAV_* settings but the clock's shift, which every node
+    shares, plus ``settings`` as ESAV_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_") or k == "ESAV_CLOCK_OFFSET_S"}
     return {**env, **{f"ESAV_{key.upper()}": value for key, value in settings.items()}}
 
 

@@ -24,7 +24,7 @@ from gateway.catalogue import (
     render_mockups,
     sample,
 )
-from gateway.domain.clock import PARIS, SystemClock, parse_instant
+from gateway.domain.clock import PARIS, Clock, parse_instant
 from gateway.domain.form_evolutions import FORM_EVOLUTION_NOTICE_MONTHS
 from gateway.errors import CatalogueError, UnknownCodeError
 from gateway.services import CatalogueService, publish_catalogue_in
@@ -178,10 +178,10 @@ def diff_command(root: Path | None, code: str, old: str, new: str, as_json: bool
     )
 
 
-def _instant(text: str | None) -> datetime:
-    """``--at``: an ISO date or date-time; without an offset it is Paris time."""
+def _instant(text: str | None, clock: Clock) -> datetime:
+    """``--at``: an ISO date or date-time; without an offset it is Paris time. Default: ``clock``'s now."""
     if text is None:
-        return SystemClock().now()
+        return clock.now()
     try:
         return parse_instant(text)
     except ValueError:
@@ -201,8 +201,9 @@ def _instant(text: str | None) -> datetime:
 @esav_errors
 def status_command(root: Path | None, at_text: str | None, as_json: bool) -> None:
     """Lister les formulaires, leurs versions et le statut de chacune à un instant."""
-    at = _instant(at_text)
-    forms = CatalogueService(_load(root), SystemClock()).forms(at=at)
+    clock = settings_from(None, None).clock()  # the system's, or as shifted by ESAV_CLOCK_OFFSET_S
+    at = _instant(at_text, clock)
+    forms = CatalogueService(_load(root), clock).forms(at=at)
     if as_json:
         echo_json(
             [
@@ -247,9 +248,10 @@ def publish_command(config_file: Path | None, data_dir: Path | None, author: str
     settings = settings_from(config_file, data_dir)
     root = settings.catalogue_dir or default_catalogue_root()
     require_store(settings)  # no database: no gateway to tell
-    print_announced_previews(settings.store_location, root)  # what announced versions would refuse, before publishing
+    clock = settings.clock()
+    print_announced_previews(settings.store_location, root, clock)  # what announced versions would refuse
     try:
-        publication = publish_catalogue_in(settings.store_location, root, author=author or _user(), clock=SystemClock())
+        publication = publish_catalogue_in(settings.store_location, root, author=author or _user(), clock=clock)
     except CatalogueError as error:
         for detail in error.details:
             line = f"{detail.ligne}:" if detail.ligne else ""

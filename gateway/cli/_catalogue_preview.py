@@ -16,7 +16,7 @@ import click
 
 from gateway.catalogue import Catalogue, default_catalogue_root
 from gateway.config import StoreUrl
-from gateway.domain.clock import Clock, SystemClock, parse_instant, to_paris
+from gateway.domain.clock import Clock, parse_instant, to_paris
 from gateway.errors import CatalogueError
 from gateway.services import DEFAULT_PREVIEW_DAYS, FormPreview, Gateway, OperatorPreview
 
@@ -128,7 +128,7 @@ def preview_command(
     echo_preview(result)
 
 
-def print_announced_previews(database: StoreUrl | Path, root: Path, clock: Clock | None = None) -> None:
+def print_announced_previews(database: StoreUrl | Path, root: Path, clock: Clock) -> None:
     """For ``esav catalogue publier``: the preview, across operators, of every version of ``root`` that
     is announced (not yet in production, or in cohabitation). Nothing when ``root`` does not load (the
     publication then lists the problems) or when there is nothing announced."""
@@ -137,7 +137,7 @@ def print_announced_previews(database: StoreUrl | Path, root: Path, clock: Clock
     except CatalogueError:
         return
     try:
-        gateway = Gateway.open(database, catalogue_dir=root, clock=clock or SystemClock())
+        gateway = Gateway.open(database, catalogue_dir=root, clock=clock)
     except CatalogueError:
         return  # the publication lists what is wrong
     try:

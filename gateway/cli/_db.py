@@ -51,7 +51,7 @@ def db_backup(target: Path, config_file: Path | None, data_dir: Path | None) -> 
 def db_restore(backup: Path, config_file: Path | None, data_dir: Path | None) -> None:
     """Remplacer la base par la sauvegarde SAUVEGARDE (services arrêtés ; l'ancienne base est gardée à côté)."""
     settings = _sqlite_store(config_file, data_dir, "restaurez-la avec les outils du serveur (pg_restore)")
-    restored, aside = restore_store(backup, settings.database, actor=provider_author())
+    restored, aside = restore_store(backup, settings.database, actor=provider_author(), clock=settings.clock())
     echo(f"Base {settings.database} restaurée depuis {backup} (migration {restored.schema_version}).")
     if aside is not None:
         echo(f"  Ancienne base gardée : {aside}")

@@ -13,7 +13,7 @@ import click
 from gateway._resources import shipped_integration_platform
 from gateway.config import Settings
 from gateway.demo import ensure_demo_calendar
-from gateway.domain.clock import SystemClock, to_paris
+from gateway.domain.clock import to_paris
 from gateway.integration import (
     DEFAULT_ROBOT_FILE,
     AttestationError,
@@ -96,7 +96,7 @@ def integration_serve(
     reactor: Any = _reactor
     settings = _platform_settings(config_file, data_dir, port=port, host=host)
     # The sandbox is the demo's: dated from the day it is first built, like the demo (docs/operations.md).
-    settings = ensure_demo_calendar(settings, SystemClock().now())
+    settings = ensure_demo_calendar(settings, settings.clock().now())
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
     paths = load_robot_paths(robot_file)

@@ -19,7 +19,7 @@ from gateway.adapters import NetworkSimulator
 from gateway.catalogue import default_catalogue_root
 from gateway.config import Settings
 from gateway.demo import DemoInfo, build_demo, ensure_demo_calendar, ensure_provider_pki
-from gateway.domain.clock import SystemClock
+from gateway.domain.clock import to_paris
 from gateway.services import Gateway, contracts_fingerprint
 
 from ._common import (
@@ -135,8 +135,13 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    if settings.clock_offset_s:  # a rehearsal's clock must never pass unnoticed
+        logging.getLogger("gateway.server").warning(
+            "horloge décalée de %+.0f s (clock_offset_s) : la passerelle vit le %s, heure de Paris",
+            settings.clock_offset_s, to_paris(settings.clock().now()).strftime("%d/%m/%Y %H:%M"),
+        )  # fmt: skip
     if with_demo:  # the demo's catalogue and versions, dated from the day it is first built
-        settings = ensure_demo_calendar(settings, SystemClock().now())
+        settings = ensure_demo_calendar(settings, settings.clock().now())
     else:
         require_store(settings)
     gateway = Gateway.from_settings(settings, network=NetworkSimulator(delay_s=settings.line_test_delay_s))
@@ -252,7 +257,8 @@ def _portal_banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 @esav_errors
 def demo(config_file: Path | None, data_dir: Path | None) -> None:
     """Construire (ou compléter) les données de démonstration sans démarrer le serveur."""
-    settings = ensure_demo_calendar(settings_from(config_file, data_dir), SystemClock().now())
+    settings = settings_from(config_file, data_dir)
+    settings = ensure_demo_calendar(settings, settings.clock().now())
     with open_gateway(settings, create=True) as gateway:
         info = build_demo(gateway, settings.pki_dir)
     echo(f"Démonstration prête dans {settings.data_dir}.")
@@ -274,7 +280,7 @@ def demo(config_file: Path | None, data_dir: Path | None) -> None:
 def pki_init(config_file: Path | None, data_dir: Path | None, hostnames: tuple[str, ...]) -> None:
     """Créer l'autorité de certification du fournisseur, le certificat du serveur et la base (une fois)."""
     settings = settings_from(config_file, data_dir)
-    ensure_provider_pki(settings.pki_dir, hostnames)
+    ensure_provider_pki(settings.pki_dir, hostnames, now=settings.clock().now())
     with open_gateway(settings, create=True):  # the instance's database (migrations), empty until filled
         pass
     echo(f"PKI du fournisseur prête dans {settings.pki_dir} (ca.pem, server.pem) ; base {settings.store_location}.")

@@ -15,7 +15,17 @@ from gateway.domain.calendar import (
     is_business_day,
     is_public_holiday,
 )
-from gateway.domain.clock import PARIS, Clock, FixedClock, SystemClock, iso_utc, paris_if_naive, parse_instant, to_paris
+from gateway.domain.clock import (
+    PARIS,
+    Clock,
+    FixedClock,
+    ShiftedClock,
+    SystemClock,
+    iso_utc,
+    paris_if_naive,
+    parse_instant,
+    to_paris,
+)
 from gateway.domain.gtr import GtrOption, gtr_deadline, gtr_met
 from gateway.domain.maintenance import (
     INTERRUPTION_NOTICE_BUSINESS_DAYS,
@@ -66,6 +76,7 @@ __all__ = [
     "GtrOption",
     "NightlyWindow",
     "NonXmlChar",
+    "ShiftedClock",
     "SystemClock",
     "TicketState",
     "TransitionRecord",

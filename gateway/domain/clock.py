@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["PARIS", "Clock", "FixedClock", "SystemClock", "iso_utc", "paris_if_naive", "parse_instant", "to_paris"]
+__all__ = [
+    "PARIS", "Clock", "FixedClock", "ShiftedClock", "SystemClock",
+    "iso_utc", "paris_if_naive", "parse_instant", "to_paris",
+]  # fmt: skip
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -23,6 +26,17 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ShiftedClock:
+    """The real wall clock moved by a fixed amount (a rehearsal, an integration platform, the test suite's
+    server processes): it runs at the real pace, and every process given the same shift reads the same time."""
+
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
 
 
 class FixedClock:

@@ -163,7 +163,7 @@ def create_ca(
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     builder = (
-        _base_builder(name, name, key.public_key(), now - CLOCK_SKEW, now + timedelta(days=valid_days))
+        _base_builder(name, name, key.public_key(), _valid_from(now), now + timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True, key_cert_sign=True, crl_sign=True), critical=True)
         # urllib3 2's strict verification (VERIFY_X509_STRICT) wants an AKI even on the root.
@@ -197,7 +197,7 @@ def issue_server_certificate(
     return _issue(
         ca,
         subject,
-        not_before=now - CLOCK_SKEW,
+        not_before=_valid_from(now),
         not_after=now + timedelta(days=valid_days),
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
         # Hostname checking uses the SAN only (the CN is ignored by modern clients).
@@ -223,7 +223,7 @@ def issue_client_certificate(
     if not operator_code:
         raise ConfigError("Certificat client : le code opérateur est requis")
     now = _utc(now)
-    start = _utc(not_before) if not_before is not None else now - CLOCK_SKEW
+    start = _utc(not_before) if not_before is not None else _valid_from(now)
     end = _utc(not_after) if not_after is not None else now + timedelta(days=valid_days)
     subject = x509.Name(
         [
@@ -313,6 +313,13 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+
+
+def _valid_from(now: datetime) -> datetime:
+    """A new certificate's start: ``now`` is the gateway's clock, which a rehearsal may shift
+    (``clock_offset_s``), while peers check certificates in TLS on the real time; it is valid from the
+    earlier of the two, less ``CLOCK_SKEW``."""
+    return min(now, datetime.now(UTC)) - CLOCK_SKEW
 
 
 def _utc(when: datetime | None) -> datetime:

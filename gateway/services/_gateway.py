@@ -161,11 +161,12 @@ class Gateway:
     def from_settings(
         cls, settings: Settings, *, clock: Clock | None = None, network: NetworkElements | None = None
     ) -> Gateway:
-        """The gateway on the settings' store, catalogue and data folder (``open``)."""
+        """The gateway on the settings' store, catalogue and data folder (``open``), on the settings'
+        clock unless given one."""
         return cls.open(
             settings.store_location,
             catalogue_dir=settings.catalogue_dir,
-            clock=clock,
+            clock=clock or settings.clock(),
             network=network,
             work_dir=settings.data_dir,
             pool_size=settings.store_pool_size,
