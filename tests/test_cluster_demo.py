@@ -28,6 +28,18 @@ def _start_demo() -> subprocess.Popen[str]:
     )
 
 
+def _stop(process: subprocess.Popen[str]) -> None:
+    """After a failed check too: SIGTERM, which stops the cluster's servers (a SIGKILL would leave them
+    running), then SIGKILL if the command hangs."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
 @pytest.mark.slow
 def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
     """The demo prints its addresses and a reference deposited through HAProxy, one node runs the
@@ -53,9 +65,7 @@ def test_the_cluster_demo_deposits_through_haproxy_and_stops_cleanly():
         assert process.returncode == 0, rest
         assert rest.strip().endswith("Grappe arrêtée.")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _stop(process)
         found = re.search(r"Grappe dans (\S+) :", "".join(lines))
         if found:
             shutil.rmtree(found.group(1), ignore_errors=True)
@@ -96,8 +106,6 @@ def test_sigterm_while_the_cluster_starts_leaves_no_server_behind():
         left = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True).stdout.split()
         assert left == [], f"processes left behind: {left}"
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _stop(process)
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
