@@ -20,9 +20,9 @@ LEADER_RETRY_S = "0.2"
 
 
 def node_env(**settings: str) -> dict[str, str]:
-    """The environment without the ESAV_* settings of whoever runs the tests, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
-    return {**env, **{f"ESAV_{key.upper()}": value for key, value in settings.items()}}
+    """The suite's environment (conftest's ``pytest_configure`` keeps no ESAV_* setting of whoever runs the
+    tests), plus ``settings``."""
+    return {**os.environ, **{f"ESAV_{key.upper()}": value for key, value in settings.items()}}
 
 
 class Node(ClusterNode):

@@ -21,6 +21,7 @@ from support import (
     DEFAULT_NOW,
     LiveGateway,
     SessionPki,
+    clock_offset_to,
     demo_template,
     esav_demo_folder,
     make_session_pki,
@@ -37,6 +38,17 @@ MEMORY_TMPDIR = Path("/dev/shm")
 
 
 def pytest_configure() -> None:
+    """No ESAV_* variable of the shell that runs the suite redirects a command or a server of a test. Every
+    process and command the suite starts lives at ``DEFAULT_NOW``, like its gateways in process
+    (``FixedClock``), and so does this process's ``load_settings``: a run at 04:05 Paris would otherwise meet
+    the nightly maintenance, one at 02:00 the closed slot search. Then the temporary files (``_use_tmpdir``)."""
+    for name in [n for n in os.environ if n.startswith("ESAV_")]:
+        del os.environ[name]
+    os.environ["ESAV_CLOCK_OFFSET_S"] = clock_offset_to(DEFAULT_NOW)
+    _use_tmpdir()
+
+
+def _use_tmpdir() -> None:
     """The suite's temporary files (every test's folder, the demos and databases it builds, those of the
     processes it starts) go to a file system in memory: the store's durable commits wait for the disk
     (``synchronous=FULL``), which a shared machine's disk can make last seconds, while a test checks what

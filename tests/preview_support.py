@@ -13,9 +13,10 @@ import zeep
 from lxml import etree
 from support import CATALOGUE, PARIS, example_form
 
-#: The clock of the preview tests: the real time (minutes), so that ``esav catalogue publier``, which
-#: reads the system clock, sees the deposits among those of the last 30 days.
-NOW = datetime.now(PARIS).replace(second=0, microsecond=0)
+#: The clock of the preview tests, a Wednesday after SIG_FTTH 2.0's month of cohabitation (it ended on 2
+#: December 2026): SIG_CUIVRE 2.0 is then the only version announced. Commands run at it too
+#: (``ESAV_CLOCK_OFFSET_S``), and see the deposits among those of the last 30 days.
+NOW = datetime(2026, 12, 9, 10, 0, tzinfo=PARIS)
 #: SIG_CUIVRE 2.0 enters production 200 days later: more than the six months a major evolution needs.
 PRODUCTION = (NOW + timedelta(days=200)).date()
 NS = "urn:esav:formulaire:SIG_CUIVRE"

@@ -47,6 +47,18 @@ DEFAULT_NOW = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 PKI_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def suite_now() -> datetime:
+    """What the commands and the server processes of the suite read as now: the real time shifted by its
+    ``ESAV_CLOCK_OFFSET_S`` (``DEFAULT_NOW`` when the run started), not the real time."""
+    return datetime.now(UTC) + timedelta(seconds=float(os.environ.get("ESAV_CLOCK_OFFSET_S", "0")))
+
+
+def clock_offset_to(instant: datetime) -> str:
+    """``ESAV_CLOCK_OFFSET_S`` for commands and server processes that must live at ``instant`` (the suite's
+    are at ``DEFAULT_NOW``, set by conftest's ``pytest_configure``)."""
+    return str((instant - datetime.now(UTC)).total_seconds())
+
+
 def in_reactor(f: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``f`` in the reactor thread (starting the reactor if needed) and return its result."""
     with _reactor_lock:
@@ -231,15 +243,15 @@ def postgres_demo(session_pki: SessionPki, now: datetime, catalogue_dir: Path) -
 
 def esav_demo(folder: Path, store_url: str = "") -> None:
     """Build the demo in ``folder`` as ``esav demo --donnees folder [--base store_url]`` does (its own PKI,
-    the real clock): the command's steps without its output, reading no ESAV_* variable, so that it is
-    safe in a thread beside tests that set some."""
+    the suite's clock, ``DEFAULT_NOW``): the command's steps without its output, reading no ESAV_* variable,
+    so that it is safe in a thread beside tests that set some."""
     from gateway._demo_calendar import apply_demo_calendar, ensure_demo_calendar
     from gateway.cli._common import open_gateway
     from gateway.config import load_settings
-    from gateway.domain.clock import SystemClock
 
-    settings = apply_demo_calendar(load_settings(environ={}, data_dir=folder, store_url=store_url or None))
-    settings = ensure_demo_calendar(settings, SystemClock().now())
+    offset = float(clock_offset_to(DEFAULT_NOW))
+    settings = load_settings(environ={}, data_dir=folder, store_url=store_url or None, clock_offset_s=offset)
+    settings = ensure_demo_calendar(apply_demo_calendar(settings), settings.clock().now())
     with open_gateway(settings, create=True) as gateway:
         build_demo(gateway, settings.pki_dir)
 

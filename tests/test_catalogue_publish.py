@@ -4,7 +4,6 @@ catalogue that never replaces the one being served."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import signal
 import subprocess
@@ -30,6 +29,7 @@ from support import (
     in_reactor,
     reactor,
     start_gateway,
+    suite_now,
 )
 from test_catalogue_tools import break_compile, edit
 from test_durability import clean_env, free_port, wait_until_serving
@@ -41,13 +41,6 @@ from gateway.errors import CatalogueError
 from gateway.server import PkiFiles, start
 from gateway.services import Gateway, catalogue_files, publish_catalogue_in
 from gateway.store import Store
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -176,8 +169,8 @@ def test_restart_serves_the_published_catalogue_not_the_edited_folder(
         status, err = publish(capsys, monkeypatch, live)
         assert status == 0, err
         # Edited on disk, never published; dated past the two months' notice a new form version is owed
-        # from its publication (``publish`` reads the real clock), so that publishing it later is allowed.
-        add_cuivre_1_1(served, production=(datetime.now(UTC) + timedelta(days=100)).date().isoformat())
+        # from its publication (``publish`` reads the suite's clock), so that publishing it later is allowed.
+        add_cuivre_1_1(served, production=(suite_now() + timedelta(days=100)).date().isoformat())
         with caplog.at_level(logging.INFO, logger="gateway.server"):
             live = restarted(live, served)
         assert cuivre_versions(live) == {"1.0": "EN_VIGUEUR"}
@@ -205,8 +198,6 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
     shutil.copytree(CATALOGUE, folder)
     env = {**clean_env(), "ESAV_CATALOGUE_DIR": str(folder)}
     # The demo and the publication run in-process: serve's start-up is what this test is about.
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(folder))
     for command in (["demo"], ["catalogue", "publier", "--auteur", "mainteneur"]):
         assert main([*command, "--donnees", str(data)]) == 0, command

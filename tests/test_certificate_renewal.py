@@ -4,15 +4,26 @@ mailed notice, both certificates working until the old one expires; the daily re
 from __future__ import annotations
 
 import logging
-import os
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 import zeep
-from support import CATALOGUE, DEFAULT_NOW, PKI_EPOCH, REPO, LiveGateway, demo_template, fault_code
+from support import (
+    CATALOGUE,
+    DEFAULT_NOW,
+    PKI_EPOCH,
+    REPO,
+    LiveGateway,
+    SessionPki,
+    demo_template,
+    fault_code,
+    start_gateway,
+    suite_now,
+)  # fmt: skip
 
 from gateway.cli import main
 from gateway.domain.certificates import reminder_date
@@ -23,11 +34,15 @@ from gateway.security import pki as pki_mod
 EXPIRY = datetime(2027, 1, 15, 12, 0, tzinfo=PARIS)
 
 
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
+@pytest.fixture
+def live(tmp_path: Path, session_pki: SessionPki) -> Iterator[LiveGateway]:
+    """The demo gateway without its nightly window: a test here sets its clock to the real time (TLS checks
+    the certificates on it), which may be 04:05 Paris."""
+    server = start_gateway(tmp_path / "data", session_pki, settings_overrides={"maintenance_minutes": 0})
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _register(live: LiveGateway, not_after: datetime) -> pki_mod.IssuedCertificate:
@@ -124,9 +139,10 @@ def test_cli_renew_records_the_operators_own_certificate_and_reports_the_notice(
     """esav certificats renouveler --cert records the operator's own certificate, late; expiring shows it renewed."""
     data = tmp_path / "data"
     shutil.copytree(demo_template(session_pki, DEFAULT_NOW, CATALOGUE), data)
-    short = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=5)
+    # dated on the commands' clock
+    short = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=5, now=suite_now())
     (tmp_path / "short.pem").write_bytes(short.cert_pem)
-    own = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=4000)
+    own = pki_mod.issue_client_certificate(session_pki.ca, "OPE002", "Opérateur Beta", valid_days=4000, now=suite_now())
     (tmp_path / "own.pem").write_bytes(own.cert_pem)
     capsys.readouterr()
     assert main(["certificats", "enregistrer", "OPE002", str(tmp_path / "short.pem"), "--donnees", str(data)]) == 0

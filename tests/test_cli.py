@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -14,11 +13,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from lxml import etree
-from support import CATALOGUE, esav_demo_copy, example_form
+from support import CATALOGUE, esav_demo_copy, example_form, suite_now
 
 from gateway.cli import cli, main
 from gateway.demo import DEMO_OPERATORS
-from gateway.domain.clock import PARIS, FixedClock
+from gateway.domain.clock import FixedClock
 from gateway.domain.states import Action
 from gateway.services import Caller, DepositRequest, Gateway
 
@@ -34,13 +33,6 @@ CLOSURE_CODE = etree.parse(str(CATALOGUE / "nomenclature" / "CODES_CLOTURE.xml")
 CSV_HEADER = (
     "identifiantPrestation;operateur;codeOffre;gtr;extremiteA;extremiteB;codeCommune;informationsComplementaires\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="module")
@@ -577,7 +569,7 @@ def test_sav_on_unknown_ticket(data, capsys):
 
 def test_sav_sweep_applies_only_due_transitions(data, capsys):
     """``sav sweep`` validates closures older than 72 h and expires 30-day freezes, and nothing else."""
-    now = datetime.now(PARIS)
+    now = suite_now()
     to_close = ((Action.QUALIFIER, None), (Action.DEMARRER, None), (Action.CLORE, CLOSURE_CODE))
     closed_long_ago = deposit_ticket(data, FixedClock(now - timedelta(days=4)), *to_close)
     closed_recently = deposit_ticket(data, FixedClock(now - timedelta(hours=70)), *to_close)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +17,6 @@ from gateway.services import readable_value
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A demo data folder, with no ESAV_* variable of the developer's shell redirecting the commands."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
     esav_demo_copy(tmp_path / "data")
     return tmp_path / "data"
 

@@ -30,15 +30,6 @@ CATALOGUE = Catalogue.load(ROOT)
 Breakage = Callable[[Path], tuple[Path, str, int | None]]
 
 
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    import os
-
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
-
-
 @pytest.fixture
 def catalogue_copy(tmp_path: Path) -> Path:
     """A writable copy of the real catalogue folder."""

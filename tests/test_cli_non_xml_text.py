@@ -4,7 +4,6 @@ an operator's staff runs it), the other refusals through the same ``main`` in th
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -50,8 +49,6 @@ def esav(*argv: object) -> subprocess.CompletedProcess[str]:
 def esav_here(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """``esav argv…`` through ``gateway.cli.main`` in this process, without the developer's ESAV_* settings;
     its exit status, stdout and stderr as a finished process's."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
     def run(*argv: object) -> subprocess.CompletedProcess[str]:
         capsys.readouterr()

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sav_support import deposit
-from support import CATALOGUE, esav_demo_copy
+from support import CATALOGUE, clock_offset_to, esav_demo_copy
 
 from gateway.cli import main
 from gateway.domain.clock import PARIS, FixedClock
 from gateway.domain.states import Action
 from gateway.services import Gateway
 
-#: Long past by the command line's (system) clock: every open ticket deposited then is late.
 DEPOSITED = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+#: The commands' clock: two days later, every open ticket deposited then is late.
+LATER = DEPOSITED + timedelta(days=2)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def data(tmp_path: Path, demo_template: Path) -> Path:
+def data(tmp_path: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ESAV_CLOCK_OFFSET_S", clock_offset_to(LATER))
     target = tmp_path / "data"
     shutil.copytree(demo_template, target)
     return target

@@ -127,13 +127,6 @@ def _walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[
 DATA_COMMANDS = {path for path, command in _walk(cli) if any(p.name == "data_dir" for p in command.params)}
 
 
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
-
-
 def test_every_data_command_is_covered():
     """Each command taking ``--data`` is either a builder or listed here: a new command cannot slip through."""
     assert set(INVOCATIONS) | BUILDERS == DATA_COMMANDS
@@ -175,7 +168,7 @@ def test_pki_init_creates_the_database_then_commands_work(tmp_path, capsys):
 def test_sav_list_in_a_subprocess_refuses_a_mistyped_folder(tmp_path):
     """``esav sav liste`` on a folder with no database exits 1 naming it, instead of "0 signalisation(s)"."""
     data = tmp_path / "mistyped"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+    env = dict(os.environ)
     done = subprocess.run(
         [str(Path(sys.executable).with_name("esav")), "sav", "list", "OPE001", "--donnees", str(data)],
         capture_output=True,

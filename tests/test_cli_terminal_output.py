@@ -97,7 +97,7 @@ def esav(*argv: str) -> tuple[int, str, str]:
     On a terminal click passes ANSI sequences through (it strips them only into pipes), so this is
     what a provider's agent would see. The terminals are raw: no newline translation to hide a ``\\r``.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESAV_")}
+    env = dict(os.environ)
     masters, slaves = zip(*(pty.openpty() for _ in range(2)), strict=True)
     for slave in slaves:
         tty.setraw(slave)

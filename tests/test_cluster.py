@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -30,7 +30,7 @@ from cluster_support import (
     stop_together,
 )
 from mail_support import eventually
-from support import CATALOGUE, deposit, esav_demo_copy
+from support import CATALOGUE, deposit, esav_demo_copy, suite_now
 from test_notifications import Receiver
 from web_support import ADMIN, Browser
 
@@ -144,11 +144,11 @@ def test_a_quota_of_n_per_minute_admits_n_across_the_nodes(cluster):
     assert main([*argv, "--base", url, "--donnees", str(nodes[0].data)]) == 0
     time.sleep(_REFRESH_S * 1.5)  # the stated bound for a limit to reach every node (a wait, not a check)
     for _ in range(2):  # the 10 calls must fall in one minute: if they straddled two, again in a fresh one
-        minute = datetime.now(UTC).replace(second=0, microsecond=0)
+        minute = suite_now().replace(second=0, microsecond=0)
         results = [_state_query(clients[i % 2]) for i in range(10)]
-        if datetime.now(UTC).replace(second=0, microsecond=0) == minute:
+        if suite_now().replace(second=0, microsecond=0) == minute:
             break
-        time.sleep(61 - datetime.now(UTC).second)
+        time.sleep(61 - suite_now().second)
     assert results == ["OK"] * 5 + ["LIMITE_REQUETES"] * 5
 
 
@@ -159,7 +159,7 @@ def test_a_catalogue_publication_reaches_every_node(cluster, tmp_path):
     shutil.copytree(CATALOGUE, changed)
     xsd = changed / "forms" / "SIG_CUIVRE" / "1.0.xsd"
     xsd.write_text(xsd.read_text(encoding="utf-8") + "<!-- publication de la grappe -->\n", encoding="utf-8")
-    publish_catalogue_in(url, changed, author="grappe", clock=FixedClock(datetime.now(UTC)))
+    publish_catalogue_in(url, changed, author="grappe", clock=FixedClock(suite_now()))
     clients = _pinned(balancer, nodes, pki, "OPE001", "catalogue")
 
     def served(client: zeep.Client) -> bool:
@@ -174,7 +174,7 @@ def test_a_declared_interruption_stops_every_node_within_a_second(cluster, tmp_p
     nodes, balancer, url, pki = cluster
     clients = _pinned(balancer, nodes, pki, "OPE001")
     gateway = Gateway.open(url, work_dir=tmp_path)
-    now = datetime.now(UTC)
+    now = suite_now()
     ident = None
     try:  # recorded directly: a declaration needs two business days' notice
         with gateway.store.write() as db:

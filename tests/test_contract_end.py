@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
@@ -12,13 +11,6 @@ from web_support import ADMIN, TECH, signed_in
 
 from gateway.cli import main
 from gateway.domain.clock import PARIS
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 def test_an_ended_contract_removes_its_offer_from_its_end_date(portal) -> None:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import configparser
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from html import unescape
 from pathlib import Path
 
 import pytest
-from support import CATALOGUE, DEFAULT_NOW, SessionPki, deposit, start_gateway
+from support import CATALOGUE, DEFAULT_NOW, SessionPki, deposit, start_gateway, suite_now
 from web_support import TECH, signed_in
 
 from gateway.catalogue import Catalogue
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.demo import DEMO_REFERENCE_DAY, ensure_demo_calendar
-from gateway.domain.clock import PARIS, SystemClock, to_paris
+from gateway.domain.clock import PARIS, to_paris
 from gateway.domain.versions import DEFAULT_VERSIONS
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture(params=[datetime(2026, 12, 3, 10, 0, tzinfo=PARIS), datetime(2027, 7, 14, 10, 0, tzinfo=PARIS)])
@@ -86,7 +78,7 @@ def test_esav_demo_writes_its_calendar_once_and_every_command_reads_it(tmp_path:
     first = calendar.read_text(encoding="utf-8")
     parser = configparser.ConfigParser()
     parser.read_string(first)
-    assert parser.get("demo", "jour") == to_paris(SystemClock().now()).date().isoformat()
+    assert parser.get("demo", "jour") == to_paris(suite_now()).date().isoformat()
     assert main(["demo", "--donnees", str(data)]) == 0
     assert calendar.read_text(encoding="utf-8") == first
     from gateway.cli._common import settings_from
@@ -94,5 +86,5 @@ def test_esav_demo_writes_its_calendar_once_and_every_command_reads_it(tmp_path:
     settings = settings_from(None, data)
     assert settings.catalogue_dir == data.resolve() / "demo" / "catalogue"
     retiring = settings.versions[0].end_of_life
-    assert retiring is not None and retiring > SystemClock().now().date()
+    assert retiring is not None and retiring > suite_now().date()
     assert settings_from(None, data, catalogue_dir=CATALOGUE).catalogue_dir == CATALOGUE

@@ -43,10 +43,10 @@ class ClientLog:
 
 
 def clean_env() -> dict[str, str]:
-    """The environment without ESAV_* settings that would redirect the gateway elsewhere, and with
-    the portal and the operations port on ports the OS chooses (never a fixed one another server may hold)."""
+    """The suite's environment, with the portal and the operations port on ports the OS chooses (never a
+    fixed one another server may hold)."""
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ESAV_")},
+        **os.environ,
         "ESAV_WEB_PORT": "0",
         "ESAV_METRICS_PORT": "0",
     }

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import CATALOGUE
+from support import CATALOGUE, suite_now
 
 from gateway.cli import main
-from gateway.domain.clock import PARIS, FixedClock, SystemClock, to_paris
+from gateway.domain.clock import PARIS, FixedClock, to_paris
 from gateway.domain.versions import add_months
 from gateway.errors import CatalogueError
 from gateway.services import publish_catalogue
@@ -25,8 +24,6 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(CATALOGUE, target)
     (tmp_path / "data").mkdir()
     Store(tmp_path / "data" / "esav.db").close()
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(target))
     return target
 
@@ -57,7 +54,7 @@ def test_esav_catalogue_publish_holds_a_new_form_version_to_two_months_notice(ca
     """After the baseline, `esav catalogue publier` refuses a version due within two months, naming the earliest day."""
     data = tmp_path / "data"
     assert publish(capsys, data)[0] == 0  # the baseline: the catalogue as it stands
-    today = to_paris(SystemClock().now()).date()
+    today = to_paris(suite_now()).date()
     earliest = add_months(today, 2)
     add_cuivre_1_1(served, earliest - timedelta(days=1))
     status, err = publish(capsys, data)

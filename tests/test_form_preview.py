@@ -4,7 +4,6 @@ command line, ``publish``, the notice of the evolution and the reminder before 1
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from preview_support import (
     deposit_cuivre,
     deposit_mix,
 )
-from support import LiveGateway, SessionPki, start_gateway
+from support import LiveGateway, SessionPki, clock_offset_to, start_gateway
 
 from gateway.catalogue import Catalogue, check_stored_form
 from gateway.cli import main
@@ -34,13 +33,6 @@ AVAILABILITY = "/signalisationCuivre/disponibilites"
 #: Where libxml2 notices the missing field: at the first element after its place.
 MISSING = f"{AVAILABILITY}/creneau[1]"
 CODE_PATH = "/signalisationCuivre/defaut/codeDefaut"
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -70,8 +62,10 @@ def live_mix(tmp_path: Path, session_pki: SessionPki, served: Path, relay: SmtpR
 
 
 def esav(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, live: LiveGateway, *argv: str) -> Any:
-    """Run ``esav`` in-process on the live gateway's data and served folder: (status, stdout, stderr)."""
+    """Run ``esav`` in-process on the live gateway's data and served folder, at its clock's time: (status,
+    stdout, stderr)."""
     monkeypatch.setenv("ESAV_CATALOGUE_DIR", str(live.gateway.live_catalogue.root))
+    monkeypatch.setenv("ESAV_CLOCK_OFFSET_S", clock_offset_to(live.clock.now()))
     capsys.readouterr()
     status = main([*argv, "--donnees", str(live.data_dir)])
     out = capsys.readouterr()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -27,13 +26,6 @@ from gateway.store import MAIL_ABANDONED, MAIL_PENDING, MAIL_SENT
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue"
 #: A minor evolution announced at DEFAULT_NOW: its earliest date (two months later).
 EVOLUTION_DATE = datetime(2027, 1, 18, 10, 0, tzinfo=PARIS)
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture

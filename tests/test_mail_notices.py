@@ -5,7 +5,6 @@ the new document, the documentation pack."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -13,11 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import CATALOGUE, DEFAULT_NOW, PARIS, SessionPki, demo_template
+from support import CATALOGUE, DEFAULT_NOW, PARIS, SessionPki, demo_template, suite_now
 from web_support import ADMIN, signed_in
 
 from gateway.cli import main
-from gateway.domain.clock import FixedClock
+from gateway.domain.clock import FixedClock, to_paris
 from gateway.domain.mail_lists import Topic
 from gateway.domain.notices import NoticeKind, earliest_start
 from gateway.errors import InvalidRequestError
@@ -38,13 +37,6 @@ EARLIEST = {
     NoticeKind.CHANGEMENT_BON_DE_COMMANDE: DEFAULT_NOW,  # as it changes
 }
 CONDITIONS_PDF = UploadedFile("conditions-esav-v3.pdf", "application/pdf", b"%PDF-1.4 conditions v3")
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -176,7 +168,7 @@ def test_cli_declare_and_publish_mail_the_operators(gateway, capsys, tmp_path):
     """esav maintenance declarer and esav portail publier --document queue their mail; the outbox lists it."""
     data = str(gateway.store.path.parent)
     gateway.close()
-    start = (datetime.now(PARIS) + timedelta(days=10)).replace(hour=22, minute=0, second=0, microsecond=0)
+    start = (to_paris(suite_now()) + timedelta(days=10)).replace(hour=22, minute=0, second=0, microsecond=0)
     status, out, err = _esav(capsys, "maintenance", "declarer", "--debut", f"{start:%Y-%m-%dT%H:%M}",
                              "--fin", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}", "--motif", "migration",
                              "--donnees", data)  # fmt: skip

@@ -3,29 +3,21 @@ emergency limit needs an explicit flag and a reason, both audited, and is mailed
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import CATALOGUE, DEFAULT_NOW, PARIS, SessionPki, demo_template
+from support import CATALOGUE, DEFAULT_NOW, PARIS, SessionPki, demo_template, suite_now
 from web_support import ADMIN, signed_in
 
 from gateway.cli import main
-from gateway.domain.clock import FixedClock
+from gateway.domain.clock import FixedClock, to_paris
 from gateway.errors import InvalidRequestError, RateLimitError
 from gateway.services import Gateway
 
 TOMORROW = datetime(2026, 11, 19, 0, 0, tzinfo=PARIS)  # DEFAULT_NOW is Wednesday 18/11/2026 10:00
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -111,12 +103,12 @@ def test_cli_quota_set_announces_the_day_before_or_needs_urgence_and_motif(gatew
     """esav quota fixer starts tomorrow by default, refuses today, and needs --motif with --urgence."""
     data = str(gateway.store.path.parent)
     gateway.close()
-    tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date()
+    tomorrow = (to_paris(suite_now()) + timedelta(days=1)).date()
     status, out, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "50", "--annonce", "Surcharge.",
                              "--donnees", data)  # fmt: skip
     assert status == 0, err
     assert f"50 requêtes/minute à partir du {tomorrow:%d/%m/%Y} 00:00" in out
-    soon = datetime.now(PARIS) + timedelta(minutes=5)
+    soon = to_paris(suite_now()) + timedelta(minutes=5)
     status, out, err = _esav(capsys, "quota", "fixer", "OPE002", "--par-minute", "50", "--annonce", "x",
                              "--a-partir-de", f"{soon:%Y-%m-%dT%H:%M}", "--donnees", data)  # fmt: skip
     if soon.date() < tomorrow:  # five minutes before midnight, "soon" is already tomorrow

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from support import suite_now
 
 from gateway.cli import main
-from gateway.domain.clock import PARIS, FixedClock
+from gateway.domain.clock import PARIS, FixedClock, to_paris
 from gateway.domain.notices import NoticeKind, check_notice, earliest_start
 from gateway.errors import InvalidRequestError
 from gateway.services import Gateway
@@ -82,12 +83,12 @@ def test_publishing_an_announcement_with_too_short_a_notice_is_refused(tmp_path)
 
 def test_the_cli_shows_the_earliest_allowed_date_on_refusal(tmp_path, capsys):
     """``esav portail publier`` exits non-zero on a too-short notice and prints the earliest date."""
-    tomorrow = (datetime.now(PARIS) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    tomorrow = (to_paris(suite_now()) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert main(["pki", "initialiser", "--donnees", str(tmp_path)]) == 0  # the instance: commands need its database
     args = ["portail", "publier", "--donnees", str(tmp_path), "--type", "EVOLUTION_MAJEURE"]
     status = main([*args, "--titre", "SOAP 1.2", "--texte", "Nouvelle signature.", "--date", tomorrow])
     assert status != 0
     assert "Préavis insuffisant" in capsys.readouterr().err
-    later = (datetime.now(PARIS) + timedelta(days=200)).strftime("%Y-%m-%dT%H:%M")
+    later = (to_paris(suite_now()) + timedelta(days=200)).strftime("%Y-%m-%dT%H:%M")
     assert main([*args, "--titre", "SOAP 1.2", "--texte", "Nouvelle signature.", "--date", later]) == 0
     assert "Publiée : actualité 1" in capsys.readouterr().out

@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from notification_support import every_kind_of_change, pull_all, pulled_xml, shape, wait_until
-from support import REPO, LiveGateway, deposit, example_form, in_reactor, reactor, start_gateway
+from support import DEFAULT_NOW, REPO, LiveGateway, deposit, example_form, in_reactor, reactor, start_gateway
 
 from gateway.adapters.ports import free_port
 from gateway.cli import main
 from gateway.demo import build_demo
+from gateway.domain.clock import FixedClock
 from gateway.server import EventLog, start_receiver
 from gateway.services import Caller, DepositRequest, Gateway
 
@@ -260,7 +261,8 @@ def test_sigkill_in_the_middle_of_deliveries_loses_nothing(tmp_path, session_pki
     slow = Receiver(data / "pki")
     slow.log = SlowLog()
     slow.start()
-    gateway = Gateway.open(data / "esav.db", catalogue_dir=REPO / "catalogue")
+    # at the suite's time, which the server processes live at too
+    gateway = Gateway.open(data / "esav.db", catalogue_dir=REPO / "catalogue", clock=FixedClock(DEFAULT_NOW))
     try:
         build_demo(gateway, data / "pki")
         gateway.notifications.register("OPE001", "signalisation", slow.url, author="test")

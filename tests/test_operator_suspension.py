@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from html import unescape
 
 import pytest
@@ -13,13 +12,6 @@ from web_support import TECH, signed_in
 from gateway.cli import main
 
 AGENT = ("agent.sav", "Fournisseur-SAV-2026!")
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 def esav(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

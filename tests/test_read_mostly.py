@@ -3,7 +3,6 @@ another process's within the documented bound."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -19,13 +18,6 @@ from gateway.services import Caller, DepositRequest, Gateway, _read_mostly
 
 CALLER = Caller("OPE001", "Opérateur Alpha", frozenset({"signalisation", "test"}))
 OFFER = "CUIVRE_DEGROUPAGE"
-
-
-@pytest.fixture(autouse=True)
-def _no_esav_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ESAV_* variables of the developer's shell must not redirect the commands under test."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture

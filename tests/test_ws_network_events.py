@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta
 
 import pytest
 import zeep
-from support import esav_demo_copy, fault_code
+from support import esav_demo_copy, fault_code, suite_now
 
 from gateway.cli import main
-from gateway.domain.clock import PARIS
+from gateway.domain.clock import PARIS, to_paris
 from gateway.domain.network_events import EventStatus, earliest_planned_start
 
 
@@ -84,9 +83,7 @@ def test_bad_criteria_are_refused(live, prestation, commune, code):
 
 @pytest.fixture
 def demo_data(tmp_path, monkeypatch):
-    """A demo data folder built by ``esav demo`` (real clock), without the developer's ESAV_* settings."""
-    for name in [n for n in os.environ if n.startswith("ESAV_")]:
-        monkeypatch.delenv(name)
+    """A demo data folder built by ``esav demo``."""
     data = tmp_path / "data"
     esav_demo_copy(data)
     return data
@@ -94,21 +91,21 @@ def demo_data(tmp_path, monkeypatch):
 
 def test_planned_works_with_short_notice_are_refused_with_the_earliest_start(demo_data, capsys):
     """Declaring works that start in an hour exits 1 and names the earliest allowed start."""
-    start = datetime.now(PARIS).replace(second=0, microsecond=0) + timedelta(hours=1)
+    start = to_paris(suite_now()).replace(second=0, microsecond=0) + timedelta(hours=1)
     status = main(
         ["travaux", "declarer", "--donnees", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
          "--fin", (start + timedelta(hours=4)).isoformat(), "--impact", "COUPURE", "--description", "Test"]
     )  # fmt: skip
     assert status == 1
     error = capsys.readouterr().err
-    earliest = earliest_planned_start(datetime.now(PARIS)).astimezone(PARIS)
+    earliest = earliest_planned_start(suite_now()).astimezone(PARIS)
     assert "au moins 2 jours ouvrés" in error and "au plus tôt le" in error
     assert f"{earliest:%d/%m/%Y} à 00:00" in error
 
 
 def test_declared_planned_works_are_listed_and_follow_their_life_cycle(demo_data, capsys):
     """Works declared with enough notice are listed; updated, closed, then refused any further change."""
-    start = earliest_planned_start(datetime.now(PARIS)) + timedelta(hours=8)
+    start = earliest_planned_start(suite_now()) + timedelta(hours=8)
     assert main(
         ["travaux", "declarer", "--donnees", str(demo_data), "--commune", "75111", "--debut", start.isoformat(),
          "--fin", (start + timedelta(hours=4)).isoformat(), "--impact", "COUPURE", "--description", "Soudure PM"]
