@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -67,6 +68,35 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
     for index in (0, 1):
         assert any(m.startswith(f"worker {index} (pid ") for m in messages), f"worker {index}:\n{lines}"
     assert len({r["request_id"] for r in records if "request_id" in r}) >= 8
+
+
+def test_workers_stop_when_their_parent_is_killed(tmp_path):
+    """SIGKILL to the parent of `servir --processus 2`: nobody would stop or restart its workers any more, so
+    they stop within seconds instead of serving on, orphaned."""
+    data = tmp_path / "data"
+    esav_demo_copy(data)
+    port, log = free_port(), tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
+             "--processus", "2"],
+            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    workers: list[int] = []
+    try:
+        wait_until_serving(parent, port, data / "pki", log)
+        _wait(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
+        workers = _children(parent.pid)
+        assert len(workers) == 2
+        parent.kill()
+        parent.wait(timeout=20)
+        _wait(lambda: not any(_alive(pid) for pid in workers), 15)
+        assert not any(_alive(pid) for pid in workers), log.read_text()
+        assert log.read_text().count("is gone; stopping") == 2
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _the_portal_answers_on_its_port(web_port: int, pki, log) -> None:

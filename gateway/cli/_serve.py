@@ -123,7 +123,14 @@ def serve(
 
     reactor: Any = _reactor
 
-    from gateway.server import PkiFiles, reuse_port_socket, start, supervise_workers, worker_count
+    from gateway.server import (
+        PkiFiles,
+        reuse_port_socket,
+        start,
+        stop_when_orphaned,
+        supervise_workers,
+        worker_count,
+    )
 
     settings = settings_from(
         config_file, data_dir, port=port, host=host, web_port=web_port, workers=workers, log_format=log_format
@@ -181,6 +188,7 @@ def serve(
             logging.getLogger("gateway.server").info(
                 "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
             )
+            stop_when_orphaned(reactor)
         else:
             running = start(gateway, settings, pki)
             echo(_banner(settings, running.port_number, info))

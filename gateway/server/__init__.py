@@ -7,7 +7,7 @@ from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
 from ._timeouts import TimedChannel, limit_connection_times
-from ._workers import reuse_port_socket, supervise_workers, worker_count
+from ._workers import reuse_port_socket, stop_when_orphaned, supervise_workers, worker_count
 
 __all__ = [
     "ENDPOINTS",
@@ -32,6 +32,7 @@ __all__ = [
     "reuse_port_socket",
     "start",
     "start_receiver",
+    "stop_when_orphaned",
     "supervise_workers",
     "worker_count",
 ]

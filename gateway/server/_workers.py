@@ -4,7 +4,8 @@ docs/decisions.md), one SQLite database with writers serialised by the store's f
 
 The parent process prepares the data (migrations, demo), then starts and supervises the workers:
 it forwards SIGTERM/SIGINT, and restarts a worker that dies unexpectedly (at most a few times a
-minute, so a worker that cannot start does not spin).
+minute, so a worker that cannot start does not spin). A worker whose parent is gone (killed with
+SIGKILL, or by the OOM killer) stops within a second: nobody would stop or restart it any more.
 """
 
 from __future__ import annotations
@@ -17,17 +18,39 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-__all__ = ["reuse_port_socket", "supervise_workers", "worker_count"]
+from twisted.internet.task import LoopingCall
+
+__all__ = ["reuse_port_socket", "stop_when_orphaned", "supervise_workers", "worker_count"]
 
 log = logging.getLogger("gateway.server")
 
 MAX_RESTARTS_PER_MINUTE = 5
+#: Seconds between two looks of a worker for its parent.
+ORPHAN_CHECK_S = 1.0
 
 
 def worker_count(configured: int) -> int:
     """``0`` means one worker per core."""
     return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def stop_when_orphaned(reactor: Any, interval_s: float = ORPHAN_CHECK_S) -> LoopingCall:
+    """In a worker: stop the reactor once the parent that started it is gone (the worker is then
+    re-parented, and ``getppid`` changes)."""
+    parent = os.getppid()
+
+    def look() -> None:
+        if os.getppid() != parent:
+            log.warning("worker %d: its parent (pid %d) is gone; stopping", os.getpid(), parent)
+            check.stop()
+            reactor.stop()
+
+    check = LoopingCall(look)
+    check.clock = reactor
+    check.start(interval_s, now=False)
+    return check
 
 
 def reuse_port_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
