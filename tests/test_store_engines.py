@@ -243,3 +243,35 @@ def test_a_forms_deposits_are_read_to_the_end_on_both_engines(store):
     """The form preview's read (row by row, its cursor closed at the end) works on PostgreSQL too."""
     since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
     assert list(store.form_deposits("SIG_CUIVRE", "OPE001", since, until)) == []
+
+
+def _certificate(tx, fingerprint: str) -> None:
+    tx.certificates.add(
+        fingerprint=fingerprint, operator_code="OPE7", subject_cn="OPE7", issuer_cn="CA", serial="1",
+        not_before=AT, not_after=AT.replace(year=2030), pem="", at=AT,
+    )  # fmt: skip
+
+
+def test_a_batchs_certificates_are_read_at_its_start_and_again_for_the_next_one(store, store_url):
+    """Inside ``certificates_read_ahead`` (a batch of SOAP calls), PostgreSQL answers every certificate of
+    the batch from one read made at its start, an unknown one included; a revocation committed meanwhile by
+    another connection applies from the next batch. SQLite reads each one when asked."""
+    with store.write() as tx:
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
+        _certificate(tx, "aa" * 32)
+        _certificate(tx, "bb" * 32)
+    other = Store(store_url)  # another process's connection
+    try:
+        with store.certificates_read_ahead({"aa" * 32, "bb" * 32, "cc" * 32}):
+            with other.write() as tx:
+                assert tx.certificates.revoke("aa" * 32, AT)
+            found = store.certificate_and_operator("aa" * 32)
+            assert found is not None and found[1].code == "OPE7"
+            assert store.certificate_and_operator("cc" * 32) is None
+            assert store.certificate_and_operator("dd" * 32) is None  # not in the batch: read when asked
+            read_ahead = found[0].revoked_at is None
+        assert read_ahead == store_url.startswith("postgresql")
+        after = store.certificate_and_operator("aa" * 32)
+        assert after is not None and after[0].revoked_at is not None
+    finally:
+        other.close()

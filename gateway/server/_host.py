@@ -17,7 +17,8 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -202,9 +203,16 @@ class CallBatch:
     failed commit turns those answers into ERREUR_INTERNE faults.
     """
 
-    def __init__(self, gate: CommitGate | None, schedule: Callable[[Callable[[], None]], Any] | None = None) -> None:
+    def __init__(
+        self,
+        gate: CommitGate | None,
+        schedule: Callable[[Callable[[], None]], Any] | None = None,
+        read_ahead: Callable[[Collection[str]], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self._gate = gate
         self._schedule = schedule or _call_soon
+        # The certificates of the batch's calls, read together before any method runs (one round trip).
+        self._read_ahead = read_ahead
         self._pending: list[_PendingCall] = []
         self._runner: greenlet.greenlet | None = None  # the batch's own greenlet while it runs methods
 
@@ -215,6 +223,14 @@ class CallBatch:
 
     def run(self) -> None:
         calls, self._pending = self._pending, []
+        if self._read_ahead is None:
+            self._run(calls)
+            return
+        fingerprints = {p.call.get(CLIENT_FINGERPRINT) for p in calls if p.answer is None} - {None}
+        with self._read_ahead(fingerprints):  # type: ignore[arg-type]
+            self._run(calls)
+
+    def _run(self, calls: list[_PendingCall]) -> None:
         gate = self._gate
         if gate is None:  # every write commits on its own: nothing to hold, nothing to group
             for pending in calls:

@@ -8,7 +8,8 @@ state change and its record) commits as one transaction, deciding on what it rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,20 @@ from ._work_queue import WorkQueueStore
 __all__ = ["Store"]
 
 
+_CERTIFICATE_AND_OPERATOR = (
+    "SELECT c.fingerprint, c.operator_code, c.subject_cn, c.issuer_cn, c.serial, c.not_before, "
+    "c.not_after, c.registered_at, c.revoked_at, o.code, o.name, o.esav_en_ligne, o.esav_integre, "
+    "o.domains, o.esav_ends_on, o.suspended_at, o.suspension_reason, o.esav_starts_on "
+    "FROM certificates c JOIN operators o ON o.code = c.operator_code "
+    "WHERE c.fingerprint"
+)
+
+
+def _certificate_and_operator(row: dict[str, Any]) -> tuple[CertificateRecord, OperatorRecord]:
+    certificate = {key: row[key] for key in CERTIFICATE_COLUMNS}
+    return certificate_record(certificate), operator_record(row)
+
+
 class Store(
     AccountStore,
     PortalStore,
@@ -84,6 +99,7 @@ class Store(
     def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20, migrate_now: bool = True) -> None:
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self._connections = Connections(self.url, pool_size=pool_size)
+        self._read_ahead = threading.local()  # ``rows``: a batch's certificates (certificates_read_ahead)
         try:
             if migrate_now:
                 migrate(self._connections)
@@ -189,19 +205,37 @@ class Store(
         return certificate_record(row) if row else None
 
     def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
-        """A registered certificate and its operator, in one query (every SOAP call authenticates)."""
-        row = self._one(
-            "SELECT c.fingerprint, c.operator_code, c.subject_cn, c.issuer_cn, c.serial, c.not_before, "
-            "c.not_after, c.registered_at, c.revoked_at, o.code, o.name, o.esav_en_ligne, o.esav_integre, "
-            "o.domains, o.esav_ends_on, o.suspended_at, o.suspension_reason, o.esav_starts_on "
-            "FROM certificates c JOIN operators o ON o.code = c.operator_code "
-            "WHERE c.fingerprint = ?",
-            [fingerprint],
-        )
-        if row is None:
-            return None
-        certificate = {key: row[key] for key in CERTIFICATE_COLUMNS}
-        return certificate_record(certificate), operator_record(row)
+        """A registered certificate and its operator, in one query (every SOAP call authenticates), or
+        from the rows ``certificates_read_ahead`` read for this thread's batch of calls."""
+        ahead: dict[str, Any] | None = getattr(self._read_ahead, "rows", None)
+        if ahead is not None and fingerprint in ahead:
+            return ahead[fingerprint]
+        row = self._one(f"{_CERTIFICATE_AND_OPERATOR} = ?", [fingerprint])
+        return _certificate_and_operator(row) if row is not None else None
+
+    @contextmanager
+    def certificates_read_ahead(self, fingerprints: Collection[str]) -> Iterator[None]:
+        """PostgreSQL: the certificates (and operators) of a batch of calls, read in one statement when the
+        batch starts; inside the block, this thread's ``certificate_and_operator`` takes its rows from
+        there (an unknown certificate included). Each batch reads them again: a revocation or a
+        suspension committed before a batch starts applies to every call of that batch. SQLite reads
+        each one in-process, with no round trip to save: nothing is read ahead."""
+        if self.dialect == SQLITE or len(fingerprints) < 2:
+            yield
+            return
+        # Fingerprints are hexadecimal: a comma-separated text is one parameter, one prepared statement.
+        try:
+            rows = self._rows(f"{_CERTIFICATE_AND_OPERATOR} = ANY(string_to_array(?, ','))", [",".join(fingerprints)])
+        except Exception:  # the database's trouble: each call's own read meets it and answers with it
+            yield
+            return
+        ahead: dict[str, Any] = dict.fromkeys(fingerprints)
+        ahead.update((row["fingerprint"], _certificate_and_operator(row)) for row in rows)
+        self._read_ahead.rows = ahead
+        try:
+            yield
+        finally:
+            self._read_ahead.rows = None
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
