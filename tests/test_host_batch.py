@@ -149,7 +149,8 @@ def test_without_group_commit_every_call_answers_in_turn(tmp_path):
 
 def test_the_batchs_certificates_are_read_ahead_once_around_its_methods(grouped):
     """With ``read_ahead``, the batch reads the certificates of its calls still to answer once, and every
-    method runs inside that read (the store then answers each authentication from it)."""
+    method runs inside that read (the store then answers each authentication from it). Calls served by
+    spyne name no prestation to read ahead."""
     from contextlib import contextmanager
 
     from gateway.ws import CLIENT_FINGERPRINT
@@ -158,18 +159,18 @@ def test_the_batchs_certificates_are_read_ahead_once_around_its_methods(grouped)
     log: list = []
 
     @contextmanager
-    def read_ahead(fingerprints):
-        log.append(("read", frozenset(fingerprints)))
+    def read_ahead(fingerprints, prestations):
+        log.append(("read", frozenset(fingerprints), frozenset(prestations)))
         yield
         log.append(("done",))
 
     batch = CallBatch(store, schedule=lambda fn: None, read_ahead=read_ahead)
     calls = [Call(name, path, log) for name in ("A", "B", "C", "D")]
     for call, fingerprint in zip(calls, ("aa", "bb", "aa", None), strict=True):
-        call.call, call.answer = {CLIENT_FINGERPRINT: fingerprint}, None
+        call.call, call.answer, call.fast = {CLIENT_FINGERPRINT: fingerprint}, None, None
         batch.add(call)
     calls[1].answer = b"refused before its method"  # already answered: nothing to read for it
     batch.run()
-    assert log[0] == ("read", frozenset({"aa"}))
+    assert log[0] == ("read", frozenset({"aa"}), frozenset())
     assert [entry[:2] for entry in log[1:5]] == [("handle", n) for n in "ABCD"]
     assert ("done",) in log and log.index(("done",)) > 4

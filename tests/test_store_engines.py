@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.errors import NotRecordedError
-from gateway.store import MIGRATIONS, Store, TicketRecord
+from gateway.store import MIGRATIONS, PrestationRecord, Store, TicketRecord
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -245,6 +245,10 @@ def test_a_forms_deposits_are_read_to_the_end_on_both_engines(store):
     assert list(store.form_deposits("SIG_CUIVRE", "OPE001", since, until)) == []
 
 
+def _prestation(identifiant: str) -> PrestationRecord:
+    return PrestationRecord(identifiant, "OPE7", "CUIVRE_DEGROUPAGE", "GTR_10H_OUVREES", "A", "B", None, None)
+
+
 def _certificate(tx, fingerprint: str) -> None:
     tx.certificates.add(
         fingerprint=fingerprint, operator_code="OPE7", subject_cn="OPE7", issuer_cn="CA", serial="1",
@@ -252,25 +256,33 @@ def _certificate(tx, fingerprint: str) -> None:
     )  # fmt: skip
 
 
-def test_a_batchs_certificates_are_read_at_its_start_and_again_for_the_next_one(store, store_url):
-    """Inside ``certificates_read_ahead`` (a batch of SOAP calls), PostgreSQL answers every certificate of
-    the batch from one read made at its start, an unknown one included; a revocation committed meanwhile by
-    another connection applies from the next batch. SQLite reads each one when asked."""
+def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_for_the_next_one(store, store_url):
+    """Inside ``read_ahead`` (a batch of SOAP calls), PostgreSQL answers every certificate and prestation of
+    the batch from one read each made at its start, an unknown one included; a revocation committed
+    meanwhile by another connection applies from the next batch. SQLite reads each one when asked."""
     with store.write() as tx:
         tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
+        tx.operators.insert("OPE8", "Huit", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
         _certificate(tx, "aa" * 32)
         _certificate(tx, "bb" * 32)
+        tx.prestations.upsert_all([_prestation("P-1"), _prestation("P-2")])
     other = Store(store_url)  # another process's connection
     try:
-        with store.certificates_read_ahead({"aa" * 32, "bb" * 32, "cc" * 32}):
+        with store.read_ahead({"aa" * 32, "bb" * 32, "cc" * 32}, {"P-1", "P-2", "P-9"}):
             with other.write() as tx:
                 assert tx.certificates.revoke("aa" * 32, AT)
+                tx.prestations.set_operator("P-1", "OPE8")
             found = store.certificate_and_operator("aa" * 32)
             assert found is not None and found[1].code == "OPE7"
             assert store.certificate_and_operator("cc" * 32) is None
             assert store.certificate_and_operator("dd" * 32) is None  # not in the batch: read when asked
             read_ahead = found[0].revoked_at is None
+            prestation = store.get_prestation("P-1")
+            assert prestation is not None and (prestation.operator_code == "OPE7") == read_ahead
+            assert store.get_prestation("P-9") is None
         assert read_ahead == store_url.startswith("postgresql")
+        moved = store.get_prestation("P-1")
+        assert moved is not None and moved.operator_code == "OPE8"
         after = store.certificate_and_operator("aa" * 32)
         assert after is not None and after[0].revoked_at is not None
     finally:

@@ -207,11 +207,12 @@ class CallBatch:
         self,
         gate: CommitGate | None,
         schedule: Callable[[Callable[[], None]], Any] | None = None,
-        read_ahead: Callable[[Collection[str]], AbstractContextManager[None]] | None = None,
+        read_ahead: Callable[[Collection[str], Collection[str]], AbstractContextManager[None]] | None = None,
     ) -> None:
         self._gate = gate
         self._schedule = schedule or _call_soon
-        # The certificates of the batch's calls, read together before any method runs (one round trip).
+        # The certificates and prestations the batch's calls will read, read together before any method
+        # runs (``Gateway.read_ahead``: one statement each instead of one a call).
         self._read_ahead = read_ahead
         self._pending: list[_PendingCall] = []
         self._runner: greenlet.greenlet | None = None  # the batch's own greenlet while it runs methods
@@ -226,8 +227,10 @@ class CallBatch:
         if self._read_ahead is None:
             self._run(calls)
             return
-        fingerprints = {p.call.get(CLIENT_FINGERPRINT) for p in calls if p.answer is None} - {None}
-        with self._read_ahead(fingerprints):  # type: ignore[arg-type]
+        live = [p for p in calls if p.answer is None]
+        fingerprints = {p.call.get(CLIENT_FINGERPRINT) for p in live} - {None}
+        prestations = {p.fast.prestation() for p in live if p.fast is not None} - {None}
+        with self._read_ahead(fingerprints, prestations):  # type: ignore[arg-type]
             self._run(calls)
 
     def _run(self, calls: list[_PendingCall]) -> None:

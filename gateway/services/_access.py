@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from contextlib import AbstractContextManager
-
 from gateway.domain.clock import Clock, to_paris
 from gateway.domain.subscriptions import access_closed, access_not_yet_open
 from gateway.errors import AuthenticationError, NotEntitledError
@@ -25,12 +22,6 @@ class AccessService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-
-    def read_ahead(self, fingerprints: Collection[str]) -> AbstractContextManager[None]:
-        """For the server's batch of calls: their certificates read at once, in one statement where that
-        saves round trips; ``authenticate_certificate`` inside the block uses those rows, each checked
-        as always. Read again for every batch: a revocation or a suspension applies to the next one."""
-        return self._store.certificates_read_ahead(fingerprints)
 
     def authenticate_certificate(self, fingerprint: str | None) -> Caller:
         """The operator behind a client certificate; the identity never comes from the message."""

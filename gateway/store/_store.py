@@ -65,6 +65,10 @@ _CERTIFICATE_AND_OPERATOR = (
 )
 
 
+def _prestation(row: dict[str, Any]) -> PrestationRecord:
+    return PrestationRecord(**row)
+
+
 def _certificate_and_operator(row: dict[str, Any]) -> tuple[CertificateRecord, OperatorRecord]:
     certificate = {key: row[key] for key in CERTIFICATE_COLUMNS}
     return certificate_record(certificate), operator_record(row)
@@ -99,7 +103,7 @@ class Store(
     def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20, migrate_now: bool = True) -> None:
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self._connections = Connections(self.url, pool_size=pool_size)
-        self._read_ahead = threading.local()  # ``rows``: a batch's certificates (certificates_read_ahead)
+        self._read_ahead = threading.local()  # ``rows``, ``prestations``: a batch's (read_ahead)
         try:
             if migrate_now:
                 migrate(self._connections)
@@ -206,7 +210,7 @@ class Store(
 
     def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
         """A registered certificate and its operator, in one query (every SOAP call authenticates), or
-        from the rows ``certificates_read_ahead`` read for this thread's batch of calls."""
+        from the rows ``read_ahead`` read for this thread's batch of calls."""
         ahead: dict[str, Any] | None = getattr(self._read_ahead, "rows", None)
         if ahead is not None and fingerprint in ahead:
             return ahead[fingerprint]
@@ -214,28 +218,43 @@ class Store(
         return _certificate_and_operator(row) if row is not None else None
 
     @contextmanager
-    def certificates_read_ahead(self, fingerprints: Collection[str]) -> Iterator[None]:
-        """PostgreSQL: the certificates (and operators) of a batch of calls, read in one statement when the
-        batch starts; inside the block, this thread's ``certificate_and_operator`` takes its rows from
-        there (an unknown certificate included). Each batch reads them again: a revocation or a
-        suspension committed before a batch starts applies to every call of that batch. SQLite reads
-        each one in-process, with no round trip to save: nothing is read ahead."""
-        if self.dialect == SQLITE or len(fingerprints) < 2:
+    def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str] = ()) -> Iterator[None]:
+        """PostgreSQL: the certificates (with their operators) and the prestations a batch of calls will
+        read, each kind in one statement when the batch starts; inside the block, this thread's
+        ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an unknown one
+        included). Each batch reads them again: a revocation or a suspension committed before a batch
+        starts applies to every call of that batch. SQLite reads each row in-process, with no round trip
+        to save: nothing is read ahead."""
+        if self.dialect == SQLITE:
             yield
             return
-        # Fingerprints are hexadecimal: a comma-separated text is one parameter, one prepared statement.
         try:
-            rows = self._rows(f"{_CERTIFICATE_AND_OPERATOR} = ANY(string_to_array(?, ','))", [",".join(fingerprints)])
+            certificates = self._ahead(
+                fingerprints, _CERTIFICATE_AND_OPERATOR, "fingerprint", _certificate_and_operator
+            )
+            kept = self._ahead(prestations, "SELECT * FROM prestations WHERE identifiant", "identifiant", _prestation)
         except Exception:  # the database's trouble: each call's own read meets it and answers with it
             yield
             return
-        ahead: dict[str, Any] = dict.fromkeys(fingerprints)
-        ahead.update((row["fingerprint"], _certificate_and_operator(row)) for row in rows)
-        self._read_ahead.rows = ahead
+        self._read_ahead.rows, self._read_ahead.prestations = certificates, kept
         try:
             yield
         finally:
-            self._read_ahead.rows = None
+            self._read_ahead.rows = self._read_ahead.prestations = None
+
+    def _ahead(
+        self, keys: Collection[str], select: str, key: str, record: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any] | None:
+        """``keys``' rows by key (None for a key without one) in one statement, or None for fewer than two
+        keys (each is then read when asked). The keys travel as one comma-separated text (one prepared
+        statement whatever their number): a key holding a comma (a prestation identifier may) leaves the
+        batch to read each row when asked."""
+        if len(keys) < 2 or any("," in k for k in keys):
+            return None
+        rows: dict[str, Any] = dict.fromkeys(keys)
+        found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(keys)])
+        rows.update((row[key], record(row)) for row in found)
+        return rows
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
@@ -247,6 +266,10 @@ class Store(
     # Prestations -------------------------------------------------------------------------------
 
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
+        """A prestation, or None; from the rows ``read_ahead`` read for this thread's batch of calls."""
+        ahead: dict[str, Any] | None = getattr(self._read_ahead, "prestations", None)
+        if ahead is not None and identifiant in ahead:
+            return ahead[identifiant]
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
         return PrestationRecord(**row) if row else None
 

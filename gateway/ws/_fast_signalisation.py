@@ -35,6 +35,7 @@ def signalisation_fast_path(
     """The ``FastPath`` of one version's signalisation endpoint (``application`` is its spyne one)."""
     form_tag = f"{{{namespace}}}formulaire"
     attachments_tag = f"{{{namespace}}}piecesJointes"
+    prestation_tag = f"{{{namespace}}}identifiantPrestation"
 
     def deposit(caller: Caller, element: etree._Element) -> tuple[Any, ...]:
         fields: Any = child_texts(element)
@@ -69,6 +70,7 @@ def signalisation_fast_path(
             AnswerTemplate(namespace, "deposerSignalisation", ("referenceSignalisation", "dateDepot", "etat")),
             # Attachments (base64, rare) are read by spyne.
             accepts=lambda element: element.find(attachments_tag) is None,
+            prestation=lambda element: element.findtext(prestation_tag),
         ),
         FastOperation(
             "consulterEtatSignalisation",

@@ -83,13 +83,15 @@ class FastOperation:
 
     ``accepts(element)`` says whether the fast path reads this request (else spyne serves it);
     ``run(caller, element)`` reads the validated element's fields and calls the use case, returning
-    the answer's values in ``answer``'s order.
+    the answer's values in ``answer``'s order; ``prestation(element)``, the prestation the use case
+    will read, which the server reads ahead with the rest of its batch.
     """
 
     name: str
     run: Callable[[Caller, etree._Element], Sequence[Any]]
     answer: AnswerTemplate
     accepts: Callable[[etree._Element], bool] = lambda element: True
+    prestation: Callable[[etree._Element], str | None] = lambda element: None
 
 
 class FastCall:
@@ -119,6 +121,10 @@ class FastCall:
             self._values = self._operation.run(caller, self._element)
         except Exception as error:
             self.error = reported_error(error, call)
+
+    def prestation(self) -> str | None:
+        """The prestation the call's use case will read, if it reads one (valid calls only)."""
+        return self._operation.prestation(self._element) if self.error is None else None
 
     def render(self) -> tuple[int, bytes]:
         """HTTP status and the answer's bytes (after the batch's commit)."""
