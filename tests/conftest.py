@@ -158,6 +158,25 @@ PROCESS_MODULES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _sqlite_file_tests_stay_on_sqlite(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``TEST_STORE=postgresql`` puts the gateways ``start_gateway`` makes on PostgreSQL, except in a test
+    marked ``sqlite_file``: it reaches the store through the SQLite file (or a command on the data folder,
+    which opens that file), so on PostgreSQL it would test nothing but that difference. Autouse, this
+    runs before the test's other fixtures start its gateway. It does not use ``monkeypatch``: an autouse
+    fixture that did would make every test's ``monkeypatch`` undo its changes after the test's other
+    fixtures are torn down, where they still meet them (a commit made to fail, at a server's stop)."""
+    if request.node.get_closest_marker("sqlite_file") is None:
+        yield
+        return
+    chosen = os.environ.pop("TEST_STORE", None)
+    try:
+        yield
+    finally:
+        if chosen is not None:
+            os.environ["TEST_STORE"] = chosen
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test is ``unit`` or ``e2e`` (``make test-fast`` runs the unit tests); ``slow`` implies e2e."""
     for item in items:

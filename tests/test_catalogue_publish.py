@@ -105,6 +105,7 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
     return True
 
 
+@pytest.mark.sqlite_file
 def test_published_version_is_served_without_restart(capsys, monkeypatch, live_copy, served):
     """After publish, the gateway's own polling serves SIG_CUIVRE 1.1: listed, fetched and accepted in deposits."""
     add_cuivre_1_1(served)
@@ -123,6 +124,7 @@ def test_published_version_is_served_without_restart(capsys, monkeypatch, live_c
     assert deposit_from(served, live_copy, "CUIVRE_DEGROUPAGE", "1.0").etat == "EN_DEPOT"  # cohabitation
 
 
+@pytest.mark.sqlite_file
 def test_broken_catalogue_is_refused_and_the_good_one_keeps_serving(capsys, monkeypatch, live_copy, served):
     """A broken XSD: publish refuses and records nothing; even a forced publication leaves the served catalogue."""
     add_cuivre_1_1(served)

@@ -35,6 +35,7 @@ def _tickets(database: Path) -> set[str]:
         return {row[0] for row in conn.execute("SELECT reference FROM tickets")}
 
 
+@pytest.mark.sqlite_file
 def test_backup_of_a_serving_gateway_restores_on_a_new_data_folder(
     live: LiveGateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,6 +13,7 @@ from gateway.cli import main
 from gateway.domain.clock import PARIS
 
 
+@pytest.mark.sqlite_file
 def test_an_ended_contract_removes_its_offer_from_its_end_date(portal) -> None:
     """DSL's contract ends 20/11/2026: until then all works; from then deposits, tests, forms and profile lose DSL."""
     data = str(portal.data_dir)

@@ -82,6 +82,7 @@ def test_a_committed_block_whose_commit_fails_raises_and_stores_nothing(grouped,
 # SOAP --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_file
 def test_soap_deposit_whose_commit_fails_is_a_fault_and_stores_no_ticket(live, monkeypatch):
     """SOAP (zeep): a deposit whose commit fails answers ERREUR_INTERNE with the incident, no reference, no row."""
     client = live.client()
@@ -126,6 +127,7 @@ def test_portal_support_request_whose_commit_fails_shows_an_error_page_and_no_re
     assert again.status_code == 200 and re.search(r'id="reference-soutien">SOU\d{8}<', again.text)
 
 
+@pytest.mark.sqlite_file
 def test_portal_deposit_whose_commit_fails_shows_an_error_page_and_no_reference(portal, monkeypatch):
     """Portal (deposit): a failed commit is a 500 page, no acknowledgement nor SIG reference, no ticket stored."""
     tech = signed_in(portal, TECH)
@@ -155,6 +157,7 @@ def test_portal_complement_whose_commit_fails_shows_an_error_page_not_the_redire
 # The CLI -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_file
 def test_cli_command_whose_commit_fails_exits_non_zero_with_a_message_and_stores_nothing(live, monkeypatch, capsys):
     """CLI (esav sav commenter): a failed commit exits 1 with message and incident, prints nothing, stores nothing."""
     reference = deposit(live.client()).referenceSignalisation
@@ -169,6 +172,7 @@ def test_cli_command_whose_commit_fails_exits_non_zero_with_a_message_and_stores
     assert _count(live.data_dir, "comments") == comments
 
 
+@pytest.mark.sqlite_file
 def test_esav_process_whose_commit_sqlite_refuses_exits_1_with_one_message_and_stores_nothing(live):
     """The `esav` process: a COMMIT SQLite itself refuses ends in exit 1 and the message, no traceback, no comment."""
     reference = deposit(live.client()).referenceSignalisation

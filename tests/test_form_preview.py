@@ -78,6 +78,7 @@ def refs(deposits: dict[str, list[tuple[str, bool, str]]], operator: str, availa
             and (code is None or c == code)]  # fmt: skip
 
 
+@pytest.mark.sqlite_file
 def test_cli_preview_counts_errors_and_samples_per_operator(live_mix, capsys, monkeypatch):
     """``preview --json``: per operator, deposits, passes, refusals, each error with its count and sample."""
     live, deposits = live_mix
@@ -111,6 +112,7 @@ def test_cli_preview_counts_errors_and_samples_per_operator(live_mix, capsys, mo
     assert {m["path"] for m in two["example"]["marks"]} == {f"{AVAILABILITY}/{NEW_FIELD}", CODE_PATH}
 
 
+@pytest.mark.sqlite_file
 def test_cli_preview_for_one_operator_shows_nothing_of_another(live_mix, capsys, monkeypatch):
     """``--operator OPE002`` (text): only OPE002's figures and references, never OPE001's."""
     live, deposits = live_mix
@@ -123,6 +125,7 @@ def test_cli_preview_for_one_operator_shows_nothing_of_another(live_mix, capsys,
     assert f"{CODE_PATH} : la valeur « {REMOVED_CODE} »" in out
 
 
+@pytest.mark.sqlite_file
 def test_cli_preview_window_and_bad_input(live_mix, capsys, monkeypatch):
     """Deposits older than the window are not replayed; a bad form, version, operator or window is a clear error."""
     live, _ = live_mix
@@ -142,6 +145,7 @@ def test_cli_preview_window_and_bad_input(live_mix, capsys, monkeypatch):
         assert status == 1 and message in err and "Traceback" not in err, (argv, err)
 
 
+@pytest.mark.sqlite_file
 def test_publish_prints_the_preview_across_operators(live_mix, capsys, monkeypatch):
     """``esav catalogue publier`` prints every announced version's preview, operator by operator, then publishes."""
     live, _ = live_mix

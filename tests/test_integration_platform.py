@@ -334,6 +334,7 @@ def production(tmp_path: Path, session_pki: SessionPki) -> Any:
         running.stop()
 
 
+@pytest.mark.sqlite_file
 def test_attestation_opens_production_for_the_attested_domains_only(
     platform: LivePlatform, production: Any, tmp_path: Path, capsys: Any
 ) -> None:

@@ -55,6 +55,7 @@ def test_live_and_ready_answer_with_their_checks(metered: LiveGateway) -> None:
     assert ready.headers["Content-Type"].startswith("application/json")
 
 
+@pytest.mark.sqlite_file
 def test_ready_is_503_naming_a_migration_not_applied(metered: LiveGateway) -> None:
     """A database missing one of this version's migrations makes ``/health/ready`` answer 503 naming it,
     while ``/health/live`` still answers 200."""

@@ -21,6 +21,7 @@ def esav(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return status, out, err
 
 
+@pytest.mark.sqlite_file
 def test_suspension_refuses_web_services_and_portal_at_once_and_resume_restores_them(portal, capsys) -> None:
     """Suspended: NON_HABILITE over SOAP, WSDL refused, open session cut, sign-in refused; resume undoes it all."""
     data = str(portal.data_dir)

@@ -158,6 +158,7 @@ def test_a_new_activation_reopens_accesses_a_termination_had_closed(portal):
 # D. A new offer's month of set-up ------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_file
 def test_a_new_offer_is_set_up_for_one_month_from_its_launch_over_soap_and_on_the_portal(portal):
     """Copper launched 10/11/2026: refused on both doors until 10/12/2026, pointing to the off-web procedure."""
     data = str(portal.data_dir)

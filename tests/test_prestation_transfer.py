@@ -85,6 +85,7 @@ def test_transfer_is_audited_and_refuses_nonsense(live):
     )
 
 
+@pytest.mark.sqlite_file
 def test_migration_keeps_existing_tickets_prestation(live, tmp_path):
     """Tickets deposited before the snapshot existed get their prestation's details at migration time."""
     reference = deposit(live.client("OPE001")).referenceSignalisation

@@ -51,6 +51,7 @@ def replacements_logged(caplog: Any) -> list[str]:
     return [r.getMessage() for r in caplog.records if "replaced by U+FFFD" in r.getMessage()]
 
 
+@pytest.mark.sqlite_file
 def test_v2_detail_answers_a_ticket_with_stored_control_characters(live, caplog):
     """consulterDetailSignalisation v2 answers with U+FFFD where a VT or a NUL is stored, and logs the replacement."""
     reference = poisoned_ticket(live)
@@ -64,6 +65,7 @@ def test_v2_detail_answers_a_ticket_with_stored_control_characters(live, caplog)
     assert replacements_logged(caplog)
 
 
+@pytest.mark.sqlite_file
 def test_v1_detail_answers_a_ticket_with_stored_control_characters(live, caplog):
     """consulterDetailSignalisation v1 answers the same poisoned ticket with U+FFFD in place of each bad character."""
     reference = poisoned_ticket(live)
@@ -74,6 +76,7 @@ def test_v1_detail_answers_a_ticket_with_stored_control_characters(live, caplog)
     assert replacements_logged(caplog)
 
 
+@pytest.mark.sqlite_file
 def test_an_answer_that_cannot_be_written_is_a_typed_internal_error(live, caplog, monkeypatch):
     """An answer that still fails to serialise is ERREUR_INTERNE with the call's id, logged; never Body-less."""
     reference = poisoned_ticket(live)
@@ -97,6 +100,7 @@ def comment_events(live: LiveGateway) -> list[int]:
     return [e.id for e in live.gateway.store.events_after("OPE001", 0, limit=100) if e.kind == "COMMENTAIRE_SAV"]
 
 
+@pytest.mark.sqlite_file
 def test_event_feed_delivers_a_stored_bad_event_and_those_after_it(live, caplog):
     """consulterEvenements returns every event of a window holding a poisoned one, that one with U+FFFD, and logs it."""
     reference = deposit(live.client()).referenceSignalisation
@@ -111,6 +115,7 @@ def test_event_feed_delivers_a_stored_bad_event_and_those_after_it(live, caplog)
     assert any(f"event {bad} " in m for m in replacements_logged(caplog))
 
 
+@pytest.mark.sqlite_file
 def test_push_delivers_a_stored_bad_event_and_every_later_one(tmp_path, session_pki, caplog):
     """A queued event whose text holds a VT reaches the reference receiver with U+FFFD; the events behind it follow."""
     pushing = start_gateway(tmp_path / "data", session_pki, settings_overrides=FAST)
@@ -138,6 +143,7 @@ def test_push_delivers_a_stored_bad_event_and_every_later_one(tmp_path, session_
         pushing.stop()
 
 
+@pytest.mark.sqlite_file
 def test_migration_repairs_stored_text_and_audits_each_row(live):
     """Reopening a database from before the check repairs each stored bad character with U+FFFD and audits each row."""
     reference = poisoned_ticket(live)

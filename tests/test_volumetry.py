@@ -67,6 +67,7 @@ def test_percentile_is_the_bucket_upper_bound():
     assert (percentile_ms(buckets, 0.5), percentile_ms(buckets, 0.95), percentile_ms([0] * 23, 0.5)) == (1, 10, None)
 
 
+@pytest.mark.sqlite_file
 def test_counts_per_operator_and_operation_match_the_calls_made(metered, capsys):
     """esav stats --json: calls, counted requests and faults per operator and operation, as made."""
     _make_calls(metered)

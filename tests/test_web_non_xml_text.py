@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import closing
 from html import unescape
 
+import pytest
 from support import deposit
 from test_web_portal import example_values
 from web_support import TECH, csrf_of, signed_in
@@ -99,6 +100,7 @@ def test_deposit_reference_with_a_nul_is_refused_under_that_field(portal):
     assert portal.gateway.store.get_ticket("SIG00000001") is None
 
 
+@pytest.mark.sqlite_file
 def test_a_stored_attachment_name_with_a_nul_never_reaches_the_header(portal):
     """An attachment name stored with a NUL before the check downloads (200) with no control character in its header."""
     attachment = {"pieceJointe": [{"nom": "mesure.txt", "typeMime": "text/plain", "contenu": b"42 dB"}]}

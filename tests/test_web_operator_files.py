@@ -77,6 +77,7 @@ def test_bad_input_is_named_and_unknown_files_are_404(received):
     assert signed_in(received, ADMIN).get("/fournisseur/fichiers-operateurs").status_code == 404
 
 
+@pytest.mark.sqlite_file
 def test_esav_portail_fichiers_list_and_get(received, tmp_path, capsys, monkeypatch):
     """``fichiers list --json`` gives each version's id; ``fichiers get`` writes that version and is audited."""
     data = str(received.data_dir)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from support import deposit, in_reactor
 from web_support import TECH, signed_in
 
 from gateway.cli import main
 
 
+@pytest.mark.sqlite_file
 def test_portal_requests_are_counted_in_their_own_series(portal, capsys) -> None:
     """History, a ticket's state and planned works read on the portal count as `portail:…`, apart from SOAP."""
     reference = deposit(portal.client()).referenceSignalisation

@@ -88,6 +88,7 @@ def test_a_test_the_network_element_cannot_run_ends_in_echec(live):
     assert result.mesures is None
 
 
+@pytest.mark.sqlite_file
 def test_a_test_launched_just_before_a_restart_still_reaches_its_result(live):
     """A test EN_COURS when the gateway stops is resumed by the next gateway and ends TERMINE."""
     id_test = _tests(live).service.lancerTest("ETH-000001", "MESURE_PERFORMANCE").idTest
@@ -96,6 +97,7 @@ def test_a_test_launched_just_before_a_restart_still_reaches_its_result(live):
     assert (result.statut, result.codeDiagnostic) == ("TERMINE", "PERFORMANCE_DEGRADEE")
 
 
+@pytest.mark.sqlite_file
 def test_a_test_the_network_element_forgot_during_a_long_stop_ends_in_echec(live):
     """Restarted two hours later, past the element's memory, a running test ends ECHEC."""
     id_test = _tests(live).service.lancerTest("ETH-000001", "ETAT_LIEN").idTest

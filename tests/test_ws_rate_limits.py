@@ -68,6 +68,7 @@ def test_announced_limit_applies_from_its_date_and_lift_is_immediate(live):
     assert actions == [("quota.set", "OPE001"), ("quota.lift", "OPE001")]
 
 
+@pytest.mark.sqlite_file
 def test_two_servers_on_one_database_share_the_limit(tmp_path, session_pki):
     """Two gateways serving from one database (as two processes do): 4 requests per minute in all,
     wherever they land; the next minute frees both."""
