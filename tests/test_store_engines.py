@@ -280,7 +280,7 @@ def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_f
             prestation = store.get_prestation("P-1")
             assert prestation is not None and (prestation.operator_code == "OPE7") == read_ahead
             assert store.get_prestation("P-9") is None
-        assert read_ahead == store_url.startswith("postgresql")
+        assert read_ahead == store.reads_ahead == store_url.startswith("postgresql")
         moved = store.get_prestation("P-1")
         assert moved is not None and moved.operator_code == "OPE8"
         after = store.certificate_and_operator("aa" * 32)

@@ -212,7 +212,7 @@ class CallBatch:
         self._gate = gate
         self._schedule = schedule or _call_soon
         # The certificates and prestations the batch's calls will read, read together before any method
-        # runs (``Gateway.read_ahead``: one statement each instead of one a call).
+        # runs (``Gateway.batch_reads``: one statement each instead of one a call; None: nothing to read).
         self._read_ahead = read_ahead
         self._pending: list[_PendingCall] = []
         self._runner: greenlet.greenlet | None = None  # the batch's own greenlet while it runs methods
@@ -227,10 +227,10 @@ class CallBatch:
         if self._read_ahead is None:
             self._run(calls)
             return
-        live = [p for p in calls if p.answer is None]
-        fingerprints = {p.call.get(CLIENT_FINGERPRINT) for p in live} - {None}
-        prestations = {p.fast.prestation() for p in live if p.fast is not None} - {None}
-        with self._read_ahead(fingerprints, prestations):  # type: ignore[arg-type]
+        live = [p for p in calls if p.answer is None]  # the calls not refused before their method
+        fingerprints = {f for p in live if (f := p.call.get(CLIENT_FINGERPRINT))}
+        prestations = {r for p in live if p.fast is not None and (r := p.fast.prestation())}
+        with self._read_ahead(fingerprints, prestations):
             self._run(calls)
 
     def _run(self, calls: list[_PendingCall]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
@@ -174,12 +174,14 @@ class Gateway:
             pool_size=settings.store_pool_size,
         )
 
-    def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str]) -> AbstractContextManager[None]:
-        """For the server's batch of calls: the certificates they authenticate with and the prestations
-        their deposits name, read at once where that saves round trips (PostgreSQL: one statement each);
-        inside the block, authentication and deposits use those rows, checked as always. Read again for
-        every batch: a revocation or a suspension applies to the next one."""
-        return self.store.read_ahead(fingerprints, prestations)
+    @property
+    def batch_reads(self) -> Callable[[Collection[str], Collection[str]], AbstractContextManager[None]] | None:
+        """For the server's batch of calls, where that saves round trips (PostgreSQL; None on SQLite, so that
+        a batch does not even collect what it would read): ``batch_reads(fingerprints, prestations)``
+        reads the certificates the calls authenticate with and the prestations their deposits name, one
+        statement each; inside the block, authentication and deposits use those rows, checked as always.
+        Read again for every batch: a revocation or a suspension applies to the next one."""
+        return self.store.read_ahead if self.store.reads_ahead else None
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""

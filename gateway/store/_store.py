@@ -217,15 +217,20 @@ class Store(
         row = self._one(f"{_CERTIFICATE_AND_OPERATOR} = ?", [fingerprint])
         return _certificate_and_operator(row) if row is not None else None
 
+    @property
+    def reads_ahead(self) -> bool:
+        """Whether ``read_ahead`` reads anything: PostgreSQL, where each row read is a round trip; SQLite
+        reads each row in-process, with no round trip to save."""
+        return self.dialect != SQLITE
+
     @contextmanager
     def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str] = ()) -> Iterator[None]:
         """PostgreSQL: the certificates (with their operators) and the prestations a batch of calls will
         read, each kind in one statement when the batch starts; inside the block, this thread's
         ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an unknown one
         included). Each batch reads them again: a revocation or a suspension committed before a batch
-        starts applies to every call of that batch. SQLite reads each row in-process, with no round trip
-        to save: nothing is read ahead."""
-        if self.dialect == SQLITE:
+        starts applies to every call of that batch. Nothing is read ahead unless ``reads_ahead``."""
+        if not self.reads_ahead:
             yield
             return
         try:
@@ -271,7 +276,7 @@ class Store(
         if ahead is not None and identifiant in ahead:
             return ahead[identifiant]
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
-        return PrestationRecord(**row) if row else None
+        return _prestation(row) if row else None
 
     def list_prestations(self, operator_code: str | None = None) -> list[PrestationRecord]:
         if operator_code:
