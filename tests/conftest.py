@@ -19,9 +19,9 @@ import pytest
 from support import (
     CATALOGUE,
     DEFAULT_NOW,
+    SUITE_CLOCK,
     LiveGateway,
     SessionPki,
-    clock_offset_to,
     demo_template,
     esav_demo_folder,
     make_session_pki,
@@ -44,7 +44,7 @@ def pytest_configure() -> None:
     the nightly maintenance, one at 02:00 the closed slot search. Then the temporary files (``_use_tmpdir``)."""
     for name in [n for n in os.environ if n.startswith("ESAV_")]:
         del os.environ[name]
-    os.environ["ESAV_CLOCK_OFFSET_S"] = clock_offset_to(DEFAULT_NOW)
+    os.environ["ESAV_CLOCK_OFFSET_S"] = str(SUITE_CLOCK.shift.total_seconds())
     _use_tmpdir()
 
 

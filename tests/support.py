@@ -30,7 +30,7 @@ from twisted.internet.threads import blockingCallFromThread
 
 from gateway.config import Settings
 from gateway.demo import build_demo
-from gateway.domain.clock import PARIS, FixedClock
+from gateway.domain.clock import PARIS, FixedClock, ShiftedClock
 from gateway.security import pki as pki_mod
 from gateway.server import PkiFiles, RunningGateway, start
 from gateway.services import Gateway
@@ -47,10 +47,15 @@ DEFAULT_NOW = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 PKI_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+#: The clock of the commands and server processes the suite starts: ``DEFAULT_NOW`` when this process
+#: began, then running (conftest's ``pytest_configure`` gives them its shift as ``ESAV_CLOCK_OFFSET_S``).
+SUITE_CLOCK = ShiftedClock(DEFAULT_NOW - datetime.now(UTC))
+
+
 def suite_now() -> datetime:
-    """What the commands and the server processes of the suite read as now: the real time shifted by its
-    ``ESAV_CLOCK_OFFSET_S`` (``DEFAULT_NOW`` when the run started), not the real time."""
-    return datetime.now(UTC) + timedelta(seconds=float(os.environ.get("ESAV_CLOCK_OFFSET_S", "0")))
+    """What the commands and the server processes of the suite read as now (``SUITE_CLOCK``), not the real
+    time."""
+    return SUITE_CLOCK.now()
 
 
 def clock_offset_to(instant: datetime) -> str:
@@ -249,7 +254,7 @@ def esav_demo(folder: Path, store_url: str = "") -> None:
     from gateway.cli._common import open_gateway
     from gateway.config import load_settings
 
-    offset = float(clock_offset_to(DEFAULT_NOW))
+    offset = SUITE_CLOCK.shift.total_seconds()
     settings = load_settings(environ={}, data_dir=folder, store_url=store_url or None, clock_offset_s=offset)
     settings = ensure_demo_calendar(apply_demo_calendar(settings), settings.clock().now())
     with open_gateway(settings, create=True) as gateway:
