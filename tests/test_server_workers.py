@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import click
 import pytest
@@ -34,6 +35,16 @@ def _wait(condition, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def _serve_two_workers(data: Path, port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """``esav servir --processus 2`` on ``data`` and ``port`` with ``options``, every process logging to ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
+             "--processus", "2", *options],
+            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+
+
 def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
     """`servir --processus 2 --port-web P --format-journal json --hote 127.0.0.1`, one server for four facts:
     deposits spread over both workers are stored once (one idempotency key, one ticket) and the portal
@@ -44,12 +55,8 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
     pki = data / "pki"
     port, web_port = free_port(), free_port()
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        parent = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port), "--processus", "2",
-             "--port-web", str(web_port), "--format-journal", "json", "--hote", "127.0.0.1"],
-            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
+    parent = _serve_two_workers(data, port, log, "--port-web", str(web_port), "--format-journal", "json",
+                                "--hote", "127.0.0.1")  # fmt: skip
     try:
         wait_until_serving(parent, port, pki, log)
         _the_portal_answers_on_its_port(web_port, pki, log)
@@ -76,12 +83,7 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
     data = tmp_path / "data"
     esav_demo_copy(data)
     port, log = free_port(), tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        parent = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
-             "--processus", "2"],
-            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
+    parent = _serve_two_workers(data, port, log)
     workers: list[int] = []
     try:
         wait_until_serving(parent, port, data / "pki", log)
