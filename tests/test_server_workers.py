@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import click
 import pytest
 import requests
 from support import REPO, deposit, esav_demo_copy
-from test_durability import clean_env, client_for, free_port, wait_until_serving
+from test_durability import clean_env, client_for, free_port, tls_context, wait_until_serving
 
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
@@ -46,10 +47,11 @@ def _serve_two_workers(data: Path, port: int, log: Path, *options: str) -> subpr
 
 
 def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
-    """`servir --processus 2 --port-web P --format-journal json --hote 127.0.0.1`, one server for four facts:
-    deposits spread over both workers are stored once (one idempotency key, one ticket) and the portal
-    answers on P; a worker killed by accident is replaced and the port keeps serving; SIGTERM to the
-    parent stops every worker; every line both workers log is JSON and both logged their start."""
+    """`servir --processus 2 --port-web P --format-journal json --hote 127.0.0.1`, one server for several
+    facts: connections split evenly over the workers, and a stalled worker holds none back; deposits
+    spread over both workers are stored once (one idempotency key, one ticket) and the portal answers on
+    P; a worker killed by accident is replaced and the port keeps serving; SIGTERM to the parent stops
+    every worker; every line both workers log is JSON and both logged their start."""
     data = tmp_path / "data"
     esav_demo_copy(data)
     pki = data / "pki"
@@ -62,6 +64,8 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
         _the_portal_answers_on_its_port(web_port, pki, log)
         _wait(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
         assert len(_children(parent.pid)) == 2
+        _connections_split_evenly(parent, port, pki)
+        _a_stalled_worker_holds_no_connection_back(parent, port, pki)
         _deposits_spread_over_both_workers_are_stored_once(port, data)
         _a_crashed_worker_is_replaced(parent, port, pki, log)
         _sigterm_stops_every_worker(parent)
@@ -113,6 +117,62 @@ def _the_portal_answers_on_its_port(web_port: int, pki, log) -> None:
             assert time.monotonic() < deadline, f"no portal on port {web_port}:\n{log.read_text()}"
             time.sleep(0.1)
     assert page.status_code == 200
+
+
+def _established_per_worker(parent, port: int) -> list[int]:
+    """Connections established on ``port`` held by each worker of ``parent`` (from /proc), fewest first."""
+    local = f":{port:04X}"
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(local) and fields[3] == "01":  # local address, state ESTABLISHED
+                inodes.add(fields[9])
+    counts = []
+    for pid in _children(parent.pid):
+        fds = Path(f"/proc/{pid}/fd")
+        links = [os.readlink(fd) for fd in fds.iterdir() if fd.name.isdigit()]
+        counts.append(sum(link[len("socket:[") : -1] in inodes for link in links if link.startswith("socket:[")))
+    return sorted(counts)
+
+
+def _open_connections(port: int, pki, count: int) -> list:
+    """``count`` mutual-TLS connections, each through its handshake (so a worker has accepted it)."""
+    context = tls_context(pki)
+    connections = []
+    for _ in range(count):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        connections.append(context.wrap_socket(raw, server_hostname="localhost"))
+    return connections
+
+
+def _connections_split_evenly(parent, port: int, pki) -> None:
+    # Three rounds of 32 connections: a split by the kernel's hash of the addresses gives 16/16 one
+    # time in seven, three times in a row one time in three hundred.
+    for _ in range(3):
+        connections = _open_connections(port, pki, 32)
+        try:
+            _wait(lambda: sum(_established_per_worker(parent, port)) == 32, 5)
+            assert _established_per_worker(parent, port) == [16, 16]
+        finally:
+            for connection in connections:
+                connection.close()
+        _wait(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
+
+
+def _a_stalled_worker_holds_no_connection_back(parent, port: int, pki) -> None:
+    """A worker stopped by SIGSTOP accepts nothing: the other takes every connection, after a short wait
+    each (it would have been the stalled one's turn)."""
+    stalled, _serving = _children(parent.pid)
+    os.kill(stalled, signal.SIGSTOP)
+    try:
+        connections = _open_connections(port, pki, 6)
+        assert _established_per_worker(parent, port) == [0, 6]
+        for connection in connections:
+            connection.close()
+    finally:
+        os.kill(stalled, signal.SIGCONT)
+    _wait(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
 
 
 def _deposits_spread_over_both_workers_are_stored_once(port: int, data) -> None:

@@ -99,6 +99,9 @@ def _banner(settings: Settings, port: int, info: DemoInfo | None) -> str:
 )
 @click.option("--worker-index", type=int, default=None, hidden=True, help="Usage interne : rang du processus serveur.")
 @click.option(
+    "--worker-fds", default=None, hidden=True, help="Usage interne : socket d'écoute et table des connexions reçues."
+)
+@click.option(
     "--format-journal",
     "--log-format",
     "log_format",
@@ -116,6 +119,7 @@ def serve(
     web_port: int | None,
     workers: int | None,
     worker_index: int | None,
+    worker_fds: str | None = None,
     log_format: str | None = None,
 ) -> None:
     """Servir les web services e-SAV en HTTPS avec TLS mutuel."""
@@ -125,11 +129,12 @@ def serve(
 
     from gateway.server import (
         PkiFiles,
-        reuse_port_socket,
+        listening_socket,
         start,
         stop_when_orphaned,
         supervise_workers,
         worker_count,
+        worker_listener,
     )
 
     settings = settings_from(
@@ -170,12 +175,15 @@ def serve(
     if worker_index is None and count > 1:
         # Parent: the data is ready (migrations, demo); the workers serve, this process supervises.
         gateway.close()
+        try:
+            listening = listening_socket(settings.host, settings.port)
+        except OSError as error:
+            raise _cannot_listen(settings, error) from None
         raise SystemExit(
             supervise_workers(
                 worker_argv(worker_params(click.get_current_context())),
                 count,
-                settings.host,
-                settings.port,
+                listening,
                 announce=lambda port: echo(
                     _banner(settings, port, info).replace("Ctrl-C", f"{count} processus serveurs. Ctrl-C")
                 ),
@@ -183,8 +191,10 @@ def serve(
         )
     try:
         if worker_index is not None:
-            sock = reuse_port_socket(settings.host, settings.port)
-            running = start(gateway, settings, pki, listen_socket=sock, leader=worker_index == 0)
+            if worker_fds is None:
+                raise click.UsageError("--worker-index sans --worker-fds : un processus serveur naît de son parent.")
+            sock, slot = worker_listener(worker_fds, worker_index)
+            running = start(gateway, settings, pki, listen_socket=sock, worker=slot, leader=worker_index == 0)
             logging.getLogger("gateway.server").info(
                 "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
             )
@@ -202,20 +212,24 @@ def serve(
             echo(_portal_banner(settings, portal.port_number, info))
     except (CannotListenError, OSError) as error:
         gateway.close()
-        raise click.ClickException(
-            f"Impossible d'écouter sur {settings.host} (web services : port {settings.port}, portail : port "
-            f"{settings.web_port}) : {getattr(error, 'socketError', error)}. Choisissez d'autres ports "
-            "(--port, --port-web ; 0 : choisi par le système)."
-        ) from None
+        raise _cannot_listen(settings, error) from None
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
     reactor.run()
     gateway.close()
 
 
+def _cannot_listen(settings: Settings, error: BaseException) -> click.ClickException:
+    return click.ClickException(
+        f"Impossible d'écouter sur {settings.host} (web services : port {settings.port}, portail : port "
+        f"{settings.web_port}) : {getattr(error, 'socketError', error)}. Choisissez d'autres ports "
+        "(--port, --port-web ; 0 : choisi par le système)."
+    )
+
+
 #: Options of ``serve`` a worker process never receives from its parent: the parent builds the demo
-#: before starting the workers, and gives each worker its port (the one it reserved) and its index.
-PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index"})
+#: before starting the workers, and gives each worker its port, its index and the listening socket.
+PARENT_ONLY_OPTIONS = frozenset({"with_demo", "port", "workers", "worker_index", "worker_fds"})
 
 
 def worker_params(ctx: click.Context) -> dict[str, Any]:

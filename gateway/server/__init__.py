@@ -7,7 +7,7 @@ from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
 from ._timeouts import TimedChannel, limit_connection_times
-from ._workers import reuse_port_socket, stop_when_orphaned, supervise_workers, worker_count
+from ._workers import listening_socket, stop_when_orphaned, supervise_workers, worker_count, worker_listener
 
 __all__ = [
     "ENDPOINTS",
@@ -29,10 +29,11 @@ __all__ = [
     "limit_connection_times",
     "limited_site",
     "listen_tls",
-    "reuse_port_socket",
+    "listening_socket",
     "start",
     "start_receiver",
     "stop_when_orphaned",
     "supervise_workers",
     "worker_count",
+    "worker_listener",
 ]

@@ -29,6 +29,7 @@ from gateway.ws.v2 import signalisation as v2_signalisation
 from gateway.ws.v2 import test as v2_test
 
 from ._background import Background, LeaderElection
+from ._balance import BalancedPort, WorkerSlot
 from ._host import CallBatch, CallObserver, SoapResource, bounded_request_factory
 from ._lean_http import lean_soap
 from ._operations import Operations, operation_guards, start_operations
@@ -210,13 +211,15 @@ def start(
     observers: Sequence[CallObserver] = (),
     *,
     listen_socket: socket.socket | None = None,
+    worker: WorkerSlot | None = None,
     leader: bool = True,
     extra_endpoints: dict[tuple[str, str], Any] | None = None,
 ) -> RunningGateway:
     """Listen with mutual TLS and start the periodic tasks (call in the reactor thread).
 
-    ``listen_socket``: an already listening socket to serve on (one per worker process, see
-    ``_workers``) instead of ``settings.port``. ``leader``: this process is its machine's first (the
+    ``listen_socket``: an already listening socket to serve on instead of ``settings.port``; with
+    ``worker``, the socket is shared with the other worker processes, and this one accepts in turn
+    (``_balance``). ``leader``: this process is its machine's first (the
     operations port); on SQLite it also runs the jobs that must run once per instance (automatic
     transitions, line-test results...), on PostgreSQL whichever process holds the store's leadership
     does (``_background``). Every process serves.
@@ -235,11 +238,11 @@ def start(
                 reactor, settings.port, site, options, settings.host, proxy_protocol=settings.proxy_protocol
             )
         else:
-            port = reactor.adoptStreamPort(
-                listen_socket.fileno(),
-                listen_socket.family,
-                tls_factory(options, site, proxy_protocol=settings.proxy_protocol),
-            )
+            factory = tls_factory(options, site, proxy_protocol=settings.proxy_protocol)
+            if worker is None:
+                port = reactor.adoptStreamPort(listen_socket.fileno(), listen_socket.family, factory)
+            else:
+                port = BalancedPort.adopt(reactor, listen_socket, factory, worker)
             listen_socket.close()  # the reactor holds its own duplicate
     except BaseException:
         operations.stop()

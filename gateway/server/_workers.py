@@ -1,10 +1,11 @@
-"""Several server processes on one port: one ``SO_REUSEPORT`` listening socket each (the kernel
-spreads connections evenly between them; one shared pre-bound socket splits them unevenly, see
-docs/decisions.md), one SQLite database with writers serialised by the store's file lock.
+"""Several server processes on one port: one listening socket made by the parent and shared by the
+workers, who accept from it in turn so that connections spread evenly (``_balance``); one store,
+whose writers the store itself keeps apart.
 
 The parent process prepares the data (migrations, demo), then starts and supervises the workers:
 it forwards SIGTERM/SIGINT, and restarts a worker that dies unexpectedly (at most a few times a
-minute, so a worker that cannot start does not spin). A worker whose parent is gone (killed with
+minute, so a worker that cannot start does not spin). Connections that arrive while a worker
+restarts wait in the socket's queue for the others. A worker whose parent is gone (killed with
 SIGKILL, or by the OOM killer) stops within a second: nobody would stop or restart it any more.
 """
 
@@ -22,7 +23,9 @@ from typing import Any
 
 from twisted.internet.task import LoopingCall
 
-__all__ = ["reuse_port_socket", "stop_when_orphaned", "supervise_workers", "worker_count"]
+from ._balance import ConnectionTable, WorkerSlot
+
+__all__ = ["listening_socket", "stop_when_orphaned", "supervise_workers", "worker_count", "worker_listener"]
 
 log = logging.getLogger("gateway.server")
 
@@ -53,44 +56,54 @@ def stop_when_orphaned(reactor: Any, interval_s: float = ORPHAN_CHECK_S) -> Loop
     return check
 
 
-def reuse_port_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
-    """A listening TCP socket that other processes may bind to the same address and port."""
+def listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    """The workers' listening TCP socket (port 0: chosen by the OS), inheritable by them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(backlog)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
     sock.setblocking(False)
+    sock.set_inheritable(True)
     return sock
 
 
-def _reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
-    """Hold the port (bound, not listening, so it receives no connection) and learn its number."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    holder = socket.socket(family, socket.SOCK_STREAM)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    holder.bind((host, port))
-    return holder, holder.getsockname()[1]
+def worker_listener(fds: str, index: int) -> tuple[socket.socket, WorkerSlot]:
+    """In a worker: the listening socket and the connection table its parent handed down
+    (``--worker-fds LISTENING,TABLE``), and this worker's slot in the table."""
+    listening_fd, table_fd = (int(fd) for fd in fds.split(","))
+    listening = socket.socket(fileno=listening_fd)
+    listening.setblocking(False)
+    return listening, WorkerSlot(ConnectionTable(table_fd), index)
 
 
 def supervise_workers(
-    worker_argv: Sequence[str], count: int, host: str, port: int, announce: Callable[[int], None] | None = None
+    worker_argv: Sequence[str],
+    count: int,
+    listening: socket.socket,
+    announce: Callable[[int], None] | None = None,
 ) -> int:
-    """Run ``count`` workers (``worker_argv`` + ``--port P --worker-index i``) until told to stop.
+    """Run ``count`` workers (``worker_argv`` + ``--port P --worker-index i --worker-fds L,T``) on
+    ``listening`` (made by ``listening_socket``) until told to stop.
 
-    ``announce(port)`` is called once the port is known (port 0 lets the OS choose it).
+    ``announce(port)`` is called once, before the workers start.
     """
-    holder, port = _reserve_port(host, port)
+    port = listening.getsockname()[1]
+    table = ConnectionTable.create(count)
     if announce is not None:
         announce(port)
     stopping = False
     restarts: list[float] = []
+    fds = (listening.fileno(), table.fd)
 
     def spawn(index: int) -> subprocess.Popen[bytes]:
-        argv = [*worker_argv, "--port", str(port), "--worker-index", str(index)]
-        return subprocess.Popen([sys.executable, "-m", "gateway", *argv])
+        table.clear(index)  # a restarted worker's connections died with its predecessor
+        argv = [*worker_argv, "--port", str(port), "--worker-index", str(index), "--worker-fds", f"{fds[0]},{fds[1]}"]
+        return subprocess.Popen([sys.executable, "-m", "gateway", *argv], pass_fds=fds)
 
     workers = {index: spawn(index) for index in range(count)}
     log.info("%d workers on port %d: pids %s", count, port, ", ".join(str(p.pid) for p in workers.values()))
@@ -127,4 +140,4 @@ def supervise_workers(
                 workers[index] = spawn(index)
             time.sleep(0.2)
     finally:
-        holder.close()
+        listening.close()
