@@ -285,5 +285,14 @@ def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_f
         assert moved is not None and moved.operator_code == "OPE8"
         after = store.certificate_and_operator("aa" * 32)
         assert after is not None and after[0].revoked_at is not None
+        # Every call of a batch from one operator's system: one certificate and one prestation, named once a
+        # call, are read ahead too; a single call reads its own when asked.
+        for calls, expected_ahead in ((2, store.reads_ahead), (1, False)):
+            with store.read_ahead(["bb" * 32] * calls, ["P-2"] * calls):
+                with other.write() as tx:
+                    tx.prestations.set_operator("P-2", "OPE8" if calls == 2 else "OPE7")
+                prestation = store.get_prestation("P-2")
+                assert prestation is not None
+                assert (prestation.operator_code == ("OPE7" if calls == 2 else "OPE8")) == expected_ahead
     finally:
         other.close()

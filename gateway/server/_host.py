@@ -228,8 +228,9 @@ class CallBatch:
             self._run(calls)
             return
         live = [p for p in calls if p.answer is None]  # the calls not refused before their method
-        fingerprints = {f for p in live if (f := p.call.get(CLIENT_FINGERPRINT))}
-        prestations = {r for p in live if p.fast is not None and (r := p.fast.prestation())}
+        # One key per call that will read it: calls of one operator's system share its certificate.
+        fingerprints = [f for p in live if (f := p.call.get(CLIENT_FINGERPRINT))]
+        prestations = [r for p in live if p.fast is not None and (r := p.fast.prestation())]
         with self._read_ahead(fingerprints, prestations):
             self._run(calls)
 

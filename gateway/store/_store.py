@@ -226,7 +226,8 @@ class Store(
     @contextmanager
     def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str] = ()) -> Iterator[None]:
         """PostgreSQL: the certificates (with their operators) and the prestations a batch of calls will
-        read, each kind in one statement when the batch starts; inside the block, this thread's
+        read (one key per call: the calls of one operator share its certificate), each kind in one
+        statement when the batch starts; inside the block, this thread's
         ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an unknown one
         included). Each batch reads them again: a revocation or a suspension committed before a batch
         starts applies to every call of that batch. Nothing is read ahead unless ``reads_ahead``."""
@@ -250,14 +251,15 @@ class Store(
     def _ahead(
         self, keys: Collection[str], select: str, key: str, record: Callable[[dict[str, Any]], Any]
     ) -> dict[str, Any] | None:
-        """``keys``' rows by key (None for a key without one) in one statement, or None for fewer than two
-        keys (each is then read when asked). The keys travel as one comma-separated text (one prepared
-        statement whatever their number): a key holding a comma (a prestation identifier may) leaves the
-        batch to read each row when asked."""
+        """``keys``' rows by key (None for a key without one) in one statement, or None when fewer than
+        two calls would read (``keys`` has one key per call; the one call then reads its row when asked).
+        The distinct keys travel as one comma-separated text (one prepared statement whatever their
+        number): a key holding a comma (a prestation identifier may) leaves the batch to read each row
+        when asked."""
         if len(keys) < 2 or any("," in k for k in keys):
             return None
         rows: dict[str, Any] = dict.fromkeys(keys)
-        found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(keys)])
+        found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(rows)])
         rows.update((row[key], record(row)) for row in found)
         return rows
 
