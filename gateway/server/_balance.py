@@ -174,6 +174,8 @@ class BalancedPort(tcp.Port):
         self._look_again = None
         if not self.connected:
             return
-        if not select.select([self.socket], [], [], 0)[0]:
+        waiting = select.poll()  # not select(): a busy worker's descriptors may pass 1024
+        waiting.register(self.socket, select.POLLIN)
+        if not waiting.poll(0):
             self._held_since = None  # a sibling took the connection: the next one starts a new wait
         self.startReading()
