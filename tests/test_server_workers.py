@@ -253,3 +253,23 @@ def test_the_store_given_to_the_parent_reaches_every_worker():
     )
     argv = worker_argv(worker_params(ctx))
     assert argv[argv.index("--base") + 1] == url
+
+
+def test_a_port_in_use_is_refused_by_the_parent_with_a_clear_message(tmp_path):
+    """`servir --processus 2` on a port another program listens on: the parent, which makes the workers'
+    socket, exits 1 naming the port, with no traceback and no worker started."""
+    data = tmp_path / "data"
+    esav_demo_copy(data)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
+             "--processus", "2", "--hote", "127.0.0.1", "--port-web", "0"],
+            cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert f"port {port}" in done.stderr and "Address already in use" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "worker" not in done.stderr
