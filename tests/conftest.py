@@ -26,6 +26,7 @@ from support import (
     esav_demo_folder,
     make_session_pki,
     postgres_demo_template,
+    sqlite_file_test,
     start_gateway,
 )
 
@@ -169,12 +170,11 @@ def _sqlite_file_tests_stay_on_sqlite(request: pytest.FixtureRequest) -> Iterato
     if request.node.get_closest_marker("sqlite_file") is None:
         yield
         return
-    chosen = os.environ.pop("TEST_STORE", None)
+    sqlite_file_test.active = True
     try:
         yield
     finally:
-        if chosen is not None:
-            os.environ["TEST_STORE"] = chosen
+        sqlite_file_test.active = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

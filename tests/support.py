@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import requests
@@ -37,6 +38,19 @@ from gateway.services import Gateway
 
 reactor: Any = _reactor
 T = TypeVar("T")
+#: While a test marked ``sqlite_file`` runs, its gateways stay on SQLite whatever ``TEST_STORE`` says
+#: (conftest sets it; the environment itself is never changed while tests run: a thread of the suite
+#: may be copying it for a process it starts).
+sqlite_file_test = SimpleNamespace(active=False)
+
+
+def suite_store() -> str:
+    """The engine ``start_gateway`` puts a gateway's store on when the test does not say."""
+    if sqlite_file_test.active:
+        return "sqlite"
+    return os.environ.get("TEST_STORE", "sqlite")
+
+
 _reactor_lock = threading.Lock()
 
 REPO = Path(__file__).resolve().parent.parent
@@ -322,7 +336,7 @@ def start_gateway(
     shutil.copytree(demo_template(session_pki, now, catalogue_dir), data_dir, dirs_exist_ok=True)
     clock = FixedClock(now)
     settings = gateway_settings(data_dir, catalogue_dir)
-    if (backend or os.environ.get("TEST_STORE", "sqlite")) == "postgresql":
+    if (backend or suite_store()) == "postgresql":
         settings = dataclasses.replace(settings, store_url=postgres_demo(session_pki, now, catalogue_dir))
     settings = dataclasses.replace(settings, **(settings_overrides or {}))
     gateway = Gateway.from_settings(settings, clock=clock)
