@@ -6,10 +6,13 @@ tested end to end in test_server_workers.py."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
+from support import in_reactor
 
 from gateway.server._balance import ConnectionTable, WorkerSlot
 
@@ -63,3 +66,49 @@ def test_a_descriptor_that_is_no_table_is_refused():
         os.close(fd)
     with pytest.raises(ValueError, match="outside"):
         WorkerSlot(ConnectionTable.create(2), 2)
+
+
+def _wait_for(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_a_port_counts_its_connections_waits_its_turn_and_leaves_the_table_when_it_stops(monkeypatch):
+    """A worker's port (in this process's reactor) beside a sibling that accepts nothing: it takes the first
+    connection (0 against 0) and holds the second while the sibling has fewer (1 against 0), taking it
+    once the sibling has more; it publishes its count as connections come and go; once it stops listening
+    its slot stays ABSENT, even as its last connections close."""
+    from twisted.internet import reactor
+    from twisted.internet.protocol import Factory, Protocol
+
+    from gateway.server import _balance, listening_socket
+    from gateway.server._balance import BalancedPort
+
+    monkeypatch.setattr(_balance, "MAX_HOLD_S", 3600.0)  # no giving up on the sibling's turn here
+    table = ConnectionTable.create(2)
+    table.publish(1, 0)  # the sibling: live, no connection
+    listening = listening_socket("127.0.0.1", 0)
+    address = listening.getsockname()
+    port = in_reactor(BalancedPort.adopt, reactor, listening, Factory.forProtocol(Protocol), WorkerSlot(table, 0))
+    listening.close()
+    clients = []
+    try:
+        clients.append(socket.create_connection(address))
+        assert _wait_for(lambda: table.count(0) == 1)
+        clients.append(socket.create_connection(address))
+        assert not _wait_for(lambda: table.count(0) == 2, timeout=0.3)  # the sibling's turn
+        table.publish(1, 5)
+        assert _wait_for(lambda: table.count(0) == 2)
+        clients.pop().close()
+        assert _wait_for(lambda: table.count(0) == 1)
+    finally:
+        in_reactor(port.stopListening)
+    assert table.count(0) == ConnectionTable.ABSENT
+    for client in clients:
+        client.close()
+    assert _wait_for(lambda: port.open_connections == 0)
+    assert table.count(0) == ConnectionTable.ABSENT

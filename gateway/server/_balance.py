@@ -151,7 +151,8 @@ class BalancedPort(tcp.Port):
 
     def released(self) -> None:
         self.open_connections -= 1
-        self.slot.publish(self.open_connections)
+        if self.connected:  # a worker that stopped listening has left the table for good
+            self.slot.publish(self.open_connections)
 
     def connectionLost(self, reason: Any) -> None:  # noqa: N802 - Twisted's interface
         if self._look_again is not None and self._look_again.active():
