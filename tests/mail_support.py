@@ -18,7 +18,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-__all__ = ["Received", "SmtpRelay", "attachments_of", "eventually", "parts_of"]
+__all__ = ["Received", "SmtpRelay", "attachments_of", "parts_of"]
 
 
 @dataclass(frozen=True)
@@ -153,13 +153,3 @@ def attachments_of(message: EmailMessage) -> dict[str, tuple[str, bytes]]:
         assert isinstance(payload, bytes)
         found[name] = (part.get_content_type(), payload)
     return found
-
-
-def eventually(check: Any, timeout: float = 10.0) -> Any:
-    """``check()``'s first truthy result (the background sender records what it did just after the relay)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)

@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,17 @@ def clock_offset_to(instant: datetime) -> str:
     """``ESAV_CLOCK_OFFSET_S`` for commands and server processes that must live at ``instant`` (the suite's
     are at ``DEFAULT_NOW``, set by conftest's ``pytest_configure``)."""
     return str((instant - datetime.now(UTC)).total_seconds())
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """``check()``'s first truthy result, polled every ``interval`` seconds; its last (falsy) one once
+    ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
 
 
 def in_reactor(f: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from support import (
     LiveGateway,
     SessionPki,
     deposit,
+    eventually,
     fault_code,
     in_reactor,
     reactor,
@@ -95,16 +95,6 @@ def deposit_from(root: Path, live: LiveGateway, offer: str, version: str) -> Any
     return deposit(live.client(), offer, version=version, form=form)
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll ``condition`` until true or ``timeout`` seconds have passed; its last value."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 @pytest.mark.sqlite_file
 def test_published_version_is_served_without_restart(capsys, monkeypatch, live_copy, served):
     """After publish, the gateway's own polling serves SIG_CUIVRE 1.1: listed, fetched and accepted in deposits."""
@@ -115,7 +105,7 @@ def test_published_version_is_served_without_restart(capsys, monkeypatch, live_c
 
     status, err = publish(capsys, monkeypatch, live_copy)
     assert status == 0, err
-    assert wait_for(lambda: "1.1" in cuivre_versions(live_copy)), "the poll never loaded the publication"
+    assert eventually(lambda: "1.1" in cuivre_versions(live_copy)), "the poll never loaded the publication"
 
     assert cuivre_versions(live_copy) == {"1.0": "EN_COHABITATION", "1.1": "EN_VIGUEUR"}
     xsd = live_copy.client(service="catalogue").service.obtenirFormulaire("SIG_CUIVRE", "1.1").xsd

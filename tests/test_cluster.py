@@ -29,8 +29,7 @@ from cluster_support import (
     start_together,
     stop_together,
 )
-from mail_support import eventually
-from support import CATALOGUE, deposit, esav_demo_copy, suite_now
+from support import CATALOGUE, deposit, esav_demo_copy, eventually, suite_now
 from test_notifications import Receiver
 from web_support import ADMIN, Browser
 

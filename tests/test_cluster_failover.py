@@ -23,8 +23,7 @@ import pytest
 import requests
 import zeep
 from cluster_support import Node, soap_client, start_balancer, start_together, stop_together
-from mail_support import eventually
-from support import deposit, esav_demo
+from support import deposit, esav_demo, eventually
 
 from gateway.adapters.postgres_server import PostgresServer
 

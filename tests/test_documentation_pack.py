@@ -6,8 +6,8 @@ import io
 import zipfile
 from datetime import datetime
 
-from mail_support import SmtpRelay, attachments_of, eventually
-from support import PARIS, SessionPki, start_gateway
+from mail_support import SmtpRelay, attachments_of
+from support import PARIS, SessionPki, eventually, start_gateway
 from web_support import TECH, signed_in
 
 EXPECTED = {

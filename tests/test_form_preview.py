@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from mail_support import SmtpRelay, eventually, parts_of
+from mail_support import SmtpRelay, parts_of
 from preview_support import (
     NEW_FIELD,
     NOW,
@@ -23,7 +23,7 @@ from preview_support import (
     deposit_cuivre,
     deposit_mix,
 )
-from support import LiveGateway, SessionPki, clock_offset_to, start_gateway
+from support import LiveGateway, SessionPki, clock_offset_to, eventually, start_gateway
 
 from gateway.catalogue import Catalogue, check_stored_form
 from gateway.cli import main

@@ -6,9 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 import requests
-from mail_support import eventually
 from pg_support import fresh_database
-from support import start_gateway
+from support import eventually, start_gateway
 
 from gateway.store import parse_store_url
 from gateway.store._leadership import PgLeadership, StaticLeadership

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mail_support import SmtpRelay, attachments_of, eventually, parts_of
-from support import DEFAULT_NOW, PARIS, SessionPki, demo_template, start_gateway
+from mail_support import SmtpRelay, attachments_of, parts_of
+from support import DEFAULT_NOW, PARIS, SessionPki, demo_template, eventually, start_gateway
 from web_support import ADMIN, TECH, signed_in
 
 from gateway.cli import main

@@ -9,10 +9,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
-from support import in_reactor
+from support import eventually, in_reactor
 
 from gateway.server._balance import ConnectionTable, WorkerSlot
 
@@ -68,15 +67,6 @@ def test_a_descriptor_that_is_no_table_is_refused():
         WorkerSlot(ConnectionTable.create(2), 2)
 
 
-def _wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 def test_a_port_counts_its_connections_waits_its_turn_and_leaves_the_table_when_it_stops(monkeypatch):
     """A worker's port (in this process's reactor) beside a sibling that accepts nothing: it takes the first
     connection (0 against 0) and holds the second while the sibling has fewer (1 against 0), taking it
@@ -98,17 +88,17 @@ def test_a_port_counts_its_connections_waits_its_turn_and_leaves_the_table_when_
     clients = []
     try:
         clients.append(socket.create_connection(address))
-        assert _wait_for(lambda: table.count(0) == 1)
+        assert eventually(lambda: table.count(0) == 1)
         clients.append(socket.create_connection(address))
-        assert not _wait_for(lambda: table.count(0) == 2, timeout=0.3)  # the sibling's turn
+        assert not eventually(lambda: table.count(0) == 2, timeout=0.3, interval=0.005)  # the sibling's turn
         table.publish(1, 5)
-        assert _wait_for(lambda: table.count(0) == 2)
+        assert eventually(lambda: table.count(0) == 2)
         clients.pop().close()
-        assert _wait_for(lambda: table.count(0) == 1)
+        assert eventually(lambda: table.count(0) == 1)
     finally:
         in_reactor(port.stopListening)
     assert table.count(0) == ConnectionTable.ABSENT
     for client in clients:
         client.close()
-    assert _wait_for(lambda: port.open_connections == 0)
+    assert eventually(lambda: port.open_connections == 0)
     assert table.count(0) == ConnectionTable.ABSENT

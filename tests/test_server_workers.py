@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 import requests
-from support import REPO, deposit, esav_demo_copy
+from support import REPO, deposit, esav_demo_copy, eventually
 from test_durability import clean_env, client_for, free_port, tls_context, wait_until_serving
 
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
@@ -27,13 +27,6 @@ pytestmark = pytest.mark.slow
 def _children(parent_pid):
     out = subprocess.run(["pgrep", "-P", str(parent_pid)], capture_output=True, text=True).stdout
     return [int(pid) for pid in out.split()]
-
-
-def _wait(condition, timeout: float) -> None:
-    """Poll ``condition`` every 0.1 s until true or ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _serve_two_workers(data: Path, port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
@@ -62,7 +55,7 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
     try:
         wait_until_serving(parent, port, pki, log)
         _the_portal_answers_on_its_port(web_port, pki, log)
-        _wait(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
+        eventually(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
         assert len(_children(parent.pid)) == 2
         _connections_split_evenly(parent, port, pki)
         _a_stalled_worker_holds_no_connection_back(parent, port, pki)
@@ -91,12 +84,12 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
     workers: list[int] = []
     try:
         wait_until_serving(parent, port, data / "pki", log)
-        _wait(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
+        eventually(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
         workers = _children(parent.pid)
         assert len(workers) == 2
         parent.kill()
         parent.wait(timeout=20)
-        _wait(lambda: not any(_alive(pid) for pid in workers), 15)
+        eventually(lambda: not any(_alive(pid) for pid in workers), 15)
         assert not any(_alive(pid) for pid in workers), log.read_text()
         assert log.read_text().count("is gone; stopping") == 2
     finally:
@@ -152,12 +145,12 @@ def _connections_split_evenly(parent, port: int, pki) -> None:
     for _ in range(3):
         connections = _open_connections(port, pki, 32)
         try:
-            _wait(lambda: sum(_established_per_worker(parent, port)) == 32, 5)
+            eventually(lambda: sum(_established_per_worker(parent, port)) == 32, 5)
             assert _established_per_worker(parent, port) == [16, 16]
         finally:
             for connection in connections:
                 connection.close()
-        _wait(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
+        eventually(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
 
 
 def _a_stalled_worker_holds_no_connection_back(parent, port: int, pki) -> None:
@@ -172,7 +165,7 @@ def _a_stalled_worker_holds_no_connection_back(parent, port: int, pki) -> None:
             connection.close()
     finally:
         os.kill(stalled, signal.SIGCONT)
-    _wait(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
+    eventually(lambda: sum(_established_per_worker(parent, port)) == 0, 5)
 
 
 def _deposits_spread_over_both_workers_are_stored_once(port: int, data) -> None:
@@ -190,7 +183,7 @@ def _deposits_spread_over_both_workers_are_stored_once(port: int, data) -> None:
 def _a_crashed_worker_is_replaced(parent, port: int, pki, log) -> None:
     victim = _children(parent.pid)[0]
     subprocess.run(["kill", "-KILL", str(victim)], check=True)
-    _wait(lambda: len(children := _children(parent.pid)) == 2 and victim not in children, 15)
+    eventually(lambda: len(children := _children(parent.pid)) == 2 and victim not in children, 15)
     assert len(_children(parent.pid)) == 2 and victim not in _children(parent.pid)
     wait_until_serving(parent, port, pki, log)
     assert deposit(client_for(port, pki)).etat == "EN_DEPOT"
@@ -200,7 +193,7 @@ def _sigterm_stops_every_worker(parent) -> None:
     workers = _children(parent.pid)
     parent.send_signal(signal.SIGTERM)
     assert parent.wait(timeout=20) == 0
-    _wait(lambda: not any(_alive(pid) for pid in workers), 10)
+    eventually(lambda: not any(_alive(pid) for pid in workers), 10)
     assert not any(_alive(pid) for pid in workers)
 
 

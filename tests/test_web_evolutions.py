@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mail_support import eventually
 from preview_support import (
     NEW_FIELD,
     NOW,
@@ -25,7 +24,7 @@ from preview_support import (
     deposit_cuivre,
     deposit_mix,
 )
-from support import REPO, SessionPki, in_reactor, start_gateway
+from support import REPO, SessionPki, eventually, in_reactor, start_gateway
 from web_support import ADMIN, signed_in
 
 from gateway.services import ADMINISTRATOR, WRITE
