@@ -65,6 +65,10 @@ _CERTIFICATE_AND_OPERATOR = (
 )
 
 
+#: What ``Store._batch_row`` answers for a row the batch did not read ahead.
+_NOT_READ_AHEAD: Any = object()
+
+
 def _prestation(row: dict[str, Any]) -> PrestationRecord:
     return PrestationRecord(**row)
 
@@ -103,7 +107,7 @@ class Store(
     def __init__(self, url: StoreUrl | Path | str, *, pool_size: int = 20, migrate_now: bool = True) -> None:
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self._connections = Connections(self.url, pool_size=pool_size)
-        self._read_ahead = threading.local()  # ``rows``, ``prestations``: a batch's (read_ahead)
+        self._read_ahead = threading.local()  # ``certificates``, ``prestations``: a batch's (read_ahead)
         try:
             if migrate_now:
                 migrate(self._connections)
@@ -211,9 +215,9 @@ class Store(
     def certificate_and_operator(self, fingerprint: str) -> tuple[CertificateRecord, OperatorRecord] | None:
         """A registered certificate and its operator, in one query (every SOAP call authenticates), or
         from the rows ``read_ahead`` read for this thread's batch of calls."""
-        ahead: dict[str, Any] | None = getattr(self._read_ahead, "rows", None)
-        if ahead is not None and fingerprint in ahead:
-            return ahead[fingerprint]
+        ahead = self._batch_row("certificates", fingerprint)
+        if ahead is not _NOT_READ_AHEAD:
+            return ahead
         row = self._one(f"{_CERTIFICATE_AND_OPERATOR} = ?", [fingerprint])
         return _certificate_and_operator(row) if row is not None else None
 
@@ -242,11 +246,17 @@ class Store(
         except Exception:  # the database's trouble: each call's own read meets it and answers with it
             yield
             return
-        self._read_ahead.rows, self._read_ahead.prestations = certificates, kept
+        self._read_ahead.certificates, self._read_ahead.prestations = certificates, kept
         try:
             yield
         finally:
-            self._read_ahead.rows = self._read_ahead.prestations = None
+            self._read_ahead.certificates = self._read_ahead.prestations = None
+
+    def _batch_row(self, kind: str, key: str) -> Any:
+        """The record ``read_ahead`` read for this thread's batch under ``key`` (None: no such row), or
+        ``_NOT_READ_AHEAD`` when the batch read no ``kind`` (``certificates``, ``prestations``) or not it."""
+        ahead: dict[str, Any] | None = getattr(self._read_ahead, kind, None)
+        return _NOT_READ_AHEAD if ahead is None else ahead.get(key, _NOT_READ_AHEAD)
 
     def _ahead(
         self, keys: Collection[str], select: str, key: str, record: Callable[[dict[str, Any]], Any]
@@ -274,9 +284,9 @@ class Store(
 
     def get_prestation(self, identifiant: str) -> PrestationRecord | None:
         """A prestation, or None; from the rows ``read_ahead`` read for this thread's batch of calls."""
-        ahead: dict[str, Any] | None = getattr(self._read_ahead, "prestations", None)
-        if ahead is not None and identifiant in ahead:
-            return ahead[identifiant]
+        ahead = self._batch_row("prestations", identifiant)
+        if ahead is not _NOT_READ_AHEAD:
+            return ahead
         row = self._one("SELECT * FROM prestations WHERE identifiant = ?", [identifiant])
         return _prestation(row) if row else None
 
