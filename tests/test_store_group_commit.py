@@ -175,3 +175,46 @@ def test_a_failed_commit_outside_a_group_is_rolled_back_and_not_recorded(tmp_pat
         assert _committed_codes(path) == {"OPB"}
     finally:
         store.close()
+
+
+def _temp_store(store):
+    """Where the calling thread's SQLite connection keeps temporary data: 0 default (files), 2 memory."""
+    return store._connections.conn.execute("PRAGMA temp_store").fetchone()[0]
+
+
+def test_a_group_keeps_its_savepoints_journal_in_memory_and_reads_spill_to_files_again(grouped):
+    """The savepoints of a group transaction journal in memory (no temporary file per commit); once it
+    is committed, the thread's reads are back to temporary files for their large sorts and tables."""
+    store, scheduled, _path = grouped
+    assert _temp_store(store) == 0
+    with store.write() as db:
+        _add_operator(db, "OPA")
+        assert _temp_store(store) == 2
+    scheduled.pop()()
+    assert _temp_store(store) == 0
+    with store.write() as db:  # the next group again
+        _add_operator(db, "OPB")
+        assert _temp_store(store) == 2
+    scheduled.pop()()
+    assert _temp_store(store) == 0
+
+
+def test_after_a_failed_commit_reads_spill_to_files_again(grouped, monkeypatch):
+    store, scheduled, _path = grouped
+    with store.write() as db:
+        _add_operator(db, "OPA")
+    fail_commits(store, monkeypatch)
+    store.after_commit(lambda failure: None)
+    scheduled.pop()()
+    monkeypatch.undo()
+    assert _temp_store(store) == 0
+
+
+def test_a_write_outside_a_group_leaves_temporary_data_in_files(tmp_path):
+    store = Store(tmp_path / "esav.db")
+    try:
+        with store.write() as db:
+            _add_operator(db, "OPA")
+            assert _temp_store(store) == 0
+    finally:
+        store.close()

@@ -136,6 +136,14 @@ class _WriterLock:
             self._fd = None
 
 
+#: SQLite: a group transaction's statement journal (the savepoints' undo pages) in memory rather than
+#: in a temporary file created, written and deleted at every commit; set outside any transaction
+#: (SQLite decides where the journal goes when the transaction begins), and set back after the commit,
+#: so that reads keep spilling their large temporary tables and sorts to disk (docs/decisions.md).
+_GROUP_STATEMENT_JOURNAL = "PRAGMA temp_store=MEMORY"
+_OTHER_TEMPORARY_FILES = "PRAGMA temp_store=DEFAULT"
+
+
 class _Group:
     """The group transaction of one thread (the reactor's): every write block of one reactor tick
     runs in a savepoint of one transaction, committed once at the end of the tick."""
@@ -257,6 +265,18 @@ class Connections:
         if self.commit_pending():
             self._commit_group()
 
+    def _begin_group(self, conn: Any) -> None:
+        if self.dialect != SQLITE:
+            self._begin(conn)
+            return
+        conn.execute(_GROUP_STATEMENT_JOURNAL)
+        try:
+            self._begin(conn)
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute(_OTHER_TEMPORARY_FILES)
+            raise
+
     def _commit_group(self) -> None:
         group = self._group
         if group is None or not group.open:
@@ -270,6 +290,9 @@ class Connections:
             group.open = False
             group.unreleased = None
             self._end()
+            if self.dialect == SQLITE:
+                with contextlib.suppress(sqlite3.Error):  # a failed commit has reported itself
+                    group.conn.execute(_OTHER_TEMPORARY_FILES)
         waiters, group.waiters = group.waiters, []
         for waiter in waiters:
             waiter(failure)
@@ -289,7 +312,7 @@ class Connections:
         if not group.open and self._before_open is not None:
             self._before_open()
         if not group.open:
-            self._begin(db.conn)
+            self._begin_group(db.conn)
             group.open = True
             group.conn = db.conn
             group.schedule(self._commit_group)
