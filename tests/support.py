@@ -13,16 +13,23 @@ import hashlib
 import os
 import re
 import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+import pytest
 import requests
 import zeep
 import zeep.wsdl
@@ -321,6 +328,90 @@ def esav_demo_copy(target: Path, engine: str = "sqlite") -> str:
     from pg_support import fresh_database
 
     return fresh_database(template)
+
+
+#: The checkout's command line, as ``esav`` would run it.
+ESAV = (sys.executable, "-m", "gateway")
+#: How long a server process may take to accept its first mutual-TLS handshake.
+START_TIMEOUT_S = 60.0
+
+
+def clean_env() -> dict[str, str]:
+    """The suite's environment, with the portal and the operations port on ports the OS chooses (never a
+    fixed one another server may hold)."""
+    return {
+        **os.environ,
+        "ESAV_WEB_PORT": "0",
+        "ESAV_METRICS_PORT": "0",
+    }
+
+
+def tls_context(pki: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    context.load_cert_chain(str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
+    return context
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, pki: Path, log: Path) -> None:
+    """Return once the server completes a mutual-TLS handshake on ``port``; fail if it dies or hangs."""
+    context = tls_context(pki)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=1) as raw,
+                context.wrap_socket(raw, server_hostname="localhost"),
+            ):
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"the server did not accept TLS on port {port} within {START_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def client_for(port: int, pki: Path) -> zeep.Client:
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(pki / "ca.pem")
+    session.cert = (str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
+    transport = zeep.Transport(session=session, timeout=10, operation_timeout=10)
+    return zeep.Client(f"https://localhost:{port}/esav/v2/signalisation?wsdl", transport=transport)
+
+
+@contextmanager
+def running(
+    command: Sequence[str],
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO,
+    stdout: bool = True,
+    stop_timeout_s: float = 30,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` running (a server: ``[*ESAV, "servir", …]``), its stderr, and its stdout unless
+    ``stdout=False``, appended to ``log``; ``env`` defaults to ``clean_env()``. On leaving, a process
+    still running is asked to stop (SIGTERM); one still running ``stop_timeout_s`` later is killed
+    and fails the test."""
+    with log.open("ab") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=clean_env() if env is None else env,
+            stdout=out if stdout else subprocess.DEVNULL,
+            stderr=out,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(stop_timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"{command} still ran {stop_timeout_s} s after SIGTERM: killed") from None
 
 
 def gateway_settings(data_dir: Path, catalogue_dir: Path = CATALOGUE, **more: Any) -> Settings:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,20 +17,23 @@ from lxml import etree
 from support import (
     CATALOGUE,
     DEFAULT_NOW,
-    REPO,
+    ESAV,
     LiveGateway,
     SessionPki,
+    clean_env,
     deposit,
     eventually,
     fault_code,
     in_reactor,
     reactor,
+    running,
     start_gateway,
     suite_now,
+    wait_until_serving,
 )
 from test_catalogue_tools import break_compile, edit
-from test_durability import clean_env, free_port, wait_until_serving
 
+from gateway.adapters.ports import free_port
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.domain.clock import FixedClock
@@ -196,12 +196,9 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
     broken, _, _ = break_compile(folder)
     port = free_port()
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port)],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
+    with running(
+        [*ESAV, "servir", "--donnees", str(data), "--port", str(port)], log, env=env, stop_timeout_s=20
+    ) as server:
         wait_until_serving(server, port, data / "pki", log)
         assert "unpublished changes" in log.read_text(encoding="utf-8")
         session = requests.Session()
@@ -214,9 +211,6 @@ def test_serve_starts_on_the_published_catalogue_despite_a_broken_unpublished_xs
         xsd = catalogue.service.obtenirFormulaire("SIG_FTTH", "1.0").xsd
         assert xsd.encode("utf-8") == (CATALOGUE / "forms" / "SIG_FTTH" / "1.0.xsd").read_bytes()
         assert xsd.encode("utf-8") != broken.read_bytes()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
 
 
 def test_unloadable_publication_names_the_publication(tmp_path, served):

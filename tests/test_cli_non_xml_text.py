@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO, esav_demo_copy
+from support import REPO, clean_env, esav_demo_copy
 from test_cli import CSV_HEADER, deposit_ticket
-from test_durability import clean_env
 
 from gateway.cli import main
 from gateway.services import Gateway

@@ -4,13 +4,11 @@ at the shifted time, while TLS peers keep checking certificates on the real one.
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import zeep
-from support import REPO, deposit, fault_code
-from test_durability import clean_env, client_for, wait_until_serving
+from support import ESAV, REPO, clean_env, client_for, deposit, fault_code, running, wait_until_serving
 
 from gateway.adapters.ports import free_port
 from gateway.config import load_settings
@@ -60,21 +58,13 @@ def test_a_gateway_shifted_into_its_nightly_window_rehearses_maintenance(tmp_pat
     offset = (rehearsed - datetime.now(UTC)).total_seconds()
     data, port, log = tmp_path / "data", free_port(), tmp_path / "serve.log"
     env = {**clean_env(), "ESAV_CLOCK_OFFSET_S": str(offset)}
-    esav = [sys.executable, "-m", "gateway"]
+    esav = list(ESAV)
     built = subprocess.run([*esav, "demo", "--donnees", str(data)], cwd=REPO, env=env, capture_output=True, timeout=120)
     assert built.returncode == 0, built.stderr
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [*esav, "servir", "--donnees", str(data), "--port", str(port)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
-    try:
+    with running([*esav, "servir", "--donnees", str(data), "--port", str(port)], log, env=env, stdout=False) as process:
         wait_until_serving(process, port, data / "pki", log)
         with pytest.raises(zeep.exceptions.Fault) as caught:
             deposit(client_for(port, data / "pki"))
-    finally:
-        process.terminate()
-        process.wait(30)
     assert fault_code(caught.value) == "MAINTENANCE"
     assert f"reprise le {rehearsed:%d/%m/%Y} à 04:15" in caught.value.message
     started = log.read_text(encoding="utf-8")

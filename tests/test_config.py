@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO
-from test_durability import clean_env
+from support import REPO, clean_env
 
 from gateway.config import Settings, load_settings, numeric_ranges
 from gateway.errors import ConfigError

@@ -7,14 +7,11 @@ and after each restart a retried deposit must give back the same reference, neve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
-import socket
 import sqlite3
-import ssl
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,14 +20,13 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
-from support import REPO, deposit, esav_demo_copy
+from support import ESAV, client_for, deposit, esav_demo_copy, running, wait_until_serving
 
 from gateway.adapters.ports import free_port
 from gateway.store import Store
 
 ROUNDS = 4
 MIN_ACKNOWLEDGED = 20
-START_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -40,49 +36,6 @@ class ClientLog:
     acknowledged: dict[str, str] = field(default_factory=dict)  # referenceOperateur → referenceSignalisation
     in_flight: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
-
-
-def clean_env() -> dict[str, str]:
-    """The suite's environment, with the portal and the operations port on ports the OS chooses (never a
-    fixed one another server may hold)."""
-    return {
-        **os.environ,
-        "ESAV_WEB_PORT": "0",
-        "ESAV_METRICS_PORT": "0",
-    }
-
-
-def tls_context(pki: Path) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-    context.load_cert_chain(str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
-    return context
-
-
-def wait_until_serving(process: subprocess.Popen, port: int, pki: Path, log: Path) -> None:
-    """Return once the server completes a mutual-TLS handshake on ``port``; fail if it dies or hangs."""
-    context = tls_context(pki)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with (
-                socket.create_connection(("127.0.0.1", port), timeout=1) as raw,
-                context.wrap_socket(raw, server_hostname="localhost"),
-            ):
-                return
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail(f"the server did not accept TLS on port {port} within {START_TIMEOUT_S} s:\n{log.read_text()}")
-
-
-def client_for(port: int, pki: Path) -> zeep.Client:
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(pki / "ca.pem")
-    session.cert = (str(pki / "OPE001.pem"), str(pki / "OPE001.key"))
-    transport = zeep.Transport(session=session, timeout=10, operation_timeout=10)
-    return zeep.Client(f"https://localhost:{port}/esav/v2/signalisation?wsdl", transport=transport)
 
 
 def deposit_until_cut(client: zeep.Client, prefix: str, log: ClientLog, started: threading.Event) -> None:
@@ -145,73 +98,51 @@ def test_acknowledged_deposits_survive_sigkill(tmp_path, engine):
         database = store_url
         store_option = ["--base", store_url]
     log = ClientLog()
-    processes: list[subprocess.Popen] = []
     try:
-        for round_number in range(ROUNDS + 1):
-            last_round = round_number == ROUNDS
-            port = free_port()
-            server_log = tmp_path / f"server-{round_number}.log"
-            with server_log.open("wb") as output:
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gateway",
-                        "servir",
-                        "--donnees",
-                        str(data),
-                        "--port",
-                        str(port),
-                        *store_option,
-                    ],
-                    cwd=REPO,
-                    env=clean_env(),
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            processes.append(process)
-            wait_until_serving(process, port, pki, server_log)
-            client = client_for(port, pki)
-            try:
-                # After a restart: what was acknowledged is given back as it was; what was cut is
-                # either given back (it had been committed) or created once.
-                for reference_operateur, reference in list(log.acknowledged.items())[-3:]:
-                    again = deposit(client, referenceOperateur=reference_operateur)
-                    assert again.referenceSignalisation == reference, f"seed {seed}: {reference_operateur}"
-                for reference_operateur in log.in_flight:
-                    log.acknowledged[reference_operateur] = deposit(
-                        client, referenceOperateur=reference_operateur
-                    ).referenceSignalisation
-                log.in_flight.clear()
-                if last_round:
-                    break
-                started = threading.Event()
-                worker = threading.Thread(
-                    target=deposit_until_cut, args=(client, f"R{round_number}", log, started), daemon=True
-                )
-                worker.start()
-                assert started.wait(5)
-                time.sleep(rng.uniform(0.3, 1.0))
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-                worker.join(timeout=15)
-                assert not worker.is_alive(), "the client did not notice the server's death"
-            finally:
-                client.transport.session.close()
-            assert not log.unexpected, f"seed {seed}: {log.unexpected}"
-            stored, integrity = stored_tickets(database)
-            assert integrity == "ok", f"seed {seed}, round {round_number}: {integrity}"
-            lost = {op: ref for op, ref in log.acknowledged.items() if stored.get(op) != ref}
-            assert not lost, f"seed {seed}, round {round_number}: acknowledged but not stored: {lost}"
-        assert len(log.acknowledged) >= MIN_ACKNOWLEDGED, f"only {len(log.acknowledged)} deposits acknowledged"
-        stored, _ = stored_tickets(database)
-        assert stored == log.acknowledged, f"seed {seed}: every retried deposit exists once, as acknowledged"
+        with contextlib.ExitStack() as servers:
+            for round_number in range(ROUNDS + 1):
+                last_round = round_number == ROUNDS
+                port = free_port()
+                server_log = tmp_path / f"server-{round_number}.log"
+                command = [*ESAV, "servir", "--donnees", str(data), "--port", str(port), *store_option]
+                process = servers.enter_context(running(command, server_log))
+                wait_until_serving(process, port, pki, server_log)
+                client = client_for(port, pki)
+                try:
+                    # After a restart: what was acknowledged is given back as it was; what was cut is
+                    # either given back (it had been committed) or created once.
+                    for reference_operateur, reference in list(log.acknowledged.items())[-3:]:
+                        again = deposit(client, referenceOperateur=reference_operateur)
+                        assert again.referenceSignalisation == reference, f"seed {seed}: {reference_operateur}"
+                    for reference_operateur in log.in_flight:
+                        log.acknowledged[reference_operateur] = deposit(
+                            client, referenceOperateur=reference_operateur
+                        ).referenceSignalisation
+                    log.in_flight.clear()
+                    if last_round:
+                        break
+                    started = threading.Event()
+                    worker = threading.Thread(
+                        target=deposit_until_cut, args=(client, f"R{round_number}", log, started), daemon=True
+                    )
+                    worker.start()
+                    assert started.wait(5)
+                    time.sleep(rng.uniform(0.3, 1.0))
+                    os.kill(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
+                    worker.join(timeout=15)
+                    assert not worker.is_alive(), "the client did not notice the server's death"
+                finally:
+                    client.transport.session.close()
+                assert not log.unexpected, f"seed {seed}: {log.unexpected}"
+                stored, integrity = stored_tickets(database)
+                assert integrity == "ok", f"seed {seed}, round {round_number}: {integrity}"
+                lost = {op: ref for op, ref in log.acknowledged.items() if stored.get(op) != ref}
+                assert not lost, f"seed {seed}, round {round_number}: acknowledged but not stored: {lost}"
+            assert len(log.acknowledged) >= MIN_ACKNOWLEDGED, f"only {len(log.acknowledged)} deposits acknowledged"
+            stored, _ = stored_tickets(database)
+            assert stored == log.acknowledged, f"seed {seed}: every retried deposit exists once, as acknowledged"
     except BaseException:
         for server_log in sorted(tmp_path.glob("server-*.log")):  # shown by pytest with the failure
             print(f"--- {server_log.name} (seed {seed})\n{server_log.read_text(errors='replace')[-4000:]}")
         raise
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)

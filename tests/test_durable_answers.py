@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 import zeep
 from platform_support import LivePlatform, start_platform_for_test
-from support import SessionPki, deposit, fault_code, in_reactor
-from test_durability import clean_env
+from support import SessionPki, clean_env, deposit, fault_code, in_reactor
 from test_integration_platform import _deposit
 from test_store_group_commit import _add_operator, _committed_codes, break_commits_on, fail_commits
 from test_web_portal import example_values

@@ -5,22 +5,32 @@ endpoint, and a gateway killed with SIGKILL mid-delivery."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from notification_support import every_kind_of_change, pull_all, pulled_xml, shape, wait_until
-from support import DEFAULT_NOW, REPO, LiveGateway, deposit, example_form, in_reactor, reactor, start_gateway
+from support import (
+    DEFAULT_NOW,
+    ESAV,
+    REPO,
+    LiveGateway,
+    clean_env,
+    deposit,
+    example_form,
+    in_reactor,
+    reactor,
+    running,
+    start_gateway,
+)
 
 from gateway.adapters.ports import free_port
 from gateway.cli import main
@@ -235,23 +245,10 @@ class SlowLog(EventLog):
         super().__call__(element)
 
 
-def _serve(data: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "ESAV_NOTIFICATION_POLL_S": "0.05",
-        "ESAV_WEB_PORT": "0",
-        "ESAV_METRICS_PORT": "0",
-        "PYTHONPATH": str(REPO),
-    }
+def _serve(data: Path, log: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    env = {**clean_env(), "ESAV_NOTIFICATION_POLL_S": "0.05", "PYTHONPATH": str(REPO)}
     env.pop("ESAV_CONFIG", None)
-    with log.open("ab") as stderr:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", "0"],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    return running([*ESAV, "servir", "--donnees", str(data), "--port", "0"], log, env=env, stdout=False)
 
 
 def test_sigkill_in_the_middle_of_deliveries_loses_nothing(tmp_path, session_pki):
@@ -270,19 +267,13 @@ def test_sigkill_in_the_middle_of_deliveries_loses_nothing(tmp_path, session_pki
         for i in range(20):
             gateway.sav.comment(tickets[i % 3], author="sav/x", text=f"commentaire {i}")
         total = len(gateway.store.events_after("OPE001", 0, limit=1000))
-        first = _serve(data, tmp_path / "serve.log")
-        try:
+        with _serve(data, tmp_path / "serve.log") as first:
             wait_until(lambda: len(slow.log.received) >= 4, "some deliveries before the kill")
-        finally:
-            first.send_signal(signal.SIGKILL)
+            first.kill()
             first.wait(30)
         assert len(set(slow.ids())) < total, "the kill came too late to be in the middle"
-        second = _serve(data, tmp_path / "serve.log")
-        try:
+        with _serve(data, tmp_path / "serve.log"):
             wait_until(lambda: len(set(slow.ids())) == total, "every event after the restart")
-        finally:
-            second.terminate()
-            second.wait(30)
         received = slow.log.received
         assert sorted(set(slow.ids())) == [e.id for e in gateway.store.events_after("OPE001", 0, limit=1000)]
         by_id: dict[int, str] = {}

@@ -14,8 +14,7 @@ import pytest
 import requests
 import zeep
 from prometheus_client.parser import text_string_to_metric_families
-from support import REPO, LiveGateway, esav_demo_copy, in_reactor, start_gateway
-from test_durability import clean_env
+from support import REPO, LiveGateway, clean_env, esav_demo_copy, in_reactor, start_gateway
 
 from gateway.config import Settings, load_settings
 

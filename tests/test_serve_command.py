@@ -6,8 +6,7 @@ import socket
 import subprocess
 import sys
 
-from support import REPO, esav_demo_copy
-from test_durability import clean_env
+from support import REPO, clean_env, esav_demo_copy
 
 
 def test_port_in_use_is_a_clear_error(tmp_path):

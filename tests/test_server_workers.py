@@ -11,14 +11,26 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
 import pytest
 import requests
-from support import REPO, deposit, esav_demo_copy, eventually
-from test_durability import clean_env, client_for, free_port, tls_context, wait_until_serving
+from support import (
+    ESAV,
+    REPO,
+    clean_env,
+    client_for,
+    deposit,
+    esav_demo_copy,
+    eventually,
+    running,
+    tls_context,
+    wait_until_serving,
+)
 
+from gateway.adapters.ports import free_port
 from gateway.cli._serve import PARENT_ONLY_OPTIONS, serve, worker_argv
 
 pytestmark = pytest.mark.slow
@@ -29,14 +41,13 @@ def _children(parent_pid):
     return [int(pid) for pid in out.split()]
 
 
-def _serve_two_workers(data: Path, port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
-    """``esav servir --processus 2`` on ``data`` and ``port`` with ``options``, every process logging to ``log``."""
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
-             "--processus", "2", *options],
-            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
+def _serve_two_workers(
+    data: Path, port: int, log: Path, *options: str
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """``esav servir --processus 2`` on ``data`` and ``port`` with ``options``, every process logging to ``log``
+    (its stderr: the log lines); stopped by SIGTERM on leaving if it still runs."""
+    command = [*ESAV, "servir", "--donnees", str(data), "--port", str(port), "--processus", "2", *options]
+    return running(command, log, stdout=False)
 
 
 def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
@@ -50,9 +61,8 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
     pki = data / "pki"
     port, web_port = free_port(), free_port()
     log = tmp_path / "serve.log"
-    parent = _serve_two_workers(data, port, log, "--port-web", str(web_port), "--format-journal", "json",
-                                "--hote", "127.0.0.1")  # fmt: skip
-    try:
+    options = ["--port-web", str(web_port), "--format-journal", "json", "--hote", "127.0.0.1"]
+    with _serve_two_workers(data, port, log, *options) as parent:
         wait_until_serving(parent, port, pki, log)
         _the_portal_answers_on_its_port(web_port, pki, log)
         eventually(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
@@ -62,10 +72,6 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
         _deposits_spread_over_both_workers_are_stored_once(port, data)
         _a_crashed_worker_is_replaced(parent, port, pki, log)
         _sigterm_stops_every_worker(parent)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait(timeout=20)
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line of every process is one JSON object
     messages = [r.get("message", "") for r in records]
@@ -80,20 +86,20 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
     data = tmp_path / "data"
     esav_demo_copy(data)
     port, log = free_port(), tmp_path / "serve.log"
-    parent = _serve_two_workers(data, port, log)
     workers: list[int] = []
     try:
-        wait_until_serving(parent, port, data / "pki", log)
-        eventually(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
-        workers = _children(parent.pid)
-        assert len(workers) == 2
-        parent.kill()
-        parent.wait(timeout=20)
-        eventually(lambda: not any(_alive(pid) for pid in workers), 15)
-        assert not any(_alive(pid) for pid in workers), log.read_text()
-        assert log.read_text().count("is gone; stopping") == 2
+        with _serve_two_workers(data, port, log) as parent:
+            wait_until_serving(parent, port, data / "pki", log)
+            eventually(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
+            workers = _children(parent.pid)
+            assert len(workers) == 2
+            parent.kill()
+            parent.wait(timeout=20)
+            eventually(lambda: not any(_alive(pid) for pid in workers), 15)
+            assert not any(_alive(pid) for pid in workers), log.read_text()
+            assert log.read_text().count("is gone; stopping") == 2
     finally:
-        for pid in workers:
+        for pid in workers:  # orphans that did not stop
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
 

@@ -4,7 +4,6 @@ checkout, it serves the demo, the integration platform and replays the test set 
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -12,9 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 from lxml import etree
-from support import REPO
-from test_durability import clean_env, client_for, free_port, wait_until_serving
+from support import REPO, clean_env, client_for, running, wait_until_serving
 from wheel_support import installed_wheel
+
+from gateway.adapters.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -72,12 +72,8 @@ def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[
     bin_dir, _ = installed
     port = free_port()
     log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [str(bin_dir / "esav"), "servir", "--demo", "--donnees", "demo", "--port", str(port)],
-            cwd=tmp_path, env=_env(), stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
+    command = [str(bin_dir / "esav"), "servir", "--demo", "--donnees", "demo", "--port", str(port)]
+    with running(command, log, env=_env(), cwd=tmp_path) as server:
         pki = tmp_path / "demo" / "pki"
         _wait(server, port, pki, log)
         banner = log.read_text()
@@ -94,9 +90,6 @@ def test_installed_gateway_serves_the_demo_from_another_folder(installed: tuple[
         ready = requests.get(operations.group(1) + "/health/ready", timeout=10)
         assert ready.status_code == 200 and ready.json()["status"] == "ready"
         assert "esav_requests_total" in requests.get(operations.group(1) + "/metrics", timeout=10).text
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_installed_platform_passes_scenarios_of_the_installed_test_set(
@@ -108,12 +101,8 @@ def test_installed_platform_passes_scenarios_of_the_installed_test_set(
     port = free_port()
     log = tmp_path / "platform.log"
     env = _env(ESAV_ROBOT_STEP_S="0.1", ESAV_LINE_TEST_DELAY_S="0.2", ESAV_LINE_TEST_POLL_S="0.1")
-    with open(log, "w") as out:
-        platform = subprocess.Popen(
-            [str(bin_dir / "esav"), "integration", "servir", "--donnees", "platform", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
+    command = [str(bin_dir / "esav"), "integration", "servir", "--donnees", "platform", "--port", str(port)]
+    with running(command, log, env=env, cwd=tmp_path) as platform:
         pki = tmp_path / "platform" / "pki"
         _wait(platform, port, pki, log)
         result = _run(
@@ -126,6 +115,3 @@ def test_installed_platform_passes_scenarios_of_the_installed_test_set(
         assert result.returncode == 0, result.stdout + result.stderr
         assert "2 scénario(s), 2 réussi(s), 0 en échec." in result.stdout
         assert (tmp_path / "report.xml").is_file()
-    finally:
-        platform.send_signal(signal.SIGTERM)
-        platform.wait(timeout=30)
