@@ -257,9 +257,9 @@ def _certificate(tx, fingerprint: str) -> None:
 
 
 def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_for_the_next_one(store, store_url):
-    """Inside ``read_ahead`` (a batch of SOAP calls), PostgreSQL answers every certificate and prestation of
+    """Inside ``read_ahead`` (a batch of SOAP calls), the store answers every certificate and prestation of
     the batch from one read each made at its start, an unknown one included; a revocation committed
-    meanwhile by another connection applies from the next batch. SQLite reads each one when asked."""
+    meanwhile by another connection applies from the next batch."""
     with store.write() as tx:
         tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
         tx.operators.insert("OPE8", "Huit", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
@@ -276,23 +276,43 @@ def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_f
             assert found is not None and found[1].code == "OPE7"
             assert store.certificate_and_operator("cc" * 32) is None
             assert store.certificate_and_operator("dd" * 32) is None  # not in the batch: read when asked
-            read_ahead = found[0].revoked_at is None
+            assert found[0].revoked_at is None  # as read at the batch's start
             prestation = store.get_prestation("P-1")
-            assert prestation is not None and (prestation.operator_code == "OPE7") == read_ahead
+            assert prestation is not None and prestation.operator_code == "OPE7"
             assert store.get_prestation("P-9") is None
-        assert read_ahead == store.reads_ahead == store_url.startswith("postgresql")
         moved = store.get_prestation("P-1")
         assert moved is not None and moved.operator_code == "OPE8"
         after = store.certificate_and_operator("aa" * 32)
         assert after is not None and after[0].revoked_at is not None
         # Every call of a batch from one operator's system: one certificate and one prestation, named once a
         # call, are read ahead too; a single call reads its own when asked.
-        for calls, expected_ahead in ((2, store.reads_ahead), (1, False)):
+        for calls, expected_ahead in ((2, True), (1, False)):
             with store.read_ahead(["bb" * 32] * calls, ["P-2"] * calls):
                 with other.write() as tx:
                     tx.prestations.set_operator("P-2", "OPE8" if calls == 2 else "OPE7")
                 prestation = store.get_prestation("P-2")
                 assert prestation is not None
                 assert (prestation.operator_code == ("OPE7" if calls == 2 else "OPE8")) == expected_ahead
+    finally:
+        other.close()
+
+
+def test_a_prestation_holding_a_comma_is_read_ahead_on_sqlite_and_read_when_asked_on_postgresql(store, store_url):
+    """SQLite's batch names its keys in a JSON array, any text included; PostgreSQL's in a comma-separated
+    text, so a batch naming an identifier with a comma reads its prestations when asked. Either way the
+    right row comes back."""
+    with store.write() as tx:
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
+        tx.operators.insert("OPE8", "Huit", esav_en_ligne=False, esav_integre=True, domains=[], at=AT)
+        tx.prestations.upsert_all([_prestation("P,3"), _prestation("P-4")])
+    other = Store(store_url)
+    try:
+        with store.read_ahead([], ["P,3", "P-4"]):
+            with other.write() as tx:
+                tx.prestations.set_operator("P,3", "OPE8")
+            prestation = store.get_prestation("P,3")
+            assert prestation is not None and prestation.identifiant == "P,3"
+            assert prestation.operator_code == ("OPE8" if store_url.startswith("postgresql") else "OPE7")
+            assert store.get_prestation("P-4") is not None
     finally:
         other.close()

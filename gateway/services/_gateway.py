@@ -175,13 +175,12 @@ class Gateway:
         )
 
     @property
-    def batch_reads(self) -> Callable[[Collection[str], Collection[str]], AbstractContextManager[None]] | None:
-        """For the server's batch of calls, where that saves round trips (PostgreSQL; None on SQLite, so that
-        a batch does not even collect what it would read): ``batch_reads(fingerprints, prestations)``
-        reads the certificates the calls authenticate with and the prestations their deposits name, one
-        statement each; inside the block, authentication and deposits use those rows, checked as always.
-        Read again for every batch: a revocation or a suspension applies to the next one."""
-        return self.store.read_ahead if self.store.reads_ahead else None
+    def batch_reads(self) -> Callable[[Collection[str], Collection[str]], AbstractContextManager[None]]:
+        """For the server's batch of calls: ``batch_reads(fingerprints, prestations)`` reads the
+        certificates the calls authenticate with and the prestations their deposits name, one statement
+        each rather than one a call; inside the block, authentication and deposits use those rows,
+        checked as always. Read again for every batch: a revocation or a suspension applies to the next one."""
+        return self.store.read_ahead
 
     def refresh_catalogue(self) -> bool:
         """Serve the latest published catalogue if there is a new one (see ``LiveCatalogue``)."""

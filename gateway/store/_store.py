@@ -8,6 +8,7 @@ state change and its record) commits as one transaction, deciding on what it rea
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -221,23 +222,14 @@ class Store(
         row = self._one(f"{_CERTIFICATE_AND_OPERATOR} = ?", [fingerprint])
         return _certificate_and_operator(row) if row is not None else None
 
-    @property
-    def reads_ahead(self) -> bool:
-        """Whether ``read_ahead`` reads anything: PostgreSQL, where each row read is a round trip; SQLite
-        reads each row in-process, with no round trip to save."""
-        return self.dialect != SQLITE
-
     @contextmanager
     def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str] = ()) -> Iterator[None]:
-        """PostgreSQL: the certificates (with their operators) and the prestations a batch of calls will
-        read (one key per call: the calls of one operator share its certificate), each kind in one
-        statement when the batch starts; inside the block, this thread's
-        ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an unknown one
-        included). Each batch reads them again: a revocation or a suspension committed before a batch
-        starts applies to every call of that batch. Nothing is read ahead unless ``reads_ahead``."""
-        if not self.reads_ahead:
-            yield
-            return
+        """The certificates (with their operators) and the prestations a batch of calls will read (one key
+        per call: the calls of one operator share its certificate), each kind in one statement when the
+        batch starts, rather than one a call (on PostgreSQL a round trip each); inside the block, this
+        thread's ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an
+        unknown one included). Each batch reads them again: a revocation or a suspension committed before
+        a batch starts applies to every call of that batch."""
         try:
             certificates = self._ahead(
                 fingerprints, _CERTIFICATE_AND_OPERATOR, "fingerprint", _certificate_and_operator
@@ -263,13 +255,18 @@ class Store(
     ) -> dict[str, Any] | None:
         """``keys``' rows by key (None for a key without one) in one statement, or None when fewer than
         two calls would read (``keys`` has one key per call; the one call then reads its row when asked).
-        The distinct keys travel as one comma-separated text (one prepared statement whatever their
-        number): a key holding a comma (a prestation identifier may) leaves the batch to read each row
-        when asked."""
-        if len(keys) < 2 or any("," in k for k in keys):
+        The distinct keys travel as one parameter (one prepared statement whatever their number):
+        PostgreSQL, a comma-separated text, so that a key holding a comma (a prestation identifier may)
+        leaves the batch to read each row when asked; SQLite, a JSON array."""
+        if len(keys) < 2:
             return None
         rows: dict[str, Any] = dict.fromkeys(keys)
-        found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(rows)])
+        if self.dialect == SQLITE:
+            found = self._rows(f"{select} IN (SELECT value FROM json_each(?))", [json.dumps(list(rows))])
+        elif any("," in k for k in rows):
+            return None
+        else:
+            found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(rows)])
         rows.update((row[key], record(row)) for row in found)
         return rows
 
