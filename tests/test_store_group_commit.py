@@ -218,3 +218,19 @@ def test_a_write_outside_a_group_leaves_temporary_data_in_files(tmp_path):
             assert _temp_store(store) == 0
     finally:
         store.close()
+
+
+def test_a_group_that_cannot_begin_leaves_reads_spilling_to_files(grouped, monkeypatch):
+    """The writers' lock refused (here: a lock file gone bad): the write fails, and the setting the group
+    made for its transaction does not outlive it."""
+    store, scheduled, _path = grouped
+    writer = store._connections._writer
+
+    def refuse() -> None:
+        raise OSError("lock file unavailable")
+
+    monkeypatch.setattr(writer, "acquire", refuse)
+    with pytest.raises(OSError), store.write() as db:
+        _add_operator(db, "OPA")
+    assert _temp_store(store) == 0
+    assert not store.commit_pending() and scheduled == []
