@@ -23,10 +23,11 @@ REPO = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def python_env() -> dict[str, str]:
-    """The environment for child Pythons: ``bench`` importable, unbuffered output."""
+def python_env(tree: Path = REPO) -> dict[str, str]:
+    """The environment for child Pythons: ``bench`` and the ``gateway`` of ``tree`` (a checkout: this one
+    unless another is measured against it) importable, unbuffered output."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(tree), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("ESAV_WEB_PORT", "0")  # the portal is not measured: never a fixed port
     env.setdefault("ESAV_METRICS_PORT", "0")  # nor the operations port (/metrics, /health)
@@ -71,7 +72,7 @@ def _cpu_seconds(pid: int) -> float:
 class ServerProcess:
     """A server started with ``argv``, listening on ``port`` once ``wait_ready`` returns."""
 
-    def __init__(self, name: str, argv: list[str], port: int, log_dir: Path) -> None:
+    def __init__(self, name: str, argv: list[str], port: int, log_dir: Path, tree: Path = REPO) -> None:
         self.name = name
         self.argv = argv
         self.port = port
@@ -79,8 +80,8 @@ class ServerProcess:
         self._log = self.log_path.open("wb")
         # Output goes to a file, never a pipe nobody reads (a full pipe would stall the server).
         self.process = subprocess.Popen(
-            argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=python_env(), cwd=REPO
-        )
+            argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=python_env(tree), cwd=tree
+        )  # in ``tree``: the worker processes ``esav servir`` starts run that checkout's code too
         self._peak_rss_kb = 0
         self._sampling = False
         self._sampler: threading.Thread | None = None
@@ -150,12 +151,15 @@ class ServerProcess:
         self._log.close()
 
 
-def start_server(name: str, argv_for_port: list[str], log_dir: Path, attempts: int = 3) -> ServerProcess:
-    """Start ``argv_for_port`` (``{port}`` is replaced) on a free port, retrying if the port was taken."""
+def start_server(
+    name: str, argv_for_port: list[str], log_dir: Path, attempts: int = 3, tree: Path = REPO
+) -> ServerProcess:
+    """Start ``argv_for_port`` (``{port}`` is replaced) on a free port, retrying if the port was taken; in
+    ``tree``, with its ``gateway`` first on the path."""
     last: Exception | None = None
     for _ in range(attempts):
         port = free_port()
-        server = ServerProcess(name, [a.replace("{port}", str(port)) for a in argv_for_port], port, log_dir)
+        server = ServerProcess(name, [a.replace("{port}", str(port)) for a in argv_for_port], port, log_dir, tree)
         try:
             server.wait_ready()
             return server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -291,3 +292,40 @@ def test_host_http_summary_pairs_each_round_of_the_two_channels() -> None:
     assert row["cpu_lean_vs_twisted"] == 0.62  # median of 0.5 and 0.75
     assert row["rps_lean_vs_twisted"] == 2.25  # median of 3.0 and 1.5
     assert (row["twisted_cpu_ms"], row["lean_cpu_ms"], row["errors"]) == (1.5, 1.0, 0)
+
+
+def test_trees_summary_pairs_each_round_of_the_two_checkouts() -> None:
+    """The checkouts' ratios are medians of per-round pairs (new over base), with the rounds new was ahead."""
+    from bench import trees
+
+    def point(side: str, index: int, cpu: float, rps: float) -> dict[str, object]:
+        figures = {"server_cpu_ms_per_request": cpu, "rps": rps, "errors": 1 if side == "new" else 0}
+        return {"concurrency": 8, "side": side, "round": index, **figures}
+
+    points = [point("base", 1, 1.0, 100), point("new", 1, 0.5, 300), point("base", 2, 2.0, 100)]
+    points += [point("new", 2, 1.5, 90), point("base", 3, 1.0, 100)]  # round 3 has no pair: left out
+    (row,) = trees._summary(points, [8])
+    assert row["rps_new_vs_base"] == 1.95  # median of 3.0 and 0.9
+    assert row["cpu_new_vs_base"] == 0.625  # median of 0.5 and 0.75
+    assert (row["rounds"], row["new_ahead"], row["errors"]) == (2, 1, 2)
+    assert (row["base_rps"], row["base_cpu_ms"]) == (100, 1.0)
+
+
+def test_trees_tiny_run_serves_each_checkout_from_its_own_folder(tmp_path: Path) -> None:
+    """Both sides served from a checkout (this one, and a copy of its gateway in another folder that notes
+    each process it starts): the copy's server and both of its workers run the copy's code, and every
+    figure is there."""
+    from bench import trees
+
+    copy, ran = tmp_path / "copy", tmp_path / "ran"
+    ran.mkdir()
+    shutil.copytree(REPO / "gateway", copy / "gateway", ignore=shutil.ignore_patterns("__pycache__"))
+    main_module = copy / "gateway" / "__main__.py"
+    note = f"import os as _os, pathlib as _p\n_p.Path({str(ran)!r}, str(_os.getpid())).write_text(__file__)\n"
+    main_module.write_text(note + main_module.read_text())
+    result = trees.run({"base": REPO, "new": copy}, rounds=1, seconds=0.5, concurrencies=[2], workers=2)
+    (row,) = result["summary"]
+    assert row["rounds"] == 1 and row["errors"] == 0
+    assert row["base_rps"] > 0 and row["new_rps"] > 0
+    started = [path.read_text() for path in ran.iterdir()]
+    assert len(started) == 3 and set(started) == {str(main_module)}  # the server and its two workers
