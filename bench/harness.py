@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import tempfile
 import time
@@ -25,7 +26,15 @@ from . import _soap
 from ._processes import PYTHON, REPO, ServerProcess, python_env, start_server
 from .loadgen import LoadSpec
 
-__all__ = ["QUICK", "TARGETS", "HttpOptions", "percentile", "run_http", "serve_supports_workers"]
+__all__ = [
+    "QUICK",
+    "TARGETS",
+    "HttpOptions",
+    "interleaved_summary",
+    "percentile",
+    "run_http",
+    "serve_supports_workers",
+]
 
 #: The performance targets, at concurrency 32.
 TARGETS = {
@@ -151,6 +160,35 @@ def _check_once(server: ServerProcess, operation: _soap.Operation, pki: Path) ->
             f"{operation.name}: the request the benchmark would send fails (HTTP {status}):\n{answer[:800]}"
         )
     return answer
+
+
+def interleaved_summary(
+    points: list[dict[str, Any]], concurrencies: list[int], label: str, before: str, after: str, digits: int = 3
+) -> list[dict[str, Any]]:
+    """Per concurrency, two servers measured in interleaved rounds (each point names its server under
+    ``label`` and its ``round``): each one's median requests/s and CPU per request
+    (``{name}_rps``, ``{name}_cpu_ms``), the medians of the per-round ratios ``after``/``before``
+    (``rps_{after}_vs_{before}``, ``cpu_…``; a round that lacks one of the two is left out), the
+    rounds paired, those where ``after`` served more (``{after}_ahead``) and the errors."""
+    rows = []
+    for concurrency in concurrencies:
+        mine = [p for p in points if p["concurrency"] == concurrency]
+        by_round: dict[int, dict[str, dict[str, Any]]] = {}
+        for point in mine:
+            by_round.setdefault(point["round"], {})[point[label]] = point
+        pairs = [r for r in by_round.values() if before in r and after in r]
+        row: dict[str, Any] = {"concurrency": concurrency, "errors": sum(p["errors"] for p in mine)}
+        for name in (before, after):
+            own = [p for p in mine if p[label] == name]
+            row[f"{name}_rps"] = statistics.median(p["rps"] for p in own)
+            row[f"{name}_cpu_ms"] = statistics.median(p["server_cpu_ms_per_request"] for p in own)
+        for figure, key in (("rps", "rps"), ("cpu", "server_cpu_ms_per_request")):
+            ratios = [r[after][key] / r[before][key] for r in pairs]
+            row[f"{figure}_{after}_vs_{before}"] = round(statistics.median(ratios), digits)
+        row["rounds"] = len(pairs)
+        row[f"{after}_ahead"] = sum(r[after]["rps"] > r[before]["rps"] for r in pairs)
+        rows.append(row)
+    return rows
 
 
 def _ratios(point: dict[str, Any], yardstick: dict[str, Any]) -> dict[str, float]:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import _soap
 from ._processes import PYTHON, start_server
-from .harness import HttpOptions, _check_once, _drive
+from .harness import HttpOptions, _check_once, _drive, interleaved_summary
 
 __all__ = ["run"]
 
@@ -79,23 +78,7 @@ def run(*, rounds: int, seconds: float, concurrencies: list[int]) -> dict[str, A
 
 
 def _summary(points: list[dict[str, Any]], concurrencies: list[int]) -> list[dict[str, Any]]:
-    rows = []
-    for concurrency in concurrencies:
-        mine = [p for p in points if p["concurrency"] == concurrency]
-        by_round: dict[int, dict[str, dict[str, Any]]] = {}
-        for point in mine:
-            by_round.setdefault(point["round"], {})[point["http"]] = point
-        pairs = [r for r in by_round.values() if set(r) == set(KINDS)]
-        row: dict[str, Any] = {"concurrency": concurrency, "errors": sum(p["errors"] for p in mine)}
-        for kind in KINDS:
-            own = [p for p in mine if p["http"] == kind]
-            row[f"{kind}_cpu_ms"] = statistics.median(p["server_cpu_ms_per_request"] for p in own)
-            row[f"{kind}_rps"] = statistics.median(p["rps"] for p in own)
-        for figure, key in (("cpu", "server_cpu_ms_per_request"), ("rps", "rps")):
-            ratios = [r["lean"][key] / r["twisted"][key] for r in pairs]
-            row[f"{figure}_lean_vs_twisted"] = round(statistics.median(ratios), 2)
-        rows.append(row)
-    return rows
+    return interleaved_summary(points, concurrencies, "http", "twisted", "lean", digits=2)
 
 
 def main(argv: list[str] | None = None) -> int:

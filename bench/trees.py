@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import _soap
 from ._processes import PYTHON, start_server
-from .harness import HttpOptions, _check_once, _drive
+from .harness import HttpOptions, _check_once, _drive, interleaved_summary
 
 __all__ = ["run"]
 
@@ -67,24 +66,7 @@ def run(
 
 
 def _summary(points: list[dict[str, Any]], concurrencies: list[int]) -> list[dict[str, Any]]:
-    rows = []
-    for concurrency in concurrencies:
-        mine = [p for p in points if p["concurrency"] == concurrency]
-        by_round: dict[int, dict[str, dict[str, Any]]] = {}
-        for point in mine:
-            by_round.setdefault(point["round"], {})[point["side"]] = point
-        pairs = [r for r in by_round.values() if set(r) == set(SIDES)]
-        row: dict[str, Any] = {"concurrency": concurrency, "errors": sum(p["errors"] for p in mine)}
-        for side in SIDES:
-            own = [p for p in mine if p["side"] == side]
-            row[f"{side}_rps"] = statistics.median(p["rps"] for p in own)
-            row[f"{side}_cpu_ms"] = statistics.median(p["server_cpu_ms_per_request"] for p in own)
-        for figure, key in (("rps", "rps"), ("cpu", "server_cpu_ms_per_request")):
-            row[f"{figure}_new_vs_base"] = round(statistics.median(r["new"][key] / r["base"][key] for r in pairs), 3)
-        row["rounds"] = len(pairs)
-        row["new_ahead"] = sum(r["new"]["rps"] > r["base"]["rps"] for r in pairs)
-        rows.append(row)
-    return rows
+    return interleaved_summary(points, concurrencies, "side", "base", "new", digits=3)
 
 
 def main(argv: list[str] | None = None) -> int:
