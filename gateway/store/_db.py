@@ -273,9 +273,14 @@ class Connections:
         try:
             self._begin(conn)
         except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute(_OTHER_TEMPORARY_FILES)
+            self._end_group(conn)
             raise
+
+    def _end_group(self, conn: Any) -> None:
+        """After a group transaction, begun or not, committed or not: reads spill to files again."""
+        if self.dialect == SQLITE:
+            with contextlib.suppress(sqlite3.Error):  # a failed commit or begin has reported itself
+                conn.execute(_OTHER_TEMPORARY_FILES)
 
     def _commit_group(self) -> None:
         group = self._group
@@ -290,9 +295,7 @@ class Connections:
             group.open = False
             group.unreleased = None
             self._end()
-            if self.dialect == SQLITE:
-                with contextlib.suppress(sqlite3.Error):  # a failed commit has reported itself
-                    group.conn.execute(_OTHER_TEMPORARY_FILES)
+            self._end_group(group.conn)
         waiters, group.waiters = group.waiters, []
         for waiter in waiters:
             waiter(failure)
