@@ -21,7 +21,6 @@ import mmap
 import os
 import select
 import socket
-import tempfile
 import time
 from typing import Any
 
@@ -54,11 +53,7 @@ class ConnectionTable:
     @classmethod
     def create(cls, workers: int) -> ConnectionTable:
         """A new table of ``workers`` slots, every one ``ABSENT`` (the parent, before the workers)."""
-        if hasattr(os, "memfd_create"):
-            fd = os.memfd_create("esav-connections")
-        else:  # pragma: no cover - every Linux since 3.17 has memfd_create
-            with tempfile.TemporaryFile() as anonymous:
-                fd = os.dup(anonymous.fileno())
+        fd = os.memfd_create("esav-connections")  # Linux, where the gateway runs
         os.ftruncate(fd, _SLOT * workers)
         table = cls(fd)
         for index in range(workers):
