@@ -3,14 +3,13 @@ the feed through zeep, and comparing what was pulled with what a receiver got.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import zeep
 from lxml import etree
-from support import LiveGateway, deposit
+from support import LiveGateway, deposit, eventually
 
 from gateway.domain.states import Action
 
@@ -111,8 +110,5 @@ def shape(element: etree._Element) -> tuple[Any, ...]:
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
     """Poll ``condition`` until true; fail (naming ``what``) past a generous bound."""
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for: {what}")
-        time.sleep(WAIT_STEP_S)
+    if not eventually(condition, WAIT_LIMIT_S, WAIT_STEP_S):
+        raise AssertionError(f"still waiting for: {what}")
