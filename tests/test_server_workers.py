@@ -8,7 +8,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -264,7 +263,7 @@ def test_a_port_in_use_is_refused_by_the_parent_with_a_clear_message(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "gateway", "servir", "--donnees", str(data), "--port", str(port),
+            [*ESAV, "servir", "--donnees", str(data), "--port", str(port),
              "--processus", "2", "--hote", "127.0.0.1", "--port-web", "0"],
             cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60,
         )  # fmt: skip
