@@ -72,7 +72,9 @@ def _cpu_seconds(pid: int) -> float:
 class ServerProcess:
     """A server started with ``argv``, listening on ``port`` once ``wait_ready`` returns."""
 
-    def __init__(self, name: str, argv: list[str], port: int, log_dir: Path, tree: Path = REPO) -> None:
+    def __init__(
+        self, name: str, argv: list[str], port: int, log_dir: Path, tree: Path = REPO, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.argv = argv
         self.port = port
@@ -80,7 +82,12 @@ class ServerProcess:
         self._log = self.log_path.open("wb")
         # Output goes to a file, never a pipe nobody reads (a full pipe would stall the server).
         self.process = subprocess.Popen(
-            argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=python_env(tree), cwd=tree
+            argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**python_env(tree), **(env or {})},
+            cwd=tree,
         )  # in ``tree``: the worker processes ``esav servir`` starts run that checkout's code too
         self._peak_rss_kb = 0
         self._sampling = False
@@ -152,14 +159,19 @@ class ServerProcess:
 
 
 def start_server(
-    name: str, argv_for_port: list[str], log_dir: Path, attempts: int = 3, tree: Path = REPO
+    name: str,
+    argv_for_port: list[str],
+    log_dir: Path,
+    attempts: int = 3,
+    tree: Path = REPO,
+    env: dict[str, str] | None = None,
 ) -> ServerProcess:
     """Start ``argv_for_port`` (``{port}`` is replaced) on a free port, retrying if the port was taken; in
-    ``tree``, with its ``gateway`` first on the path."""
+    ``tree``, with its ``gateway`` first on the path, and ``env`` added to its environment."""
     last: Exception | None = None
     for _ in range(attempts):
         port = free_port()
-        server = ServerProcess(name, [a.replace("{port}", str(port)) for a in argv_for_port], port, log_dir, tree)
+        server = ServerProcess(name, [a.replace("{port}", str(port)) for a in argv_for_port], port, log_dir, tree, env)
         try:
             server.wait_ready()
             return server

@@ -329,3 +329,27 @@ def test_trees_tiny_run_serves_each_checkout_from_its_own_folder(tmp_path: Path)
     assert row["base_rps"] > 0 and row["new_rps"] > 0
     started = [path.read_text() for path in ran.iterdir()]
     assert len(started) == 3 and set(started) == {str(main_module)}  # the server and its two workers
+
+
+def test_every_part_the_costs_bench_times_is_found_where_it_names_it() -> None:
+    """A part renamed or moved in the gateway fails here, not silently in the benchmark."""
+    import importlib
+
+    from bench._costs_hooks import PARTS, resolve
+
+    for part in PARTS:
+        holder, name = resolve(importlib.import_module(part.module), part.target)
+        assert callable(getattr(holder, name)), part
+
+
+def test_costs_tiny_run_times_every_part_of_a_deposit_inside_the_workers() -> None:
+    """Two workers, a short run: the calls and commits are counted inside the workers and every part
+    a deposit always goes through was timed."""
+    from bench import costs
+
+    (result,) = costs.run([2], workers=2, seconds=0.5)
+    assert result["errors"] == 0 and result["calls"] > 0 and result["commits"] > 0
+    timed = {row["part"]: row for row in result["parts"]}
+    always = set(timed) - {"certificates, prestations read ahead"}  # only for a batch of two calls or more
+    assert all(timed[part]["per_call"] > 0 and timed[part]["cpu_us_per_call"] > 0 for part in always), timed
+    assert timed["COMMIT"]["cpu_us_per_commit"] > 0 and timed["COMMIT"]["wall_us_each"] > 0
