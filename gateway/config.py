@@ -52,6 +52,11 @@ class Settings:
     web_port: int = field(default=8444, metadata=_between(0, 65535))
     #: Server processes sharing the port (SO_REUSEPORT) and the database; 0 = one per core. Range 0 to 64.
     workers: int = field(default=1, metadata=_between(0, 64))
+    #: With several server processes, each keeps to one core of those the gateway may use (worker i on
+    #: the i-th, round the cores again past the last): its caches stay warm between calls instead of
+    #: following it from core to core (docs/decisions.md, "Serving SOAP calls fast"). False lets the
+    #: system move them, for a machine whose cores are busy with other work.
+    pin_workers: bool = True
     #: Commit the writes of one reactor tick together, answering only after the commit
     #: (docs/decisions.md, measured facts).
     group_commit: bool = True
@@ -243,6 +248,7 @@ _CONVERTERS: dict[str, Any] = {
     "port": int,
     "web_port": int,
     "workers": int,
+    "pin_workers": lambda text: _boolean("pin_workers", text),
     "group_commit": lambda text: _boolean("group_commit", text),
     "fast_path": lambda text: _boolean("fast_path", text),
     "max_body_bytes": int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -54,7 +55,8 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
     facts: connections split evenly over the workers, and a stalled worker holds none back; deposits
     spread over both workers are stored once (one idempotency key, one ticket) and the portal answers on
     P; a worker killed by accident is replaced and the port keeps serving; SIGTERM to the parent stops
-    every worker; every line both workers log is JSON and both logged their start."""
+    every worker; every line both workers log is JSON and both logged their start; each worker, every
+    thread of it, keeps to a core of its own (``pin_workers``, on by default)."""
     data = tmp_path / "data"
     esav_demo_copy(data)
     pki = data / "pki"
@@ -66,6 +68,7 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
         _the_portal_answers_on_its_port(web_port, pki, log)
         eventually(lambda: log.read_text().count('"message":"worker ') >= 2, 60)  # the port answers once one is ready
         assert len(_children(parent.pid)) == 2
+        _each_worker_keeps_to_its_own_core(log)
         _connections_split_evenly(parent, port, pki)
         _a_stalled_worker_holds_no_connection_back(parent, port, pki)
         _deposits_spread_over_both_workers_are_stored_once(port, data)
@@ -81,17 +84,21 @@ def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_
 
 def test_workers_stop_when_their_parent_is_killed(tmp_path):
     """SIGKILL to the parent of `servir --processus 2`: nobody would stop or restart its workers any more, so
-    they stop within seconds instead of serving on, orphaned."""
+    they stop within seconds instead of serving on, orphaned. (Started with ``ESAV_PIN_WORKERS=false``:
+    its workers may then run on every core.)"""
     data = tmp_path / "data"
     esav_demo_copy(data)
     port, log = free_port(), tmp_path / "serve.log"
     workers: list[int] = []
     try:
-        with _serve_two_workers(data, port, log) as parent:
+        command = [*ESAV, "servir", "--donnees", str(data), "--port", str(port), "--processus", "2"]
+        with running(command, log, env={**clean_env(), "ESAV_PIN_WORKERS": "false"}, stdout=False) as parent:
             wait_until_serving(parent, port, data / "pki", log)
             eventually(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
             workers = _children(parent.pid)
             assert len(workers) == 2
+            assert "on core" not in log.read_text()
+            assert all(_cores_of(pid) == set(os.sched_getaffinity(0)) for pid in workers)
             parent.kill()
             parent.wait(timeout=20)
             eventually(lambda: not any(_alive(pid) for pid in workers), 15)
@@ -101,6 +108,33 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
         for pid in workers:  # orphans that did not stop
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _cores_of(pid: int) -> set[int]:
+    """The cores any thread of process ``pid`` may run on."""
+    cores: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        allowed = next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list:"))
+        for span in allowed.split(":", 1)[1].strip().split(","):
+            first, _, last = span.partition("-")
+            cores.update(range(int(first), int(last or first) + 1))
+    return cores
+
+
+def _each_worker_keeps_to_its_own_core(log: Path) -> None:
+    """Worker I logs the core it keeps to (the I-th of the cores this machine lets us use); every thread of
+    it may run there only. With a single core there is nothing to choose: no worker names one."""
+    cores = sorted(os.sched_getaffinity(0))
+    messages = [json.loads(line).get("message", "") for line in log.read_text().splitlines() if line.strip()]
+    started = [re.fullmatch(r"worker (\d) \(pid (\d+)\) serving on port \d+(?:, on core (\d+))?", m) for m in messages]
+    found = {int(m[1]): (int(m[2]), None if m[3] is None else int(m[3])) for m in started if m}
+    assert sorted(found) == [0, 1], messages
+    for index, (pid, core) in found.items():
+        if len(cores) < 2:
+            assert core is None and _cores_of(pid) == set(cores)
+        else:
+            assert core == cores[index % len(cores)] and _cores_of(pid) == {core}, (index, pid, core)
 
 
 def _the_portal_answers_on_its_port(web_port: int, pki, log) -> None:

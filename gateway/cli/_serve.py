@@ -130,6 +130,7 @@ def serve(
     from gateway.server import (
         PkiFiles,
         listening_socket,
+        pin_worker,
         start,
         stop_when_orphaned,
         supervise_workers,
@@ -140,6 +141,8 @@ def serve(
     settings = settings_from(
         config_file, data_dir, port=port, host=host, web_port=web_port, workers=workers, log_format=log_format
     )
+    # A worker keeps to its core from its first thread on (the threads it starts later inherit it).
+    core = pin_worker(worker_index) if worker_index is not None and settings.pin_workers else None
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
         from gateway.server import JsonLogFormatter
@@ -196,7 +199,11 @@ def serve(
             sock, slot = worker_listener(worker_fds, worker_index)
             running = start(gateway, settings, pki, listen_socket=sock, worker=slot, leader=worker_index == 0)
             logging.getLogger("gateway.server").info(
-                "worker %d (pid %d) serving on port %d", worker_index, os.getpid(), running.port_number
+                "worker %d (pid %d) serving on port %d%s",
+                worker_index,
+                os.getpid(),
+                running.port_number,
+                "" if core is None else f", on core {core}",
             )
             stop_when_orphaned(reactor)
         else:

@@ -7,7 +7,14 @@ from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
 from ._timeouts import TimedChannel, limit_connection_times
-from ._workers import listening_socket, stop_when_orphaned, supervise_workers, worker_count, worker_listener
+from ._workers import (
+    listening_socket,
+    pin_worker,
+    stop_when_orphaned,
+    supervise_workers,
+    worker_count,
+    worker_listener,
+)
 
 __all__ = [
     "ENDPOINTS",
@@ -30,6 +37,7 @@ __all__ = [
     "limited_site",
     "listen_tls",
     "listening_socket",
+    "pin_worker",
     "start",
     "start_receiver",
     "stop_when_orphaned",

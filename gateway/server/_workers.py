@@ -25,7 +25,14 @@ from twisted.internet.task import LoopingCall
 
 from ._balance import ConnectionTable, WorkerSlot
 
-__all__ = ["listening_socket", "stop_when_orphaned", "supervise_workers", "worker_count", "worker_listener"]
+__all__ = [
+    "listening_socket",
+    "pin_worker",
+    "stop_when_orphaned",
+    "supervise_workers",
+    "worker_count",
+    "worker_listener",
+]
 
 log = logging.getLogger("gateway.server")
 
@@ -37,6 +44,18 @@ ORPHAN_CHECK_S = 1.0
 def worker_count(configured: int) -> int:
     """``0`` means one worker per core."""
     return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def pin_worker(index: int) -> int | None:
+    """In a worker, before it starts any thread: keep this process to one of the cores it may use (worker
+    ``index`` on the ``index``-th, counting round them again), and return that core; None, and nothing
+    changed, when it may use one core only. The threads it starts later keep to the same core."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    core = cores[index % len(cores)]
+    os.sched_setaffinity(0, {core})
+    return core
 
 
 def stop_when_orphaned(reactor: Any, interval_s: float = ORPHAN_CHECK_S) -> LoopingCall:
