@@ -14,6 +14,9 @@ functions of ``PARTS`` as their modules are imported, and writes the counts to a
 receives ``SIGUSR2``. Nothing of it is in the gateway. Each wrapper costs about 1-2 µs a call, which the
 figures include; they say where the time goes, not how fast the gateway is (the paired run and
 ``bench.trees`` say that). Times are inclusive: a part's figure contains the parts listed under it.
+No part spans a switch of the batch's greenlets (a service method as a whole would count the other
+methods run while it waits for the batch's transaction), so the service methods are timed by their
+pieces.
 A part that is not called (say ``Store._ahead`` with one call a batch) shows as 0.
 """
 
