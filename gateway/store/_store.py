@@ -255,18 +255,16 @@ class Store(
     ) -> dict[str, Any] | None:
         """``keys``' rows by key (None for a key without one) in one statement, or None when fewer than
         two calls would read (``keys`` has one key per call; the one call then reads its row when asked).
-        The distinct keys travel as one parameter (one prepared statement whatever their number):
-        PostgreSQL, a comma-separated text, so that a key holding a comma (a prestation identifier may)
-        leaves the batch to read each row when asked; SQLite, a JSON array."""
+        The distinct keys travel as one parameter, a JSON array (one prepared statement whatever their
+        number, any text a key holds)."""
         if len(keys) < 2:
             return None
         rows: dict[str, Any] = dict.fromkeys(keys)
         if self.dialect == SQLITE:
-            found = self._rows(f"{select} IN (SELECT value FROM json_each(?))", [json.dumps(list(rows))])
-        elif any("," in k for k in rows):
-            return None
-        else:
-            found = self._rows(f"{select} = ANY(string_to_array(?, ','))", [",".join(rows)])
+            among = "IN (SELECT value FROM json_each(?))"
+        else:  # an array the planner knows before it reads the index (ScalarArrayOp)
+            among = "= ANY(ARRAY(SELECT json_array_elements_text(?::json)))"
+        found = self._rows(f"{select} {among}", [json.dumps(list(rows))])
         rows.update((row[key], record(row)) for row in found)
         return rows
 
