@@ -9,7 +9,7 @@ import pytest
 import zeep
 from support import deposit
 
-from gateway.server import JsonLogFormatter
+from gateway.server import TEXT_LOG_FORMAT, JsonLogFormatter, lean_log_records
 
 
 def _lines(caplog) -> list[dict]:
@@ -42,3 +42,37 @@ def test_fault_carries_the_request_id_of_its_log_line(live, caplog):
     (line,) = _lines(caplog)
     assert line["fault_code"] == "SIGNALISATION_INCONNUE"
     assert caught.value.detail.xpath("string(.//*[local-name()='idErreur'])") == line["request_id"]
+
+
+def _logged(logger: logging.Logger) -> tuple[list[logging.LogRecord], list[str]]:
+    """A plain record and a call's, logged through ``logger``, and the lines both formats write of them."""
+    records: list[logging.LogRecord] = []
+    keep = logging.Handler()
+    keep.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(keep)
+    try:
+        logger.info("plain %s", "message")
+        logger.info("call", extra={"esav_call": {"request_id": "r1", "operator": "OPE001", "outcome": "OK"}})
+    finally:
+        logger.removeHandler(keep)
+    lines = []
+    for record in records:
+        record.created, record.msecs = 0.0, 0.0
+        lines += [logging.Formatter(TEXT_LOG_FORMAT).format(record), JsonLogFormatter().format(record)]
+    return records, lines
+
+
+def test_the_servers_lean_log_records_lose_nothing_either_format_writes(monkeypatch):
+    """``esav servir`` logs records without their caller's place, thread and process (cheaper a SOAP call):
+    the text and JSON lines are the same as with them."""
+    for switch in ("logThreads", "logProcesses", "logMultiprocessing", "_srcfile"):
+        monkeypatch.setattr(logging, switch, getattr(logging, switch))  # put back after the test
+    logger = logging.getLogger("gateway.test-lean-records")
+    monkeypatch.setattr(logger, "propagate", False)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    full, before = _logged(logger)
+    lean_log_records()
+    lean, after = _logged(logger)
+    assert full[0].process is not None and full[0].funcName == "_logged"
+    assert lean[0].process is None and lean[0].threadName is None and lean[0].funcName != "_logged"
+    assert after == before

@@ -91,14 +91,15 @@ def integration_serve(
     """Démarrer la plate-forme d'intégration (sa configuration, sa base, son port et sa CA)."""
     from twisted.internet import reactor as _reactor
 
-    from gateway.server import PkiFiles
+    from gateway.server import TEXT_LOG_FORMAT, PkiFiles, lean_log_records
 
     reactor: Any = _reactor
     settings = _platform_settings(config_file, data_dir, port=port, host=host)
     # The sandbox is the demo's: dated from the day it is first built, like the demo (docs/operations.md).
     settings = ensure_demo_calendar(settings, settings.clock().now())
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=TEXT_LOG_FORMAT)
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
+    lean_log_records()
     paths = load_robot_paths(robot_file)
     gateway = open_platform_gateway(settings, paths)
     info = build_sandbox(gateway, settings.pki_dir, paths)

@@ -128,7 +128,9 @@ def serve(
     reactor: Any = _reactor
 
     from gateway.server import (
+        TEXT_LOG_FORMAT,
         PkiFiles,
+        lean_log_records,
         listening_socket,
         pin_worker,
         start,
@@ -143,13 +145,14 @@ def serve(
     )
     # A worker keeps to its core from its first thread on (the threads it starts later inherit it).
     core = pin_worker(worker_index) if worker_index is not None and settings.pin_workers else None
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=TEXT_LOG_FORMAT)
     if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
         from gateway.server import JsonLogFormatter
 
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    lean_log_records()
     if settings.clock_offset_s:  # a rehearsal's clock must never pass unnoticed
         logging.getLogger("gateway.server").warning(
             "horloge décalée de %+.0f s (clock_offset_s) : la passerelle vit le %s, heure de Paris",

@@ -2,7 +2,7 @@
 
 from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapResource, bounded_request_factory
 from ._lean_http import LeanChannel, lean_soap
-from ._operations import JsonLogFormatter, Operations
+from ._operations import TEXT_LOG_FORMAT, JsonLogFormatter, Operations, lean_log_records
 from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
@@ -18,6 +18,7 @@ from ._workers import (
 
 __all__ = [
     "ENDPOINTS",
+    "TEXT_LOG_FORMAT",
     "BoundedRequest",
     "CallBatch",
     "CallObserver",
@@ -32,6 +33,7 @@ __all__ = [
     "TimedChannel",
     "bounded_request_factory",
     "build_site",
+    "lean_log_records",
     "lean_soap",
     "limit_connection_times",
     "limited_site",
