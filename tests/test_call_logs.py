@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 import zeep
@@ -65,8 +66,10 @@ def _logged(logger: logging.Logger) -> tuple[list[logging.LogRecord], list[str]]
 def test_the_servers_lean_log_records_lose_nothing_either_format_writes(monkeypatch):
     """``esav servir`` logs records without their caller's place, thread and process (cheaper a SOAP call):
     the text and JSON lines are the same as with them."""
-    for switch in ("logThreads", "logProcesses", "logMultiprocessing", "_srcfile"):
-        monkeypatch.setattr(logging, switch, getattr(logging, switch))  # put back after the test
+    full_records = {"logThreads": True, "logProcesses": True, "logMultiprocessing": True}
+    full_records["_srcfile"] = os.path.normcase(logging.addLevelName.__code__.co_filename)  # as logging sets it
+    for switch, value in full_records.items():
+        monkeypatch.setattr(logging, switch, value)  # put back after the test, whatever it was
     logger = logging.getLogger("gateway.test-lean-records")
     monkeypatch.setattr(logger, "propagate", False)
     monkeypatch.setattr(logger, "level", logging.INFO)

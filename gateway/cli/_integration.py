@@ -99,7 +99,6 @@ def integration_serve(
     settings = ensure_demo_calendar(settings, settings.clock().now())
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=TEXT_LOG_FORMAT)
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
-    lean_log_records()
     paths = load_robot_paths(robot_file)
     gateway = open_platform_gateway(settings, paths)
     info = build_sandbox(gateway, settings.pki_dir, paths)
@@ -120,6 +119,7 @@ def integration_serve(
     ]
     echo("\n".join(lines))
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
+    lean_log_records()  # from here on: the records of a serving process, not of a command's checks
     reactor.run()
     running.journal.flush()
     gateway.close()

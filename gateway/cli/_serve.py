@@ -152,7 +152,6 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
-    lean_log_records()
     if settings.clock_offset_s:  # a rehearsal's clock must never pass unnoticed
         logging.getLogger("gateway.server").warning(
             "horloge décalée de %+.0f s (clock_offset_s) : la passerelle vit le %s, heure de Paris",
@@ -225,6 +224,7 @@ def serve(
         raise _cannot_listen(settings, error) from None
     # SIGTERM stops cleanly (the reactor's own handlers cover SIGINT).
     signal.signal(signal.SIGTERM, lambda *_: reactor.callFromThread(reactor.stop))
+    lean_log_records()  # from here on: the records of a serving process, not of a command's checks
     reactor.run()
     gateway.close()
 
