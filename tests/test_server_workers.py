@@ -305,3 +305,23 @@ def test_a_port_in_use_is_refused_by_the_parent_with_a_clear_message(tmp_path):
     assert f"port {port}" in done.stderr and "Address already in use" in done.stderr
     assert "Traceback" not in done.stderr
     assert "worker" not in done.stderr
+
+
+def test_a_worker_the_system_will_not_pin_serves_unpinned_and_says_so(monkeypatch, caplog):
+    """``sched_setaffinity`` refused (a container's policy, say): the worker is not pinned, logs why, and
+    starts all the same; where the call does not exist (not Linux), nothing happens."""
+    from gateway.server import pin_worker
+
+    allowed = os.sched_getaffinity(0)
+
+    def refuse(pid: int, cores: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    with caplog.at_level("WARNING", logger="gateway.server"):
+        assert pin_worker(1) is None
+    assert os.sched_getaffinity(0) == allowed
+    if len(allowed) > 1:
+        assert "worker 1: not kept to one core (" in caplog.text and "not permitted" in caplog.text
+    monkeypatch.delattr(os, "sched_setaffinity")
+    assert pin_worker(0) is None and os.sched_getaffinity(0) == allowed

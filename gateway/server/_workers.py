@@ -49,12 +49,19 @@ def worker_count(configured: int) -> int:
 def pin_worker(index: int) -> int | None:
     """In a worker, before it starts any thread: keep this process to one of the cores it may use (worker
     ``index`` on the ``index``-th, counting round them again), and return that core; None, and nothing
-    changed, when it may use one core only. The threads it starts later keep to the same core."""
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
+    changed, when it may use one core only, or the system cannot pin it (not Linux, or refused: logged,
+    and the worker serves all the same). The threads it starts later keep to the same core."""
+    if not hasattr(os, "sched_setaffinity"):
         return None
-    core = cores[index % len(cores)]
-    os.sched_setaffinity(0, {core})
+    try:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            return None
+        core = cores[index % len(cores)]
+        os.sched_setaffinity(0, {core})
+    except OSError as error:
+        log.warning("worker %d: not kept to one core (%s); the system places it", index, error)
+        return None
     return core
 
 
