@@ -138,7 +138,8 @@ def lean_log_records() -> None:
     message; JSON: the same, or a call's fields): the calling function, file and line (found by walking
     the stack), the thread's and the process's names and the process id. About 10 µs of CPU a SOAP
     call less, for its call log line (bench/README.md); the switches the logging documentation gives
-    for that ("Optimization"). For the server processes only, set before they log."""
+    for that ("Optimization"). For the server processes only, once they start serving: a command stopped
+    by its checks leaves logging as it was."""
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
