@@ -7,7 +7,8 @@ just before the measured window to its end. It prints, per concurrency, how many
 workers made (calls per commit: the size of the group commit's batches), then for each part its CPU a
 call, its CPU a commit for the parts paid once a batch, and its wall time where waiting is the point
 (the writers' lock, the commit's ``fdatasync``). The server's CPU per deposit measured from outside
-(``/proc``) is printed beside the sum, so that what the parts leave out shows.
+(``/proc``) is printed beside the sum of the top-level parts (arrival and batch), so that what the parts
+leave out (the reactor's own loop, the other processes) shows.
 
 How: ``bench/_costs_plug`` is put first on the server's ``PYTHONPATH``; its ``sitecustomize`` wraps the
 functions of ``PARTS`` as their modules are imported, and writes the counts to a file when the process
@@ -39,9 +40,6 @@ from .harness import HttpOptions, _check_once, _drive
 __all__ = ["run"]
 
 PLUG = Path(__file__).resolve().parent / "_costs_plug"
-
-
-# In the benchmark ----------------------------------------------------------------------------------
 
 
 def _snapshot(pids: list[int], folder: Path, timeout_s: float = 10.0) -> dict[str, list[float]]:
@@ -93,7 +91,14 @@ def _rows(before: dict[str, list[float]], after: dict[str, list[float]]) -> dict
             }
         )
     per_commit = round(calls / commits, 2) if commits else 0.0
-    return {"calls": int(calls), "commits": int(commits), "calls_per_commit": per_commit, "parts": rows}
+    top = round(sum(row["cpu_us_per_call"] for row in rows if row["depth"] == 0), 1)  # arrival + batch
+    return {
+        "calls": int(calls),
+        "commits": int(commits),
+        "calls_per_commit": per_commit,
+        "top_level_cpu_us_per_call": top,
+        "parts": rows,
+    }
 
 
 def run(
@@ -139,7 +144,8 @@ def _print(results: list[dict[str, Any]]) -> None:
             f"\nc={result['concurrency']}, {result['workers']} worker(s): {result['rps']:,.0f} deposits/s, "
             f"{result['errors']} errors; {result['calls']:,} calls, {result['commits']:,} commits "
             f"({result['calls_per_commit']} calls a commit); server CPU a deposit (from /proc) "
-            f"{result['server_cpu_us_per_deposit']} µs"
+            f"{result['server_cpu_us_per_deposit']} µs, of which the parts below (arrival + batch) "
+            f"{result['top_level_cpu_us_per_call']} µs"
         )
         print(f"{'part':48} {'a call':>7} {'CPU µs a call':>14} {'CPU µs a commit':>16} {'wall µs each':>13}")
         for row in result["parts"]:
