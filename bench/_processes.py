@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gateway.adapters.ports import free_port
 
-__all__ = ["PYTHON", "REPO", "ServerProcess", "free_port", "python_env", "start_server"]
+__all__ = ["PYTHON", "REPO", "ServerProcess", "demo_command", "free_port", "python_env", "start_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -181,6 +181,13 @@ def start_server(
             if "Address already in use" not in str(error):
                 break
     raise RuntimeError(str(last))
+
+
+def demo_command(data: Path, workers: int | None = None) -> list[str]:
+    """``esav servir --demo`` on ``data`` and the port ``start_server`` picks, with ``workers`` server
+    processes (None: the command's default, one)."""
+    command = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
+    return command if workers is None else [*command, "--processus", str(workers)]
 
 
 PYTHON = sys.executable

@@ -34,7 +34,7 @@ from typing import Any
 
 from . import _soap
 from ._costs_hooks import CALLS, COMMITS, ENV, PARTS
-from ._processes import PYTHON, REPO, start_server
+from ._processes import REPO, demo_command, start_server
 from .harness import HttpOptions, _check_once, _drive
 
 __all__ = ["run"]
@@ -113,9 +113,7 @@ def run(
             counts = work / "counts"
             counts.mkdir()
             env = {ENV: str(counts), "PYTHONPATH": os.pathsep.join((str(PLUG), str(REPO)))}
-            command = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(work / "data")]
-            command += ["--port", "{port}", "--processus", str(workers)]
-            server = start_server("gateway", command, work, env=env)
+            server = start_server("gateway", demo_command(work / "data", workers), work, env=env)
             try:
                 pki, deposit = work / "data" / "pki", _soap.deposit(options.form)
                 _check_once(server, deposit, pki)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _soap
-from ._processes import PYTHON, REPO, ServerProcess, python_env, start_server
+from ._processes import PYTHON, REPO, ServerProcess, demo_command, python_env, start_server
 from .loadgen import LoadSpec
 
 __all__ = [
@@ -263,9 +263,7 @@ def run_http(options: HttpOptions = HttpOptions(), progress: Any = None) -> dict
         work = options.keep_dir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
-        if workers_applied:
-            serve += ["--processus", str(options.workers)]
+        serve = demo_command(data, options.workers if workers_applied else None)
         say("starting the gateway (demo data, PKI)…")
         gateway = start_server("gateway", serve, work)
         echo_server: ServerProcess | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _soap
-from ._processes import PYTHON, ServerProcess, start_server
+from ._processes import PYTHON, ServerProcess, demo_command, start_server
 from .harness import HttpOptions, _check_once, _drive, _memory, serve_supports_workers
 from .harness import _environment as harness_environment
 from .peers import PEERS
@@ -181,9 +181,7 @@ def run_paired(options: PairedOptions = PairedOptions(), progress: Any = None) -
         work = options.keep_dir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
-        if workers_applied:
-            serve += ["--processus", str(options.workers)]
+        serve = demo_command(data, options.workers if workers_applied else None)
         servers: dict[str, ServerProcess] = {}
         # The peer compiles while the gateway builds its demo; the peer and the echo, which only need the
         # demo's PKI, then start side by side. Every server started is stopped, whatever fails.

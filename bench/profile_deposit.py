@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from . import _soap
-from ._processes import PYTHON, start_server
+from ._processes import demo_command, start_server
 from .harness import HttpOptions, _drive
 
 __all__ = ["PHASES", "phase_of", "phase_shares"]
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="esav-profile-") as temporary:
         work = Path(temporary)
         data = work / "data"
-        serve = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", "{port}"]
+        serve = demo_command(data)
         gateway = start_server("gateway", serve, work)
         try:
             pki, deposit = data / "pki", _soap.deposit()

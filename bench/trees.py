@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _soap
-from ._processes import PYTHON, start_server
+from ._processes import demo_command, start_server
 from .harness import HttpOptions, _check_once, _drive, interleaved_summary
 
 __all__ = ["run"]
@@ -41,9 +41,7 @@ def run(
             for side in SIDES:
                 work = Path(temporary) / f"{side}-{index + 1}"
                 work.mkdir()
-                command = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(work / "data")]
-                command += ["--port", "{port}", "--processus", str(workers)]
-                server = start_server(f"gateway-{side}", command, work, tree=trees[side])
+                server = start_server(f"gateway-{side}", demo_command(work / "data", workers), work, tree=trees[side])
                 try:
                     pki = work / "data" / "pki"
                     deposit = _soap.deposit(options.form)
