@@ -29,10 +29,15 @@ class Part:
     wait: bool = False  # the wall time is the point (a lock, a disk flush)
 
 
+#: The part run once a call: its count is the number of calls.
+CALLS = "call read: parse, guards, fast read"
+#: The part run once a commit: its count is the number of commits.
+COMMITS = "COMMIT"
+
 PARTS: tuple[Part, ...] = (
     Part("arrival: TLS records in, request read", "twisted.protocols.tls", "TLSMemoryBIOProtocol.dataReceived"),
     Part("HTTP (lean channel)", "gateway.server._lean_http", "LeanChannel.dataReceived", 1),
-    Part("call read: parse, guards, fast read", "gateway.server._host", "SoapResource.render_POST", 2),
+    Part(CALLS, "gateway.server._host", "SoapResource.render_POST", 2),
     Part("hardened XML parse", "gateway.ws._hardening", "check_request_xml", 3),
     Part("fast path: operation's fields", "gateway.ws._fastpath", "FastPath.read", 3),
     Part("batch: methods, writes, commit, answers", "gateway.server._host", "CallBatch.run", per_commit=True),
@@ -43,16 +48,12 @@ PARTS: tuple[Part, ...] = (
     Part("event and its delivery written", "gateway.services._tickets", "record_state_change", 1),
     Part("BEGIN", "gateway.store._db", "Connections._begin_group", 1, per_commit=True, wait=True),
     Part("writers' lock", "gateway.store._db", "_WriterLock.acquire", 2, per_commit=True, wait=True),
-    Part("COMMIT", "gateway.store._db", "_commit", 1, per_commit=True, wait=True),
+    Part(COMMITS, "gateway.store._db", "_commit", 1, per_commit=True, wait=True),
     Part("after the group", "gateway.store._db", "Connections._end_group", 1, per_commit=True),
     Part("answers", "gateway.server._host", "_PendingCall.finish", 1),
     Part("answer from its template", "gateway.ws._fastpath", "AnswerTemplate.render", 2),
     Part("call observers (call log, volumetry)", "gateway.server._host", "SoapResource._notify", 2),
 )
-#: The part counted once a commit: its count is the number of commits.
-COMMITS = "COMMIT"
-#: The part counted once a call.
-CALLS = "call read: parse, guards, fast read"
 
 
 def resolve(module: Any, target: str) -> tuple[Any, str]:

@@ -34,7 +34,7 @@ from typing import Any
 
 from . import _soap
 from ._costs_hooks import CALLS, COMMITS, ENV, PARTS
-from ._processes import REPO, demo_command, start_server
+from ._processes import demo_command, python_env, start_server
 from .harness import HttpOptions, _check_once, _drive
 
 __all__ = ["run"]
@@ -112,7 +112,7 @@ def run(
             work = Path(temporary)
             counts = work / "counts"
             counts.mkdir()
-            env = {ENV: str(counts), "PYTHONPATH": os.pathsep.join((str(PLUG), str(REPO)))}
+            env = {ENV: str(counts), "PYTHONPATH": os.pathsep.join((str(PLUG), python_env()["PYTHONPATH"]))}
             server = start_server("gateway", demo_command(work / "data", workers), work, env=env)
             try:
                 pki, deposit = work / "data" / "pki", _soap.deposit(options.form)

@@ -3,7 +3,7 @@ put first on its ``PYTHONPATH``): the parts of a deposit are timed from here on.
 
 import os
 
-if os.environ.get("BENCH_COSTS_DIR"):
-    from bench._costs_hooks import ENV, install
+from bench._costs_hooks import ENV, install  # the standard library only: nothing of the gateway yet
 
+if os.environ.get(ENV):
     install(os.environ[ENV])
