@@ -42,12 +42,13 @@ def _children(parent_pid):
 
 
 def _serve_two_workers(
-    data: Path, port: int, log: Path, *options: str
+    data: Path, port: int, log: Path, *options: str, env: dict[str, str] | None = None
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """``esav servir --processus 2`` on ``data`` and ``port`` with ``options``, every process logging to ``log``
-    (its stderr: the log lines); stopped by SIGTERM on leaving if it still runs."""
+    (its stderr: the log lines); ``env`` added to the suite's clean environment; stopped by SIGTERM on
+    leaving if it still runs."""
     command = [*ESAV, "servir", "--donnees", str(data), "--port", str(port), "--processus", "2", *options]
-    return running(command, log, stdout=False)
+    return running(command, log, env={**clean_env(), **(env or {})}, stdout=False)
 
 
 def test_two_workers_share_the_store_take_every_option_survive_a_crash_and_stop_together(tmp_path):
@@ -91,8 +92,7 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
     port, log = free_port(), tmp_path / "serve.log"
     workers: list[int] = []
     try:
-        command = [*ESAV, "servir", "--donnees", str(data), "--port", str(port), "--processus", "2"]
-        with running(command, log, env={**clean_env(), "ESAV_PIN_WORKERS": "false"}, stdout=False) as parent:
+        with _serve_two_workers(data, port, log, env={"ESAV_PIN_WORKERS": "false"}) as parent:
             wait_until_serving(parent, port, data / "pki", log)
             eventually(lambda: len(_children(parent.pid)) == 2 and log.read_text().count("serving on port") >= 2, 60)
             workers = _children(parent.pid)
