@@ -143,8 +143,6 @@ def serve(
     settings = settings_from(
         config_file, data_dir, port=port, host=host, web_port=web_port, workers=workers, log_format=log_format
     )
-    # A worker keeps to its core from its first thread on (the threads it starts later inherit it).
-    core = pin_worker(worker_index) if worker_index is not None and settings.pin_workers else None
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=TEXT_LOG_FORMAT)
     if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
         from gateway.server import JsonLogFormatter
@@ -152,6 +150,9 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("spyne").setLevel(logging.CRITICAL)  # faults are ours to log, not spyne's tracebacks
+    # A worker keeps to its core from its first thread on (the threads it starts later inherit it); a
+    # refusal is logged in the format chosen above.
+    core = pin_worker(worker_index) if worker_index is not None and settings.pin_workers else None
     if settings.clock_offset_s:  # a rehearsal's clock must never pass unnoticed
         logging.getLogger("gateway.server").warning(
             "horloge décalée de %+.0f s (clock_offset_s) : la passerelle vit le %s, heure de Paris",
