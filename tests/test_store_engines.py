@@ -317,3 +317,38 @@ def test_a_prestation_holding_a_comma_or_a_quote_is_read_ahead_on_both_engines(s
             assert store.get_prestation("P-5") is not None
     finally:
         other.close()
+
+
+def test_the_history_indexes_hold_closed_tickets_only_and_still_serve_the_history(store):
+    """The three indexes of the closed tickets' history leave open tickets out (a deposit writes none of
+    their entries); closing a ticket puts it in the history, reopening takes it out, with and without
+    a prestation, and SQLite's named index for one prestation's history is still usable."""
+    with store.write() as tx:
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=True, esav_integre=True, domains=[], at=AT)
+        tx.prestations.upsert_all([_prestation("P1")])
+        deposit = {"action": "DEPOSER", "to_state": "EN_DEPOT", "actor": "OPERATEUR", "author": "OPE7/ws"}
+        tickets = [tx.tickets.deposit(_ticket_fields("OPE7"), "SIG", _prestation("P1"), **deposit) for _ in range(3)]
+        conn = tx.low_level.conn
+        if tx.low_level.postgresql:
+            sql = "SELECT indexname, indexdef LIKE '%WHERE (closed_at IS NOT NULL)' FROM pg_indexes WHERE tablename = ?"
+            partial = {r[0] for r in conn.execute(sql, ["tickets"]).fetchall() if r[1]}
+        else:
+            partial = {r[1] for r in conn.execute("PRAGMA index_list(tickets)").fetchall() if r[4]}
+    assert partial == {"idx_tickets_operator_code_closed_at", "idx_tickets_history", "idx_tickets_prestation_history"}
+
+    def history(prestation: str | None) -> list[str]:
+        page = store.closed_tickets("OPE7", closed_from=AT, closed_to=datetime(2026, 12, 31, tzinfo=UTC),
+                                    states=["CLOS"], prestation=prestation, page=1, size=10)  # fmt: skip
+        return [t.reference for t in page.items]
+
+    assert history(None) == history("P1") == []
+    closed = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    with store.write() as tx:
+        for number, ticket in enumerate(tickets[:2]):
+            later = closed.replace(hour=9 + number)
+            tx.tickets.update(ticket.id, state="CLOS", state_at=later, closed_at=later)
+    newest_first = [tickets[1].reference, tickets[0].reference]
+    assert history(None) == history("P1") == newest_first
+    with store.write() as tx:
+        tx.tickets.update(tickets[1].id, state="EN_COURS", state_at=closed, closed_at=None)
+    assert history(None) == history("P1") == [tickets[0].reference]

@@ -200,6 +200,25 @@ def _ticket_prestations(db: Transaction) -> None:
     )
 
 
+def _closed_ticket_indexes(db: Transaction) -> None:
+    """The three indexes that serve only the history of closed tickets leave open tickets out.
+
+    Every history query bounds ``closed_at``, which both engines read as ``closed_at IS NOT NULL``: the
+    partial indexes serve it as before. A deposit then writes five index entries instead of eight (and
+    a commit fewer pages); a closing adds its entries instead of moving them.
+    """
+    for name, columns in _CLOSED_TICKET_INDEXES:
+        db.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        db.conn.execute(f"CREATE INDEX {name} ON tickets ({columns}) WHERE closed_at IS NOT NULL")
+
+
+_CLOSED_TICKET_INDEXES = [
+    ("idx_tickets_operator_code_closed_at", "operator_code, closed_at"),
+    ("idx_tickets_history", "operator_code, closed_at, state, prestation"),
+    ("idx_tickets_prestation_history", "operator_code, prestation, closed_at"),
+]
+
+
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
 # (12, 19, 20) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
@@ -237,6 +256,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
     (35, "offer contracts' end date", add_contract_end_column),
     (36, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
     (37, "the web-service contracts every node serves (their fingerprint)", create_contracts_table),
+    (38, "the closed tickets' history indexes leave open tickets out", _closed_ticket_indexes),
 ]
 
 
