@@ -1,6 +1,7 @@
 """Two checkouts of the gateway measured against each other, interleaved: does a change make deposits cheaper?
 
-``python -m bench.trees BASE NEW [--rounds N] [--seconds S] [--concurrency C ...] [--processus N]``
+``python -m bench.trees BASE NEW [--rounds N] [--seconds S] [--concurrency C ...] [--processus N]
+[--env-new NAME=VALUE ...]``
 serves the demo from each checkout in turn (``esav servir --demo`` started in that folder, its own
 ``gateway`` first on the path, so that the worker processes it starts run that code too), on a fresh
 data folder every round, and drives deposits with the project's load generator (keep-alive, mutual
@@ -10,7 +11,9 @@ checkout was ahead. On this shared machine a run moves by ±15 % from one round 
 smaller than that shows only as most rounds going one way (bench/README.md).
 
 A checkout to compare is made with ``git worktree add --detach /tmp/base HEAD``; this one is the usual
-other side. The load generator and this script run from this checkout.
+other side. The load generator and this script run from this checkout. ``--env-new NAME=VALUE`` adds
+to the new side's environment only: with the same checkout on both sides, it measures a setting
+(``ESAV_PIN_WORKERS=false``) or a switch a prototype reads, and nothing else differs.
 """
 
 from __future__ import annotations
@@ -31,9 +34,16 @@ SIDES = ("base", "new")
 
 
 def run(
-    trees: dict[str, Path], *, rounds: int, seconds: float, concurrencies: list[int], workers: int = 2
+    trees: dict[str, Path],
+    *,
+    rounds: int,
+    seconds: float,
+    concurrencies: list[int],
+    workers: int = 2,
+    envs: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """``trees``: the checkout of each side (``base``, ``new``)."""
+    """``trees``: the checkout of each side (``base``, ``new``); ``envs``: what a side adds to its
+    server's environment."""
     options = HttpOptions(duration_s=seconds)
     points: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="esav-trees-") as temporary:
@@ -41,7 +51,8 @@ def run(
             for side in SIDES:
                 work = Path(temporary) / f"{side}-{index + 1}"
                 work.mkdir()
-                server = start_server(f"gateway-{side}", demo_command(work / "data", workers), work, tree=trees[side])
+                command = demo_command(work / "data", workers)
+                server = start_server(f"gateway-{side}", command, work, tree=trees[side], env=(envs or {}).get(side))
                 try:
                     pki = work / "data" / "pki"
                     deposit = _soap.deposit(options.form)
@@ -75,8 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, action="append", help="repeatable; default 8 and 32")
     parser.add_argument("--processus", type=int, default=2, help="esav servir --processus (default 2)")
+    parser.add_argument(
+        "--env-new", action="append", default=[], metavar="NAME=VALUE", help="repeatable; the new side only"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    new_env = {}
+    for pair in args.env_new:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            parser.error(f"--env-new {pair!r}: expected NAME=VALUE")
+        new_env[name] = value
     for tree in (args.base, args.new):
         if not (tree / "gateway" / "__main__.py").is_file():
             parser.error(f"{tree}: not a checkout of the gateway (no gateway/__main__.py)")
@@ -86,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         concurrencies=args.concurrency or [8, 32],
         workers=args.processus,
+        envs={"new": new_env},
     )
     if args.json:
         print(json.dumps(result, indent=2))

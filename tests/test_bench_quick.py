@@ -313,22 +313,26 @@ def test_trees_summary_pairs_each_round_of_the_two_checkouts() -> None:
 
 def test_trees_tiny_run_serves_each_checkout_from_its_own_folder(tmp_path: Path) -> None:
     """Both sides served from a checkout (this one, and a copy of its gateway in another folder that notes
-    each process it starts): the copy's server and both of its workers run the copy's code, and every
-    figure is there."""
+    each process it starts): the copy's server and both of its workers run the copy's code, with what
+    ``--env-new`` adds in their environment, and every figure is there."""
     from bench import trees
 
     copy, ran = tmp_path / "copy", tmp_path / "ran"
     ran.mkdir()
     shutil.copytree(REPO / "gateway", copy / "gateway", ignore=shutil.ignore_patterns("__pycache__"))
     main_module = copy / "gateway" / "__main__.py"
-    note = f"import os as _os, pathlib as _p\n_p.Path({str(ran)!r}, str(_os.getpid())).write_text(__file__)\n"
+    note = (
+        f"import os as _os, pathlib as _p\n"
+        f"_p.Path({str(ran)!r}, str(_os.getpid())).write_text(__file__ + ' ' + _os.environ.get('TREES_MARK', '-'))\n"
+    )
     main_module.write_text(note + main_module.read_text())
-    result = trees.run({"base": REPO, "new": copy}, rounds=1, seconds=0.5, concurrencies=[2], workers=2)
+    envs = {"new": {"TREES_MARK": "new-side"}}
+    result = trees.run({"base": REPO, "new": copy}, rounds=1, seconds=0.5, concurrencies=[2], workers=2, envs=envs)
     (row,) = result["summary"]
     assert row["rounds"] == 1 and row["errors"] == 0
     assert row["base_rps"] > 0 and row["new_rps"] > 0
     started = [path.read_text() for path in ran.iterdir()]
-    assert len(started) == 3 and set(started) == {str(main_module)}  # the server and its two workers
+    assert len(started) == 3 and set(started) == {f"{main_module} new-side"}  # the server and its two workers
 
 
 def test_every_part_the_costs_bench_times_is_found_where_it_names_it() -> None:
