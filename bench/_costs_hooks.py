@@ -40,7 +40,7 @@ PARTS: tuple[Part, ...] = (
     Part(CALLS, "gateway.server._host", "SoapResource.render_POST", 2),
     Part("hardened XML parse", "gateway.ws._hardening", "check_request_xml", 3),
     Part("fast path: operation's fields", "gateway.ws._fastpath", "FastPath.read", 3),
-    Part("batch: methods, writes, commit, answers", "gateway.server._host", "CallBatch.run", per_commit=True),
+    Part("batch: methods, writes, commit, answers", "gateway.server._host", "CallBatch._start", per_commit=True),
     Part("certificates, prestations read ahead", "gateway.store._store", "Store._ahead", 1, per_commit=True),
     Part("certificate → operator", "gateway.services._access", "AccessService.authenticate_certificate", 1),
     Part("form and offer checks", "gateway.catalogue._catalogue", "Catalogue.check_deposit", 1),

@@ -25,8 +25,9 @@ def grouped(tmp_path):
 class Call:
     """A pending call: its service method (``work``), and what it saw when its answer left."""
 
-    def __init__(self, name, path, log, work=None):
+    def __init__(self, name, path, log, work=None, connection=None):
         self.name, self.path, self.log, self.work = name, path, log, work
+        self.connection = connection
         self.finished_with = "not finished"
 
     def handle(self):
@@ -175,3 +176,92 @@ def test_the_batchs_certificates_are_read_ahead_once_around_its_methods(grouped)
     assert log[0] == ("read", ["aa", "aa"], [])
     assert [entry[:2] for entry in log[1:5]] == [("handle", n) for n in "ABCD"]
     assert ("done",) in log and log.index(("done",)) > 4
+
+
+class Waits:
+    """A batch with ``wait_s`` on a clock the test sets: its scheduled runs and its delayed ones."""
+
+    def __init__(self, store, wait_s=0.002):
+        self.now = 0.0
+        self.scheduled: list = []
+        self.delayed: list = []  # [delay, fn, cancelled]
+        self.batch = CallBatch(store, schedule=self.scheduled.append, wait_s=wait_s,
+                               call_later=self._later, clock=lambda: self.now)  # fmt: skip
+
+    def _later(self, delay, fn):
+        entry = [delay, fn, False]
+        self.delayed.append(entry)
+
+        class Delayed:
+            def cancel(self):
+                entry[2] = True
+
+        return Delayed()
+
+    def add(self, call, at):
+        self.now = at
+        self.batch.add(call)
+
+    def run_scheduled(self):
+        while self.scheduled:
+            self.scheduled.pop(0)()
+
+
+def _finishes(log):
+    return {entry[1]: entry[2] for entry in log if entry[0] == "finish"}
+
+
+def test_a_call_waits_for_a_connection_just_answered_and_shares_its_commit(grouped):
+    """A call arriving just after another connection's answer waits for that connection's next call;
+    once it is in, both run at once and share one commit (each answer sees both writes)."""
+    store, path = grouped
+    log: list = []
+    waits = Waits(store)
+    waits.add(Call("A1", path, log, _writer(store, "OPA1"), connection="a"), at=0.0)
+    waits.run_scheduled()  # nobody answered yet: A1 runs at once
+    assert _finishes(log) == {"A1": frozenset({"OPA1"})} and waits.delayed == []
+    waits.add(Call("B1", path, log, _writer(store, "OPB1"), connection="b"), at=0.0001)
+    waits.run_scheduled()
+    assert ("handle", "B1") not in log  # waiting for connection a, at most 2 ms after its answer
+    assert waits.delayed[0][0] == pytest.approx(0.0019)
+    waits.add(Call("A2", path, log, _writer(store, "OPA2"), connection="a"), at=0.0003)
+    assert waits.delayed[0][2]  # connection a is back: the wait is over
+    waits.run_scheduled()
+    both = frozenset({"OPA1", "OPB1", "OPA2"})
+    assert {k: v for k, v in _finishes(log).items() if k != "A1"} == {"B1": both, "A2": both}
+
+
+def test_a_wait_ends_at_its_limit_and_forgets_connections_answered_longer_ago(grouped):
+    """A connection that does not come back holds a call ``wait_s`` at most; one answered longer ago than
+    that holds nothing; nor does a batch already holding enough calls."""
+    store, path = grouped
+    log: list = []
+    waits = Waits(store)
+    waits.add(Call("A1", path, log, _writer(store, "OPA1"), connection="a"), at=0.0)
+    waits.run_scheduled()
+    waits.add(Call("B1", path, log, _writer(store, "OPB1"), connection="b"), at=0.0005)
+    waits.run_scheduled()
+    (delay, fn, cancelled) = waits.delayed[0]
+    assert delay == pytest.approx(0.0015) and not cancelled
+    waits.now = 0.002
+    fn()  # the limit: B1 runs alone
+    assert _finishes(log)["B1"] == frozenset({"OPA1", "OPB1"})
+    waits.add(Call("C1", path, log, _writer(store, "OPC1"), connection="c"), at=0.0045)
+    waits.run_scheduled()  # a answered 4.5 ms ago, b 2.5 ms ago: nobody expected
+    assert "C1" in _finishes(log) and len(waits.delayed) == 1
+    waits.add(Call("A2", path, log, _writer(store, "OPA2"), connection="a"), at=0.0046)
+    for name in ("D1", "E1", "F1"):  # c was just answered, but four calls are enough to run
+        waits.add(Call(name, path, log, _writer(store, f"OP{name}"), connection=name), at=0.0046)
+    waits.run_scheduled()
+    assert {"A2", "D1", "E1", "F1"} <= _finishes(log).keys() and len(waits.delayed) == 1
+
+
+def test_a_lone_client_never_waits(grouped):
+    """One connection: its next call finds nobody else answered, and runs at once."""
+    store, path = grouped
+    log: list = []
+    waits = Waits(store)
+    for number in range(3):
+        waits.add(Call(f"A{number}", path, log, _writer(store, f"OPA{number}"), connection="a"), at=number * 0.0001)
+        waits.run_scheduled()
+    assert len(_finishes(log)) == 3 and waits.delayed == []

@@ -152,6 +152,8 @@ class _PendingCall:
         self.spyne: _phases.SpyneCall | None = None
         self.fast: FastCall | None = None  # instead of spyne, for the hottest operations
         self.answer: bytes | None = None  # set when a phase failed outright
+        # The connection the call came on (Twisted's request forgets it once answered, or closed).
+        self.connection: Any = getattr(request, "channel", None)
 
     def handle(self) -> None:
         if self.answer is not None:
@@ -187,6 +189,11 @@ class _PendingCall:
             resource._notify(request, self.call, self.body, answer, self.started, time.perf_counter() - self.clock)
 
 
+#: A batch holding this many calls runs without waiting for more: its fixed cost (BEGIN, COMMIT and
+#: the disk's flush, about 0.4 ms of CPU) is then at most about a third of its calls' own.
+ENOUGH_TO_RUN = 4
+
+
 class CallBatch:
     """The calls that arrived in one turn of the reactor, run together once it has read them all.
 
@@ -201,6 +208,13 @@ class CallBatch:
     the other process does that work meanwhile.
     An answer that read or wrote inside the transaction leaves only after the commit; a
     failed commit turns those answers into ERREUR_INTERNE faults.
+
+    With ``wait_s`` (``batch_wait_ms``), a batch of fewer than ``ENOUGH_TO_RUN`` calls first waits for
+    the connections answered within the last ``wait_s`` to send their next request, at most ``wait_s``:
+    clients that send again as soon as they have their answer then share a commit, instead of
+    splitting into batches of one and three that each pay theirs. A connection that does not come back
+    costs the waiting calls ``wait_s`` at most; with no connection answered that recently (a lone
+    client, a quiet worker), nothing waits.
     """
 
     def __init__(
@@ -208,9 +222,19 @@ class CallBatch:
         gate: CommitGate | None,
         schedule: Callable[[Callable[[], None]], Any] | None = None,
         read_ahead: Callable[[Collection[str], Collection[str]], AbstractContextManager[None]] | None = None,
+        *,
+        wait_s: float = 0.0,
+        call_later: Callable[[float, Callable[[], None]], Any] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._gate = gate
         self._schedule = schedule or _call_soon
+        self._wait_s = wait_s if gate is not None else 0.0  # without a commit to share, nothing to wait for
+        self._call_later = call_later or _call_later
+        self._clock = clock
+        self._answered: dict[Any, float] = {}  # connection: when its last answer left (with ``wait_s``)
+        self._waiting_since: float | None = None  # when the pending calls started to wait
+        self._delayed: Any = None  # the run that ends their wait
         # The certificates and prestations the batch's calls will read, read together before any method
         # runs (``Gateway.batch_reads``: one statement each instead of one a call; None: nothing to read).
         self._read_ahead = read_ahead
@@ -218,12 +242,45 @@ class CallBatch:
         self._runner: greenlet.greenlet | None = None  # the batch's own greenlet while it runs methods
 
     def add(self, pending: _PendingCall) -> None:
+        if self._wait_s:
+            self._answered.pop(pending.connection, None)  # back: no longer expected
         self._pending.append(pending)
         if len(self._pending) == 1:
             self._schedule(self.run)
+        elif self._delayed is not None and (len(self._pending) >= ENOUGH_TO_RUN or not self._expected()):
+            self._delayed.cancel()
+            self._delayed = None
+            self._schedule(self.run)
+
+    def _expected(self) -> dict[Any, float]:
+        """The connections answered within the last ``wait_s`` that have not sent again (older ones are
+        forgotten)."""
+        now = self._clock()
+        self._answered = {c: at for c, at in self._answered.items() if now - at < self._wait_s}
+        return self._answered
 
     def run(self) -> None:
+        self._delayed = None
+        if self._wait_s and len(self._pending) < ENOUGH_TO_RUN and (expected := self._expected()):
+            now = self._clock()
+            since = self._waiting_since = now if self._waiting_since is None else self._waiting_since
+            until = min(max(expected.values()), since) + self._wait_s
+            if until > now:
+                self._delayed = self._call_later(until - now, self.run)
+                return
+        self._waiting_since = None
         calls, self._pending = self._pending, []
+        try:
+            self._start(calls)
+        finally:
+            if self._wait_s:
+                answered = self._clock()
+                for pending in calls:
+                    if pending.connection is not None:
+                        self._answered[pending.connection] = answered
+
+    def _start(self, calls: list[_PendingCall]) -> None:
+        """The batch's reads ahead, then its methods, commit and answers."""
         if self._read_ahead is None:
             self._run(calls)
             return
@@ -283,8 +340,12 @@ class CallBatch:
 
 
 def _call_soon(fn: Callable[[], None]) -> Any:
+    return _call_later(0, fn)
+
+
+def _call_later(delay: float, fn: Callable[[], None]) -> Any:
     reactor: Any = default_reactor
-    return reactor.callLater(0, fn)
+    return reactor.callLater(delay, fn)
 
 
 class _StartResponse:

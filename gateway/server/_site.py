@@ -99,7 +99,11 @@ def build_site(
     # Every version: maintenance first (before authentication), rate limits last.
     first, last = operation_guards(gateway, settings)
     # One batch for the whole site: the calls of one reactor turn share one group commit.
-    batch = CallBatch(gateway.durable if settings.group_commit else None, read_ahead=gateway.batch_reads)
+    batch = CallBatch(
+        gateway.durable if settings.group_commit else None,
+        read_ahead=gateway.batch_reads,
+        wait_s=settings.batch_wait_ms / 1000.0,
+    )
     for (version, service), module in {**ENDPOINTS, **(extra_endpoints or {})}.items():
         if version not in published:
             continue
