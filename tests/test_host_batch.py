@@ -254,6 +254,10 @@ def test_a_wait_ends_at_its_limit_and_forgets_connections_answered_longer_ago(gr
         waits.add(Call(name, path, log, _writer(store, f"OP{name}"), connection=name), at=0.0046)
     waits.run_scheduled()
     assert {"A2", "D1", "E1", "F1"} <= _finishes(log).keys() and len(waits.delayed) == 1
+    for name in ("G1", "H1", "I1", "J1"):  # a batch of four, 5.4 ms later: no wait, and nothing kept of
+        waits.add(Call(name, path, log, _writer(store, f"OP{name}"), connection=name), at=0.0100)
+    waits.run_scheduled()  # the connections answered before (closed ones are not held for ever)
+    assert set(waits.batch._answered) == {"G1", "H1", "I1", "J1"}
 
 
 def test_a_lone_client_never_waits(grouped):

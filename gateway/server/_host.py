@@ -274,10 +274,11 @@ class CallBatch:
             self._start(calls)
         finally:
             if self._wait_s:
-                answered = self._clock()
+                answered = self._expected()  # the older ones forgotten: closed connections are not kept
+                now = self._clock()
                 for pending in calls:
                     if pending.connection is not None:
-                        self._answered[pending.connection] = answered
+                        answered[pending.connection] = now
 
     def _start(self, calls: list[_PendingCall]) -> None:
         """The batch's reads ahead, then its methods, commit and answers."""
