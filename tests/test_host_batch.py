@@ -269,3 +269,40 @@ def test_a_lone_client_never_waits(grouped):
         waits.add(Call(f"A{number}", path, log, _writer(store, f"OPA{number}"), connection="a"), at=number * 0.0001)
         waits.run_scheduled()
     assert len(_finishes(log)) == 3 and waits.delayed == []
+
+
+def test_a_connection_closed_after_its_answer_is_not_waited_for(grouped):
+    """A client that closes its connection once answered (no keep-alive) sends nothing more on it: the
+    next call, on another connection, runs at once."""
+
+    class Connection:
+        closed = False
+
+    store, path = grouped
+    log: list = []
+    waits = Waits(store)
+    first = Connection()
+    waits.add(Call("A1", path, log, _writer(store, "OPA1"), connection=first), at=0.0)
+    waits.run_scheduled()
+    first.closed = True
+    waits.add(Call("B1", path, log, _writer(store, "OPB1"), connection=Connection()), at=0.0001)
+    waits.run_scheduled()
+    assert "B1" in _finishes(log) and waits.delayed == []
+
+
+def test_the_servers_channels_say_when_their_connection_is_closed():
+    """What the batch reads to stop waiting for a connection: ``closed``, set when it is lost."""
+    from gateway.server._timeouts import TimedChannel
+
+    class Transport:  # what a channel asks of its connection when it starts and stops
+        def registerProducer(self, producer, streaming):  # noqa: N802 - Twisted's interface
+            pass
+
+        def unregisterProducer(self):  # noqa: N802 - Twisted's interface
+            pass
+
+    channel = TimedChannel()
+    channel.makeConnection(Transport())
+    assert channel.closed is False
+    channel.connectionLost()
+    assert channel.closed is True

@@ -253,10 +253,12 @@ class CallBatch:
             self._schedule(self.run)
 
     def _expected(self) -> dict[Any, float]:
-        """The connections answered within the last ``wait_s`` that have not sent again (older ones are
-        forgotten)."""
+        """The connections answered within the last ``wait_s`` that have not sent again and are still
+        open (the others are forgotten)."""
         now = self._clock()
-        self._answered = {c: at for c, at in self._answered.items() if now - at < self._wait_s}
+        self._answered = {
+            c: at for c, at in self._answered.items() if now - at < self._wait_s and not getattr(c, "closed", False)
+        }
         return self._answered
 
     def run(self) -> None:

@@ -43,6 +43,8 @@ class TimedChannel(HTTPChannel):
     on_request_timeout: Callable[[], None] | None = None
     _request_timer: Any = None
     _fingerprint: tuple[str | None] | None = None
+    #: True once the connection is closed (a batch then waits for no request of it).
+    closed = False
 
     def client_fingerprint(self) -> str | None:
         """SHA-256 of the connection's verified client certificate, if any, computed once per
@@ -65,6 +67,7 @@ class TimedChannel(HTTPChannel):
         super().allContentReceived()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802 - Twisted's interface
+        self.closed = True
         self._cancel_request_timer()
         super().connectionLost(reason)
 
