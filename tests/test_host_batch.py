@@ -25,9 +25,9 @@ def grouped(tmp_path):
 class Call:
     """A pending call: its service method (``work``), and what it saw when its answer left."""
 
-    def __init__(self, name, path, log, work=None, connection=None):
+    def __init__(self, name, path, log, work=None, connection=None, may_write=True):
         self.name, self.path, self.log, self.work = name, path, log, work
-        self.connection = connection
+        self.connection, self.may_write = connection, may_write
         self.finished_with = "not finished"
 
     def handle(self):
@@ -306,3 +306,19 @@ def test_the_servers_channels_say_when_their_connection_is_closed():
     assert channel.closed is False
     channel.connectionLost()
     assert channel.closed is True
+
+
+def test_calls_that_only_read_never_wait(grouped):
+    """A batch of calls that only read (a state query) has no commit to share: it runs at once, even just
+    after another connection's answer; one that may write then waits as usual."""
+    store, path = grouped
+    log: list = []
+    waits = Waits(store)
+    waits.add(Call("A1", path, log, _writer(store, "OPA1"), connection="a"), at=0.0)
+    waits.run_scheduled()
+    waits.add(Call("B1", path, log, connection="b", may_write=False), at=0.0001)
+    waits.run_scheduled()
+    assert "B1" in _finishes(log) and waits.delayed == []
+    waits.add(Call("C1", path, log, _writer(store, "OPC1"), connection="c"), at=0.0002)
+    waits.run_scheduled()
+    assert "C1" not in _finishes(log) and len(waits.delayed) == 1

@@ -155,6 +155,14 @@ class _PendingCall:
         # The connection the call came on (Twisted's request forgets it once answered, or closed).
         self.connection: Any = getattr(request, "channel", None)
 
+    @property
+    def may_write(self) -> bool:
+        """Whether the call's method may write: not one answered already, nor a fast call that only
+        reads (spyne's calls are not known in advance: they may)."""
+        if self.answer is not None:
+            return False
+        return self.fast.writes if self.fast is not None else True
+
     def handle(self) -> None:
         if self.answer is not None:
             return
@@ -209,8 +217,9 @@ class CallBatch:
     An answer that read or wrote inside the transaction leaves only after the commit; a
     failed commit turns those answers into ERREUR_INTERNE faults.
 
-    With ``wait_s`` (``batch_wait_ms``), a batch of fewer than ``ENOUGH_TO_RUN`` calls first waits for
-    the connections answered within the last ``wait_s`` to send their next request, at most ``wait_s``:
+    With ``wait_s`` (``batch_wait_ms``), a batch of fewer than ``ENOUGH_TO_RUN`` calls, one of which may
+    write, first waits for the connections answered within the last ``wait_s`` (and still open) to send
+    their next request, at most ``wait_s``:
     clients that send again as soon as they have their answer then share a commit, instead of
     splitting into batches of one and three that each pay theirs. A connection that does not come back
     costs the waiting calls ``wait_s`` at most; with no connection answered that recently (a lone
@@ -263,7 +272,12 @@ class CallBatch:
 
     def run(self) -> None:
         self._delayed = None
-        if self._wait_s and len(self._pending) < ENOUGH_TO_RUN and (expected := self._expected()):
+        if (
+            self._wait_s
+            and len(self._pending) < ENOUGH_TO_RUN
+            and any(p.may_write for p in self._pending)  # calls that only read have no commit to share
+            and (expected := self._expected())
+        ):
             now = self._clock()
             since = self._waiting_since = now if self._waiting_since is None else self._waiting_since
             until = min(max(expected.values()), since) + self._wait_s

@@ -78,6 +78,7 @@ def signalisation_fast_path(
             AnswerTemplate(
                 namespace, "consulterEtatSignalisation", ("referenceSignalisation", "etat", "dateEtat", "libelleEtat")
             ),
+            writes=False,
         ),
     ]
     schema = application.in_protocol.validation_schema

@@ -84,7 +84,8 @@ class FastOperation:
     ``accepts(element)`` says whether the fast path reads this request (else spyne serves it);
     ``run(caller, element)`` reads the validated element's fields and calls the use case, returning
     the answer's values in ``answer``'s order; ``prestation(element)``, the prestation the use case
-    will read, which the server reads ahead with the rest of its batch.
+    will read, which the server reads ahead with the rest of its batch; ``writes``, whether the use
+    case writes (a batch of calls that only read has no commit to share, and never waits for more).
     """
 
     name: str
@@ -92,6 +93,7 @@ class FastOperation:
     answer: AnswerTemplate
     accepts: Callable[[etree._Element], bool] = lambda element: True
     prestation: Callable[[etree._Element], str | None] = lambda element: None
+    writes: bool = True
 
 
 class FastCall:
@@ -121,6 +123,11 @@ class FastCall:
             self._values = self._operation.run(caller, self._element)
         except Exception as error:
             self.error = reported_error(error, call)
+
+    @property
+    def writes(self) -> bool:
+        """Whether the call's use case may write (a call refused on reading writes nothing)."""
+        return self.error is None and self._operation.writes
 
     def prestation(self) -> str | None:
         """The prestation the call's use case will read, if it reads one (valid calls only)."""
