@@ -219,11 +219,10 @@ class CallBatch:
 
     With ``wait_s`` (``batch_wait_ms``), a batch of fewer than ``ENOUGH_TO_RUN`` calls, one of which may
     write, first waits for the connections answered within the last ``wait_s`` (and still open) to send
-    their next request, at most ``wait_s``:
-    clients that send again as soon as they have their answer then share a commit, instead of
-    splitting into batches of one and three that each pay theirs. A connection that does not come back
-    costs the waiting calls ``wait_s`` at most; with no connection answered that recently (a lone
-    client, a quiet worker), nothing waits.
+    their next request, at most ``wait_s``: clients that send again as soon as they have their answer
+    then share a commit, instead of splitting into batches of one and three that each pay theirs. A
+    connection that does not come back costs the waiting calls ``wait_s`` at most; with no connection
+    answered that recently (a lone client, a quiet worker), nothing waits.
     """
 
     def __init__(
@@ -256,15 +255,14 @@ class CallBatch:
         self._pending.append(pending)
         if len(self._pending) == 1:
             self._schedule(self.run)
-        elif self._delayed is not None and (len(self._pending) >= ENOUGH_TO_RUN or not self._expected()):
+        elif self._delayed is not None and (len(self._pending) >= ENOUGH_TO_RUN or not self._expected(self._clock())):
             self._delayed.cancel()
             self._delayed = None
             self._schedule(self.run)
 
-    def _expected(self) -> dict[Any, float]:
+    def _expected(self, now: float) -> dict[Any, float]:
         """The connections answered within the last ``wait_s`` that have not sent again and are still
         open (the others are forgotten)."""
-        now = self._clock()
         self._answered = {
             c: at for c, at in self._answered.items() if now - at < self._wait_s and not getattr(c, "closed", False)
         }
@@ -272,26 +270,25 @@ class CallBatch:
 
     def run(self) -> None:
         self._delayed = None
-        if (
-            self._wait_s
-            and len(self._pending) < ENOUGH_TO_RUN
-            and any(p.may_write for p in self._pending)  # calls that only read have no commit to share
-            and (expected := self._expected())
-        ):
+        if self._wait_s and len(self._pending) < ENOUGH_TO_RUN and any(p.may_write for p in self._pending):
+            # (calls that only read have no commit to share)
             now = self._clock()
-            since = self._waiting_since = now if self._waiting_since is None else self._waiting_since
-            until = min(max(expected.values()), since) + self._wait_s
-            if until > now:
-                self._delayed = self._call_later(until - now, self.run)
-                return
+            expected = self._expected(now)
+            if expected:
+                if self._waiting_since is None:
+                    self._waiting_since = now
+                until = min(max(expected.values()), self._waiting_since) + self._wait_s
+                if until > now:
+                    self._delayed = self._call_later(until - now, self.run)
+                    return
         self._waiting_since = None
         calls, self._pending = self._pending, []
         try:
             self._start(calls)
         finally:
             if self._wait_s:
-                answered = self._expected()  # the older ones forgotten: closed connections are not kept
                 now = self._clock()
+                answered = self._expected(now)  # the older ones forgotten: closed connections are not kept
                 for pending in calls:
                     if pending.connection is not None:
                         answered[pending.connection] = now
