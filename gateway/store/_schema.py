@@ -200,6 +200,14 @@ def _ticket_prestations(db: Transaction) -> None:
     )
 
 
+#: The indexes of the closed tickets' history (migration 38 makes them partial): name, columns.
+_CLOSED_TICKET_INDEXES = [
+    ("idx_tickets_operator_code_closed_at", "operator_code, closed_at"),
+    ("idx_tickets_history", "operator_code, closed_at, state, prestation"),
+    ("idx_tickets_prestation_history", "operator_code, prestation, closed_at"),
+]
+
+
 def _closed_ticket_indexes(db: Transaction) -> None:
     """The three indexes that serve only the history of closed tickets leave open tickets out.
 
@@ -210,13 +218,6 @@ def _closed_ticket_indexes(db: Transaction) -> None:
     for name, columns in _CLOSED_TICKET_INDEXES:
         db.conn.execute(f"DROP INDEX IF EXISTS {name}")
         db.conn.execute(f"CREATE INDEX {name} ON tickets ({columns}) WHERE closed_at IS NOT NULL")
-
-
-_CLOSED_TICKET_INDEXES = [
-    ("idx_tickets_operator_code_closed_at", "operator_code, closed_at"),
-    ("idx_tickets_history", "operator_code, closed_at, state, prestation"),
-    ("idx_tickets_prestation_history", "operator_code, prestation, closed_at"),
-]
 
 
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
