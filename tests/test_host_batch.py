@@ -322,3 +322,55 @@ def test_calls_that_only_read_never_wait(grouped):
     waits.add(Call("C1", path, log, _writer(store, "OPC1"), connection="c"), at=0.0002)
     waits.run_scheduled()
     assert "C1" not in _finishes(log) and len(waits.delayed) == 1
+
+
+def test_the_methods_greenlets_serve_the_next_batches(grouped):
+    """A method runs in a greenlet of its own, paused at its first write while the others run; the
+    greenlets then serve the next batch's methods, paused or not, rather than new ones each time."""
+    import greenlet
+
+    store, path = grouped
+    batch = CallBatch(store, schedule=lambda fn: None)
+    ran_in: list[list] = []
+
+    def noting(work=None):
+        def method():
+            ran_in[-1].append(greenlet.getcurrent())
+            if work is not None:
+                work()
+
+        return method
+
+    for round_ in range(3):
+        ran_in.append([])
+        log: list = []
+        batch.add(Call("W1", path, log, noting(_writer(store, f"OW{round_}1"))))
+        batch.add(Call("R", path, log, noting()))  # returns without writing: its greenlet is free at once
+        batch.add(Call("W2", path, log, noting(_writer(store, f"OW{round_}2"))))
+        batch.run()
+        assert [entry[1] for entry in log if entry[0] == "finish"].count("W1") == 1
+    main = greenlet.getcurrent()
+    assert all(g is not main for g in ran_in[0])
+    # W1 pauses at its write in one greenlet; R returns in a second, which then serves W2.
+    assert ran_in[0][1] is ran_in[0][2] and ran_in[0][0] is not ran_in[0][1]
+    assert set(ran_in[1]) == set(ran_in[2]) == set(ran_in[0])  # the same two, batch after batch
+    assert _committed_codes(path) >= {"OW01", "OW02", "OW11", "OW12", "OW21", "OW22"}
+
+
+def test_a_method_that_ends_its_greenlet_leaves_the_others_serving(grouped):
+    """A method that stops its greenlet with an exception the batch does not catch (a greenlet's end)
+    loses that greenlet only: the next batch's methods run."""
+    import greenlet
+
+    store, path = grouped
+    batch = CallBatch(store, schedule=lambda fn: None)
+
+    def leave():
+        raise greenlet.GreenletExit  # ends the greenlet quietly: its switch returns to the batch
+
+    log: list = []
+    batch.add(Call("gone", path, log, leave))
+    batch.run()
+    batch.add(Call("next", path, log, _writer(store, "ONX")))
+    batch.run()
+    assert ("handle", "next") in log and "ONX" in _committed_codes(path)
