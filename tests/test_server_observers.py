@@ -61,3 +61,26 @@ def test_unknown_path_is_a_plain_404(live):
     """A URL outside /esav/{version}/{service} is a 404, not a server error."""
     assert live.session().get(f"https://localhost:{live.port}/esav/v9/rien").status_code == 404
     assert live.session().get(f"https://localhost:{live.port}/autre").status_code == 404
+
+
+def test_call_ids_are_distinct_and_a_forked_process_draws_its_own():
+    """A call's id is 16 hexadecimal digits, never repeated; a process forked from a server (its
+    generator copied) draws other ids than its parent from then on."""
+    import os
+    import re
+
+    from gateway.server._host import _request_id
+
+    ids = [_request_id() for _ in range(10_000)]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids) and len(set(ids)) == len(ids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and leaves at once
+        os.write(write, "".join(_request_id() for _ in range(4)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        drawn_by_child = pipe.read()
+    assert len(drawn_by_child) == 64
+    assert drawn_by_child != "".join(_request_id() for _ in range(4))
