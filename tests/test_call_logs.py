@@ -79,3 +79,61 @@ def test_the_servers_lean_log_records_lose_nothing_either_format_writes(monkeypa
     assert full[0].process is not None and full[0].funcName == "_logged"
     assert lean[0].process is None and lean[0].threadName is None and lean[0].funcName != "_logged"
     assert after == before
+
+
+class _Writes:
+    """A text stream that keeps each ``write`` apart."""
+
+    def __init__(self):
+        self.writes: list[str] = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
+def _turn_logger(name):
+    from gateway.server import LinesEachTurn
+
+    stream, scheduled = _Writes(), []
+    handler = LinesEachTurn(stream, scheduled.append)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger(name)
+    logger.handlers, logger.propagate, logger.level = [handler], False, logging.INFO
+    return logger, handler, stream, scheduled
+
+
+def test_the_lines_of_a_turn_leave_together_once_it_ends():
+    """Lines logged by the serving thread wait for the end of the reactor's turn, then leave in one
+    write, in order; the next turn's lines start another."""
+    logger, _, stream, scheduled = _turn_logger("test.turn.lines")
+    for n in range(3):
+        logger.info("call %d", n)
+    assert stream.writes == [] and len(scheduled) == 1  # one end-of-turn write asked for, not three
+    scheduled.pop()()
+    assert stream.writes == ["INFO call 0\nINFO call 1\nINFO call 2\n"]
+    logger.info("call 3")
+    assert len(scheduled) == 1
+    scheduled.pop()()
+    assert stream.writes[1:] == ["INFO call 3\n"]
+
+
+def test_a_warning_another_threads_line_and_the_end_of_logging_write_at_once():
+    import threading
+
+    logger, handler, stream, scheduled = _turn_logger("test.turn.urgent")
+    logger.info("waiting")
+    logger.warning("trouble")  # with the line before it, in order
+    assert stream.writes == ["INFO waiting\nWARNING trouble\n"]
+    worker = threading.Thread(target=lambda: logger.info("from a thread"))
+    worker.start()
+    worker.join()
+    assert stream.writes[1:] == ["INFO from a thread\n"]
+    logger.info("last")
+    handler.flush()  # what ``logging.shutdown`` does at exit
+    assert stream.writes[2:] == ["INFO last\n"]
+    for flush in scheduled:  # the ends of turns asked for find nothing left to write
+        flush()
+    assert len(stream.writes) == 3

@@ -129,6 +129,7 @@ def serve(
 
     from gateway.server import (
         TEXT_LOG_FORMAT,
+        LinesEachTurn,
         PkiFiles,
         lean_log_records,
         listening_socket,
@@ -143,7 +144,10 @@ def serve(
     settings = settings_from(
         config_file, data_dir, port=port, host=host, web_port=web_port, workers=workers, log_format=log_format
     )
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=TEXT_LOG_FORMAT)
+    # The lines go out once a turn of the reactor, together (a system call each turn, not each line).
+    lines = LinesEachTurn(sys.stderr, lambda flush: reactor.callLater(0, flush))
+    lines.setFormatter(logging.Formatter(TEXT_LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[lines])
     if settings.log_format == "json":  # one JSON object per line (gateway/server/_operations.py)
         from gateway.server import JsonLogFormatter
 

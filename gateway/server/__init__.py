@@ -2,7 +2,7 @@
 
 from ._host import BoundedRequest, CallBatch, CallObserver, CallRecord, SoapResource, bounded_request_factory
 from ._lean_http import LeanChannel, lean_soap
-from ._operations import TEXT_LOG_FORMAT, JsonLogFormatter, Operations, lean_log_records
+from ._operations import TEXT_LOG_FORMAT, JsonLogFormatter, LinesEachTurn, Operations, lean_log_records
 from ._proxy import listen_tls
 from ._receiver import EventLog, start_receiver
 from ._site import ENDPOINTS, PkiFiles, RunningGateway, build_site, limited_site, start
@@ -26,6 +26,7 @@ __all__ = [
     "EventLog",
     "JsonLogFormatter",
     "LeanChannel",
+    "LinesEachTurn",
     "Operations",
     "PkiFiles",
     "RunningGateway",
