@@ -44,6 +44,9 @@ MAX_BUFFERED = 256 * 1024
 _CRLF2 = b"\r\n\r\n"
 # A header line Twisted might read otherwise: a control character (tab aside), a lone CR or LF.
 _UNUSUAL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# (A pattern rather than ``b"\r" in value``: CPython's ``in`` on bytes first tries the operand as an
+# integer, and raises and clears a TypeError each time it is not one.)
+_LINE_BREAK = re.compile(rb"[\r\n]")
 # Headers that must appear once at most for this channel to read the request itself.
 _SINGLE = frozenset({b"content-length", b"transfer-encoding", b"expect", b"host", b"content-type", b"connection"})
 _SERVER = b"Server: " + version + b"\r\n"
@@ -85,7 +88,7 @@ def parse_head(head: bytes, paths: Any, max_body: int) -> _Head | None:
     close = False
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
-        if not colon or not name or name[-1:] in b" \t" or name[:1] in b" \t" or _UNUSUAL.search(line):
+        if not colon or not name or name.strip(b" \t") != name or _UNUSUAL.search(line):
             return None
         key = name.lower()
         if key in _SINGLE:
@@ -173,7 +176,7 @@ class LeanRequest:
     def setHeader(self, name: str | bytes, value: str | bytes) -> None:  # noqa: N802 - Twisted's interface
         raw_name = name.encode("latin-1") if isinstance(name, str) else name
         raw_value = value.encode("latin-1") if isinstance(value, str) else value
-        if b"\r" in raw_value or b"\n" in raw_value or b"\r" in raw_name or b"\n" in raw_name:
+        if _LINE_BREAK.search(raw_name) or _LINE_BREAK.search(raw_value):
             raise ValueError("header name or value holding a line break")  # as Twisted refuses it
         self._out[raw_name.lower()] = (raw_name, raw_value)
 
