@@ -358,3 +358,26 @@ def test_costs_tiny_run_times_every_part_of_a_deposit_inside_the_workers() -> No
     assert all(timed[part]["per_call"] > 0 and timed[part]["cpu_us_per_call"] > 0 for part in always), timed
     assert timed["COMMIT"]["cpu_us_per_commit"] > 0 and timed["COMMIT"]["wall_us_each"] > 0
     assert result["top_level_cpu_us_per_call"] > 0  # (/proc counts in ticks: no comparison in a tiny run)
+
+
+def test_instructions_tiny_run_counts_what_a_deposit_costs_under_valgrind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs of the gateway under valgrind, a few deposits apart, give a deposit's instructions."""
+    from bench import instructions
+
+    monkeypatch.setattr(instructions, "SHORT", 2)
+    monkeypatch.setattr(instructions, "WARM_UP", 2)
+    per_deposit = instructions.per_deposit(REPO, deposits=6, concurrency=2)
+    # A deposit reads TLS, parses and validates XML, writes four rows: far more than 100,000
+    # instructions, far fewer than fifty million (the start and the warm-up are the same in both runs).
+    assert 100_000 < per_deposit < 50_000_000
+
+
+def test_instructions_reads_the_total_of_cachegrinds_file(tmp_path: Path) -> None:
+    from bench import instructions
+
+    out = tmp_path / "cachegrind.out"
+    out.write_text("desc: I1 cache:\ncmd: python\nevents: Ir\nfl=x.c\nfn=f\n1 5\nsummary: 4171231203\n")
+    assert instructions._total_instructions(out) == 4171231203
+    out.write_text("events: Ir\n")
+    with pytest.raises(RuntimeError, match="no summary line"):
+        instructions._total_instructions(out)

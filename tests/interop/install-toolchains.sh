@@ -3,8 +3,9 @@
 # reference peer: PHP 8 SoapClient, Java JAX-WS RI (wsimport), Mono (wsdl, mcs) for the .NET
 # client, node-soap and newman (the integrator's kit's Postman collection). suds-community comes
 # with the Python test extras.
-# Also systemd-analyze, which checks the service units of deploy/ (tests/test_deploy_units.py), and
-# PostgreSQL's server programs, for the tests of the store on its second engine.
+# Also systemd-analyze, which checks the service units of deploy/ (tests/test_deploy_units.py),
+# PostgreSQL's server programs, for the tests of the store on its second engine, HAProxy, and
+# valgrind (bench/instructions.py).
 #
 # Idempotent and quiet: installs only what is missing. Tolerant: never fails the build; it prints
 # what it could not install, and the matching interop tests then skip naming the missing command.
@@ -32,6 +33,8 @@ have_postgres || apt_packages+=(postgresql)
 # The cluster's load balancer: the tests start throwaway HAProxy instances in front of gateway nodes.
 have_haproxy() { command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; }
 have_haproxy || apt_packages+=(haproxy)
+# The benchmark's count of the instructions a deposit costs (bench/instructions.py) runs under valgrind.
+command -v valgrind >/dev/null 2>&1 || apt_packages+=(valgrind)
 
 if ((${#apt_packages[@]})); then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -50,6 +53,7 @@ have_wsimport || missing+=("wsimport (Debian jaxws libjaxws-java)")
 command -v javac >/dev/null 2>&1 || missing+=("javac (a JDK, e.g. Debian openjdk-17-jdk-headless)")
 have_mono || missing+=("wsdl, mcs and mono (Debian mono-devel)")
 command -v systemd-analyze >/dev/null 2>&1 || missing+=("systemd-analyze (Debian systemd)")
+command -v valgrind >/dev/null 2>&1 || missing+=("valgrind (Debian valgrind)")
 
 if command -v npm >/dev/null 2>&1; then
     if [ ! -f node_modules/soap/package.json ] || [ ! -f node_modules/newman/package.json ]; then
