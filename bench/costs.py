@@ -18,7 +18,7 @@ figures include; they say where the time goes, not how fast the gateway is (the 
 No part spans a switch of the batch's greenlets (a service method as a whole would count the other
 methods run while it waits for the batch's transaction), so the service methods are timed by their
 pieces.
-A part that is not called (say ``Store._ahead`` with one call a batch) shows as 0.
+A part that is not called (say ``Store._certificates_at`` in a batch without a call) shows as 0.
 """
 
 from __future__ import annotations

@@ -284,17 +284,84 @@ def test_a_batchs_certificates_and_prestations_are_read_at_its_start_and_again_f
         assert moved is not None and moved.operator_code == "OPE8"
         after = store.certificate_and_operator("aa" * 32)
         assert after is not None and after[0].revoked_at is not None
-        # Every call of a batch from one operator's system: one certificate and one prestation, named once a
-        # call, are read ahead too; a single call reads its own when asked.
-        for calls, expected_ahead in ((2, True), (1, False)):
-            with store.read_ahead(["bb" * 32] * calls, ["P-2"] * calls):
-                with other.write() as tx:
-                    tx.prestations.set_operator("P-2", "OPE8" if calls == 2 else "OPE7")
-                prestation = store.get_prestation("P-2")
-                assert prestation is not None
-                assert (prestation.operator_code == ("OPE7" if calls == 2 else "OPE8")) == expected_ahead
+        # A batch of one call reads ahead too (its prestation comes with the count of writes, one statement).
+        with store.read_ahead(["bb" * 32], ["P-2"]):
+            with other.write() as tx:
+                tx.prestations.set_operator("P-2", "OPE8")
+            prestation = store.get_prestation("P-2")
+            assert prestation is not None and prestation.operator_code == "OPE7"
+        # The next batch sees the revocation the other connection committed after the first one started.
+        with store.read_ahead(["aa" * 32], []):
+            found = store.certificate_and_operator("aa" * 32)
+            assert found is not None and found[0].revoked_at is not None
     finally:
         other.close()
+
+
+def test_certificates_are_kept_from_batch_to_batch_until_a_read_mostly_table_is_written(store, store_url, monkeypatch):
+    """A batch whose certificates were read at the same count of writes takes them from the last batches:
+    one statement (its prestations and the count); a write to the certificates, the operators or the
+    prestations, by any connection, counts one more, and the next batch reads its certificates again."""
+    with store.write() as tx:
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
+        _certificate(tx, "aa" * 32)
+        tx.prestations.upsert_all([_prestation("P-1")])
+    statements: list[str] = []
+    rows = store._connections.rows
+
+    def counted(sql, params=()):
+        statements.append(sql)
+        return rows(sql, params)
+
+    monkeypatch.setattr(store._connections, "rows", counted)
+
+    def batch():
+        statements.clear()
+        with store.read_ahead(["aa" * 32] * 2, ["P-1"] * 2):
+            found = store.certificate_and_operator("aa" * 32)
+            assert store.get_prestation("P-1") is not None
+        return found, len(statements)
+
+    assert batch()[1] == 2  # the first: the count with the prestations, then the certificate
+    found, read = batch()
+    assert read == 1 and found is not None and found[1].suspended_at is None
+    other = Store(store_url)  # another process's connection
+    try:
+        with other.write() as tx:
+            tx.suspensions.set("OPE7", AT, "Impayés")
+        found, read = batch()
+        assert read == 2 and found is not None and found[1].suspended_at is not None
+        assert batch()[1] == 1
+    finally:
+        other.close()
+
+
+def test_every_write_to_a_read_mostly_table_counts_on_both_engines(store):
+    """Inserting, changing or deleting a certificate, an operator or a prestation counts one more write
+    (the database's triggers, in the writing transaction)."""
+
+    def count():
+        return store._rows("SELECT version FROM read_mostly_version")[0]["version"]
+
+    before = count()
+    with store.write() as tx:
+        tx.operators.insert("OPE7", "Sept", esav_en_ligne=False, esav_integre=True, domains=["signalisation"], at=AT)
+    after_operator = count()
+    with store.write() as tx:
+        _certificate(tx, "aa" * 32)
+    after_certificate = count()
+    with store.write() as tx:
+        tx.prestations.upsert_all([_prestation("P-1")])
+    after_prestation = count()
+    with store.write() as tx:
+        assert tx.certificates.revoke("aa" * 32, AT)
+    after_revocation = count()
+    with store.write() as tx:
+        tx.prestations.set_operator("P-1", "OPE7")
+    after_move = count()
+    with store.write() as tx:  # SQL typed by hand counts too
+        tx.prestations._db.conn.execute("DELETE FROM prestations WHERE identifiant = 'P-1'")
+    assert before < after_operator < after_certificate < after_prestation < after_revocation < after_move < count()
 
 
 def test_a_prestation_holding_a_comma_or_a_quote_is_read_ahead_on_both_engines(store, store_url):

@@ -220,6 +220,37 @@ def _closed_ticket_indexes(db: Transaction) -> None:
         db.conn.execute(f"CREATE INDEX {name} ON tickets ({columns}) WHERE closed_at IS NOT NULL")
 
 
+#: The tables whose rows every call reads and hardly anyone writes: a write to any of them counts one
+#: more in ``read_mostly_version`` (migration 39), in the writing transaction itself.
+READ_MOSTLY_TABLES = ("certificates", "operators", "prestations")
+
+
+def _read_mostly_version(db: Transaction) -> None:
+    """A counter of the writes to the certificates, the operators and the prestations, kept by the
+    database itself (triggers), so that a process may keep those rows and know, by reading one number,
+    whether they are still what is stored (``Store.read_ahead``). Every write counts, whoever makes it:
+    the services, the CLI, a migration, SQL typed by hand."""
+    db.conn.execute("CREATE TABLE read_mostly_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)")
+    db.conn.execute("INSERT INTO read_mostly_version (id, version) VALUES (1, 0)")
+    bump = "UPDATE read_mostly_version SET version = version + 1 WHERE id = 1"
+    if db.postgresql:
+        db.conn.execute(
+            "CREATE FUNCTION esav_read_mostly_written() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {bump}; RETURN NULL; END $$"
+        )
+        for table in READ_MOSTLY_TABLES:
+            db.conn.execute(
+                f"CREATE TRIGGER trg_{table}_read_mostly AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION esav_read_mostly_written()"
+            )
+        return
+    for table in READ_MOSTLY_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.conn.execute(
+                f"CREATE TRIGGER trg_{table}_{event.lower()}_read_mostly AFTER {event} ON {table} BEGIN {bump}; END"
+            )
+
+
 # Append only: a migration that has shipped is never edited. Numbers are applied in order; gaps
 # (12, 19, 20) are numbers reserved and not used.
 MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
@@ -258,6 +289,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Transaction], None]]] = [
     (36, "operators' e-SAV access start (the subscription's activation date)", add_access_start_column),
     (37, "the web-service contracts every node serves (their fingerprint)", create_contracts_table),
     (38, "the closed tickets' history indexes leave open tickets out", _closed_ticket_indexes),
+    (39, "a counter of the writes to certificates, operators and prestations", _read_mostly_version),
 ]
 
 

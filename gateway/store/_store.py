@@ -68,6 +68,9 @@ _CERTIFICATE_AND_OPERATOR = (
 
 #: What ``Store._batch_row`` answers for a row the batch did not read ahead.
 _NOT_READ_AHEAD: Any = object()
+#: Certificates kept from batch to batch at most (a deployment has a few per operator); past it, the
+#: kept ones are dropped and read again.
+MAX_CERTIFICATES_KEPT = 10_000
 
 
 def _prestation(row: dict[str, Any]) -> PrestationRecord:
@@ -109,6 +112,8 @@ class Store(
         self.url = url if isinstance(url, StoreUrl) else parse_store_url(url)
         self._connections = Connections(self.url, pool_size=pool_size)
         self._read_ahead = threading.local()  # ``certificates``, ``prestations``: a batch's (read_ahead)
+        # The certificates and operators read ahead, and the count of writes they were read at.
+        self._certificates_kept: tuple[int | None, dict[str, Any]] = (None, {})
         try:
             if migrate_now:
                 migrate(self._connections)
@@ -225,16 +230,23 @@ class Store(
     @contextmanager
     def read_ahead(self, fingerprints: Collection[str], prestations: Collection[str] = ()) -> Iterator[None]:
         """The certificates (with their operators) and the prestations a batch of calls will read (one key
-        per call: the calls of one operator share its certificate), each kind in one statement when the
-        batch starts, rather than one a call (on PostgreSQL a round trip each); inside the block, this
-        thread's ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an
-        unknown one included). Each batch reads them again: a revocation or a suspension committed before
-        a batch starts applies to every call of that batch."""
+        per call: the calls of one operator share its certificate), read when the batch starts rather than
+        one a call (on PostgreSQL a round trip each); inside the block, this thread's
+        ``certificate_and_operator`` and ``get_prestation`` take their rows from there (an unknown one
+        included).
+
+        One statement reads the batch's prestations and the number of writes ever made to the
+        certificates, operators and prestations (``read_mostly_version``, counted by the database's own
+        triggers in the writing transaction). The certificates and their operators are kept from batch to
+        batch while that number stays the same, and read again (those the batch needs) once it changes:
+        a revocation or a suspension committed before a batch starts applies to every call of that batch.
+        The prestations are read at each batch: an operator's deposits are on many lines."""
+        if not fingerprints and not prestations:
+            yield
+            return
         try:
-            certificates = self._ahead(
-                fingerprints, _CERTIFICATE_AND_OPERATOR, "fingerprint", _certificate_and_operator
-            )
-            kept = self._ahead(prestations, "SELECT * FROM prestations WHERE identifiant", "identifiant", _prestation)
+            version, kept = self._version_and_prestations(prestations)
+            certificates = self._certificates_at(version, fingerprints)
         except Exception:  # the database's trouble: each call's own read meets it and answers with it
             yield
             return
@@ -244,29 +256,49 @@ class Store(
         finally:
             self._read_ahead.certificates = self._read_ahead.prestations = None
 
+    def _version_and_prestations(self, identifiants: Collection[str]) -> tuple[int, dict[str, Any]]:
+        """The count of writes to the read-mostly tables, and ``identifiants``' prestations (None for an
+        unknown one), in one statement."""
+        rows = self._rows(
+            "SELECT v.version AS read_mostly_version, p.* FROM read_mostly_version v "
+            f"LEFT JOIN prestations p ON p.identifiant {self._among()}",
+            [json.dumps(sorted(set(identifiants)))],
+        )
+        version = int(rows[0]["read_mostly_version"])  # the outer join gives one row at least
+        kept: dict[str, Any] = dict.fromkeys(identifiants)
+        for row in rows:
+            del row["read_mostly_version"]
+            if row["identifiant"] is not None:
+                kept[row["identifiant"]] = _prestation(row)
+        return version, kept
+
+    def _certificates_at(self, version: int, fingerprints: Collection[str]) -> dict[str, Any]:
+        """``fingerprints``' certificates and operators as stored at ``version`` (None for an unknown one):
+        those kept since a batch read them at that same version, the others read now."""
+        kept_version, kept = self._certificates_kept
+        if kept_version != version or len(kept) > MAX_CERTIFICATES_KEPT:
+            kept = {}
+            self._certificates_kept = (version, kept)  # replaced whole: another thread sees either
+        missing = [f for f in set(fingerprints) if f not in kept]
+        if missing:
+            found = dict.fromkeys(missing)
+            rows = self._rows(f"{_CERTIFICATE_AND_OPERATOR} {self._among()}", [json.dumps(sorted(missing))])
+            found.update((row["fingerprint"], _certificate_and_operator(row)) for row in rows)
+            kept.update(found)
+        return kept
+
+    def _among(self) -> str:
+        """``IN`` the keys given as one parameter, a JSON array (one prepared statement whatever their
+        number, any text a key holds)."""
+        if self.dialect == SQLITE:
+            return "IN (SELECT value FROM json_each(?))"
+        return "= ANY(ARRAY(SELECT json_array_elements_text(?::json)))"  # known to the planner before it reads
+
     def _batch_row(self, kind: str, key: str) -> Any:
         """The record ``read_ahead`` read for this thread's batch under ``key`` (None: no such row), or
         ``_NOT_READ_AHEAD`` when the batch read no ``kind`` (``certificates``, ``prestations``) or not it."""
         ahead: dict[str, Any] | None = getattr(self._read_ahead, kind, None)
         return _NOT_READ_AHEAD if ahead is None else ahead.get(key, _NOT_READ_AHEAD)
-
-    def _ahead(
-        self, keys: Collection[str], select: str, key: str, record: Callable[[dict[str, Any]], Any]
-    ) -> dict[str, Any] | None:
-        """``keys``' rows by key (None for a key without one) in one statement, or None when fewer than
-        two calls would read (``keys`` has one key per call; the one call then reads its row when asked).
-        The distinct keys travel as one parameter, a JSON array (one prepared statement whatever their
-        number, any text a key holds)."""
-        if len(keys) < 2:
-            return None
-        rows: dict[str, Any] = dict.fromkeys(keys)
-        if self.dialect == SQLITE:
-            among = "IN (SELECT value FROM json_each(?))"
-        else:  # an array the planner knows before it reads the index (ScalarArrayOp)
-            among = "= ANY(ARRAY(SELECT json_array_elements_text(?::json)))"
-        found = self._rows(f"{select} {among}", [json.dumps(list(rows))])
-        rows.update((row[key], record(row)) for row in found)
-        return rows
 
     def list_certificates(self, operator_code: str | None = None) -> list[CertificateRecord]:
         if operator_code:
