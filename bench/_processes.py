@@ -6,6 +6,7 @@ server that forks workers is measured whole.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -17,7 +18,17 @@ from pathlib import Path
 
 from gateway.adapters.ports import free_port
 
-__all__ = ["PYTHON", "REPO", "ServerProcess", "demo_command", "free_port", "python_env", "start_server"]
+__all__ = [
+    "PYTHON",
+    "REPO",
+    "ServerProcess",
+    "add_env_new",
+    "checked_comparison",
+    "demo_command",
+    "free_port",
+    "python_env",
+    "start_server",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -165,15 +176,17 @@ def start_server(
     attempts: int = 3,
     tree: Path = REPO,
     env: dict[str, str] | None = None,
+    ready_s: float = 60.0,
 ) -> ServerProcess:
     """Start ``argv_for_port`` (``{port}`` is replaced) on a free port, retrying if the port was taken; in
-    ``tree``, with its ``gateway`` first on the path, and ``env`` added to its environment."""
+    ``tree``, with its ``gateway`` first on the path, and ``env`` added to its environment; ``ready_s``:
+    how long it may take to listen."""
     last: Exception | None = None
     for _ in range(attempts):
         port = free_port()
         server = ServerProcess(name, [a.replace("{port}", str(port)) for a in argv_for_port], port, log_dir, tree, env)
         try:
-            server.wait_ready()
+            server.wait_ready(ready_s)
             return server
         except RuntimeError as error:
             last = error
@@ -191,3 +204,28 @@ def demo_command(data: Path, workers: int | None = None) -> list[str]:
 
 
 PYTHON = sys.executable
+
+
+# Comparing two checkouts (``bench.trees``, ``bench.instructions``) ---------------------------------
+
+
+def add_env_new(parser: argparse.ArgumentParser) -> None:
+    """``--env-new NAME=VALUE``: what the new side adds to its server's environment (repeatable)."""
+    parser.add_argument(
+        "--env-new", action="append", default=[], metavar="NAME=VALUE", help="repeatable; the new side only"
+    )
+
+
+def checked_comparison(parser: argparse.ArgumentParser, env_new: list[str], *trees: Path) -> dict[str, str]:
+    """The new side's environment from ``--env-new``, once every one of ``trees`` is known to be a checkout
+    of the gateway (``parser.error`` naming the first that is not, or a malformed pair)."""
+    environment = {}
+    for pair in env_new:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            parser.error(f"--env-new {pair!r}: expected NAME=VALUE")
+        environment[name] = value
+    for tree in trees:
+        if not (tree / "gateway" / "__main__.py").is_file():
+            parser.error(f"{tree}: not a checkout of the gateway (no gateway/__main__.py)")
+    return environment

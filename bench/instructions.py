@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from . import _soap
-from ._processes import PYTHON, ServerProcess, free_port
+from ._processes import add_env_new, checked_comparison, demo_command, start_server
 from .harness import HttpOptions, _check_once, _drive
 
 __all__ = ["per_deposit"]
@@ -52,20 +52,13 @@ def _total_instructions(out_file: Path) -> int:
 def _run(tree: Path, deposits: int, concurrency: int, env: dict[str, str], work: Path) -> int:
     """The instructions of one whole run of ``tree``'s gateway answering ``deposits`` after the warm-up."""
     data = work / "data"
-    port = free_port()
-    command = [PYTHON, "-m", "gateway", "servir", "--demo", "--donnees", str(data), "--port", str(port)]
     env = {"ESAV_BATCH_WAIT_MS": "0", **env}
     # The demo's data built at full speed first: the measured runs only start from it.
-    prepare = ServerProcess("prepare", command, port, work, tree, env)
-    try:
-        prepare.wait_ready(120)
-    finally:
-        prepare.stop()
+    start_server("prepare", demo_command(data), work, tree=tree, env=env, ready_s=120).stop()
     out_file = work / "cachegrind.out"
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out_file}"]
-    server = ServerProcess("valgrind", [*valgrind, *command], port, work, tree, env)
+    server = start_server("valgrind", [*valgrind, *demo_command(data)], work, tree=tree, env=env, ready_s=START_S)
     try:
-        server.wait_ready(START_S)
         pki, deposit = data / "pki", _soap.deposit(HttpOptions().form)
         _check_once(server, deposit, pki)
         for count in (WARM_UP, deposits):
@@ -93,24 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", type=Path, nargs="?", help="another, compared with the first")
     parser.add_argument("--deposits", type=int, default=1000, help="deposits counted (default 1000)")
     parser.add_argument("--concurrency", type=int, default=4, help="connections (default 4)")
-    parser.add_argument(
-        "--env-new", action="append", default=[], metavar="NAME=VALUE", help="repeatable; the new side only"
-    )
+    add_env_new(parser)
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
-    new_env: dict[str, str] = {}
-    for pair in args.env_new:
-        name, equals, value = pair.partition("=")
-        if not equals or not name:
-            parser.error(f"--env-new {pair!r}: expected NAME=VALUE")
-        new_env[name] = value
+    new_env = checked_comparison(parser, args.env_new, *(t for t in (args.base, args.new) if t is not None))
     sides = [("base", args.base, {})]
     if args.new is not None or new_env:
         sides.append(("new", args.new or args.base, new_env))
-    for _, tree, _ in sides:
-        if not (tree / "gateway" / "__main__.py").is_file():
-            parser.error(f"{tree}: not a checkout of the gateway (no gateway/__main__.py)")
     figures = {}
     for side, tree, env in sides:
         figures[side] = per_deposit(tree.resolve(), deposits=args.deposits, concurrency=args.concurrency, env=env)

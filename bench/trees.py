@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _soap
-from ._processes import demo_command, start_server
+from ._processes import add_env_new, checked_comparison, demo_command, start_server
 from .harness import HttpOptions, _check_once, _drive, interleaved_summary
 
 __all__ = ["run"]
@@ -86,20 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, action="append", help="repeatable; default 8 and 32")
     parser.add_argument("--processus", type=int, default=2, help="esav servir --processus (default 2)")
-    parser.add_argument(
-        "--env-new", action="append", default=[], metavar="NAME=VALUE", help="repeatable; the new side only"
-    )
+    add_env_new(parser)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    new_env = {}
-    for pair in args.env_new:
-        name, equals, value = pair.partition("=")
-        if not equals or not name:
-            parser.error(f"--env-new {pair!r}: expected NAME=VALUE")
-        new_env[name] = value
-    for tree in (args.base, args.new):
-        if not (tree / "gateway" / "__main__.py").is_file():
-            parser.error(f"{tree}: not a checkout of the gateway (no gateway/__main__.py)")
+    new_env = checked_comparison(parser, args.env_new, args.base, args.new)
     result = run(
         {"base": args.base.resolve(), "new": args.new.resolve()},
         rounds=args.rounds,
