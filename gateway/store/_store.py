@@ -259,13 +259,13 @@ class Store(
     def _version_and_prestations(self, identifiants: Collection[str]) -> tuple[int, dict[str, Any]]:
         """The count of writes to the read-mostly tables, and ``identifiants``' prestations (None for an
         unknown one), in one statement."""
+        kept: dict[str, Any] = dict.fromkeys(identifiants)  # each once
         rows = self._rows(
             "SELECT v.version AS read_mostly_version, p.* FROM read_mostly_version v "
             f"LEFT JOIN prestations p ON p.identifiant {self._among()}",
-            [json.dumps(sorted(set(identifiants)))],
+            [json.dumps(list(kept))],
         )
         version = int(rows[0]["read_mostly_version"])  # the outer join gives one row at least
-        kept: dict[str, Any] = dict.fromkeys(identifiants)
         for row in rows:
             del row["read_mostly_version"]
             if row["identifiant"] is not None:
@@ -279,10 +279,10 @@ class Store(
         if kept_version != version or len(kept) > MAX_CERTIFICATES_KEPT:
             kept = {}
             self._certificates_kept = (version, kept)  # replaced whole: another thread sees either
-        missing = [f for f in set(fingerprints) if f not in kept]
+        missing = [f for f in dict.fromkeys(fingerprints) if f not in kept]
         if missing:
             found = dict.fromkeys(missing)
-            rows = self._rows(f"{_CERTIFICATE_AND_OPERATOR} {self._among()}", [json.dumps(sorted(missing))])
+            rows = self._rows(f"{_CERTIFICATE_AND_OPERATOR} {self._among()}", [json.dumps(missing)])
             found.update((row["fingerprint"], _certificate_and_operator(row)) for row in rows)
             kept.update(found)
         return kept
