@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import shutil
 import sys
 import time
@@ -92,6 +93,8 @@ def test_http_harness_tiny_run_produces_every_figure_on_both_engines() -> None:
     assert all(e["ratio"] > 0 for e in result["engines"])
     table = report.http_table(result)
     assert "deposit" in table and "PostgreSQL beside SQLite" in table
+    # The interpreter's build counts as much as its version: the report names its folder too.
+    assert f"Python {platform.python_version()} ({sys.base_prefix})" in table
 
 
 def test_loadgen_reads_chunked_answers() -> None:
