@@ -157,8 +157,12 @@ class LeanRequest:
         return found
 
     def getClientAddress(self) -> Any:  # noqa: N802 - Twisted's interface
-        transport: Any = self.channel.transport
-        return transport.getPeer()
+        channel = self.channel
+        peer = channel.peer_address
+        if peer is None:  # a connection's peer stays the same: asked once, not an address made a call
+            transport: Any = channel.transport
+            peer = channel.peer_address = transport.getPeer()
+        return peer
 
     def getHost(self) -> Any:  # noqa: N802 - Twisted's interface
         transport: Any = self.channel.transport
@@ -212,6 +216,8 @@ class LeanChannel(TimedChannel):
 
     _lean = True
     _current: LeanRequest | None = None
+    #: The client's address (behind a load balancer with the PROXY protocol: the one it names), once asked.
+    peer_address: Any = None
     _paused = False
     _closing = False
     _serving = False
