@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -12,7 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from support import deposit, in_reactor, start_gateway
 
 from gateway.cli import main
+from gateway.domain.clock import PARIS
 from gateway.domain.volumetry import COUNTED_OPERATIONS, is_counted_request, percentile_ms
+from gateway.store import minute_of
 
 
 @pytest.fixture
@@ -111,3 +114,10 @@ def test_metrics_are_not_served_to_an_operator_certificate(metered):
     assert response.status_code == 404
     assert b"esav_requests_total" not in response.content
     assert metered.running.operations.metrics_port.getHost().host == "127.0.0.1"
+
+
+def test_a_call_counts_in_the_utc_minute_it_falls_in() -> None:
+    """The minute a count is kept under: UTC, to the minute, whatever the instant's offset."""
+    assert minute_of(datetime(2026, 11, 18, 10, 0, 59, 999_999, tzinfo=PARIS)) == "2026-11-18T09:00Z"
+    assert minute_of(datetime(2026, 7, 1, 0, 5, tzinfo=PARIS)) == "2026-06-30T22:05Z"
+    assert minute_of(datetime(2026, 12, 31, 23, 59, 30, tzinfo=UTC)) == "2026-12-31T23:59Z"

@@ -24,6 +24,10 @@ from ._db import from_ts, to_ts
 from ._parts import Repository, StorePart
 from ._sql import Transaction
 
+#: An event's payload as JSON text (``json.dumps(payload, ensure_ascii=False)``, without a new encoder
+#: made at each event).
+_payload_json = json.JSONEncoder(ensure_ascii=False).encode
+
 __all__ = [
     "DELIVERY_ABANDONED",
     "DELIVERY_DONE",
@@ -270,7 +274,7 @@ class EventRepository(Repository):
         delivery are one statement, run just before the COMMIT under the commit-order lock (its id is
         known once committed; the transaction does not read it back); on SQLite two, at once."""
         stamp = to_ts(at)
-        event = [operator_code, kind, subject, domain, stamp, json.dumps(payload, ensure_ascii=False)]
+        event = [operator_code, kind, subject, domain, stamp, _payload_json(payload)]
         delivery = [operator_code, DELIVERY_PENDING, stamp, stamp, stamp, operator_code, domain, FALLBACK_DOMAIN]
         if self._db.postgresql:
             self._db.write_in_commit_order(_EVENT_AND_DELIVERY, [*event, *delivery])

@@ -26,7 +26,7 @@ class RequestCount:
 
 def minute_of(instant: datetime) -> str:
     """The UTC minute an instant falls in, as stored (sortable text)."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return instant.astimezone(UTC).isoformat(timespec="minutes")[:16] + "Z"  # strftime costs twice as much
 
 
 def create_request_count_tables(db: Transaction) -> None:
