@@ -157,12 +157,7 @@ class LeanRequest:
         return found
 
     def getClientAddress(self) -> Any:  # noqa: N802 - Twisted's interface
-        channel = self.channel
-        peer = channel.peer_address
-        if peer is None:  # a connection's peer stays the same: asked once, not an address made a call
-            transport: Any = channel.transport
-            peer = channel.peer_address = transport.getPeer()
-        return peer
+        return self.channel.client_address()
 
     def getHost(self) -> Any:  # noqa: N802 - Twisted's interface
         transport: Any = self.channel.transport
@@ -216,8 +211,7 @@ class LeanChannel(TimedChannel):
 
     _lean = True
     _current: LeanRequest | None = None
-    #: The client's address (behind a load balancer with the PROXY protocol: the one it names), once asked.
-    peer_address: Any = None
+    _peer: Any = None  # ``client_address``, once asked
     _paused = False
     _closing = False
     _serving = False
@@ -226,6 +220,15 @@ class LeanChannel(TimedChannel):
         super().__init__()
         # A bytearray: a large body arriving in many chunks is appended, not copied again at each one.
         self._lean_buffer = bytearray()
+
+    def client_address(self) -> Any:
+        """The client's address (behind a load balancer with the PROXY protocol: the one it names). It
+        stays the same while the connection lasts: asked of the transport once, not an address object
+        made a call."""
+        if self._peer is None:
+            transport: Any = self.transport
+            self._peer = transport.getPeer()
+        return self._peer
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's interface
         if not self._lean:
