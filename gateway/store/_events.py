@@ -24,10 +24,6 @@ from ._db import from_ts, to_ts
 from ._parts import Repository, StorePart
 from ._sql import Transaction
 
-#: An event's payload as JSON text (``json.dumps(payload, ensure_ascii=False)``, without a new encoder
-#: made at each event).
-_payload_json = json.JSONEncoder(ensure_ascii=False).encode
-
 __all__ = [
     "DELIVERY_ABANDONED",
     "DELIVERY_DONE",
@@ -47,6 +43,9 @@ DELIVERY_DONE = "LIVRE"
 DELIVERY_ABANDONED = "ABANDONNE"
 #: The domain whose endpoint receives an event when the operator registered none for the event's own.
 FALLBACK_DOMAIN = "signalisation"
+#: An event's payload as JSON text: ``json.dumps(payload, ensure_ascii=False)`` without the new encoder
+#: ``json.dumps`` makes for each call given an option.
+_payload_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(frozen=True)
